@@ -1,0 +1,173 @@
+package dev.elfz.cli;
+
+import dev.elfz.elf.ElfBlockCodec;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.kernel.Kernel;
+import dev.elfz.kernel.Kernels;
+import dev.elfz.kernel.NativeKernel;
+
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Compresses a generated BERT-like float32 tensor set with ELF on every kernel this process can run and
+ * prints the ratio, speed (one thread) and maximum error of each. Real checkpoints come with the
+ * container issue; the tensors here follow real weights' shape: Gaussian matrices with a few outliers,
+ * small biases, LayerNorm gains near 1 (which ELF keeps as exceptions).
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "ELF on a generated model-like float32 tensor set, on every kernel: ratio, MB/s, max error.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--hidden", defaultValue = "512", description = "Hidden size (default ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--layers", defaultValue = "4", description = "Transformer layers (default ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--vocab", defaultValue = "16384", description = "Embedding rows (default ${DEFAULT-VALUE}).")
+    int vocab;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds, best kept (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    private static final long BLOCK = 1 << 18; // 1 MiB of float32 per block
+
+    @Override
+    public Integer call() {
+        if (hidden < 1 || layers < 0 || vocab < 1 || rounds < 1) {
+            throw new IllegalArgumentException("--hidden, --vocab and --rounds must be positive, --layers >= 0");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> tensors = modelLike(arena);
+            long bytes = tensors.stream().mapToLong(MemorySegment::byteSize).sum();
+            out.printf("model-like float32 tensor set: %d tensors, %.1f MB (hidden %d, %d layers, vocab %d, seed %d)%n",
+                    tensors.size(), bytes / 1e6, hidden, layers, vocab, seed);
+            out.printf("default kernel: %s; ELF bound 2^-24 = %.3g; one thread, best of %d rounds%n%n",
+                    Kernels.best().name(), ElfType.F32.errorBound(), rounds);
+            out.printf("%-14s %7s %12s %12s %11s %10s%n", "kernel", "ratio", "encode MB/s", "decode MB/s",
+                    "max error", "exceptions");
+            for (Kernel k : Kernels.available()) {
+                if (k instanceof NativeKernel) { // every ISA of this CPU, best last so it stays selected
+                    for (String isa : NativeKernel.supportedIsa().equals("avx2") ? List.of("scalar", "avx2") : List.of("scalar")) {
+                        NativeKernel.selectIsa(isa);
+                        report(out, k, measure(k, tensors, arena), bytes);
+                    }
+                } else {
+                    report(out, k, measure(k, tensors, arena), bytes);
+                }
+            }
+            out.println();
+            out.println("ratio = float32 bytes / (24-bit codes + 12 bytes per exception); all values checked.");
+        }
+        return 0;
+    }
+
+    private static void report(PrintWriter out, Kernel k, Result r, long bytes) {
+        out.printf("%-14s %7.4f %12.0f %12.0f %11.3g %10d%n", k.name(), (double) bytes / r.stored,
+                bytes / 1e6 / r.encodeSeconds, bytes / 1e6 / r.decodeSeconds, r.maxError, r.exceptions);
+        out.flush();
+        if (r.maxError > ElfType.F32.errorBound() || r.inexactExceptions > 0) {
+            throw new IllegalStateException(k.name() + " broke the bound: max error " + r.maxError
+                    + ", " + r.inexactExceptions + " exceptions not restored");
+        }
+    }
+
+    private record Result(long stored, long exceptions, double encodeSeconds, double decodeSeconds,
+                          double maxError, long inexactExceptions) {
+    }
+
+    private Result measure(Kernel kernel, List<MemorySegment> tensors, Arena arena) {
+        MemorySegment decoded = arena.allocate(BLOCK * 4);
+        try (ElfBlockCodec codec = new ElfBlockCodec(kernel, ElfType.F32, BLOCK)) {
+            double bestEncode = Double.MAX_VALUE, bestDecode = Double.MAX_VALUE;
+            long stored = 0, exceptions = 0, inexact = 0;
+            double maxError = 0;
+            for (int round = 0; round < rounds + 1; round++) { // round 0 warms up and checks
+                long encodeNanos = 0, decodeNanos = 0;
+                stored = 0;
+                exceptions = 0;
+                for (MemorySegment tensor : tensors) {
+                    for (long off = 0; off < tensor.byteSize(); off += BLOCK * 4) {
+                        MemorySegment src = tensor.asSlice(off, Math.min(BLOCK * 4, tensor.byteSize() - off));
+                        long t0 = System.nanoTime();
+                        ElfBlockCodec.Block block = codec.encode(src, off / 4);
+                        long t1 = System.nanoTime();
+                        codec.decode(block, decoded);
+                        long t2 = System.nanoTime();
+                        encodeNanos += t1 - t0;
+                        decodeNanos += t2 - t1;
+                        stored += block.storedBytes();
+                        exceptions += block.exceptions();
+                        if (round == 0) {
+                            for (long i = 0; i < block.values(); i++) {
+                                float x = src.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+                                float y = decoded.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+                                if (Math.abs(x) < 0.99999994f) {
+                                    maxError = Math.max(maxError, Math.abs((double) x - y));
+                                } else if (Float.floatToRawIntBits(x) != Float.floatToRawIntBits(y)) {
+                                    inexact++;
+                                }
+                            }
+                        }
+                    }
+                }
+                if (round > 0) {
+                    bestEncode = Math.min(bestEncode, encodeNanos / 1e9);
+                    bestDecode = Math.min(bestDecode, decodeNanos / 1e9);
+                }
+            }
+            return new Result(stored, exceptions, bestEncode, bestDecode, maxError, inexact);
+        }
+    }
+
+    /** Embeddings, then per layer: Q K V O, two feed-forward matrices, their biases, two LayerNorms. */
+    private List<MemorySegment> modelLike(Arena arena) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<MemorySegment> tensors = new ArrayList<>();
+        tensors.add(gaussian(arena, r, (long) vocab * hidden, 0, 0.04));
+        for (int l = 0; l < layers; l++) {
+            for (int m = 0; m < 4; m++) {
+                tensors.add(gaussian(arena, r, (long) hidden * hidden, 0, 0.04));
+                tensors.add(gaussian(arena, r, hidden, 0, 0.01));
+            }
+            tensors.add(gaussian(arena, r, (long) hidden * 4 * hidden, 0, 0.03));
+            tensors.add(gaussian(arena, r, 4L * hidden, 0, 0.01));
+            tensors.add(gaussian(arena, r, (long) hidden * 4 * hidden, 0, 0.03));
+            tensors.add(gaussian(arena, r, hidden, 0, 0.01));
+            for (int norm = 0; norm < 2; norm++) {
+                tensors.add(gaussian(arena, r, hidden, 0.9, 0.1)); // gain: about a third >= 1
+                tensors.add(gaussian(arena, r, hidden, 0, 0.02));
+            }
+        }
+        return tensors;
+    }
+
+    /** N(mean, sigma) float32 values; one in 10,000 is an outlier 40 times larger. */
+    private static MemorySegment gaussian(Arena arena, SplittableRandom r, long n, double mean, double sigma) {
+        MemorySegment s = arena.allocate(n * 4, 64);
+        for (long i = 0; i < n; i++) {
+            double g = Math.sqrt(-2 * Math.log(r.nextDouble() + 1e-300)) * Math.cos(2 * Math.PI * r.nextDouble());
+            double scale = r.nextInt(10_000) == 0 ? 40 : 1;
+            s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (mean + g * sigma * scale));
+        }
+        return s;
+    }
+}

@@ -1,0 +1,117 @@
+package dev.elfz.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * Checks every argument of a {@link Kernel} call, so that implementations (and the native downcalls behind
+ * some of them) only ever see sizes that fit the segments they are given.
+ */
+public abstract class AbstractKernel implements Kernel {
+
+    /** Most values one call takes: keeps every byte count far from overflowing a long. */
+    public static final long MAX_VALUES = Long.MAX_VALUE / 64;
+
+    @Override
+    public final long elfEncode(ElfType type, MemorySegment src, long n, MemorySegment codes,
+                                MemorySegment excPos, MemorySegment excBits, long excCap, long posBase) {
+        checkCount(type, n, posBase);
+        need(src, n * type.valueBytes(), "src", false);
+        need(codes, type.codeBytes(n), "codes", true);
+        if (excCap < 0 || excCap > n) {
+            throw new IllegalArgumentException("excCap " + excCap + " outside [0, " + n + "]");
+        }
+        need(excPos, excCap * Long.BYTES, "excPos", true);
+        need(excBits, excCap * type.valueBytes(), "excBits", true);
+        return encode(type, src, n, codes, excPos, excBits, excCap, posBase);
+    }
+
+    @Override
+    public final void elfDecode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
+                                MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+        checkCount(type, n, posBase);
+        need(codes, type.codeBytes(n), "codes", false);
+        need(dst, n * type.valueBytes(), "dst", true);
+        if (nExc < 0 || nExc > n) {
+            throw new CorruptDataException(nExc + " exceptions for " + n + " values");
+        }
+        need(excPos, nExc * Long.BYTES, "excPos", false);
+        need(excBits, nExc * type.valueBytes(), "excBits", false);
+        checkPositions(excPos, nExc, posBase, n);
+        decode(type, codes, n, dst, excPos, excBits, nExc, posBase);
+    }
+
+    @Override
+    public final long packBits(MemorySegment codes, long n, int width, MemorySegment dst) {
+        checkWidth(n, width);
+        need(codes, n, "codes", false);
+        long bytes = Kernel.packedBytes(n, width);
+        need(dst, bytes, "dst", true);
+        pack(codes, n, width, dst);
+        return bytes;
+    }
+
+    @Override
+    public final void unpackBits(MemorySegment src, long n, int width, MemorySegment codes) {
+        checkWidth(n, width);
+        need(src, Kernel.packedBytes(n, width), "src", false);
+        need(codes, n, "codes", true);
+        unpack(src, n, width, codes);
+    }
+
+    /** Arguments are checked; return the exception count as {@link #elfEncode} does. */
+    protected abstract long encode(ElfType type, MemorySegment src, long n, MemorySegment codes,
+                                   MemorySegment excPos, MemorySegment excBits, long excCap, long posBase);
+
+    /** Arguments are checked, exception positions too. */
+    protected abstract void decode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
+                                   MemorySegment excPos, MemorySegment excBits, long nExc, long posBase);
+
+    protected abstract void pack(MemorySegment codes, long n, int width, MemorySegment dst);
+
+    protected abstract void unpack(MemorySegment src, long n, int width, MemorySegment codes);
+
+    private static void checkCount(ElfType type, long n, long posBase) {
+        Objects.requireNonNull(type, "type");
+        if (n < 0 || n > MAX_VALUES) {
+            throw new IllegalArgumentException("value count " + n + " outside [0, " + MAX_VALUES + "]");
+        }
+        if (posBase < 0 || posBase > Long.MAX_VALUE - n) {
+            throw new IllegalArgumentException("posBase " + posBase + " out of range for " + n + " values");
+        }
+    }
+
+    private static void checkWidth(long n, int width) {
+        if (width < 1 || width > 8) {
+            throw new IllegalArgumentException("code width " + width + " outside [1, 8]");
+        }
+        if (n < 0 || n > MAX_VALUES) {
+            throw new IllegalArgumentException("code count " + n + " outside [0, " + MAX_VALUES + "]");
+        }
+    }
+
+    private static void need(MemorySegment segment, long bytes, String what, boolean writable) {
+        Objects.requireNonNull(segment, what);
+        if (segment.byteSize() < bytes) {
+            throw new IndexOutOfBoundsException(
+                    what + " holds " + segment.byteSize() + " bytes, " + bytes + " needed");
+        }
+        if (writable && segment.isReadOnly() && bytes > 0) {
+            throw new IllegalArgumentException(what + " is read-only");
+        }
+    }
+
+    /** Strictly increasing and inside the block: the one rule that makes patching safe. */
+    private static void checkPositions(MemorySegment excPos, long nExc, long posBase, long n) {
+        long previous = -1;
+        for (long i = 0; i < nExc; i++) {
+            long p = excPos.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
+            if (p < posBase || p - posBase >= n || p <= previous) {
+                throw new CorruptDataException("exception " + i + " at position " + p
+                        + " is outside [" + posBase + ", " + (posBase + n) + ") or out of order");
+            }
+            previous = p;
+        }
+    }
+}

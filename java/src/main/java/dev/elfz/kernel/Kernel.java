@@ -1,0 +1,52 @@
+package dev.elfz.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The few primitives every codec is built on, with one implementation per machine: native (the C kernel
+ * through FFM) and pure Java. All implementations produce the same bytes, bit for bit (FORMAT.md).
+ *
+ * <p>Segments may be heap or native, mapped or not, and need no alignment. Values and codes are
+ * little-endian. Every argument is checked before any work: a bad one throws
+ * {@link IllegalArgumentException} or {@link IndexOutOfBoundsException}; corrupt exception positions throw
+ * {@link CorruptDataException}.
+ */
+public interface Kernel {
+
+    /** Short name used in benchmarks and logs: native-avx2, native-scalar, java-vector, java-scalar. */
+    String name();
+
+    /**
+     * ELF-encodes {@code n} values of {@code type} from {@code src} (at offset 0) into the planar code
+     * stream {@code codes} ({@link ElfType#codeBytes(long)} bytes at least). Exceptions go, in order, to
+     * {@code excPos} (int64 positions, {@code posBase + index}) and {@code excBits} (the original bits,
+     * {@link ElfType#valueBytes()} each), at most {@code excCap} of them.
+     *
+     * @return the number of exceptions found; when it exceeds {@code excCap} only the first
+     *     {@code excCap} were stored and the caller encodes again with room for all
+     */
+    long elfEncode(ElfType type, MemorySegment src, long n, MemorySegment codes,
+                   MemorySegment excPos, MemorySegment excBits, long excCap, long posBase);
+
+    /**
+     * Decodes {@code n} values from {@code codes} into {@code dst}, then writes back {@code nExc}
+     * exceptions, whose positions must be strictly increasing within {@code [posBase, posBase + n)}.
+     */
+    void elfDecode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
+                   MemorySegment excPos, MemorySegment excBits, long nExc, long posBase);
+
+    /**
+     * Packs {@code n} codes of {@code width} bits (1..8, one per byte, higher bits ignored) LSB-first.
+     *
+     * @return bytes written, {@link Kernel#packedBytes(long, int)}
+     */
+    long packBits(MemorySegment codes, long n, int width, MemorySegment dst);
+
+    /** Unpacks {@code n} codes of {@code width} bits (1..8) into one byte each. */
+    void unpackBits(MemorySegment src, long n, int width, MemorySegment codes);
+
+    /** Bytes that {@code n} codes of {@code width} bits take when bit-packed. */
+    static long packedBytes(long n, int width) {
+        return (n / 8) * width + ((n % 8) * width + 7) / 8;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.elfz.kernel;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Picks the kernel: {@code -Delfz.kernel=auto|native|java-vector|java-scalar} (default auto: native when it
+ * loads, else the Java Vector API twin, else plain Java). A fallback is announced once, in one line.
+ */
+public final class Kernels {
+
+    private static volatile Kernel best;
+
+    private Kernels() {
+    }
+
+    /** The kernel this process uses. */
+    public static Kernel best() {
+        Kernel k = best;
+        if (k == null) {
+            synchronized (Kernels.class) {
+                if (best == null) {
+                    best = choose(System.getProperty("elfz.kernel", "auto"));
+                }
+                k = best;
+            }
+        }
+        return k;
+    }
+
+    /** A kernel by name: native, java-vector, java-scalar. */
+    public static Kernel named(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "native" -> new NativeKernel();
+            case "java-vector" -> JavaVectorKernel.create();
+            case "java-scalar" -> new JavaScalarKernel();
+            default -> throw new IllegalArgumentException("unknown kernel " + name
+                    + " (auto, native, java-vector, java-scalar)");
+        };
+    }
+
+    /** Every kernel that can run in this process, native first. */
+    public static List<Kernel> available() {
+        if (NativeLibrary.get().available()) {
+            return List.of(new NativeKernel(), JavaVectorKernel.create(), new JavaScalarKernel());
+        }
+        return List.of(JavaVectorKernel.create(), new JavaScalarKernel());
+    }
+
+    private static Kernel choose(String wanted) {
+        if (!"auto".equals(wanted)) {
+            return named(wanted);
+        }
+        NativeLibrary lib = NativeLibrary.get();
+        if (lib.available()) {
+            return new NativeKernel();
+        }
+        Kernel fallback = JavaVectorKernel.create();
+        System.err.println("elfz: native kernel unavailable (" + lib.unavailableReason() + "); using " + fallback.name());
+        return fallback;
+    }
+}

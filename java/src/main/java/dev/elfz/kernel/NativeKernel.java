@@ -1,0 +1,171 @@
+package dev.elfz.kernel;
+
+import dev.elfz.bindings.elfz_h;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The C kernel through the jextract bindings. Arguments are checked in {@link AbstractKernel} before any
+ * downcall, so the C code only sees lengths that fit.
+ *
+ * <p>Native segments (off-heap, mapped) go through the bindings' handles. Heap segments cannot cross a
+ * plain downcall, so calls that involve one use a critical handle built from the same binding
+ * (address and descriptor): the array is passed in place, and the JVM defers GC for the length of the call.
+ *
+ * <p>The C library picks its instruction set once per process (cpuid, capped by ELFZ_MAX_ISA);
+ * {@link #selectIsa} changes it for every caller and is meant for tests and benchmarks.
+ */
+public final class NativeKernel extends AbstractKernel {
+
+    private static final MethodHandle ENCODE_HEAP =
+            critical(elfz_h.elfz_elf_encode$address(), elfz_h.elfz_elf_encode$descriptor());
+    private static final MethodHandle DECODE_HEAP =
+            critical(elfz_h.elfz_elf_decode$address(), elfz_h.elfz_elf_decode$descriptor());
+    private static final MethodHandle PACK_HEAP =
+            critical(elfz_h.elfz_pack_bits$address(), elfz_h.elfz_pack_bits$descriptor());
+    private static final MethodHandle UNPACK_HEAP =
+            critical(elfz_h.elfz_unpack_bits$address(), elfz_h.elfz_unpack_bits$descriptor());
+
+    NativeKernel() {
+        if (!NativeLibrary.get().available()) {
+            throw new IllegalStateException(NativeLibrary.get().unavailableReason());
+        }
+    }
+
+    private static MethodHandle critical(MemorySegment address, FunctionDescriptor descriptor) {
+        return Linker.nativeLinker().downcallHandle(address, descriptor, Linker.Option.critical(true));
+    }
+
+    @Override
+    public String name() {
+        return "native-" + isaName(elfz_h.elfz_isa_active());
+    }
+
+    /** The ISA in use: scalar or avx2. */
+    public static String activeIsa() {
+        return isaName(elfz_h.elfz_isa_active());
+    }
+
+    /** The best ISA this CPU supports. */
+    public static String supportedIsa() {
+        return isaName(elfz_h.elfz_isa_supported());
+    }
+
+    /**
+     * Switches the process's native ISA ("scalar", "avx2").
+     *
+     * @throws IllegalArgumentException for an unknown name or an ISA this CPU lacks
+     */
+    public static void selectIsa(String isa) {
+        int id = switch (isa) {
+            case "scalar" -> elfz_h.ELFZ_ISA_SCALAR();
+            case "avx2" -> elfz_h.ELFZ_ISA_AVX2();
+            default -> throw new IllegalArgumentException("unknown ISA " + isa + " (scalar, avx2)");
+        };
+        check(elfz_h.elfz_isa_select(id), "select ISA " + isa);
+    }
+
+    private static String isaName(int isa) {
+        return elfz_h.elfz_isa_name(isa).getString(0);
+    }
+
+    @Override
+    protected long encode(ElfType type, MemorySegment src, long n, MemorySegment codes,
+                          MemorySegment excPos, MemorySegment excBits, long excCap, long posBase) {
+        long r;
+        if (onHeap(src, codes, excPos, excBits)) {
+            try {
+                r = (long) ENCODE_HEAP.invokeExact(type.nativeId(), src, n, codes, codes.byteSize(),
+                        excPos, excBits, excCap, posBase);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_elf_encode(type.nativeId(), src, n, codes, codes.byteSize(), excPos, excBits,
+                    excCap, posBase);
+        }
+        return check(r, "encode");
+    }
+
+    @Override
+    protected void decode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
+                          MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+        long r;
+        if (onHeap(codes, dst, excPos, excBits)) {
+            try {
+                r = (long) DECODE_HEAP.invokeExact(type.nativeId(), codes, codes.byteSize(), n, dst,
+                        dst.byteSize(), excPos, excBits, nExc, posBase);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_elf_decode(type.nativeId(), codes, codes.byteSize(), n, dst, dst.byteSize(),
+                    excPos, excBits, nExc, posBase);
+        }
+        check(r, "decode");
+    }
+
+    @Override
+    protected void pack(MemorySegment codes, long n, int width, MemorySegment dst) {
+        long r;
+        if (onHeap(codes, dst)) {
+            try {
+                r = (long) PACK_HEAP.invokeExact(codes, n, width, dst, dst.byteSize());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_pack_bits(codes, n, width, dst, dst.byteSize());
+        }
+        check(r, "pack");
+    }
+
+    @Override
+    protected void unpack(MemorySegment src, long n, int width, MemorySegment codes) {
+        long r;
+        if (onHeap(src, codes)) {
+            try {
+                r = (long) UNPACK_HEAP.invokeExact(src, src.byteSize(), n, width, codes, codes.byteSize());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_unpack_bits(src, src.byteSize(), n, width, codes, codes.byteSize());
+        }
+        check(r, "unpack");
+    }
+
+    private static boolean onHeap(MemorySegment... segments) {
+        for (MemorySegment s : segments) {
+            if (!s.isNative()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Java checked everything first, so a negative status here is a bug on one side or the other. */
+    private static long check(long status, String what) {
+        if (status < 0) {
+            String message = elfz_h.elfz_status_message(status).getString(0);
+            if (status == elfz_h.ELFZ_E_CORRUPT()) {
+                throw new CorruptDataException("native " + what + ": " + message);
+            }
+            throw new IllegalStateException("native " + what + " failed (" + status + "): " + message);
+        }
+        return status;
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+}

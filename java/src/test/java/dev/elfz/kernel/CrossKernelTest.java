@@ -1,0 +1,142 @@
+package dev.elfz.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every kernel against every other: the same codes and exceptions, bit for bit, and each decodes what the
+ * others encoded (native AVX2 and scalar C, Java Vector, Java scalar), on random and real weights.
+ */
+class CrossKernelTest {
+
+    @AfterAll
+    static void restoreIsa() {
+        if (NativeLibrary.get().available()) {
+            NativeKernel.selectIsa(NativeKernel.supportedIsa());
+        }
+    }
+
+    /** Every implementation, the native one under each ISA this CPU has. */
+    private static List<Kernel> kernels() {
+        List<Kernel> all = new ArrayList<>(List.of(JavaVectorKernel.create(), new JavaScalarKernel()));
+        if (NativeLibrary.get().available()) {
+            all.add(new IsaPinned("scalar"));
+            if (NativeKernel.supportedIsa().equals("avx2")) {
+                all.add(new IsaPinned("avx2"));
+            }
+        }
+        return all;
+    }
+
+    @ParameterizedTest
+    @EnumSource(ElfType.class)
+    void sameBytesAndMutualDecoding(ElfType type) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> inputs = new ArrayList<>();
+            for (long n : new long[] {0, 1, 7, 8, 9, 31, 33, 1000, 65_537}) {
+                inputs.add(TestData.weightLike(type, n, n, arena));
+            }
+            if (type == ElfType.F32) {
+                inputs.add(TestData.bert(8L << 20, arena));
+            }
+            List<Kernel> kernels = kernels();
+            for (MemorySegment src : inputs) {
+                long n = src.byteSize() / type.valueBytes();
+                List<Encoded> encoded = new ArrayList<>();
+                for (Kernel k : kernels) {
+                    encoded.add(Encoded.of(k, type, src, n));
+                }
+                for (int i = 1; i < encoded.size(); i++) {
+                    assertArrayEquals(encoded.get(0).codes, encoded.get(i).codes,
+                            kernels.get(i).name() + " codes differ from " + kernels.get(0).name() + ", n=" + n);
+                    assertArrayEquals(encoded.get(0).pos, encoded.get(i).pos, "exception positions");
+                    assertArrayEquals(encoded.get(0).bits, encoded.get(i).bits, "exception bits");
+                }
+                byte[] expected = null;
+                for (Kernel dec : kernels) {
+                    for (Encoded e : encoded) {
+                        byte[] out = e.decodeWith(dec, type, n);
+                        if (expected == null) {
+                            expected = out;
+                        }
+                        assertArrayEquals(expected, out, dec.name() + " decodes differently, n=" + n);
+                    }
+                }
+            }
+        }
+    }
+
+    private record Encoded(byte[] codes, long[] pos, byte[] bits) {
+        static Encoded of(Kernel k, ElfType type, MemorySegment src, long n) {
+            byte[] codes = new byte[(int) type.codeBytes(n)];
+            long[] pos = new long[(int) n];
+            byte[] bits = new byte[(int) n * type.valueBytes()];
+            long nExc = k.elfEncode(type, src, n, MemorySegment.ofArray(codes), MemorySegment.ofArray(pos),
+                    MemorySegment.ofArray(bits), n, 7);
+            assertTrue(nExc <= n);
+            return new Encoded(codes, java.util.Arrays.copyOf(pos, (int) nExc),
+                    java.util.Arrays.copyOf(bits, (int) nExc * type.valueBytes()));
+        }
+
+        byte[] decodeWith(Kernel k, ElfType type, long n) {
+            MemorySegment out = Arena.ofAuto().allocate(n * type.valueBytes() + 1).asSlice(1); // unaligned
+            k.elfDecode(type, MemorySegment.ofArray(codes), n, out, MemorySegment.ofArray(pos),
+                    MemorySegment.ofArray(bits), pos.length, 7);
+            assertEquals(n * type.valueBytes(), out.byteSize());
+            return out.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** The native kernel with its ISA switched in for each call, so two ISAs can be compared in one test. */
+    private static final class IsaPinned extends AbstractKernel {
+        private final String isa;
+        private final NativeKernel delegate = new NativeKernel();
+
+        IsaPinned(String isa) {
+            this.isa = isa;
+        }
+
+        @Override
+        public String name() {
+            return "native-" + isa;
+        }
+
+        private NativeKernel pinned() {
+            NativeKernel.selectIsa(isa);
+            return delegate;
+        }
+
+        @Override
+        protected long encode(ElfType type, MemorySegment src, long n, MemorySegment codes, MemorySegment excPos,
+                              MemorySegment excBits, long excCap, long posBase) {
+            return pinned().elfEncode(type, src, n, codes, excPos, excBits, excCap, posBase);
+        }
+
+        @Override
+        protected void decode(ElfType type, MemorySegment codes, long n, MemorySegment dst, MemorySegment excPos,
+                              MemorySegment excBits, long nExc, long posBase) {
+            pinned().elfDecode(type, codes, n, dst, excPos, excBits, nExc, posBase);
+        }
+
+        @Override
+        protected void pack(MemorySegment codes, long n, int width, MemorySegment dst) {
+            pinned().packBits(codes, n, width, dst);
+        }
+
+        @Override
+        protected void unpack(MemorySegment src, long n, int width, MemorySegment codes) {
+            pinned().unpackBits(src, n, width, codes);
+        }
+    }
+}

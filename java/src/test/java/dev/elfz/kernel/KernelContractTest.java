@@ -1,0 +1,277 @@
+package dev.elfz.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.HexFormat;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The one suite every kernel passes: round trips within the bound, exact exceptions, the exact bytes of
+ * FORMAT.md, odd lengths and unaligned slices, heap and native segments, real weights, and bad arguments.
+ */
+abstract class KernelContractTest {
+
+    /** The kernel under test. */
+    abstract Kernel kernel();
+
+    /** Encodes and decodes, checks every value against the rule, returns the codes. */
+    static byte[] roundTrip(Kernel k, ElfType type, MemorySegment src, long n, MemorySegment scratch) {
+        MemorySegment codes = scratch.asSlice(1, type.codeBytes(n)); // odd offset on purpose
+        MemorySegment pos = scratch.asSlice(type.codeBytes(n) + 3, n * 8);
+        MemorySegment bits = scratch.asSlice(type.codeBytes(n) + 3 + n * 8, n * type.valueBytes());
+        long base = 12345;
+        long nExc = k.elfEncode(type, src, n, codes, pos, bits, n, base);
+        MemorySegment out = scratch.asSlice(type.codeBytes(n) + 3 + n * (8 + type.valueBytes()) + 5, n * type.valueBytes());
+        k.elfDecode(type, codes, n, out, pos, bits, nExc, base);
+        long seen = 0;
+        for (long i = 0; i < n; i++) {
+            long in = TestData.bits(type, src, i), got = TestData.bits(type, out, i);
+            if (TestData.isException(type, in)) {
+                assertEquals(base + i, pos.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, seen++), "exception position");
+                assertEquals(in, got, () -> type + " exception not restored bit for bit");
+                continue;
+            }
+            double x = TestData.value(type, in), y = TestData.value(type, got);
+            if (Math.abs(x - y) > type.errorBound()) {
+                fail(type + " " + x + " decoded as " + y + ": error over " + type.errorBound());
+            }
+            long signBit = 1L << (8 * type.valueBytes() - 1);
+            assertEquals(in & signBit, got & signBit, () -> type + " sign of " + x + " lost");
+        }
+        assertEquals(seen, nExc, "exception count");
+        return codes.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ElfType.class)
+    void everyLengthUpTo600OnNativeAndHeapSegments(ElfType type) {
+        Kernel k = kernel();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment all = TestData.weightLike(type, 601 + 7, type.ordinal(), arena);
+            MemorySegment scratch = arena.allocate(601 * 32 + 64);
+            MemorySegment heapScratch = MemorySegment.ofArray(new long[601 * 4 + 8]);
+            for (int n = 0; n <= 600; n++) {
+                MemorySegment src = all.asSlice(n % 7 * type.valueBytes(), (long) n * type.valueBytes());
+                byte[] offHeap = roundTrip(k, type, src, n, scratch);
+                MemorySegment heapSrc = MemorySegment.ofArray(src.toArray(ValueLayout.JAVA_BYTE));
+                byte[] onHeap = roundTrip(k, type, heapSrc, n, heapScratch);
+                assertArrayEquals(offHeap, onHeap, "heap and native segments give the same bytes");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ElfType.class)
+    void edgeValuesAtEveryLanePosition(ElfType type) {
+        Kernel k = kernel();
+        long[] edges = TestData.edges(type);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment scratch = arena.allocate(64 * 32);
+            for (int n = 1; n <= 40; n++) {
+                MemorySegment src = arena.allocate((long) n * type.valueBytes());
+                for (int i = 0; i < n; i++) {
+                    TestData.setBits(type, src, i, edges[(i * 7 + n) % edges.length]);
+                }
+                roundTrip(k, type, src, n, scratch);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ElfType.class, names = {"F16", "BF16"})
+    void everyBitPatternOfSixteenBitTypes(ElfType type) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate(65536 * 2);
+            for (int i = 0; i < 65536; i++) {
+                TestData.setBits(type, src, i, i);
+            }
+            roundTrip(kernel(), type, src, 65536, arena.allocate(65536 * 16 + 64));
+        }
+    }
+
+    @Test
+    void largeBlocksWithTails() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (ElfType type : ElfType.values()) {
+                long n = 100_003;
+                roundTrip(kernel(), type, TestData.weightLike(type, n, 99, arena), n, arena.allocate(n * 32 + 64));
+            }
+        }
+    }
+
+    /** Golden bytes: the layout of FORMAT.md, fixed for good. */
+    @Test
+    void knownBytes() {
+        // 0.5f -> 1+x = 1.5 -> mantissa 0x400000; -0.25f -> 0x200000 | sign 0x800000; 0.5 - 2^-23 -> 0x3fffff;
+        // 0.5 - 2^-25 rounds (half an ulp of [1,2) is 2^-24) up to 1.5. Printed here value by value.
+        assertEquals("400000" + "a00000" + "3fffff" + "400000",
+                planesOfF32(0.5f, -0.25f, 0.5f - 0x1p-23f, 0.5f - 0x1p-25f));
+        try (Arena arena = Arena.ofConfined()) {
+            // f16 0.5 (0x3800) -> q 512, code 0x200: plane byte 0x40, low 3 bits 000; -0.75 (0xba00) -> 0x400|768
+            MemorySegment src = arena.allocate(4);
+            src.set(TestData.SHORT, 0, (short) 0x3800);
+            src.set(TestData.SHORT, 2, (short) 0xba00);
+            MemorySegment codes = arena.allocate(ElfType.F16.codeBytes(2));
+            assertEquals(0, kernel().elfEncode(ElfType.F16, src, 2, codes, MemorySegment.NULL, MemorySegment.NULL, 0, 0));
+            assertEquals("40e000", HexFormat.of().formatHex(codes.toArray(ValueLayout.JAVA_BYTE)));
+            // pack: width 3 codes 1..7,0 LSB-first -> 0b...: bytes d1 58 1f (computed bit by bit)
+            MemorySegment c = MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5, 6, 7, 0});
+            MemorySegment p = MemorySegment.ofArray(new byte[3]);
+            assertEquals(3, kernel().packBits(c, 8, 3, p));
+            assertEquals("d1581f", HexFormat.of().formatHex(p.toArray(ValueLayout.JAVA_BYTE)));
+        }
+    }
+
+    private String planesOfF32(float... values) {
+        MemorySegment src = MemorySegment.ofArray(values);
+        MemorySegment codes = MemorySegment.ofArray(new byte[values.length * 3]);
+        assertEquals(0, kernel().elfEncode(ElfType.F32, src, values.length, codes, MemorySegment.NULL,
+                MemorySegment.NULL, 0, 0));
+        byte[] b = codes.toArray(ValueLayout.JAVA_BYTE);
+        StringBuilder planes = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            planes.append(HexFormat.of().toHexDigits(b[i]))
+                    .append(HexFormat.of().toHexDigits(b[values.length + i]))
+                    .append(HexFormat.of().toHexDigits(b[2 * values.length + i]));
+        }
+        return planes.toString();
+    }
+
+    @Test
+    void namedBoundaryValues() {
+        Kernel k = kernel();
+        float[] in = {-0.0f, 0.99999994f, 0.9999999f, Float.MIN_VALUE, -1e-30f, 5.9604645e-8f, 1.0f,
+                Float.intBitsToFloat(0x7fc0beef), Float.NEGATIVE_INFINITY};
+        float[] out = new float[in.length];
+        long[] pos = new long[in.length];
+        int[] bits = new int[in.length];
+        MemorySegment codes = MemorySegment.ofArray(new byte[in.length * 3]);
+        long nExc = k.elfEncode(ElfType.F32, MemorySegment.ofArray(in), in.length, codes,
+                MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), in.length, 0);
+        assertEquals(4, nExc, "0.99999994 (1+x rounds to 2), 1.0, NaN and -Inf are exceptions");
+        assertArrayEquals(new long[] {1, 6, 7, 8}, java.util.Arrays.copyOf(pos, 4));
+        k.elfDecode(ElfType.F32, codes, in.length, MemorySegment.ofArray(out), MemorySegment.ofArray(pos),
+                MemorySegment.ofArray(bits), nExc, 0);
+        assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(out[0]), "-0.0 comes back as -0.0");
+        assertEquals(0x7fc0beef, Float.floatToRawIntBits(out[7]), "NaN payload kept");
+        assertEquals(0.9999999f, out[2], 0x1p-24f);
+        assertEquals(0.0f, out[3], "a subnormal decodes to 0 within the bound");
+        assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(out[4]), "tiny negative -> -0.0");
+        assertEquals(5.9604645e-8f, out[5], 0x1p-24f);
+    }
+
+    @Test
+    void exceptionsBeyondCapacityAreCountedNotStored() {
+        float[] in = new float[64];
+        for (int i = 0; i < 64; i++) {
+            in[i] = i % 4 == 0 ? 2f + i : 0.01f * i;
+        }
+        long[] pos = new long[5];
+        MemorySegment codes = MemorySegment.ofArray(new byte[192]);
+        assertEquals(16, kernel().elfEncode(ElfType.F32, MemorySegment.ofArray(in), 64, codes,
+                MemorySegment.ofArray(pos), MemorySegment.ofArray(new int[5]), 5, 0));
+        assertArrayEquals(new long[] {0, 4, 8, 12, 16}, pos);
+    }
+
+    @Test
+    void badArgumentsThrowBeforeAnyWork() {
+        Kernel k = kernel();
+        MemorySegment src = MemorySegment.ofArray(new float[64]);
+        MemorySegment codes = MemorySegment.ofArray(new byte[192]);
+        MemorySegment pos = MemorySegment.ofArray(new long[64]);
+        MemorySegment bits = MemorySegment.ofArray(new int[64]);
+        assertThrows(IndexOutOfBoundsException.class, () -> k.elfEncode(ElfType.F32, src, 65, codes, pos, bits, 0, 0));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.elfEncode(ElfType.F32, src, 64, codes.asSlice(0, 191), pos, bits, 0, 0));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.elfEncode(ElfType.F32, src, 64, codes, pos.asSlice(0, 8), bits, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> k.elfEncode(ElfType.F32, src, -1, codes, pos, bits, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> k.elfEncode(ElfType.F32, src, 64, codes, pos, bits, -1, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> k.elfEncode(ElfType.F32, src, 64, codes, pos, bits, 0, Long.MAX_VALUE - 10));
+        assertThrows(IllegalArgumentException.class,
+                () -> k.elfEncode(ElfType.F32, src, 64, codes.asReadOnly(), pos, bits, 0, 0));
+        assertThrows(NullPointerException.class, () -> k.elfEncode(null, src, 64, codes, pos, bits, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> k.packBits(codes, 8, 9, src));
+        assertThrows(IllegalArgumentException.class, () -> k.packBits(codes, 8, 0, src));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.unpackBits(codes, 600, 3, src));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.packBits(codes, 193, 3, src));
+
+        // corrupt exception lists: out of range, out of order, more than values
+        k.elfEncode(ElfType.F32, src, 64, codes, pos, bits, 64, 0);
+        MemorySegment out = MemorySegment.ofArray(new float[64]);
+        pos.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, 0, 64);
+        assertThrows(CorruptDataException.class, () -> k.elfDecode(ElfType.F32, codes, 64, out, pos, bits, 1, 0));
+        pos.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, 0, 5);
+        pos.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, 1, 5);
+        assertThrows(CorruptDataException.class, () -> k.elfDecode(ElfType.F32, codes, 64, out, pos, bits, 2, 0));
+        pos.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, 0, -1);
+        assertThrows(CorruptDataException.class, () -> k.elfDecode(ElfType.F32, codes, 64, out, pos, bits, 1, 0));
+        assertThrows(CorruptDataException.class, () -> k.elfDecode(ElfType.F32, codes, 64, out, pos, bits, 65, 0));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.elfDecode(ElfType.F32, codes.asSlice(1), 64, out, pos, bits, 0, 0));
+    }
+
+    @Test
+    void packEveryWidthAndLength() {
+        Kernel k = kernel();
+        SplittableRandom r = new SplittableRandom(5);
+        for (int width = 1; width <= 8; width++) {
+            for (int n = 0; n <= 300; n++) {
+                byte[] codes = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    codes[i] = (byte) r.nextInt(); // high bits must be ignored
+                }
+                byte[] packed = new byte[(int) Kernel.packedBytes(n, width)];
+                assertEquals(packed.length, k.packBits(MemorySegment.ofArray(codes), n, width, MemorySegment.ofArray(packed)));
+                for (int i = 0; i < n; i++) { // bit-by-bit reference
+                    for (int b = 0; b < width; b++) {
+                        int bit = i * width + b;
+                        assertEquals((codes[i] >> b) & 1, (packed[bit / 8] >> (bit % 8)) & 1, "bit " + bit);
+                    }
+                }
+                byte[] back = new byte[n];
+                k.unpackBits(MemorySegment.ofArray(packed), n, width, MemorySegment.ofArray(back));
+                for (int i = 0; i < n; i++) {
+                    assertEquals(codes[i] & ((1 << width) - 1), back[i] & 0xff, "code " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void realBertWeights() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment weights = TestData.bert(64L << 20, arena);
+            long n = weights.byteSize() / 4;
+            MemorySegment scratch = arena.allocate(n * 20 + 64);
+            roundTrip(kernel(), ElfType.F32, weights, n, scratch);
+            // and converted to the other float types, as f16/bf16/f64 checkpoints hold them
+            for (ElfType type : new ElfType[] {ElfType.F16, ElfType.BF16, ElfType.F64}) {
+                long m = Math.min(n, 1 << 20);
+                MemorySegment converted = arena.allocate(m * type.valueBytes());
+                for (long i = 0; i < m; i++) {
+                    TestData.setBits(type, converted, i, TestData.bitsOf(type, weights.getAtIndex(TestData.INT, i) == 0
+                            ? 0 : Float.intBitsToFloat(weights.getAtIndex(TestData.INT, i))));
+                }
+                roundTrip(kernel(), type, converted, m, scratch);
+            }
+        }
+    }
+
+    @Test
+    void nameSaysWhichImplementation() {
+        assertTrue(kernel().name().matches("native-(scalar|avx2)|java-(vector|scalar)"), kernel().name());
+    }
+}

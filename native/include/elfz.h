@@ -1,0 +1,125 @@
+/*
+ * elfz.h - the one public C API of the elfz kernel.
+ *
+ * ELF (exponent-less floating point): a weight x with |x| < 1 is stored as its sign and the mantissa
+ * of 1+|x| rounded to the dtype's precision, i.e. the integer q = round_half_even(|x| * 2^m) with m the
+ * dtype's mantissa width; code = sign << m | q. Every other value (|x| >= 1, NaN, +-Inf, and x whose q
+ * rounds up to 2^m) is an exception, kept exactly as (position, original bits).
+ *
+ * Codes are stored in the planar layout of FORMAT.md: for n codes of width w = 8k + r, k byte planes
+ * (most significant byte first, n bytes each) followed by the low r bits of every code bit-packed
+ * LSB-first (ceil(n*r/8) bytes). Total: ceil(n*w/8) bytes.
+ *
+ * Every function works on caller-owned buffers, never allocates, and checks every pointer and length it
+ * is given. Functions return a count (>= 0) or a negative ELFZ_E_* status.
+ */
+#ifndef ELFZ_H
+#define ELFZ_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  define ELFZ_API __declspec(dllexport)
+#else
+#  define ELFZ_API __attribute__((visibility("default")))
+#endif
+
+/* Version of this API and of the byte layout it produces. */
+#define ELFZ_VERSION_MAJOR 0
+#define ELFZ_VERSION_MINOR 1
+#define ELFZ_VERSION_PATCH 0
+
+/* Status codes (negative return values). */
+#define ELFZ_OK 0
+#define ELFZ_E_NULL (-1)        /* a required pointer is NULL */
+#define ELFZ_E_ARG (-2)         /* an argument is out of its range (dtype, width, isa) */
+#define ELFZ_E_CAPACITY (-3)    /* an output buffer is smaller than the result needs */
+#define ELFZ_E_TRUNCATED (-4)   /* an input buffer is shorter than its count implies */
+#define ELFZ_E_CORRUPT (-5)     /* exception positions out of range or not strictly increasing */
+#define ELFZ_E_UNSUPPORTED (-6) /* the ISA asked for is not supported by this CPU/OS/build */
+
+/* Instruction sets, in increasing order. */
+#define ELFZ_ISA_SCALAR 0
+#define ELFZ_ISA_AVX2 1 /* AVX2 + BMI2 + F16C, with OS support for YMM state */
+
+/* Float types ELF handles. Code widths: F32 24, F16 11, BF16 8, F64 53 bits. */
+#define ELFZ_F32 0
+#define ELFZ_F16 1
+#define ELFZ_BF16 2
+#define ELFZ_F64 3
+
+/* (major << 16) | (minor << 8) | patch of the library actually loaded. */
+ELFZ_API int32_t elfz_version(void);
+
+/* Message for a status code ("ok" for ELFZ_OK, "unknown status" otherwise); never NULL, static. */
+ELFZ_API const char *elfz_status_message(int64_t status);
+
+/* The best ISA this CPU and OS support and this library was built with. */
+ELFZ_API int32_t elfz_isa_supported(void);
+
+/*
+ * The ISA in use. On first use it is the supported one, lowered by the environment variable
+ * ELFZ_MAX_ISA ("scalar" or "avx2") when set.
+ */
+ELFZ_API int32_t elfz_isa_active(void);
+
+/*
+ * Selects the ISA for all following calls in the process (for tests and benchmarks). Returns the ISA
+ * now active, or ELFZ_E_UNSUPPORTED / ELFZ_E_ARG. Not meant to be called while other threads encode.
+ */
+ELFZ_API int32_t elfz_isa_select(int32_t isa);
+
+/* Name of an ISA ("scalar", "avx2"), or "unknown". */
+ELFZ_API const char *elfz_isa_name(int32_t isa);
+
+/* Bits per ELF code of a dtype (24, 11, 8, 53), or ELFZ_E_ARG. */
+ELFZ_API int32_t elfz_elf_code_width(int32_t dtype);
+
+/* Bytes of the planar code stream for n values of a dtype, or ELFZ_E_ARG. */
+ELFZ_API int64_t elfz_elf_code_bytes(int32_t dtype, uint64_t n);
+
+/*
+ * Encodes n values (little-endian, of the dtype) from src into codes (codes_cap bytes, at least
+ * elfz_elf_code_bytes(dtype, n)). Exceptions are written in order as exc_pos[i] = pos_base + index and
+ * exc_bits[i] = the value's original bits (uint32 for F32, uint16 for F16/BF16, uint64 for F64); their
+ * code slots hold 0. Returns the number of exceptions found; when that exceeds exc_cap only the first
+ * exc_cap are stored and the caller must encode again with room for all. exc_pos and exc_bits may be
+ * NULL when exc_cap is 0. Buffers need no alignment.
+ */
+ELFZ_API int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, void *codes,
+                                 uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits,
+                                 uint64_t exc_cap, uint64_t pos_base);
+
+/*
+ * Decodes n values from codes (codes_len bytes) into dst (dst_cap bytes, at least n * dtype size),
+ * then writes the n_exc exceptions back: exc_pos must be strictly increasing and lie in
+ * [pos_base, pos_base + n). Returns n, or a negative status (dst may then hold partial output).
+ */
+ELFZ_API int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, uint64_t n,
+                                 void *dst, uint64_t dst_cap, const uint64_t *exc_pos,
+                                 const void *exc_bits, uint64_t n_exc, uint64_t pos_base);
+
+/*
+ * Bit-packs n codes of `width` bits (1..8, one per byte; higher bits are ignored) LSB-first into dst
+ * (dst_cap bytes, at least ceil(n * width / 8)); unused bits of the last byte are 0. Returns the bytes
+ * written.
+ */
+ELFZ_API int64_t elfz_pack_bits(const uint8_t *codes, uint64_t n, int32_t width, uint8_t *dst,
+                                uint64_t dst_cap);
+
+/*
+ * Unpacks n codes of `width` bits (1..8) from src (src_len bytes, at least ceil(n * width / 8)) into
+ * codes (codes_cap bytes, at least n). Returns n.
+ */
+ELFZ_API int64_t elfz_unpack_bits(const uint8_t *src, uint64_t src_len, uint64_t n, int32_t width,
+                                  uint8_t *codes, uint64_t codes_cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ELFZ_H */

@@ -1,0 +1,170 @@
+/* Public entry points: argument checks, then dispatch to the active ISA's kernels. */
+#include "elfz.h"
+#include "elfz_internal.h"
+
+#include <stdlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+static const elfz_kernels *kernels_of(int isa) {
+#if defined(ELFZ_HAVE_AVX2)
+    if (isa == ELFZ_ISA_AVX2) return &elfz_kernels_avx2;
+#endif
+    (void)isa;
+    return &elfz_kernels_scalar;
+}
+
+/* cpuid for the instructions plus xgetbv for the OS saving YMM state. */
+static int detect_isa(void) {
+#if defined(ELFZ_HAVE_AVX2)
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return ELFZ_ISA_SCALAR;
+    int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
+    if (!osxsave || !avx || !f16c) return ELFZ_ISA_SCALAR;
+    unsigned xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    if ((xcr0_lo & 6) != 6) return ELFZ_ISA_SCALAR;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return ELFZ_ISA_SCALAR;
+    int avx2 = (b >> 5) & 1, bmi2 = (b >> 8) & 1;
+    return avx2 && bmi2 ? ELFZ_ISA_AVX2 : ELFZ_ISA_SCALAR;
+#else
+    return ELFZ_ISA_SCALAR;
+#endif
+}
+
+static int isa_from_name(const char *s) {
+    if (s == NULL) return -1;
+    if (strcmp(s, "scalar") == 0) return ELFZ_ISA_SCALAR;
+    if (strcmp(s, "avx2") == 0) return ELFZ_ISA_AVX2;
+    return -1;
+}
+
+static int supported_isa = -1;
+static const elfz_kernels *active; /* NULL until first use */
+
+/* Idempotent, so a race between two first callers is harmless. */
+static const elfz_kernels *current(void) {
+    const elfz_kernels *k = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
+    if (k) return k;
+    int isa = elfz_isa_supported();
+    int cap = isa_from_name(getenv("ELFZ_MAX_ISA"));
+    if (cap >= 0 && cap < isa) isa = cap;
+    k = kernels_of(isa);
+    __atomic_store_n(&active, k, __ATOMIC_RELEASE);
+    return k;
+}
+
+int32_t elfz_version(void) {
+    return ELFZ_VERSION_MAJOR << 16 | ELFZ_VERSION_MINOR << 8 | ELFZ_VERSION_PATCH;
+}
+
+const char *elfz_status_message(int64_t status) {
+    switch (status) {
+    case ELFZ_OK: return "ok";
+    case ELFZ_E_NULL: return "a required pointer is NULL";
+    case ELFZ_E_ARG: return "an argument is out of range";
+    case ELFZ_E_CAPACITY: return "an output buffer is too small";
+    case ELFZ_E_TRUNCATED: return "an input buffer is shorter than its count implies";
+    case ELFZ_E_CORRUPT: return "exception positions are out of range or not strictly increasing";
+    case ELFZ_E_UNSUPPORTED: return "the instruction set is not supported here";
+    default: return status > 0 ? "ok" : "unknown status";
+    }
+}
+
+int32_t elfz_isa_supported(void) {
+    int isa = __atomic_load_n(&supported_isa, __ATOMIC_RELAXED);
+    if (isa < 0) {
+        isa = detect_isa();
+        __atomic_store_n(&supported_isa, isa, __ATOMIC_RELAXED);
+    }
+    return isa;
+}
+
+int32_t elfz_isa_active(void) { return current()->isa; }
+
+int32_t elfz_isa_select(int32_t isa) {
+    if (isa != ELFZ_ISA_SCALAR && isa != ELFZ_ISA_AVX2) return ELFZ_E_ARG;
+    if (isa > elfz_isa_supported()) return ELFZ_E_UNSUPPORTED;
+    __atomic_store_n(&active, kernels_of(isa), __ATOMIC_RELEASE);
+    return isa;
+}
+
+const char *elfz_isa_name(int32_t isa) {
+    switch (isa) {
+    case ELFZ_ISA_SCALAR: return "scalar";
+    case ELFZ_ISA_AVX2: return "avx2";
+    default: return "unknown";
+    }
+}
+
+static int valid_dtype(int32_t dtype) { return dtype >= 0 && dtype < ELFZ_DTYPES; }
+
+/* Largest n whose sizes cannot overflow 64 bits (values up to 8 bytes, codes up to 53 bits). */
+#define ELFZ_MAX_N (UINT64_MAX / 64)
+
+int32_t elfz_elf_code_width(int32_t dtype) {
+    return valid_dtype(dtype) ? elfz_code_width[dtype] : ELFZ_E_ARG;
+}
+
+static uint64_t code_bytes(int dtype, uint64_t n) {
+    int w = elfz_code_width[dtype];
+    return (uint64_t)(w / 8) * n + (n * (uint64_t)(w % 8) + 7) / 8;
+}
+
+int64_t elfz_elf_code_bytes(int32_t dtype, uint64_t n) {
+    if (!valid_dtype(dtype) || n > ELFZ_MAX_N) return ELFZ_E_ARG;
+    return (int64_t)code_bytes(dtype, n);
+}
+
+int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, void *codes, uint64_t codes_cap,
+                        uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base) {
+    if (!valid_dtype(dtype) || n > ELFZ_MAX_N || pos_base > UINT64_MAX - n) return ELFZ_E_ARG;
+    if ((n && (!src || !codes)) || (exc_cap && (!exc_pos || !exc_bits))) return ELFZ_E_NULL;
+    if (codes_cap < code_bytes(dtype, n)) return ELFZ_E_CAPACITY;
+    elfz_exc_sink sink = {exc_pos, exc_bits, exc_cap, 0, pos_base, elfz_value_size[dtype]};
+    if (n) current()->encode[dtype](src, n, 0, codes, &sink);
+    return (int64_t)sink.count;
+}
+
+int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, uint64_t n, void *dst,
+                        uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc,
+                        uint64_t pos_base) {
+    if (!valid_dtype(dtype) || n > ELFZ_MAX_N || pos_base > UINT64_MAX - n) return ELFZ_E_ARG;
+    if ((n && (!codes || !dst)) || (n_exc && (!exc_pos || !exc_bits))) return ELFZ_E_NULL;
+    if (codes_len < code_bytes(dtype, n)) return ELFZ_E_TRUNCATED;
+    const uint64_t size = (uint64_t)elfz_value_size[dtype];
+    if (dst_cap < n * size) return ELFZ_E_CAPACITY;
+    if (n_exc > n) return ELFZ_E_CORRUPT;
+    /* Check every position before writing anything. */
+    for (uint64_t i = 0; i < n_exc; i++) {
+        uint64_t p = exc_pos[i];
+        if (p < pos_base || p - pos_base >= n || (i && p <= exc_pos[i - 1])) return ELFZ_E_CORRUPT;
+    }
+    if (n) current()->decode[dtype](codes, n, 0, dst);
+    for (uint64_t i = 0; i < n_exc; i++)
+        memcpy((uint8_t *)dst + (exc_pos[i] - pos_base) * size, (const uint8_t *)exc_bits + i * size, size);
+    return (int64_t)n;
+}
+
+static uint64_t packed_bytes(uint64_t n, int width) { return (n / 8) * (uint64_t)width + ((n % 8) * (uint64_t)width + 7) / 8; }
+
+int64_t elfz_pack_bits(const uint8_t *codes, uint64_t n, int32_t width, uint8_t *dst, uint64_t dst_cap) {
+    if (width < 1 || width > 8 || n > ELFZ_MAX_N) return ELFZ_E_ARG;
+    if (n && (!codes || !dst)) return ELFZ_E_NULL;
+    uint64_t need = packed_bytes(n, width);
+    if (dst_cap < need) return ELFZ_E_CAPACITY;
+    if (n) current()->pack(codes, n, width, dst);
+    return (int64_t)need;
+}
+
+int64_t elfz_unpack_bits(const uint8_t *src, uint64_t src_len, uint64_t n, int32_t width, uint8_t *codes,
+                         uint64_t codes_cap) {
+    if (width < 1 || width > 8 || n > ELFZ_MAX_N) return ELFZ_E_ARG;
+    if (n && (!src || !codes)) return ELFZ_E_NULL;
+    if (src_len < packed_bytes(n, width)) return ELFZ_E_TRUNCATED;
+    if (codes_cap < n) return ELFZ_E_CAPACITY;
+    if (n) current()->unpack(src, n, width, codes);
+    return (int64_t)n;
+}

@@ -1,0 +1,92 @@
+/* Internal declarations shared by the dispatcher and the per-ISA kernels. Not installed. */
+#ifndef ELFZ_INTERNAL_H
+#define ELFZ_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define ELFZ_DTYPES 4
+#define ELFZ_HIDDEN __attribute__((visibility("hidden")))
+
+/* Where encode puts exceptions; count keeps growing past cap so the caller learns the size needed. */
+typedef struct {
+    uint64_t *pos;
+    uint8_t *bits;
+    uint64_t cap;
+    uint64_t count;
+    uint64_t base;
+    int size; /* bytes per exception value */
+} elfz_exc_sink;
+
+static inline void elfz_exc_put(elfz_exc_sink *sink, uint64_t index, const uint8_t *value) {
+    if (sink->count < sink->cap) {
+        sink->pos[sink->count] = sink->base + index;
+        memcpy(sink->bits + sink->count * (uint64_t)sink->size, value, (size_t)sink->size);
+    }
+    sink->count++;
+}
+
+/*
+ * One ISA's kernels. Arguments are already validated by the dispatcher. Encode and decode work on the
+ * value range [start, n) of a block of n values; start is a multiple of 8 so that the bit-packed
+ * remainder plane starts on a byte boundary.
+ */
+typedef void (*elfz_encode_fn)(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes,
+                               elfz_exc_sink *sink);
+typedef void (*elfz_decode_fn)(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst);
+typedef void (*elfz_pack_fn)(const uint8_t *codes, uint64_t n, int width, uint8_t *dst);
+typedef void (*elfz_unpack_fn)(const uint8_t *src, uint64_t n, int width, uint8_t *codes);
+
+typedef struct {
+    int isa;
+    elfz_encode_fn encode[ELFZ_DTYPES];
+    elfz_decode_fn decode[ELFZ_DTYPES];
+    elfz_pack_fn pack;
+    elfz_unpack_fn unpack;
+} elfz_kernels;
+
+ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_scalar;
+
+/* The scalar kernels one by one: the AVX2 kernels hand them their tails (and F64 whole). */
+ELFZ_HIDDEN void elfz_encode_scalar_f32(const uint8_t *, uint64_t, uint64_t, uint8_t *, elfz_exc_sink *);
+ELFZ_HIDDEN void elfz_encode_scalar_f16(const uint8_t *, uint64_t, uint64_t, uint8_t *, elfz_exc_sink *);
+ELFZ_HIDDEN void elfz_encode_scalar_bf16(const uint8_t *, uint64_t, uint64_t, uint8_t *, elfz_exc_sink *);
+ELFZ_HIDDEN void elfz_encode_scalar_f64(const uint8_t *, uint64_t, uint64_t, uint8_t *, elfz_exc_sink *);
+ELFZ_HIDDEN void elfz_decode_scalar_f32(const uint8_t *, uint64_t, uint64_t, uint8_t *);
+ELFZ_HIDDEN void elfz_decode_scalar_f16(const uint8_t *, uint64_t, uint64_t, uint8_t *);
+ELFZ_HIDDEN void elfz_decode_scalar_bf16(const uint8_t *, uint64_t, uint64_t, uint8_t *);
+ELFZ_HIDDEN void elfz_decode_scalar_f64(const uint8_t *, uint64_t, uint64_t, uint8_t *);
+ELFZ_HIDDEN void elfz_pack_scalar(const uint8_t *codes, uint64_t n, int width, uint8_t *dst);
+ELFZ_HIDDEN void elfz_unpack_scalar(const uint8_t *src, uint64_t n, int width, uint8_t *codes);
+#if defined(ELFZ_HAVE_AVX2)
+ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_avx2;
+#endif
+
+/* Code width in bits and value size in bytes per dtype (index = ELFZ_F32 ...). */
+ELFZ_HIDDEN extern const int elfz_code_width[ELFZ_DTYPES];
+ELFZ_HIDDEN extern const int elfz_value_size[ELFZ_DTYPES];
+
+/* The 8-value bit-packing step both ISAs share for tails: c[0..7] of `width` bits -> width bytes. */
+static inline uint64_t elfz_pack8(const uint8_t *c, int width) {
+    uint64_t mask = (1u << width) - 1, acc = 0;
+    for (int i = 0; i < 8; i++) acc |= (uint64_t)(c[i] & mask) << (i * width);
+    return acc;
+}
+
+static inline void elfz_unpack8(uint64_t acc, int width, uint8_t *c) {
+    uint64_t mask = (1u << width) - 1;
+    for (int i = 0; i < 8; i++) c[i] = (uint8_t)((acc >> (i * width)) & mask);
+}
+
+/* Little-endian loads and stores of the first `len` (<= 8) bytes. */
+static inline uint64_t elfz_load_le(const uint8_t *p, int len) {
+    uint64_t v = 0;
+    for (int i = 0; i < len; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static inline void elfz_store_le(uint8_t *p, uint64_t v, int len) {
+    for (int i = 0; i < len; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+#endif

@@ -1,0 +1,166 @@
+/* Portable scalar kernels: the reference every other ISA must match byte for byte. */
+#include "elfz.h"
+#include "elfz_internal.h"
+
+const int elfz_code_width[ELFZ_DTYPES] = {24, 11, 8, 53};
+const int elfz_value_size[ELFZ_DTYPES] = {4, 2, 2, 8};
+
+/* round_half_even(m / 2^s) for m < 2^53. */
+static inline uint64_t rne_shift(uint64_t m, int s) {
+    if (s == 0) return m;
+    if (s > 54) return 0;
+    uint64_t q = m >> s, rem = m & ((1ull << s) - 1), half = 1ull << (s - 1);
+    return q + (rem > half || (rem == half && (q & 1)));
+}
+
+static inline float f32_of(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
+static inline uint32_t bits_f32(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
+static inline double f64_of(uint64_t b) { double f; memcpy(&f, &b, 8); return f; }
+static inline uint64_t bits_f64(double f) { uint64_t b; memcpy(&b, &f, 8); return b; }
+
+/*
+ * Value bits -> ELF code; returns 0 for an exception. F32/F64 let the FPU round 1+|x| (round to
+ * nearest even, exact semantics); F16/BF16 do the same rounding on the integer significand.
+ */
+static inline int to_code(int dt, uint64_t bits, uint64_t *code) {
+    switch (dt) {
+    case ELFZ_F32: {
+        float y = 1.0f + f32_of((uint32_t)bits & 0x7fffffffu);
+        if (!(y < 2.0f)) return 0; /* |x| >= 1, rounds up to 2, NaN, Inf */
+        *code = (bits >> 31) << 23 | (bits_f32(y) & 0x7fffffu);
+        return 1;
+    }
+    case ELFZ_F64: {
+        double y = 1.0 + f64_of(bits & 0x7fffffffffffffffull);
+        if (!(y < 2.0)) return 0;
+        *code = (bits >> 63) << 52 | (bits_f64(y) & 0xfffffffffffffull);
+        return 1;
+    }
+    case ELFZ_F16: {
+        int e = (int)(bits >> 10) & 31;
+        uint64_t f = bits & 1023;
+        if (e >= 15) return 0; /* |x| >= 1, Inf, NaN */
+        uint64_t q = e == 0 ? rne_shift(f, 14) : rne_shift(1024 + f, 15 - e);
+        if (q >= 1024) return 0;
+        *code = (bits >> 15 & 1) << 10 | q;
+        return 1;
+    }
+    default: { /* ELFZ_BF16 */
+        int e = (int)(bits >> 7) & 255;
+        uint64_t f = bits & 127;
+        if (e >= 127) return 0;
+        uint64_t q = e == 0 ? 0 : rne_shift(128 + f, 127 - e); /* subnormals are below 2^-8 */
+        if (q >= 128) return 0;
+        *code = (bits >> 15 & 1) << 7 | q;
+        return 1;
+    }
+    }
+}
+
+/* Index of the highest set bit of q > 0. */
+static inline int top_bit(uint64_t q) { return 63 - __builtin_clzll(q); }
+
+/* ELF code -> value bits (never an exception: those are patched afterwards). */
+static inline uint64_t from_code(int dt, uint64_t code) {
+    switch (dt) {
+    case ELFZ_F32: {
+        float a = f32_of(0x3f800000u | ((uint32_t)code & 0x7fffffu)) - 1.0f; /* exact */
+        return bits_f32(a) | (uint32_t)(code >> 23 & 1) << 31;
+    }
+    case ELFZ_F64: {
+        double a = f64_of(0x3ff0000000000000ull | (code & 0xfffffffffffffull)) - 1.0;
+        return bits_f64(a) | (code >> 52 & 1) << 63;
+    }
+    case ELFZ_F16: { /* q * 2^-10, normalised by hand: exact */
+        uint64_t q = code & 1023, s = (code >> 10 & 1) << 15;
+        if (q == 0) return s;
+        int p = top_bit(q);
+        return s | (uint64_t)(p + 5) << 10 | ((q << (10 - p)) & 1023);
+    }
+    default: { /* ELFZ_BF16: q * 2^-7 */
+        uint64_t q = code & 127, s = (code >> 7 & 1) << 15;
+        if (q == 0) return s;
+        int p = top_bit(q);
+        return s | (uint64_t)(p + 120) << 7 | ((q << (7 - p)) & 127);
+    }
+    }
+}
+
+/* Values [start, n) of a block of n, in groups of 8 so the remainder plane stays byte-aligned. */
+static inline void encode_range(int dt, const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes,
+                                elfz_exc_sink *sink) {
+    const int w = elfz_code_width[dt], vs = elfz_value_size[dt], planes = w / 8, r = w % 8;
+    uint8_t *rem = codes + (uint64_t)planes * n;
+    for (uint64_t g = start; g < n; g += 8) {
+        int cnt = n - g < 8 ? (int)(n - g) : 8;
+        uint64_t c[8];
+        uint8_t low[8] = {0};
+        for (int j = 0; j < cnt; j++) {
+            const uint8_t *v = src + (g + j) * vs;
+            if (!to_code(dt, elfz_load_le(v, vs), &c[j])) {
+                elfz_exc_put(sink, g + j, v);
+                c[j] = 0;
+            }
+        }
+        for (int p = 0; p < planes; p++)
+            for (int j = 0; j < cnt; j++) codes[p * n + g + j] = (uint8_t)(c[j] >> (w - 8 * (p + 1)));
+        if (r) {
+            for (int j = 0; j < cnt; j++) low[j] = (uint8_t)c[j];
+            elfz_store_le(rem + g / 8 * r, elfz_pack8(low, r), (cnt * r + 7) / 8);
+        }
+    }
+}
+
+static inline void decode_range(int dt, const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst) {
+    const int w = elfz_code_width[dt], vs = elfz_value_size[dt], planes = w / 8, r = w % 8;
+    const uint8_t *rem = codes + (uint64_t)planes * n;
+    for (uint64_t g = start; g < n; g += 8) {
+        int cnt = n - g < 8 ? (int)(n - g) : 8;
+        uint8_t low[8] = {0};
+        if (r) elfz_unpack8(elfz_load_le(rem + g / 8 * r, (cnt * r + 7) / 8), r, low);
+        for (int j = 0; j < cnt; j++) {
+            uint64_t c = low[j];
+            for (int p = 0; p < planes; p++) c |= (uint64_t)codes[p * n + g + j] << (w - 8 * (p + 1));
+            elfz_store_le(dst + (g + j) * vs, from_code(dt, c), vs);
+        }
+    }
+}
+
+#define ELFZ_SCALAR_DTYPE(name, DT)                                                                    \
+    void elfz_encode_scalar_##name(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes,     \
+                                   elfz_exc_sink *sink) {                                              \
+        encode_range(DT, src, n, start, codes, sink);                                                  \
+    }                                                                                                  \
+    void elfz_decode_scalar_##name(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst) {   \
+        decode_range(DT, codes, n, start, dst);                                                        \
+    }
+ELFZ_SCALAR_DTYPE(f32, ELFZ_F32)
+ELFZ_SCALAR_DTYPE(f16, ELFZ_F16)
+ELFZ_SCALAR_DTYPE(bf16, ELFZ_BF16)
+ELFZ_SCALAR_DTYPE(f64, ELFZ_F64)
+
+void elfz_pack_scalar(const uint8_t *codes, uint64_t n, int width, uint8_t *dst) {
+    for (uint64_t g = 0; g < n; g += 8) {
+        int cnt = n - g < 8 ? (int)(n - g) : 8;
+        uint8_t c[8] = {0};
+        memcpy(c, codes + g, (size_t)cnt);
+        elfz_store_le(dst + g / 8 * width, elfz_pack8(c, width), (cnt * width + 7) / 8);
+    }
+}
+
+void elfz_unpack_scalar(const uint8_t *src, uint64_t n, int width, uint8_t *codes) {
+    for (uint64_t g = 0; g < n; g += 8) {
+        int cnt = n - g < 8 ? (int)(n - g) : 8;
+        uint8_t c[8];
+        elfz_unpack8(elfz_load_le(src + g / 8 * width, (cnt * width + 7) / 8), width, c);
+        memcpy(codes + g, c, (size_t)cnt);
+    }
+}
+
+const elfz_kernels elfz_kernels_scalar = {
+    ELFZ_ISA_SCALAR,
+    {elfz_encode_scalar_f32, elfz_encode_scalar_f16, elfz_encode_scalar_bf16, elfz_encode_scalar_f64},
+    {elfz_decode_scalar_f32, elfz_decode_scalar_f16, elfz_decode_scalar_bf16, elfz_decode_scalar_f64},
+    elfz_pack_scalar,
+    elfz_unpack_scalar,
+};

@@ -1,0 +1,388 @@
+/*
+ * C tests of the public API: every length 0..4096, odd alignments, every ISA against an independent
+ * bit-by-bit reference (double arithmetic + explicit planar layout), mixed ISA round trips, edge values,
+ * exception capacity, bad arguments, and guard bytes around every output.
+ */
+#include "elfz.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                                               \
+    do {                                                                                               \
+        if (!(cond)) {                                                                                 \
+            if (failures++ < 20) {                                                                     \
+                fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);               \
+                fprintf(stderr, __VA_ARGS__);                                                          \
+                fputc('\n', stderr);                                                                   \
+            }                                                                                          \
+        }                                                                                              \
+    } while (0)
+
+static const int VSIZE[4] = {4, 2, 2, 8};
+static const int MANT[4] = {23, 10, 7, 52};
+static const char *DNAME[4] = {"f32", "f16", "bf16", "f64"};
+
+/* ---- deterministic random numbers (splitmix64) ---- */
+static uint64_t rng_state = 42;
+static uint64_t rnd(void) {
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+static double unit(void) { return (rnd() >> 11) * 0x1p-53; }
+static double gauss(void) { return sqrt(-2 * log(unit() + 1e-300)) * cos(6.283185307179586 * unit()); }
+
+/* ---- independent value conversions (no code shared with the library) ---- */
+static uint64_t load(const uint8_t *p, int size) {
+    uint64_t v = 0;
+    for (int i = 0; i < size; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+static void store(uint8_t *p, uint64_t v, int size) {
+    for (int i = 0; i < size; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* value of a bit pattern as a double (exact for all four types); NaN for NaN, +-inf for inf */
+static double to_double(int dt, uint64_t b) {
+    int sign, e, ebits, mbits;
+    uint64_t m;
+    switch (dt) {
+    case ELFZ_F32: { float f; uint32_t u = (uint32_t)b; memcpy(&f, &u, 4); return f; }
+    case ELFZ_F64: { double d; memcpy(&d, &b, 8); return d; }
+    case ELFZ_F16: ebits = 5; mbits = 10; break;
+    default: ebits = 8; mbits = 7; break;
+    }
+    sign = (int)(b >> 15) & 1;
+    e = (int)(b >> mbits) & ((1 << ebits) - 1);
+    m = b & ((1u << mbits) - 1);
+    int bias = (1 << (ebits - 1)) - 1;
+    double v;
+    if (e == (1 << ebits) - 1) v = m ? NAN : INFINITY;
+    else if (e == 0) v = ldexp((double)m, 1 - bias - mbits);
+    else v = ldexp((double)(m | (1u << mbits)), e - bias - mbits);
+    return sign ? -v : v;
+}
+static uint64_t sign_bit(int dt, uint64_t b) { return b >> (VSIZE[dt] * 8 - 1) & 1; }
+
+/* the ELF rule from first principles: q = rint(|x| 2^m) in double (exact), exception if q >= 2^m */
+static int ref_code(int dt, uint64_t bits, uint64_t *code) {
+    double a = fabs(to_double(dt, bits));
+    if (isnan(a) || isinf(a)) return 0;
+    double q = rint(ldexp(a, MANT[dt]));
+    if (q >= ldexp(1.0, MANT[dt])) return 0;
+    *code = sign_bit(dt, bits) << MANT[dt] | (uint64_t)q;
+    return 1;
+}
+
+/* planar layout written bit by bit: byte planes MSB first, then the rest LSB-first */
+static void ref_put(uint8_t *codes, uint64_t n, uint64_t i, uint64_t code, int w) {
+    int planes = w / 8, r = w % 8;
+    for (int p = 0; p < planes; p++) codes[p * n + i] = (uint8_t)(code >> (w - 8 * (p + 1)));
+    for (int b = 0; b < r; b++) {
+        uint64_t bit = i * r + b;
+        if (code >> b & 1) codes[planes * n + bit / 8] |= (uint8_t)(1u << (bit % 8));
+    }
+}
+
+static uint64_t ref_code_bytes(int dt, uint64_t n) {
+    int w = MANT[dt] + 1;
+    return (w / 8) * n + (n * (w % 8) + 7) / 8;
+}
+
+/* ---- test data ---- */
+static uint64_t weight_like(int dt) {
+    double x;
+    uint64_t r = rnd() % 1000;
+    if (r < 3) return rnd() & ((dt == ELFZ_F64) ? ~0ull : (1ull << (VSIZE[dt] * 8)) - 1); /* any bits */
+    if (r < 6) x = gauss() * 3;                                                            /* outliers */
+    else if (r < 9) x = gauss() * 1e-6;                                                    /* tiny */
+    else x = gauss() * 0.05;
+    switch (dt) {
+    case ELFZ_F32: { float f = (float)x; uint32_t u; memcpy(&u, &f, 4); return u; }
+    case ELFZ_F64: { uint64_t u; memcpy(&u, &x, 8); return u; }
+    case ELFZ_F16: { /* truncate a float to f16 bits (any f16 is fine: the test only needs variety) */
+        float f = (float)x; uint32_t u; memcpy(&u, &f, 4);
+        uint32_t s = u >> 31 << 15; int e = (int)(u >> 23 & 255) - 127 + 15;
+        if (e <= 0) return s | (rnd() & 0x3ff) * (e == 0);
+        if (e >= 31) return s | 0x7c00;
+        return s | (uint32_t)e << 10 | (u >> 13 & 0x3ff);
+    }
+    default: { float f = (float)x; uint32_t u; memcpy(&u, &f, 4); return u >> 16; }
+    }
+}
+
+/* values that sit on every boundary of the rule */
+static const uint64_t EDGE_F32[] = {0x00000000, 0x80000000, 0x3f7fffff /* 0.99999994: rounds to 2 */,
+    0x3f7ffffe, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc12345,
+    0x00000001, 0x80000001, 0x007fffff, 0x33800000 /* 2^-24: tie to 0 */, 0x33800001, 0x34000000,
+    0x34400000 /* 1.5 * 2^-23: tie to even */, 0xb3c00000, 0x3f000000, 0x7f7fffff, 0x3effffff};
+static const uint64_t EDGE_F16[] = {0x0000, 0x8000, 0x3bff /* 0.99951: rounds to 1 */, 0x3bfe, 0x3c00,
+    0xbc00, 0x7c00, 0xfc00, 0x7e00, 0x7c01, 0xfe37, 0x0001, 0x8001, 0x03ff, 0x1000 /* 2^-11: tie */,
+    0x1001, 0x1200, 0x1400, 0x3800, 0x7bff};
+static const uint64_t EDGE_BF16[] = {0x0000, 0x8000, 0x3f7f /* 0.996: rounds to 1 */, 0x3f7e, 0x3f80,
+    0xbf80, 0x7f80, 0xff80, 0x7fc0, 0x7f81, 0x0001, 0x8001, 0x3b80 /* 2^-8: tie */, 0x3b81, 0x3c40,
+    0x3f00, 0x7f7f};
+static const uint64_t EDGE_F64[] = {0, 0x8000000000000000ull, 0x3fefffffffffffffull, 0x3feffffffffffffeull,
+    0x3ff0000000000000ull, 0xbff0000000000000ull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
+    0x7ff8000000000000ull, 0x7ff0000000000001ull, 1, 0x8000000000000001ull, 0x3ca0000000000000ull,
+    0x3ca0000000000001ull, 0x3cb8000000000000ull, 0x3fe0000000000000ull};
+
+static const uint64_t *edges(int dt, size_t *count) {
+    switch (dt) {
+    case ELFZ_F32: *count = sizeof EDGE_F32 / 8; return EDGE_F32;
+    case ELFZ_F16: *count = sizeof EDGE_F16 / 8; return EDGE_F16;
+    case ELFZ_BF16: *count = sizeof EDGE_BF16 / 8; return EDGE_BF16;
+    default: *count = sizeof EDGE_F64 / 8; return EDGE_F64;
+    }
+}
+
+#define GUARD 64
+#define CANARY 0xa5
+
+static uint8_t *guarded(size_t size) {
+    uint8_t *p = malloc(size + 2 * GUARD + 8);
+    memset(p, CANARY, size + 2 * GUARD + 8);
+    return p + GUARD;
+}
+static int intact(const uint8_t *p, size_t size) {
+    for (size_t i = 1; i <= GUARD; i++)
+        if (p[-(ptrdiff_t)i] != CANARY || p[size + i - 1] != CANARY) return 0;
+    return 1;
+}
+static void release(uint8_t *p) { free(p - GUARD); }
+
+static int isa_count(void) { return elfz_isa_supported() + 1; }
+
+/*
+ * Encodes src (n values at an offset `shift` bytes past an aligned buffer) with every ISA, checks the bytes
+ * against the reference, decodes with every ISA and checks values, exceptions and guards.
+ */
+static void check_block(int dt, const uint64_t *vals, uint64_t n, int shift) {
+    const int vs = VSIZE[dt], w = MANT[dt] + 1;
+    const uint64_t cb = ref_code_bytes(dt, n);
+    CHECK(elfz_elf_code_bytes(dt, n) == (int64_t)cb, "%s n=%llu code bytes", DNAME[dt], (unsigned long long)n);
+
+    uint8_t *src = guarded(n * vs + shift) + shift;
+    for (uint64_t i = 0; i < n; i++) store(src + i * vs, vals[i], vs);
+
+    /* reference codes and exceptions */
+    uint8_t *ref = calloc(cb + 1, 1);
+    uint64_t *ref_pos = malloc((n + 1) * 8), ref_exc = 0, base = rnd() % 1000;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t code;
+        if (ref_code(dt, vals[i], &code)) ref_put(ref, n, i, code, w);
+        else ref_pos[ref_exc++] = base + i;
+    }
+
+    uint8_t *first_codes = NULL;
+    for (int enc = 0; enc < isa_count(); enc++) {
+        CHECK(elfz_isa_select(enc) == enc, "select %d", enc);
+        uint8_t *codes = guarded(cb + shift) + shift;
+        uint64_t *pos = (uint64_t *)guarded((n + 1) * 8);
+        uint8_t *bits = guarded((n + 1) * vs);
+        int64_t ne = elfz_elf_encode(dt, src, n, codes, cb, pos, bits, n, base);
+        CHECK(ne == (int64_t)ref_exc, "%s n=%llu isa=%s exceptions %lld want %llu", DNAME[dt],
+              (unsigned long long)n, elfz_isa_name(enc), (long long)ne, (unsigned long long)ref_exc);
+        CHECK(memcmp(codes, ref, cb) == 0, "%s n=%llu isa=%s shift=%d codes differ from reference", DNAME[dt],
+              (unsigned long long)n, elfz_isa_name(enc), shift);
+        CHECK(ne < 0 || memcmp(pos, ref_pos, (size_t)ne * 8) == 0, "%s n=%llu exception positions", DNAME[dt],
+              (unsigned long long)n);
+        for (int64_t i = 0; i < ne && i < (int64_t)ref_exc; i++)
+            CHECK(load(bits + i * vs, vs) == vals[ref_pos[i] - base], "%s exception bits", DNAME[dt]);
+        CHECK(intact(codes - shift, cb + shift) && intact((uint8_t *)pos, (n + 1) * 8) && intact(bits, (n + 1) * vs),
+              "%s n=%llu isa=%s wrote outside its buffers", DNAME[dt], (unsigned long long)n, elfz_isa_name(enc));
+
+        /* decode with every ISA (mixed: avx2 encode -> scalar decode and back) */
+        for (int dec = 0; dec < isa_count(); dec++) {
+            elfz_isa_select(dec);
+            uint8_t *out = guarded(n * vs + shift) + shift;
+            int64_t r = elfz_elf_decode(dt, codes, cb, n, out, n * vs, pos, bits, (uint64_t)(ne > 0 ? ne : 0), base);
+            CHECK(r == (int64_t)n, "%s decode returned %lld", DNAME[dt], (long long)r);
+            for (uint64_t i = 0; i < n; i++) {
+                uint64_t got = load(out + i * vs, vs), code;
+                if (!ref_code(dt, vals[i], &code)) {
+                    CHECK(got == vals[i], "%s exception %llu not restored", DNAME[dt], (unsigned long long)i);
+                    continue;
+                }
+                double x = to_double(dt, vals[i]), y = to_double(dt, got);
+                CHECK(sign_bit(dt, got) == sign_bit(dt, vals[i]), "%s sign of %g lost", DNAME[dt], x);
+                CHECK(fabs(x - y) <= ldexp(1.0, -(MANT[dt] + 1)), "%s %g decoded as %g: over the bound", DNAME[dt], x, y);
+                CHECK(y == (sign_bit(dt, got) ? -1 : 1) * ldexp((double)(code & ((1ull << MANT[dt]) - 1)), -MANT[dt]),
+                      "%s %g decoded as %g, not the grid value", DNAME[dt], x, y);
+            }
+            CHECK(intact(out - shift, n * vs + shift), "%s decode wrote outside dst", DNAME[dt]);
+            release(out - shift);
+        }
+        if (first_codes == NULL) {
+            first_codes = malloc(cb + 1);
+            memcpy(first_codes, codes, cb);
+        } else {
+            CHECK(memcmp(first_codes, codes, cb) == 0, "%s ISAs differ", DNAME[dt]);
+        }
+        release(codes - shift);
+        release((uint8_t *)pos);
+        release(bits);
+    }
+    elfz_isa_select(elfz_isa_supported());
+    free(first_codes);
+    free(ref);
+    free(ref_pos);
+    release(src - shift);
+}
+
+static void test_lengths(void) {
+    uint64_t *vals = malloc(4097 * 8);
+    for (int dt = 0; dt < 4; dt++) {
+        for (uint64_t n = 0; n <= 4096; n++) {
+            for (uint64_t i = 0; i < n; i++) vals[i] = weight_like(dt);
+            check_block(dt, vals, n, (int)(n % 8));
+        }
+    }
+    free(vals);
+}
+
+static void test_edges(void) {
+    uint64_t vals[256];
+    for (int dt = 0; dt < 4; dt++) {
+        size_t count;
+        const uint64_t *e = edges(dt, &count);
+        /* every edge value at every lane position of a group of 8, with and without a tail */
+        for (uint64_t n = 1; n <= 40; n++) {
+            for (uint64_t i = 0; i < n; i++) vals[i] = e[(i * 7 + n) % count];
+            check_block(dt, vals, n, 3);
+        }
+        /* every bit pattern of the 16-bit types */
+        if (VSIZE[dt] == 2) {
+            uint64_t *all = malloc(65536 * 8);
+            for (uint64_t i = 0; i < 65536; i++) all[i] = i;
+            check_block(dt, all, 65536, 1);
+            free(all);
+        }
+    }
+    /* every f32 bit pattern just below 1.0 and around the 2^-24 rounding step */
+    uint64_t *near = malloc(4096 * 8);
+    for (uint64_t i = 0; i < 4096; i++) near[i] = (i < 2048 ? 0x3f7fffffu - i : 0x33800000u - 1024 + (i - 2048)) | (i & 1) << 31;
+    check_block(ELFZ_F32, near, 4096, 5);
+    free(near);
+}
+
+static void test_capacity_and_errors(void) {
+    float src[64];
+    for (int i = 0; i < 64; i++) src[i] = (i % 4 == 0) ? 2.0f + i : 0.01f * i;
+    uint8_t codes[256];
+    uint64_t pos[64];
+    uint32_t bits[64];
+    for (int isa = 0; isa < isa_count(); isa++) {
+        elfz_isa_select(isa);
+        /* more exceptions than room: the count is still right and only cap are stored */
+        memset(pos, 0xff, sizeof pos);
+        CHECK(elfz_elf_encode(ELFZ_F32, src, 64, codes, sizeof codes, pos, bits, 5, 0) == 16, "count past cap");
+        CHECK(pos[4] == 16 && pos[5] == UINT64_MAX, "cap respected");
+        CHECK(elfz_elf_encode(ELFZ_F32, src, 64, codes, sizeof codes, NULL, NULL, 0, 0) == 16, "count only");
+    }
+    elfz_isa_select(elfz_isa_supported());
+    CHECK(elfz_elf_encode(ELFZ_F32, src, 64, codes, 191, pos, bits, 64, 0) == ELFZ_E_CAPACITY, "codes cap");
+    CHECK(elfz_elf_encode(ELFZ_F32, NULL, 64, codes, 192, pos, bits, 64, 0) == ELFZ_E_NULL, "null src");
+    CHECK(elfz_elf_encode(ELFZ_F32, src, 64, codes, 192, NULL, bits, 64, 0) == ELFZ_E_NULL, "null pos");
+    CHECK(elfz_elf_encode(7, src, 64, codes, 192, pos, bits, 64, 0) == ELFZ_E_ARG, "bad dtype");
+    CHECK(elfz_elf_encode(-1, src, 64, codes, 192, pos, bits, 64, 0) == ELFZ_E_ARG, "negative dtype");
+    CHECK(elfz_elf_encode(ELFZ_F32, src, UINT64_MAX, codes, 192, pos, bits, 64, 0) == ELFZ_E_ARG, "huge n");
+    CHECK(elfz_elf_encode(ELFZ_F32, src, 64, codes, 192, pos, bits, 64, UINT64_MAX - 10) == ELFZ_E_ARG, "base overflow");
+    CHECK(elfz_elf_encode(ELFZ_F32, NULL, 0, NULL, 0, NULL, NULL, 0, 0) == 0, "empty");
+
+    int64_t ne = elfz_elf_encode(ELFZ_F32, src, 64, codes, 192, pos, bits, 64, 100);
+    CHECK(ne == 16, "encode");
+    float out[64];
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 191, 64, out, sizeof out, pos, bits, 16, 100) == ELFZ_E_TRUNCATED, "short codes");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out - 1, pos, bits, 16, 100) == ELFZ_E_CAPACITY, "short dst");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 16, 101) == ELFZ_E_CORRUPT, "pos below base");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 16, 0) == ELFZ_E_CORRUPT, "pos past end");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 65, 100) == ELFZ_E_CORRUPT, "too many");
+    uint64_t swapped = pos[3];
+    pos[3] = pos[2];
+    memset(out, 0x5a, sizeof out);
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 16, 100) == ELFZ_E_CORRUPT, "repeat");
+    CHECK(((uint8_t *)out)[0] == 0x5a, "no output written before the positions were checked");
+    pos[3] = swapped;
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, NULL, 16, 100) == ELFZ_E_NULL, "null bits");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 16, 100) == 64, "decode");
+    CHECK(memcmp(out, src, sizeof out) != 0 && out[0] == src[0] && out[4] == src[4], "exceptions restored");
+
+    uint8_t c[16] = {0}, p[16];
+    CHECK(elfz_pack_bits(c, 16, 0, p, 16) == ELFZ_E_ARG, "width 0");
+    CHECK(elfz_pack_bits(c, 16, 9, p, 16) == ELFZ_E_ARG, "width 9");
+    CHECK(elfz_pack_bits(c, 16, 3, p, 5) == ELFZ_E_CAPACITY, "pack cap");
+    CHECK(elfz_pack_bits(c, 16, 3, p, 6) == 6, "pack size");
+    CHECK(elfz_unpack_bits(p, 5, 16, 3, c, 16) == ELFZ_E_TRUNCATED, "unpack short");
+    CHECK(elfz_unpack_bits(p, 6, 16, 3, c, 15) == ELFZ_E_CAPACITY, "unpack cap");
+    CHECK(elfz_unpack_bits(NULL, 6, 16, 3, c, 16) == ELFZ_E_NULL, "unpack null");
+
+    CHECK(strcmp(elfz_status_message(ELFZ_E_CORRUPT), "ok") != 0, "messages");
+    CHECK(strcmp(elfz_status_message(-99), "unknown status") == 0, "unknown message");
+    CHECK(elfz_isa_select(99) == ELFZ_E_ARG, "select bad isa");
+    CHECK(elfz_elf_code_width(ELFZ_F16) == 11 && elfz_elf_code_width(ELFZ_F64) == 53, "widths");
+    CHECK(elfz_version() == (ELFZ_VERSION_MAJOR << 16 | ELFZ_VERSION_MINOR << 8 | ELFZ_VERSION_PATCH), "version");
+}
+
+/* bit-by-bit reference for LSB-first packing */
+static void test_pack(void) {
+    uint8_t *codes = malloc(4100), *back = malloc(4100), *ref = malloc(4100);
+    for (int width = 1; width <= 8; width++) {
+        for (uint64_t n = 0; n <= 4096; n += (n < 600 ? 1 : 97)) {
+            for (uint64_t i = 0; i < n; i++) codes[i] = (uint8_t)rnd(); /* high bits must be ignored */
+            uint64_t bytes = (n * width + 7) / 8;
+            memset(ref, 0, bytes + 1);
+            for (uint64_t i = 0; i < n; i++)
+                for (int b = 0; b < width; b++)
+                    if (codes[i] >> b & 1) ref[(i * width + b) / 8] |= (uint8_t)(1u << ((i * width + b) % 8));
+            for (int isa = 0; isa < isa_count(); isa++) {
+                elfz_isa_select(isa);
+                int shift = (int)(n % 5);
+                uint8_t *dst = guarded(bytes + shift) + shift;
+                CHECK(elfz_pack_bits(codes, n, width, dst, bytes) == (int64_t)bytes, "pack bytes");
+                CHECK(memcmp(dst, ref, bytes) == 0, "pack w=%d n=%llu isa=%s differs from reference", width,
+                      (unsigned long long)n, elfz_isa_name(isa));
+                CHECK(intact(dst - shift, bytes + shift), "pack wrote outside dst");
+                for (int dec = 0; dec < isa_count(); dec++) {
+                    elfz_isa_select(dec);
+                    uint8_t *out = guarded(n + 1);
+                    CHECK(elfz_unpack_bits(dst, bytes, n, width, out, n) == (int64_t)n, "unpack count");
+                    for (uint64_t i = 0; i < n; i++)
+                        CHECK(out[i] == (codes[i] & ((1u << width) - 1)), "unpack w=%d n=%llu i=%llu", width,
+                              (unsigned long long)n, (unsigned long long)i);
+                    CHECK(intact(out, n), "unpack wrote outside codes");
+                    release(out);
+                }
+                release(dst - shift);
+            }
+        }
+    }
+    elfz_isa_select(elfz_isa_supported());
+    free(codes);
+    free(back);
+    free(ref);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "--expect-isa") == 0) {
+        /* run under ELFZ_MAX_ISA: the first call must already respect it */
+        const char *active = elfz_isa_name(elfz_isa_active());
+        CHECK(strcmp(active, argv[2]) == 0, "active ISA %s, expected %s", active, argv[2]);
+        if (failures) return 1;
+    }
+    printf("elfz %d.%d.%d, supported ISA %s, active %s\n", ELFZ_VERSION_MAJOR, ELFZ_VERSION_MINOR,
+           ELFZ_VERSION_PATCH, elfz_isa_name(elfz_isa_supported()), elfz_isa_name(elfz_isa_active()));
+    test_capacity_and_errors();
+    test_pack();
+    test_edges();
+    test_lengths();
+    printf("%s (%d failures)\n", failures ? "FAILED" : "passed", failures);
+    return failures ? 1 : 0;
+}
