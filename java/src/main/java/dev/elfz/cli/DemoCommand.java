@@ -5,6 +5,7 @@ import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
+import dev.elfz.samples.SyntheticWeights;
 
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -17,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -52,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (hidden < 1 || layers < 0 || vocab < 1 || rounds < 1) {
-            throw new IllegalArgumentException("--hidden, --vocab and --rounds must be positive, --layers >= 0");
+            throw new ParameterException(spec.commandLine(), "--hidden, --vocab and --rounds must be positive, --layers >= 0");
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Arena arena = Arena.ofConfined()) {
@@ -142,32 +144,21 @@ final class DemoCommand implements Callable<Integer> {
     private List<MemorySegment> modelLike(Arena arena) {
         SplittableRandom r = new SplittableRandom(seed);
         List<MemorySegment> tensors = new ArrayList<>();
-        tensors.add(gaussian(arena, r, (long) vocab * hidden, 0, 0.04));
+        tensors.add(SyntheticWeights.gaussian(arena, r, (long) vocab * hidden, 0, 0.04));
         for (int l = 0; l < layers; l++) {
             for (int m = 0; m < 4; m++) {
-                tensors.add(gaussian(arena, r, (long) hidden * hidden, 0, 0.04));
-                tensors.add(gaussian(arena, r, hidden, 0, 0.01));
+                tensors.add(SyntheticWeights.gaussian(arena, r, (long) hidden * hidden, 0, 0.04));
+                tensors.add(SyntheticWeights.gaussian(arena, r, hidden, 0, 0.01));
             }
-            tensors.add(gaussian(arena, r, (long) hidden * 4 * hidden, 0, 0.03));
-            tensors.add(gaussian(arena, r, 4L * hidden, 0, 0.01));
-            tensors.add(gaussian(arena, r, (long) hidden * 4 * hidden, 0, 0.03));
-            tensors.add(gaussian(arena, r, hidden, 0, 0.01));
+            tensors.add(SyntheticWeights.gaussian(arena, r, (long) hidden * 4 * hidden, 0, 0.03));
+            tensors.add(SyntheticWeights.gaussian(arena, r, 4L * hidden, 0, 0.01));
+            tensors.add(SyntheticWeights.gaussian(arena, r, (long) hidden * 4 * hidden, 0, 0.03));
+            tensors.add(SyntheticWeights.gaussian(arena, r, hidden, 0, 0.01));
             for (int norm = 0; norm < 2; norm++) {
-                tensors.add(gaussian(arena, r, hidden, 0.9, 0.1)); // gain: about a third >= 1
-                tensors.add(gaussian(arena, r, hidden, 0, 0.02));
+                tensors.add(SyntheticWeights.gaussian(arena, r, hidden, 0.9, 0.1)); // gain: about a third >= 1
+                tensors.add(SyntheticWeights.gaussian(arena, r, hidden, 0, 0.02));
             }
         }
         return tensors;
-    }
-
-    /** N(mean, sigma) float32 values; one in 10,000 is an outlier 40 times larger. */
-    private static MemorySegment gaussian(Arena arena, SplittableRandom r, long n, double mean, double sigma) {
-        MemorySegment s = arena.allocate(n * 4, 64);
-        for (long i = 0; i < n; i++) {
-            double g = Math.sqrt(-2 * Math.log(r.nextDouble() + 1e-300)) * Math.cos(2 * Math.PI * r.nextDouble());
-            double scale = r.nextInt(10_000) == 0 ? 40 : 1;
-            s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (mean + g * sigma * scale));
-        }
-        return s;
     }
 }

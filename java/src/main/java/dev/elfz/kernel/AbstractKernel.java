@@ -19,8 +19,8 @@ public abstract class AbstractKernel implements Kernel {
         checkCount(type, n, posBase);
         need(src, n * type.valueBytes(), "src", false);
         need(codes, type.codeBytes(n), "codes", true);
-        if (excCap < 0 || excCap > n) {
-            throw new IllegalArgumentException("excCap " + excCap + " outside [0, " + n + "]");
+        if (excCap < 0 || excCap > MAX_VALUES) {
+            throw new IllegalArgumentException("excCap " + excCap + " outside [0, " + MAX_VALUES + "]");
         }
         need(excPos, excCap * Long.BYTES, "excPos", true);
         need(excBits, excCap * type.valueBytes(), "excBits", true);

@@ -55,10 +55,11 @@ final class ElfCodes {
     // ----   encode: |x| < 1 as a float is exact; y = 2^k + |x|, with 2^k the number whose float ulp is
     // ----   the code's unit (2^13: ulp 2^-10; 2^16: ulp 2^-7), is one IEEE addition, i.e. 2^k plus
     // ----   round_half_even(|x| * 2^m) units: that integer q is y's bits minus 2^k's, and q reaching 2^m
-    // ----   (y >= 2^k + 1) is the exception, as in C. NaN fails y < 2^k + 1 like it fails C's e test.
+    // ----   (y >= 2^k + 1) is the exception, as in C; so are NaN and Inf, which fail y < 2^k + 1.
     // ----   decode: (float) q is exact (q < 2^10) and so is its scaling by a power of two into the
     // ----   normal range of the half type's exponent, whose bits are then the top bits of the float's.
-    // ---- JavaKernelTwinTest checks both directions against C's integer formulas for every 16-bit input.
+    // ---- JavaKernelTwinTest checks both directions, for every 16-bit input and every code, against an
+    // ---- oracle from first principles (rint in double); the C reference gives the same bytes.
 
     /** F16 bits (the low 16 bits of the argument) to an 11-bit code, or {@link #EXCEPTION}. */
     static int f16Code(int bits) {

@@ -5,8 +5,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The pure-Java kernel, one value at a time: the twin of the C scalar reference (native/src/elfz_scalar.c),
- * byte for byte. The range methods here are also the tails (and the F64 path) of {@link JavaVectorKernel}.
+ * The pure-Java kernel in plain loops (no Vector API): the twin of the C scalar reference
+ * (native/src/elfz_scalar.c), byte for byte. Its range methods are also the tails (and the F64 path) of
+ * {@link JavaVectorKernel}; the per-value arithmetic is {@link ElfCodes}.
  *
  * <p>Layout (FORMAT.md): for n codes of width w = 8k + r, k byte planes of n bytes each, most significant
  * byte first, then the low r bits of every code packed LSB-first, 8 codes to r bytes. A range always

@@ -18,9 +18,15 @@ import jdk.incubator.vector.VectorSpecies;
  * LANES values at a time; F64, bit packing and every tail (fewer than LANES values) are the scalar code of
  * {@link JavaScalarKernel}. Same bytes as the C reference, bit for bit.
  *
- * <p>One vector holds LANES int lanes, 8 or 16: the machine's preferred shape (at most 512 bits), or a
- * smaller one asked for with the system property {@code dev.elfz.vectorBits=256}. On a machine whose
- * vectors are narrower than 256 bits everything runs on the scalar code.
+ * <p>One vector holds 8 or 16 int lanes: the machine's preferred shape, at most 512 bits (512 measured
+ * faster than 256 for every type on Zen 5), or a smaller one asked for with the system property
+ * {@code dev.elfz.vectorBits=256} (for tests and benchmarks). Where vectors are narrower than 256 bits,
+ * {@link #create()} gives the scalar kernel instead.
+ *
+ * <p>Encode loops run over chunks of 64 vectors with no call inside: a vector holding an exception only
+ * sets a bit, and those vectors are scanned again by the scalar code to record the exceptions in order.
+ * (With the rare call inside the loop, C2 inlined it, hit its node-count cutoff for the rest, and the
+ * speed depended on what had been compiled before: F16 encode 2.3 or 7 GB/s by the order of the tests.)
  *
  * <p>The arithmetic per lane is not C's but gives the same result: every rounding is one IEEE float
  * addition of |x| to a power of two whose ulp is the code's unit (1 for F32, 8192 for F16, 65536 for BF16),
@@ -112,8 +118,7 @@ public final class JavaVectorKernel extends AbstractKernel {
             int bits = Math.min(preferred, Integer.getInteger("dev.elfz.vectorBits", 512));
             int lanes = bits >= 512 ? 16 : bits >= 256 ? 8 : 0;
             LANES = lanes;
-            VectorShape shape = VectorShape.forBitSize(lanes == 16 ? 512 : 256);
-            INTS = IntVector.SPECIES_PREFERRED.withShape(shape);
+            INTS = lanes == 16 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
             int l = INTS.length();
             SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * l));
             BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * l));
@@ -132,6 +137,35 @@ public final class JavaVectorKernel extends AbstractKernel {
             return LANES == 0 ? 0 : n - n % LANES;
         }
 
+        /**
+         * Values the F16 vector loops take: whole vectors whose packed low bits (3 * LANES / 8 bytes at
+         * n + 3 * i / 8) can be moved as one long that ends inside the code stream. The bytes such a
+         * store writes past the vector's own belong to later groups, which are written after it.
+         */
+        private static long f16VectorEnd(long n) {
+            long end = vectorEnd(n);
+            long packedBytes = Kernel.packedBytes(n, 3);
+            while (end > 0 && (end - LANES) / 8 * 3 + Long.BYTES > packedBytes) {
+                end -= LANES;
+            }
+            return end;
+        }
+
+        /**
+         * Vectors per chunk of encode: the loop over a chunk has no call in it, only a bit per vector
+         * noting that it held an exception; those vectors are scanned again afterwards to record them.
+         */
+        private static final int CHUNK_VECTORS = 64;
+
+        /** Records, in order, the exceptions of the vectors of the chunk at {@code from} flagged in {@code bad}. */
+        private static void recordFlagged(ElfType type, MemorySegment src, long from, long bad,
+                                          JavaScalarKernel.ExceptionSink sink) {
+            for (long b = bad; b != 0; b &= b - 1) {
+                long at = from + (long) Long.numberOfTrailingZeros(b) * LANES;
+                JavaScalarKernel.recordExceptions(type, src, at, at + LANES, sink);
+            }
+        }
+
         /** The low byte of every lane, stored as LANES consecutive bytes. */
         private static void storeBytes(IntVector v, MemorySegment seg, long offset) {
             v.convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoMemorySegment(seg, offset, LE);
@@ -146,23 +180,26 @@ public final class JavaVectorKernel extends AbstractKernel {
         // ---- F32: y = 1 + |x| in float; code = sign << 23 | mantissa(y); exception unless y < 2.
 
         static long encodeF32(MemorySegment src, long n, MemorySegment codes,
-                                      JavaScalarKernel.ExceptionSink sink) {
+                                JavaScalarKernel.ExceptionSink sink) {
             final long end = vectorEnd(n);
             final long plane1 = n;
             final long plane2 = 2 * n;
-            for (long i = 0; i < end; i += LANES) {
-                IntVector bits = IntVector.fromMemorySegment(INTS, src, i << 2, LE);
-                FloatVector y = bits.and(0x7fffffff).reinterpretAsFloats().add(1.0f);
-                VectorMask<Integer> ok = y.compare(VectorOperators.LT, 2.0f).cast(INTS); // false on NaN
-                IntVector code = y.reinterpretAsInts().and(0x7fffff)
-                        .or(bits.lanewise(VectorOperators.LSHR, 8).and(0x800000));
-                if (!ok.allTrue()) {
-                    code = IntVector.zero(INTS).blend(code, ok);
-                    JavaScalarKernel.recordExceptions(ElfType.F32, src, i, i + LANES, sink);
+            for (long from = 0; from < end; from += CHUNK_VECTORS * LANES) {
+                long to = Math.min(from + CHUNK_VECTORS * LANES, end);
+                long bad = 0; // bit k: vector k of the chunk holds an exception
+                for (long i = from; i < to; i += LANES) {
+                    IntVector bits = IntVector.fromMemorySegment(INTS, src, i << 2, LE);
+                    FloatVector y = bits.and(0x7fffffff).reinterpretAsFloats().add(1.0f);
+                    VectorMask<Integer> ok = y.compare(VectorOperators.LT, 2.0f).cast(INTS); // false on NaN
+                    IntVector code = y.reinterpretAsInts().and(0x7fffff)
+                            .or(bits.lanewise(VectorOperators.LSHR, 8).and(0x800000));
+                    code = IntVector.zero(INTS).blend(code, ok); // exceptions code as 0
+                    bad |= (ok.allTrue() ? 0L : 1L) << ((i - from) / LANES);
+                    storeBytes(code.lanewise(VectorOperators.LSHR, 16), codes, i);
+                    storeBytes(code.lanewise(VectorOperators.LSHR, 8), codes, plane1 + i);
+                    storeBytes(code, codes, plane2 + i);
                 }
-                storeBytes(code.lanewise(VectorOperators.LSHR, 16), codes, i);
-                storeBytes(code.lanewise(VectorOperators.LSHR, 8), codes, plane1 + i);
-                storeBytes(code, codes, plane2 + i);
+                recordFlagged(ElfType.F32, src, from, bad, sink);
             }
             return end;
         }
@@ -185,20 +222,23 @@ public final class JavaVectorKernel extends AbstractKernel {
         // ---- BF16: |x| is bf16 << 16 as a float; y = 65536 + |x| rounds it to multiples of 2^-7.
 
         static long encodeBf16(MemorySegment src, long n, MemorySegment codes,
-                                       JavaScalarKernel.ExceptionSink sink) {
+                                 JavaScalarKernel.ExceptionSink sink) {
             final long end = vectorEnd(n);
-            for (long i = 0; i < end; i += LANES) {
-                IntVector bits = (IntVector) ShortVector.fromMemorySegment(SHORTS, src, i << 1, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, INTS, 0);
-                FloatVector y = bits.and(0x7fff).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().add(0x1p16f);
-                VectorMask<Integer> ok = y.compare(VectorOperators.LT, 0x1p16f + 1).cast(INTS); // false on NaN
-                IntVector code = y.reinterpretAsInts().sub(ElfCodes.BF16_BASE)
-                        .or(bits.lanewise(VectorOperators.LSHR, 8).and(0x80));
-                if (!ok.allTrue()) {
-                    code = IntVector.zero(INTS).blend(code, ok);
-                    JavaScalarKernel.recordExceptions(ElfType.BF16, src, i, i + LANES, sink);
+            for (long from = 0; from < end; from += CHUNK_VECTORS * LANES) {
+                long to = Math.min(from + CHUNK_VECTORS * LANES, end);
+                long bad = 0; // bit k: vector k of the chunk holds an exception
+                for (long i = from; i < to; i += LANES) {
+                    IntVector bits = (IntVector) ShortVector.fromMemorySegment(SHORTS, src, i << 1, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_S2I, INTS, 0);
+                    FloatVector y = bits.and(0x7fff).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().add(0x1p16f);
+                    VectorMask<Integer> ok = y.compare(VectorOperators.LT, 0x1p16f + 1).cast(INTS); // false on NaN
+                    IntVector code = y.reinterpretAsInts().sub(ElfCodes.BF16_BASE)
+                            .or(bits.lanewise(VectorOperators.LSHR, 8).and(0x80));
+                    code = IntVector.zero(INTS).blend(code, ok); // exceptions code as 0
+                    bad |= (ok.allTrue() ? 0L : 1L) << ((i - from) / LANES);
+                    storeBytes(code, codes, i);
                 }
-                storeBytes(code, codes, i);
+                recordFlagged(ElfType.BF16, src, from, bad, sink);
             }
             return end;
         }
@@ -220,40 +260,47 @@ public final class JavaVectorKernel extends AbstractKernel {
         // ---- a number below 2^-14, which rounds to 0 all the same); y = 8192 + |x| rounds to 2^-10.
 
         static long encodeF16(MemorySegment src, long n, MemorySegment codes,
-                                      JavaScalarKernel.ExceptionSink sink) {
-            final long end = vectorEnd(n);
+                                JavaScalarKernel.ExceptionSink sink) {
+            final long end = f16VectorEnd(n);
             final long rem = n;
-            final long codeEnd = ElfType.F16.codeBytes(n);
-            for (long i = 0; i < end; i += LANES) {
-                IntVector bits = (IntVector) ShortVector.fromMemorySegment(SHORTS, src, i << 1, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, INTS, 0);
-                FloatVector y = bits.and(0x7fff).lanewise(VectorOperators.LSHL, 13).add(112 << 23)
-                        .reinterpretAsFloats().add(0x1p13f);
-                VectorMask<Integer> ok = y.compare(VectorOperators.LT, 0x1p13f + 1).cast(INTS);
-                IntVector code = y.reinterpretAsInts().sub(ElfCodes.F16_BASE)
-                        .or(bits.lanewise(VectorOperators.LSHR, 5).and(0x400));
-                if (!ok.allTrue()) {
-                    code = IntVector.zero(INTS).blend(code, ok);
-                    JavaScalarKernel.recordExceptions(ElfType.F16, src, i, i + LANES, sink);
+            for (long from = 0; from < end; from += CHUNK_VECTORS * LANES) {
+                long to = Math.min(from + CHUNK_VECTORS * LANES, end);
+                long bad = 0; // bit k: vector k of the chunk holds an exception
+                for (long i = from; i < to; i += LANES) {
+                    IntVector bits = (IntVector) ShortVector.fromMemorySegment(SHORTS, src, i << 1, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_S2I, INTS, 0);
+                    FloatVector y = bits.and(0x7fff).lanewise(VectorOperators.LSHL, 13).add(112 << 23)
+                            .reinterpretAsFloats().add(0x1p13f);
+                    VectorMask<Integer> ok = y.compare(VectorOperators.LT, 0x1p13f + 1).cast(INTS);
+                    IntVector code = y.reinterpretAsInts().sub(ElfCodes.F16_BASE)
+                            .or(bits.lanewise(VectorOperators.LSHR, 5).and(0x400));
+                    code = IntVector.zero(INTS).blend(code, ok); // exceptions code as 0
+                    bad |= (ok.allTrue() ? 0L : 1L) << ((i - from) / LANES);
+                    storeBytes(code.lanewise(VectorOperators.LSHR, 3), codes, i);
+                    // Low 3 bits: lane j's go to bits 3 * (j % 8), then each group of 8 lanes is ORed
+                    // together: pairs within a long, then across 4 longs by sliding (lanes 0 and 4).
+                    // (Narrowing to bytes and packing a long of them with pext, as the scalar code does,
+                    // measured 2x slower on JDK 25: extracting lanes of a narrowed vector is slow.)
+                    LongVector u = code.and(7).lanewise(VectorOperators.LSHL, F16_LOW_SHIFTS).reinterpretAsLongs();
+                    u = u.or(u.lanewise(VectorOperators.LSHR, 32));
+                    u = u.or(u.slice(1));
+                    u = u.or(u.slice(2));
+                    long packed = u.lane(0) & 0xffffff;
+                    if (LANES == 16) {
+                        packed |= (u.lane(4) & 0xffffff) << 24;
+                    }
+                    codes.set(JavaScalarKernel.LE_LONG, rem + (i >>> 3) * 3, packed);
                 }
-                storeBytes(code.lanewise(VectorOperators.LSHR, 3), codes, i);
-                // Low 3 bits: one byte per lane, then 8 lanes (a long) packed into 3 bytes.
-                LongVector low = code.convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsLongs();
-                long packed = ElfCodes.pack8(low.lane(0), 3);
-                if (LANES == 16) {
-                    packed |= ElfCodes.pack8(low.lane(1), 3) << 24;
-                }
-                JavaScalarKernel.storeGroup(codes, rem + (i >>> 3) * 3, packed, LANES, 3, codeEnd);
+                recordFlagged(ElfType.F16, src, from, bad, sink);
             }
             return end;
         }
 
         static long decodeF16(MemorySegment codes, long n, MemorySegment dst) {
-            final long end = vectorEnd(n);
+            final long end = f16VectorEnd(n);
             final long rem = n;
-            final long codeEnd = ElfType.F16.codeBytes(n);
             for (long i = 0; i < end; i += LANES) {
-                long packed = JavaScalarKernel.loadGroup(codes, rem + (i >>> 3) * 3, LANES, 3, codeEnd);
+                long packed = codes.get(JavaScalarKernel.LE_LONG, rem + (i >>> 3) * 3);
                 IntVector words = IntVector.broadcast(INTS, (int) packed & 0xffffff);
                 if (LANES == 16) {
                     words = words.blend((int) (packed >>> 24) & 0xffffff, SECOND_GROUP);

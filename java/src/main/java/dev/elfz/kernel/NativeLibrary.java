@@ -88,6 +88,10 @@ public final class NativeLibrary {
                 return new NativeLibrary(null, String.format("native library %s is version %06x, the bindings %06x",
                         file, actual, expected));
             }
+            String cap = System.getenv("ELFZ_MAX_ISA");
+            if (cap != null && !cap.equals("scalar") && !cap.equals("avx2")) { // the C side ignores it
+                System.err.println("elfz: ELFZ_MAX_ISA=" + cap + " is not scalar or avx2; ignored");
+            }
             return new NativeLibrary(file, null);
         } catch (IOException | UnsatisfiedLinkError | IllegalCallerException e) {
             return new NativeLibrary(null, "cannot load the native library: " + e.getMessage());

