@@ -44,7 +44,8 @@ extern "C" {
 
 /* Instruction sets, in increasing order. */
 #define ELFZ_ISA_SCALAR 0
-#define ELFZ_ISA_AVX2 1 /* AVX2 + BMI2 + F16C, with OS support for YMM state */
+#define ELFZ_ISA_AVX2 1   /* AVX2 + BMI2 + F16C, with OS support for YMM state */
+#define ELFZ_ISA_AVX512 2 /* AVX2 level + AVX-512F, with OS support for ZMM state */
 
 /* Float types ELF handles. Code widths: F32 24, F16 11, BF16 8, F64 53 bits. */
 #define ELFZ_F32 0
@@ -63,7 +64,7 @@ ELFZ_API int32_t elfz_isa_supported(void);
 
 /*
  * The ISA in use. On first use it is the supported one, lowered by the environment variable
- * ELFZ_MAX_ISA ("scalar" or "avx2") when set.
+ * ELFZ_MAX_ISA ("scalar", "avx2" or "avx512") when set; other values are ignored.
  */
 ELFZ_API int32_t elfz_isa_active(void);
 
@@ -73,7 +74,7 @@ ELFZ_API int32_t elfz_isa_active(void);
  */
 ELFZ_API int32_t elfz_isa_select(int32_t isa);
 
-/* Name of an ISA ("scalar", "avx2"), or "unknown". */
+/* Name of an ISA ("scalar", "avx2", "avx512"), or "unknown". */
 ELFZ_API const char *elfz_isa_name(int32_t isa);
 
 /* Bits per ELF code of a dtype (24, 11, 8, 53), or ELFZ_E_ARG. */
@@ -97,7 +98,7 @@ ELFZ_API int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, voi
 /*
  * Decodes n values from codes (codes_len bytes) into dst (dst_cap bytes, at least n * dtype size),
  * then writes the n_exc exceptions back: exc_pos must be strictly increasing and lie in
- * [pos_base, pos_base + n). Returns n, or a negative status (dst may then hold partial output).
+ * [pos_base, pos_base + n). Returns n, or a negative status (then nothing was written to dst).
  */
 ELFZ_API int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, uint64_t n,
                                  void *dst, uint64_t dst_cap, const uint64_t *exc_pos,

@@ -9,6 +9,9 @@
 #endif
 
 static const elfz_kernels *kernels_of(int isa) {
+#if defined(ELFZ_HAVE_AVX512)
+    if (isa == ELFZ_ISA_AVX512) return &elfz_kernels_avx512;
+#endif
 #if defined(ELFZ_HAVE_AVX2)
     if (isa == ELFZ_ISA_AVX2) return &elfz_kernels_avx2;
 #endif
@@ -27,8 +30,15 @@ static int detect_isa(void) {
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
     if ((xcr0_lo & 6) != 6) return ELFZ_ISA_SCALAR;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return ELFZ_ISA_SCALAR;
-    int avx2 = (b >> 5) & 1, bmi2 = (b >> 8) & 1;
-    return avx2 && bmi2 ? ELFZ_ISA_AVX2 : ELFZ_ISA_SCALAR;
+    int avx2 = (b >> 5) & 1, bmi2 = (b >> 8) & 1, avx512f = (b >> 16) & 1;
+    if (!avx2 || !bmi2) return ELFZ_ISA_SCALAR;
+#if defined(ELFZ_HAVE_AVX512)
+    /* XCR0 bits 5-7: opmask, upper halves of ZMM0-15, ZMM16-31 */
+    if (avx512f && (xcr0_lo & 0xe0) == 0xe0) return ELFZ_ISA_AVX512;
+#else
+    (void)avx512f;
+#endif
+    return ELFZ_ISA_AVX2;
 #else
     return ELFZ_ISA_SCALAR;
 #endif
@@ -38,6 +48,7 @@ static int isa_from_name(const char *s) {
     if (s == NULL) return -1;
     if (strcmp(s, "scalar") == 0) return ELFZ_ISA_SCALAR;
     if (strcmp(s, "avx2") == 0) return ELFZ_ISA_AVX2;
+    if (strcmp(s, "avx512") == 0) return ELFZ_ISA_AVX512;
     return -1;
 }
 
@@ -85,7 +96,7 @@ int32_t elfz_isa_supported(void) {
 int32_t elfz_isa_active(void) { return current()->isa; }
 
 int32_t elfz_isa_select(int32_t isa) {
-    if (isa != ELFZ_ISA_SCALAR && isa != ELFZ_ISA_AVX2) return ELFZ_E_ARG;
+    if (isa < ELFZ_ISA_SCALAR || isa > ELFZ_ISA_AVX512) return ELFZ_E_ARG;
     if (isa > elfz_isa_supported()) return ELFZ_E_UNSUPPORTED;
     __atomic_store_n(&active, kernels_of(isa), __ATOMIC_RELEASE);
     return isa;
@@ -95,6 +106,7 @@ const char *elfz_isa_name(int32_t isa) {
     switch (isa) {
     case ELFZ_ISA_SCALAR: return "scalar";
     case ELFZ_ISA_AVX2: return "avx2";
+    case ELFZ_ISA_AVX512: return "avx512";
     default: return "unknown";
     }
 }

@@ -159,7 +159,7 @@ static void decode_bf16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_
 }
 
 /* Widths 1..8: pext/pdep move 8 codes per step (the scalar SWAR loop defines the same bytes). */
-static void pack_avx2(const uint8_t *codes, uint64_t n, int width, uint8_t *dst) {
+void elfz_pack_avx2(const uint8_t *codes, uint64_t n, int width, uint8_t *dst) {
     if (width == 8) { memcpy(dst, codes, n); return; }
     const uint64_t mask = 0x0101010101010101ull * ((1u << width) - 1);
     uint64_t g = 0;
@@ -172,7 +172,7 @@ static void pack_avx2(const uint8_t *codes, uint64_t n, int width, uint8_t *dst)
     if (g < n) elfz_pack_scalar(codes + g, n - g, width, dst + g / 8 * width);
 }
 
-static void unpack_avx2(const uint8_t *src, uint64_t n, int width, uint8_t *codes) {
+void elfz_unpack_avx2(const uint8_t *src, uint64_t n, int width, uint8_t *codes) {
     if (width == 8) { memcpy(codes, src, n); return; }
     const uint64_t mask = 0x0101010101010101ull * ((1u << width) - 1);
     uint64_t g = 0;
@@ -189,6 +189,6 @@ const elfz_kernels elfz_kernels_avx2 = {
     ELFZ_ISA_AVX2,
     {encode_f32, encode_f16, encode_bf16, elfz_encode_scalar_f64},
     {decode_f32, decode_f16, decode_bf16, elfz_decode_scalar_f64},
-    pack_avx2,
-    unpack_avx2,
+    elfz_pack_avx2,
+    elfz_unpack_avx2,
 };

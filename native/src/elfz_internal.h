@@ -60,6 +60,11 @@ ELFZ_HIDDEN void elfz_pack_scalar(const uint8_t *codes, uint64_t n, int width, u
 ELFZ_HIDDEN void elfz_unpack_scalar(const uint8_t *src, uint64_t n, int width, uint8_t *codes);
 #if defined(ELFZ_HAVE_AVX2)
 ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_avx2;
+ELFZ_HIDDEN void elfz_pack_avx2(const uint8_t *codes, uint64_t n, int width, uint8_t *dst);
+ELFZ_HIDDEN void elfz_unpack_avx2(const uint8_t *src, uint64_t n, int width, uint8_t *codes);
+#endif
+#if defined(ELFZ_HAVE_AVX512)
+ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_avx512;
 #endif
 
 /* Code width in bits and value size in bytes per dtype (index = ELFZ_F32 ...). */

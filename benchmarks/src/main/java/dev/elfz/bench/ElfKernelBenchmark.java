@@ -49,7 +49,7 @@ public class ElfKernelBenchmark {
 
     static final int BYTES = 16 << 20;
 
-    @Param({"native-avx2", "native-scalar", "java-vector", "java-scalar"})
+    @Param({"native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar"})
     String impl;
 
     @Param({"F32", "F16"})

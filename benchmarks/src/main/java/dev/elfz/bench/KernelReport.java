@@ -20,7 +20,7 @@ import java.util.TreeMap;
  */
 public final class KernelReport {
 
-    private static final List<String> IMPLS = List.of("native-avx2", "native-scalar", "java-vector", "java-scalar");
+    private static final List<String> IMPLS = List.of("native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar");
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {

@@ -77,6 +77,15 @@ public class elfz_h extends elfz_h$shared {
     public static int ELFZ_ISA_AVX2() {
         return ELFZ_ISA_AVX2;
     }
+    private static final int ELFZ_ISA_AVX512 = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define ELFZ_ISA_AVX512 2
+     * }
+     */
+    public static int ELFZ_ISA_AVX512() {
+        return ELFZ_ISA_AVX512;
+    }
     private static final int ELFZ_F32 = (int)0L;
     /**
      * {@snippet lang=c :

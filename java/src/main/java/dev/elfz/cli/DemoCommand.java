@@ -68,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
                     "max error", "exceptions");
             for (Kernel k : Kernels.available()) {
                 if (k instanceof NativeKernel) { // every ISA of this CPU, best last so it stays selected
-                    for (String isa : NativeKernel.supportedIsa().equals("avx2") ? List.of("scalar", "avx2") : List.of("scalar")) {
+                    for (String isa : NativeKernel.supportedIsas()) {
                         NativeKernel.selectIsa(isa);
                         report(out, k, measure(k, tensors, arena), bytes);
                     }

@@ -6,6 +6,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The C kernel through the jextract bindings. Arguments are checked in {@link AbstractKernel} before any
@@ -15,7 +17,7 @@ import java.lang.invoke.MethodHandle;
  * plain downcall, so calls that involve one use a critical handle built from the same binding
  * (address and descriptor): the array is passed in place, and the JVM defers GC for the length of the call.
  *
- * <p>The C library picks its instruction set once per process (cpuid, capped by ELFZ_MAX_ISA);
+ * <p>The C library picks its instruction set once per process (cpuid + XCR0, capped by ELFZ_MAX_ISA);
  * {@link #selectIsa} changes it for every caller and is meant for tests and benchmarks.
  */
 public final class NativeKernel extends AbstractKernel {
@@ -54,8 +56,17 @@ public final class NativeKernel extends AbstractKernel {
         return isaName(elfz_h.elfz_isa_supported());
     }
 
+    /** Every ISA this CPU and build support, lowest first: scalar, then avx2, avx512 where present. */
+    public static List<String> supportedIsas() {
+        List<String> isas = new ArrayList<>();
+        for (int id = elfz_h.ELFZ_ISA_SCALAR(); id <= elfz_h.elfz_isa_supported(); id++) {
+            isas.add(isaName(id));
+        }
+        return isas;
+    }
+
     /**
-     * Switches the process's native ISA ("scalar", "avx2").
+     * Switches the process's native ISA ("scalar", "avx2", "avx512").
      *
      * @throws IllegalArgumentException for an unknown name or an ISA this CPU lacks
      */
@@ -63,9 +74,12 @@ public final class NativeKernel extends AbstractKernel {
         int id = switch (isa) {
             case "scalar" -> elfz_h.ELFZ_ISA_SCALAR();
             case "avx2" -> elfz_h.ELFZ_ISA_AVX2();
-            default -> throw new IllegalArgumentException("unknown ISA " + isa + " (scalar, avx2)");
+            case "avx512" -> elfz_h.ELFZ_ISA_AVX512();
+            default -> throw new IllegalArgumentException("unknown ISA " + isa + " (scalar, avx2, avx512)");
         };
-        check(elfz_h.elfz_isa_select(id), "select ISA " + isa);
+        if (elfz_h.elfz_isa_select(id) < 0) {
+            throw new IllegalArgumentException("this CPU lacks " + isa + " (it supports " + supportedIsas() + ")");
+        }
     }
 
     private static String isaName(int isa) {

@@ -9,6 +9,7 @@ import java.lang.foreign.SymbolLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -89,8 +90,8 @@ public final class NativeLibrary {
                         file, actual, expected));
             }
             String cap = System.getenv("ELFZ_MAX_ISA");
-            if (cap != null && !cap.equals("scalar") && !cap.equals("avx2")) { // the C side ignores it
-                System.err.println("elfz: ELFZ_MAX_ISA=" + cap + " is not scalar or avx2; ignored");
+            if (cap != null && !List.of("scalar", "avx2", "avx512").contains(cap)) { // the C side ignores it
+                System.err.println("elfz: ELFZ_MAX_ISA=" + cap + " is not scalar, avx2 or avx512; ignored");
             }
             return new NativeLibrary(file, null);
         } catch (IOException | UnsatisfiedLinkError | IllegalCallerException e) {
