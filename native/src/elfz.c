@@ -30,8 +30,8 @@ static int detect_isa(void) {
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
     if ((xcr0_lo & 6) != 6) return ELFZ_ISA_SCALAR;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return ELFZ_ISA_SCALAR;
-    int avx2 = (b >> 5) & 1, bmi2 = (b >> 8) & 1, avx512f = (b >> 16) & 1;
-    if (!avx2 || !bmi2) return ELFZ_ISA_SCALAR;
+    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
+    if (!avx2) return ELFZ_ISA_SCALAR;
 #if defined(ELFZ_HAVE_AVX512)
     /* XCR0 bits 5-7: opmask, upper halves of ZMM0-15, ZMM16-31 */
     if (avx512f && (xcr0_lo & 0xe0) == 0xe0) return ELFZ_ISA_AVX512;

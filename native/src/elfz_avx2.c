@@ -1,11 +1,11 @@
 /*
- * AVX2 kernels (compiled with -mavx2 -mbmi2 -mf16c; only called after cpuid says so). Eight values per
+ * AVX2 kernels (compiled with -mavx2 -mf16c; only called after cpuid says so). Eight values per
  * step; the last partial group and F64 go to the scalar kernels, which define the bytes.
  */
 #include "elfz.h"
 #include "elfz_internal.h"
 
-#include <immintrin.h>
+#include "elfz_avx2_inl.h"
 
 /* Bytes 0..3 of every dword of a lane gathered as [byte2 x4 | byte1 x4 | byte0 x4 | zero x4]. */
 #define PLANE_SHUFFLE                                                                                  \
@@ -26,8 +26,6 @@ static inline void put_exceptions(elfz_exc_sink *sink, unsigned bad, const uint8
         bad &= bad - 1;
     }
 }
-
-static const uint64_t LOW3 = 0x0707070707070707ull;
 
 static void encode_f32(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes, elfz_exc_sink *sink) {
     const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
@@ -70,52 +68,58 @@ static void decode_f32(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t
 }
 
 /*
- * F16: q = round_half_even(|x| * 1024) in float32 (exact: f16 -> f32 is exact and so is the scaling),
- * code = sign << 10 | q; byte plane = code >> 3, then the low 3 bits packed with pext.
+ * F16: q = round_half_even(|x| * 1024). f16 -> f32 is exact; adding 2^13 (whose ulp is 2^-10) rounds |x|
+ * to the grid in one IEEE addition, leaving q in the low mantissa bits (q = 1024 when it rounds up to 1).
+ * code = sign << 10 | q; byte plane = code >> 3, then the low 3 bits bit-packed. f16_codes does 8 values as
+ * dwords; lanes that are exceptions get 0 and a bit in *bad.
  */
+static inline __m256i f16_codes(__m128i h, unsigned *bad) {
+    const __m256i abs = _mm256_set1_epi32(0x7fffffff), grid_bits = _mm256_set1_epi32(0x46000000);
+    const __m256i limit = _mm256_set1_epi32(1024);
+    __m256 a = _mm256_castsi256_ps(_mm256_and_si256(_mm256_castps_si256(_mm256_cvtph_ps(h)), abs));
+    __m256i q = _mm256_sub_epi32(_mm256_castps_si256(_mm256_add_ps(a, _mm256_set1_ps(8192.0f))), grid_bits);
+    /* in range: q < 1024 unsigned (NaN and Inf leave huge differences) */
+    __m256i ok = _mm256_andnot_si256(_mm256_cmpeq_epi32(q, limit), _mm256_cmpeq_epi32(_mm256_min_epu32(q, limit), q));
+    *bad = ~(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok)) & 0xff;
+    __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(_mm256_cvtepu16_epi32(h), 15), 10);
+    return _mm256_and_si256(_mm256_or_si256(q, sign), ok);
+}
+
 static void encode_f16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes, elfz_exc_sink *sink) {
-    const __m256 scale = _mm256_set1_ps(1024.0f);
-    const __m256i abs = _mm256_set1_epi32(0x7fffffff);
-    /* per dword: byte1 of (code >> 3) << 8 | (code & 7) -> qword 0 = high bytes, qword 1 = low 3 bits */
-    const __m256i shuf = _mm256_setr_epi8(1, 5, 9, 13, 0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, 1, 5, 9,
-                                          13, 0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1);
-    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 3, 6, 7);
     uint8_t *rem = codes + n;
     uint64_t g = start;
-    for (; g + 8 <= n; g += 8) {
-        __m128i h = _mm_loadu_si128((const __m128i *)(src + g * 2));
-        __m256 a = _mm256_castsi256_ps(_mm256_and_si256(_mm256_castps_si256(_mm256_cvtph_ps(h)), abs));
-        __m256 t = _mm256_round_ps(_mm256_mul_ps(a, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m256 ok = _mm256_cmp_ps(t, scale, _CMP_LT_OQ);
-        __m256i q = _mm256_and_si256(_mm256_cvttps_epi32(t), _mm256_castps_si256(ok));
-        __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(_mm256_cvtepu16_epi32(h), 15), 10);
-        __m256i code = _mm256_and_si256(_mm256_or_si256(q, sign), _mm256_castps_si256(ok));
-        unsigned bad = ~(unsigned)_mm256_movemask_ps(ok) & 0xff;
-        if (bad) put_exceptions(sink, bad, src, g, 2);
-        __m256i split = _mm256_or_si256(_mm256_slli_epi32(_mm256_srli_epi32(code, 3), 8),
-                                        _mm256_and_si256(code, _mm256_set1_epi32(7)));
-        __m128i both = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(split, shuf), perm));
-        _mm_storel_epi64((__m128i *)(codes + g), both);
-        uint64_t low = _pext_u64((uint64_t)_mm_extract_epi64(both, 1), LOW3);
-        memcpy(rem + g / 8 * 3, &low, 3); /* little-endian */
+    for (; g + 16 <= n; g += 16) {
+        unsigned bad0, bad1;
+        __m256i c0 = f16_codes(_mm_loadu_si128((const __m128i *)(src + g * 2)), &bad0);
+        __m256i c1 = f16_codes(_mm_loadu_si128((const __m128i *)(src + g * 2 + 16)), &bad1);
+        if (bad0 | bad1) put_exceptions(sink, bad0 | bad1 << 8, src, g, 2);
+        __m256i c16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(c0, c1), 0xd8); /* 16 codes in order */
+        __m256i high = _mm256_srli_epi16(c16, 3);
+        high = _mm256_permute4x64_epi64(_mm256_packus_epi16(high, high), 0x08);
+        _mm_storeu_si128((__m128i *)(codes + g), _mm256_castsi256_si128(high));
+        uint64_t low = elfz_pack3x16(_mm256_and_si256(c16, _mm256_set1_epi16(7)));
+        memcpy(rem + g / 8 * 3, &low, 6); /* little-endian */
     }
     if (g < n) elfz_encode_scalar_f16(src, n, g, codes, sink);
 }
 
+/* q * 2^-122 as float32 has the f16 bit pattern of q * 2^-10 in bits 13..27 (exact: q < 2^10). */
 static void decode_f16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst) {
-    const __m256 inv = _mm256_set1_ps(1.0f / 1024.0f);
+    const __m256 scale = _mm256_set1_ps(0x1p-122f);
     const uint8_t *rem = codes + n;
     uint64_t g = start;
-    for (; g + 8 <= n; g += 8) {
-        uint32_t packed = 0;
-        memcpy(&packed, rem + g / 8 * 3, 3);
-        __m256i low = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)_pdep_u64(packed, LOW3)));
+    for (; g + 8 < n; g += 8) { /* a later group follows: its first remainder byte makes a 4-byte load safe */
+        uint32_t packed;
+        memcpy(&packed, rem + g / 8 * 3, 4);
+        packed &= 0xffffff;
+        __m256i low = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)elfz_unpack8(packed, 3)));
         __m256i high = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(codes + g)));
         __m256i code = _mm256_or_si256(_mm256_slli_epi32(high, 3), low);
-        __m256 a = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(code, _mm256_set1_epi32(1023))), inv);
-        __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(code, 10), 31);
-        __m256 x = _mm256_castsi256_ps(_mm256_or_si256(_mm256_castps_si256(a), sign));
-        _mm_storeu_si128((__m128i *)(dst + g * 2), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)); /* exact */
+        __m256 a = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(code, _mm256_set1_epi32(1023))), scale);
+        __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(code, 10), 15);
+        __m256i bits = _mm256_or_si256(_mm256_srli_epi32(_mm256_castps_si256(a), 13), sign);
+        __m256i packed16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(bits, bits), 0x08);
+        _mm_storeu_si128((__m128i *)(dst + g * 2), _mm256_castsi256_si128(packed16));
     }
     if (g < n) elfz_decode_scalar_f16(codes, n, g, dst);
 }
@@ -158,15 +162,14 @@ static void decode_bf16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_
     if (g < n) elfz_decode_scalar_bf16(codes, n, g, dst);
 }
 
-/* Widths 1..8: pext/pdep move 8 codes per step (the scalar SWAR loop defines the same bytes). */
+/* Widths 1..8: whole groups of 8 with 8-byte loads and stores, the tail as the scalar kernel does it. */
 void elfz_pack_avx2(const uint8_t *codes, uint64_t n, int width, uint8_t *dst) {
     if (width == 8) { memcpy(dst, codes, n); return; }
-    const uint64_t mask = 0x0101010101010101ull * ((1u << width) - 1);
     uint64_t g = 0;
     for (; g + 8 <= n; g += 8) {
         uint64_t v;
         memcpy(&v, codes + g, 8);
-        uint64_t packed = _pext_u64(v, mask);
+        uint64_t packed = elfz_pack8(v, width);
         memcpy(dst + g / 8 * width, &packed, (size_t)width);
     }
     if (g < n) elfz_pack_scalar(codes + g, n - g, width, dst + g / 8 * width);
@@ -174,12 +177,11 @@ void elfz_pack_avx2(const uint8_t *codes, uint64_t n, int width, uint8_t *dst) {
 
 void elfz_unpack_avx2(const uint8_t *src, uint64_t n, int width, uint8_t *codes) {
     if (width == 8) { memcpy(codes, src, n); return; }
-    const uint64_t mask = 0x0101010101010101ull * ((1u << width) - 1);
     uint64_t g = 0;
     for (; g + 8 <= n; g += 8) {
         uint64_t packed = 0;
         memcpy(&packed, src + g / 8 * width, (size_t)width);
-        uint64_t v = _pdep_u64(packed, mask);
+        uint64_t v = elfz_unpack8(packed, width);
         memcpy(codes + g, &v, 8);
     }
     if (g < n) elfz_unpack_scalar(src + g / 8 * width, n - g, width, codes + g);

@@ -1,12 +1,12 @@
 /*
- * AVX-512 kernels (compiled with -mavx512f -mavx512bw -mavx512vl -mbmi2; only called after cpuid and XCR0
+ * AVX-512 kernels (compiled with -mavx512f; only called after cpuid and XCR0
  * say so). Sixteen values per step; vpmovdb writes a byte plane in one instruction. Tails, F64 and bit
  * packing go to the AVX2/scalar kernels, which define the same bytes.
  */
 #include "elfz.h"
 #include "elfz_internal.h"
 
-#include <immintrin.h>
+#include "elfz_avx2_inl.h"
 
 static inline void put_exceptions(elfz_exc_sink *sink, unsigned bad, const uint8_t *src, uint64_t g, int vs) {
     while (bad) {
@@ -53,8 +53,6 @@ static void decode_f32(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t
     if (g < n) elfz_kernels_avx2.decode[ELFZ_F32](codes, n, g, dst);
 }
 
-static const uint64_t LOW3 = 0x0707070707070707ull;
-
 /* F16 as in the AVX2 kernel: q = round_half_even(|x| * 1024) in float32, exact. */
 static void encode_f16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes, elfz_exc_sink *sink) {
     const __m512 scale = _mm512_set1_ps(1024.0f);
@@ -71,9 +69,7 @@ static void encode_f16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *
         unsigned bad = (unsigned)(uint16_t)~ok;
         if (bad) put_exceptions(sink, bad, src, g, 2);
         _mm_storeu_si128((__m128i *)(codes + g), _mm512_cvtepi32_epi8(_mm512_srli_epi32(code, 3)));
-        __m128i low = _mm512_cvtepi32_epi8(_mm512_and_si512(code, _mm512_set1_epi32(7)));
-        uint64_t packed = _pext_u64((uint64_t)_mm_cvtsi128_si64(low), LOW3) |
-                          _pext_u64((uint64_t)_mm_extract_epi64(low, 1), LOW3) << 24;
+        uint64_t packed = elfz_pack3x16(_mm512_cvtepi32_epi16(_mm512_and_si512(code, _mm512_set1_epi32(7))));
         memcpy(rem + g / 8 * 3, &packed, 6); /* little-endian */
     }
     if (g < n) elfz_kernels_avx2.encode[ELFZ_F16](src, n, g, codes, sink);
@@ -83,10 +79,11 @@ static void decode_f16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t
     const __m512 inv = _mm512_set1_ps(1.0f / 1024.0f);
     const uint8_t *rem = codes + n;
     uint64_t g = start;
-    for (; g + 16 <= n; g += 16) {
-        uint64_t packed = 0;
-        memcpy(&packed, rem + g / 8 * 3, 6);
-        __m128i low = _mm_set_epi64x((long long)_pdep_u64(packed >> 24, LOW3), (long long)_pdep_u64(packed, LOW3));
+    for (; g + 19 <= n; g += 16) { /* 3 more values follow: their 2 remainder bytes make an 8-byte load safe */
+        uint64_t packed;
+        memcpy(&packed, rem + g / 8 * 3, 8);
+        packed &= 0xffffffffffffull;
+        __m128i low = _mm_set_epi64x((long long)elfz_unpack8(packed >> 24, 3), (long long)elfz_unpack8(packed, 3));
         __m512i high = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(codes + g)));
         __m512i code = _mm512_or_si512(_mm512_slli_epi32(high, 3), _mm512_cvtepu8_epi32(low));
         __m512 a = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_and_si512(code, _mm512_set1_epi32(1023))), inv);

@@ -71,16 +71,25 @@ ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_avx512;
 ELFZ_HIDDEN extern const int elfz_code_width[ELFZ_DTYPES];
 ELFZ_HIDDEN extern const int elfz_value_size[ELFZ_DTYPES];
 
-/* The 8-value bit-packing step both ISAs share for tails: c[0..7] of `width` bits -> width bytes. */
-static inline uint64_t elfz_pack8(const uint8_t *c, int width) {
-    uint64_t mask = (1u << width) - 1, acc = 0;
-    for (int i = 0; i < 8; i++) acc |= (uint64_t)(c[i] & mask) << (i * width);
-    return acc;
+/*
+ * The one bit-packing step every ISA uses: 8 codes of `width` (1..8) bits, one per byte of v
+ * (little-endian), -> 8*width bits LSB-first, by merging neighbours in 16-, 32- and 64-bit lanes (SWAR;
+ * pext does the same in one instruction but is microcoded on many AMD CPUs).
+ */
+static inline uint64_t elfz_pack8(uint64_t v, int width) {
+    const uint64_t b = (1u << width) - 1, b2 = (1u << 2 * width) - 1, b4 = (1ull << 4 * width) - 1;
+    v &= b * 0x0101010101010101ull;
+    v = (v & b * 0x0001000100010001ull) | ((v >> (8 - width)) & (b << width) * 0x0001000100010001ull);
+    v = (v & b2 * 0x0000000100000001ull) | ((v >> (16 - 2 * width)) & (b2 << 2 * width) * 0x0000000100000001ull);
+    return (v & b4) | ((v >> (32 - 4 * width)) & (b4 << 4 * width));
 }
 
-static inline void elfz_unpack8(uint64_t acc, int width, uint8_t *c) {
-    uint64_t mask = (1u << width) - 1;
-    for (int i = 0; i < 8; i++) c[i] = (uint8_t)((acc >> (i * width)) & mask);
+/* The inverse: 8*width bits -> 8 codes, one per byte of the result. */
+static inline uint64_t elfz_unpack8(uint64_t v, int width) {
+    const uint64_t b = (1u << width) - 1, b2 = (1u << 2 * width) - 1, b4 = (1ull << 4 * width) - 1;
+    v = (v & b4) | ((v << (32 - 4 * width)) & (b4 << 32));
+    v = (v & b2 * 0x0000000100000001ull) | ((v << (16 - 2 * width)) & (b2 << 16) * 0x0000000100000001ull);
+    return (v & b * 0x0001000100010001ull) | ((v << (8 - width)) & (b << 8) * 0x0001000100010001ull);
 }
 
 /* Little-endian loads and stores of the first `len` (<= 8) bytes. */

@@ -106,7 +106,7 @@ static inline void encode_range(int dt, const uint8_t *src, uint64_t n, uint64_t
             for (int j = 0; j < cnt; j++) codes[p * n + g + j] = (uint8_t)(c[j] >> (w - 8 * (p + 1)));
         if (r) {
             for (int j = 0; j < cnt; j++) low[j] = (uint8_t)c[j];
-            elfz_store_le(rem + g / 8 * r, elfz_pack8(low, r), (cnt * r + 7) / 8);
+            elfz_store_le(rem + g / 8 * r, elfz_pack8(elfz_load_le(low, 8), r), (cnt * r + 7) / 8);
         }
     }
 }
@@ -117,7 +117,7 @@ static inline void decode_range(int dt, const uint8_t *codes, uint64_t n, uint64
     for (uint64_t g = start; g < n; g += 8) {
         int cnt = n - g < 8 ? (int)(n - g) : 8;
         uint8_t low[8] = {0};
-        if (r) elfz_unpack8(elfz_load_le(rem + g / 8 * r, (cnt * r + 7) / 8), r, low);
+        if (r) elfz_store_le(low, elfz_unpack8(elfz_load_le(rem + g / 8 * r, (cnt * r + 7) / 8), r), 8);
         for (int j = 0; j < cnt; j++) {
             uint64_t c = low[j];
             for (int p = 0; p < planes; p++) c |= (uint64_t)codes[p * n + g + j] << (w - 8 * (p + 1));
@@ -142,18 +142,14 @@ ELFZ_SCALAR_DTYPE(f64, ELFZ_F64)
 void elfz_pack_scalar(const uint8_t *codes, uint64_t n, int width, uint8_t *dst) {
     for (uint64_t g = 0; g < n; g += 8) {
         int cnt = n - g < 8 ? (int)(n - g) : 8;
-        uint8_t c[8] = {0};
-        memcpy(c, codes + g, (size_t)cnt);
-        elfz_store_le(dst + g / 8 * width, elfz_pack8(c, width), (cnt * width + 7) / 8);
+        elfz_store_le(dst + g / 8 * width, elfz_pack8(elfz_load_le(codes + g, cnt), width), (cnt * width + 7) / 8);
     }
 }
 
 void elfz_unpack_scalar(const uint8_t *src, uint64_t n, int width, uint8_t *codes) {
     for (uint64_t g = 0; g < n; g += 8) {
         int cnt = n - g < 8 ? (int)(n - g) : 8;
-        uint8_t c[8];
-        elfz_unpack8(elfz_load_le(src + g / 8 * width, (cnt * width + 7) / 8), width, c);
-        memcpy(codes + g, c, (size_t)cnt);
+        elfz_store_le(codes + g, elfz_unpack8(elfz_load_le(src + g / 8 * width, (cnt * width + 7) / 8), width), cnt);
     }
 }
 
