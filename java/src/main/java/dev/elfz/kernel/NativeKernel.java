@@ -22,23 +22,27 @@ import java.util.List;
  */
 public final class NativeKernel extends AbstractKernel {
 
-    private static final MethodHandle ENCODE_HEAP =
-            critical(elfz_h.elfz_elf_encode$address(), elfz_h.elfz_elf_encode$descriptor());
-    private static final MethodHandle DECODE_HEAP =
-            critical(elfz_h.elfz_elf_decode$address(), elfz_h.elfz_elf_decode$descriptor());
-    private static final MethodHandle PACK_HEAP =
-            critical(elfz_h.elfz_pack_bits$address(), elfz_h.elfz_pack_bits$descriptor());
-    private static final MethodHandle UNPACK_HEAP =
-            critical(elfz_h.elfz_unpack_bits$address(), elfz_h.elfz_unpack_bits$descriptor());
+    /** Initialised on first use, after the library is loaded: the bindings resolve symbols eagerly. */
+    private static final class Heap {
+        static final MethodHandle ENCODE = critical(elfz_h.elfz_elf_encode$address(), elfz_h.elfz_elf_encode$descriptor());
+        static final MethodHandle DECODE = critical(elfz_h.elfz_elf_decode$address(), elfz_h.elfz_elf_decode$descriptor());
+        static final MethodHandle PACK = critical(elfz_h.elfz_pack_bits$address(), elfz_h.elfz_pack_bits$descriptor());
+        static final MethodHandle UNPACK = critical(elfz_h.elfz_unpack_bits$address(), elfz_h.elfz_unpack_bits$descriptor());
 
-    NativeKernel() {
-        if (!NativeLibrary.get().available()) {
-            throw new IllegalStateException(NativeLibrary.get().unavailableReason());
+        private static MethodHandle critical(MemorySegment address, FunctionDescriptor descriptor) {
+            return Linker.nativeLinker().downcallHandle(address, descriptor, Linker.Option.critical(true));
         }
     }
 
-    private static MethodHandle critical(MemorySegment address, FunctionDescriptor descriptor) {
-        return Linker.nativeLinker().downcallHandle(address, descriptor, Linker.Option.critical(true));
+    /** @throws IllegalStateException saying why, when the native library did not load */
+    NativeKernel() {
+        requireLibrary();
+    }
+
+    private static void requireLibrary() {
+        if (!NativeLibrary.get().available()) {
+            throw new IllegalStateException("native kernel unavailable: " + NativeLibrary.get().unavailableReason());
+        }
     }
 
     @Override
@@ -48,16 +52,19 @@ public final class NativeKernel extends AbstractKernel {
 
     /** The ISA in use: scalar or avx2. */
     public static String activeIsa() {
+        requireLibrary();
         return isaName(elfz_h.elfz_isa_active());
     }
 
     /** The best ISA this CPU supports. */
     public static String supportedIsa() {
+        requireLibrary();
         return isaName(elfz_h.elfz_isa_supported());
     }
 
     /** Every ISA this CPU and build support, lowest first: scalar, then avx2, avx512 where present. */
     public static List<String> supportedIsas() {
+        requireLibrary();
         List<String> isas = new ArrayList<>();
         for (int id = elfz_h.ELFZ_ISA_SCALAR(); id <= elfz_h.elfz_isa_supported(); id++) {
             isas.add(isaName(id));
@@ -71,6 +78,7 @@ public final class NativeKernel extends AbstractKernel {
      * @throws IllegalArgumentException for an unknown name or an ISA this CPU lacks
      */
     public static void selectIsa(String isa) {
+        requireLibrary();
         int id = switch (isa) {
             case "scalar" -> elfz_h.ELFZ_ISA_SCALAR();
             case "avx2" -> elfz_h.ELFZ_ISA_AVX2();
@@ -92,7 +100,7 @@ public final class NativeKernel extends AbstractKernel {
         long r;
         if (onHeap(src, codes, excPos, excBits)) {
             try {
-                r = (long) ENCODE_HEAP.invokeExact(type.nativeId(), src, n, codes, codes.byteSize(),
+                r = (long) Heap.ENCODE.invokeExact(type.nativeId(), src, n, codes, codes.byteSize(),
                         excPos, excBits, excCap, posBase);
             } catch (Throwable t) {
                 throw rethrow(t);
@@ -110,7 +118,7 @@ public final class NativeKernel extends AbstractKernel {
         long r;
         if (onHeap(codes, dst, excPos, excBits)) {
             try {
-                r = (long) DECODE_HEAP.invokeExact(type.nativeId(), codes, codes.byteSize(), n, dst,
+                r = (long) Heap.DECODE.invokeExact(type.nativeId(), codes, codes.byteSize(), n, dst,
                         dst.byteSize(), excPos, excBits, nExc, posBase);
             } catch (Throwable t) {
                 throw rethrow(t);
@@ -127,7 +135,7 @@ public final class NativeKernel extends AbstractKernel {
         long r;
         if (onHeap(codes, dst)) {
             try {
-                r = (long) PACK_HEAP.invokeExact(codes, n, width, dst, dst.byteSize());
+                r = (long) Heap.PACK.invokeExact(codes, n, width, dst, dst.byteSize());
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -142,7 +150,7 @@ public final class NativeKernel extends AbstractKernel {
         long r;
         if (onHeap(src, codes)) {
             try {
-                r = (long) UNPACK_HEAP.invokeExact(src, src.byteSize(), n, width, codes, codes.byteSize());
+                r = (long) Heap.UNPACK.invokeExact(src, src.byteSize(), n, width, codes, codes.byteSize());
             } catch (Throwable t) {
                 throw rethrow(t);
             }
