@@ -103,23 +103,21 @@ static void encode_f16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *
     if (g < n) elfz_encode_scalar_f16(src, n, g, codes, sink);
 }
 
-/* q * 2^-122 as float32 has the f16 bit pattern of q * 2^-10 in bits 13..27 (exact: q < 2^10). */
+/* Codes (dwords) -> f16: (-1)^s q 2^-10 in float32, exact, then converted (exactly) by F16C. */
+static inline __m128i f16_bits(__m256i code) {
+    __m256 a = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(code, _mm256_set1_epi32(1023))), _mm256_set1_ps(0x1p-10f));
+    __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(code, 10), 31);
+    return _mm256_cvtps_ph(_mm256_castsi256_ps(_mm256_or_si256(_mm256_castps_si256(a), sign)), _MM_FROUND_TO_NEAREST_INT);
+}
+
 static void decode_f16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst) {
-    const __m256 scale = _mm256_set1_ps(0x1p-122f);
     const uint8_t *rem = codes + n;
     uint64_t g = start;
-    for (; g + 8 < n; g += 8) { /* a later group follows: its first remainder byte makes a 4-byte load safe */
-        uint32_t packed;
-        memcpy(&packed, rem + g / 8 * 3, 4);
-        packed &= 0xffffff;
-        __m256i low = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)elfz_unpack8(packed, 3)));
-        __m256i high = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(codes + g)));
-        __m256i code = _mm256_or_si256(_mm256_slli_epi32(high, 3), low);
-        __m256 a = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(code, _mm256_set1_epi32(1023))), scale);
-        __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(code, 10), 15);
-        __m256i bits = _mm256_or_si256(_mm256_srli_epi32(_mm256_castps_si256(a), 13), sign);
-        __m256i packed16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(bits, bits), 0x08);
-        _mm_storeu_si128((__m128i *)(dst + g * 2), _mm256_castsi256_si128(packed16));
+    for (; g + 19 <= n; g += 16) { /* 3 more values follow: their 2 remainder bytes make an 8-byte load safe */
+        __m256i high = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(codes + g)));
+        __m256i c16 = _mm256_or_si256(_mm256_slli_epi16(high, 3), elfz_unpack3x16(rem + g / 8 * 3));
+        _mm_storeu_si128((__m128i *)(dst + g * 2), f16_bits(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(c16))));
+        _mm_storeu_si128((__m128i *)(dst + g * 2 + 16), f16_bits(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(c16, 1))));
     }
     if (g < n) elfz_decode_scalar_f16(codes, n, g, dst);
 }

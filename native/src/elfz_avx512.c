@@ -80,12 +80,8 @@ static void decode_f16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t
     const uint8_t *rem = codes + n;
     uint64_t g = start;
     for (; g + 19 <= n; g += 16) { /* 3 more values follow: their 2 remainder bytes make an 8-byte load safe */
-        uint64_t packed;
-        memcpy(&packed, rem + g / 8 * 3, 8);
-        packed &= 0xffffffffffffull;
-        __m128i low = _mm_set_epi64x((long long)elfz_unpack8(packed >> 24, 3), (long long)elfz_unpack8(packed, 3));
         __m512i high = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(codes + g)));
-        __m512i code = _mm512_or_si512(_mm512_slli_epi32(high, 3), _mm512_cvtepu8_epi32(low));
+        __m512i code = _mm512_or_si512(_mm512_slli_epi32(high, 3), _mm512_cvtepu16_epi32(elfz_unpack3x16(rem + g / 8 * 3)));
         __m512 a = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_and_si512(code, _mm512_set1_epi32(1023))), inv);
         __m512i sign = _mm512_slli_epi32(_mm512_srli_epi32(code, 10), 31);
         __m512 x = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), sign));
