@@ -5,17 +5,19 @@
 #
 #   benchmarks/run.sh [--quick] [more JMH options]
 #
-# --quick: BERT data only, 2 warm-up and 3 measured iterations of 1 s (about 3 minutes here).
+# Full: 3 forks x 5 measured iterations per case (this 2-core VM shows fork-to-fork swings of up to 2x,
+# so one fork is not enough), about 20 minutes here. --quick: BERT data only, one fork, 2 warm-up and 3
+# measured iterations of 1 s (about 3 minutes).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
 source "$root/bin/jdk.sh"
 jdk=$(find_jdk) || { echo "benchmarks: needs a JDK 25 or newer; install e.g. Temurin 25" >&2; exit 1; }
 
-jmh=()
+jmh=(-f 3)
 if [[ ${1:-} == --quick ]]; then
   shift
-  jmh=(-wi 2 -i 3 -p data=bert)
+  jmh=(-f 1 -wi 2 -i 3 -p data=bert)
 fi
 
 cd "$root"

@@ -18,15 +18,6 @@ static inline __m256i gather_planes(__m256i code) {
     return _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
-/* Records the lanes of a group of 8 whose bit in `bad` is set, in order. */
-static inline void put_exceptions(elfz_exc_sink *sink, unsigned bad, const uint8_t *src, uint64_t g, int vs) {
-    while (bad) {
-        int j = __builtin_ctz(bad);
-        elfz_exc_put(sink, g + j, src + (g + j) * vs);
-        bad &= bad - 1;
-    }
-}
-
 static void encode_f32(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes, elfz_exc_sink *sink) {
     const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
     const __m256i abs = _mm256_set1_epi32(0x7fffffff), mant = _mm256_set1_epi32(0x7fffff);
@@ -39,7 +30,7 @@ static void encode_f32(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *
         __m256i code = _mm256_or_si256(_mm256_and_si256(_mm256_castps_si256(y), mant), sign);
         code = _mm256_and_si256(code, _mm256_castps_si256(ok));
         unsigned bad = ~(unsigned)_mm256_movemask_ps(ok) & 0xff;
-        if (bad) put_exceptions(sink, bad, src, g, 4);
+        if (bad) elfz_exc_put_lanes(sink, bad, src, g, 4);
         __m256i planes = gather_planes(code);
         __m128i lo = _mm256_castsi256_si128(planes), hi = _mm256_extracti128_si256(planes, 1);
         _mm_storel_epi64((__m128i *)(codes + g), lo);
@@ -92,7 +83,7 @@ static void encode_f16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *
         unsigned bad0, bad1;
         __m256i c0 = f16_codes(_mm_loadu_si128((const __m128i *)(src + g * 2)), &bad0);
         __m256i c1 = f16_codes(_mm_loadu_si128((const __m128i *)(src + g * 2 + 16)), &bad1);
-        if (bad0 | bad1) put_exceptions(sink, bad0 | bad1 << 8, src, g, 2);
+        if (bad0 | bad1) elfz_exc_put_lanes(sink, bad0 | bad1 << 8, src, g, 2);
         __m256i c16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(c0, c1), 0xd8); /* 16 codes in order */
         __m256i high = _mm256_srli_epi16(c16, 3);
         high = _mm256_permute4x64_epi64(_mm256_packus_epi16(high, high), 0x08);
@@ -138,7 +129,7 @@ static void encode_bf16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t 
         __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(wide, 15), 7);
         __m256i code = _mm256_and_si256(_mm256_or_si256(_mm256_cvttps_epi32(t), sign), _mm256_castps_si256(ok));
         unsigned bad = ~(unsigned)_mm256_movemask_ps(ok) & 0xff;
-        if (bad) put_exceptions(sink, bad, src, g, 2);
+        if (bad) elfz_exc_put_lanes(sink, bad, src, g, 2);
         __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(code, shuf), perm);
         _mm_storel_epi64((__m128i *)(codes + g), _mm256_castsi256_si128(bytes));
     }

@@ -8,14 +8,6 @@
 
 #include "elfz_avx2_inl.h"
 
-static inline void put_exceptions(elfz_exc_sink *sink, unsigned bad, const uint8_t *src, uint64_t g, int vs) {
-    while (bad) {
-        int j = __builtin_ctz(bad);
-        elfz_exc_put(sink, g + j, src + (g + j) * vs);
-        bad &= bad - 1;
-    }
-}
-
 static void encode_f32(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes, elfz_exc_sink *sink) {
     const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f);
     const __m512i abs = _mm512_set1_epi32(0x7fffffff), mant = _mm512_set1_epi32(0x7fffff);
@@ -27,7 +19,7 @@ static void encode_f32(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *
         __m512i sign = _mm512_slli_epi32(_mm512_srli_epi32(bits, 31), 23);
         __m512i code = _mm512_maskz_or_epi32(ok, _mm512_and_si512(_mm512_castps_si512(y), mant), sign);
         unsigned bad = (unsigned)(uint16_t)~ok;
-        if (bad) put_exceptions(sink, bad, src, g, 4);
+        if (bad) elfz_exc_put_lanes(sink, bad, src, g, 4);
         _mm_storeu_si128((__m128i *)(codes + g), _mm512_cvtepi32_epi8(_mm512_srli_epi32(code, 16)));
         _mm_storeu_si128((__m128i *)(codes + n + g), _mm512_cvtepi32_epi8(_mm512_srli_epi32(code, 8)));
         _mm_storeu_si128((__m128i *)(codes + 2 * n + g), _mm512_cvtepi32_epi8(code));
@@ -67,7 +59,7 @@ static void encode_f16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *
         __m512i sign = _mm512_slli_epi32(_mm512_srli_epi32(_mm512_cvtepu16_epi32(h), 15), 10);
         __m512i code = _mm512_maskz_or_epi32(ok, _mm512_cvttps_epi32(t), sign);
         unsigned bad = (unsigned)(uint16_t)~ok;
-        if (bad) put_exceptions(sink, bad, src, g, 2);
+        if (bad) elfz_exc_put_lanes(sink, bad, src, g, 2);
         _mm_storeu_si128((__m128i *)(codes + g), _mm512_cvtepi32_epi8(_mm512_srli_epi32(code, 3)));
         uint64_t packed = elfz_pack3x16(_mm512_cvtepi32_epi16(_mm512_and_si512(code, _mm512_set1_epi32(7))));
         memcpy(rem + g / 8 * 3, &packed, 6); /* little-endian */
@@ -102,7 +94,7 @@ static void encode_bf16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t 
         __m512i sign = _mm512_slli_epi32(_mm512_srli_epi32(wide, 15), 7);
         __m512i code = _mm512_maskz_or_epi32(ok, _mm512_cvttps_epi32(t), sign);
         unsigned bad = (unsigned)(uint16_t)~ok;
-        if (bad) put_exceptions(sink, bad, src, g, 2);
+        if (bad) elfz_exc_put_lanes(sink, bad, src, g, 2);
         _mm_storeu_si128((__m128i *)(codes + g), _mm512_cvtepi32_epi8(code));
     }
     if (g < n) elfz_kernels_avx2.encode[ELFZ_BF16](src, n, g, codes, sink);

@@ -26,6 +26,15 @@ static inline void elfz_exc_put(elfz_exc_sink *sink, uint64_t index, const uint8
     sink->count++;
 }
 
+/* Records the values of a SIMD group starting at g whose bit in `bad` is set, in order. */
+static inline void elfz_exc_put_lanes(elfz_exc_sink *sink, unsigned bad, const uint8_t *src, uint64_t g, int vs) {
+    while (bad) {
+        int j = __builtin_ctz(bad);
+        elfz_exc_put(sink, g + j, src + (g + j) * vs);
+        bad &= bad - 1;
+    }
+}
+
 /*
  * One ISA's kernels. Arguments are already validated by the dispatcher. Encode and decode work on the
  * value range [start, n) of a block of n values; start is a multiple of 8 so that the bit-packed

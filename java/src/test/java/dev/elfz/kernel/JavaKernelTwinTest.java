@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import static dev.elfz.kernel.TestData.bits;
+import static dev.elfz.kernel.TestData.bitsOf;
+import static dev.elfz.kernel.TestData.edges;
+import static dev.elfz.kernel.TestData.gaussian;
+import static dev.elfz.kernel.TestData.setBits;
+import static dev.elfz.kernel.TestData.value;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -26,9 +32,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class JavaKernelTwinTest {
 
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong POS = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final byte SENTINEL = (byte) 0xA5;
 
@@ -37,26 +40,6 @@ class JavaKernelTwinTest {
 
     // ---------------------------------------------------------------------------------------------
     // The oracle.
-
-    /** The value as a double: exact for all four types. */
-    static double value(ElfType type, long bits) {
-        return switch (type) {
-            case F32 -> Float.intBitsToFloat((int) bits);
-            case F16 -> Float.float16ToFloat((short) bits);
-            case BF16 -> Float.intBitsToFloat((int) bits << 16);
-            case F64 -> Double.longBitsToDouble(bits);
-        };
-    }
-
-    /** Bits of the value nearest v (exact when v is representable in the type). */
-    static long bitsOf(ElfType type, double v) {
-        return switch (type) {
-            case F32 -> Integer.toUnsignedLong(Float.floatToRawIntBits((float) v));
-            case F16 -> Short.toUnsignedLong(Float.floatToFloat16((float) v));
-            case BF16 -> Integer.toUnsignedLong(Float.floatToRawIntBits((float) v)) >>> 16;
-            case F64 -> Double.doubleToRawLongBits(v);
-        };
-    }
 
     private static long signOf(ElfType type, long bits) {
         return bits >>> (8 * type.valueBytes() - 1) & 1;
@@ -131,45 +114,6 @@ class JavaKernelTwinTest {
     // ---------------------------------------------------------------------------------------------
     // Inputs.
 
-    static long getBits(ElfType type, MemorySegment s, long i) {
-        return switch (type) {
-            case F32 -> Integer.toUnsignedLong(s.get(INT, i * 4));
-            case F16, BF16 -> Short.toUnsignedLong(s.get(SHORT, i * 2));
-            case F64 -> s.get(LONG, i * 8);
-        };
-    }
-
-    static void setBits(ElfType type, MemorySegment s, long i, long bits) {
-        switch (type) {
-            case F32 -> s.set(INT, i * 4, (int) bits);
-            case F16, BF16 -> s.set(SHORT, i * 2, (short) bits);
-            case F64 -> s.set(LONG, i * 8, bits);
-        }
-    }
-
-    /** Values on every edge of the rule. */
-    static long[] edges(ElfType type) {
-        return switch (type) {
-            case F32 -> new long[] {0x00000000L, 0x80000000L, 0x3f7fffffL /* 0.99999994: 1+x rounds to 2 */,
-                    0x3f7ffffeL, 0x3f800000L, 0xbf800000L, 0x40200000L, 0x7f7fffffL, 0xff7fffffL,
-                    0x7f800000L, 0xff800000L, 0x7fc00000L, 0x7fc0beefL, 0xffc12345L, 0x7f800001L, 0xff80deadL,
-                    0x00000001L, 0x80000001L, 0x007fffffL, 0x807fffffL, 0x00800000L, 0x33800000L, 0x33800001L,
-                    0x34000000L, 0x34400000L, 0xb3c00000L, 0x3f000000L, 0x3effffffL, 0xbf7fffffL};
-            case F16 -> new long[] {0x0000, 0x8000, 0x3bff, 0x3bfe, 0xbbff, 0x3c00, 0xbc00, 0x4100, 0x7bff, 0x7c00,
-                    0xfc00, 0x7e00, 0x7e01, 0x7c01, 0xfe37, 0xfd55, 0x0001, 0x8001, 0x03ff, 0x83ff, 0x0400, 0x1000,
-                    0x1001, 0x1200, 0x1400, 0x1300, 0x3800, 0x37ff};
-            case BF16 -> new long[] {0x0000, 0x8000, 0x3f7f, 0x3f7e, 0xbf7f, 0x3f80, 0xbf80, 0x4020, 0x7f7f, 0x7f80,
-                    0xff80, 0x7fc0, 0x7fc1, 0x7f81, 0xffc5, 0x0001, 0x8001, 0x007f, 0x0080, 0x3b80, 0x3b81, 0x3bc0,
-                    0x3c40, 0x3c00, 0x3f00, 0x3eff};
-            case F64 -> new long[] {0L, 0x8000000000000000L, 0x3fefffffffffffffL, 0x3feffffffffffffeL,
-                    0xbfefffffffffffffL, 0x3ff0000000000000L, 0xbff0000000000000L, 0x4004000000000000L,
-                    0x7fefffffffffffffL, 0x7ff0000000000000L, 0xfff0000000000000L, 0x7ff8000000000000L,
-                    0x7ff8deadbeef0001L, 0x7ff0000000000001L, 0xfff4000000000123L, 1L, 0x8000000000000001L,
-                    0x000fffffffffffffL, 0x0010000000000000L, 0x3ca0000000000000L, 0x3ca0000000000001L,
-                    0x3cb8000000000000L, 0x3fe0000000000000L, 0x3fdfffffffffffffL};
-        };
-    }
-
     /**
      * A mix: weight-like values, tiny ones, values near 1 on both sides of the threshold, exact ties of the
      * rounding, outliers, random bit patterns (NaNs, Infs, subnormals) and the edges, in runs and alone.
@@ -202,10 +146,6 @@ class JavaKernelTwinTest {
             out[i] = b;
         }
         return out;
-    }
-
-    private static double gaussian(SplittableRandom r) {
-        return Math.sqrt(-2 * Math.log(r.nextDouble() + 1e-300)) * Math.cos(2 * Math.PI * r.nextDouble());
     }
 
     static MemorySegment heapValues(ElfType type, long[] bits, int offset) {
@@ -259,9 +199,9 @@ class JavaKernelTwinTest {
         MemorySegment pos = MemorySegment.ofArray(got.pos);
         MemorySegment bits = MemorySegment.ofArray(got.bits);
         for (int i = 0; i < stored; i++) {
-            if (pos.getAtIndex(POS, i) != posBase + want.excIndex[i] || getBits(type, bits, i) != want.excBits[i]) {
+            if (pos.getAtIndex(POS, i) != posBase + want.excIndex[i] || bits(type, bits, i) != want.excBits[i]) {
                 fail(what + ": exception " + i + " at " + pos.getAtIndex(POS, i) + " bits "
-                        + Long.toHexString(getBits(type, bits, i)) + ", expected at " + (posBase + want.excIndex[i])
+                        + Long.toHexString(bits(type, bits, i)) + ", expected at " + (posBase + want.excIndex[i])
                         + " bits " + Long.toHexString(want.excBits[i]));
             }
         }
@@ -281,7 +221,7 @@ class JavaKernelTwinTest {
     static void assertDecoded(String what, ElfType type, long[] in, Expected want, byte[] got) {
         MemorySegment out = MemorySegment.ofArray(got);
         for (int i = 0; i < in.length; i++) {
-            long y = getBits(type, out, i);
+            long y = bits(type, out, i);
             if (y != want.decoded[i]) {
                 fail(what + ": value " + i + " (" + Long.toHexString(in[i]) + ") decoded as " + Long.toHexString(y)
                         + ", expected " + Long.toHexString(want.decoded[i]));
@@ -364,8 +304,8 @@ class JavaKernelTwinTest {
         assertArrayEquals(ds, dv, type + ": vector decode of every code differs from scalar");
         MemorySegment out = MemorySegment.ofArray(dv);
         for (int c = 0; c < codes; c++) {
-            if (getBits(type, out, c) != want2[c]) {
-                fail(type + ": code " + c + " decoded as " + Long.toHexString(getBits(type, out, c)));
+            if (bits(type, out, c) != want2[c]) {
+                fail(type + ": code " + c + " decoded as " + Long.toHexString(bits(type, out, c)));
             }
         }
     }
