@@ -5,6 +5,9 @@ import dev.elfz.kernel.NativeKernel;
 import dev.elfz.kernel.NativeLibrary;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The elfz command line. Exit codes: 0 success, 1 error, 2 usage error. */
 @Command(name = "elfz", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -26,9 +29,13 @@ public final class Main implements Runnable {
         return cli.execute(args);
     }
 
+    @Spec
+    CommandSpec spec;
+
+    /** No command given: a usage error. */
     @Override
     public void run() {
-        CommandLine.usage(this, System.err);
+        throw new ParameterException(spec.commandLine(), "missing command (try elfz demo, or elfz --help)");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

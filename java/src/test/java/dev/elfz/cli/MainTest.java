@@ -51,6 +51,9 @@ class MainTest {
         assertEquals(2, run("demo", "--hidden", "0").code());
         assertEquals(2, run("demo", "--no-such-option").code());
         assertEquals(2, run("no-such-command").code());
+        Run none = run();
+        assertEquals(2, none.code());
+        assertTrue(none.err().contains("missing command"), none.err());
         Run bad = run("demo", "--rounds", "x");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--rounds"), bad.err());
