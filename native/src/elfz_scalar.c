@@ -5,22 +5,16 @@
 const int elfz_code_width[ELFZ_DTYPES] = {24, 11, 8, 53};
 const int elfz_value_size[ELFZ_DTYPES] = {4, 2, 2, 8};
 
-/* round_half_even(m / 2^s) for m < 2^53. */
-static inline uint64_t rne_shift(uint64_t m, int s) {
-    if (s == 0) return m;
-    if (s > 54) return 0;
-    uint64_t q = m >> s, rem = m & ((1ull << s) - 1), half = 1ull << (s - 1);
-    return q + (rem > half || (rem == half && (q & 1)));
-}
-
 static inline float f32_of(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
 static inline uint32_t bits_f32(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
 static inline double f64_of(uint64_t b) { double f; memcpy(&f, &b, 8); return f; }
 static inline uint64_t bits_f64(double f) { uint64_t b; memcpy(&b, &f, 8); return b; }
 
 /*
- * Value bits -> ELF code; returns 0 for an exception. F32/F64 let the FPU round 1+|x| (round to
- * nearest even, exact semantics); F16/BF16 do the same rounding on the integer significand.
+ * Value bits -> ELF code; returns 0 for an exception. Every type lets one IEEE addition (round to nearest
+ * even) do the rounding: F32/F64 add 1, F16/BF16 add 2^13 / 2^16 in float32, numbers whose ulp is the
+ * code's unit (2^-10 / 2^-7), so the float's low mantissa bits are q. The C tests check this against
+ * q = rint(|x| 2^m) in double for every 16-bit pattern.
  */
 static inline int to_code(int dt, uint64_t bits, uint64_t *code) {
     switch (dt) {
@@ -37,28 +31,21 @@ static inline int to_code(int dt, uint64_t bits, uint64_t *code) {
         return 1;
     }
     case ELFZ_F16: {
-        int e = (int)(bits >> 10) & 31;
-        uint64_t f = bits & 1023;
-        if (e >= 15) return 0; /* |x| >= 1, Inf, NaN */
-        uint64_t q = e == 0 ? rne_shift(f, 14) : rne_shift(1024 + f, 15 - e);
-        if (q >= 1024) return 0;
-        *code = (bits >> 15 & 1) << 10 | q;
+        /* |x| rebased to float32's exponent: exact for normal f16; a subnormal f16 lands below 2^-14,
+         * under half a unit like its true value (q = 0 either way); Inf/NaN land at 2^16 and up. */
+        float y = f32_of((uint32_t)((bits & 0x7fff) << 13) + (112u << 23)) + 0x1p13f;
+        if (!(y < 0x1p13f + 1)) return 0;
+        *code = (bits >> 15 & 1) << 10 | (bits_f32(y) - bits_f32(0x1p13f));
         return 1;
     }
-    default: { /* ELFZ_BF16 */
-        int e = (int)(bits >> 7) & 255;
-        uint64_t f = bits & 127;
-        if (e >= 127) return 0;
-        uint64_t q = e == 0 ? 0 : rne_shift(128 + f, 127 - e); /* subnormals are below 2^-8 */
-        if (q >= 128) return 0;
-        *code = (bits >> 15 & 1) << 7 | q;
+    default: { /* ELFZ_BF16: the top half of a float32, so |x| is exact */
+        float y = f32_of((uint32_t)(bits & 0x7fff) << 16) + 0x1p16f;
+        if (!(y < 0x1p16f + 1)) return 0;
+        *code = (bits >> 15 & 1) << 7 | (bits_f32(y) - bits_f32(0x1p16f));
         return 1;
     }
     }
 }
-
-/* Index of the highest set bit of q > 0. */
-static inline int top_bit(uint64_t q) { return 63 - __builtin_clzll(q); }
 
 /* ELF code -> value bits (never an exception: those are patched afterwards). */
 static inline uint64_t from_code(int dt, uint64_t code) {
@@ -71,17 +58,13 @@ static inline uint64_t from_code(int dt, uint64_t code) {
         double a = f64_of(0x3ff0000000000000ull | (code & 0xfffffffffffffull)) - 1.0;
         return bits_f64(a) | (code >> 52 & 1) << 63;
     }
-    case ELFZ_F16: { /* q * 2^-10, normalised by hand: exact */
-        uint64_t q = code & 1023, s = (code >> 10 & 1) << 15;
-        if (q == 0) return s;
-        int p = top_bit(q);
-        return s | (uint64_t)(p + 5) << 10 | ((q << (10 - p)) & 1023);
+    case ELFZ_F16: { /* q * 2^-10 * 2^-112 as float32: exact, its exponent biased as f16's */
+        uint32_t b = bits_f32((float)(code & 1023) * 0x1p-122f) >> 13;
+        return b | (code >> 10 & 1) << 15;
     }
-    default: { /* ELFZ_BF16: q * 2^-7 */
-        uint64_t q = code & 127, s = (code >> 7 & 1) << 15;
-        if (q == 0) return s;
-        int p = top_bit(q);
-        return s | (uint64_t)(p + 120) << 7 | ((q << (7 - p)) & 127);
+    default: { /* ELFZ_BF16: q * 2^-7 has at most 7 significant bits: the float's top half is exact */
+        uint32_t b = bits_f32((float)(code & 127) * 0x1p-7f) >> 16;
+        return b | (code >> 7 & 1) << 15;
     }
     }
 }
