@@ -1,33 +1,9 @@
 package dev.elfz.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-/** The contract on the native kernel forced to its scalar C path (the ISA is process-wide). */
-class NativeScalarKernelTest extends KernelContractTest {
-
-    @BeforeAll
-    static void scalar() {
-        assumeTrue(NativeLibrary.get().available(), () -> "native kernel: " + NativeLibrary.get().unavailableReason());
-        NativeKernel.selectIsa("scalar");
-    }
-
-    @AfterAll
-    static void restore() {
-        NativeKernel.selectIsa(NativeKernel.supportedIsa());
-    }
-
+/** The contract on the native kernel forced to its scalar C path. */
+class NativeScalarKernelTest extends PinnedIsaKernelTest {
     @Override
-    Kernel kernel() {
-        return new NativeKernel();
-    }
-
-    @Test
-    void scalarIsActive() {
-        assertEquals("native-scalar", kernel().name());
+    String isa() {
+        return "scalar";
     }
 }
