@@ -92,10 +92,8 @@ public final class SafetensorsFile implements AutoCloseable {
             long n = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
             checkHeaderLength(path, n, size);
             byte[] header = file.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
-            Map<String, String> metadata = new LinkedHashMap<>();
-            List<TensorInfo> tensors = parseHeader(path, header, metadata);
-            checkLayout(path, tensors, size - 8 - n);
-            return new SafetensorsFile(path, arena, file, n, tensors, metadata);
+            Header h = Header.parse(path, header, size - 8 - n);
+            return new SafetensorsFile(path, arena, file, n, h.tensors(), h.metadata());
         } catch (SafetensorsException e) {
             arena.close();
             throw e;
@@ -108,6 +106,25 @@ public final class SafetensorsFile implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * A parsed and validated header.
+     *
+     * @param tensors in data-offset order
+     */
+    public record Header(List<TensorInfo> tensors, Map<String, String> metadata) {
+
+        /**
+         * Parses the JSON header (the N bytes after the length field) of a file whose data buffer holds
+         * {@code bufferBytes} bytes, with every check of {@link #open}.
+         */
+        public static Header parse(Path path, byte[] header, long bufferBytes) throws SafetensorsException {
+            Map<String, String> metadata = new LinkedHashMap<>();
+            List<TensorInfo> tensors = parseHeader(path, header, metadata);
+            checkLayout(path, tensors, bufferBytes);
+            return new Header(List.copyOf(tensors), Collections.unmodifiableMap(metadata));
         }
     }
 
@@ -311,6 +328,11 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new IllegalArgumentException(path + ": " + t + " is not a tensor of this file");
         }
         return file.asSlice(8 + headerLength + t.begin(), t.byteSize());
+    }
+
+    /** Bytes [0, 8 + N) of the file: the length field and the JSON header as they are, padding included. */
+    public MemorySegment headerBytes() {
+        return file.asSlice(0, 8 + headerLength);
     }
 
     /** N, the length of the JSON header (padding included); the data buffer starts at byte 8 + N. */

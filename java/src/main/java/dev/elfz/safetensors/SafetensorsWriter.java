@@ -1,28 +1,19 @@
 package dev.elfz.safetensors;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.elfz.io.MappedOutput;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes a safetensors file the reference readers accept, straight from memory segments: the whole output
@@ -42,26 +33,14 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class SafetensorsWriter implements AutoCloseable {
 
-    private final Path target;
-    private final Path temp;
-    private final boolean overwrite;
+    private final MappedOutput out;
     private final List<TensorSpec> specs;
     private final long[] starts; // absolute file positions of each tensor's bytes
-    private final FileChannel channel;
-    private final Arena arena;
-    private final MemorySegment mapping;
-    private boolean finished;
 
-    private SafetensorsWriter(Path target, Path temp, boolean overwrite, List<TensorSpec> specs, long[] starts,
-            FileChannel channel, Arena arena, MemorySegment mapping) {
-        this.target = target;
-        this.temp = temp;
-        this.overwrite = overwrite;
+    private SafetensorsWriter(MappedOutput out, List<TensorSpec> specs, long[] starts) {
+        this.out = out;
         this.specs = specs;
         this.starts = starts;
-        this.channel = channel;
-        this.arena = arena;
-        this.mapping = mapping;
     }
 
     /**
@@ -69,54 +48,52 @@ public final class SafetensorsWriter implements AutoCloseable {
      *
      * @param specs the tensors, laid out in this order (and listed in this order in the header)
      * @param metadata {@code __metadata__}, written first in the header; empty for none
-     * @throws FileAlreadyExistsException when the target exists and {@code overwrite} is false
+     * @throws java.nio.file.FileAlreadyExistsException when the target exists and {@code overwrite} is false
      * @throws IllegalArgumentException for duplicate names or a tensor named {@code __metadata__}
      * @throws IOException when the directory is not writable or has not enough free space
      */
     public static SafetensorsWriter create(Path target, List<TensorSpec> specs, Map<String, String> metadata,
             boolean overwrite) throws IOException {
         specs = List.copyOf(specs);
-        byte[] header = header(specs, metadata == null ? Map.of() : metadata);
+        return open(target, header(specs, metadata == null ? Map.of() : metadata), specs, overwrite);
+    }
+
+    /**
+     * Creates the temporary output with a header given byte for byte (a file's own header, so that a round trip
+     * gives the same bytes). The header must be valid and lay out exactly {@code tensors}, in this order.
+     *
+     * @param header the N bytes of JSON after the length field, padding included
+     * @throws SafetensorsException when the header is invalid or describes other tensors
+     */
+    public static SafetensorsWriter createVerbatim(Path target, byte[] header, List<TensorInfo> tensors,
+            boolean overwrite) throws IOException {
+        long data = 0;
+        for (TensorInfo t : tensors) {
+            data = Math.addExact(data, t.byteSize());
+        }
+        List<TensorInfo> parsed = SafetensorsFile.Header.parse(target, header, data).tensors();
+        if (!parsed.equals(tensors)) {
+            throw new SafetensorsException(target, "the header lists other tensors than the data holds");
+        }
+        return open(target, header.clone(), tensors.stream().map(TensorInfo::spec).toList(), overwrite);
+    }
+
+    private static SafetensorsWriter open(Path target, byte[] header, List<TensorSpec> specs, boolean overwrite)
+            throws IOException {
         long[] starts = new long[specs.size()];
         long pos = 8L + header.length;
         for (int i = 0; i < starts.length; i++) {
             starts[i] = pos;
             pos = Math.addExact(pos, specs.get(i).byteSize());
         }
-        long total = pos;
-        if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw exists(target);
-        }
-        Path dir = target.toAbsolutePath().getParent();
-        // Mapped stores into space the disk does not have would fail later as a fault, not an IOException.
-        long free = Files.getFileStore(dir).getUsableSpace();
-        if (free < total) {
-            throw new IOException(target + ": needs " + total + " bytes, " + dir + " has " + free + " free");
-        }
-        Path temp = null;
-        FileChannel ch = null;
-        Arena arena = Arena.ofShared();
+        MappedOutput out = MappedOutput.create(target, pos, overwrite);
         try {
-            for (int attempt = 0; ch == null; attempt++) {
-                temp = dir.resolve("." + target.getFileName() + "."
-                        + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-                try {
-                    // CREATE_NEW gives the usual 0666 & ~umask permissions, unlike createTempFile's 0600.
-                    ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                            StandardOpenOption.WRITE);
-                } catch (FileAlreadyExistsException e) {
-                    temp = null;
-                    if (attempt >= 10) {
-                        throw e;
-                    }
-                }
-            }
-            MemorySegment mapping = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena); // extends the file, sparse
-            mapping.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
-            MemorySegment.copy(header, 0, mapping, ValueLayout.JAVA_BYTE, 8, header.length);
-            return new SafetensorsWriter(target, temp, overwrite, specs, starts, ch, arena, mapping);
-        } catch (IOException | RuntimeException | Error e) {
-            discard(arena, ch, temp, e);
+            MemorySegment file = out.segment();
+            file.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
+            MemorySegment.copy(header, 0, file, ValueLayout.JAVA_BYTE, 8, header.length);
+            return new SafetensorsWriter(out, specs, starts);
+        } catch (RuntimeException | Error e) {
+            out.close();
             throw e;
         }
     }
@@ -200,103 +177,17 @@ public final class SafetensorsWriter implements AutoCloseable {
      * mapping, valid until {@link #commit} or {@link #close}. Different regions may be filled concurrently.
      */
     public MemorySegment region(int index) {
-        if (finished) {
-            throw new IllegalStateException(target + ": writer already committed or closed");
-        }
-        return mapping.asSlice(starts[index], specs.get(index).byteSize());
+        return out.segment().asSlice(starts[index], specs.get(index).byteSize());
     }
 
     /** Forces the file to disk and renames it to the target; the regions are unmapped. */
     public void commit() throws IOException {
-        if (finished) {
-            throw new IllegalStateException(target + ": writer already committed or closed");
-        }
-        finished = true;
-        try {
-            mapping.force();
-            channel.force(true);
-            arena.close();
-            channel.close();
-            publish();
-        } catch (IOException | RuntimeException | Error e) {
-            discard(arena, channel, temp, e);
-            throw e;
-        }
-        syncDirectory(temp.getParent());
-    }
-
-    private void publish() throws IOException {
-        if (!overwrite) {
-            boolean linked;
-            try {
-                Files.createLink(target, temp); // link(2) refuses an existing target: no window for a race
-                linked = true;
-            } catch (FileAlreadyExistsException e) {
-                throw exists(target);
-            } catch (UnsupportedOperationException | FileSystemException e) {
-                linked = false; // no hard links here (FAT, some network file systems): check, then rename
-            }
-            if (linked) {
-                Files.delete(temp);
-                return;
-            }
-            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw exists(target);
-            }
-        }
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        out.commit();
     }
 
     /** Without {@link #commit}: unmaps and deletes the temporary file; the target is untouched. */
     @Override
     public void close() throws IOException {
-        if (!finished) {
-            finished = true;
-            discard(arena, channel, temp, null);
-        }
-    }
-
-    /** Releases everything a failed or abandoned output holds; problems join {@code failure} if there is one. */
-    private static void discard(Arena arena, FileChannel ch, Path temp, Throwable failure) throws IOException {
-        IOException first = null;
-        try {
-            arena.close();
-        } catch (IllegalStateException alreadyClosed) {
-            // closed by commit() before it failed
-        }
-        try {
-            if (ch != null) {
-                ch.close();
-            }
-            if (temp != null) {
-                Files.deleteIfExists(temp);
-            }
-        } catch (IOException e) {
-            if (failure != null) {
-                failure.addSuppressed(e);
-            } else {
-                first = e;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    /** Makes the rename itself durable; not every platform can open a directory, and then it is skipped. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // best effort
-        }
-    }
-
-    private static FileAlreadyExistsException exists(Path target) {
-        return new FileAlreadyExistsException(target.toString(), null, "already exists (overwrite not allowed)");
+        out.close();
     }
 }

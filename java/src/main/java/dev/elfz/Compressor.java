@@ -1,0 +1,212 @@
+package dev.elfz;
+
+import dev.elfz.codec.Codec;
+import dev.elfz.io.AtomicFiles;
+import dev.elfz.safetensors.Dtype;
+import dev.elfz.safetensors.SafetensorsFile;
+import dev.elfz.safetensors.TensorInfo;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes an .elfz file (FORMAT.md): every stream of the input is cut into chunks, the chunks are coded on the
+ * worker threads and appended in order to a temporary file, then the index and the trailer follow and the file
+ * is forced and renamed. Memory is a few chunk buffers per thread plus the index, whatever the input size.
+ */
+final class Compressor {
+
+    /** One stream to write: its source bytes, how to code them, and the chunk entries once written. */
+    private static final class Plan {
+        final MemorySegment src;
+        final Codec codec;
+        final Dtype dtype;
+        final long chunkBytes;
+        final long[][] chunks;
+        final CRC32C crc = new CRC32C();
+
+        Plan(MemorySegment src, Codec codec, Dtype dtype, long chunkBytes) {
+            this.src = src;
+            this.codec = codec;
+            this.dtype = dtype;
+            this.chunkBytes = chunkBytes;
+            this.chunks = new long[(int) ((src.byteSize() + chunkBytes - 1) / chunkBytes)][];
+        }
+
+        MemorySegment chunk(int i) {
+            long off = i * chunkBytes;
+            return src.asSlice(off, Math.min(chunkBytes, src.byteSize() - off));
+        }
+
+        Index.Stream stream() {
+            boolean coded = false;
+            for (long[] c : chunks) {
+                coded |= c[Index.Stream.CODED] == 1;
+            }
+            Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
+            Long checksum = stored.lossless() ? crc32c(stored == codec && codec.lossless() ? crc : null) : null;
+            return new Index.Stream(stored.id(), Map.of(), src.byteSize(), chunkBytes, checksum, chunks);
+        }
+
+        private long crc32c(CRC32C running) {
+            if (running != null) {
+                return running.getValue();
+            }
+            CRC32C whole = new CRC32C(); // every chunk fell back to stored: one more pass, rare
+            update(whole, src);
+            return whole.getValue();
+        }
+    }
+
+    private record Job(Plan plan, int chunk) {}
+
+    private record Result(Job job, MemorySegment stored, MemorySegment buffer, long crc, boolean coded) {}
+
+    private Compressor() {}
+
+    static Index.Archive compress(Path in, Path out, ElfzOptions o) throws IOException {
+        AtomicFiles.checkTarget(out, o.overwrite());
+        try (Sources sources = Sources.open(in, out)) {
+            List<Index.FileEntry> entries = new ArrayList<>();
+            List<Plan> plans = new ArrayList<>();
+            List<Runnable> finish = new ArrayList<>(); // builds the entries once the chunks are written
+            for (Sources.Source s : sources.files()) {
+                plan(s, o, plans, entries, finish);
+            }
+            List<Job> jobs = new ArrayList<>();
+            for (Plan p : plans) {
+                for (int i = 0; i < p.chunks.length; i++) {
+                    jobs.add(new Job(p, i));
+                }
+            }
+            AtomicFiles.Temp temp = AtomicFiles.createTempFile(out);
+            o.progress().start(sources.totalBytes());
+            try (Arena arena = Arena.ofShared(); CodecPool codecs = new CodecPool(o.kernel())) {
+                FileChannel ch = temp.channel();
+                writeFully(ch, ByteBuffer.wrap(ElfzFormat.prologue()));
+                Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
+                long chunkCap = plans.stream().mapToLong(p -> p.chunkBytes).max().orElse(0);
+                long[] position = {ElfzFormat.PROLOGUE_BYTES};
+                Workers.ordered(o.threads(), jobs, job -> encode(job, codecs, buffers, arena, chunkCap), r -> {
+                    Plan p = r.job().plan();
+                    long length = r.stored().byteSize();
+                    writeFully(ch, r.stored().asByteBuffer());
+                    p.chunks[r.job().chunk()] = new long[] {position[0], length, r.crc(), r.coded() ? 1 : 0};
+                    position[0] += length;
+                    if (p.codec.lossless()) {
+                        update(p.crc, p.chunk(r.job().chunk()));
+                    }
+                    if (r.buffer() != null) {
+                        buffers.add(r.buffer());
+                    }
+                    o.progress().advance(p.chunk(r.job().chunk()).byteSize());
+                });
+                finish.forEach(Runnable::run);
+                Index.Archive archive = new Index.Archive(Elfz.VERSION_STRING,
+                        sources.directory() ? Index.KIND_DIRECTORY : Index.KIND_FILE, entries);
+                byte[] json = Index.JSON.writeValueAsBytes(archive);
+                CRC32C indexCrc = new CRC32C();
+                indexCrc.update(json);
+                writeFully(ch, ByteBuffer.wrap(json));
+                writeFully(ch, ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int) indexCrc.getValue())));
+                ch.force(true);
+                ch.close();
+                AtomicFiles.publishFile(temp.path(), out, o.overwrite());
+                return archive;
+            } catch (IOException | RuntimeException | Error e) {
+                try {
+                    temp.channel().close();
+                    Files.deleteIfExists(temp.path());
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                o.progress().end();
+            }
+        }
+    }
+
+    /** Adds the plans of one input file, and the step that builds its index entry from them. */
+    private static void plan(Sources.Source s, ElfzOptions o, List<Plan> plans, List<Index.FileEntry> entries,
+            List<Runnable> finish) {
+        int slot = entries.size();
+        entries.add(null);
+        if (s.safetensors() == null) {
+            Plan blob = new Plan(s.bytes(), Codec.RAW, Dtype.U8, o.chunkBytes());
+            plans.add(blob);
+            finish.add(() -> entries.set(slot, new Index.FileEntry(s.path(), Index.KIND_BLOB, s.bytes().byteSize(),
+                    null, null, null, blob.stream())));
+            return;
+        }
+        SafetensorsFile f = s.safetensors();
+        Plan header = new Plan(f.headerBytes(), Codec.RAW, Dtype.U8, o.chunkBytes());
+        plans.add(header);
+        List<Plan> tensorPlans = new ArrayList<>();
+        for (TensorInfo t : f.tensors()) {
+            Codec codec = o.codec().codecFor(t.dtype());
+            long unit = codec.unitBytes(t.dtype());
+            Plan p = new Plan(f.data(t), codec, t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
+            tensorPlans.add(p);
+        }
+        plans.addAll(tensorPlans);
+        finish.add(() -> {
+            List<Index.TensorEntry> tensors = new ArrayList<>();
+            for (int i = 0; i < tensorPlans.size(); i++) {
+                TensorInfo t = f.tensors().get(i);
+                tensors.add(new Index.TensorEntry(t.name(), t.dtype().name(), t.shape(), t.begin(),
+                        tensorPlans.get(i).stream()));
+            }
+            entries.set(slot, new Index.FileEntry(s.path(), Index.KIND_SAFETENSORS, f.fileSize(), header.stream(),
+                    f.metadata().isEmpty() ? null : f.metadata(), tensors, null));
+        });
+    }
+
+    private static Result encode(Job job, CodecPool codecs, Queue<MemorySegment> buffers, Arena arena, long cap) {
+        Plan p = job.plan();
+        MemorySegment src = p.chunk(job.chunk());
+        if (p.codec != Codec.RAW) {
+            MemorySegment buffer = buffers.poll();
+            if (buffer == null) {
+                buffer = arena.allocate(cap, 64); // at most one per chunk in flight: Workers bounds them
+            }
+            long n = codecs.encode(p.codec, p.dtype, src, buffer);
+            if (n >= 0) {
+                MemorySegment stored = buffer.asSlice(0, n);
+                return new Result(job, stored, buffer, crc32c(stored), true);
+            }
+            buffers.add(buffer);
+        }
+        return new Result(job, src, null, crc32c(src), false);
+    }
+
+    static long crc32c(MemorySegment bytes) {
+        CRC32C c = new CRC32C();
+        update(c, bytes);
+        return c.getValue();
+    }
+
+    /** CRC32C over a segment of any size (a ByteBuffer holds at most 2 GiB). */
+    static void update(CRC32C c, MemorySegment bytes) {
+        long step = 1L << 30;
+        for (long off = 0; off < bytes.byteSize(); off += step) {
+            c.update(bytes.asSlice(off, Math.min(step, bytes.byteSize() - off)).asByteBuffer());
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+}

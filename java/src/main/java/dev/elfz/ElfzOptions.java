@@ -1,0 +1,78 @@
+package dev.elfz;
+
+import dev.elfz.codec.CodecChoice;
+import dev.elfz.kernel.Kernel;
+import dev.elfz.kernel.Kernels;
+
+/**
+ * How to compress or decompress; immutable, start from {@link #defaults()}.
+ *
+ * @param codec which codec each tensor gets (default {@link CodecChoice#AUTO})
+ * @param threads worker threads (default: every core); 1 runs everything on the calling thread
+ * @param overwrite replace an existing output (default: an existing output is an error)
+ * @param chunkBytes input bytes per chunk (default 1 MiB), rounded down to whole values
+ * @param kernel the kernel the codecs run on (default {@link Kernels#best()})
+ * @param progress told how far the work is (default: nothing)
+ */
+public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, long chunkBytes, Kernel kernel,
+                          Progress progress) {
+
+    public static final long DEFAULT_CHUNK_BYTES = 1 << 20;
+    /** Chunks stay under 1 GiB: one ByteBuffer, one write, u32 positions. */
+    public static final long MAX_CHUNK_BYTES = 1 << 30;
+
+    public ElfzOptions {
+        if (codec == null || kernel == null || progress == null) {
+            throw new NullPointerException("codec, kernel and progress are required");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+        }
+        if (chunkBytes < 64 || chunkBytes > MAX_CHUNK_BYTES) {
+            throw new IllegalArgumentException("chunk size must be between 64 bytes and 1 GiB, not " + chunkBytes);
+        }
+    }
+
+    public static ElfzOptions defaults() {
+        return new ElfzOptions(CodecChoice.AUTO, Runtime.getRuntime().availableProcessors(), false,
+                DEFAULT_CHUNK_BYTES, Kernels.best(), Progress.NONE);
+    }
+
+    public ElfzOptions withCodec(CodecChoice c) {
+        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress);
+    }
+
+    public ElfzOptions withThreads(int t) {
+        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress);
+    }
+
+    public ElfzOptions withOverwrite(boolean o) {
+        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress);
+    }
+
+    public ElfzOptions withChunkBytes(long b) {
+        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress);
+    }
+
+    public ElfzOptions withKernel(Kernel k) {
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress);
+    }
+
+    public ElfzOptions withProgress(Progress p) {
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p);
+    }
+
+    /** Told, from one thread at a time, how many input (compress) or output (decompress) bytes are done. */
+    public interface Progress {
+        Progress NONE = new Progress() {};
+
+        /** The work begins: {@code totalBytes} to go. */
+        default void start(long totalBytes) {}
+
+        /** {@code bytes} more are done. */
+        default void advance(long bytes) {}
+
+        /** The work ended, well or not. */
+        default void end() {}
+    }
+}

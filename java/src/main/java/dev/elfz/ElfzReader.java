@@ -1,0 +1,253 @@
+package dev.elfz;
+
+import com.fasterxml.jackson.core.JacksonException;
+import dev.elfz.codec.Codec;
+import dev.elfz.kernel.CorruptDataException;
+import dev.elfz.kernel.Kernel;
+import dev.elfz.kernel.Kernels;
+import dev.elfz.safetensors.Dtype;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An .elfz file mapped read-only, its index checked: lists the tensors and decodes any one of them, touching
+ * only that tensor's chunks. Thread-safe: any number of threads may read at once. Every chunk's CRC32C is
+ * checked before it is decoded, and a lossless tensor's checksum after.
+ *
+ * <pre>{@code
+ * try (ElfzReader r = ElfzReader.open(Path.of("model.safetensors.elfz")); Arena arena = Arena.ofConfined()) {
+ *     MemorySegment w = r.read("encoder.layer.0.attention.self.query.weight", arena);
+ * }
+ * }</pre>
+ */
+public final class ElfzReader implements AutoCloseable {
+
+    private final Path path;
+    private final Arena arena;
+    private final MemorySegment file;
+    private final Index.Archive index;
+    private final List<ElfzTensor> tensors;
+    private final Map<String, List<ElfzTensor>> byName = new LinkedHashMap<>();
+    private final CodecPool codecs;
+
+    private ElfzReader(Path path, Arena arena, MemorySegment file, Index.Archive index, Kernel kernel) {
+        this.path = path;
+        this.arena = arena;
+        this.file = file;
+        this.index = index;
+        this.codecs = new CodecPool(kernel);
+        List<ElfzTensor> all = new ArrayList<>();
+        for (Index.FileEntry f : index.files()) {
+            if (Index.KIND_SAFETENSORS.equals(f.kind())) {
+                for (Index.TensorEntry t : f.tensors()) {
+                    ElfzTensor e = new ElfzTensor(f.path(), t.name(), Dtype.forName(t.dtype()), t.shape(),
+                            Codec.forId(t.data().codec()), t.data());
+                    all.add(e);
+                    byName.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(e);
+                }
+            }
+        }
+        this.tensors = Collections.unmodifiableList(all);
+    }
+
+    /** Opens with the best kernel of this machine. */
+    public static ElfzReader open(Path path) throws IOException {
+        return open(path, Kernels.best());
+    }
+
+    /**
+     * Maps the file and checks its prologue, trailer and index.
+     *
+     * @throws ElfzException when it is not an .elfz file, is cut short or damaged, or comes from a newer elfz
+     */
+    public static ElfzReader open(Path path, Kernel kernel) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            MemorySegment file = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            Index.Archive index = readIndex(path, file);
+            return new ElfzReader(path, arena, file, index, kernel);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new ElfzException(path, "no such file", e);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static Index.Archive readIndex(Path path, MemorySegment file) throws ElfzException {
+        long size = file.byteSize();
+        if (!ElfzFormat.startsWithMagic(file)) {
+            throw new ElfzException(path, "not an .elfz file (no elfz magic at the start)");
+        }
+        if (size < ElfzFormat.PROLOGUE_BYTES + ElfzFormat.TRAILER_BYTES) {
+            throw new ElfzException(path, "cut short: " + size + " bytes, less than an empty .elfz file");
+        }
+        int major = Short.toUnsignedInt(file.get(ElfzFormat.U16, 8));
+        int minor = Short.toUnsignedInt(file.get(ElfzFormat.U16, 10));
+        if (major != ElfzFormat.MAJOR) {
+            throw new ElfzException(path, "format version " + major + "." + minor + "; this elfz reads "
+                    + ElfzFormat.MAJOR + ".x" + (major > ElfzFormat.MAJOR ? " (made by a newer elfz?)" : ""));
+        }
+        if (file.get(ElfzFormat.U32, 12) != 0) {
+            throw new ElfzException(path, "unknown flags " + Integer.toHexString(file.get(ElfzFormat.U32, 12))
+                    + " in the prologue (made by a newer elfz?)");
+        }
+        long t = size - ElfzFormat.TRAILER_BYTES;
+        if (file.asSlice(t + 24, 8).mismatch(MemorySegment.ofArray(ElfzFormat.TRAILER_MAGIC)) != -1) {
+            throw new ElfzException(path, "cut short or damaged: no end marker (interrupted download or compression?)");
+        }
+        long indexOffset = file.get(ElfzFormat.U64, t);
+        long indexLength = file.get(ElfzFormat.U64, t + 8);
+        if (indexOffset < ElfzFormat.PROLOGUE_BYTES || indexLength < 0 || indexOffset > t
+                || indexLength != t - indexOffset || indexLength > Integer.MAX_VALUE - 16) {
+            throw new ElfzException(path, "damaged trailer: index at " + indexOffset + " of " + indexLength
+                    + " bytes does not end where the trailer begins (" + t + ")");
+        }
+        MemorySegment json = file.asSlice(indexOffset, indexLength);
+        if ((int) Compressor.crc32c(json) != file.get(ElfzFormat.U32, t + 16)) {
+            throw new ElfzException(path, "damaged index (CRC32C mismatch)");
+        }
+        Index.Archive index;
+        try {
+            index = Index.JSON.readValue(json.toArray(ValueLayout.JAVA_BYTE), Index.Archive.class);
+        } catch (JacksonException e) {
+            throw new ElfzException(path, "damaged index: " + e.getOriginalMessage().lines().findFirst().orElse(""), e);
+        } catch (IOException e) {
+            throw new ElfzException(path, "damaged index: " + e.getMessage(), e);
+        }
+        if (index == null) {
+            throw new ElfzException(path, "damaged index: null");
+        }
+        IndexCheck.check(path, index, indexOffset);
+        return index;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The whole index: input kind, files, tensors, chunks. */
+    public Index.Archive index() {
+        return index;
+    }
+
+    /** True when the archive holds a model directory (several files), false for one safetensors file. */
+    public boolean directory() {
+        return Index.KIND_DIRECTORY.equals(index.input());
+    }
+
+    /** Every tensor of every safetensors file, in file and data-offset order. */
+    public List<ElfzTensor> tensors() {
+        return tensors;
+    }
+
+    /**
+     * The tensor of this name.
+     *
+     * @throws IllegalArgumentException when there is none, or several (shards of a directory): then use
+     *     {@link #tensor(String, String)}
+     */
+    public ElfzTensor tensor(String name) {
+        List<ElfzTensor> found = byName.getOrDefault(name, List.of());
+        if (found.size() != 1) {
+            throw new IllegalArgumentException(path + ": " + (found.isEmpty() ? "no tensor " : "several tensors named ")
+                    + name + (found.isEmpty() ? "" : " (in " + found.stream().map(ElfzTensor::file).toList() + ")"));
+        }
+        return found.getFirst();
+    }
+
+    /** The tensor of this name in this file of the archive. */
+    public ElfzTensor tensor(String file, String name) {
+        for (ElfzTensor t : byName.getOrDefault(name, List.of())) {
+            if (t.file().equals(file)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(path + ": no tensor " + name + " in " + file);
+    }
+
+    /** Decodes the tensor of this name into a new segment of {@code arena} (8-byte aligned). */
+    public MemorySegment read(String name, Arena arena) throws ElfzException {
+        return read(tensor(name), arena);
+    }
+
+    /** Decodes a tensor into a new segment of {@code arena} (8-byte aligned). */
+    public MemorySegment read(ElfzTensor t, Arena arena) throws ElfzException {
+        MemorySegment dst = arena.allocate(t.byteSize(), Long.BYTES);
+        readInto(t, dst);
+        return dst;
+    }
+
+    /** Decodes a tensor into {@code dst}, which must be exactly {@link ElfzTensor#byteSize()} bytes. */
+    public void readInto(ElfzTensor t, MemorySegment dst) throws ElfzException {
+        if (dst.byteSize() != t.byteSize()) {
+            throw new IllegalArgumentException(t.name() + " needs " + t.byteSize() + " bytes, dst has " + dst.byteSize());
+        }
+        String what = describe(t);
+        for (int i = 0; i < t.stream().chunks().length; i++) {
+            decodeChunk(what, t.stream(), t.dtype(), i, dst.asSlice(i * t.stream().chunkBytes(), t.stream().chunkSize(i)));
+        }
+        checkStream(what, t.stream(), dst);
+    }
+
+    /** "tensor NAME", with its file in a directory archive. */
+    String describe(ElfzTensor t) {
+        return "tensor " + t.name() + (directory() ? " of " + t.file() : "");
+    }
+
+    /** Decodes chunk {@code i} of a stream into dst (the chunk's original size), after checking its CRC32C. */
+    void decodeChunk(String what, Index.Stream s, Dtype dtype, int i, MemorySegment dst) throws ElfzException {
+        long[] c = s.chunks()[i];
+        MemorySegment stored = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
+        if (Compressor.crc32c(stored) != c[Index.Stream.CRC]) {
+            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length
+                    + " is damaged (CRC32C mismatch)");
+        }
+        if (c[Index.Stream.CODED] == 0) {
+            MemorySegment.copy(stored, 0, dst, 0, dst.byteSize());
+            return;
+        }
+        try {
+            codecs.decode(Codec.forId(s.codec()), dtype, stored, dst);
+        } catch (CorruptDataException e) {
+            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks a decoded stream against the checksum of its original bytes, when it has one. */
+    void checkStream(String what, Index.Stream s, MemorySegment decoded) throws ElfzException {
+        if (s.crc32c() != null && Compressor.crc32c(decoded) != s.crc32c()) {
+            throw new ElfzException(path, what + ": decoded bytes differ from the original (CRC32C mismatch)");
+        }
+    }
+
+    /** Decodes a whole raw stream (a safetensors header) onto the heap. */
+    byte[] readSmall(String what, Index.Stream s) throws ElfzException {
+        byte[] out = new byte[Math.toIntExact(s.size())];
+        MemorySegment dst = MemorySegment.ofArray(out);
+        for (int i = 0; i < s.chunks().length; i++) {
+            decodeChunk(what, s, Dtype.U8, i, dst.asSlice(i * s.chunkBytes(), s.chunkSize(i)));
+        }
+        checkStream(what, s, dst);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        codecs.close();
+        arena.close();
+    }
+}

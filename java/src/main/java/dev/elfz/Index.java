@@ -1,0 +1,96 @@
+package dev.elfz;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON index at the end of an .elfz file (FORMAT.md, "Index"), as records. Fields a kind does not use are
+ * null and left out of the JSON. Parsing only builds the records; {@link IndexCheck} validates them.
+ */
+public final class Index {
+
+    private Index() {}
+
+    public static final String KIND_FILE = "file";
+    public static final String KIND_DIRECTORY = "directory";
+    public static final String KIND_SAFETENSORS = "safetensors";
+    public static final String KIND_BLOB = "blob";
+
+    /**
+     * @param input {@link #KIND_FILE} (one file compressed) or {@link #KIND_DIRECTORY} (a model directory)
+     * @param files in the order they were stored; relative paths with '/' for a directory
+     */
+    public record Archive(String createdBy, String input, List<FileEntry> files) {}
+
+    /**
+     * A file of the input.
+     *
+     * @param kind {@link #KIND_SAFETENSORS} or {@link #KIND_BLOB}
+     * @param size its size in bytes
+     * @param header safetensors: bytes [0, 8 + N) of the file (length field and JSON header), stored raw
+     * @param metadata safetensors: {@code __metadata__}, a copy for readers of the index (the header is what counts)
+     * @param tensors safetensors: every tensor in data-offset order
+     * @param data blob: the file's bytes
+     */
+    public record FileEntry(String path, String kind, long size, Stream header, Map<String, String> metadata,
+                            List<TensorEntry> tensors, Stream data) {}
+
+    /**
+     * @param offset where the tensor's bytes begin in the data buffer (its data_offsets[0])
+     * @param data the tensor's bytes: {@code data.size()} is dtype size x elements
+     */
+    public record TensorEntry(String name, String dtype, long[] shape, long offset, Stream data) {}
+
+    /**
+     * A run of bytes cut into chunks of {@code chunkBytes} (the last one shorter), each coded with
+     * {@code codec} or stored as it is.
+     *
+     * @param crc32c of the original bytes, present when every chunk is stored or coded losslessly
+     * @param chunks per chunk: {offset in the file, stored length, CRC32C of the stored bytes, 1 if coded else 0}
+     */
+    public record Stream(String codec, Map<String, Object> params, long size, long chunkBytes, Long crc32c,
+                         long[][] chunks) {
+
+        public static final int OFFSET = 0;
+        public static final int LENGTH = 1;
+        public static final int CRC = 2;
+        public static final int CODED = 3;
+
+        /** Original bytes of chunk {@code i}. */
+        public long chunkSize(int i) {
+            return Math.min(chunkBytes, size - i * chunkBytes);
+        }
+
+        /** Bytes this stream takes in the file. */
+        public long storedBytes() {
+            long sum = 0;
+            for (long[] c : chunks) {
+                sum += c[LENGTH];
+            }
+            return sum;
+        }
+    }
+
+    /** Compact JSON, snake_case names, absent fields left out; strict on input like the safetensors reader. */
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNameLength(1 << 20)
+                    .maxNumberLength(64)
+                    .build())
+            .build())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Minor versions may add fields; a reader of the same major version skips what it does not know.
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+}

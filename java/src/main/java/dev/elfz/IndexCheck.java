@@ -1,0 +1,186 @@
+package dev.elfz;
+
+import dev.elfz.codec.Codec;
+import dev.elfz.elf.ElfChunkCodec;
+import dev.elfz.safetensors.Dtype;
+import dev.elfz.safetensors.SafetensorsFile;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validates a parsed index against the file before anything is decoded: every field present and in range,
+ * sizes matching dtypes and shapes, chunks inside the chunk area, tensors tiling their file, safe paths.
+ * A crafted index is an {@link ElfzException}, never an out-of-bounds access or a write outside the output.
+ */
+final class IndexCheck {
+
+    private final Path path;
+    private final long chunkAreaEnd;
+
+    private IndexCheck(Path path, long chunkAreaEnd) {
+        this.path = path;
+        this.chunkAreaEnd = chunkAreaEnd;
+    }
+
+    static void check(Path path, Index.Archive a, long chunkAreaEnd) throws ElfzException {
+        new IndexCheck(path, chunkAreaEnd).archive(a);
+    }
+
+    private void archive(Index.Archive a) throws ElfzException {
+        List<Index.FileEntry> files = require(a.files(), "the index", "files");
+        boolean single = Index.KIND_FILE.equals(a.input());
+        if (!single && !Index.KIND_DIRECTORY.equals(a.input())) {
+            throw fail("the index: input is " + a.input() + ", not file or directory");
+        }
+        if (single && (files.size() != 1 || !Index.KIND_SAFETENSORS.equals(files.getFirst().kind()))) {
+            throw fail("the index: a single-file archive must hold exactly one safetensors file");
+        }
+        Set<String> paths = new HashSet<>();
+        for (Index.FileEntry f : files) {
+            if (f == null) {
+                throw fail("the index: a file entry is null");
+            }
+            String p = require(f.path(), "a file entry", "path");
+            checkPath(p, single);
+            if (!paths.add(p)) {
+                throw fail("the index lists " + p + " twice");
+            }
+            if (f.size() < 0) {
+                throw fail(p + ": negative size " + f.size());
+            }
+            if (Index.KIND_BLOB.equals(f.kind())) {
+                Index.Stream s = require(f.data(), p, "data");
+                stream(p, s, Codec.RAW, Dtype.U8);
+                same(p, "data size", s.size(), f.size());
+            } else if (Index.KIND_SAFETENSORS.equals(f.kind())) {
+                safetensors(p, f);
+            } else {
+                throw fail(p + ": unknown kind " + f.kind());
+            }
+        }
+    }
+
+    private void safetensors(String p, Index.FileEntry f) throws ElfzException {
+        Index.Stream header = require(f.header(), p, "header");
+        stream(p + " header", header, Codec.RAW, Dtype.U8);
+        if (header.size() < 8 || header.size() > 8 + SafetensorsFile.MAX_HEADER_LENGTH) {
+            throw fail(p + ": header of " + header.size() + " bytes, not 8 + at most "
+                    + SafetensorsFile.MAX_HEADER_LENGTH);
+        }
+        long data = 0; // tensors tile the data buffer in index order
+        Set<String> names = new HashSet<>();
+        for (Index.TensorEntry t : require(f.tensors(), p, "tensors")) {
+            String what = p + ": tensor " + require(t.name(), p + ": a tensor", "name");
+            if (!names.add(t.name())) {
+                throw fail(what + " appears twice");
+            }
+            Dtype dtype = Dtype.forName(require(t.dtype(), what, "dtype"));
+            if (dtype == null) {
+                throw fail(what + ": unknown dtype " + t.dtype());
+            }
+            long[] shape = require(t.shape(), what, "shape");
+            long bytes;
+            try {
+                bytes = dtype.byteSize(shape);
+            } catch (IllegalArgumentException e) {
+                throw fail(what + ": " + e.getMessage());
+            }
+            Index.Stream s = require(t.data(), what, "data");
+            Codec codec = codec(what, s);
+            if (!codec.supports(dtype)) {
+                throw fail(what + ": codec " + codec.id() + " does not handle " + dtype);
+            }
+            stream(what, s, codec, dtype);
+            same(what, "size", s.size(), bytes);
+            same(what, "offset", t.offset(), data);
+            data += bytes;
+        }
+        same(p, "size", f.size(), header.size() + data);
+    }
+
+    private void stream(String what, Index.Stream s, Codec expected, Dtype dtype) throws ElfzException {
+        Codec codec = codec(what, s);
+        if (expected == Codec.RAW && codec != Codec.RAW) {
+            throw fail(what + ": codec " + codec.id() + " where raw is expected");
+        }
+        if (s.params() != null && !s.params().isEmpty()) {
+            throw fail(what + ": codec " + codec.id() + " has no parameter " + s.params().keySet().iterator().next());
+        }
+        if (s.size() < 0) {
+            throw fail(what + ": negative size " + s.size());
+        }
+        long unit = codec.unitBytes(dtype);
+        if (s.chunkBytes() < 1 || s.chunkBytes() > ElfzOptions.MAX_CHUNK_BYTES || s.chunkBytes() % unit != 0
+                || s.chunkBytes() / unit >= ElfChunkCodec.MAX_VALUES) {
+            throw fail(what + ": chunk size " + s.chunkBytes() + " is not a positive multiple of " + unit
+                    + " up to " + ElfzOptions.MAX_CHUNK_BYTES);
+        }
+        if (s.crc32c() != null && (s.crc32c() < 0 || s.crc32c() > 0xFFFF_FFFFL)) {
+            throw fail(what + ": crc32c " + s.crc32c() + " is not a 32-bit value");
+        }
+        long[][] chunks = require(s.chunks(), what, "chunks");
+        long count = s.size() / s.chunkBytes() + (s.size() % s.chunkBytes() == 0 ? 0 : 1);
+        same(what, "chunk count", chunks.length, count);
+        for (int i = 0; i < chunks.length; i++) {
+            long[] c = chunks[i];
+            String where = what + ": chunk " + i;
+            if (c == null || c.length != 4) {
+                throw fail(where + " is not [offset, length, crc32c, coded]");
+            }
+            long off = c[Index.Stream.OFFSET];
+            long len = c[Index.Stream.LENGTH];
+            if (off < ElfzFormat.PROLOGUE_BYTES || len < 0 || len > chunkAreaEnd - off) {
+                throw fail(where + " [" + off + ", +" + len + ") lies outside the chunk area [16, " + chunkAreaEnd + ")");
+            }
+            if (c[Index.Stream.CRC] < 0 || c[Index.Stream.CRC] > 0xFFFF_FFFFL) {
+                throw fail(where + ": crc32c " + c[Index.Stream.CRC] + " is not a 32-bit value");
+            }
+            long coded = c[Index.Stream.CODED];
+            if (coded == 0) {
+                same(where, "stored length", len, s.chunkSize(i));
+            } else if (coded != 1 || codec == Codec.RAW) {
+                throw fail(where + ": coded flag " + coded + " with codec " + codec.id());
+            }
+        }
+    }
+
+    private Codec codec(String what, Index.Stream s) throws ElfzException {
+        Codec c = Codec.forId(require(s.codec(), what, "codec"));
+        if (c == null) {
+            throw fail(what + ": unknown codec " + s.codec() + " (made by a newer elfz?)");
+        }
+        return c;
+    }
+
+    /** Relative, '/'-separated, no empty, "." or ".." part: decompression writes only inside its output. */
+    private void checkPath(String p, boolean single) throws ElfzException {
+        boolean bad = p.isEmpty() || p.startsWith("/") || p.contains("\\") || p.indexOf('\0') >= 0
+                || (single && p.contains("/"));
+        for (String part : p.split("/", -1)) {
+            bad |= part.isEmpty() || part.equals(".") || part.equals("..");
+        }
+        if (bad) {
+            throw fail("the index holds an unsafe file path: " + p);
+        }
+    }
+
+    private void same(String what, String field, long got, long expected) throws ElfzException {
+        if (got != expected) {
+            throw fail(what + ": " + field + " " + got + ", expected " + expected);
+        }
+    }
+
+    private <T> T require(T value, String what, String field) throws ElfzException {
+        if (value == null) {
+            throw fail(what + ": \"" + field + "\" missing");
+        }
+        return value;
+    }
+
+    private ElfzException fail(String what) {
+        return new ElfzException(path, "damaged index: " + what);
+    }
+
+}

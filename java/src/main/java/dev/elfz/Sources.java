@@ -1,0 +1,129 @@
+package dev.elfz;
+
+import dev.elfz.safetensors.SafetensorsException;
+import dev.elfz.safetensors.SafetensorsFile;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The input of a compression, every file mapped read-only and validated before any output exists: one
+ * safetensors file, or a model directory (every regular file under it, symbolic links followed, in path
+ * order; {@code *.safetensors} parsed as such, the rest kept as byte blobs).
+ */
+final class Sources implements AutoCloseable {
+
+    static final String SAFETENSORS_SUFFIX = ".safetensors";
+
+    /** One input file: {@code safetensors} is null for a blob. */
+    record Source(String path, SafetensorsFile safetensors, MemorySegment bytes) {}
+
+    private final boolean directory;
+    private final List<Source> files;
+    private final List<AutoCloseable> open;
+
+    private Sources(boolean directory, List<Source> files, List<AutoCloseable> open) {
+        this.directory = directory;
+        this.files = files;
+        this.open = open;
+    }
+
+    /** @param exclude the output path, skipped if it lies inside an input directory */
+    static Sources open(Path in, Path exclude) throws IOException {
+        List<AutoCloseable> open = new ArrayList<>();
+        List<Source> files = new ArrayList<>();
+        Sources s = new Sources(Files.isDirectory(in), files, open);
+        try {
+            if (!Files.exists(in)) {
+                throw new NoSuchFileException(in.toString(), null, "no such file or directory");
+            }
+            if (!s.directory) {
+                SafetensorsFile f = SafetensorsFile.open(in);
+                open.add(f);
+                files.add(new Source(in.getFileName().toString(), f, null));
+                return s;
+            }
+            Path skip = exclude.toAbsolutePath().normalize();
+            List<Path> paths;
+            try (Stream<Path> walk = Files.walk(in, FileVisitOption.FOLLOW_LINKS)) {
+                paths = walk.filter(Files::isRegularFile)
+                        .filter(p -> !p.toAbsolutePath().normalize().equals(skip))
+                        .sorted(Comparator.comparing(p -> relative(in, p)))
+                        .toList();
+            }
+            for (Path p : paths) {
+                String rel = relative(in, p);
+                if (rel.endsWith(SAFETENSORS_SUFFIX)) {
+                    SafetensorsFile f = SafetensorsFile.open(p);
+                    open.add(f);
+                    files.add(new Source(rel, f, null));
+                } else {
+                    Arena arena = Arena.ofShared();
+                    open.add(arena::close);
+                    files.add(new Source(rel, null, map(p, arena)));
+                }
+            }
+            return s;
+        } catch (IOException | RuntimeException | Error e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    boolean directory() {
+        return directory;
+    }
+
+    List<Source> files() {
+        return files;
+    }
+
+    long totalBytes() {
+        long sum = 0;
+        for (Source f : files) {
+            sum += f.safetensors() != null ? f.safetensors().fileSize() : f.bytes().byteSize();
+        }
+        return sum;
+    }
+
+    private static MemorySegment map(Path p, Arena arena) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            long size = ch.size();
+            return size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+        } catch (IOException e) {
+            throw new SafetensorsException(p, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** The path below the root with '/' separators, as the index stores it. */
+    private static String relative(Path root, Path p) {
+        Path r = root.relativize(p);
+        List<String> parts = new ArrayList<>();
+        for (Path part : r) {
+            parts.add(part.toString());
+        }
+        return String.join("/", parts);
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : open) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // unmapping does not fail
+            }
+        }
+        open.clear();
+    }
+}

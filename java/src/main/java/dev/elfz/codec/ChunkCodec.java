@@ -1,0 +1,29 @@
+package dev.elfz.codec;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One codec's transform of a chunk (a run of whole values of one tensor) into its stored bytes and back.
+ * An instance keeps scratch buffers and serves one thread at a time; instances are pooled and reused.
+ */
+public interface ChunkCodec extends AutoCloseable {
+
+    /**
+     * Encodes {@code src} into {@code dst}, which has room for at least {@code src.byteSize()} bytes.
+     *
+     * @return the number of bytes written, or -1 when coding would not make the chunk smaller: the container
+     *     then stores the chunk as it is
+     */
+    long encode(MemorySegment src, MemorySegment dst);
+
+    /**
+     * Decodes a chunk stored by {@link #encode} into {@code dst}, whose size is the chunk's original size.
+     * Checks that {@code stored} can be such a chunk before writing anything.
+     *
+     * @throws dev.elfz.kernel.CorruptDataException when it cannot
+     */
+    void decode(MemorySegment stored, MemorySegment dst);
+
+    @Override
+    void close();
+}

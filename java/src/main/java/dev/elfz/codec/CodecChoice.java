@@ -1,0 +1,22 @@
+package dev.elfz.codec;
+
+import dev.elfz.safetensors.Dtype;
+
+/** What the user asks for (--codec): one codec for every tensor it can handle, or elfz's choice per dtype. */
+public enum CodecChoice {
+    /** ELF for F32 and F64 (2^-24 and 2^-53 are below training noise); every other dtype as it is. */
+    AUTO,
+    /** ELF for every float dtype it handles (F32, F64, F16, BF16); the rest as it is. */
+    ELF,
+    /** Everything as it is (lossless). */
+    RAW;
+
+    /** The codec for a tensor of this dtype. */
+    public Codec codecFor(Dtype dtype) {
+        return switch (this) {
+            case RAW -> Codec.RAW;
+            case ELF -> Codec.ELF.supports(dtype) ? Codec.ELF : Codec.RAW;
+            case AUTO -> dtype == Dtype.F32 || dtype == Dtype.F64 ? Codec.ELF : Codec.RAW;
+        };
+    }
+}

@@ -1,0 +1,176 @@
+package dev.elfz.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Outputs that appear whole or not at all: each is built under a hidden temporary name beside its target
+ * ({@code .NAME.RANDOM.tmp}, same directory so the rename is atomic), forced to disk, then renamed. A failure
+ * deletes the temporary; a kill may leave it behind, never a truncated file under the target's name.
+ */
+public final class AtomicFiles {
+
+    private AtomicFiles() {}
+
+    /** A new, empty temporary file beside {@code target}, open for reading and writing. */
+    public record Temp(Path path, FileChannel channel) {}
+
+    /** @throws FileAlreadyExistsException when the target exists and {@code overwrite} is false */
+    public static void checkTarget(Path target, boolean overwrite) throws FileAlreadyExistsException {
+        if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw exists(target);
+        }
+    }
+
+    public static Temp createTempFile(Path target) throws IOException {
+        Path dir = directoryOf(target);
+        for (int attempt = 0; ; attempt++) {
+            Path temp = tempName(dir, target);
+            try {
+                // CREATE_NEW gives the usual 0666 & ~umask permissions, unlike createTempFile's 0600.
+                return new Temp(temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE));
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** A new, empty temporary directory beside {@code target}. */
+    public static Path createTempDirectory(Path target) throws IOException {
+        Path dir = directoryOf(target);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return Files.createDirectory(tempName(dir, target));
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Renames a finished temporary file (already forced) to the target. Without {@code overwrite}, an existing
+     * target is an error even when it appeared meanwhile: link(2) refuses it atomically.
+     */
+    public static void publishFile(Path temp, Path target, boolean overwrite) throws IOException {
+        if (!overwrite) {
+            boolean linked;
+            try {
+                Files.createLink(target, temp);
+                linked = true;
+            } catch (FileAlreadyExistsException e) {
+                throw exists(target);
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                linked = false; // no hard links here (FAT, some network file systems): check, then rename
+            }
+            if (linked) {
+                Files.delete(temp);
+                syncDirectory(directoryOf(target));
+                return;
+            }
+            checkTarget(target, false);
+        }
+        move(temp, target);
+        syncDirectory(directoryOf(target));
+    }
+
+    /**
+     * Renames a finished temporary directory to the target. With {@code overwrite}, an existing target (file or
+     * directory) is first renamed aside, then deleted once the new one is in place.
+     */
+    public static void publishDirectory(Path tempDir, Path target, boolean overwrite) throws IOException {
+        Path old = null;
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (!overwrite) {
+                throw exists(target);
+            }
+            old = tempName(directoryOf(target), target);
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        try {
+            Files.move(tempDir, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+            throw exists(target); // appeared meanwhile
+        } catch (IOException | RuntimeException e) {
+            if (old != null) {
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // put the user's data back
+            }
+            throw e;
+        }
+        syncDirectory(directoryOf(target));
+        if (old != null) {
+            deleteRecursively(old);
+        }
+    }
+
+    /** Deletes a file or a directory tree if it exists; symbolic links are removed, never followed. */
+    public static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(p, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Makes a rename durable; not every platform can open a directory, and then it is skipped. */
+    public static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // best effort
+        }
+    }
+
+    public static FileAlreadyExistsException exists(Path target) {
+        return new FileAlreadyExistsException(target.toString(), null, "already exists (use -f to overwrite)");
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static Path directoryOf(Path target) {
+        Path parent = target.toAbsolutePath().getParent();
+        return parent == null ? target.toAbsolutePath().getRoot() : parent;
+    }
+
+    private static Path tempName(Path dir, Path target) {
+        return dir.resolve("." + target.getFileName() + "."
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+    }
+}

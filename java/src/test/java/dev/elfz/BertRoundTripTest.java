@@ -1,0 +1,87 @@
+package dev.elfz;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.elfz.codec.Codec;
+import dev.elfz.codec.CodecChoice;
+import dev.elfz.safetensors.SafetensorsFile;
+import dev.elfz.safetensors.TensorInfo;
+import dev.elfz.samples.BertSafetensors;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** BERT-base (real weights, 440 MB of float32) through the container: ratio, bound, exact bytes where lossless. */
+class BertRoundTripTest {
+
+    @TempDir
+    static Path dir;
+    static Path bert;
+
+    @BeforeAll
+    static void convert() throws IOException {
+        bert = dir.resolve("bert.safetensors");
+        BertSafetensors.write(null, bert, false);
+    }
+
+    @Test
+    void elfShrinksBertByAThirdWithinTheBound() throws IOException {
+        Path z = dir.resolve("bert-elf.elfz");
+        Index.Archive a = Elfz.compress(bert, z, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(2));
+        double ratio = (double) Files.size(bert) / Files.size(z);
+        assertTrue(ratio >= 1.33 && ratio < 4.0 / 3, "ratio " + ratio);
+        assertEquals(204, a.files().getFirst().tensors().size());
+
+        Path back = dir.resolve("bert-elf.safetensors");
+        Elfz.decompress(z, back, ElfzOptions.defaults().withThreads(2));
+        try (SafetensorsFile orig = SafetensorsFile.open(bert); SafetensorsFile dec = SafetensorsFile.open(back);
+             ElfzReader r = ElfzReader.open(z); Arena arena = Arena.ofConfined()) {
+            assertEquals(orig.tensors(), dec.tensors());
+            assertEquals(orig.metadata(), dec.metadata());
+            assertEquals(-1, orig.headerBytes().mismatch(dec.headerBytes()), "the header is kept byte for byte");
+            for (TensorInfo t : orig.tensors()) {
+                MemorySegment x = orig.data(t);
+                MemorySegment y = dec.data(dec.tensor(t.name()));
+                ElfzTensor et = r.tensor(t.name());
+                // LayerNorm gains lie around 1: all exceptions, so ELF would not shrink them and they stay raw
+                assertTrue(et.codec() == Codec.ELF || t.name().endsWith("LayerNorm/gamma"), t.name() + " " + et.codec());
+                assertWithin(x, y, et.errorBound(), t.name());
+                // the reader's single-tensor path gives the same bytes as whole-file decompression
+                assertEquals(-1, r.read(et, arena).mismatch(y), t.name());
+            }
+        }
+    }
+
+    @Test
+    void rawIsByteIdentical() throws IOException {
+        Path z = dir.resolve("bert-raw.elfz");
+        Elfz.compress(bert, z, ElfzOptions.defaults().withCodec(CodecChoice.RAW).withThreads(2));
+        Path back = dir.resolve("bert-raw.safetensors");
+        Elfz.decompress(z, back, ElfzOptions.defaults().withThreads(1));
+        assertEquals(-1, Files.mismatch(bert, back));
+    }
+
+    /** Every value within the bound, or bit for bit (values outside (-1, 1), NaN, Inf: the exceptions). */
+    static void assertWithin(MemorySegment x, MemorySegment y, double bound, String name) {
+        long n = x.byteSize() / 4;
+        for (long i = 0; i < n; i++) {
+            float a = x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            float b = y.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            if (Math.abs(a) < 0.99999994f) {
+                if (Math.abs((double) a - b) > bound) {
+                    throw new AssertionError(name + "[" + i + "]: " + a + " decoded as " + b);
+                }
+            } else {
+                assertEquals(Float.floatToRawIntBits(a), Float.floatToRawIntBits(b), name + "[" + i + "]");
+            }
+        }
+    }
+}
