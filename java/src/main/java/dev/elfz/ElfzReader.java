@@ -89,6 +89,12 @@ public final class ElfzReader implements AutoCloseable {
 
     private static Index.Archive readIndex(Path path, MemorySegment file) throws ElfzException {
         long size = file.byteSize();
+        if (size == 0) {
+            throw new ElfzException(path, "empty file, not an .elfz file");
+        }
+        if (size < ElfzFormat.MAGIC.length && file.mismatch(MemorySegment.ofArray(ElfzFormat.MAGIC).asSlice(0, size)) == -1) {
+            throw new ElfzException(path, "cut short: " + size + " bytes, less than an empty .elfz file");
+        }
         if (!ElfzFormat.startsWithMagic(file)) {
             throw new ElfzException(path, "not an .elfz file (no elfz magic at the start)");
         }

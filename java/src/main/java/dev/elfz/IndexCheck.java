@@ -92,8 +92,8 @@ final class IndexCheck {
             if (!codec.supports(dtype)) {
                 throw fail(what + ": codec " + codec.id() + " does not handle " + dtype);
             }
-            stream(what, s, codec, dtype);
             same(what, "size", s.size(), bytes);
+            stream(what, s, codec, dtype);
             same(what, "offset", t.offset(), data);
             data += bytes;
         }
@@ -156,8 +156,10 @@ final class IndexCheck {
 
     /** Relative, '/'-separated, no empty, "." or ".." part: decompression writes only inside its output. */
     private void checkPath(String p, boolean single) throws ElfzException {
-        boolean bad = p.isEmpty() || p.startsWith("/") || p.contains("\\") || p.indexOf('\0') >= 0
-                || (single && p.contains("/"));
+        if (single && p.contains("/")) {
+            throw fail("a single-file archive's path must be a plain name, not " + p);
+        }
+        boolean bad = p.isEmpty() || p.startsWith("/") || p.contains("\\") || p.indexOf('\0') >= 0;
         for (String part : p.split("/", -1)) {
             bad |= part.isEmpty() || part.equals(".") || part.equals("..");
         }
