@@ -93,14 +93,14 @@ final class Compressor {
             o.progress().start(sources.totalBytes());
             try (Arena arena = Arena.ofShared(); CodecPool codecs = new CodecPool(o.kernel())) {
                 FileChannel ch = temp.channel();
-                writeFully(ch, ByteBuffer.wrap(ElfzFormat.prologue()));
+                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()));
                 Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
                 long chunkCap = plans.stream().mapToLong(p -> p.chunkBytes).max().orElse(0);
                 long[] position = {ElfzFormat.PROLOGUE_BYTES};
                 Workers.ordered(o.threads(), jobs, job -> encode(job, codecs, buffers, arena, chunkCap), r -> {
                     Plan p = r.job().plan();
                     long length = r.stored().byteSize();
-                    writeFully(ch, r.stored().asByteBuffer());
+                    writeFully(out, ch, r.stored().asByteBuffer());
                     p.chunks[r.job().chunk()] = new long[] {position[0], length, r.crc(), r.coded() ? 1 : 0};
                     position[0] += length;
                     if (p.codec.lossless()) {
@@ -117,8 +117,8 @@ final class Compressor {
                 byte[] json = Index.JSON.writeValueAsBytes(archive);
                 CRC32C indexCrc = new CRC32C();
                 indexCrc.update(json);
-                writeFully(ch, ByteBuffer.wrap(json));
-                writeFully(ch, ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int) indexCrc.getValue())));
+                writeFully(out, ch, ByteBuffer.wrap(json));
+                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int) indexCrc.getValue())));
                 ch.force(true);
                 ch.close();
                 AtomicFiles.publishFile(temp.path(), out, o.overwrite());
@@ -204,9 +204,13 @@ final class Compressor {
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
+    private static void writeFully(Path out, FileChannel ch, ByteBuffer b) throws IOException {
+        try {
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        } catch (IOException e) { // "No space left on device" says neither which file nor that nothing was kept
+            throw new IOException(out + ": cannot write (" + e.getMessage() + "); nothing written", e);
         }
     }
 }

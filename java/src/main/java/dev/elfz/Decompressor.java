@@ -49,6 +49,7 @@ final class Decompressor {
                 }
                 return;
             }
+            checkFreeSpace(r, out);
             Path dir = AtomicFiles.createTempDirectory(out);
             try {
                 List<Output> outputs = new ArrayList<>();
@@ -77,6 +78,29 @@ final class Decompressor {
                 }
                 throw e;
             }
+        }
+    }
+
+    private interface Step {
+        void run() throws ElfzException;
+    }
+
+    /** Runs a step on a worker, where only unchecked exceptions pass; {@link Workers} unwraps them. */
+    private static void decodeOrThrow(Step step) {
+        try {
+            step.run();
+        } catch (ElfzException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The files of a directory are checked one by one as they are created; their sum is checked here. */
+    private static void checkFreeSpace(ElfzReader r, Path out) throws IOException {
+        long total = r.index().files().stream().mapToLong(Index.FileEntry::size).sum();
+        Path parent = out.toAbsolutePath().getParent();
+        long free = Files.getFileStore(parent).getUsableSpace();
+        if (free < total) {
+            throw new IOException(out + ": needs " + total + " bytes, " + parent + " has " + free + " free (disk full)");
         }
     }
 
@@ -144,22 +168,17 @@ final class Decompressor {
             Workers.ordered(o.threads(), jobs, job -> {
                 Target t = job.target();
                 Index.Stream s = t.stream();
-                try {
-                    r.decodeChunk(t.what(), s, t.dtype(), job.chunk(),
-                            t.dst().asSlice(job.chunk() * s.chunkBytes(), s.chunkSize(job.chunk())));
-                } catch (ElfzException e) {
-                    throw new UncheckedIOException(e);
-                }
+                decodeOrThrow(() -> r.decodeChunk(t.what(), s, t.dtype(), job.chunk(),
+                        t.dst().asSlice(job.chunk() * s.chunkBytes(), s.chunkSize(job.chunk()))));
                 return s.chunkSize(job.chunk());
             }, done -> o.progress().advance(done));
             Workers.ordered(o.threads(), targets, t -> {
-                try {
-                    r.checkStream(t.what(), t.stream(), t.dst());
-                } catch (ElfzException e) {
-                    throw new UncheckedIOException(e);
-                }
+                decodeOrThrow(() -> r.checkStream(t.what(), t.stream(), t.dst()));
                 return t;
             }, t -> { });
+        } catch (InternalError e) {
+            // A store into the mapped output failed (SIGBUS): the disk filled up after the free-space check.
+            throw new IOException("cannot write the output (" + e.getMessage() + "): disk full?", e);
         } finally {
             o.progress().end();
         }
