@@ -7,6 +7,7 @@ import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -15,6 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.zip.CRC32C;
 
 /**
  * Rebuilds the input of an .elfz file: the safetensors file (its own header byte for byte, each tensor decoded
@@ -23,10 +27,18 @@ import java.util.List;
  */
 final class Decompressor {
 
+    /** Where a stream's decoded bytes go: {@code write(offset in the stream, bytes)}, from any thread. */
+    private interface StreamWriter {
+        void write(long offset, MemorySegment bytes) throws IOException;
+    }
+
     /** A stream to decode into its place in an output file. */
-    private record Target(String what, Index.Stream stream, Dtype dtype, MemorySegment dst) {}
+    private record Target(String what, Index.Stream stream, Dtype dtype, StreamWriter out) {}
 
     private record Job(Target target, int chunk) {}
+
+    /** A decoded chunk, written: its bytes (for the stream's checksum) and the buffer to give back. */
+    private record Done(Job job, MemorySegment bytes, MemorySegment buffer) {}
 
     /** An output being built: the writer to commit, and the streams to decode into it. */
     private interface Output extends AutoCloseable {
@@ -81,19 +93,6 @@ final class Decompressor {
         }
     }
 
-    private interface Step {
-        void run() throws ElfzException;
-    }
-
-    /** Runs a step on a worker, where only unchecked exceptions pass; {@link Workers} unwraps them. */
-    private static void decodeOrThrow(Step step) {
-        try {
-            step.run();
-        } catch (ElfzException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** The files of a directory are checked one by one as they are created; their sum is checked here. */
     private static void checkFreeSpace(ElfzReader r, Path out) throws IOException {
         long total = r.index().files().stream().mapToLong(Index.FileEntry::size).sum();
@@ -109,7 +108,7 @@ final class Decompressor {
             throws IOException {
         if (Index.KIND_BLOB.equals(f.kind())) {
             MappedOutput m = MappedOutput.create(target, f.size(), overwrite);
-            targets.add(new Target(f.path(), f.data(), Dtype.U8, m.segment()));
+            targets.add(new Target(f.path(), f.data(), Dtype.U8, m::write));
             return new Output() {
                 public void commit() throws IOException {
                     m.commit();
@@ -140,7 +139,8 @@ final class Decompressor {
         for (int i = 0; i < f.tensors().size(); i++) {
             Index.TensorEntry t = f.tensors().get(i);
             ElfzTensor et = r.tensor(f.path(), t.name());
-            targets.add(new Target(r.describe(et), t.data(), et.dtype(), w.region(i)));
+            int slot = i;
+            targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> w.write(slot, off, bytes)));
         }
         return new Output() {
             public void commit() throws IOException {
@@ -153,32 +153,69 @@ final class Decompressor {
         };
     }
 
-    /** Decodes every chunk in parallel, then checks the lossless streams' checksums in parallel. */
+    /**
+     * Decodes every chunk on the workers, each into a pooled buffer written with a positional write (stored chunks
+     * straight from the mapped input); the calling thread gets them in order and checks each lossless stream's
+     * checksum as its last chunk goes by.
+     */
     private static void decode(ElfzReader r, List<Target> targets, ElfzOptions o) throws IOException {
         List<Job> jobs = new ArrayList<>();
         long total = 0;
+        long cap = 0;
         for (Target t : targets) {
             for (int i = 0; i < t.stream().chunks().length; i++) {
                 jobs.add(new Job(t, i));
             }
+            if (t.stream().chunks().length == 0) {
+                r.checkStream(t.what(), t.stream(), 0); // the CRC32C of no bytes
+            }
             total += t.stream().size();
+            cap = Math.max(cap, Math.min(t.stream().chunkBytes(), t.stream().size()));
         }
+        long bufferBytes = cap;
+        Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
+        CRC32C crc = new CRC32C();
         o.progress().start(total);
-        try {
+        try (Arena arena = Arena.ofShared()) {
             Workers.ordered(o.threads(), jobs, job -> {
                 Target t = job.target();
                 Index.Stream s = t.stream();
-                decodeOrThrow(() -> r.decodeChunk(t.what(), s, t.dtype(), job.chunk(),
-                        t.dst().asSlice(job.chunk() * s.chunkBytes(), s.chunkSize(job.chunk()))));
-                return s.chunkSize(job.chunk());
-            }, done -> o.progress().advance(done));
-            Workers.ordered(o.threads(), targets, t -> {
-                decodeOrThrow(() -> r.checkStream(t.what(), t.stream(), t.dst()));
-                return t;
-            }, t -> { });
-        } catch (InternalError e) {
-            // A store into the mapped output failed (SIGBUS): the disk filled up after the free-space check.
-            throw new IOException("cannot write the output (" + e.getMessage() + "): disk full?", e);
+                int i = job.chunk();
+                MemorySegment buffer = null;
+                MemorySegment bytes;
+                try {
+                    bytes = r.storedChunk(t.what(), s, i);
+                    if (s.chunks()[i][Index.Stream.CODED] == 1) {
+                        buffer = buffers.poll();
+                        if (buffer == null) {
+                            buffer = arena.allocate(bufferBytes, 64); // one per chunk in flight at most
+                        }
+                        MemorySegment dst = buffer.asSlice(0, s.chunkSize(i));
+                        r.decodeCoded(t.what(), s, t.dtype(), i, bytes, dst);
+                        bytes = dst;
+                    }
+                    t.out().write(i * s.chunkBytes(), bytes);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return new Done(job, bytes, buffer);
+            }, done -> {
+                Index.Stream s = done.job().target().stream();
+                int i = done.job().chunk();
+                if (s.crc32c() != null) {
+                    if (i == 0) {
+                        crc.reset();
+                    }
+                    Compressor.update(crc, done.bytes());
+                    if (i == s.chunks().length - 1) {
+                        r.checkStream(done.job().target().what(), s, crc.getValue());
+                    }
+                }
+                if (done.buffer() != null) {
+                    buffers.add(done.buffer());
+                }
+                o.progress().advance(done.bytes().byteSize());
+            });
         } finally {
             o.progress().end();
         }

@@ -216,16 +216,28 @@ public final class ElfzReader implements AutoCloseable {
 
     /** Decodes chunk {@code i} of a stream into dst (the chunk's original size), after checking its CRC32C. */
     void decodeChunk(String what, Index.Stream s, Dtype dtype, int i, MemorySegment dst) throws ElfzException {
+        MemorySegment stored = storedChunk(what, s, i);
+        if (s.chunks()[i][Index.Stream.CODED] == 0) {
+            MemorySegment.copy(stored, 0, dst, 0, dst.byteSize());
+        } else {
+            decodeCoded(what, s, dtype, i, stored, dst);
+        }
+    }
+
+    /** The stored bytes of chunk {@code i} (a slice of the mapping), once their CRC32C has been checked. */
+    MemorySegment storedChunk(String what, Index.Stream s, int i) throws ElfzException {
         long[] c = s.chunks()[i];
         MemorySegment stored = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
         if (Compressor.crc32c(stored) != c[Index.Stream.CRC]) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length
                     + " is damaged (CRC32C mismatch)");
         }
-        if (c[Index.Stream.CODED] == 0) {
-            MemorySegment.copy(stored, 0, dst, 0, dst.byteSize());
-            return;
-        }
+        return stored;
+    }
+
+    /** Decodes a coded chunk whose stored bytes passed {@link #storedChunk}. */
+    void decodeCoded(String what, Index.Stream s, Dtype dtype, int i, MemorySegment stored, MemorySegment dst)
+            throws ElfzException {
         try {
             codecs.decode(Codec.forId(s.codec()), dtype, stored, dst);
         } catch (CorruptDataException e) {
@@ -235,7 +247,12 @@ public final class ElfzReader implements AutoCloseable {
 
     /** Checks a decoded stream against the checksum of its original bytes, when it has one. */
     void checkStream(String what, Index.Stream s, MemorySegment decoded) throws ElfzException {
-        if (s.crc32c() != null && Compressor.crc32c(decoded) != s.crc32c()) {
+        checkStream(what, s, Compressor.crc32c(decoded));
+    }
+
+    /** Checks the CRC32C of a decoded stream against the one of its original bytes, when it has one. */
+    void checkStream(String what, Index.Stream s, long decodedCrc) throws ElfzException {
+        if (s.crc32c() != null && decodedCrc != s.crc32c()) {
             throw new ElfzException(path, what + ": decoded bytes differ from the original (CRC32C mismatch)");
         }
     }

