@@ -2,6 +2,7 @@ package dev.elfz;
 
 import dev.elfz.codec.Codec;
 import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.Pages;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
@@ -109,6 +110,7 @@ final class Compressor {
                     if (r.buffer() != null) {
                         buffers.add(r.buffer());
                     }
+                    Pages.release(p.chunk(r.job().chunk())); // read for good: keep RSS flat in file size
                     o.progress().advance(p.chunk(r.job().chunk()).byteSize());
                 });
                 finish.forEach(Runnable::run);

@@ -2,6 +2,7 @@ package dev.elfz;
 
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.MappedOutput;
+import dev.elfz.io.Pages;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
@@ -183,8 +184,10 @@ final class Decompressor {
                 int i = job.chunk();
                 MemorySegment buffer = null;
                 MemorySegment bytes;
+                MemorySegment stored;
                 try {
-                    bytes = r.storedChunk(t.what(), s, i);
+                    stored = r.storedChunk(t.what(), s, i);
+                    bytes = stored;
                     if (s.chunks()[i][Index.Stream.CODED] == 1) {
                         buffer = buffers.poll();
                         if (buffer == null) {
@@ -197,6 +200,9 @@ final class Decompressor {
                     t.out().write(i * s.chunkBytes(), bytes);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
+                }
+                if (buffer != null) {
+                    Pages.release(stored); // read for good (a stored chunk is released after its checksum)
                 }
                 return new Done(job, bytes, buffer);
             }, done -> {
@@ -213,6 +219,8 @@ final class Decompressor {
                 }
                 if (done.buffer() != null) {
                     buffers.add(done.buffer());
+                } else {
+                    Pages.release(done.bytes());
                 }
                 o.progress().advance(done.bytes().byteSize());
             });

@@ -1,0 +1,55 @@
+package dev.elfz.io;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Lets go of the pages of a read-only file mapping once they have been read: the kernel keeps them in its page
+ * cache, but they stop counting in this process's resident set, so streaming through a mapped file of any size
+ * keeps RSS flat. Linux only (madvise MADV_DONTNEED); elsewhere it does nothing.
+ */
+public final class Pages {
+
+    private static final int MADV_DONTNEED = 4;
+    private static final long PAGE = 4096;
+    private static final MethodHandle MADVISE = find();
+
+    private Pages() {}
+
+    private static MethodHandle find() {
+        if (!System.getProperty("os.name", "").equals("Linux")) {
+            return null;
+        }
+        try {
+            Linker linker = Linker.nativeLinker();
+            return linker.defaultLookup().find("madvise").map(addr -> linker.downcallHandle(addr,
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT))).orElse(null);
+        } catch (RuntimeException | LinkageError e) {
+            return null; // no native access: RSS grows with what was read, nothing else changes
+        }
+    }
+
+    /**
+     * Drops the whole pages inside {@code part}, a slice of a read-only file mapping (never of anonymous or
+     * written memory: their contents would be lost). Pages shared with neighbouring data stay.
+     */
+    public static void release(MemorySegment part) {
+        if (MADVISE == null || !part.isNative() || part.byteSize() < PAGE) {
+            return;
+        }
+        long start = (part.address() + PAGE - 1) & -PAGE;
+        long end = (part.address() + part.byteSize()) & -PAGE;
+        if (end <= start) {
+            return;
+        }
+        try {
+            int unused = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_DONTNEED);
+        } catch (Throwable e) {
+            // advice only
+        }
+    }
+}
