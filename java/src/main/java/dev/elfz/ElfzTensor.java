@@ -1,6 +1,8 @@
 package dev.elfz;
 
 import dev.elfz.codec.Codec;
+import dev.elfz.elf.ElfChunkCodec;
+import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.Dtype;
 import java.util.Arrays;
 
@@ -29,6 +31,29 @@ public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, Co
     /** Bytes its chunks take in the .elfz file. */
     public long storedBytes() {
         return stream.storedBytes();
+    }
+
+    /**
+     * Values kept exactly by ELF (outside (-1, 1), NaN, Inf), counted from the stored chunk lengths without
+     * decoding; 0 for a raw tensor, and chunks ELF could not shrink (stored as they are) count none;
+     * -1 when a chunk's length fits no count (a damaged file).
+     */
+    public long exceptions() {
+        if (codec != Codec.ELF) {
+            return 0;
+        }
+        ElfType type = dtype.elfType();
+        long sum = 0;
+        for (int i = 0; i < stream.chunks().length; i++) {
+            long[] c = stream.chunks()[i];
+            long e = c[Index.Stream.CODED] == 0 ? 0
+                    : ElfChunkCodec.exceptions(type, stream.chunkSize(i) / type.valueBytes(), c[Index.Stream.LENGTH]);
+            if (e < 0) {
+                return -1; // a damaged chunk: decoding it will say so
+            }
+            sum += e;
+        }
+        return sum;
     }
 
     /** The largest absolute error of a decoded value: 0 when lossless. */

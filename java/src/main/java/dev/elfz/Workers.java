@@ -27,8 +27,12 @@ final class Workers {
 
     static <J, R> void ordered(int threads, List<J> jobs, Function<J, R> work, Sink<R> sink) throws IOException {
         if (threads == 1 || jobs.size() <= 1) {
-            for (J j : jobs) {
-                sink.accept(work.apply(j));
+            try {
+                for (J j : jobs) {
+                    sink.accept(work.apply(j));
+                }
+            } catch (UncheckedIOException e) { // as await() does for the workers' failures
+                throw e.getCause();
             }
             return;
         }

@@ -39,6 +39,9 @@ class BertRoundTripTest {
         double ratio = (double) Files.size(bert) / Files.size(z);
         assertTrue(ratio >= 1.33 && ratio < 4.0 / 3, "ratio " + ratio);
         assertEquals(204, a.files().getFirst().tensors().size());
+        Verify.Report report = Verify.verify(bert, z, ElfzOptions.defaults().withThreads(2));
+        assertTrue(report.ok(), report.problems().toString());
+        assertEquals(204 + 1, report.checks().size(), "every tensor and the header");
 
         Path back = dir.resolve("bert-elf.safetensors");
         Elfz.decompress(z, back, ElfzOptions.defaults().withThreads(2));

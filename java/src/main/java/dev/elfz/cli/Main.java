@@ -1,5 +1,6 @@
 package dev.elfz.cli;
 
+import dev.elfz.Elfz;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
 import dev.elfz.kernel.NativeLibrary;
@@ -9,10 +10,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** The elfz command line. Exit codes: 0 success, 1 error, 2 usage error. */
+/**
+ * The elfz command line. Exit codes: 0 success, 1 error (one line: the file and what is wrong; -v adds the stack
+ * trace), 2 usage error (one line and a pointer to --help).
+ */
 @Command(name = "elfz", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compresses model weights (ELF: sign + mantissa of 1+|x|, exceptions exact).",
-        subcommands = {DemoCommand.class})
+        subcommands = {CompressCommand.class, DecompressCommand.class, InfoCommand.class, VerifyCommand.class,
+                DemoCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -23,8 +28,19 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("elfz: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            line.getErr().println("elfz: " + Errors.message(e));
+            if (line.getCommand() instanceof ElfzCommand c && c.verbose) {
+                e.printStackTrace(line.getErr());
+            }
+            line.getErr().flush();
             return 1;
+        });
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine line = e.getCommandLine();
+            line.getErr().println("elfz: " + Errors.oneLine(e.getMessage()) + " (see "
+                    + line.getCommandSpec().qualifiedName() + " --help)");
+            line.getErr().flush();
+            return 2;
         });
         return cli.execute(args);
     }
@@ -35,7 +51,7 @@ public final class Main implements Runnable {
     /** No command given: a usage error. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command (try elfz demo, or elfz --help)");
+        throw new ParameterException(spec.commandLine(), "missing command: compress, decompress, info, verify or demo");
     }
 
     static final class Version implements CommandLine.IVersionProvider {
@@ -45,7 +61,7 @@ public final class Main implements Runnable {
             String isa = NativeLibrary.get().available()
                     ? "native ISA " + NativeKernel.activeIsa() + " (CPU supports " + NativeKernel.supportedIsa() + ")"
                     : "native kernel unavailable: " + NativeLibrary.get().unavailableReason();
-            return new String[] {"elfz 0.1.0", "kernel " + kernel + "; " + isa, "Java " + Runtime.version()};
+            return new String[] {"elfz " + Elfz.VERSION, "kernel " + kernel + "; " + isa, "Java " + Runtime.version()};
         }
     }
 }

@@ -42,6 +42,11 @@ public final class ElfChunkCodec implements ChunkCodec {
 
     /** The exception count of a coded chunk of {@code n} values that takes {@code stored} bytes, or -1 if none fits. */
     public long exceptions(long n, long stored) {
+        return exceptions(type, n, stored);
+    }
+
+    /** As {@link #exceptions(long, long)}, without an instance (and its buffers): for listing an index. */
+    public static long exceptions(ElfType type, long n, long stored) {
         long rest = stored - Integer.BYTES - type.codeBytes(n);
         long each = Integer.BYTES + type.valueBytes();
         return rest < 0 || rest % each != 0 ? -1 : rest / each;

@@ -1,0 +1,61 @@
+package dev.elfz.cli;
+
+import dev.elfz.Elfz;
+import dev.elfz.ElfzOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** elfz decompress IN.elfz [-o OUT]: the safetensors file or model directory back. */
+@Command(name = "decompress", mixinStandardHelpOptions = true,
+        description = "Rebuilds the .safetensors file or model directory of IN.elfz as IN (or -o OUT).")
+final class DecompressCommand extends WorkCommand {
+
+    @Parameters(index = "0", paramLabel = "IN.elfz", description = "An .elfz file.")
+    Path in;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "The file or directory to write (default: IN without .elfz).")
+    Path out;
+
+    @Option(names = {"-f", "--force"}, description = "Overwrite an existing output.")
+    boolean force;
+
+    /** The --json summary. */
+    record Summary(String input, String output, long inputBytes, long outputBytes, double seconds, double mbPerS,
+                   int threads, String kernel, int files, int tensors) {}
+
+    @Override
+    public Integer call() throws IOException {
+        ElfzOptions o = options(shown(in)).withOverwrite(force);
+        Path source = existingFile(in);
+        Path target = out != null ? out : Elfz.decompressedName(source);
+        Listing listing = Listing.read(source, o.kernel());
+        checkWritable(target, listing.directory(), force);
+        long t0 = System.nanoTime();
+        try {
+            Elfz.decompress(source, target, o);
+        } catch (IOException e) {
+            throw Errors.naming(target, e);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long inBytes = listing.fileBytes();
+        long outBytes = listing.bytes();
+        if (json) {
+            printJson(new Summary(in.toString(), target.toString(), inBytes, outBytes, seconds,
+                    Units.megabytesPerSecond(outBytes, seconds), o.threads(), o.kernel().name(), listing.files().size(),
+                    listing.tensors().size()));
+        } else if (!quiet) {
+            if (verbose) {
+                listing.print(err());
+            }
+            err().printf(Locale.ROOT, "%s : %s => %s, %s in %s (%s)%n", shown(in), Units.bytes(inBytes),
+                    Units.bytes(outBytes), shown(target), Units.seconds(seconds), Units.speed(outBytes, seconds));
+            err().flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.elfz.cli;
+
+import dev.elfz.ElfzOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** A command that reads or writes a whole model: -q, -T, a progress bar, the output's directory checked. */
+abstract class WorkCommand extends ElfzCommand {
+
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
+    boolean quiet;
+
+    @Option(names = {"-T", "--threads"}, paramLabel = "N", defaultValue = "0",
+            description = "Worker threads (default 0: one per core).")
+    int threads;
+
+    /** Default options with -T and a progress bar named {@code label}. */
+    ElfzOptions options(String label) {
+        if (threads < 0) {
+            throw new ParameterException(spec.commandLine(), "-T must be 0 (every core) or more, not " + threads);
+        }
+        int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        return ElfzOptions.defaults().withThreads(t).withProgress(ProgressBar.forTerminal(quiet, err(), label));
+    }
+
+    /**
+     * Says which output cannot be written and why before any work; the library would fail later, naming its
+     * hidden temporary file instead. With -f, only a regular file (or, for a model directory, a directory) is
+     * replaced: the output is renamed into place, which would swap a device such as /dev/null for a file.
+     *
+     * @param directory whether the output is a model directory
+     */
+    static void checkWritable(Path out, boolean directory, boolean force) throws IOException {
+        Path dir = out.toAbsolutePath().getParent();
+        String why = dir == null ? null
+                : !Files.exists(dir) ? "directory " + dir + " does not exist"
+                : !Files.isDirectory(dir) ? dir + " is not a directory"
+                : !Files.isWritable(dir) ? "permission denied in " + dir : null;
+        if (why == null && force && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+            boolean replaceable = Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(out)
+                    || (directory && Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS));
+            why = replaceable ? null : Files.isDirectory(out) ? "it is a directory"
+                    : "not a regular file (elfz replaces only files" + (directory ? " and directories)" : ")");
+        }
+        if (why != null) {
+            throw new IOException(out + ": cannot write: " + why);
+        }
+    }
+}
