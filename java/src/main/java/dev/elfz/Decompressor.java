@@ -53,7 +53,7 @@ final class Decompressor {
 
     static void decompress(Path in, Path out, ElfzOptions o) throws IOException {
         try (ElfzReader r = ElfzReader.open(in, o.kernel())) {
-            AtomicFiles.checkTarget(out, o.overwrite());
+            AtomicFiles.checkTarget(out, o.overwrite(), r.directory());
             if (!r.directory()) {
                 List<Target> targets = new ArrayList<>();
                 try (Output output = open(r, r.index().files().getFirst(), out, o.overwrite(), targets)) {

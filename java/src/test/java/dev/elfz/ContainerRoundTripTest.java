@@ -148,7 +148,7 @@ class ContainerRoundTripTest {
     }
 
     @Test
-    void anExistingOutputIsKeptUnlessOverwriteIsAsked() throws IOException {
+    void anExistingOutputIsKeptUnlessOverwriteIsAsked() throws Exception {
         Path in = TestModels.everyDtype(dir.resolve("m.safetensors"), 3);
         Path z = dir.resolve("m.safetensors.elfz");
         Files.writeString(z, "precious");
@@ -161,6 +161,15 @@ class ContainerRoundTripTest {
         assertThrows(FileAlreadyExistsException.class, () -> Elfz.decompress(z, in, ElfzOptions.defaults()));
         assertThrows(IOException.class, () -> Elfz.decompressedName(Path.of("m.safetensors")));
         assertThrows(IOException.class, () -> Elfz.compress(in, in, ElfzOptions.defaults().withOverwrite(true)));
-        assertTrue(SafetensorsFile.open(in).tensors().size() > 20, "the input is untouched");
+        try (SafetensorsFile f = SafetensorsFile.open(in)) {
+            assertTrue(f.tensors().size() > 20, "the input is untouched");
+        }
+        // overwrite replaces files, never a device or a pipe (a rename over it would replace the node itself)
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        IOException notAFile = assertThrows(IOException.class,
+                () -> Elfz.compress(in, fifo, ElfzOptions.defaults().withOverwrite(true)));
+        assertEquals(fifo + ": cannot write: not a regular file", notAFile.getMessage());
+        assertTrue(Files.isRegularFile(fifo) == false && Files.exists(fifo), "the fifo is still there");
     }
 }

@@ -28,11 +28,28 @@ public final class AtomicFiles {
     /** A new, empty temporary file beside {@code target}, open for reading and writing. */
     public record Temp(Path path, FileChannel channel) {}
 
-    /** @throws FileAlreadyExistsException when the target exists and {@code overwrite} is false */
-    public static void checkTarget(Path target, boolean overwrite) throws FileAlreadyExistsException {
-        if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+    /**
+     * @throws FileAlreadyExistsException when the target exists and {@code overwrite} is false
+     * @throws IOException when it exists and is not something a file may replace: only regular files and symbolic
+     *     links are (and directories when {@code directory}); a rename over /dev/null would replace the device
+     */
+    public static void checkTarget(Path target, boolean overwrite, boolean directory) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!overwrite) {
             throw exists(target);
         }
+        boolean replaceable = Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                || Files.isSymbolicLink(target) || (directory && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS));
+        if (!replaceable) {
+            throw new IOException(target + ": cannot write: not a regular file");
+        }
+    }
+
+    /** {@link #checkTarget(Path, boolean, boolean)} for a file. */
+    public static void checkTarget(Path target, boolean overwrite) throws IOException {
+        checkTarget(target, overwrite, false);
     }
 
     public static Temp createTempFile(Path target) throws IOException {
@@ -85,7 +102,9 @@ public final class AtomicFiles {
                 syncDirectory(directoryOf(target));
                 return;
             }
-            checkTarget(target, false);
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw exists(target);
+            }
         }
         move(temp, target);
         syncDirectory(directoryOf(target));
