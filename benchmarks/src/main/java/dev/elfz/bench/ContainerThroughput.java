@@ -11,9 +11,9 @@ import java.util.Arrays;
 /**
  * The library's own speed, without the JVM's start: {@code Elfz.compress} and {@code decompress} of one file in a
  * warm JVM, for each thread count, median of the rounds after one warm-up round (fsync included, as the CLI).
- * Prints one Markdown table row per thread count: threads, compress MB/s, decompress MB/s.
+ * Prints one Markdown table row per case: threads, chunk size, ratio, compress and decompress MB/s, seconds.
  *
- * <pre>ContainerThroughput FILE.safetensors WORKDIR ROUNDS THREADS...</pre>
+ * <pre>ContainerThroughput FILE.safetensors WORKDIR ROUNDS THREADS:CHUNK_BYTES...</pre>
  */
 public final class ContainerThroughput {
 
@@ -26,8 +26,11 @@ public final class ContainerThroughput {
         int rounds = Integer.parseInt(args[2]);
         double mb = Files.size(in) / 1e6;
         for (int a = 3; a < args.length; a++) {
-            int threads = Integer.parseInt(args[a]);
-            ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(threads).withOverwrite(true);
+            String[] c2 = args[a].split(":");
+            int threads = Integer.parseInt(c2[0]);
+            long chunk = Long.parseLong(c2[1]);
+            ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(threads).withChunkBytes(chunk)
+                    .withOverwrite(true);
             double[] c = new double[rounds];
             double[] d = new double[rounds];
             for (int r = -1; r < rounds; r++) { // round -1 warms up
@@ -41,7 +44,7 @@ public final class ContainerThroughput {
                     d[r] = (t2 - t1) / 1e9;
                 }
             }
-            System.out.printf("| elfz API, warm JVM | %d | %.3f | %.0f | %.0f | %.2f / %.2f | - |%n", threads,
+            System.out.printf("| %d | %d KiB | %.4f | %.0f | %.0f | %.2f / %.2f |%n", threads, chunk >> 10,
                     mb * 1e6 / Files.size(z), mb / median(c), mb / median(d), median(c), median(d));
         }
         Files.deleteIfExists(z);
