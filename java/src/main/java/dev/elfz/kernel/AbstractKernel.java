@@ -60,6 +60,76 @@ public abstract class AbstractKernel implements Kernel {
         unpack(src, n, width, codes);
     }
 
+    @Override
+    public final void quantize(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
+                               MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+        checkGroups(type, n, groupSize, groupOffset, scales, zeros, bits);
+        need(src, n * type.valueBytes(), "src", false);
+        need(codes, n, "codes", true);
+        quantizeChecked(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+    }
+
+    @Override
+    public final void dequantize(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
+                                 MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+        checkGroups(type, n, groupSize, groupOffset, scales, zeros, bits);
+        need(codes, n, "codes", false);
+        need(dst, n * type.valueBytes(), "dst", true);
+        dequantizeChecked(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+    }
+
+    @Override
+    public final void bucketize(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
+                                MemorySegment codes) {
+        checkCount(type, n, 0);
+        if (nBounds < 0 || nBounds > 255) {
+            throw new IllegalArgumentException("bound count " + nBounds + " outside [0, 255]");
+        }
+        need(bounds, (long) nBounds * Float.BYTES, "bounds", false);
+        need(src, n * type.valueBytes(), "src", false);
+        need(codes, n, "codes", true);
+        bucketizeChecked(type, src, n, bounds, nBounds, codes);
+    }
+
+    @Override
+    public final void lookup(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
+                             MemorySegment dst) {
+        checkCount(type, n, 0);
+        checkWidth(n, bits);
+        need(table, (4L << bits), "table", false);
+        need(codes, n, "codes", false);
+        need(dst, n * type.valueBytes(), "dst", true);
+        lookupChecked(type, codes, n, table, bits, dst);
+    }
+
+    protected abstract void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
+                                            MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes);
+
+    protected abstract void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize,
+                                              long groupOffset, MemorySegment scales, MemorySegment zeros, int bits,
+                                              MemorySegment dst);
+
+    protected abstract void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds,
+                                             int nBounds, MemorySegment codes);
+
+    protected abstract void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table,
+                                          int bits, MemorySegment dst);
+
+    private static void checkGroups(ElfType type, long n, long groupSize, long groupOffset, MemorySegment scales,
+                                    MemorySegment zeros, int bits) {
+        checkCount(type, n, 0);
+        if (bits < 1 || bits > 8) {
+            throw new IllegalArgumentException("code width " + bits + " outside [1, 8]");
+        }
+        if (groupSize < 1 || groupOffset < 0 || groupOffset >= groupSize) {
+            throw new IllegalArgumentException("group size " + groupSize + " and offset " + groupOffset
+                    + ": need 0 <= offset < size");
+        }
+        long groups = Kernel.groups(n, groupSize, groupOffset);
+        need(scales, groups * Float.BYTES, "scales", false);
+        need(zeros, groups, "zeros", false);
+    }
+
     /** Arguments are checked; return the exception count as {@link #elfEncode} does. */
     protected abstract long encode(ElfType type, MemorySegment src, long n, MemorySegment codes,
                                    MemorySegment excPos, MemorySegment excBits, long excCap, long posBase);

@@ -316,4 +316,29 @@ public final class JavaVectorKernel extends AbstractKernel {
             return end;
         }
     }
+
+    // Quantization: the reference loops (QuantScalar) until a faster path exists here.
+    @Override
+    protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
+                                   MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+        QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+    }
+
+    @Override
+    protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
+                                     MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+        QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+    }
+
+    @Override
+    protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
+                                    MemorySegment codes) {
+        QuantScalar.bucketize(type, src, n, bounds, nBounds, codes);
+    }
+
+    @Override
+    protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
+                                 MemorySegment dst) {
+        QuantScalar.lookup(type, codes, n, table, bits, dst);
+    }
 }

@@ -45,6 +45,42 @@ public interface Kernel {
     /** Unpacks {@code n} codes of {@code width} bits (1..8) into one byte each. */
     void unpackBits(MemorySegment src, long n, int width, MemorySegment codes);
 
+    /**
+     * Uniform quantization (FORMAT.md, "Uniform codes") of {@code n} values of {@code type} into one code byte
+     * each. Value {@code i} belongs to group {@code g = (groupOffset + i) / groupSize}, whose scale is float32
+     * {@code scales[g]} and zero point int8 {@code zeros[g]}; with {@code qmin = -2^(bits-1)},
+     * {@code qmax = 2^(bits-1) - 1}: {@code code = clamp(rint(x / scale) + zero, qmin, qmax) - qmin}, computed
+     * in float32 (float64 for F64), rint rounding half to even; NaN gives code 0.
+     */
+    void quantize(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset, MemorySegment scales,
+                  MemorySegment zeros, int bits, MemorySegment codes);
+
+    /**
+     * The inverse of {@link #quantize}: {@code x' = (c + qmin - zero) * scale} in float32 (float64 for F64),
+     * rounded to {@code type} half to even, where {@code c} is the code's low {@code bits} bits (so no byte
+     * reads or writes out of range, whatever the codes hold).
+     */
+    void dequantize(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
+                    MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst);
+
+    /**
+     * Non-uniform quantization: {@code code = } the number of the {@code nBounds} ascending float32 bounds that
+     * are strictly below {@code x} (as float32; float64 for F64), one byte each; NaN gives 0.
+     * {@code nBounds} is 0..255.
+     */
+    void bucketize(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds, MemorySegment codes);
+
+    /**
+     * {@code x' = table[c]} rounded to {@code type} half to even, where {@code c} is the code's low {@code bits}
+     * bits and {@code table} holds {@code 2^bits} float32 entries.
+     */
+    void lookup(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits, MemorySegment dst);
+
+    /** Groups that {@code n} values starting at {@code groupOffset} of a group of {@code groupSize} touch. */
+    static long groups(long n, long groupSize, long groupOffset) {
+        return n == 0 ? 0 : (groupOffset + n - 1) / groupSize + 1;
+    }
+
     /** Bytes that {@code n} codes of {@code width} bits take when bit-packed. */
     static long packedBytes(long n, int width) {
         return (n / 8) * width + ((n % 8) * width + 7) / 8;
