@@ -2,6 +2,8 @@ package dev.elfz;
 
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.Codec;
+import dev.elfz.codec.CodecParams;
+import java.lang.foreign.MemorySegment;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.safetensors.Dtype;
 import java.util.Queue;
@@ -20,20 +22,20 @@ final class CodecPool implements AutoCloseable {
     }
 
     /** Encodes src into dst with a pooled codec; see {@link ChunkCodec#encode}. */
-    long encode(Codec codec, Dtype dtype, java.lang.foreign.MemorySegment src, java.lang.foreign.MemorySegment dst) {
+    long encode(Codec codec, Dtype dtype, CodecParams params, MemorySegment src, long first, MemorySegment dst) {
         ChunkCodec c = take(codec, dtype);
         try {
-            return c.encode(src, dst);
+            return c.encode(params, src, first, dst);
         } finally {
             give(codec, dtype, c);
         }
     }
 
     /** Decodes stored into dst with a pooled codec; see {@link ChunkCodec#decode}. */
-    void decode(Codec codec, Dtype dtype, java.lang.foreign.MemorySegment stored, java.lang.foreign.MemorySegment dst) {
+    void decode(Codec codec, Dtype dtype, CodecParams params, MemorySegment stored, long first, MemorySegment dst) {
         ChunkCodec c = take(codec, dtype);
         try {
-            c.decode(stored, dst);
+            c.decode(params, stored, first, dst);
         } finally {
             give(codec, dtype, c);
         }

@@ -1,6 +1,8 @@
 package dev.elfz;
 
 import dev.elfz.codec.Codec;
+import dev.elfz.codec.CodecParams;
+import dev.elfz.uniform.UniformParams;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.Pages;
 import dev.elfz.safetensors.Dtype;
@@ -31,14 +33,16 @@ final class Compressor {
     private static final class Plan {
         final MemorySegment src;
         final Codec codec;
+        final CodecParams params;
         final Dtype dtype;
         final long chunkBytes;
         final long[][] chunks;
         final CRC32C crc = new CRC32C();
 
-        Plan(MemorySegment src, Codec codec, Dtype dtype, long chunkBytes) {
+        Plan(MemorySegment src, Codec codec, CodecParams params, Dtype dtype, long chunkBytes) {
             this.src = src;
             this.codec = codec;
+            this.params = params;
             this.dtype = dtype;
             this.chunkBytes = chunkBytes;
             this.chunks = new long[(int) ((src.byteSize() + chunkBytes - 1) / chunkBytes)][];
@@ -56,7 +60,8 @@ final class Compressor {
             }
             Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
             Long checksum = stored.lossless() ? crc32c(stored == codec && codec.lossless() ? crc : null) : null;
-            return new Index.Stream(stored.id(), Map.of(), src.byteSize(), chunkBytes, checksum, chunks);
+            Map<String, Object> p = coded ? params.toIndex() : Map.of();
+            return new Index.Stream(stored.id(), p, src.byteSize(), chunkBytes, checksum, chunks);
         }
 
         private long crc32c(CRC32C running) {
@@ -81,8 +86,9 @@ final class Compressor {
             List<Index.FileEntry> entries = new ArrayList<>();
             List<Plan> plans = new ArrayList<>();
             List<Runnable> finish = new ArrayList<>(); // builds the entries once the chunks are written
+            Planner planner = Planner.plan(sources, o);
             for (Sources.Source s : sources.files()) {
-                plan(s, o, plans, entries, finish);
+                plan(s, o, planner, plans, entries, finish);
             }
             List<Job> jobs = new ArrayList<>();
             for (Plan p : plans) {
@@ -140,25 +146,28 @@ final class Compressor {
     }
 
     /** Adds the plans of one input file, and the step that builds its index entry from them. */
-    private static void plan(Sources.Source s, ElfzOptions o, List<Plan> plans, List<Index.FileEntry> entries,
-            List<Runnable> finish) {
+    private static void plan(Sources.Source s, ElfzOptions o, Planner planner, List<Plan> plans,
+            List<Index.FileEntry> entries, List<Runnable> finish) {
         int slot = entries.size();
         entries.add(null);
         if (s.safetensors() == null) {
-            Plan blob = new Plan(s.bytes(), Codec.RAW, Dtype.U8, o.chunkBytes());
+            Plan blob = new Plan(s.bytes(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
             plans.add(blob);
             finish.add(() -> entries.set(slot, new Index.FileEntry(s.path(), Index.KIND_BLOB, s.bytes().byteSize(),
                     null, null, null, blob.stream())));
             return;
         }
         SafetensorsFile f = s.safetensors();
-        Plan header = new Plan(f.headerBytes(), Codec.RAW, Dtype.U8, o.chunkBytes());
+        Plan header = new Plan(f.headerBytes(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
         plans.add(header);
         List<Plan> tensorPlans = new ArrayList<>();
         for (TensorInfo t : f.tensors()) {
-            Codec codec = o.codec().codecFor(t.dtype());
-            long unit = codec.unitBytes(t.dtype());
-            Plan p = new Plan(f.data(t), codec, t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
+            Planner.Choice c = planner.choice(s.path(), t);
+            long unit = c.codec().unitBytes(t.dtype());
+            if (c.params() instanceof UniformParams u && u.granularity() == UniformParams.Granularity.GROUP) {
+                unit *= u.groupSize(); // whole groups per chunk: each chunk finds its groups' ranges itself
+            }
+            Plan p = new Plan(f.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
             tensorPlans.add(p);
         }
         plans.addAll(tensorPlans);
@@ -182,7 +191,7 @@ final class Compressor {
             if (buffer == null) {
                 buffer = arena.allocate(cap, 64); // at most one per chunk in flight: Workers bounds them
             }
-            long n = codecs.encode(p.codec, p.dtype, src, buffer);
+            long n = codecs.encode(p.codec, p.dtype, p.params, src, job.chunk() * p.chunkBytes / p.dtype.elfType().valueBytes(), buffer);
             if (n >= 0) {
                 MemorySegment stored = buffer.asSlice(0, n);
                 return new Result(job, stored, buffer, crc32c(stored), true);

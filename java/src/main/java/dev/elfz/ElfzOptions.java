@@ -13,17 +13,18 @@ import dev.elfz.kernel.Kernels;
  * @param chunkBytes input bytes per chunk (default 1 MiB), rounded down to whole values
  * @param kernel the kernel the codecs run on (default {@link Kernels#best()})
  * @param progress told how far the work is (default: nothing)
+ * @param lossy quantization and pruning settings (default: none)
  */
 public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, long chunkBytes, Kernel kernel,
-                          Progress progress) {
+                          Progress progress, LossyOptions lossy) {
 
     public static final long DEFAULT_CHUNK_BYTES = 1 << 20;
     /** Chunks stay under 1 GiB: one ByteBuffer, one write, u32 positions. */
     public static final long MAX_CHUNK_BYTES = 1 << 30;
 
     public ElfzOptions {
-        if (codec == null || kernel == null || progress == null) {
-            throw new NullPointerException("codec, kernel and progress are required");
+        if (codec == null || kernel == null || progress == null || lossy == null) {
+            throw new NullPointerException("codec, kernel, progress and lossy are required");
         }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
@@ -35,31 +36,35 @@ public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, lon
 
     public static ElfzOptions defaults() {
         return new ElfzOptions(CodecChoice.AUTO, Runtime.getRuntime().availableProcessors(), false,
-                DEFAULT_CHUNK_BYTES, Kernels.best(), Progress.NONE);
+                DEFAULT_CHUNK_BYTES, Kernels.best(), Progress.NONE, LossyOptions.NONE);
     }
 
     public ElfzOptions withCodec(CodecChoice c) {
-        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress);
+        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress, lossy);
     }
 
     public ElfzOptions withThreads(int t) {
-        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress);
+        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress, lossy);
     }
 
     public ElfzOptions withOverwrite(boolean o) {
-        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress);
+        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress, lossy);
     }
 
     public ElfzOptions withChunkBytes(long b) {
-        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress);
+        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress, lossy);
     }
 
     public ElfzOptions withKernel(Kernel k) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress, lossy);
     }
 
     public ElfzOptions withProgress(Progress p) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p, lossy);
+    }
+
+    public ElfzOptions withLossy(LossyOptions l) {
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, l);
     }
 
     /** Told, from one thread at a time, how many input (compress) or output (decompress) bytes are done. */
@@ -71,6 +76,9 @@ public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, lon
 
         /** {@code bytes} more are done. */
         default void advance(long bytes) {}
+
+        /** A remark for verbose output: a tensor left out of quantization or pruning, and why. */
+        default void note(String line) {}
 
         /** The work ended, well or not. */
         default void end() {}

@@ -2,6 +2,7 @@ package dev.elfz;
 
 import com.fasterxml.jackson.core.JacksonException;
 import dev.elfz.codec.Codec;
+import dev.elfz.codec.CodecParams;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
@@ -40,6 +41,7 @@ public final class ElfzReader implements AutoCloseable {
     private final List<ElfzTensor> tensors;
     private final Map<String, List<ElfzTensor>> byName = new LinkedHashMap<>();
     private final CodecPool codecs;
+    private final Map<Index.Stream, CodecParams> params = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ElfzReader(Path path, Arena arena, MemorySegment file, Index.Archive index, Kernel kernel) {
         this.path = path;
@@ -239,10 +241,30 @@ public final class ElfzReader implements AutoCloseable {
     void decodeCoded(String what, Index.Stream s, Dtype dtype, int i, MemorySegment stored, MemorySegment dst)
             throws ElfzException {
         try {
-            codecs.decode(Codec.forId(s.codec()), dtype, stored, dst);
+            long first = i * s.chunkBytes() / Math.max(1, dtype.bits() / 8);
+            codecs.decode(Codec.forId(s.codec()), dtype, params(s), stored, first, dst);
         } catch (CorruptDataException e) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The error bound {@code Codec.chunkBound} gives chunk {@code i} (0 for a stored chunk). */
+    double chunkBound(String what, Index.Stream s, Dtype dtype, int i) throws ElfzException {
+        if (s.chunks()[i][Index.Stream.CODED] == 0) {
+            return 0;
+        }
+        MemorySegment stored = storedChunk(what, s, i);
+        long unit = Math.max(1, dtype.bits() / 8);
+        try {
+            return Codec.forId(s.codec()).chunkBound(params(s), dtype, stored, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
+        } catch (CorruptDataException e) {
+            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A stream's parsed codec parameters (validated when the index was opened), parsed once. */
+    CodecParams params(Index.Stream s) {
+        return params.computeIfAbsent(s, k -> Codec.forId(k.codec()).parseParams(k.params()));
     }
 
     /** Checks a decoded stream against the checksum of its original bytes, when it has one. */

@@ -105,8 +105,10 @@ final class IndexCheck {
         if (expected == Codec.RAW && codec != Codec.RAW) {
             throw fail(what + ": codec " + codec.id() + " where raw is expected");
         }
-        if (s.params() != null && !s.params().isEmpty()) {
-            throw fail(what + ": codec " + codec.id() + " has no parameter " + s.params().keySet().iterator().next());
+        try {
+            codec.parseParams(s.params());
+        } catch (IllegalArgumentException | ClassCastException e) {
+            throw fail(what + ": codec " + codec.id() + ": " + e.getMessage());
         }
         if (s.size() < 0) {
             throw fail(what + ": negative size " + s.size());

@@ -46,9 +46,11 @@ public final class Verify {
      * @param bound the largest error the codec allows: 0 when lossless
      * @param maxError the largest |x - x'| seen (values within the bound and out of it; NaN left out)
      * @param problem null when it matches; else the first value or byte at fault
+     * @param rmse root mean squared error over the finite values (0 when lossless)
+     * @param snrDb signal-to-noise ratio in dB, {@code 10 log10(sum x^2 / sum (x - x')^2)}; infinite when exact
      */
     public record Check(Kind kind, String what, String file, String name, Dtype dtype, Codec codec, long bytes,
-                        double bound, double maxError, String problem) {
+                        double bound, double maxError, String problem, double rmse, double snrDb) {
         public boolean ok() {
             return problem == null;
         }
@@ -71,8 +73,17 @@ public final class Verify {
 
     private record Job(int target, int chunk) {}
 
-    /** A chunk compared: its largest error, and what is wrong with it first (null when nothing). */
-    private record Outcome(int target, long bytes, double maxError, String problem) {}
+    /**
+     * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, and the
+     * sums for RMSE and SNR over its finite values.
+     */
+    private record Outcome(int target, long bytes, double maxError, String problem, double bound, double squaredError,
+                           double squaredValue, long values) {
+
+        Outcome(int target, long bytes, double maxError, String problem) {
+            this(target, bytes, maxError, problem, 0, 0, 0, 0);
+        }
+    }
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -174,6 +185,10 @@ public final class Verify {
         }
         double[] maxError = new double[targets.size()];
         String[] problem = new String[targets.size()];
+        double[] bound = new double[targets.size()];
+        double[] sse = new double[targets.size()];
+        double[] ssx = new double[targets.size()];
+        long[] count = new long[targets.size()];
         Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
         long cap = chunkCap;
         o.progress().start(total);
@@ -192,6 +207,10 @@ public final class Verify {
                 }
             }, done -> {
                 maxError[done.target()] = Math.max(maxError[done.target()], done.maxError());
+                bound[done.target()] = Math.max(bound[done.target()], done.bound());
+                sse[done.target()] += done.squaredError();
+                ssx[done.target()] += done.squaredValue();
+                count[done.target()] += done.values();
                 if (problem[done.target()] == null) {
                     problem[done.target()] = done.problem();
                 }
@@ -209,8 +228,10 @@ public final class Verify {
             if (problem[i] != null) {
                 problems.add(t.what() + ": " + problem[i]);
             }
+            double b = Double.isNaN(t.codec().errorBound(t.dtype())) ? bound[i] : t.codec().errorBound(t.dtype());
             checks.add(new Check(t.kind(), t.what(), t.file(), t.name(), t.dtype(), t.codec(), t.stream().size(),
-                    t.codec().errorBound(t.dtype()), maxError[i], problem[i]));
+                    b, maxError[i], problem[i], count[i] == 0 ? 0 : Math.sqrt(sse[i] / count[i]),
+                    sse[i] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(ssx[i] / sse[i])));
         }
         return checks;
     }
@@ -223,32 +244,60 @@ public final class Verify {
         r.decodeChunk(t.what(), s, t.dtype(), job.chunk(), decoded);
         MemorySegment original = t.original().asSlice(start, size);
         long at = original.mismatch(decoded);
-        if (at < 0) {
+        if (at < 0 && t.codec().lossless()) {
             return new Outcome(job.target(), size, 0, null);
         }
-        if (t.codec().lossless()) {
+        if (t.codec().lossless() || t.dtype().elfType() == null) {
             return new Outcome(job.target(), size, 0, String.format("byte %d differs (0x%02x in the original, 0x%02x decoded)",
                     start + at, original.get(ValueLayout.JAVA_BYTE, at), decoded.get(ValueLayout.JAVA_BYTE, at)));
         }
         int unit = t.dtype().elfType().valueBytes();
-        double bound = t.codec().errorBound(t.dtype());
+        boolean elf = t.codec() == Codec.ELF;
+        double bound = elf ? t.codec().errorBound(t.dtype()) : r.chunkBound(t.what(), s, t.dtype(), job.chunk());
         double max = 0;
+        double sse = 0;
+        double ssx = 0;
+        long count = 0;
         String problem = null;
-        for (long i = at / unit; i < size / unit; i++) { // the values before the first differing byte are equal
+        for (long i = 0; i < size / unit; i++) {
             double x = value(t.dtype(), original, i);
             double y = value(t.dtype(), decoded, i);
             double error = Math.abs(x - y);
-            if (!Double.isNaN(error)) {
+            if (Double.isFinite(error)) {
                 max = Math.max(max, error);
+                sse += error * error;
+                ssx += x * x;
+                count++;
             }
-            String bad = Math.abs(x) < 1 ? (error <= bound ? null : "error " + error + " > bound " + bound)
-                    : bits(unit, original, i) == bits(unit, decoded, i) ? null : "should be exact (|x| >= 1, NaN or Inf)";
+            if (i < at / unit) {
+                continue; // equal bytes: nothing to check
+            }
+            String bad;
+            if (elf) {
+                bad = Math.abs(x) < 1 ? (error <= bound ? null : "error " + error + " > bound " + bound)
+                        : bits(unit, original, i) == bits(unit, decoded, i) ? null : "should be exact (|x| >= 1, NaN or Inf)";
+            } else {
+                // the bound before rounding, plus one unit in the last place of the type for the rounding
+                double allowed = bound + ulp(t.dtype(), Math.max(Math.abs(x), Math.abs(y)));
+                bad = Double.isNaN(x) ? (Double.isNaN(y) ? null : "NaN decoded as a number")
+                        : error <= allowed ? null : "error " + error + " > bound " + allowed;
+            }
             if (bad != null && problem == null) {
                 problem = "value " + (start / unit + i) + ": " + show(t.dtype(), x) + " decoded as " + show(t.dtype(), y)
                         + ", " + bad;
             }
         }
-        return new Outcome(job.target(), size, max, problem);
+        return new Outcome(job.target(), size, max, problem, bound, sse, ssx, count);
+    }
+
+    /** One unit in the last place of {@code v} in the dtype's precision. */
+    private static double ulp(Dtype dtype, double v) {
+        return switch (dtype) {
+            case F64 -> Math.ulp(v);
+            case F16 -> Math.scalb((double) Math.ulp((float) v), 13);
+            case BF16 -> Math.scalb((double) Math.ulp((float) v), 16);
+            default -> Math.ulp((float) v);
+        };
     }
 
     /** Value {@code i} of a little-endian float tensor of an ELF dtype, exactly, as a double. */

@@ -3,6 +3,8 @@ package dev.elfz.cli;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
 import dev.elfz.Index;
+import dev.elfz.LossyOptions;
+import dev.elfz.uniform.UniformParams;
 import dev.elfz.codec.CodecChoice;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,10 +33,45 @@ final class CompressCommand extends WorkCommand {
     @Option(names = {"-f", "--force"}, description = "Overwrite an existing output.")
     boolean force;
 
-    @Option(names = "--codec", paramLabel = "auto|elf|raw", defaultValue = "auto", converter = CodecConverter.class,
+    @Option(names = "--codec", paramLabel = "auto|elf|raw|uniform|kmeans", defaultValue = "auto",
+            converter = CodecConverter.class,
             description = "auto: ELF for F32/F64, the rest as it is; elf: ELF for every float (F16, BF16 too); "
-                    + "raw: everything as it is (lossless). Default ${DEFAULT-VALUE}.")
+                    + "raw: everything as it is (lossless); uniform, kmeans: quantize the selected tensors to --bits "
+                    + "(the rest as auto). Default ${DEFAULT-VALUE}.")
     CodecChoice codec;
+
+    @Option(names = "--bits", paramLabel = "N", defaultValue = "8",
+            description = "Bits per value for uniform and kmeans, 1 to 8 (default ${DEFAULT-VALUE}).")
+    int bits;
+
+    @Option(names = "--group-size", paramLabel = "G",
+            description = "uniform: a scale and zero point per G consecutive values (default: one per tensor).")
+    Long groupSize;
+
+    @Option(names = "--per-channel", description = "uniform: a scale and zero point per row of axis 0.")
+    boolean perChannel;
+
+    @Option(names = "--symmetric", description = "uniform: zero point 0, scale max|w| / (2^(N-1) - 1).")
+    boolean symmetric;
+
+    @Option(names = "--prune", paramLabel = "FRACTION",
+            description = "Drop this fraction of the selected values with the smallest |w|, one threshold for all "
+                    + "tensors and files; combines with any codec.")
+    Double pruneFraction;
+
+    @Option(names = "--prune-threshold", paramLabel = "T", description = "Drop the selected values with |w| < T.")
+    Double pruneThreshold;
+
+    @Option(names = "--include", paramLabel = "GLOB",
+            description = "Quantize and prune only tensors whose name matches (repeatable; * stops at /, ** does not).")
+    List<String> include = List.of();
+
+    @Option(names = "--exclude", paramLabel = "GLOB", description = "Leave out tensors whose name matches (repeatable).")
+    List<String> exclude = List.of();
+
+    @Option(names = "--min-elements", paramLabel = "N", defaultValue = "4096",
+            description = "Quantize and prune only tensors of rank >= 2 with at least N values (default ${DEFAULT-VALUE}).")
+    long minElements;
 
     @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "1M", converter = Units.SizeConverter.class,
             description = "Input bytes per chunk, e.g. 256K, 1M, 64M (default ${DEFAULT-VALUE}).")
@@ -47,8 +84,37 @@ final class CompressCommand extends WorkCommand {
             try {
                 return CodecChoice.valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + value + "' is not auto, elf or raw");
+                throw new TypeConversionException("'" + value + "' is not auto, elf, raw, uniform or kmeans");
             }
+        }
+    }
+
+    /** The quantization and pruning options; a combination that makes no sense is a usage error. */
+    private LossyOptions lossy() {
+        boolean uniformOnly = groupSize != null || perChannel || symmetric;
+        if (uniformOnly && codec != CodecChoice.UNIFORM) {
+            throw new ParameterException(spec.commandLine(), "--group-size, --per-channel and --symmetric need --codec uniform");
+        }
+        if (groupSize != null && perChannel) {
+            throw new ParameterException(spec.commandLine(), "give --group-size or --per-channel, not both");
+        }
+        UniformParams.Granularity g = perChannel ? UniformParams.Granularity.CHANNEL
+                : groupSize != null ? UniformParams.Granularity.GROUP : UniformParams.Granularity.TENSOR;
+        try {
+            LossyOptions l = LossyOptions.NONE.withBits(bits).withGranularity(g, groupSize != null ? groupSize : 32)
+                    .withSymmetric(symmetric).withSelection(include, exclude, minElements);
+            if (pruneFraction != null) {
+                l = l.withPruneFraction(pruneFraction);
+            }
+            if (pruneThreshold != null) {
+                if (pruneFraction != null) {
+                    throw new IllegalArgumentException("give --prune or --prune-threshold, not both");
+                }
+                l = l.withPruneThreshold(pruneThreshold);
+            }
+            return l;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 
@@ -63,7 +129,8 @@ final class CompressCommand extends WorkCommand {
             throw new ParameterException(spec.commandLine(), "--chunk-size must be between 64 bytes and 1G, not "
                     + chunkBytes);
         }
-        ElfzOptions o = options(shown(in)).withCodec(codec).withOverwrite(force).withChunkBytes(chunkBytes);
+        ElfzOptions o = options(shown(in)).withCodec(codec).withOverwrite(force).withChunkBytes(chunkBytes)
+                .withLossy(lossy());
         Path source = existing(in);
         Path target = out != null ? out : Path.of(shown(Elfz.compressedName(source)));
         checkWritable(target, false, force);

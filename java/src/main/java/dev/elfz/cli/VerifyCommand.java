@@ -27,7 +27,7 @@ final class VerifyCommand extends WorkCommand {
 
     /** One compared stream in --json. */
     record CheckRow(String kind, String file, String name, String dtype, String codec, long bytes, double bound,
-                    double maxError, boolean ok, String problem) {}
+                    double maxError, double rmse, Double snrDb, boolean ok, String problem) {}
 
     /** The --json form. */
     record Summary(String original, String archive, boolean ok, int checked, List<String> problems,
@@ -41,7 +41,8 @@ final class VerifyCommand extends WorkCommand {
             List<CheckRow> rows = new ArrayList<>();
             for (Verify.Check c : report.checks()) {
                 rows.add(new CheckRow(c.kind().name().toLowerCase(Locale.ROOT), c.file(), c.name(), c.dtype().name(),
-                        c.codec().id(), c.bytes(), c.bound(), c.maxError(), c.ok(), c.problem()));
+                        c.codec().id(), c.bytes(), c.bound(), c.maxError(), c.rmse(),
+                        Double.isInfinite(c.snrDb()) ? null : c.snrDb(), c.ok(), c.problem()));
             }
             printJson(new Summary(original.toString(), archive.toString(), report.ok(), rows.size(), report.problems(),
                     rows));
@@ -67,16 +68,18 @@ final class VerifyCommand extends WorkCommand {
 
     private void print(Verify.Report report) {
         int width = report.checks().stream().mapToInt(c -> c.what().length()).max().orElse(0);
-        String row = "%-" + Math.max(width, 6) + "s  %-5s  %-5s  %10s  %10s  %s%n";
-        out().printf(row, "stream", "dtype", "codec", "max error", "bound", "result");
+        String row = "%-" + Math.max(width, 6) + "s  %-5s  %-7s  %10s  %10s  %10s  %8s  %s%n";
+        out().printf(row, "stream", "dtype", "codec", "max error", "bound", "rmse", "snr dB", "result");
         for (Verify.Check c : report.checks()) {
             out().printf(row, c.what(), c.kind() == Verify.Kind.TENSOR ? c.dtype() : "-", c.codec().id(),
-                    error(c.maxError()), error(c.bound()), c.ok() ? "ok" : "BAD: " + Errors.oneLine(c.problem()));
+                    error(c.maxError()), error(c.bound()), error(c.rmse()),
+                    Double.isInfinite(c.snrDb()) ? "-" : String.format(Locale.ROOT, "%.1f", c.snrDb()),
+                    c.ok() ? "ok" : "BAD: " + Errors.oneLine(c.problem()));
         }
         out().flush();
     }
 
     private static String error(double e) {
-        return e == 0 ? "0" : String.format(Locale.ROOT, "%.3g", e);
+        return e == 0 ? "0" : Double.isInfinite(e) ? "none" : String.format(Locale.ROOT, "%.3g", e);
     }
 }

@@ -24,7 +24,26 @@ abstract class WorkCommand extends ElfzCommand {
             throw new ParameterException(spec.commandLine(), "-T must be 0 (every core) or more, not " + threads);
         }
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        return ElfzOptions.defaults().withThreads(t).withProgress(ProgressBar.forTerminal(quiet, err(), label));
+        ElfzOptions.Progress bar = ProgressBar.forTerminal(quiet, err(), label);
+        ElfzOptions.Progress progress = !verbose ? bar : new ElfzOptions.Progress() { // -v: notes too
+            public void start(long total) {
+                bar.start(total);
+            }
+
+            public void advance(long bytes) {
+                bar.advance(bytes);
+            }
+
+            public void note(String line) {
+                err().println("elfz: " + Errors.oneLine(line));
+                err().flush();
+            }
+
+            public void end() {
+                bar.end();
+            }
+        };
+        return ElfzOptions.defaults().withThreads(t).withProgress(progress);
     }
 
     /**

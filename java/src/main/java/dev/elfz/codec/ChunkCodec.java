@@ -9,12 +9,13 @@ import java.lang.foreign.MemorySegment;
 public interface ChunkCodec extends AutoCloseable {
 
     /**
-     * Encodes {@code src} into {@code dst}, which has room for at least {@code src.byteSize()} bytes.
+     * Encodes {@code src}, the values of a tensor from index {@code first} on, into {@code dst}, which has room for
+     * at least {@code src.byteSize()} bytes.
      *
      * @return the number of bytes written, or -1 when coding would not make the chunk smaller: the container
      *     then stores the chunk as it is
      */
-    long encode(MemorySegment src, MemorySegment dst);
+    long encode(CodecParams params, MemorySegment src, long first, MemorySegment dst);
 
     /**
      * Decodes a chunk stored by {@link #encode} into {@code dst}, whose size is the chunk's original size.
@@ -22,7 +23,17 @@ public interface ChunkCodec extends AutoCloseable {
      *
      * @throws dev.elfz.kernel.CorruptDataException when it cannot
      */
-    void decode(MemorySegment stored, MemorySegment dst);
+    void decode(CodecParams params, MemorySegment stored, long first, MemorySegment dst);
+
+    /** {@link #encode(CodecParams, MemorySegment, long, MemorySegment)} for codecs without parameters. */
+    default long encode(MemorySegment src, MemorySegment dst) {
+        return encode(CodecParams.NONE, src, 0, dst);
+    }
+
+    /** {@link #decode(CodecParams, MemorySegment, long, MemorySegment)} for codecs without parameters. */
+    default void decode(MemorySegment stored, MemorySegment dst) {
+        decode(CodecParams.NONE, stored, 0, dst);
+    }
 
     @Override
     void close();

@@ -2,7 +2,15 @@ package dev.elfz.codec;
 
 import dev.elfz.elf.ElfChunkCodec;
 import dev.elfz.kernel.Kernel;
+import dev.elfz.kmeans.KmeansChunkCodec;
+import dev.elfz.kmeans.KmeansParams;
+import dev.elfz.prune.PruneChunkCodec;
+import dev.elfz.prune.PruneParams;
 import dev.elfz.safetensors.Dtype;
+import dev.elfz.uniform.UniformChunkCodec;
+import dev.elfz.uniform.UniformParams;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
 
 /**
  * The value codecs of the container, by the id written in its index (FORMAT.md). A tensor's chunks are
@@ -11,8 +19,14 @@ import dev.elfz.safetensors.Dtype;
 public enum Codec {
     /** The bytes as they are: every dtype, lossless. */
     RAW("raw"),
-    /** ELF (FORMAT.md): F32, F16, BF16 and F64; values within half an ulp of [1, 2), exceptions exact. */
-    ELF("elf");
+    /** ELF (FORMAT.md): values within half an ulp of [1, 2), exceptions exact. */
+    ELF("elf"),
+    /** Uniform quantization, 1 to 8 bits, a scale and zero point per tensor, row or group. */
+    UNIFORM("uniform"),
+    /** Non-uniform quantization: indices into a k-means codebook of 2^bits float32 centroids. */
+    KMEANS("kmeans"),
+    /** Magnitude pruning (a keep bitmap) in front of one of the others. */
+    PRUNE("prune");
 
     private final String id;
 
@@ -35,6 +49,7 @@ public enum Codec {
         return null;
     }
 
+    /** Raw handles every dtype; the others the float types of the kernel (F32, F16, BF16, F64). */
     public boolean supports(Dtype dtype) {
         return this == RAW || dtype.elfType() != null;
     }
@@ -44,14 +59,22 @@ public enum Codec {
         return this == RAW;
     }
 
-    /** The largest absolute difference between a decoded value and the original: 0 when lossless. */
+    /**
+     * The largest absolute difference between a decoded value in (-1, 1) and the original that the codec
+     * promises for every tensor of this dtype: 0 for raw, half an ulp of [1, 2) for ELF; NaN for the codecs whose
+     * bound depends on the tensor (uniform: half its largest scale; k-means and pruning promise none).
+     */
     public double errorBound(Dtype dtype) {
-        return this == ELF ? dtype.elfType().errorBound() : 0;
+        return switch (this) {
+            case RAW -> 0;
+            case ELF -> dtype.elfType().errorBound();
+            default -> Double.NaN;
+        };
     }
 
     /** Bytes of one value, the unit chunks are cut in (1 for the byte-stream codec). */
     public int unitBytes(Dtype dtype) {
-        return this == ELF ? dtype.elfType().valueBytes() : 1;
+        return this == RAW ? 1 : dtype.elfType().valueBytes();
     }
 
     /** A fresh chunk codec for tensors of this dtype; null for RAW, whose chunks are always stored. */
@@ -59,6 +82,64 @@ public enum Codec {
         if (!supports(dtype)) {
             throw new IllegalArgumentException("codec " + id + " does not handle " + dtype);
         }
-        return this == ELF ? new ElfChunkCodec(kernel, dtype.elfType()) : null;
+        return switch (this) {
+            case RAW -> null;
+            case ELF -> new ElfChunkCodec(kernel, dtype.elfType());
+            case UNIFORM -> new UniformChunkCodec(kernel, dtype.elfType());
+            case KMEANS -> new KmeansChunkCodec(kernel, dtype.elfType());
+            case PRUNE -> new PruneChunkCodec(kernel, dtype.elfType());
+        };
+    }
+
+    /**
+     * The largest absolute error this coded chunk of {@code n} values from index {@code first} promises (the
+     * bound {@code elfz verify} checks, before float rounding): ELF its type's, uniform half the largest scale of its
+     * groups, pruning the larger of its threshold and its survivors' codec's; k-means promises nothing (infinity).
+     */
+    public double chunkBound(CodecParams params, Dtype dtype, MemorySegment stored, long n, long first) {
+        return switch (this) {
+            case RAW -> 0;
+            case ELF -> dtype.elfType().errorBound();
+            case UNIFORM -> UniformChunkCodec.maxScale((UniformParams) params, stored, n, first) / 2.0;
+            case KMEANS -> Double.POSITIVE_INFINITY;
+            case PRUNE -> {
+                PruneParams p = (PruneParams) params;
+                PruneChunkCodec.Parts parts = PruneChunkCodec.parts(stored, n, dtype.elfType());
+                double inner = parts.coded() ? p.inner().chunkBound(p.innerParams(), dtype, parts.body(), parts.survivors(), 0) : 0;
+                yield Math.max(p.threshold(), inner);
+            }
+        };
+    }
+
+    /**
+     * The parameters an index gives this codec.
+     *
+     * @throws IllegalArgumentException when they are missing, unknown or out of range
+     */
+    public CodecParams parseParams(Map<String, Object> params) {
+        Map<String, Object> p = params == null ? Map.of() : params;
+        return switch (this) {
+            case RAW, ELF -> {
+                if (!p.isEmpty()) {
+                    throw new IllegalArgumentException("codec " + id + " has no parameter " + p.keySet().iterator().next());
+                }
+                yield CodecParams.NONE;
+            }
+            case UNIFORM -> UniformParams.fromIndex(p);
+            case KMEANS -> KmeansParams.fromIndex(p);
+            case PRUNE -> {
+                Codec inner = p.get("inner") instanceof String s ? forId(s) : null;
+                if (inner == null || inner == PRUNE || !(p.get("threshold_bits") instanceof Integer t)) {
+                    throw new IllegalArgumentException("prune needs threshold_bits and an inner codec, not " + p);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> ip = p.get("inner_params") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+                CodecParams innerParams = inner.parseParams(ip);
+                if (innerParams instanceof UniformParams u && u.granularity() == UniformParams.Granularity.CHANNEL) {
+                    throw new IllegalArgumentException("per-channel quantization does not combine with pruning");
+                }
+                yield new PruneParams(Float.intBitsToFloat(t), inner, innerParams);
+            }
+        };
     }
 }

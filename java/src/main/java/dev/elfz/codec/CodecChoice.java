@@ -9,14 +9,18 @@ public enum CodecChoice {
     /** ELF for every float dtype it handles (F32, F64, F16, BF16); the rest as it is. */
     ELF,
     /** Everything as it is (lossless). */
-    RAW;
+    RAW,
+    /** Uniform quantization of the selected tensors ({@code LossyOptions}); the rest as AUTO. */
+    UNIFORM,
+    /** k-means quantization of the selected tensors; the rest as AUTO. */
+    KMEANS;
 
-    /** The codec for a tensor of this dtype. */
+    /** The value codec for a tensor of this dtype that quantization leaves out (or whose survivors it keeps). */
     public Codec codecFor(Dtype dtype) {
         return switch (this) {
             case RAW -> Codec.RAW;
             case ELF -> Codec.ELF.supports(dtype) ? Codec.ELF : Codec.RAW;
-            case AUTO -> dtype == Dtype.F32 || dtype == Dtype.F64 ? Codec.ELF : Codec.RAW;
+            case AUTO, UNIFORM, KMEANS -> dtype == Dtype.F32 || dtype == Dtype.F64 ? Codec.ELF : Codec.RAW;
         };
     }
 }

@@ -1,6 +1,7 @@
 package dev.elfz.elf;
 
 import dev.elfz.codec.ChunkCodec;
+import dev.elfz.codec.CodecParams;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
@@ -53,7 +54,7 @@ public final class ElfChunkCodec implements ChunkCodec {
     }
 
     @Override
-    public long encode(MemorySegment src, MemorySegment dst) {
+    public long encode(CodecParams params, MemorySegment src, long first, MemorySegment dst) {
         long n = values(src.byteSize());
         long original = src.byteSize();
         if (storedBytes(n, 0) >= original) {
@@ -80,7 +81,7 @@ public final class ElfChunkCodec implements ChunkCodec {
     }
 
     @Override
-    public void decode(MemorySegment stored, MemorySegment dst) {
+    public void decode(CodecParams params, MemorySegment stored, long first, MemorySegment dst) {
         long n = values(dst.byteSize());
         if (stored.byteSize() < Integer.BYTES) {
             throw new CorruptDataException("an elf chunk of " + stored.byteSize() + " bytes has no exception count");

@@ -148,7 +148,15 @@ class CompressCommandTest {
     @Test
     void usageErrorsExitTwoInOneLine() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 1);
-        run("compress", in, "--codec", "zstd").usageError("--codec", "'zstd' is not auto, elf or raw", "elfz compress --help");
+        run("compress", in, "--codec", "zstd").usageError("--codec", "'zstd' is not auto, elf, raw, uniform or kmeans",
+                "elfz compress --help");
+        run("compress", in, "--bits", "9", "--codec", "uniform").usageError("bits must be 1 to 8, not 9");
+        run("compress", in, "--group-size", "32").usageError("--group-size, --per-channel and --symmetric need --codec uniform");
+        run("compress", in, "--codec", "uniform", "--per-channel", "--group-size", "8").usageError("not both");
+        run("compress", in, "--codec", "uniform", "--per-channel", "--prune", "0.5").usageError("does not combine");
+        run("compress", in, "--prune", "1.5").usageError("prune fraction must be between 0 and 1");
+        run("compress", in, "--prune", "0.1", "--prune-threshold", "0.01").usageError("not both");
+        run("compress", in, "--codec", "uniform", "--symmetric", "--bits", "1").usageError("2 bits or more");
         run("compress", in, "--chunk-size", "12").usageError("--chunk-size must be between 64 bytes and 1G");
         run("compress", in, "--chunk-size", "2G").usageError("--chunk-size");
         run("compress", in, "--chunk-size", "1X").usageError("'1X' is not a size");

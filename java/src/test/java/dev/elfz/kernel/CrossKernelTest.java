@@ -137,5 +137,29 @@ class CrossKernelTest {
         protected void unpack(MemorySegment src, long n, int width, MemorySegment codes) {
             pinned().unpackBits(src, n, width, codes);
         }
+
+        @Override
+        protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
+                                       MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+            pinned().quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+        }
+
+        @Override
+        protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
+                                         MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+            pinned().dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+        }
+
+        @Override
+        protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
+                                        MemorySegment codes) {
+            pinned().bucketize(type, src, n, bounds, nBounds, codes);
+        }
+
+        @Override
+        protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
+                                     MemorySegment dst) {
+            pinned().lookup(type, codes, n, table, bits, dst);
+        }
     }
 }

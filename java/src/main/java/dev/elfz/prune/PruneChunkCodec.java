@@ -1,0 +1,151 @@
+package dev.elfz.prune;
+
+import dev.elfz.codec.ChunkCodec;
+import dev.elfz.codec.Codec;
+import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.FloatValues;
+import dev.elfz.kernel.CorruptDataException;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.kernel.Kernel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * A pruned chunk (FORMAT.md, "prune chunks"): {@code u32 m} survivors, {@code u8} 1 if they are coded by the inner
+ * codec (0: stored as they are), the keep bitmap (1 bit per value, packed LSB-first), then the survivors.
+ * Survivors are numbered from 0 in each chunk, so an inner codec's groups never cross chunks.
+ */
+public final class PruneChunkCodec implements ChunkCodec {
+
+    private static final int HEADER = Integer.BYTES + 1;
+
+    private final Kernel kernel;
+    private final ElfType type;
+    private final Arena arena = Arena.ofShared(); // pooled instances move between threads
+    private final Map<Codec, ChunkCodec> inners = new EnumMap<>(Codec.class);
+    private MemorySegment mask = MemorySegment.NULL;
+    private MemorySegment survivors = MemorySegment.NULL;
+    private MemorySegment coded = MemorySegment.NULL;
+
+    public PruneChunkCodec(Kernel kernel, ElfType type) {
+        this.kernel = kernel;
+        this.type = type;
+    }
+
+    @Override
+    public long encode(CodecParams params, MemorySegment src, long first, MemorySegment dst) {
+        PruneParams p = (PruneParams) params;
+        int vb = type.valueBytes();
+        long n = src.byteSize() / vb;
+        MemorySegment keep = grow(0, n);
+        MemorySegment kept = grow(1, n * vb);
+        long m = 0;
+        for (long i = 0; i < n; i++) {
+            boolean k = p.keeps(FloatValues.magnitude(type, src, i));
+            keep.set(ValueLayout.JAVA_BYTE, i, (byte) (k ? 1 : 0));
+            if (k) {
+                MemorySegment.copy(src, i * vb, kept, m++ * vb, vb);
+            }
+        }
+        long header = HEADER + Kernel.packedBytes(n, 1);
+        MemorySegment values = kept.asSlice(0, m * vb);
+        long innerBytes = -1;
+        MemorySegment out = grow(2, m * vb);
+        if (p.inner() != Codec.RAW && m > 0) {
+            innerBytes = inner(p.inner()).encode(p.innerParams(), values, 0, out);
+        }
+        boolean isCoded = innerBytes >= 0;
+        long body = isCoded ? innerBytes : m * vb;
+        if (header + body >= src.byteSize()) {
+            return -1;
+        }
+        dst.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, (int) m);
+        dst.set(ValueLayout.JAVA_BYTE, Integer.BYTES, (byte) (isCoded ? 1 : 0));
+        kernel.packBits(keep, n, 1, dst.asSlice(HEADER));
+        MemorySegment.copy(isCoded ? out : values, 0, dst, header, body);
+        return header + body;
+    }
+
+    /** A pruned chunk's parts: survivor count, whether they are coded, and their bytes. */
+    public record Parts(long survivors, boolean coded, MemorySegment body) {}
+
+    /** Splits a pruned chunk of {@code n} values, checking its header. */
+    public static Parts parts(MemorySegment stored, long n, ElfType type) {
+        int vb = type.valueBytes();
+        long header = HEADER + Kernel.packedBytes(n, 1);
+        if (stored.byteSize() < header) {
+            throw new CorruptDataException("a pruned chunk of " + n + " values is shorter than its bitmap");
+        }
+        long m = Integer.toUnsignedLong(stored.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0));
+        int flag = stored.get(ValueLayout.JAVA_BYTE, Integer.BYTES);
+        MemorySegment body = stored.asSlice(header);
+        if (m > n || flag < 0 || flag > 1 || (flag == 0 && body.byteSize() != m * vb)) {
+            throw new CorruptDataException("a pruned chunk of " + n + " values: " + m + " survivors, flag " + flag
+                    + ", " + body.byteSize() + " bytes of them");
+        }
+        return new Parts(m, flag == 1, body);
+    }
+
+    @Override
+    public void decode(CodecParams params, MemorySegment stored, long first, MemorySegment dst) {
+        PruneParams p = (PruneParams) params;
+        int vb = type.valueBytes();
+        long n = dst.byteSize() / vb;
+        Parts parts = parts(stored, n, type);
+        long m = parts.survivors();
+        int flag = parts.coded() ? 1 : 0;
+        MemorySegment body = parts.body();
+        MemorySegment keep = grow(0, n);
+        kernel.unpackBits(stored.asSlice(HEADER), n, 1, keep);
+        long ones = 0;
+        for (long i = 0; i < n; i++) {
+            ones += keep.get(ValueLayout.JAVA_BYTE, i);
+        }
+        if (ones != m) {
+            throw new CorruptDataException("a pruned chunk's bitmap keeps " + ones + " values, its count says " + m);
+        }
+        MemorySegment values = grow(1, m * vb);
+        if (flag == 1) {
+            inner(p.inner()).decode(p.innerParams(), body, 0, values);
+        } else {
+            MemorySegment.copy(body, 0, values, 0, m * vb);
+        }
+        long j = 0;
+        for (long i = 0; i < n; i++) {
+            if (keep.get(ValueLayout.JAVA_BYTE, i) != 0) {
+                MemorySegment.copy(values, j++ * vb, dst, i * vb, vb);
+            } else {
+                dst.asSlice(i * vb, vb).fill((byte) 0);
+            }
+        }
+    }
+
+    private ChunkCodec inner(Codec c) {
+        return inners.computeIfAbsent(c, k -> k.newChunkCodec(dev.elfz.safetensors.Dtype.valueOf(type.name()), kernel));
+    }
+
+    /** Scratch buffer {@code which} (0 mask, 1 survivors, 2 coded survivors) of at least {@code bytes}. */
+    private MemorySegment grow(int which, long bytes) {
+        MemorySegment s = which == 0 ? mask : which == 1 ? survivors : coded;
+        if (s.byteSize() < bytes) {
+            s = arena.allocate(Math.max(bytes, 2 * s.byteSize()), 8);
+            if (which == 0) {
+                mask = s;
+            } else if (which == 1) {
+                survivors = s;
+            } else {
+                coded = s;
+            }
+        }
+        return s.asSlice(0, bytes);
+    }
+
+    @Override
+    public void close() {
+        inners.values().forEach(ChunkCodec::close);
+        arena.close();
+    }
+}
