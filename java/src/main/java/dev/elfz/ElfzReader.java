@@ -262,6 +262,25 @@ public final class ElfzReader implements AutoCloseable {
         }
     }
 
+    /** The lecture's formula ratio of a tensor ({@link FormulaRatio}); pruned tensors read their chunks' counts. */
+    public double formulaRatio(ElfzTensor t) {
+        Index.Stream s = t.stream();
+        long n = t.elements();
+        double kept = 1;
+        Codec codec = t.codec();
+        if (codec == Codec.PRUNE && n > 0) {
+            long survivors = 0;
+            for (int i = 0; i < s.chunks().length; i++) {
+                long[] c = s.chunks()[i];
+                long values = s.chunkSize(i) / t.dtype().elfType().valueBytes();
+                survivors += c[Index.Stream.CODED] == 0 ? values
+                        : Integer.toUnsignedLong(file.get(ElfzFormat.U32, c[Index.Stream.OFFSET]));
+            }
+            kept = (double) survivors / n;
+        }
+        return n == 0 ? 1 : FormulaRatio.of(codec, params(s), n, t.dtype().bits(), kept);
+    }
+
     /** A stream's parsed codec parameters (validated when the index was opened), parsed once. */
     CodecParams params(Index.Stream s) {
         return params.computeIfAbsent(s, k -> Codec.forId(k.codec()).parseParams(k.params()));

@@ -24,7 +24,7 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
 
     /** @param exceptions values ELF keeps exactly; -1 when a chunk's length is damaged */
     record TensorRow(String name, String dtype, long[] shape, String codec, long bytes, long storedBytes, double ratio,
-                     long exceptions, double errorBound) {}
+                     long exceptions, double errorBound, double formulaRatio) {}
 
     /** @param tensors null for a blob */
     record FileRow(String path, String kind, String codec, long bytes, long storedBytes, double ratio,
@@ -51,7 +51,8 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
             for (Index.TensorEntry e : f.tensors()) {
                 ElfzTensor t = r.tensor(f.path(), e.name());
                 tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.codec().id(), t.byteSize(),
-                        t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(), t.errorBound()));
+                        t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(), t.errorBound(),
+                        r.formulaRatio(t)));
                 stored += t.storedBytes();
             }
             files.add(new FileRow(f.path(), f.kind(), null, f.size(), stored, Units.ratio(f.size(), stored),
@@ -80,6 +81,19 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
         return counts;
     }
 
+    /** The formula ratio of all tensors together: their original bytes over the sum of their formula sizes. */
+    double formulaRatio() {
+        double original = 0;
+        double ideal = 0;
+        for (FileRow f : files) {
+            for (TensorRow t : f.tensors() == null ? List.<TensorRow>of() : f.tensors()) {
+                original += t.bytes();
+                ideal += t.bytes() / t.formulaRatio();
+            }
+        }
+        return ideal == 0 ? 1 : original / ideal;
+    }
+
     /** ELF exceptions over every tensor; -1 when one is damaged. */
     long exceptions() {
         long sum = 0;
@@ -95,18 +109,19 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
     /** One row per file, tensors indented below their file; the total compares with the whole .elfz file. */
     void print(PrintWriter w) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"file / tensor", "dtype", "shape", "codec", "original", "stored", "ratio", "exceptions"});
+        rows.add(new String[] {"file / tensor", "dtype", "shape", "codec", "original", "stored", "ratio", "formula",
+                "exceptions"});
         for (FileRow f : files) {
             rows.add(new String[] {f.path(), f.kind(), "", f.codec() == null ? "" : f.codec(), Units.bytes(f.bytes()),
-                    Units.bytes(f.storedBytes()), ratio(f.ratio()), ""});
+                    Units.bytes(f.storedBytes()), ratio(f.ratio()), "", ""});
             for (TensorRow t : f.tensors() == null ? List.<TensorRow>of() : f.tensors()) {
                 rows.add(new String[] {"  " + t.name(), t.dtype(), Arrays.toString(t.shape()), t.codec(),
-                        Units.bytes(t.bytes()), Units.bytes(t.storedBytes()), ratio(t.ratio()),
+                        Units.bytes(t.bytes()), Units.bytes(t.storedBytes()), ratio(t.ratio()), ratio(t.formulaRatio()),
                         t.codec().equals(Codec.ELF.id()) ? count(t.exceptions()) : ""});
             }
         }
         rows.add(new String[] {"total (whole .elfz file)", "", "", "", Units.bytes(bytes()), Units.bytes(fileBytes),
-                ratio(Units.ratio(bytes(), fileBytes)), count(exceptions())});
+                ratio(Units.ratio(bytes(), fileBytes)), ratio(formulaRatio()), count(exceptions())});
         int[] width = new int[rows.getFirst().length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
