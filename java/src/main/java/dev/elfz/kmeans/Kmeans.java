@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * One-dimensional k-means (Lloyd) on a fine histogram of the values instead of the values themselves: one pass
  * over the tensor builds 2^16 bins of (count, sum, sum of squares) between its minimum and maximum, then the
- * iterations cost bins, not values. Deterministic: centroids start at the histogram's quantiles.
+ * iterations cost bins, not values. Deterministic: centroids start at the histogram's quantiles, the outer two
+ * at the minimum and maximum.
  */
 public final class Kmeans {
 
@@ -63,6 +64,10 @@ public final class Kmeans {
             }
         }
         double[] c = quantiles(count, sum, k);
+        if (k > 2) { // the extremes keep a centroid each: the few large weights matter most (Deep Compression)
+            c[0] = min;
+            c[k - 1] = max;
+        }
         int[] owner = new int[BINS];
         for (int it = 0; it < MAX_ITERATIONS; it++) {
             assign(count, sum, c, owner);

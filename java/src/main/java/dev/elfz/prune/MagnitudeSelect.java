@@ -3,6 +3,8 @@ package dev.elfz.prune;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.kernel.ElfType;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -72,9 +74,16 @@ public final class MagnitudeSelect {
         return Math.nextUp(kth); // keep |w| >= nextUp(kth): the k-th and everything below it go
     }
 
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     /** The float32 bits of |w|, NaN made the largest. */
     private static int bits(Values v, long i) {
-        float m = FloatValues.magnitude(v.type(), v.data(), i);
-        return Float.isNaN(m) ? 0x7fffffff : Float.floatToRawIntBits(m);
+        int b;
+        if (v.type() == ElfType.F32) { // the common case, straight from the bits
+            b = v.data().getAtIndex(I32, i) & 0x7fffffff;
+        } else {
+            b = Float.floatToRawIntBits(FloatValues.magnitude(v.type(), v.data(), i));
+        }
+        return b > 0x7f800000 ? 0x7fffffff : b;
     }
 }
