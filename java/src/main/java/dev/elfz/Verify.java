@@ -48,9 +48,12 @@ public final class Verify {
      * @param problem null when it matches; else the first value or byte at fault
      * @param rmse root mean squared error over the finite values (0 when lossless)
      * @param snrDb signal-to-noise ratio in dB, {@code 10 log10(sum x^2 / sum (x - x')^2)}; infinite when exact
+     * @param values the finite values compared (0 for a header or a blob)
+     * @param meanSquare the mean of x^2 over them: with {@code rmse}, what overall figures are made of
      */
     public record Check(Kind kind, String what, String file, String name, Dtype dtype, Codec codec, long bytes,
-                        double bound, double maxError, String problem, double rmse, double snrDb) {
+                        double bound, double maxError, String problem, double rmse, double snrDb, long values,
+                        double meanSquare) {
         public boolean ok() {
             return problem == null;
         }
@@ -64,6 +67,28 @@ public final class Verify {
     public record Report(List<Check> checks, List<String> problems) {
         public boolean ok() {
             return problems.isEmpty();
+        }
+
+        /** The RMSE over every finite value of every tensor. */
+        public double rmse() {
+            double sse = 0;
+            long n = 0;
+            for (Check c : checks) {
+                sse += c.rmse() * c.rmse() * c.values();
+                n += c.values();
+            }
+            return n == 0 ? 0 : Math.sqrt(sse / n);
+        }
+
+        /** The SNR in dB over every finite value of every tensor; infinite when all are exact. */
+        public double snrDb() {
+            double sse = 0;
+            double signal = 0;
+            for (Check c : checks) {
+                sse += c.rmse() * c.rmse() * c.values();
+                signal += c.meanSquare() * c.values();
+            }
+            return sse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(signal / sse);
         }
     }
 
@@ -231,7 +256,8 @@ public final class Verify {
             double b = Double.isNaN(t.codec().errorBound(t.dtype())) ? bound[i] : t.codec().errorBound(t.dtype());
             checks.add(new Check(t.kind(), t.what(), t.file(), t.name(), t.dtype(), t.codec(), t.stream().size(),
                     b, maxError[i], problem[i], count[i] == 0 ? 0 : Math.sqrt(sse[i] / count[i]),
-                    sse[i] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(ssx[i] / sse[i])));
+                    sse[i] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(ssx[i] / sse[i]), count[i],
+                    count[i] == 0 ? 0 : ssx[i] / count[i]));
         }
         return checks;
     }

@@ -30,8 +30,8 @@ final class VerifyCommand extends WorkCommand {
                     double maxError, double rmse, Double snrDb, boolean ok, String problem) {}
 
     /** The --json form. */
-    record Summary(String original, String archive, boolean ok, int checked, List<String> problems,
-                   List<CheckRow> checks) {}
+    record Summary(String original, String archive, boolean ok, int checked, double rmse, Double snrDb,
+                   List<String> problems, List<CheckRow> checks) {}
 
     @Override
     public Integer call() throws IOException {
@@ -44,8 +44,8 @@ final class VerifyCommand extends WorkCommand {
                         c.codec().id(), c.bytes(), c.bound(), c.maxError(), c.rmse(),
                         Double.isInfinite(c.snrDb()) ? null : c.snrDb(), c.ok(), c.problem()));
             }
-            printJson(new Summary(original.toString(), archive.toString(), report.ok(), rows.size(), report.problems(),
-                    rows));
+            printJson(new Summary(original.toString(), archive.toString(), report.ok(), rows.size(), report.rmse(),
+                    Double.isInfinite(report.snrDb()) ? null : report.snrDb(), report.problems(), rows));
         } else if (!quiet) {
             print(report);
         }
@@ -59,8 +59,10 @@ final class VerifyCommand extends WorkCommand {
         if (!quiet && !json) {
             double max = report.checks().stream().mapToDouble(Verify.Check::maxError).max().orElse(0);
             long tensors = report.checks().stream().filter(c -> c.kind() == Verify.Kind.TENSOR).count();
-            err().printf(Locale.ROOT, "%s : OK, matches %s (%d tensors, largest error %s, within the bounds)%n",
-                    shown(archive), shown(original), tensors, error(max));
+            String overall = Double.isInfinite(report.snrDb()) ? ""
+                    : String.format(Locale.ROOT, ", RMSE %s, SNR %.1f dB", error(report.rmse()), report.snrDb());
+            err().printf(Locale.ROOT, "%s : OK, matches %s (%d tensors, largest error %s%s, within the bounds)%n",
+                    shown(archive), shown(original), tensors, error(max), overall);
             err().flush();
         }
         return 0;

@@ -46,7 +46,7 @@ class VerifyCommandTest {
                 r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("tensor ids +I64 +raw +0 +0 +0 +- +ok")), r.out());
         assertTrue(r.err().strip().matches(".*m\\.elfz : OK, matches .*m\\.safetensors \\(10 tensors, largest error "
-                + "0\\.00391, within the bounds\\)"), r.err()); // BF16's bound, 2^-8
+                + "0\\.00391, RMSE \\S+, SNR [0-9.]+ dB, within the bounds\\)"), r.err()); // BF16's bound, 2^-8
         assertEquals("", run("verify", "-q", in, z).succeeds().out() + run("verify", "-q", in, z).err());
     }
 
