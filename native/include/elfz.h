@@ -119,6 +119,48 @@ ELFZ_API int64_t elfz_pack_bits(const uint8_t *codes, uint64_t n, int32_t width,
 ELFZ_API int64_t elfz_unpack_bits(const uint8_t *src, uint64_t src_len, uint64_t n, int32_t width,
                                   uint8_t *codes, uint64_t codes_cap);
 
+/*
+ * Uniform quantization of n values (little-endian, of the dtype) from src into one code byte each. Value i
+ * belongs to group g = (group_offset + i) / group_size, whose scale is scales[g] and zero point zeros[g];
+ * scales and zeros hold (group_offset + n - 1) / group_size + 1 entries (none when n is 0). With
+ * qmin = -2^(bits-1) and qmax = 2^(bits-1) - 1:
+ *
+ *     code = clamp(rint(x / scale) + zero, qmin, qmax) - qmin
+ *
+ * in float32 (float64 for F64; F16 and BF16 are widened exactly), rint rounding half to even, NaN giving
+ * code 0. Any scale is allowed (0, NaN and Inf follow IEEE division). bits is 1..8; group_size >= 1;
+ * group_offset < group_size, and group_offset + n must not overflow. Returns ELFZ_OK.
+ */
+ELFZ_API int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group_size,
+                               uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits,
+                               uint8_t *codes);
+
+/*
+ * The inverse of elfz_quantize, with the same groups: x' = (c + qmin - zero) * scale in float32 (float64 for
+ * F64) where c is the code's low `bits` bits (higher bits are ignored), rounded to the dtype half to even
+ * (F16 as F16C's vcvtps2ph does, NaN included; BF16 keeps a NaN's top bits and sets its quiet bit).
+ * Writes n values to dst. Returns ELFZ_OK.
+ */
+ELFZ_API int32_t elfz_dequantize(int32_t dtype, const uint8_t *codes, uint64_t n, uint64_t group_size,
+                                 uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits,
+                                 void *dst);
+
+/*
+ * Non-uniform quantization: codes[i] = the number of the n_bounds (0..255) float32 bounds that are strictly
+ * below x (compared in float32, float64 for F64). Bounds are meant to ascend, but any order, repeats and
+ * NaN (never below anything) give that same count; a NaN x gives 0. bounds may be NULL when n_bounds is 0.
+ * Returns ELFZ_OK.
+ */
+ELFZ_API int32_t elfz_bucketize(int32_t dtype, const void *src, uint64_t n, const float *bounds, int32_t n_bounds,
+                                uint8_t *codes);
+
+/*
+ * dst[i] = table[c] rounded to the dtype as elfz_dequantize rounds (exact for F32 and F64), where c is the
+ * low `bits` (1..8) bits of codes[i] and table holds 2^bits float32 entries. Returns ELFZ_OK.
+ */
+ELFZ_API int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float *table, int32_t bits,
+                             void *dst);
+
 #ifdef __cplusplus
 }
 #endif

@@ -180,3 +180,54 @@ int64_t elfz_unpack_bits(const uint8_t *src, uint64_t src_len, uint64_t n, int32
     if (n) current()->unpack(src, n, width, codes);
     return (int64_t)n;
 }
+
+/* Checks shared by quantize and dequantize; every run of values sharing a group goes to one kernel call. */
+static int32_t uniform(int inverse, int32_t dtype, const uint8_t *in, uint64_t n, uint64_t group_size,
+                       uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, uint8_t *out) {
+    if (!valid_dtype(dtype) || n > ELFZ_MAX_N || bits < 1 || bits > 8 || group_size == 0 ||
+        group_offset >= group_size || group_offset > UINT64_MAX - n)
+        return ELFZ_E_ARG;
+    if (n && (!in || !scales || !zeros || !out)) return ELFZ_E_NULL;
+    const elfz_kernels *k = current();
+    const uint64_t vs = (uint64_t)elfz_value_size[dtype], in_step = inverse ? 1 : vs, out_step = inverse ? vs : 1;
+    uint64_t i = 0, g = 0, len = group_size - group_offset; /* the first run ends where its group does */
+    while (i < n) {
+        if (len > n - i) len = n - i;
+        const int32_t offset = zeros[g] + (1 << (bits - 1)), top = (1 << bits) - 1; /* offset = zero - qmin */
+        if (inverse) k->dequantize[dtype](in + i * in_step, len, scales[g], offset, top, out + i * out_step);
+        else k->quantize[dtype](in + i * in_step, len, scales[g], offset, top, out + i * out_step);
+        i += len;
+        g++;
+        len = group_size;
+    }
+    return ELFZ_OK;
+}
+
+int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group_size, uint64_t group_offset,
+                      const float *scales, const int8_t *zeros, int32_t bits, uint8_t *codes) {
+    return uniform(0, dtype, src, n, group_size, group_offset, scales, zeros, bits, codes);
+}
+
+int32_t elfz_dequantize(int32_t dtype, const uint8_t *codes, uint64_t n, uint64_t group_size,
+                        uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, void *dst) {
+    return uniform(1, dtype, codes, n, group_size, group_offset, scales, zeros, bits, dst);
+}
+
+int32_t elfz_bucketize(int32_t dtype, const void *src, uint64_t n, const float *bounds, int32_t n_bounds,
+                       uint8_t *codes) {
+    if (!valid_dtype(dtype) || n > ELFZ_MAX_N || n_bounds < 0 || n_bounds > 255) return ELFZ_E_ARG;
+    if ((n && (!src || !codes)) || (n_bounds && !bounds)) return ELFZ_E_NULL;
+    if (n) current()->bucketize[dtype](src, n, bounds, n_bounds, codes);
+    return ELFZ_OK;
+}
+
+int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float *table, int32_t bits, void *dst) {
+    if (!valid_dtype(dtype) || n > ELFZ_MAX_N || bits < 1 || bits > 8) return ELFZ_E_ARG;
+    if (n && (!codes || !table || !dst)) return ELFZ_E_NULL;
+    if (n == 0) return ELFZ_OK;
+    /* The table rounded to the dtype once, by the scalar code: the kernels only copy entries. */
+    uint64_t rounded[256];
+    elfz_lookup_table(dtype, table, 1 << bits, (uint8_t *)rounded);
+    current()->lookup[dtype](codes, n, (const uint8_t *)rounded, (1 << bits) - 1, dst);
+    return ELFZ_OK;
+}

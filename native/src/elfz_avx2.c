@@ -151,30 +151,209 @@ static void decode_bf16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_
     if (g < n) elfz_decode_scalar_bf16(codes, n, g, dst);
 }
 
-/* Widths 1..8: whole groups of 8 with 8-byte loads and stores, the tail as the scalar kernel does it. */
-void elfz_pack_avx2(const uint8_t *codes, uint64_t n, int width, uint8_t *dst) {
-    if (width == 8) { memcpy(dst, codes, n); return; }
-    uint64_t g = 0;
-    for (; g + 8 <= n; g += 8) {
+/*
+ * Widths 1..8: whole groups of 8 with 8-byte loads and stores, the tail as the scalar kernel does it. Each
+ * width has its own copy of the loop (the switches below), so that the memcpy of `width` bytes is a move or
+ * two and not a call to memcpy per group, which held unpacking to 1 code per ns.
+ */
+static inline void pack_groups(const uint8_t *codes, uint64_t groups, int width, uint8_t *dst) {
+    for (uint64_t g = 0; g < groups; g++) {
         uint64_t v;
-        memcpy(&v, codes + g, 8);
+        memcpy(&v, codes + 8 * g, 8);
         uint64_t packed = elfz_pack8(v, width);
-        memcpy(dst + g / 8 * width, &packed, (size_t)width);
+        memcpy(dst + g * width, &packed, (size_t)width);
     }
-    if (g < n) elfz_pack_scalar(codes + g, n - g, width, dst + g / 8 * width);
+}
+
+static inline void unpack_groups(const uint8_t *src, uint64_t groups, int width, uint8_t *codes) {
+    for (uint64_t g = 0; g < groups; g++) {
+        uint64_t packed = 0;
+        memcpy(&packed, src + g * width, (size_t)width);
+        uint64_t v = elfz_unpack8(packed, width);
+        memcpy(codes + 8 * g, &v, 8);
+    }
+}
+
+void elfz_pack_avx2(const uint8_t *codes, uint64_t n, int width, uint8_t *dst) {
+    const uint64_t groups = n / 8;
+    switch (width) {
+    case 1: pack_groups(codes, groups, 1, dst); break;
+    case 2: pack_groups(codes, groups, 2, dst); break;
+    case 3: pack_groups(codes, groups, 3, dst); break;
+    case 4: pack_groups(codes, groups, 4, dst); break;
+    case 5: pack_groups(codes, groups, 5, dst); break;
+    case 6: pack_groups(codes, groups, 6, dst); break;
+    case 7: pack_groups(codes, groups, 7, dst); break;
+    default: memcpy(dst, codes, n); return; /* 8 */
+    }
+    if (n % 8) elfz_pack_scalar(codes + groups * 8, n % 8, width, dst + groups * width);
 }
 
 void elfz_unpack_avx2(const uint8_t *src, uint64_t n, int width, uint8_t *codes) {
-    if (width == 8) { memcpy(codes, src, n); return; }
-    uint64_t g = 0;
-    for (; g + 8 <= n; g += 8) {
-        uint64_t packed = 0;
-        memcpy(&packed, src + g / 8 * width, (size_t)width);
-        uint64_t v = elfz_unpack8(packed, width);
-        memcpy(codes + g, &v, 8);
+    const uint64_t groups = n / 8;
+    switch (width) {
+    case 1: unpack_groups(src, groups, 1, codes); break;
+    case 2: unpack_groups(src, groups, 2, codes); break;
+    case 3: unpack_groups(src, groups, 3, codes); break;
+    case 4: unpack_groups(src, groups, 4, codes); break;
+    case 5: unpack_groups(src, groups, 5, codes); break;
+    case 6: unpack_groups(src, groups, 6, codes); break;
+    case 7: unpack_groups(src, groups, 7, codes); break;
+    default: memcpy(codes, src, n); return; /* 8 */
     }
-    if (g < n) elfz_unpack_scalar(src + g / 8 * width, n - g, width, codes + g);
+    if (n % 8) elfz_unpack_scalar(src + groups * width, n % 8, width, codes + groups * 8);
 }
+
+/* ---- Quantization: 8 values per vector as float32; F64 and the last < 8 values of a run are scalar. ---- */
+
+/* 8 values of F32, F16 or BF16 as float32 (exact). */
+static inline __m256 load8(int dt, const uint8_t *p) {
+    switch (dt) {
+    case ELFZ_F32: return _mm256_loadu_ps((const float *)p);
+    case ELFZ_F16: return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+    default: {
+        __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+    }
+    }
+}
+
+/* 8 float32 rounded to bf16 half to even; a NaN keeps its top bits and becomes quiet (as the scalar bf16_bits). */
+static inline __m128i bf16_of(__m256 x) {
+    const __m256i b = _mm256_castps_si256(x), one = _mm256_set1_epi32(1);
+    __m256i half = _mm256_add_epi32(_mm256_set1_epi32(0x7fff), _mm256_and_si256(_mm256_srli_epi32(b, 16), one));
+    __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(b, half), 16);
+    __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(b, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000));
+    __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(0x40));
+    __m256i h = _mm256_blendv_epi8(rounded, quiet, nan);
+    return _mm_packus_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* 8 float32 stored as F32, F16 (F16C, half to even) or BF16. */
+static inline void store8(int dt, uint8_t *p, __m256 x) {
+    switch (dt) {
+    case ELFZ_F32: _mm256_storeu_ps((float *)p, x); break;
+    case ELFZ_F16: _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)); break;
+    default: _mm_storeu_si128((__m128i *)p, bf16_of(x)); break;
+    }
+}
+
+/* The low bytes of 8 dwords (each 0..255), in order. */
+static inline __m128i bytes8(__m256i c) {
+    __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+    return _mm_packus_epi16(w, w);
+}
+
+/* The low bytes of 4 x 8 dwords (each 0..255), in order: the packs interleave 128-bit lanes, a permute undoes it. */
+static inline __m256i bytes32(__m256i c0, __m256i c1, __m256i c2, __m256i c3) {
+    __m256i b = _mm256_packus_epi16(_mm256_packs_epi32(c0, c1), _mm256_packs_epi32(c2, c3));
+    return _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* One group's constants, broadcast. */
+typedef struct {
+    __m256 scale, offset, top;
+} qgroup8;
+
+/* Codes of 8 values. max_ps returns its second operand when the first is NaN, so a NaN lands on 0. */
+static inline __m256i quantize8(__m256 x, qgroup8 q) {
+    __m256 r = _mm256_round_ps(_mm256_div_ps(x, q.scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 c = _mm256_max_ps(_mm256_add_ps(r, q.offset), _mm256_setzero_ps());
+    return _mm256_cvttps_epi32(_mm256_min_ps(c, q.top));
+}
+
+static inline void quantize_run(int dt, const uint8_t *src, uint64_t n, float scale, int32_t offset, int32_t top,
+                                uint8_t *codes) {
+    const int vs = elfz_value_size[dt];
+    const qgroup8 v = {_mm256_set1_ps(scale), _mm256_set1_ps((float)offset), _mm256_set1_ps((float)top)};
+    uint64_t i = 0;
+    if (dt != ELFZ_F64) {
+        for (; i + 32 <= n; i += 32) {
+            const uint8_t *p = src + i * vs;
+            __m256i c = bytes32(quantize8(load8(dt, p), v), quantize8(load8(dt, p + 8 * vs), v),
+                                quantize8(load8(dt, p + 16 * vs), v), quantize8(load8(dt, p + 24 * vs), v));
+            _mm256_storeu_si256((__m256i *)(codes + i), c);
+        }
+        for (; i + 8 <= n; i += 8)
+            _mm_storel_epi64((__m128i *)(codes + i), bytes8(quantize8(load8(dt, src + i * vs), v)));
+    }
+    if (i < n) elfz_quantize_scalar[dt](src + i * vs, n - i, scale, offset, top, codes + i);
+}
+
+static inline void dequantize_run(int dt, const uint8_t *codes, uint64_t n, float scale, int32_t offset, int32_t top,
+                                  uint8_t *dst) {
+    const int vs = elfz_value_size[dt];
+    const __m256i mask = _mm256_set1_epi32(top), level0 = _mm256_set1_epi32(offset);
+    const __m256 scale8 = _mm256_set1_ps(scale);
+    uint64_t i = 0;
+    for (; dt != ELFZ_F64 && i + 8 <= n; i += 8) {
+        __m256i c = _mm256_and_si256(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(codes + i))), mask);
+        store8(dt, dst + i * vs, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c, level0)), scale8));
+    }
+    if (i < n) elfz_dequantize_scalar[dt](codes + i, n - i, scale, offset, top, dst + i * vs);
+}
+
+/* Each bound is compared with 32 values at once; a true compare is -1, so subtracting it counts. */
+static inline void bucketize_run(int dt, const uint8_t *src, uint64_t n, const float *bounds, int n_bounds,
+                                 uint8_t *codes) {
+    const int vs = elfz_value_size[dt];
+    uint64_t i = 0;
+    for (; dt != ELFZ_F64 && i + 32 <= n; i += 32) {
+        __m256 x[4];
+        __m256i c[4];
+        for (int k = 0; k < 4; k++) {
+            x[k] = load8(dt, src + (i + 8 * k) * vs);
+            c[k] = _mm256_setzero_si256();
+        }
+        for (int j = 0; j < n_bounds; j++) {
+            __m256 b = _mm256_broadcast_ss(bounds + j);
+            for (int k = 0; k < 4; k++)
+                c[k] = _mm256_sub_epi32(c[k], _mm256_castps_si256(_mm256_cmp_ps(b, x[k], _CMP_LT_OQ)));
+        }
+        _mm256_storeu_si256((__m256i *)(codes + i), bytes32(c[0], c[1], c[2], c[3]));
+    }
+    if (i < n) elfz_bucketize_scalar[dt](src + i * vs, n - i, bounds, n_bounds, codes + i);
+}
+
+/*
+ * Tables of up to 16 entries sit in registers: F32 as two 8-entry permutes (bit 3 of the code picks one),
+ * F16 and BF16 as a byte shuffle of the entries' low bytes and one of their high bytes, 32 codes at a time.
+ * Larger tables are the scalar loop: gathers measured no faster than it.
+ */
+static inline void lookup_run(int dt, const uint8_t *codes, uint64_t n, const uint8_t *table, int top, uint8_t *dst) {
+    const int vs = elfz_value_size[dt];
+    uint64_t i = 0;
+    if (top < 16 && dt == ELFZ_F32) {
+        uint8_t t[64] = {0};
+        memcpy(t, table, (size_t)(top + 1) * 4);
+        const __m256i lo = _mm256_loadu_si256((const __m256i *)t), hi = _mm256_loadu_si256((const __m256i *)(t + 32));
+        const __m256i mask = _mm256_set1_epi32(top);
+        for (; i + 8 <= n; i += 8) {
+            __m256i c = _mm256_and_si256(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(codes + i))), mask);
+            /* the permutes read the low 3 bits; blendv reads the sign bit, where bit 3 is shifted */
+            __m256 e0 = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(lo, c));
+            __m256 e1 = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(hi, c));
+            __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(c, 28));
+            _mm256_storeu_ps((float *)(dst + i * 4), _mm256_blendv_ps(e0, e1, bit3));
+        }
+    } else if (top < 16 && dt != ELFZ_F64) {
+        uint8_t low[16] = {0}, high[16] = {0};
+        for (int k = 0; k <= top; k++) low[k] = table[2 * k], high[k] = table[2 * k + 1];
+        const __m256i tl = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)low));
+        const __m256i th = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)high));
+        const __m256i mask = _mm256_set1_epi8((char)top);
+        for (; i + 32 <= n; i += 32) {
+            __m256i c = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(codes + i)), mask);
+            __m256i l = _mm256_shuffle_epi8(tl, c), h = _mm256_shuffle_epi8(th, c);
+            __m256i w0 = _mm256_unpacklo_epi8(l, h), w1 = _mm256_unpackhi_epi8(l, h); /* codes 0-7 16-23, 8-15 24-31 */
+            _mm256_storeu_si256((__m256i *)(dst + i * 2), _mm256_permute2x128_si256(w0, w1, 0x20));
+            _mm256_storeu_si256((__m256i *)(dst + i * 2 + 32), _mm256_permute2x128_si256(w0, w1, 0x31));
+        }
+    }
+    if (i < n) elfz_lookup_scalar[dt](codes + i, n - i, table, top, dst + i * vs);
+}
+
+ELFZ_QUANT_KERNELS(avx2) /* F64: the scalar code, whole */
 
 const elfz_kernels elfz_kernels_avx2 = {
     ELFZ_ISA_AVX2,
@@ -182,4 +361,8 @@ const elfz_kernels elfz_kernels_avx2 = {
     {decode_f32, decode_f16, decode_bf16, elfz_decode_scalar_f64},
     elfz_pack_avx2,
     elfz_unpack_avx2,
+    elfz_quantize_avx2,
+    elfz_dequantize_avx2,
+    elfz_bucketize_avx2,
+    elfz_lookup_avx2,
 };

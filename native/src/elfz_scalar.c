@@ -2,6 +2,8 @@
 #include "elfz.h"
 #include "elfz_internal.h"
 
+#include <math.h>
+
 const int elfz_code_width[ELFZ_DTYPES] = {24, 11, 8, 53};
 const int elfz_value_size[ELFZ_DTYPES] = {4, 2, 2, 8};
 
@@ -136,10 +138,124 @@ void elfz_unpack_scalar(const uint8_t *src, uint64_t n, int width, uint8_t *code
     }
 }
 
+/* ---- Quantization: one value at a time, the arithmetic exactly as elfz.h states it. ---- */
+
+/* f16 bits -> float32, exactly: the bits shifted into float32's fields are the value times 2^-112 (a
+ * subnormal f16 becomes a subnormal float32), so one exact multiplication rebases the exponent. */
+static inline float f16_value(uint32_t h) {
+    uint32_t sign = (h & 0x8000u) << 16, mag = h & 0x7fffu;
+    if (mag >= 0x7c00u) return f32_of(sign | 0x7f800000u | (mag & 0x3ffu) << 13); /* Inf, NaN */
+    return f32_of(sign | bits_f32(f32_of(mag << 13) * 0x1p112f));
+}
+
+/* float32 -> f16 bits, half to even, NaN as F16C's vcvtps2ph (and Java's Float.floatToFloat16) make it. */
+static inline uint16_t f16_bits(float x) {
+    uint32_t b = bits_f32(x), sign = b >> 16 & 0x8000u, a = b & 0x7fffffffu;
+    if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | (a >> 13 & 0x3ffu)); /* quiet, top payload bits */
+    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* 65520 and up round to Inf */
+    if (a >= 0x38800000u) { /* normal: rebias the exponent, round the 13 dropped bits half to even */
+        uint32_t r = a - (112u << 23);
+        return (uint16_t)(sign | (r + 0xfffu + (r >> 13 & 1)) >> 13);
+    }
+    /* below 2^-14, f16 steps are 2^-24: one addition to 0.5 (whose ulp that is) rounds; 1024 is 2^-14 itself */
+    return (uint16_t)(sign | (bits_f32(f32_of(a) + 0.5f) - 0x3f000000u));
+}
+
+/* float32 -> bf16 bits, half to even; a NaN keeps its top bits and becomes quiet. */
+static inline uint16_t bf16_bits(float x) {
+    uint32_t b = bits_f32(x);
+    if ((b & 0x7fffffffu) > 0x7f800000u) return (uint16_t)(b >> 16 | 0x40u);
+    return (uint16_t)((b + 0x7fffu + (b >> 16 & 1)) >> 16);
+}
+
+/* A value of F32, F16 or BF16 as float32 (exact), and a float32 stored as one, rounded. */
+static inline float load_f32(int dt, const uint8_t *p) {
+    switch (dt) {
+    case ELFZ_F32: return f32_of((uint32_t)elfz_load_le(p, 4));
+    case ELFZ_F16: return f16_value((uint32_t)elfz_load_le(p, 2));
+    default: return f32_of((uint32_t)elfz_load_le(p, 2) << 16);
+    }
+}
+
+static inline void store_f32(int dt, uint8_t *p, float x) {
+    switch (dt) {
+    case ELFZ_F32: elfz_store_le(p, bits_f32(x), 4); break;
+    case ELFZ_F16: elfz_store_le(p, f16_bits(x), 2); break;
+    default: elfz_store_le(p, bf16_bits(x), 2); break;
+    }
+}
+
+/* Clamped in floating point first (NaN fails c > 0 and becomes code 0): converting a float that is out
+ * of an integer's range would be undefined. */
+static inline uint8_t code_of_f32(float x, float scale, int32_t offset, int32_t top) {
+    float c = nearbyintf(x / scale) + (float)offset;
+    c = c > 0.0f ? c : 0.0f;
+    return (uint8_t)(c < (float)top ? c : (float)top);
+}
+
+static inline uint8_t code_of_f64(double x, float scale, int32_t offset, int32_t top) {
+    double c = nearbyint(x / (double)scale) + (double)offset;
+    c = c > 0.0 ? c : 0.0;
+    return (uint8_t)(c < (double)top ? c : (double)top);
+}
+
+static inline void quantize_run(int dt, const uint8_t *src, uint64_t n, float scale, int32_t offset, int32_t top,
+                                uint8_t *codes) {
+    const int vs = elfz_value_size[dt];
+    for (uint64_t i = 0; i < n; i++)
+        codes[i] = dt == ELFZ_F64 ? code_of_f64(f64_of(elfz_load_le(src + i * 8, 8)), scale, offset, top)
+                                  : code_of_f32(load_f32(dt, src + i * vs), scale, offset, top);
+}
+
+static inline void dequantize_run(int dt, const uint8_t *codes, uint64_t n, float scale, int32_t offset, int32_t top,
+                                  uint8_t *dst) {
+    const int vs = elfz_value_size[dt];
+    for (uint64_t i = 0; i < n; i++) {
+        int level = (codes[i] & top) - offset;
+        if (dt == ELFZ_F64) elfz_store_le(dst + i * 8, bits_f64((double)level * (double)scale), 8);
+        else store_f32(dt, dst + i * vs, (float)level * scale);
+    }
+}
+
+static inline void bucketize_run(int dt, const uint8_t *src, uint64_t n, const float *bounds, int n_bounds,
+                                 uint8_t *codes) {
+    const int vs = elfz_value_size[dt];
+    for (uint64_t i = 0; i < n; i++) {
+        int c = 0;
+        if (dt == ELFZ_F64) {
+            double x = f64_of(elfz_load_le(src + i * 8, 8));
+            for (int j = 0; j < n_bounds; j++) c += (double)bounds[j] < x;
+        } else {
+            float x = load_f32(dt, src + i * vs);
+            for (int j = 0; j < n_bounds; j++) c += bounds[j] < x;
+        }
+        codes[i] = (uint8_t)c;
+    }
+}
+
+static inline void lookup_run(int dt, const uint8_t *codes, uint64_t n, const uint8_t *table, int top, uint8_t *dst) {
+    const int vs = elfz_value_size[dt];
+    for (uint64_t i = 0; i < n; i++) memcpy(dst + i * vs, table + (codes[i] & top) * vs, (size_t)vs);
+}
+
+void elfz_lookup_table(int dt, const float *table, int entries, uint8_t *out) {
+    const int vs = elfz_value_size[dt];
+    for (int k = 0; k < entries; k++) {
+        if (dt == ELFZ_F64) elfz_store_le(out + k * 8, bits_f64((double)table[k]), 8); /* exact; quiets a NaN */
+        else store_f32(dt, out + k * vs, table[k]);
+    }
+}
+
+ELFZ_QUANT_KERNELS(scalar)
+
 const elfz_kernels elfz_kernels_scalar = {
     ELFZ_ISA_SCALAR,
     {elfz_encode_scalar_f32, elfz_encode_scalar_f16, elfz_encode_scalar_bf16, elfz_encode_scalar_f64},
     {elfz_decode_scalar_f32, elfz_decode_scalar_f16, elfz_decode_scalar_bf16, elfz_decode_scalar_f64},
     elfz_pack_scalar,
     elfz_unpack_scalar,
+    elfz_quantize_scalar,
+    elfz_dequantize_scalar,
+    elfz_bucketize_scalar,
+    elfz_lookup_scalar,
 };

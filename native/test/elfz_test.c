@@ -374,6 +374,247 @@ static void test_pack(void) {
     free(ref);
 }
 
+/* ---- quantization: an oracle written from elfz.h's formulas (the reference's clamp, rounding in double) ---- */
+
+/* float32 -> bits of the dtype, half to even, found with frexp and rint in double; NaN as elfz.h says */
+static uint64_t ref_round(int dt, float v) {
+    uint32_t b;
+    memcpy(&b, &v, 4);
+    if (dt == ELFZ_F32) return b;
+    if (dt == ELFZ_F64) { double d = v; uint64_t u; memcpy(&u, &d, 8); return u; }
+    const int mbits = MANT[dt], emax = dt == ELFZ_F16 ? 15 : 127, emin = 1 - emax;
+    const uint64_t sign = b >> 31 << 15, inf = (uint64_t)(2 * emax + 1) << mbits;
+    if (isnan(v)) return dt == ELFZ_F16 ? sign | 0x7e00 | (b >> 13 & 0x3ff) : (b >> 16) | 0x40;
+    double a = fabs((double)v);
+    if (isinf(a)) return sign | inf;
+    if (a < ldexp(1, emin)) return sign | (uint64_t)rint(ldexp(a, mbits - emin)); /* subnormal (or the least normal) */
+    int e;
+    frexp(a, &e);
+    e -= 1; /* a in [2^e, 2^(e+1)) */
+    double m = rint(ldexp(a, mbits - e));
+    if (m == ldexp(1, mbits + 1)) { m /= 2; e++; }
+    if (e > emax) return sign | inf;
+    return sign | (uint64_t)(e + emax) << mbits | ((uint64_t)m - (1ull << mbits));
+}
+
+static uint8_t ref_quantize(int dt, uint64_t bits, float scale, int zero, int nbits) {
+    const int qmin = -(1 << (nbits - 1)), qmax = (1 << (nbits - 1)) - 1;
+    int q;
+    if (dt == ELFZ_F64) {
+        double r = rint(to_double(dt, bits) / (double)scale), lo = (double)qmin - zero, hi = (double)qmax - zero;
+        q = isnan(r) ? qmin : (int)(r < lo ? lo : r > hi ? hi : r) + zero;
+    } else {
+        float r = rintf((float)to_double(dt, bits) / scale), lo = (float)(qmin - zero), hi = (float)(qmax - zero);
+        q = isnan(r) ? qmin : (int)(r < lo ? lo : r > hi ? hi : r) + zero;
+    }
+    return (uint8_t)(q - qmin);
+}
+
+static uint64_t ref_dequantize(int dt, uint8_t code, float scale, int zero, int nbits) {
+    int level = (code & ((1 << nbits) - 1)) - (1 << (nbits - 1)) - zero;
+    if (dt == ELFZ_F64) { double d = level * (double)scale; uint64_t u; memcpy(&u, &d, 8); return u; }
+    return ref_round(dt, (float)level * scale);
+}
+
+static float f32_from(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
+
+/* A scale for a group: mostly a power of two or a random one near the data's range, sometimes an odd one. */
+static float random_scale(int nbits) {
+    static const uint32_t odd[] = {0x00000000, 0x80000000, 0x7fc00000, 0x7f800001, 0x7f800000, 0xff800000,
+                                   0x00000001, 0x00400000, 0x7f7fffff, 0x0d800000 /* 2^-100 */};
+    uint64_t r = rnd() % 16;
+    if (r == 0) return f32_from(odd[rnd() % (sizeof odd / 4)]);
+    float s = (float)(0.15 / (1 << (nbits - 1)));
+    if (r < 8) return ldexpf(1.0f, (int)floor(log2(s)) + (int)(rnd() % 3) - 1);
+    return s * (float)(0.5 + unit() * 1.5) * (r == 8 ? -1.0f : 1.0f);
+}
+
+/* A value of the dtype near a group's scale: ties (k + 1/2) * scale, weights, every edge value. */
+static uint64_t random_value(int dt, float scale) {
+    uint64_t r = rnd() % 16;
+    if (r == 0) { size_t count; const uint64_t *e = edges(dt, &count); return e[rnd() % count]; }
+    if (r > 3) return weight_like(dt);
+    double x = ((int)(rnd() % 600) - 300 + (r == 1 ? 0.5 : 0.0)) * (double)scale;
+    if (r == 3) x *= 1e30; /* far out of range */
+    switch (dt) {
+    case ELFZ_F32: { float f = (float)x; uint32_t u; memcpy(&u, &f, 4); return u; }
+    case ELFZ_F64: { uint64_t u; memcpy(&u, &x, 8); return u; }
+    default: return ref_round(dt, (float)x);
+    }
+}
+
+/* Quantizes and dequantizes one block with every ISA; checks every byte against the oracle and the guards. */
+static void check_uniform(int dt, uint64_t n, uint64_t gs, uint64_t go, int nbits, int shift) {
+    const int vs = VSIZE[dt];
+    const uint64_t groups = n ? (go + n - 1) / gs + 1 : 0;
+    float *scales = malloc(groups * 4 + 4);
+    int8_t *zeros = malloc(groups + 1);
+    for (uint64_t g = 0; g < groups; g++) {
+        scales[g] = random_scale(nbits);
+        zeros[g] = (int8_t)(rnd() % 4 ? (int)(rnd() % (1u << nbits)) - (1 << (nbits - 1)) : (int)(rnd() % 256) - 128);
+    }
+    uint8_t *src = guarded(n * vs + shift) + shift, *codes_in = malloc(n + 1), *want = malloc(n + 1);
+    uint64_t *vals = malloc(n * 8 + 8), *want_x = malloc(n * 8 + 8);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t g = (go + i) / gs;
+        vals[i] = random_value(dt, scales[g]);
+        store(src + i * vs, vals[i], vs);
+        want[i] = ref_quantize(dt, vals[i], scales[g], zeros[g], nbits);
+        codes_in[i] = (uint8_t)rnd(); /* high bits must be ignored */
+        want_x[i] = ref_dequantize(dt, codes_in[i], scales[g], zeros[g], nbits);
+    }
+    for (int isa = 0; isa < isa_count(); isa++) {
+        elfz_isa_select(isa);
+        uint8_t *codes = guarded(n + shift) + shift, *out = guarded(n * vs + shift) + shift;
+        CHECK(elfz_quantize(dt, src, n, gs, go, scales, zeros, nbits, codes) == ELFZ_OK, "quantize status");
+        for (uint64_t i = 0; i < n; i++) {
+            if (codes[i] == want[i]) continue;
+            uint64_t g = (go + i) / gs;
+            CHECK(0, "%s quantize isa=%s n=%llu bits=%d group %llu+%llu i=%llu x=%llx scale=%a zero=%d: %d want %d",
+                  DNAME[dt], elfz_isa_name(isa), (unsigned long long)n, nbits, (unsigned long long)gs,
+                  (unsigned long long)go, (unsigned long long)i, (unsigned long long)vals[i], scales[g], zeros[g],
+                  codes[i], want[i]);
+            break;
+        }
+        CHECK(elfz_dequantize(dt, codes_in, n, gs, go, scales, zeros, nbits, out) == ELFZ_OK, "dequantize status");
+        for (uint64_t i = 0; i < n; i++) {
+            if (load(out + i * vs, vs) == want_x[i]) continue;
+            uint64_t g = (go + i) / gs;
+            CHECK(0, "%s dequantize isa=%s n=%llu bits=%d i=%llu code=%d scale=%a zero=%d: %llx want %llx", DNAME[dt],
+                  elfz_isa_name(isa), (unsigned long long)n, nbits, (unsigned long long)i, codes_in[i], scales[g],
+                  zeros[g], (unsigned long long)load(out + i * vs, vs), (unsigned long long)want_x[i]);
+            break;
+        }
+        CHECK(intact(codes - shift, n + shift) && intact(out - shift, n * vs + shift),
+              "%s quantization isa=%s n=%llu wrote outside its buffers", DNAME[dt], elfz_isa_name(isa),
+              (unsigned long long)n);
+        release(codes - shift);
+        release(out - shift);
+    }
+    elfz_isa_select(elfz_isa_supported());
+    release(src - shift);
+    free(scales), free(zeros), free(codes_in), free(want), free(vals), free(want_x);
+}
+
+/* Bounds: sorted, or shuffled, with repeats, +-0, +-Inf and NaN mixed in now and then. */
+static void random_bounds(float *b, int count, int messy) {
+    float x = -0.3f;
+    for (int j = 0; j < count; j++) b[j] = x += (float)(unit() * 0.6 / (count + 1)) * (rnd() % 8 != 0);
+    if (!messy) return;
+    static const uint32_t odd[] = {0x00000000, 0x80000000, 0x7fc00000, 0x7f800000, 0xff800000, 0x00000001};
+    for (int j = 0; j < count; j++) {
+        int k = (int)(rnd() % (uint64_t)count);
+        float t = b[j];
+        b[j] = b[k], b[k] = t;
+        if (rnd() % 8 == 0) b[j] = f32_from(odd[rnd() % 6]);
+    }
+}
+
+static void check_codebook(int dt, uint64_t n, int n_bounds, int nbits, int messy, int shift) {
+    const int vs = VSIZE[dt];
+    float bounds[256], table[256];
+    random_bounds(bounds, n_bounds, messy);
+    for (int k = 0; k < (1 << nbits); k++) /* any float32 bits, NaNs and values that round to Inf included */
+        table[k] = rnd() % 4 ? (float)(gauss() * 0.1) : f32_from((uint32_t)rnd());
+    uint8_t *src = guarded(n * vs + shift) + shift, *codes_in = malloc(n + 1), *want = malloc(n + 1);
+    uint64_t *want_x = malloc(n * 8 + 8);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t v = rnd() % 8 == 0 && n_bounds ? ref_round(dt, bounds[rnd() % (uint64_t)n_bounds]) /* ties */
+                                                : random_value(dt, 0.01f);
+        store(src + i * vs, v, vs);
+        double x = to_double(dt, v);
+        int c = 0;
+        for (int j = 0; j < n_bounds; j++) c += (double)bounds[j] < x; /* exact: a float32 is a double */
+        want[i] = (uint8_t)c;
+        codes_in[i] = (uint8_t)rnd();
+        want_x[i] = ref_round(dt, table[codes_in[i] & ((1 << nbits) - 1)]);
+    }
+    for (int isa = 0; isa < isa_count(); isa++) {
+        elfz_isa_select(isa);
+        uint8_t *codes = guarded(n + shift) + shift, *out = guarded(n * vs + shift) + shift;
+        CHECK(elfz_bucketize(dt, src, n, bounds, n_bounds, codes) == ELFZ_OK, "bucketize status");
+        CHECK(memcmp(codes, want, n) == 0, "%s bucketize isa=%s n=%llu bounds=%d messy=%d differs", DNAME[dt],
+              elfz_isa_name(isa), (unsigned long long)n, n_bounds, messy);
+        CHECK(elfz_lookup(dt, codes_in, n, table, nbits, out) == ELFZ_OK, "lookup status");
+        for (uint64_t i = 0; i < n; i++) {
+            if (load(out + i * vs, vs) == want_x[i]) continue;
+            CHECK(0, "%s lookup isa=%s n=%llu bits=%d i=%llu entry %a: %llx want %llx", DNAME[dt], elfz_isa_name(isa),
+                  (unsigned long long)n, nbits, (unsigned long long)i, table[codes_in[i] & ((1 << nbits) - 1)],
+                  (unsigned long long)load(out + i * vs, vs), (unsigned long long)want_x[i]);
+            break;
+        }
+        CHECK(intact(codes - shift, n + shift) && intact(out - shift, n * vs + shift),
+              "%s codebook isa=%s n=%llu wrote outside its buffers", DNAME[dt], elfz_isa_name(isa),
+              (unsigned long long)n);
+        release(codes - shift);
+        release(out - shift);
+    }
+    elfz_isa_select(elfz_isa_supported());
+    release(src - shift);
+    free(codes_in), free(want), free(want_x);
+}
+
+/* Lengths 0..300 one by one, then a spread to 4096; every width; groups of 1, 3, 32, 1000 and n at offsets. */
+static void test_quantization(void) {
+    for (int dt = 0; dt < 4; dt++) {
+        for (uint64_t n = 0; n <= 4096; n += n < 300 ? 1 : 179 + (n == 4040 ? -123 : 0)) {
+            for (int nbits = 1; nbits <= 8; nbits++) {
+                const uint64_t sizes[] = {1, 3, 32, 1000, n ? n : 1};
+                for (int s = 0; s < 5; s++)
+                    check_uniform(dt, n, sizes[s], (n * 7 + (uint64_t)nbits) % sizes[s], nbits, (int)(n % 4));
+                int n_bounds = nbits == 8 ? (n % 3 ? 255 : 0) : (1 << nbits) - 1;
+                check_codebook(dt, n, n_bounds, nbits, (int)(n % 2), (int)(n % 3));
+            }
+        }
+    }
+    /* the codes of exactly representable ties: rint(k + 1/2) is the even neighbour, -0.5 gives -0 */
+    float x[8] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 7.4999995f, -8.5f}, one = 1.0f;
+    uint8_t c[8];
+    int8_t z = 0;
+    CHECK(elfz_quantize(ELFZ_F32, x, 8, 8, 0, &one, &z, 8, c) == ELFZ_OK, "ties");
+    const uint8_t want[8] = {128, 130, 130, 128, 126, 126, 135, 120};
+    CHECK(memcmp(c, want, 8) == 0, "ties to even: %d %d %d %d %d %d %d %d", c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+          c[7]);
+}
+
+static void test_quantization_errors(void) {
+    float src[16] = {0}, scales[2] = {1, 1}, bounds[2] = {0, 1};
+    int8_t zeros[2] = {0, 0};
+    uint8_t codes[16];
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, 8, 0, scales, zeros, 4, codes) == ELFZ_OK, "quantize ok");
+    CHECK(elfz_quantize(4, src, 16, 8, 0, scales, zeros, 4, codes) == ELFZ_E_ARG, "dtype");
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, 8, 0, scales, zeros, 0, codes) == ELFZ_E_ARG, "bits 0");
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, 8, 0, scales, zeros, 9, codes) == ELFZ_E_ARG, "bits 9");
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, 0, 0, scales, zeros, 4, codes) == ELFZ_E_ARG, "group size 0");
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, 8, 8, scales, zeros, 4, codes) == ELFZ_E_ARG, "offset = size");
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, UINT64_MAX, UINT64_MAX - 2, scales, zeros, 4, codes) == ELFZ_E_ARG,
+          "offset + n overflows");
+    CHECK(elfz_quantize(ELFZ_F32, src, UINT64_MAX, 8, 0, scales, zeros, 4, codes) == ELFZ_E_ARG, "huge n");
+    CHECK(elfz_quantize(ELFZ_F32, NULL, 16, 8, 0, scales, zeros, 4, codes) == ELFZ_E_NULL, "null src");
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, 8, 0, NULL, zeros, 4, codes) == ELFZ_E_NULL, "null scales");
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, 8, 0, scales, NULL, 4, codes) == ELFZ_E_NULL, "null zeros");
+    CHECK(elfz_quantize(ELFZ_F32, src, 16, 8, 0, scales, zeros, 4, NULL) == ELFZ_E_NULL, "null codes");
+    CHECK(elfz_quantize(ELFZ_F32, NULL, 0, 8, 0, NULL, NULL, 4, NULL) == ELFZ_OK, "empty");
+    CHECK(elfz_dequantize(ELFZ_F32, codes, 16, 8, 0, scales, zeros, 4, src) == ELFZ_OK, "dequantize ok");
+    CHECK(elfz_dequantize(-1, codes, 16, 8, 0, scales, zeros, 4, src) == ELFZ_E_ARG, "dtype");
+    CHECK(elfz_dequantize(ELFZ_F32, codes, 16, 8, 9, scales, zeros, 4, src) == ELFZ_E_ARG, "offset");
+    CHECK(elfz_dequantize(ELFZ_F32, codes, 16, 8, 0, scales, zeros, 9, src) == ELFZ_E_ARG, "bits");
+    CHECK(elfz_dequantize(ELFZ_F32, codes, 16, 8, 0, scales, zeros, 4, NULL) == ELFZ_E_NULL, "null dst");
+    CHECK(elfz_dequantize(ELFZ_F32, NULL, 0, 8, 0, NULL, NULL, 4, NULL) == ELFZ_OK, "empty");
+    CHECK(elfz_bucketize(ELFZ_F32, src, 16, bounds, 2, codes) == ELFZ_OK, "bucketize ok");
+    CHECK(elfz_bucketize(ELFZ_F32, src, 16, bounds, 256, codes) == ELFZ_E_ARG, "256 bounds");
+    CHECK(elfz_bucketize(ELFZ_F32, src, 16, bounds, -1, codes) == ELFZ_E_ARG, "negative bounds");
+    CHECK(elfz_bucketize(ELFZ_F32, src, 16, NULL, 2, codes) == ELFZ_E_NULL, "null bounds");
+    CHECK(elfz_bucketize(ELFZ_F32, src, 16, NULL, 0, codes) == ELFZ_OK && codes[0] == 0, "no bounds");
+    CHECK(elfz_bucketize(5, src, 16, bounds, 2, codes) == ELFZ_E_ARG, "dtype");
+    CHECK(elfz_lookup(ELFZ_F32, codes, 16, bounds, 1, src) == ELFZ_OK, "lookup ok");
+    CHECK(elfz_lookup(ELFZ_F32, codes, 16, bounds, 0, src) == ELFZ_E_ARG, "lookup bits 0");
+    CHECK(elfz_lookup(ELFZ_F32, codes, 16, bounds, 9, src) == ELFZ_E_ARG, "lookup bits 9");
+    CHECK(elfz_lookup(ELFZ_F32, codes, 16, NULL, 1, src) == ELFZ_E_NULL, "null table");
+    CHECK(elfz_lookup(ELFZ_F32, NULL, 0, NULL, 1, NULL) == ELFZ_OK, "empty");
+    CHECK(elfz_lookup(4, codes, 16, bounds, 1, src) == ELFZ_E_ARG, "dtype");
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--expect-isa") == 0) {
         /* run under ELFZ_MAX_ISA: the first call must already respect it (capped by the CPU) */
@@ -382,12 +623,15 @@ int main(int argc, char **argv) {
         int active = elfz_isa_active(), want = cap < elfz_isa_supported() ? cap : elfz_isa_supported();
         CHECK(active == want, "active ISA %s, expected %s", elfz_isa_name(active), elfz_isa_name(want));
         test_capacity_and_errors();
+        test_quantization_errors();
         printf("%s under ELFZ_MAX_ISA=%s (%d failures)\n", failures ? "FAILED" : "passed", argv[2], failures);
         return failures ? 1 : 0;
     }
     printf("elfz %d.%d.%d, supported ISA %s, active %s\n", ELFZ_VERSION_MAJOR, ELFZ_VERSION_MINOR,
            ELFZ_VERSION_PATCH, elfz_isa_name(elfz_isa_supported()), elfz_isa_name(elfz_isa_active()));
     test_capacity_and_errors();
+    test_quantization_errors();
+    test_quantization();
     test_pack();
     test_edges();
     test_lengths();

@@ -70,6 +70,20 @@ public class ElfKernelBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
+        kernel = kernel(impl);
+        n = BYTES / type.valueBytes();
+        MemorySegment f32 = weights(data, n, arena);
+        src = type == ElfType.F32 ? f32 : toF16(f32);
+        codes = arena.allocate(type.codeBytes(n), 64);
+        excPos = arena.allocate(n * 8, 64);
+        excBits = arena.allocate(n * type.valueBytes(), 64);
+        dst = arena.allocate(BYTES, 64);
+        exceptions = kernel.elfEncode(type, src, n, codes, excPos, excBits, n, 0);
+    }
+
+    /** The kernel of a benchmark's {@code impl} (native-ISA, java-vector, java-scalar), its ISA selected. */
+    static Kernel kernel(String impl) {
+        Kernel kernel;
         if (impl.startsWith("native-")) {
             kernel = Kernels.named("native");
             NativeKernel.selectIsa(impl.substring("native-".length()));
@@ -79,17 +93,16 @@ public class ElfKernelBenchmark {
         if (!kernel.name().equals(impl)) {
             throw new IllegalStateException("asked for " + impl + ", got " + kernel.name());
         }
-        n = BYTES / type.valueBytes();
-        MemorySegment f32 = data.equals("bert") ? bert(n) : SyntheticWeights.gaussian(arena, new SplittableRandom(7), n, 0, 0.05);
-        src = type == ElfType.F32 ? f32 : toF16(f32);
-        codes = arena.allocate(type.codeBytes(n), 64);
-        excPos = arena.allocate(n * 8, 64);
-        excBits = arena.allocate(n * type.valueBytes(), 64);
-        dst = arena.allocate(BYTES, 64);
-        exceptions = kernel.elfEncode(type, src, n, codes, excPos, excBits, n, 0);
+        return kernel;
     }
 
-    private MemorySegment bert(long values) throws IOException {
+    /** {@code values} float32 weights of the {@code data} param: bert (real) or synthetic (Gaussian, sigma 0.05). */
+    static MemorySegment weights(String data, long values, Arena arena) throws IOException {
+        return data.equals("bert") ? bert(values, arena)
+                : SyntheticWeights.gaussian(arena, new SplittableRandom(7), values, 0, 0.05);
+    }
+
+    private static MemorySegment bert(long values, Arena arena) throws IOException {
         String jar = System.getProperty("elfz.bert.jar");
         if (jar == null) {
             throw new IllegalStateException("-Delfz.bert.jar=<path of " + BertWeights.ARTIFACT + "> is needed for data=bert");

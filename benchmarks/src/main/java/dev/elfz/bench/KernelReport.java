@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns the JMH JSON of {@link ElfKernelBenchmark} into a Markdown table: GB/s per implementation for
- * every (data, type, operation), with JMH's error, plus the machine it ran on.
+ * Turns the JMH JSON of {@link ElfKernelBenchmark} and {@link QuantKernelBenchmark} into Markdown tables, one per
+ * benchmark class: GB/s per implementation for every combination of the other params and operation, with JMH's
+ * error, plus the machine it ran on.
  *
  * <p>Usage: {@code KernelReport kernels.json kernels.md}
  */
@@ -22,35 +23,56 @@ public final class KernelReport {
 
     private static final List<String> IMPLS = List.of("native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar");
 
+    /** What a table measures, by benchmark class. */
+    private static final Map<String, String> TITLES = Map.of(
+            "ElfKernelBenchmark", "ELF kernels, GB/s of float data (input for encode, output for decode), one thread, 16 MiB in memory.",
+            "QuantKernelBenchmark", "4-bit uniform quantization, GB/s of float32 (input of quantize+pack, output of unpack+dequantize),"
+                    + " one thread, 16 MiB in memory; group32: a scale per 32 values, tensor: one scale.");
+
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
             System.err.println("usage: KernelReport JMH_JSON OUT_MD");
             System.exit(2);
         }
         JsonNode runs = new ObjectMapper().readTree(Path.of(args[0]).toFile());
-        // row "data type op" -> impl -> "12.3 ± 0.4"
-        Map<String, Map<String, String>> rows = new TreeMap<>();
+        // benchmark class -> row "param | param | op" -> impl -> "12.3 ± 0.4"; and the class's header
+        Map<String, Map<String, Map<String, String>>> tables = new TreeMap<>();
+        Map<String, String> headers = new TreeMap<>();
         String jvm = "";
         for (JsonNode run : runs) {
-            JsonNode p = run.get("params");
-            String op = run.get("benchmark").asText().replaceAll(".*\\.", "");
-            String row = p.get("data").asText() + " | " + p.get("type").asText() + " | " + op;
+            String[] name = run.get("benchmark").asText().split("\\.");
+            String bench = name[name.length - 2];
+            String op = name[name.length - 1];
+            List<String> keys = new ArrayList<>();
+            List<String> values = new ArrayList<>();
+            run.get("params").fields().forEachRemaining(e -> {
+                if (!e.getKey().equals("impl")) {
+                    keys.add(e.getKey());
+                    values.add(e.getValue().asText());
+                }
+            });
+            keys.add("op");
+            values.add(op);
+            headers.put(bench, String.join(" | ", keys));
             JsonNode m = run.get("primaryMetric");
             double score = m.get("score").asDouble() / 1000, error = m.get("scoreError").asDouble() / 1000; // MB/s -> GB/s
-            rows.computeIfAbsent(row, k -> new TreeMap<>()).put(p.get("impl").asText(),
-                    Double.isNaN(error) ? String.format(Locale.ROOT, "%.2f", score)
+            tables.computeIfAbsent(bench, k -> new TreeMap<>()).computeIfAbsent(String.join(" | ", values), k -> new TreeMap<>())
+                    .put(run.get("params").get("impl").asText(), Double.isNaN(error) ? String.format(Locale.ROOT, "%.2f", score)
                             : String.format(Locale.ROOT, "%.2f ± %.2f", score, error));
             jvm = run.get("vmName").asText() + " " + run.get("jdkVersion").asText();
         }
         List<String> out = new ArrayList<>();
-        out.add("ELF kernels, GB/s of float data (input for encode, output for decode), one thread, 16 MiB in memory.");
-        out.add("");
+        for (var table : tables.entrySet()) {
+            String bench = table.getKey();
+            out.add(TITLES.getOrDefault(bench, bench + ", GB/s, one thread."));
+            out.add("");
+            out.add("| " + headers.get(bench) + " | " + String.join(" | ", IMPLS) + " |");
+            out.add("|" + "---|".repeat(headers.get(bench).split(" \\| ").length) + "---:|".repeat(IMPLS.size()));
+            table.getValue().forEach((row, byImpl) -> out.add("| " + row + " | "
+                    + String.join(" | ", IMPLS.stream().map(i -> byImpl.getOrDefault(i, "-")).toList()) + " |"));
+            out.add("");
+        }
         out.add("Machine: " + machine() + "; " + jvm + ". Source: `benchmarks/run.sh` -> `benchmarks/results/kernels.json`.");
-        out.add("");
-        out.add("| data | type | op | " + String.join(" | ", IMPLS) + " |");
-        out.add("|---|---|---|" + "---:|".repeat(IMPLS.size()));
-        rows.forEach((row, byImpl) -> out.add("| " + row + " | "
-                + String.join(" | ", IMPLS.stream().map(i -> byImpl.getOrDefault(i, "-")).toList()) + " |"));
         Files.write(Path.of(args[1]), out);
     }
 

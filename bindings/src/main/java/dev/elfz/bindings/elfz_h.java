@@ -863,6 +863,272 @@ public class elfz_h extends elfz_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class elfz_quantize {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_INT,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_LONG,
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_POINTER,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_quantize");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group_size, uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, uint8_t *codes)
+     * }
+     */
+    public static FunctionDescriptor elfz_quantize$descriptor() {
+        return elfz_quantize.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group_size, uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, uint8_t *codes)
+     * }
+     */
+    public static MethodHandle elfz_quantize$handle() {
+        return elfz_quantize.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group_size, uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, uint8_t *codes)
+     * }
+     */
+    public static MemorySegment elfz_quantize$address() {
+        return elfz_quantize.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group_size, uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, uint8_t *codes)
+     * }
+     */
+    public static int elfz_quantize(int dtype, MemorySegment src, long n, long group_size, long group_offset, MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+        var mh$ = elfz_quantize.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_quantize", dtype, src, n, group_size, group_offset, scales, zeros, bits, codes);
+            }
+            return (int)mh$.invokeExact(dtype, src, n, group_size, group_offset, scales, zeros, bits, codes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elfz_dequantize {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_INT,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_LONG,
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_POINTER,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_dequantize");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t elfz_dequantize(int32_t dtype, const uint8_t *codes, uint64_t n, uint64_t group_size, uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, void *dst)
+     * }
+     */
+    public static FunctionDescriptor elfz_dequantize$descriptor() {
+        return elfz_dequantize.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t elfz_dequantize(int32_t dtype, const uint8_t *codes, uint64_t n, uint64_t group_size, uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, void *dst)
+     * }
+     */
+    public static MethodHandle elfz_dequantize$handle() {
+        return elfz_dequantize.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t elfz_dequantize(int32_t dtype, const uint8_t *codes, uint64_t n, uint64_t group_size, uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, void *dst)
+     * }
+     */
+    public static MemorySegment elfz_dequantize$address() {
+        return elfz_dequantize.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t elfz_dequantize(int32_t dtype, const uint8_t *codes, uint64_t n, uint64_t group_size, uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, void *dst)
+     * }
+     */
+    public static int elfz_dequantize(int dtype, MemorySegment codes, long n, long group_size, long group_offset, MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+        var mh$ = elfz_dequantize.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_dequantize", dtype, codes, n, group_size, group_offset, scales, zeros, bits, dst);
+            }
+            return (int)mh$.invokeExact(dtype, codes, n, group_size, group_offset, scales, zeros, bits, dst);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elfz_bucketize {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_INT,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_bucketize");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t elfz_bucketize(int32_t dtype, const void *src, uint64_t n, const float *bounds, int32_t n_bounds, uint8_t *codes)
+     * }
+     */
+    public static FunctionDescriptor elfz_bucketize$descriptor() {
+        return elfz_bucketize.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t elfz_bucketize(int32_t dtype, const void *src, uint64_t n, const float *bounds, int32_t n_bounds, uint8_t *codes)
+     * }
+     */
+    public static MethodHandle elfz_bucketize$handle() {
+        return elfz_bucketize.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t elfz_bucketize(int32_t dtype, const void *src, uint64_t n, const float *bounds, int32_t n_bounds, uint8_t *codes)
+     * }
+     */
+    public static MemorySegment elfz_bucketize$address() {
+        return elfz_bucketize.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t elfz_bucketize(int32_t dtype, const void *src, uint64_t n, const float *bounds, int32_t n_bounds, uint8_t *codes)
+     * }
+     */
+    public static int elfz_bucketize(int dtype, MemorySegment src, long n, MemorySegment bounds, int n_bounds, MemorySegment codes) {
+        var mh$ = elfz_bucketize.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_bucketize", dtype, src, n, bounds, n_bounds, codes);
+            }
+            return (int)mh$.invokeExact(dtype, src, n, bounds, n_bounds, codes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elfz_lookup {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_INT,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_lookup");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float *table, int32_t bits, void *dst)
+     * }
+     */
+    public static FunctionDescriptor elfz_lookup$descriptor() {
+        return elfz_lookup.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float *table, int32_t bits, void *dst)
+     * }
+     */
+    public static MethodHandle elfz_lookup$handle() {
+        return elfz_lookup.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float *table, int32_t bits, void *dst)
+     * }
+     */
+    public static MemorySegment elfz_lookup$address() {
+        return elfz_lookup.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float *table, int32_t bits, void *dst)
+     * }
+     */
+    public static int elfz_lookup(int dtype, MemorySegment codes, long n, MemorySegment table, int bits, MemorySegment dst) {
+        var mh$ = elfz_lookup.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_lookup", dtype, codes, n, table, bits, dst);
+            }
+            return (int)mh$.invokeExact(dtype, codes, n, table, bits, dst);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int ELFZ_E_NULL = (int)-1L;
     /**
      * {@snippet lang=c :

@@ -125,6 +125,9 @@ public abstract class AbstractKernel implements Kernel {
             throw new IllegalArgumentException("group size " + groupSize + " and offset " + groupOffset
                     + ": need 0 <= offset < size");
         }
+        if (groupOffset > Long.MAX_VALUE - n) { // else the group count below overflows and checks nothing
+            throw new IllegalArgumentException("group offset " + groupOffset + " + " + n + " values overflows");
+        }
         long groups = Kernel.groups(n, groupSize, groupOffset);
         need(scales, groups * Float.BYTES, "scales", false);
         need(zeros, groups, "zeros", false);

@@ -1,6 +1,7 @@
 package dev.elfz.kernel;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
@@ -16,7 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The pure-Java kernel on the Vector API (jdk.incubator.vector): F32, F16 and BF16 encode and decode run
  * LANES values at a time; F64, bit packing and every tail (fewer than LANES values) are the scalar code of
- * {@link JavaScalarKernel}. Same bytes as the C reference, bit for bit.
+ * {@link JavaScalarKernel}. F32 quantize and dequantize run LANES values of a group at a time; the rest of
+ * a group, the other types, bucketize and lookup are the reference loops of {@link QuantScalar}. Same bytes as
+ * the C reference, bit for bit.
  *
  * <p>One vector holds 8 or 16 int lanes: the machine's preferred shape, at most 512 bits (512 measured
  * faster than 256 for every type on Zen 5), or a smaller one asked for with the system property
@@ -106,6 +109,7 @@ public final class JavaVectorKernel extends AbstractKernel {
         /** Int lanes per vector: 8, 16, or 0 when the Vector API would not pay (then all is scalar). */
         static final int LANES;
         private static final VectorSpecies<Integer> INTS;
+        private static final VectorSpecies<Float> FLOATS;
         private static final VectorSpecies<Short> SHORTS;
         private static final VectorSpecies<Byte> BYTES;
         /** The shift of every lane's bits inside the packed 3-bit word of its group of 8: 3 * (lane % 8). */
@@ -119,6 +123,7 @@ public final class JavaVectorKernel extends AbstractKernel {
             int lanes = bits >= 512 ? 16 : bits >= 256 ? 8 : 0;
             LANES = lanes;
             INTS = lanes == 16 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+            FLOATS = lanes == 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
             int l = INTS.length();
             SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * l));
             BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * l));
@@ -315,19 +320,97 @@ public final class JavaVectorKernel extends AbstractKernel {
             }
             return end;
         }
+
+        // ---- Uniform quantization, F32 (the arithmetic of the C kernel, elfz_internal.h): per group,
+        // ---- offset = zero - qmin and top = 2^bits - 1; code = clamp(rint(x / scale) + offset, 0, top),
+        // ---- x' = ((code & top) - offset) * scale. Those are the reference's codes: rint gives an integer,
+        // ---- to which adding the offset is exact below 2^23, and above it the sum clamps to the same end.
+
+        /**
+         * Quantizes ({@code inverse} false: {@code in} values, {@code out} codes) or dequantizes ({@code inverse}
+         * true: the other way round) run by run, a run being the values of one group: whole vectors here, the
+         * rest of a run by the reference, as a group of its own.
+         */
+        static void uniformF32(boolean inverse, MemorySegment in, long n, long groupSize, long groupOffset,
+                               MemorySegment scales, MemorySegment zeros, int bits, MemorySegment out) {
+            final int top = (1 << bits) - 1;
+            final int inShift = inverse ? 0 : 2; // log2 of the bytes per element of in and out
+            final int outShift = inverse ? 2 : 0;
+            long i = 0;
+            long len = groupSize - groupOffset; // the first run ends where its group does
+            for (long g = 0; i < n; g++, len = groupSize) {
+                len = Math.min(len, n - i);
+                float scale = scales.getAtIndex(QuantScalar.F32, g);
+                int offset = zeros.get(ValueLayout.JAVA_BYTE, g) + (1 << (bits - 1));
+                long end = i + len - len % LANES;
+                if (inverse) {
+                    dequantizeF32(in, i, end, scale, offset, top, out);
+                } else {
+                    quantizeF32(in, i, end, scale, offset, top, out);
+                }
+                long rest = i + len - end;
+                if (rest > 0) {
+                    MemorySegment restIn = in.asSlice(end << inShift, rest << inShift);
+                    MemorySegment restOut = out.asSlice(end << outShift, rest << outShift);
+                    MemorySegment scale1 = scales.asSlice(g * Float.BYTES, Float.BYTES);
+                    MemorySegment zero1 = zeros.asSlice(g, 1);
+                    if (inverse) {
+                        QuantScalar.dequantize(ElfType.F32, restIn, rest, rest, 0, scale1, zero1, bits, restOut);
+                    } else {
+                        QuantScalar.quantize(ElfType.F32, restIn, rest, rest, 0, scale1, zero1, bits, restOut);
+                    }
+                }
+                i += len;
+            }
+        }
+
+        /** Codes of values [from, to) (whole vectors) of one group. */
+        private static void quantizeF32(MemorySegment src, long from, long to, float scale, int offset, int top,
+                                        MemorySegment codes) {
+            final float offsetF = offset;
+            final float topF = top;
+            for (long i = from; i < to; i += LANES) {
+                FloatVector y = FloatVector.fromMemorySegment(FLOATS, src, i << 2, LE).div(scale);
+                // rint, half to even: below 2^23 adding and subtracting 2^23 rounds |y| to an integer in one
+                // IEEE addition; from 2^23 up |y| is one already, and the sum (still >= 2^23) clamps alike.
+                // Inf and NaN pass through. The sign goes back on afterwards (rint is odd).
+                IntVector sign = y.reinterpretAsInts().and(0x80000000);
+                FloatVector r = y.abs().add(0x1p23f).sub(0x1p23f).reinterpretAsInts().or(sign).reinterpretAsFloats();
+                FloatVector c = r.add(offsetF);
+                c = FloatVector.zero(FLOATS).blend(c, c.compare(VectorOperators.GT, 0f)).min(topF); // NaN: not > 0
+                storeBytes((IntVector) c.convert(VectorOperators.F2I, 0), codes, i);
+            }
+        }
+
+        /** Values [from, to) (whole vectors) of one group from their codes. */
+        private static void dequantizeF32(MemorySegment codes, long from, long to, float scale, int offset, int top,
+                                          MemorySegment dst) {
+            for (long i = from; i < to; i += LANES) {
+                IntVector level = loadBytes(codes, i).and(top).sub(offset);
+                ((FloatVector) level.convert(VectorOperators.I2F, 0)).mul(scale).intoMemorySegment(dst, i << 2, LE);
+            }
+        }
     }
 
-    // Quantization: the reference loops (QuantScalar) until a faster path exists here.
+    // Quantization: F32 quantize and dequantize are vector loops; the rest is the reference (QuantScalar).
     @Override
     protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
                                    MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
-        QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+        if (type == ElfType.F32) {
+            Simd.uniformF32(false, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+        } else {
+            QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+        }
     }
 
     @Override
     protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
                                      MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
-        QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+        if (type == ElfType.F32) {
+            Simd.uniformF32(true, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+        } else {
+            QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+        }
     }
 
     @Override

@@ -28,6 +28,10 @@ public final class NativeKernel extends AbstractKernel {
         static final MethodHandle DECODE = critical(elfz_h.elfz_elf_decode$address(), elfz_h.elfz_elf_decode$descriptor());
         static final MethodHandle PACK = critical(elfz_h.elfz_pack_bits$address(), elfz_h.elfz_pack_bits$descriptor());
         static final MethodHandle UNPACK = critical(elfz_h.elfz_unpack_bits$address(), elfz_h.elfz_unpack_bits$descriptor());
+        static final MethodHandle QUANTIZE = critical(elfz_h.elfz_quantize$address(), elfz_h.elfz_quantize$descriptor());
+        static final MethodHandle DEQUANTIZE = critical(elfz_h.elfz_dequantize$address(), elfz_h.elfz_dequantize$descriptor());
+        static final MethodHandle BUCKETIZE = critical(elfz_h.elfz_bucketize$address(), elfz_h.elfz_bucketize$descriptor());
+        static final MethodHandle LOOKUP = critical(elfz_h.elfz_lookup$address(), elfz_h.elfz_lookup$descriptor());
 
         private static MethodHandle critical(MemorySegment address, FunctionDescriptor descriptor) {
             return Linker.nativeLinker().downcallHandle(address, descriptor, Linker.Option.critical(true));
@@ -191,28 +195,69 @@ public final class NativeKernel extends AbstractKernel {
         throw new IllegalStateException(t);
     }
 
-    // Quantization: the reference loops (QuantScalar) until a faster path exists here.
     @Override
     protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
                                    MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
-        QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+        int r;
+        if (onHeap(src, scales, zeros, codes)) {
+            try {
+                r = (int) Heap.QUANTIZE.invokeExact(type.nativeId(), src, n, groupSize, groupOffset, scales, zeros,
+                        bits, codes);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_quantize(type.nativeId(), src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+        }
+        check(r, "quantize");
     }
 
     @Override
     protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
                                      MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
-        QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+        int r;
+        if (onHeap(codes, scales, zeros, dst)) {
+            try {
+                r = (int) Heap.DEQUANTIZE.invokeExact(type.nativeId(), codes, n, groupSize, groupOffset, scales, zeros,
+                        bits, dst);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_dequantize(type.nativeId(), codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+        }
+        check(r, "dequantize");
     }
 
     @Override
     protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
                                     MemorySegment codes) {
-        QuantScalar.bucketize(type, src, n, bounds, nBounds, codes);
+        int r;
+        if (onHeap(src, bounds, codes)) {
+            try {
+                r = (int) Heap.BUCKETIZE.invokeExact(type.nativeId(), src, n, bounds, nBounds, codes);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_bucketize(type.nativeId(), src, n, bounds, nBounds, codes);
+        }
+        check(r, "bucketize");
     }
 
     @Override
     protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
                                  MemorySegment dst) {
-        QuantScalar.lookup(type, codes, n, table, bits, dst);
+        int r;
+        if (onHeap(codes, table, dst)) {
+            try {
+                r = (int) Heap.LOOKUP.invokeExact(type.nativeId(), codes, n, table, bits, dst);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_lookup(type.nativeId(), codes, n, table, bits, dst);
+        }
+        check(r, "lookup");
     }
 }

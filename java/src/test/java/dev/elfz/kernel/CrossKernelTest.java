@@ -76,6 +76,55 @@ class CrossKernelTest {
         }
     }
 
+    /**
+     * Real weights quantized by every kernel: 4-bit per group of 32 with absmax scales and 8-bit per tensor
+     * with a zero point, then dequantized and bucketized by every kernel; the same bytes everywhere.
+     */
+    @ParameterizedTest
+    @EnumSource(ElfType.class)
+    void sameQuantizationOfRealWeights(ElfType type) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f32 = TestData.bert(4L << 20, arena);
+            long n = f32.byteSize() / 4;
+            MemorySegment src = arena.allocate(n * type.valueBytes());
+            for (long i = 0; i < n; i++) {
+                TestData.setBits(type, src, i, TestData.bitsOf(type, f32.getAtIndex(TestData.FLOAT, i)));
+            }
+            MemorySegment scales = arena.allocate(Kernel.groups(n, 32, 0) * 4);
+            for (long g = 0; g < scales.byteSize() / 4; g++) {
+                float max = 0;
+                for (long i = g * 32; i < Math.min(n, g * 32 + 32); i++) {
+                    max = Math.max(max, Math.abs(f32.getAtIndex(TestData.FLOAT, i)));
+                }
+                scales.setAtIndex(TestData.FLOAT, g, max / 7);
+            }
+            MemorySegment zeros = arena.allocate(scales.byteSize() / 4);
+            MemorySegment tensorScale = arena.allocate(4).fill((byte) 0x3b); // 0x3b3b3b3b ~ 0.0029
+            MemorySegment tensorZero = arena.allocate(1).fill((byte) 3);
+            MemorySegment bounds = arena.allocate(15 * 4);
+            for (int j = 0; j < 15; j++) {
+                bounds.setAtIndex(TestData.FLOAT, j, (j - 7) * 0.01f);
+            }
+            byte[] expected = null;
+            for (Kernel k : kernels()) {
+                MemorySegment codes = arena.allocate(n * 3);
+                MemorySegment values = arena.allocate(n * type.valueBytes() * 2);
+                k.quantize(type, src, n, 32, 0, scales, zeros, 4, codes);
+                k.quantize(type, src, n, n, 0, tensorScale, tensorZero, 8, codes.asSlice(n));
+                k.bucketize(type, src, n, bounds, 15, codes.asSlice(2 * n));
+                k.dequantize(type, codes, n, 32, 0, scales, zeros, 4, values);
+                k.dequantize(type, codes.asSlice(n), n, n, 0, tensorScale, tensorZero, 8, values.asSlice(n * type.valueBytes()));
+                byte[] all = new byte[(int) (codes.byteSize() + values.byteSize())];
+                MemorySegment.copy(codes, 0, MemorySegment.ofArray(all), 0, codes.byteSize());
+                MemorySegment.copy(values, 0, MemorySegment.ofArray(all), codes.byteSize(), values.byteSize());
+                if (expected == null) {
+                    expected = all;
+                }
+                assertArrayEquals(expected, all, k.name() + " quantizes " + type + " differently");
+            }
+        }
+    }
+
     private record Encoded(byte[] codes, long[] pos, byte[] bits) {
         static Encoded of(Kernel k, ElfType type, MemorySegment src, long n) {
             byte[] codes = new byte[(int) type.codeBytes(n)];

@@ -270,6 +270,255 @@ abstract class KernelContractTest {
         }
     }
 
+    // ---- Quantization: every kernel writes the bytes of the reference, QuantScalar, whatever the input.
+
+    /** Scales near the data's range (powers of two, so ties are exact), and now and then an odd one. */
+    private static float randomScale(SplittableRandom r, int bits) {
+        int pick = r.nextInt(16);
+        if (pick == 0) {
+            int[] odd = {0, 0x80000000, 0x7fc00000, 0x7f800001, 0x7f800000, 0xff800000, 1, 0x00400000, 0x7f7fffff};
+            return Float.intBitsToFloat(odd[r.nextInt(odd.length)]);
+        }
+        float s = 0.15f / (1 << (bits - 1));
+        return pick < 8 ? Math.scalb(1f, Math.getExponent(s) + r.nextInt(3) - 1)
+                : s * (0.5f + 1.5f * r.nextFloat()) * (pick == 8 ? -1 : 1);
+    }
+
+    /** n values of the type near the groups' scales: ties (k + 1/2) * scale, far-out values, edge values, weights. */
+    private static void fillQuantInput(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
+                                       MemorySegment scales, SplittableRandom r) {
+        long[] edges = TestData.edges(type);
+        for (long i = 0; i < n; i++) {
+            float scale = scales.getAtIndex(QuantScalar.F32, (groupOffset + i) / groupSize);
+            int pick = r.nextInt(16);
+            long bits;
+            if (pick == 0) {
+                bits = edges[r.nextInt(edges.length)];
+            } else if (pick < 4) {
+                double x = (r.nextInt(600) - 300 + (pick == 1 ? 0.5 : 0.0)) * (double) scale * (pick == 3 ? 1e30 : 1);
+                bits = TestData.bitsOf(type, type == ElfType.F64 ? x : (float) x);
+            } else if (pick < 5) {
+                bits = r.nextLong(); // any bit pattern
+            } else {
+                bits = TestData.bitsOf(type, TestData.gaussian(r) * 0.05);
+            }
+            TestData.setBits(type, src, i, bits);
+        }
+    }
+
+    /** A segment of the given size: on the heap (byte[]) or native at an odd address. */
+    private static MemorySegment segment(long bytes, boolean heap, Arena arena) {
+        return heap ? MemorySegment.ofArray(new byte[(int) bytes]) : arena.allocate(bytes + 1).asSlice(1);
+    }
+
+    /** Quantizes and dequantizes one block with the kernel and with the reference; the bytes must be the same. */
+    private void checkUniform(ElfType type, long n, long groupSize, long groupOffset, int bits, SplittableRandom r,
+                              Arena arena) {
+        Kernel k = kernel();
+        boolean heap = r.nextBoolean();
+        long groups = Kernel.groups(n, groupSize, groupOffset);
+        MemorySegment scales = segment(groups * 4, heap, arena);
+        MemorySegment zeros = segment(groups, heap, arena);
+        for (long g = 0; g < groups; g++) {
+            scales.setAtIndex(QuantScalar.F32, g, randomScale(r, bits));
+            int zero = r.nextInt(4) == 0 ? r.nextInt(256) : r.nextInt(1 << bits) - (1 << (bits - 1)); // any int8, mostly in range
+            zeros.set(ValueLayout.JAVA_BYTE, g, (byte) zero);
+        }
+        MemorySegment src = segment(n * type.valueBytes(), heap, arena);
+        fillQuantInput(type, src, n, groupSize, groupOffset, scales, r);
+        MemorySegment codes = segment(n, heap, arena);
+        MemorySegment want = segment(n, heap, arena);
+        k.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+        QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, want);
+        String where = " (n=" + n + ", bits=" + bits + ", groups of " + groupSize + " from " + groupOffset + ")";
+        assertSameBytes(want, codes, type + " quantize" + where);
+
+        for (long i = 0; i < n; i++) {
+            codes.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt()); // high bits must be ignored
+        }
+        MemorySegment out = segment(n * type.valueBytes(), heap, arena);
+        MemorySegment wantOut = segment(n * type.valueBytes(), heap, arena);
+        k.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, out);
+        QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, wantOut);
+        assertSameBytes(wantOut, out, type + " dequantize" + where);
+    }
+
+    private static void assertSameBytes(MemorySegment want, MemorySegment got, String what) {
+        long at = want.mismatch(got);
+        if (at >= 0) {
+            fail(what + ": first difference at byte " + at + ", " + HexFormat.of().toHexDigits(got.get(ValueLayout.JAVA_BYTE, at))
+                    + " instead of " + HexFormat.of().toHexDigits(want.get(ValueLayout.JAVA_BYTE, at)));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ElfType.class)
+    void uniformQuantizationGivesTheReferenceBytes(ElfType type) {
+        SplittableRandom r = new SplittableRandom(17 + type.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n = 0; n <= 300; n++) {
+                for (int bits = 1; bits <= 8; bits++) {
+                    for (long size : new long[] {1, 3, 32, 1000, Math.max(n, 1)}) {
+                        checkUniform(type, n, size, r.nextLong(size), bits, r, arena);
+                    }
+                }
+            }
+            for (long n : new long[] {4099, 100_003}) {
+                for (long size : new long[] {32, 128, n}) {
+                    checkUniform(type, n, size, r.nextLong(size), 4, r, arena);
+                    checkUniform(type, n, size, 0, 8, r, arena);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ElfType.class)
+    void bucketizeAndLookupGiveTheReferenceBytes(ElfType type) {
+        Kernel k = kernel();
+        SplittableRandom r = new SplittableRandom(23 + type.ordinal());
+        float[] odd = {0f, -0f, Float.NaN, Float.intBitsToFloat(0x7f800001), Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY, Float.MIN_VALUE, 65520f, -1e-40f};
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n = 0; n <= 300; n += 1 + n / 50) {
+                for (int bits = 1; bits <= 8; bits++) {
+                    boolean heap = r.nextBoolean();
+                    // bounds: ascending, or shuffled with repeats, signed zeros, infinities and NaN
+                    int nBounds = bits == 8 ? 255 : (1 << bits) - 1 + (n % 3 == 0 ? 1 : 0);
+                    MemorySegment bounds = segment(nBounds * 4L, heap, arena);
+                    float b = -0.3f;
+                    for (int j = 0; j < nBounds; j++) {
+                        b += r.nextInt(8) == 0 ? 0 : r.nextFloat() * 0.6f / (nBounds + 1);
+                        bounds.setAtIndex(QuantScalar.F32, j, n % 2 == 1 && r.nextInt(6) == 0 ? odd[r.nextInt(odd.length)] : b);
+                    }
+                    if (n % 2 == 1) {
+                        for (int j = nBounds - 1; j > 0; j--) {
+                            int m = r.nextInt(j + 1);
+                            float t = bounds.getAtIndex(QuantScalar.F32, j);
+                            bounds.setAtIndex(QuantScalar.F32, j, bounds.getAtIndex(QuantScalar.F32, m));
+                            bounds.setAtIndex(QuantScalar.F32, m, t);
+                        }
+                    }
+                    MemorySegment src = segment((long) n * type.valueBytes(), heap, arena);
+                    MemorySegment one = arena.allocate(4);
+                    one.set(QuantScalar.F32, 0, 0.01f);
+                    fillQuantInput(type, src, n, n + 1, 0, one, r);
+                    for (int i = 0; i < n && nBounds > 0; i += 1 + r.nextInt(8)) { // values equal to a bound
+                        TestData.setBits(type, src, i, TestData.bitsOf(type, bounds.getAtIndex(QuantScalar.F32, r.nextInt(nBounds))));
+                    }
+                    MemorySegment codes = segment(n, heap, arena);
+                    MemorySegment want = segment(n, heap, arena);
+                    k.bucketize(type, src, n, bounds, nBounds, codes);
+                    QuantScalar.bucketize(type, src, n, bounds, nBounds, want);
+                    assertSameBytes(want, codes, type + " bucketize (n=" + n + ", " + nBounds + " bounds)");
+
+                    // a table of any float32 bits: NaNs with payloads, values that round to Inf or to subnormals
+                    MemorySegment table = segment(4L << bits, heap, arena);
+                    for (int e = 0; e < 1 << bits; e++) {
+                        table.setAtIndex(QuantScalar.F32, e, r.nextInt(4) == 0 ? Float.intBitsToFloat(r.nextInt())
+                                : r.nextInt(4) == 0 ? odd[r.nextInt(odd.length)] : (float) (TestData.gaussian(r) * 0.1));
+                    }
+                    for (int i = 0; i < n; i++) {
+                        codes.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt()); // high bits must be ignored
+                    }
+                    MemorySegment out = segment((long) n * type.valueBytes(), heap, arena);
+                    MemorySegment wantOut = segment((long) n * type.valueBytes(), heap, arena);
+                    k.lookup(type, codes, n, table, bits, out);
+                    QuantScalar.lookup(type, codes, n, table, bits, wantOut);
+                    assertSameBytes(wantOut, out, type + " lookup (n=" + n + ", bits=" + bits + ")");
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizationRoundTripsWithinHalfAStep() {
+        Kernel k = kernel();
+        float[] x = new float[1000];
+        SplittableRandom r = new SplittableRandom(3);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (TestData.gaussian(r) * 0.05);
+        }
+        float[] scales = new float[x.length / 32 + 1];
+        byte[] zeros = new byte[scales.length];
+        for (int g = 0; g < scales.length; g++) { // symmetric 4-bit per group of 32: max |x| maps to 7
+            float max = 0;
+            for (int i = g * 32; i < Math.min(x.length, g * 32 + 32); i++) {
+                max = Math.max(max, Math.abs(x[i]));
+            }
+            scales[g] = max / 7;
+        }
+        byte[] codes = new byte[x.length];
+        float[] back = new float[x.length];
+        k.quantize(ElfType.F32, MemorySegment.ofArray(x), x.length, 32, 0, MemorySegment.ofArray(scales),
+                MemorySegment.ofArray(zeros), 4, MemorySegment.ofArray(codes));
+        k.dequantize(ElfType.F32, MemorySegment.ofArray(codes), x.length, 32, 0, MemorySegment.ofArray(scales),
+                MemorySegment.ofArray(zeros), 4, MemorySegment.ofArray(back));
+        for (int i = 0; i < x.length; i++) {
+            assertTrue(codes[i] >= 1 && codes[i] <= 15, "symmetric codes stay in 1..15");
+            assertEquals(x[i], back[i], scales[i / 32] * 0.5001f, "value " + i);
+        }
+    }
+
+    @Test
+    void badQuantizationArgumentsThrowBeforeAnyWork() {
+        Kernel k = kernel();
+        MemorySegment src = MemorySegment.ofArray(new float[64]);
+        MemorySegment codes = MemorySegment.ofArray(new byte[64]);
+        MemorySegment scales = MemorySegment.ofArray(new float[2]);
+        MemorySegment zeros = MemorySegment.ofArray(new byte[2]);
+        MemorySegment nativeCodes = Arena.ofAuto().allocate(64);
+        k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, 4, codes); // fine
+        for (int bits : new int[] {0, 9, -1}) {
+            assertThrows(IllegalArgumentException.class, () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, bits, codes));
+            assertThrows(IllegalArgumentException.class, () -> k.dequantize(ElfType.F32, codes, 64, 32, 0, scales, zeros, bits, src));
+            assertThrows(IllegalArgumentException.class, () -> k.lookup(ElfType.F32, codes, 64, src, bits, src));
+        }
+        for (long[] group : new long[][] {{32, 32}, {32, 33}, {0, 0}, {-1, 0}, {32, -1}, {Long.MAX_VALUE, Long.MAX_VALUE - 10}}) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> k.quantize(ElfType.F32, src, 64, group[0], group[1], scales, zeros, 4, nativeCodes));
+            assertThrows(IllegalArgumentException.class,
+                    () -> k.dequantize(ElfType.F32, nativeCodes, 64, group[0], group[1], scales, zeros, 4, src));
+        }
+        // too few scales or zero points for the groups the values touch (offset 1: 64 values span 3 groups of 32)
+        assertThrows(IndexOutOfBoundsException.class, () -> k.quantize(ElfType.F32, src, 64, 32, 1, scales, zeros, 4, codes));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales.asSlice(0, 7), zeros, 4, codes));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.dequantize(ElfType.F32, codes, 64, 32, 0, scales, zeros.asSlice(0, 1), 4, src));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.quantize(ElfType.F64, src, 64, 32, 0, scales, zeros, 4, codes));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.quantize(ElfType.F32, src, 65, 64, 0, scales, zeros, 4, codes));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, 4, codes.asSlice(1)));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.dequantize(ElfType.F64, codes, 64, 32, 0, scales, zeros, 4, src));
+        assertThrows(IllegalArgumentException.class,
+                () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, 4, codes.asReadOnly()));
+        assertThrows(IllegalArgumentException.class,
+                () -> k.dequantize(ElfType.F32, codes, 64, 32, 0, scales, zeros, 4, src.asReadOnly()));
+        assertThrows(IllegalArgumentException.class, () -> k.quantize(ElfType.F32, src, -1, 32, 0, scales, zeros, 4, codes));
+        assertThrows(NullPointerException.class, () -> k.quantize(null, src, 64, 32, 0, scales, zeros, 4, codes));
+        assertThrows(NullPointerException.class, () -> k.quantize(ElfType.F32, src, 64, 32, 0, null, zeros, 4, codes));
+
+        MemorySegment bounds = MemorySegment.ofArray(new float[255]);
+        for (int nBounds : new int[] {-1, 256}) {
+            assertThrows(IllegalArgumentException.class, () -> k.bucketize(ElfType.F32, src, 64, bounds, nBounds, codes));
+        }
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.bucketize(ElfType.F32, src, 64, bounds.asSlice(0, 4 * 14), 15, codes));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.bucketize(ElfType.F64, src, 64, bounds, 15, codes));
+        assertThrows(IllegalArgumentException.class, () -> k.bucketize(ElfType.F32, src, 64, bounds, 15, codes.asReadOnly()));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.lookup(ElfType.F32, codes, 64, bounds.asSlice(0, 60), 4, src));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.lookup(ElfType.F64, codes, 64, bounds, 4, src));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.lookup(ElfType.F32, codes.asSlice(1), 64, bounds, 4, src));
+        assertEquals(-1, nativeCodes.mismatch(Arena.ofAuto().allocate(64)), "the calls that threw wrote nothing");
+
+        // no values: empty segments will do, NULL too
+        k.quantize(ElfType.F32, MemorySegment.NULL, 0, 1, 0, MemorySegment.NULL, MemorySegment.NULL, 1, MemorySegment.NULL);
+        k.dequantize(ElfType.F16, MemorySegment.NULL, 0, 5, 4, MemorySegment.NULL, MemorySegment.NULL, 8, MemorySegment.NULL);
+        k.bucketize(ElfType.F32, src, 0, MemorySegment.NULL, 0, MemorySegment.NULL);
+        k.lookup(ElfType.BF16, MemorySegment.NULL, 0, bounds, 2, MemorySegment.NULL);
+    }
+
     @Test
     void nameSaysWhichImplementation() {
         assertTrue(kernel().name().matches("native-(scalar|avx2|avx512)|java-(vector|scalar)"), kernel().name());
