@@ -46,7 +46,7 @@ public interface Kernel {
     void unpackBits(MemorySegment src, long n, int width, MemorySegment codes);
 
     /**
-     * Uniform quantization (FORMAT.md, "Uniform codes") of {@code n} values of {@code type} into one code byte
+     * Uniform quantization (FORMAT.md, "Codecs", uniform) of {@code n} values of {@code type} into one code byte
      * each. Value {@code i} belongs to group {@code g = (groupOffset + i) / groupSize}, whose scale is float32
      * {@code scales[g]} and zero point int8 {@code zeros[g]}; with {@code qmin = -2^(bits-1)},
      * {@code qmax = 2^(bits-1) - 1}: {@code code = clamp(rint(x / scale) + zero, qmin, qmax) - qmin}, computed
