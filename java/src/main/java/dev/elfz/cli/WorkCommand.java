@@ -1,9 +1,9 @@
 package dev.elfz.cli;
 
 import dev.elfz.ElfzOptions;
+import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,8 +48,8 @@ abstract class WorkCommand extends ElfzCommand {
 
     /**
      * Says which output cannot be written and why before any work; the library would fail later, naming its
-     * hidden temporary file instead. With -f, only a regular file (or, for a model directory, a directory) is
-     * replaced: the output is renamed into place, which would swap a device such as /dev/null for a file.
+     * hidden temporary file instead. What an existing output may be replaced by is the library's rule
+     * ({@link AtomicFiles#checkTarget}).
      *
      * @param directory whether the output is a model directory
      */
@@ -59,14 +59,11 @@ abstract class WorkCommand extends ElfzCommand {
                 : !Files.exists(dir) ? "directory " + dir + " does not exist"
                 : !Files.isDirectory(dir) ? dir + " is not a directory"
                 : !Files.isWritable(dir) ? "permission denied in " + dir : null;
-        if (why == null && force && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
-            boolean replaceable = Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(out)
-                    || (directory && Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS));
-            why = replaceable ? null : Files.isDirectory(out) ? "it is a directory"
-                    : "not a regular file (elfz replaces only files" + (directory ? " and directories)" : ")");
-        }
         if (why != null) {
             throw new IOException(out + ": cannot write: " + why);
+        }
+        if (force) { // without -f, an existing output is the library's own error
+            AtomicFiles.checkTarget(out, true, directory);
         }
     }
 }

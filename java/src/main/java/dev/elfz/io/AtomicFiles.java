@@ -43,7 +43,8 @@ public final class AtomicFiles {
         boolean replaceable = Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
                 || Files.isSymbolicLink(target) || (directory && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS));
         if (!replaceable) {
-            throw new IOException(target + ": cannot write: not a regular file");
+            throw new IOException(target + ": cannot write: " + (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
+                    ? "it is a directory" : "not a regular file"));
         }
     }
 

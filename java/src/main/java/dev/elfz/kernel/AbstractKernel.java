@@ -102,18 +102,28 @@ public abstract class AbstractKernel implements Kernel {
         lookupChecked(type, codes, n, table, bits, dst);
     }
 
-    protected abstract void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                                            MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes);
+    // Quantization: arguments are checked. The plain-Java reference (QuantScalar) serves unless a kernel has a
+    // faster path of its own, which must give the same bytes.
 
-    protected abstract void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize,
-                                              long groupOffset, MemorySegment scales, MemorySegment zeros, int bits,
-                                              MemorySegment dst);
+    protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
+                                   MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+        QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+    }
 
-    protected abstract void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds,
-                                             int nBounds, MemorySegment codes);
+    protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
+                                     MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+        QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+    }
 
-    protected abstract void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table,
-                                          int bits, MemorySegment dst);
+    protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
+                                    MemorySegment codes) {
+        QuantScalar.bucketize(type, src, n, bounds, nBounds, codes);
+    }
+
+    protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
+                                 MemorySegment dst) {
+        QuantScalar.lookup(type, codes, n, table, bits, dst);
+    }
 
     private static void checkGroups(ElfType type, long n, long groupSize, long groupOffset, MemorySegment scales,
                                     MemorySegment zeros, int bits) {

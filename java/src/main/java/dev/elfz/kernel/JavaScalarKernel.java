@@ -424,29 +424,4 @@ public final class JavaScalarKernel extends AbstractKernel {
             return count;
         }
     }
-
-    // Quantization: the reference loops (QuantScalar) are this kernel's own.
-    @Override
-    protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                                   MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
-        QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
-    }
-
-    @Override
-    protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
-                                     MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
-        QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
-    }
-
-    @Override
-    protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
-                                    MemorySegment codes) {
-        QuantScalar.bucketize(type, src, n, bounds, nBounds, codes);
-    }
-
-    @Override
-    protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
-                                 MemorySegment dst) {
-        QuantScalar.lookup(type, codes, n, table, bits, dst);
-    }
 }

@@ -392,14 +392,14 @@ public final class JavaVectorKernel extends AbstractKernel {
         }
     }
 
-    // Quantization: F32 quantize and dequantize are vector loops; the rest is the reference (QuantScalar).
+    // Quantization: F32 quantize and dequantize are vector loops; the rest is AbstractKernel's reference.
     @Override
     protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
                                    MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
         if (type == ElfType.F32) {
             Simd.uniformF32(false, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
         } else {
-            QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
+            super.quantizeChecked(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
         }
     }
 
@@ -409,19 +409,7 @@ public final class JavaVectorKernel extends AbstractKernel {
         if (type == ElfType.F32) {
             Simd.uniformF32(true, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
         } else {
-            QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
+            super.dequantizeChecked(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
         }
-    }
-
-    @Override
-    protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
-                                    MemorySegment codes) {
-        QuantScalar.bucketize(type, src, n, bounds, nBounds, codes);
-    }
-
-    @Override
-    protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
-                                 MemorySegment dst) {
-        QuantScalar.lookup(type, codes, n, table, bits, dst);
     }
 }
