@@ -215,6 +215,30 @@ class LossyRoundTripTest {
     }
 
     @Test
+    void craftedParametersAreRefusedInOneLine() throws IOException {
+        Path in = model("m.safetensors", 5);
+        Path z = dir.resolve("m.elfz");
+        ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
+                .withLossy(LossyOptions.NONE.withBits(4).withPruneFraction(0.5));
+        Elfz.compress(in, z, o);
+        byte[] good = Files.readAllBytes(z);
+        String[][] edits = {
+            {"\"bits\":4", "\"bits\":9", "uniform quantization takes 1 to 8 bits, not 9"},
+            {"\"inner\":\"uniform\"", "\"inner\":\"prune\"", "prune needs threshold_bits and an inner codec"},
+            {"\"granularity\":\"tensor\"", "\"granularity\":\"channel\"", "does not combine with pruning"},
+        };
+        for (String[] e : edits) {
+            Path bad = dir.resolve("bad.elfz");
+            Files.write(bad, DamagedElfzTest.withIndex(good, j -> j.replace(e[0], e[1])));
+            IOException x = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> Elfz.decompress(bad, dir.resolve("out.safetensors"), o));
+            assertTrue(x.getMessage().startsWith(bad + ": damaged index: ") && x.getMessage().contains(e[2]),
+                    x.getMessage());
+            assertTrue(Files.notExists(dir.resolve("out.safetensors")));
+        }
+    }
+
+    @Test
     void tensorsWithNanOrInfAreLeftToTheirValueCodecAndSaidSo() throws IOException {
         Path in = TestModels.write(dir.resolve("nan.safetensors"),
                 List.of(new TensorSpec("w", Dtype.F32, new long[] {64, 64})), Map.of(), 1);
