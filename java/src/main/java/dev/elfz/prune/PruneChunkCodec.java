@@ -21,6 +21,7 @@ import java.util.Map;
 public final class PruneChunkCodec implements ChunkCodec {
 
     private static final int HEADER = Integer.BYTES + 1;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final Kernel kernel;
     private final ElfType type;
@@ -62,7 +63,7 @@ public final class PruneChunkCodec implements ChunkCodec {
         if (header + body >= src.byteSize()) {
             return -1;
         }
-        dst.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, (int) m);
+        dst.set(U32, 0, (int) m);
         dst.set(ValueLayout.JAVA_BYTE, Integer.BYTES, (byte) (isCoded ? 1 : 0));
         kernel.packBits(keep, n, 1, dst.asSlice(HEADER));
         MemorySegment.copy(isCoded ? out : values, 0, dst, header, body);
@@ -79,7 +80,7 @@ public final class PruneChunkCodec implements ChunkCodec {
         if (stored.byteSize() < header) {
             throw new CorruptDataException("a pruned chunk of " + n + " values is shorter than its bitmap");
         }
-        long m = Integer.toUnsignedLong(stored.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0));
+        long m = Integer.toUnsignedLong(stored.get(U32, 0));
         int flag = stored.get(ValueLayout.JAVA_BYTE, Integer.BYTES);
         MemorySegment body = stored.asSlice(header);
         if (m > n || flag < 0 || flag > 1 || (flag == 0 && body.byteSize() != m * vb)) {
