@@ -125,6 +125,124 @@ public abstract class AbstractKernel implements Kernel {
         QuantScalar.lookup(type, codes, n, table, bits, dst);
     }
 
+    @Override
+    public final void planesSplit(MemorySegment src, long n, int width, boolean rotate, MemorySegment planes) {
+        checkPlanes(n, width);
+        need(src, n * width, "src", false);
+        need(planes, n * width, "planes", true);
+        planesSplitChecked(src, n, width, rotate, planes);
+    }
+
+    @Override
+    public final void planesJoin(MemorySegment planes, long n, int width, boolean rotate, MemorySegment dst) {
+        checkPlanes(n, width);
+        need(planes, n * width, "planes", false);
+        need(dst, n * width, "dst", true);
+        planesJoinChecked(planes, n, width, rotate, dst);
+    }
+
+    @Override
+    public final long gridEncode(ElfType type, MemorySegment src, long n, double step, double bound,
+                                 MemorySegment codes, MemorySegment excPos, MemorySegment excBits, long excCap,
+                                 long posBase) {
+        checkGrid(type, n, posBase, step);
+        if (!(bound >= 0) || Double.isInfinite(bound)) {
+            throw new IllegalArgumentException("grid bound " + bound + " is not a finite number >= 0");
+        }
+        need(src, n * type.valueBytes(), "src", false);
+        need(codes, 4 * n, "codes", true);
+        if (excCap < 0 || excCap > MAX_VALUES) {
+            throw new IllegalArgumentException("excCap " + excCap + " outside [0, " + MAX_VALUES + "]");
+        }
+        need(excPos, excCap * Long.BYTES, "excPos", true);
+        need(excBits, excCap * type.valueBytes(), "excBits", true);
+        return gridEncodeChecked(type, src, n, step, bound, codes, excPos, excBits, excCap, posBase);
+    }
+
+    @Override
+    public final void gridDecode(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
+                                 MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+        checkGrid(type, n, posBase, step);
+        need(codes, 4 * n, "codes", false);
+        need(dst, n * type.valueBytes(), "dst", true);
+        if (nExc < 0 || nExc > n) {
+            throw new CorruptDataException(nExc + " exceptions for " + n + " values");
+        }
+        need(excPos, nExc * Long.BYTES, "excPos", false);
+        need(excBits, nExc * type.valueBytes(), "excBits", false);
+        checkPositions(excPos, nExc, posBase, n);
+        gridDecodeChecked(type, codes, n, step, dst, excPos, excBits, nExc, posBase);
+    }
+
+    @Override
+    public final long entropyEncode(MemorySegment src, long n, MemorySegment dst) {
+        if (n < 0 || n > MAX_VALUES) {
+            throw new IllegalArgumentException("plane of " + n + " bytes outside [0, " + MAX_VALUES + "]");
+        }
+        need(src, n, "src", false);
+        need(dst, Kernel.entropyBound(n), "dst", true);
+        return entropyEncodeChecked(src, n, dst);
+    }
+
+    @Override
+    public final void entropyDecode(MemorySegment stored, long n, MemorySegment dst) {
+        if (n < 0 || n > MAX_VALUES) {
+            throw new IllegalArgumentException("plane of " + n + " bytes outside [0, " + MAX_VALUES + "]");
+        }
+        Objects.requireNonNull(stored, "stored");
+        need(dst, n, "dst", true);
+        entropyDecodeChecked(stored, n, dst);
+    }
+
+    // Planes, grid codes and entropy planes: arguments are checked. The plain-Java references serve unless a
+    // kernel has a faster path of its own, which must give the same bytes.
+
+    protected void planesSplitChecked(MemorySegment src, long n, int width, boolean rotate, MemorySegment planes) {
+        Planes.split(src, n, width, rotate, planes);
+    }
+
+    protected void planesJoinChecked(MemorySegment planes, long n, int width, boolean rotate, MemorySegment dst) {
+        Planes.join(planes, n, width, rotate, dst);
+    }
+
+    protected long gridEncodeChecked(ElfType type, MemorySegment src, long n, double step, double bound,
+                                     MemorySegment codes, MemorySegment excPos, MemorySegment excBits, long excCap,
+                                     long posBase) {
+        return Grid.encode(type, src, n, step, bound, codes, excPos, excBits, excCap, posBase);
+    }
+
+    protected void gridDecodeChecked(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
+                                     MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+        Grid.decode(type, codes, n, step, dst, excPos, excBits, nExc, posBase);
+    }
+
+    protected long entropyEncodeChecked(MemorySegment src, long n, MemorySegment dst) {
+        return EntropyPlane.encode(src, n, dst);
+    }
+
+    protected void entropyDecodeChecked(MemorySegment stored, long n, MemorySegment dst) {
+        EntropyPlane.decode(stored, n, dst);
+    }
+
+    private static void checkPlanes(long n, int width) {
+        if (width != 2 && width != 4 && width != 8) {
+            throw new IllegalArgumentException("plane width " + width + " is not 2, 4 or 8");
+        }
+        if (n < 0 || n > MAX_VALUES) {
+            throw new IllegalArgumentException("value count " + n + " outside [0, " + MAX_VALUES + "]");
+        }
+    }
+
+    private static void checkGrid(ElfType type, long n, long posBase, double step) {
+        checkCount(type, n, posBase);
+        if (type != ElfType.F32 && type != ElfType.F64) {
+            throw new IllegalArgumentException("grid codes are for F32 and F64, not " + type);
+        }
+        if (!(step > 0) || Double.isInfinite(step)) {
+            throw new IllegalArgumentException("grid step " + step + " is not a finite number > 0");
+        }
+    }
+
     private static void checkGroups(ElfType type, long n, long groupSize, long groupOffset, MemorySegment scales,
                                     MemorySegment zeros, int bits) {
         checkCount(type, n, 0);

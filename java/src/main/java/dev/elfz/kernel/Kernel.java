@@ -76,6 +76,52 @@ public interface Kernel {
      */
     void lookup(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits, MemorySegment dst);
 
+    /**
+     * Splits {@code n} values of {@code width} bytes (2, 4 or 8) into {@code width} byte planes: plane {@code b},
+     * at {@code b * n} in {@code planes}, holds byte {@code b} (little-endian) of every value. With {@code rotate}
+     * each value is first rotated left by one bit, so that a float's sign moves to bit 0 and its exponent fills
+     * the top plane (FORMAT.md, "lossless chunks").
+     */
+    void planesSplit(MemorySegment src, long n, int width, boolean rotate, MemorySegment planes);
+
+    /** The inverse of {@link #planesSplit}: {@code width * n} plane bytes back into {@code n} values. */
+    void planesJoin(MemorySegment planes, long n, int width, boolean rotate, MemorySegment dst);
+
+    /**
+     * Error-bound grid codes (FORMAT.md, "grid chunks") of {@code n} F32 or F64 values: in float64,
+     * {@code q = rint(x / step)}, {@code y = q * step} rounded to {@code type}; the code is zigzag(q) as a u32
+     * written to 4 byte planes of {@code n} bytes. A value is an exception (code 0, its position and bits listed
+     * as {@link #elfEncode} lists them) when it is not finite, {@code |q| > 2^31 - 1}, or {@code |y - x| > bound}.
+     *
+     * @return the number of exceptions found, as {@link #elfEncode} returns it
+     */
+    long gridEncode(ElfType type, MemorySegment src, long n, double step, double bound, MemorySegment codes,
+                    MemorySegment excPos, MemorySegment excBits, long excCap, long posBase);
+
+    /** Decodes grid codes: {@code y = unzigzag(code) * step} rounded to {@code type}, then patches the exceptions. */
+    void gridDecode(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
+                    MemorySegment excPos, MemorySegment excBits, long nExc, long posBase);
+
+    /**
+     * Entropy-codes one plane of {@code n} bytes (FORMAT.md, "entropy planes"): as it is, as one repeated byte, or
+     * Huffman-coded, whichever the format's rules pick. {@code dst} needs {@link #entropyBound(long)} bytes.
+     *
+     * @return bytes written
+     */
+    long entropyEncode(MemorySegment src, long n, MemorySegment dst);
+
+    /**
+     * Decodes a plane written by {@link #entropyEncode}, which is the whole of {@code stored}, into {@code n} bytes.
+     *
+     * @throws CorruptDataException when {@code stored} is not such a plane of {@code n} bytes
+     */
+    void entropyDecode(MemorySegment stored, long n, MemorySegment dst);
+
+    /** Most bytes {@link #entropyEncode} writes for a plane of {@code n} bytes: the plane as it is, plus its mode. */
+    static long entropyBound(long n) {
+        return n + 1;
+    }
+
     /** Groups that {@code n} values starting at {@code groupOffset} of a group of {@code groupSize} touch. */
     static long groups(long n, long groupSize, long groupOffset) {
         return n == 0 ? 0 : (groupOffset + n - 1) / groupSize + 1;
