@@ -3,6 +3,7 @@ package dev.elfz;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.EntropyStage;
 import java.lang.foreign.MemorySegment;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.safetensors.Dtype;
@@ -21,41 +22,55 @@ final class CodecPool implements AutoCloseable {
         this.kernel = kernel;
     }
 
-    /** Encodes src into dst with a pooled codec; see {@link ChunkCodec#encode}. */
-    long encode(Codec codec, Dtype dtype, CodecParams params, MemorySegment src, long first, MemorySegment dst) {
-        ChunkCodec c = take(codec, dtype);
+    /** A chunk's coded length (-1: store it as it is) and the values it keeps exactly. */
+    record Encoded(long length, long exceptions) {}
+
+    /** Encodes src into dst with a pooled codec and the entropy stage; see {@link ChunkCodec#encode}. */
+    Encoded encode(Codec codec, Dtype dtype, CodecParams params, MemorySegment src, long first, MemorySegment dst) {
+        ChunkCodec c = take(codec, dtype, true);
         try {
-            return c.encode(params, src, first, dst);
+            long n = c.encode(params, src, first, dst);
+            return new Encoded(n, n < 0 ? 0 : c.exceptions());
         } finally {
-            give(codec, dtype, c);
+            give(codec, dtype, true, c);
         }
     }
 
-    /** Decodes stored into dst with a pooled codec; see {@link ChunkCodec#decode}. */
-    void decode(Codec codec, Dtype dtype, CodecParams params, MemorySegment stored, long first, MemorySegment dst) {
-        ChunkCodec c = take(codec, dtype);
+    /** Decodes stored into dst with a pooled codec, behind the entropy stage if the stream has one. */
+    void decode(Codec codec, Dtype dtype, CodecParams params, boolean entropy, MemorySegment stored, long first,
+                MemorySegment dst) {
+        ChunkCodec c = take(codec, dtype, entropy);
         try {
             c.decode(params, stored, first, dst);
         } finally {
-            give(codec, dtype, c);
+            give(codec, dtype, entropy, c);
         }
     }
 
-    private ChunkCodec take(Codec codec, Dtype dtype) {
-        ChunkCodec c = queue(codec, dtype).poll();
+    /** The codec's bytes of a chunk stored behind the entropy stage (a fresh buffer). */
+    MemorySegment unframe(MemorySegment stored, long original) {
+        return EntropyStage.unframe(kernel, stored, original, null);
+    }
+
+    private ChunkCodec take(Codec codec, Dtype dtype, boolean entropy) {
+        ChunkCodec c = queue(codec, dtype, entropy).poll();
         if (c == null) {
             c = codec.newChunkCodec(dtype, kernel);
+            if (entropy) {
+                c = new EntropyStage(c, kernel);
+            }
             all.add(c);
         }
         return c;
     }
 
-    private void give(Codec codec, Dtype dtype, ChunkCodec c) {
-        queue(codec, dtype).add(c);
+    private void give(Codec codec, Dtype dtype, boolean entropy, ChunkCodec c) {
+        queue(codec, dtype, entropy).add(c);
     }
 
-    private Queue<ChunkCodec> queue(Codec codec, Dtype dtype) {
-        return free.computeIfAbsent(codec.id() + "/" + dtype, k -> new ConcurrentLinkedQueue<>());
+    private Queue<ChunkCodec> queue(Codec codec, Dtype dtype, boolean entropy) {
+        return free.computeIfAbsent(codec.id() + "/" + dtype + (entropy ? "/" + EntropyStage.ID : ""),
+                k -> new ConcurrentLinkedQueue<>());
     }
 
     /** Closes every codec made; call only when no thread uses the pool any more. */

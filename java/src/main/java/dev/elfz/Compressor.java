@@ -2,6 +2,8 @@ package dev.elfz;
 
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.EntropyStage;
+import dev.elfz.prune.PruneParams;
 import dev.elfz.uniform.UniformParams;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.Pages;
@@ -38,6 +40,7 @@ final class Compressor {
         final long chunkBytes;
         final long[][] chunks;
         final CRC32C crc = new CRC32C();
+        long exceptions;
 
         Plan(MemorySegment src, Codec codec, CodecParams params, Dtype dtype, long chunkBytes) {
             this.src = src;
@@ -61,7 +64,10 @@ final class Compressor {
             Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
             Long checksum = stored.lossless() ? crc32c(stored == codec && codec.lossless() ? crc : null) : null;
             Map<String, Object> p = coded ? params.toIndex() : Map.of();
-            return new Index.Stream(stored.id(), p, src.byteSize(), chunkBytes, checksum, chunks);
+            boolean exact = stored == Codec.ELF || stored == Codec.GRID
+                    || (stored == Codec.PRUNE && (((PruneParams) params).inner() == Codec.ELF || ((PruneParams) params).inner() == Codec.GRID));
+            return new Index.Stream(stored.id(), p, coded ? EntropyStage.ID : null, src.byteSize(), chunkBytes,
+                    checksum, exact ? exceptions : null, chunks);
         }
 
         private long crc32c(CRC32C running) {
@@ -76,7 +82,7 @@ final class Compressor {
 
     private record Job(Plan plan, int chunk) {}
 
-    private record Result(Job job, MemorySegment stored, MemorySegment buffer, long crc, boolean coded) {}
+    private record Result(Job job, MemorySegment stored, MemorySegment buffer, long crc, boolean coded, long exceptions) {}
 
     private Compressor() {}
 
@@ -110,6 +116,7 @@ final class Compressor {
                     writeFully(out, ch, r.stored().asByteBuffer());
                     p.chunks[r.job().chunk()] = new long[] {position[0], length, r.crc(), r.coded() ? 1 : 0};
                     position[0] += length;
+                    p.exceptions += r.exceptions();
                     if (p.codec.lossless()) {
                         update(p.crc, p.chunk(r.job().chunk()));
                     }
@@ -191,14 +198,15 @@ final class Compressor {
             if (buffer == null) {
                 buffer = arena.allocate(cap, 64); // at most one per chunk in flight: Workers bounds them
             }
-            long n = codecs.encode(p.codec, p.dtype, p.params, src, job.chunk() * p.chunkBytes / p.dtype.elfType().valueBytes(), buffer);
-            if (n >= 0) {
-                MemorySegment stored = buffer.asSlice(0, n);
-                return new Result(job, stored, buffer, crc32c(stored), true);
+            CodecPool.Encoded e = codecs.encode(p.codec, p.dtype, p.params, src,
+                    job.chunk() * p.chunkBytes / p.dtype.elfType().valueBytes(), buffer);
+            if (e.length() >= 0) {
+                MemorySegment stored = buffer.asSlice(0, e.length());
+                return new Result(job, stored, buffer, crc32c(stored), true, e.exceptions());
             }
             buffers.add(buffer);
         }
-        return new Result(job, src, null, crc32c(src), false);
+        return new Result(job, src, null, crc32c(src), false, 0);
     }
 
     static long crc32c(MemorySegment bytes) {

@@ -14,9 +14,11 @@ import dev.elfz.kernel.Kernels;
  * @param kernel the kernel the codecs run on (default {@link Kernels#best()})
  * @param progress told how far the work is (default: nothing)
  * @param lossy quantization and pruning settings (default: none)
+ * @param errorBound an absolute error bound for every float tensor the codec choice does not quantize, or NaN for
+ *     none (default); see {@link ErrorBound}. Only with the AUTO, UNIFORM or KMEANS choices.
  */
 public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, long chunkBytes, Kernel kernel,
-                          Progress progress, LossyOptions lossy) {
+                          Progress progress, LossyOptions lossy, double errorBound) {
 
     public static final long DEFAULT_CHUNK_BYTES = 1 << 20;
     /** Chunks stay under 1 GiB: one ByteBuffer, one write, u32 positions. */
@@ -32,39 +34,52 @@ public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, lon
         if (chunkBytes < 64 || chunkBytes > MAX_CHUNK_BYTES) {
             throw new IllegalArgumentException("chunk size must be between 64 bytes and 1 GiB, not " + chunkBytes);
         }
+        if (!Double.isNaN(errorBound)) {
+            if (!(errorBound >= 0) || Double.isInfinite(errorBound)) {
+                throw new IllegalArgumentException("the error bound must be a finite number >= 0, not " + errorBound);
+            }
+            if (codec != CodecChoice.AUTO && codec != CodecChoice.UNIFORM && codec != CodecChoice.KMEANS) {
+                throw new IllegalArgumentException("an error bound picks the codec itself: it does not combine with codec "
+                        + codec.name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
     }
 
     public static ElfzOptions defaults() {
         return new ElfzOptions(CodecChoice.AUTO, Runtime.getRuntime().availableProcessors(), false,
-                DEFAULT_CHUNK_BYTES, Kernels.best(), Progress.NONE, LossyOptions.NONE);
+                DEFAULT_CHUNK_BYTES, Kernels.best(), Progress.NONE, LossyOptions.NONE, Double.NaN);
     }
 
     public ElfzOptions withCodec(CodecChoice c) {
-        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress, lossy);
+        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound);
     }
 
     public ElfzOptions withThreads(int t) {
-        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress, lossy);
+        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress, lossy, errorBound);
     }
 
     public ElfzOptions withOverwrite(boolean o) {
-        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress, lossy);
+        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress, lossy, errorBound);
     }
 
     public ElfzOptions withChunkBytes(long b) {
-        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress, lossy);
+        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress, lossy, errorBound);
     }
 
     public ElfzOptions withKernel(Kernel k) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress, lossy);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress, lossy, errorBound);
     }
 
     public ElfzOptions withProgress(Progress p) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p, lossy);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p, lossy, errorBound);
     }
 
     public ElfzOptions withLossy(LossyOptions l) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, l);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, l, errorBound);
+    }
+
+    public ElfzOptions withErrorBound(double e) {
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, e);
     }
 
     /** Told, from one thread at a time, how many input (compress) or output (decompress) bytes are done. */

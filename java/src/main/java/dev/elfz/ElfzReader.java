@@ -2,6 +2,7 @@ package dev.elfz;
 
 import com.fasterxml.jackson.core.JacksonException;
 import dev.elfz.codec.Codec;
+import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.Kernel;
@@ -43,12 +44,15 @@ public final class ElfzReader implements AutoCloseable {
     private final CodecPool codecs;
     private final Map<Index.Stream, CodecParams> params = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final Kernel kernel;
+
     private ElfzReader(Path path, Arena arena, MemorySegment file, Index.Archive index, Kernel kernel) {
         this.path = path;
         this.arena = arena;
         this.file = file;
         this.index = index;
         this.codecs = new CodecPool(kernel);
+        this.kernel = kernel;
         List<ElfzTensor> all = new ArrayList<>();
         for (Index.FileEntry f : index.files()) {
             if (Index.KIND_SAFETENSORS.equals(f.kind())) {
@@ -105,9 +109,10 @@ public final class ElfzReader implements AutoCloseable {
         }
         int major = Short.toUnsignedInt(file.get(ElfzFormat.U16, 8));
         int minor = Short.toUnsignedInt(file.get(ElfzFormat.U16, 10));
-        if (major != ElfzFormat.MAJOR) {
+        if (major < ElfzFormat.OLDEST_MAJOR || major > ElfzFormat.MAJOR) {
             throw new ElfzException(path, "format version " + major + "." + minor + "; this elfz reads "
-                    + ElfzFormat.MAJOR + ".x" + (major > ElfzFormat.MAJOR ? " (made by a newer elfz?)" : ""));
+                    + ElfzFormat.OLDEST_MAJOR + ".x to " + ElfzFormat.MAJOR + ".x"
+                    + (major > ElfzFormat.MAJOR ? " (made by a newer elfz?)" : ""));
         }
         if (file.get(ElfzFormat.U32, 12) != 0) {
             throw new ElfzException(path, "unknown flags " + Integer.toHexString(file.get(ElfzFormat.U32, 12))
@@ -242,7 +247,7 @@ public final class ElfzReader implements AutoCloseable {
             throws ElfzException {
         try {
             long first = i * s.chunkBytes() / Math.max(1, dtype.bits() / 8);
-            codecs.decode(Codec.forId(s.codec()), dtype, params(s), stored, first, dst);
+            codecs.decode(Codec.forId(s.codec()), dtype, params(s), s.entropy() != null, stored, first, dst);
         } catch (CorruptDataException e) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }
@@ -253,17 +258,46 @@ public final class ElfzReader implements AutoCloseable {
         if (s.chunks()[i][Index.Stream.CODED] == 0) {
             return 0;
         }
-        MemorySegment stored = storedChunk(what, s, i);
         long unit = Math.max(1, dtype.bits() / 8);
         try {
-            return Codec.forId(s.codec()).chunkBound(params(s), dtype, stored, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
+            MemorySegment coded = codedChunk(what, s, i);
+            return Codec.forId(s.codec()).chunkBound(params(s), dtype, coded, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
         } catch (CorruptDataException e) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }
     }
 
+    /**
+     * The value codec's bytes of coded chunk {@code i}: its stored bytes, decoded by the entropy stage when the stream
+     * has one (into a fresh buffer).
+     */
+    MemorySegment codedChunk(String what, Index.Stream s, int i) throws ElfzException {
+        MemorySegment stored = storedChunk(what, s, i);
+        try {
+            return s.entropy() == null ? stored : codecs.unframe(stored, s.chunkSize(i));
+        } catch (CorruptDataException e) {
+            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first section of coded chunk {@code i} (its header), without reading the rest or checking its CRC. */
+    private MemorySegment chunkHead(ElfzTensor t, int i) throws ElfzException {
+        Index.Stream s = t.stream();
+        long[] c = s.chunks()[i];
+        MemorySegment stored = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
+        try {
+            MemorySegment head = s.entropy() == null ? stored : EntropyStage.firstSection(kernel, stored, s.chunkSize(i));
+            if (head.byteSize() < Integer.BYTES) {
+                throw new CorruptDataException("its header is " + head.byteSize() + " bytes");
+            }
+            return head;
+        } catch (CorruptDataException e) {
+            throw new ElfzException(path, t.name() + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The lecture's formula ratio of a tensor ({@link FormulaRatio}); pruned tensors read their chunks' counts. */
-    public double formulaRatio(ElfzTensor t) {
+    public double formulaRatio(ElfzTensor t) throws ElfzException {
         Index.Stream s = t.stream();
         long n = t.elements();
         double kept = 1;
@@ -273,8 +307,7 @@ public final class ElfzReader implements AutoCloseable {
             for (int i = 0; i < s.chunks().length; i++) {
                 long[] c = s.chunks()[i];
                 long values = s.chunkSize(i) / t.dtype().elfType().valueBytes();
-                survivors += c[Index.Stream.CODED] == 0 ? values
-                        : Integer.toUnsignedLong(file.get(ElfzFormat.U32, c[Index.Stream.OFFSET]));
+                survivors += c[Index.Stream.CODED] == 0 ? values : Integer.toUnsignedLong(chunkHead(t, i).get(ElfzFormat.U32, 0));
             }
             kept = (double) survivors / n;
         }

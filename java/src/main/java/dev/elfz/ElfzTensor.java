@@ -34,12 +34,14 @@ public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, Co
     }
 
     /**
-     * Values kept exactly by ELF (outside (-1, 1), NaN, Inf), counted from the stored chunk lengths without
-     * decoding; 0 for a raw tensor, and chunks ELF could not shrink (stored as they are) count none;
-     * -1 when a chunk's length fits no count (a damaged file).
+     * Values kept exactly by ELF or grid (outside their range, NaN, Inf), as the index records them; for files of
+     * format 1.x, counted from the stored chunk lengths; 0 for the other codecs; -1 when a length fits no count.
      */
     public long exceptions() {
-        if (codec != Codec.ELF) {
+        if (stream.exceptions() != null) {
+            return stream.exceptions();
+        }
+        if (codec != Codec.ELF || stream.entropy() != null) {
             return 0;
         }
         ElfType type = dtype.elfType();
@@ -56,8 +58,14 @@ public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, Co
         return sum;
     }
 
-    /** The largest absolute error of a decoded value: 0 when lossless. */
+    /**
+     * The largest absolute error of a decoded value in (-1, 1): 0 when lossless, the user's bound for grid, NaN
+     * when it depends on the chunks (uniform) or there is none (k-means, pruning).
+     */
     public double errorBound() {
+        if (codec == Codec.GRID && stream.params().get("error_bound") instanceof Number e) {
+            return e.doubleValue();
+        }
         return codec.errorBound(dtype);
     }
 

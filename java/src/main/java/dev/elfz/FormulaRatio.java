@@ -41,7 +41,8 @@ public final class FormulaRatio {
      */
     public static double of(Codec codec, CodecParams params, long n, int valueBits, double keptFraction) {
         return switch (codec) {
-            case RAW -> 1;
+            case RAW, LOSSLESS -> 1; // lossless only reorders bytes: all its gain is the entropy stage's
+            case GRID -> valueBits / 32.0; // u32 codes before the entropy stage
             case ELF -> valueBits / (double) (valueBits == 32 ? 24 : valueBits == 64 ? 53 : valueBits == 16 ? 11 : 8);
             case UNIFORM -> {
                 UniformParams u = (UniformParams) params;

@@ -52,11 +52,13 @@ public final class Index {
      * A run of bytes cut into chunks of {@code chunkBytes} (the last one shorter), each coded with
      * {@code codec} or stored as it is.
      *
+     * @param entropy the entropy stage behind the codec ({@code "huffman"}), or null for none (raw streams)
      * @param crc32c of the original bytes, present when every chunk is stored or coded losslessly
+     * @param exceptions values kept exactly by ELF or grid (also as pruning's inner codec), or null for the other codecs
      * @param chunks per chunk: {offset in the file, stored length, CRC32C of the stored bytes, 1 if coded else 0}
      */
-    public record Stream(String codec, Map<String, Object> params, long size, long chunkBytes, Long crc32c,
-                         long[][] chunks) {
+    public record Stream(String codec, Map<String, Object> params, String entropy, long size, long chunkBytes,
+                         Long crc32c, Long exceptions, long[][] chunks) {
 
         public static final int OFFSET = 0;
         public static final int LENGTH = 1;

@@ -1,6 +1,9 @@
 package dev.elfz;
 
 import dev.elfz.codec.Codec;
+import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.EntropyStage;
+import dev.elfz.prune.PruneParams;
 import dev.elfz.elf.ElfChunkCodec;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
@@ -105,13 +108,24 @@ final class IndexCheck {
         if (expected == Codec.RAW && codec != Codec.RAW) {
             throw fail(what + ": codec " + codec.id() + " where raw is expected");
         }
+        CodecParams params;
         try {
-            codec.parseParams(s.params());
+            params = codec.parseParams(s.params());
         } catch (IllegalArgumentException | ClassCastException e) {
             throw fail(what + ": codec " + codec.id() + ": " + e.getMessage());
         }
+        if (params instanceof PruneParams p && !p.inner().supports(dtype)) {
+            throw fail(what + ": prune's inner codec " + p.inner().id() + " does not handle " + dtype);
+        }
+        if (s.entropy() != null && (!EntropyStage.ID.equals(s.entropy()) || codec == Codec.RAW)) {
+            throw fail(what + ": entropy stage " + s.entropy() + (codec == Codec.RAW ? " on a raw stream"
+                    : " is unknown (made by a newer elfz?)"));
+        }
         if (s.size() < 0) {
             throw fail(what + ": negative size " + s.size());
+        }
+        if (s.exceptions() != null && (s.exceptions() < 0 || s.exceptions() > s.size())) {
+            throw fail(what + ": " + s.exceptions() + " exceptions in " + s.size() + " bytes");
         }
         long unit = codec.unitBytes(dtype);
         if (s.chunkBytes() < 1 || s.chunkBytes() > ElfzOptions.MAX_CHUNK_BYTES || s.chunkBytes() % unit != 0

@@ -8,6 +8,7 @@ import dev.elfz.kernel.ElfType;
 import dev.elfz.kmeans.Kmeans;
 import dev.elfz.prune.MagnitudeSelect;
 import dev.elfz.prune.PruneParams;
+import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.uniform.UniformParams;
@@ -41,7 +42,16 @@ final class Planner {
     /** The codec of a tensor of a file of the input. */
     Choice choice(String file, TensorInfo t) {
         Choice c = choices.get(key(file, t.name()));
-        return c != null ? c : new Choice(options.codec().codecFor(t.dtype()), CodecParams.NONE);
+        return c != null ? c : valueChoice(options, t.dtype());
+    }
+
+    /** The codec of a tensor quantization leaves out (or of pruning's survivors): the error bound's, or the choice's. */
+    static Choice valueChoice(ElfzOptions o, Dtype dtype) {
+        if (!Double.isNaN(o.errorBound())) {
+            Codec c = ErrorBound.codecFor(dtype, o.errorBound());
+            return new Choice(c, ErrorBound.paramsFor(c, o.errorBound()));
+        }
+        return new Choice(o.codec().codecFor(dtype), CodecParams.NONE);
     }
 
     static Planner plan(Sources sources, ElfzOptions o) {
@@ -63,12 +73,12 @@ final class Planner {
             for (TensorInfo t : f.tensors()) {
                 String why = skipReason(t, l, include, exclude);
                 if (why == null && quantize && !finite(t.dtype().elfType(), f.data(t))) {
-                    why = "holds NaN or Inf (kept exact by " + o.codec().codecFor(t.dtype()).id() + ")";
+                    why = "holds NaN or Inf (kept exact by " + valueChoice(o, t.dtype()).codec().id() + ")";
                 }
                 if (why == null) {
                     selected.add(new Selected(s.path(), t, f.data(t)));
                 } else if (t.dtype().elfType() != null) {
-                    o.progress().note("left as " + o.codec().codecFor(t.dtype()).id() + ": " + s.path() + " "
+                    o.progress().note("left as " + valueChoice(o, t.dtype()).codec().id() + ": " + s.path() + " "
                             + t.name() + ": " + why);
                 }
             }
@@ -91,8 +101,9 @@ final class Planner {
                 codec = Codec.KMEANS;
                 params = Kmeans.fit(List.of(new Kmeans.Values(type, x.data())), l.bits(), threshold);
             } else {
-                codec = o.codec().codecFor(x.tensor().dtype());
-                params = CodecParams.NONE;
+                Choice v = valueChoice(o, x.tensor().dtype());
+                codec = v.codec();
+                params = v.params();
             }
             Choice c = l.prunes() ? new Choice(Codec.PRUNE, new PruneParams(threshold, codec, params))
                     : new Choice(codec, params);

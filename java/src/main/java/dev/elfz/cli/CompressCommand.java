@@ -33,12 +33,17 @@ final class CompressCommand extends WorkCommand {
     @Option(names = {"-f", "--force"}, description = "Overwrite an existing output.")
     boolean force;
 
-    @Option(names = "--codec", paramLabel = "auto|elf|raw|uniform|kmeans", defaultValue = "auto",
+    @Option(names = "--codec", paramLabel = "auto|elf|lossless|raw|uniform|kmeans", defaultValue = "auto",
             converter = CodecConverter.class,
-            description = "auto: ELF for F32/F64, the rest as it is; elf: ELF for every float (F16, BF16 too); "
-                    + "raw: everything as it is (lossless); uniform, kmeans: quantize the selected tensors to --bits "
-                    + "(the rest as auto). Default ${DEFAULT-VALUE}.")
+            description = "auto: ELF for F32/F64, lossless for F16/BF16, the rest as it is; elf: ELF for every float; "
+                    + "lossless: every float bit for bit; raw: everything as it is, no entropy stage; uniform, kmeans: "
+                    + "quantize the selected tensors to --bits (the rest as auto). Default ${DEFAULT-VALUE}.")
     CodecChoice codec;
+
+    @Option(names = "--error-bound", paramLabel = "E",
+            description = "Every decoded float within E (absolute) of the original, with the codec that gives the "
+                    + "smallest file: a grid of step ~2E for F32/F64 (E >= 2^-20), ELF, or lossless (E = 0, F16, BF16).")
+    Double errorBound;
 
     @Option(names = "--bits", paramLabel = "N", defaultValue = "8",
             description = "Bits per value for uniform and kmeans, 1 to 8 (default ${DEFAULT-VALUE}).")
@@ -84,7 +89,7 @@ final class CompressCommand extends WorkCommand {
             try {
                 return CodecChoice.valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + value + "' is not auto, elf, raw, uniform or kmeans");
+                throw new TypeConversionException("'" + value + "' is not auto, elf, lossless, raw, uniform or kmeans");
             }
         }
     }
@@ -131,6 +136,16 @@ final class CompressCommand extends WorkCommand {
         }
         ElfzOptions o = options(shown(in)).withCodec(codec).withOverwrite(force).withChunkBytes(chunkBytes)
                 .withLossy(lossy());
+        if (errorBound != null) {
+            if (errorBound.isNaN()) {
+                throw new ParameterException(spec.commandLine(), "--error-bound must be a number >= 0, not NaN");
+            }
+            try {
+                o = o.withErrorBound(errorBound);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--error-bound: " + e.getMessage());
+            }
+        }
         Path source = existing(in);
         Path target = out != null ? out : Path.of(shown(Elfz.compressedName(source)));
         checkWritable(target, false, force);

@@ -37,7 +37,7 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
         }
     }
 
-    static Listing of(ElfzReader r, long fileBytes) {
+    static Listing of(ElfzReader r, long fileBytes) throws IOException {
         List<FileRow> files = new ArrayList<>();
         for (Index.FileEntry f : r.index().files()) {
             if (f.tensors() == null) {
@@ -94,7 +94,7 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
         return ideal == 0 ? 1 : original / ideal;
     }
 
-    /** ELF exceptions over every tensor; -1 when one is damaged. */
+    /** ELF and grid exceptions over every tensor; -1 when one is damaged. */
     long exceptions() {
         long sum = 0;
         for (TensorRow t : tensors()) {
@@ -117,7 +117,7 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
             for (TensorRow t : f.tensors() == null ? List.<TensorRow>of() : f.tensors()) {
                 rows.add(new String[] {"  " + t.name(), t.dtype(), Arrays.toString(t.shape()), t.codec(),
                         Units.bytes(t.bytes()), Units.bytes(t.storedBytes()), ratio(t.ratio()), ratio(t.formulaRatio()),
-                        t.codec().equals(Codec.ELF.id()) ? count(t.exceptions()) : ""});
+                        t.codec().equals(Codec.ELF.id()) || t.codec().equals(Codec.GRID.id()) ? count(t.exceptions()) : ""});
             }
         }
         rows.add(new String[] {"total (whole .elfz file)", "", "", "", Units.bytes(bytes()), Units.bytes(fileBytes),

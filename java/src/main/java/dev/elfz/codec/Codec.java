@@ -1,6 +1,9 @@
 package dev.elfz.codec;
 
 import dev.elfz.elf.ElfChunkCodec;
+import dev.elfz.grid.GridChunkCodec;
+import dev.elfz.grid.GridParams;
+import dev.elfz.lossless.LosslessChunkCodec;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kmeans.KmeansChunkCodec;
 import dev.elfz.kmeans.KmeansParams;
@@ -26,7 +29,11 @@ public enum Codec {
     /** Non-uniform quantization: indices into a k-means codebook of 2^bits float32 centroids. */
     KMEANS("kmeans"),
     /** Magnitude pruning (a keep bitmap) in front of one of the others. */
-    PRUNE("prune");
+    PRUNE("prune"),
+    /** Lossless floats: byte planes with the exponent on its own, for the entropy stage. */
+    LOSSLESS("lossless"),
+    /** A user error bound E: values on a grid of step just under 2E (F32 and F64). */
+    GRID("grid");
 
     private final String id;
 
@@ -49,24 +56,29 @@ public enum Codec {
         return null;
     }
 
-    /** Raw handles every dtype; the others the float types of the kernel (F32, F16, BF16, F64). */
+    /** Raw handles every dtype; grid F32 and F64; the others the float types of the kernel (F32, F16, BF16, F64). */
     public boolean supports(Dtype dtype) {
-        return this == RAW || dtype.elfType() != null;
+        return switch (this) {
+            case RAW -> true;
+            case GRID -> dtype == Dtype.F32 || dtype == Dtype.F64;
+            default -> dtype.elfType() != null;
+        };
     }
 
     /** True when every chunk decodes to the original bytes. */
     public boolean lossless() {
-        return this == RAW;
+        return this == RAW || this == LOSSLESS;
     }
 
     /**
      * The largest absolute difference between a decoded value in (-1, 1) and the original that the codec
-     * promises for every tensor of this dtype: 0 for raw, half an ulp of [1, 2) for ELF; NaN for the codecs whose
-     * bound depends on the tensor (uniform: half its largest scale; k-means and pruning promise none).
+     * promises for every tensor of this dtype: 0 for raw and lossless, half an ulp of [1, 2) for ELF; NaN for the
+     * codecs whose bound depends on the tensor (grid: its params; uniform: half its largest scale; k-means and
+     * pruning promise none).
      */
     public double errorBound(Dtype dtype) {
         return switch (this) {
-            case RAW -> 0;
+            case RAW, LOSSLESS -> 0;
             case ELF -> dtype.elfType().errorBound();
             default -> Double.NaN;
         };
@@ -88,6 +100,8 @@ public enum Codec {
             case UNIFORM -> new UniformChunkCodec(kernel, dtype.elfType());
             case KMEANS -> new KmeansChunkCodec(kernel, dtype.elfType());
             case PRUNE -> new PruneChunkCodec(kernel, dtype.elfType());
+            case LOSSLESS -> new LosslessChunkCodec(kernel, dtype.elfType());
+            case GRID -> new GridChunkCodec(kernel, dtype.elfType());
         };
     }
 
@@ -98,8 +112,9 @@ public enum Codec {
      */
     public double chunkBound(CodecParams params, Dtype dtype, MemorySegment stored, long n, long first) {
         return switch (this) {
-            case RAW -> 0;
+            case RAW, LOSSLESS -> 0;
             case ELF -> dtype.elfType().errorBound();
+            case GRID -> ((GridParams) params).errorBound();
             case UNIFORM -> UniformChunkCodec.maxScale((UniformParams) params, stored, n, first) / 2.0;
             case KMEANS -> Double.POSITIVE_INFINITY;
             case PRUNE -> {
@@ -119,7 +134,7 @@ public enum Codec {
     public CodecParams parseParams(Map<String, Object> params) {
         Map<String, Object> p = params == null ? Map.of() : params;
         return switch (this) {
-            case RAW, ELF -> {
+            case RAW, ELF, LOSSLESS -> {
                 if (!p.isEmpty()) {
                     throw new IllegalArgumentException("codec " + id + " has no parameter " + p.keySet().iterator().next());
                 }
@@ -127,6 +142,7 @@ public enum Codec {
             }
             case UNIFORM -> UniformParams.fromIndex(p);
             case KMEANS -> KmeansParams.fromIndex(p);
+            case GRID -> GridParams.fromIndex(p);
             case PRUNE -> {
                 Codec inner = p.get("inner") instanceof String s ? forId(s) : null;
                 if (inner == null || inner == PRUNE || !(p.get("threshold_bits") instanceof Integer t)) {

@@ -27,6 +27,7 @@ public final class PruneChunkCodec implements ChunkCodec {
     private final ElfType type;
     private final Arena arena = Arena.ofShared(); // pooled instances move between threads
     private final Map<Codec, ChunkCodec> inners = new EnumMap<>(Codec.class);
+    private ChunkCodec lastInner; // the codec of the last encoded chunk's survivors, if they were coded
     private MemorySegment mask = MemorySegment.NULL;
     private MemorySegment survivors = MemorySegment.NULL;
     private MemorySegment coded = MemorySegment.NULL;
@@ -54,14 +55,16 @@ public final class PruneChunkCodec implements ChunkCodec {
         long header = HEADER + Kernel.packedBytes(n, 1);
         MemorySegment values = kept.asSlice(0, m * vb);
         long innerBytes = -1;
-        MemorySegment out = grow(2, m * vb);
+        lastInner = null;
+        MemorySegment out = grow(2, p.inner() == Codec.RAW ? 0 : inner(p.inner()).encodedBound(m * vb));
         if (p.inner() != Codec.RAW && m > 0) {
             innerBytes = inner(p.inner()).encode(p.innerParams(), values, 0, out);
+            lastInner = innerBytes >= 0 ? inner(p.inner()) : null;
         }
         boolean isCoded = innerBytes >= 0;
         long body = isCoded ? innerBytes : m * vb;
-        if (header + body >= src.byteSize()) {
-            return -1;
+        if (!isCoded && header + body >= src.byteSize()) {
+            return -1; // coded survivors may only shrink in the entropy stage, which decides for them
         }
         dst.set(U32, 0, (int) m);
         dst.set(ValueLayout.JAVA_BYTE, Integer.BYTES, (byte) (isCoded ? 1 : 0));
@@ -122,6 +125,37 @@ public final class PruneChunkCodec implements ChunkCodec {
                 dst.asSlice(i * vb, vb).fill((byte) 0);
             }
         }
+    }
+
+    @Override
+    public long exceptions() {
+        return lastInner == null ? 0 : lastInner.exceptions();
+    }
+
+    /** The header and bitmap, then survivors coded by any inner codec (whose codes may outgrow their values). */
+    @Override
+    public long encodedBound(long original) {
+        long n = original / type.valueBytes();
+        return HEADER + Kernel.packedBytes(n, 1) + Integer.BYTES + 2 * original;
+    }
+
+    /** The header, the bitmap, then the survivors as their codec cuts them. */
+    @Override
+    public long[] sections(CodecParams params, MemorySegment encoded, long original, long first) {
+        PruneParams p = (PruneParams) params;
+        long n = original / type.valueBytes();
+        Parts parts = parts(encoded, n, type);
+        long header = HEADER + Kernel.packedBytes(n, 1);
+        long[] inner = parts.coded()
+                ? inner(p.inner()).sections(p.innerParams(), parts.body(), parts.survivors() * type.valueBytes(), 0)
+                : new long[0];
+        long[] cuts = new long[inner.length + 2];
+        cuts[0] = HEADER;
+        cuts[1] = header;
+        for (int i = 0; i < inner.length; i++) {
+            cuts[i + 2] = header + inner[i];
+        }
+        return cuts;
     }
 
     private ChunkCodec inner(Codec c) {

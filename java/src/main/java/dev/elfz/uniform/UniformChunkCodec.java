@@ -44,6 +44,13 @@ public final class UniformChunkCodec implements ChunkCodec {
         return Layout.of(p, n, first).groups() * p.groupBytes() + Kernel.packedBytes(n, p.bits());
     }
 
+    /** The scales and zero points, then the codes. */
+    @Override
+    public long[] sections(CodecParams params, MemorySegment encoded, long original, long first) {
+        UniformParams p = (UniformParams) params;
+        return new long[] {Layout.of(p, original / type.valueBytes(), first).groups() * p.groupBytes()};
+    }
+
     @Override
     public long encode(CodecParams params, MemorySegment src, long first, MemorySegment dst) {
         UniformParams p = (UniformParams) params;

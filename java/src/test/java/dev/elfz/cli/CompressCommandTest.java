@@ -148,7 +148,7 @@ class CompressCommandTest {
     @Test
     void usageErrorsExitTwoInOneLine() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 1);
-        run("compress", in, "--codec", "zstd").usageError("--codec", "'zstd' is not auto, elf, raw, uniform or kmeans",
+        run("compress", in, "--codec", "zstd").usageError("--codec", "'zstd' is not auto, elf, lossless, raw, uniform or kmeans",
                 "elfz compress --help");
         run("compress", in, "--bits", "9", "--codec", "uniform").usageError("bits must be 1 to 8, not 9");
         run("compress", in, "--group-size", "32").usageError("--group-size, --per-channel and --symmetric need --codec uniform");

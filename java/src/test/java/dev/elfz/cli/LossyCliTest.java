@@ -23,7 +23,7 @@ class LossyCliTest {
         Path z = dir.resolve("model.elfz");
         Cli.Run c = run("compress", "-v", "--codec", "uniform", "--bits", "4", "--group-size", "32", "--prune", "0.5",
                 "--min-elements", "64", model, "-o", z).succeeds();
-        assertTrue(c.err().contains("elfz: left as raw: "), c.err()); // every left-out tensor is said, with why
+        assertTrue(c.err().contains("elfz: left as lossless: "), c.err()); // every left-out tensor is said, with why
         assertTrue(c.err().contains("(biases and norms stay as they are)"), c.err());
         JsonNode info = new ObjectMapper().readTree(run("info", "--json", z).succeeds().out());
         assertTrue(info.get("codecs").has("prune"), info.get("codecs").toString());
