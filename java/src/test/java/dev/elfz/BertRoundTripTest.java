@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecChoice;
+import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.samples.BertSafetensors;
@@ -38,11 +39,12 @@ class BertRoundTripTest {
     }
 
     @Test
-    void elfShrinksBertByAThirdWithinTheBound() throws IOException {
+    void elfWithTheEntropyStageReachesItsEntropyLimitWithinTheBound() throws IOException {
         Path z = dir.resolve("bert-elf.elfz");
         Index.Archive a = Elfz.compress(bert, z, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(2));
         double ratio = (double) Files.size(bert) / Files.size(z);
-        assertTrue(ratio >= 1.33 && ratio < 4.0 / 3, "ratio " + ratio);
+        // ELF alone gives 4/3; its grid's zero-order entropy allows 1.564 (anchors.md)
+        assertTrue(ratio >= 1.55 && ratio < 1.6, "ratio " + ratio);
         assertEquals(204, a.files().getFirst().tensors().size());
         Verify.Report report = Verify.verify(bert, z, ElfzOptions.defaults().withThreads(2));
         assertTrue(report.ok(), report.problems().toString());
@@ -97,6 +99,47 @@ class BertRoundTripTest {
             } finally {
                 pool.shutdownNow();
             }
+        }
+    }
+
+    @Test
+    void losslessIsByteIdenticalAndBeatsBytePlanesWithZstd() throws IOException {
+        Path z = dir.resolve("bert-lossless.elfz");
+        Elfz.compress(bert, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS).withThreads(2));
+        double ratio = (double) Files.size(bert) / Files.size(z);
+        assertTrue(ratio >= 1.19, "ratio " + ratio + " (zstd -3: 1.082, byte planes + zstd -3: 1.172)");
+        Path back = dir.resolve("bert-lossless.safetensors");
+        Elfz.decompress(z, back, ElfzOptions.defaults().withThreads(2));
+        assertEquals(-1, Files.mismatch(bert, back));
+        Files.delete(back);
+    }
+
+    @Test
+    void losslessBf16IsByteIdentical() throws IOException {
+        Path bf16 = dir.resolve("bert-bf16.safetensors");
+        BertSafetensors.write(null, bf16, true, Dtype.BF16);
+        Path z = dir.resolve("bert-bf16.elfz");
+        Elfz.compress(bf16, z, ElfzOptions.defaults().withThreads(2)); // auto: lossless for BF16
+        double ratio = (double) Files.size(bf16) / Files.size(z);
+        assertTrue(ratio >= 1.48, "ratio " + ratio + " (byte planes + zstd -3: 1.416)");
+        Path back = dir.resolve("bert-bf16-back.safetensors");
+        Elfz.decompress(z, back, ElfzOptions.defaults().withThreads(2));
+        assertEquals(-1, Files.mismatch(bf16, back));
+        Files.delete(back);
+        Files.delete(bf16);
+    }
+
+    @Test
+    void anErrorBoundOf1e4TriplesTheRatioAndHolds() throws IOException {
+        Path z = dir.resolve("bert-1e-4.elfz");
+        ElfzOptions o = ElfzOptions.defaults().withErrorBound(1e-4).withThreads(2);
+        Elfz.compress(bert, z, o);
+        double ratio = (double) Files.size(bert) / Files.size(z);
+        assertTrue(ratio >= 3.0, "ratio " + ratio + " (zfp -a 1e-4: 2.09)");
+        Verify.Report report = Verify.verify(bert, z, o);
+        assertTrue(report.ok(), report.problems().toString());
+        for (Verify.Check c : report.checks()) {
+            assertTrue(c.maxError() <= 1e-4, c.what() + ": " + c.maxError());
         }
     }
 

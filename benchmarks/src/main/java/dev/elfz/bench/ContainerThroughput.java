@@ -7,13 +7,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The library's own speed, without the JVM's start: {@code Elfz.compress} and {@code decompress} of one file in a
- * warm JVM, for each thread count, median of the rounds after one warm-up round (fsync included, as the CLI).
- * Prints one Markdown table row per case: threads, chunk size, ratio, compress and decompress MB/s, seconds.
+ * warm JVM, for each case, median of the rounds after one warm-up round (fsync included, as the CLI).
+ * Prints one Markdown table row per case: mode, threads, chunk size, ratio, compress and decompress MB/s, seconds.
+ * A mode is a codec choice ({@code elf}, {@code lossless}, {@code auto}, ...) or {@code bound=E} (--error-bound E).
  *
- * <pre>ContainerThroughput FILE.safetensors WORKDIR ROUNDS THREADS:CHUNK_BYTES...</pre>
+ * <pre>ContainerThroughput FILE.safetensors WORKDIR ROUNDS MODE:THREADS:CHUNK_BYTES...</pre>
  */
 public final class ContainerThroughput {
 
@@ -26,11 +28,13 @@ public final class ContainerThroughput {
         int rounds = Integer.parseInt(args[2]);
         double mb = Files.size(in) / 1e6;
         for (int a = 3; a < args.length; a++) {
-            String[] c2 = args[a].split(":");
-            int threads = Integer.parseInt(c2[0]);
-            long chunk = Long.parseLong(c2[1]);
-            ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(threads).withChunkBytes(chunk)
-                    .withOverwrite(true);
+            String[] c3 = args[a].split(":");
+            String mode = c3[0];
+            int threads = Integer.parseInt(c3[1]);
+            long chunk = Long.parseLong(c3[2]);
+            ElfzOptions o = ElfzOptions.defaults().withThreads(threads).withChunkBytes(chunk).withOverwrite(true);
+            o = mode.startsWith("bound=") ? o.withErrorBound(Double.parseDouble(mode.substring(6)))
+                    : o.withCodec(CodecChoice.valueOf(mode.toUpperCase(Locale.ROOT)));
             double[] c = new double[rounds];
             double[] d = new double[rounds];
             for (int r = -1; r < rounds; r++) { // round -1 warms up
@@ -44,7 +48,8 @@ public final class ContainerThroughput {
                     d[r] = (t2 - t1) / 1e9;
                 }
             }
-            System.out.printf("| %d | %d KiB | %.4f | %.0f | %.0f | %.2f / %.2f |%n", threads, chunk >> 10,
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %d KiB | %.4f | %.0f | %.0f | %.2f / %.2f |%n", in.getFileName(),
+                    mode.startsWith("bound=") ? "--error-bound " + mode.substring(6) : "--codec " + mode, threads, chunk >> 10,
                     mb * 1e6 / Files.size(z), mb / median(c), mb / median(d), median(c), median(d));
         }
         Files.deleteIfExists(z);

