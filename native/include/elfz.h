@@ -161,6 +161,52 @@ ELFZ_API int32_t elfz_bucketize(int32_t dtype, const void *src, uint64_t n, cons
 ELFZ_API int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float *table, int32_t bits,
                              void *dst);
 
+/*
+ * Splits n values of `width` bytes (2, 4 or 8; little-endian) from src into `width` byte planes of n bytes
+ * in planes (planes_cap bytes, at least width * n): plane b, at planes + b * n, holds byte b of every value.
+ * With rotate = 1 each value is first rotated left by one bit (within its width), so that a float's sign
+ * moves to bit 0 and its exponent fills the top plane; rotate = 0 leaves it as it is (any other rotate,
+or another width, is ELFZ_E_ARG). Returns width * n.
+ */
+ELFZ_API int64_t elfz_planes_split(const void *src, uint64_t n, int32_t width, int32_t rotate, uint8_t *planes,
+                                   uint64_t planes_cap);
+
+/*
+ * The inverse of elfz_planes_split: width * n plane bytes from planes (planes_len bytes) back into n values of
+ * `width` bytes in dst (dst_cap bytes, at least width * n), rotated right by one bit when rotate = 1.
+ * Returns n.
+ */
+ELFZ_API int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, uint64_t n, int32_t width,
+                                  int32_t rotate, void *dst, uint64_t dst_cap);
+
+/*
+ * Error-bound grid codes of n F32 or F64 values from src, computed in float64 (no fused operations):
+ *
+ *     q = rint(x / step)             (round half to even)
+ *     y = q * step, rounded to the dtype (for F32: (float)(q * step))
+ *
+ * A value is an exception when x is not finite, |q| > 2^31 - 1 or |y - x| > bound; else its code is
+ * zigzag(q) = (q << 1) ^ (q >> 31) as a uint32. Codes go to 4 byte planes of n bytes in codes (codes_cap
+ * bytes, at least 4 * n): plane b, at codes + b * n, holds byte b (little-endian) of every code. Exceptions
+ * are listed exactly as elfz_elf_encode lists them (exc_pos[i] = pos_base + index, exc_bits[i] the original
+ * bits, uint32 for F32 and uint64 for F64; code 0), and the count is returned the same way: when it exceeds
+ * exc_cap only the first exc_cap are stored. dtype is ELFZ_F32 or ELFZ_F64; step is finite and > 0, bound
+ * finite and >= 0 (else ELFZ_E_ARG).
+ */
+ELFZ_API int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step, double bound,
+                                  uint8_t *codes, uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits,
+                                  uint64_t exc_cap, uint64_t pos_base);
+
+/*
+ * Decodes n grid codes from codes (codes_len bytes, at least 4 * n) into dst (dst_cap bytes, at least
+ * n * dtype size): y = unzigzag(code) * step in float64, rounded to the dtype; then writes the n_exc
+ * exceptions back as elfz_elf_decode does (exc_pos strictly increasing within [pos_base, pos_base + n),
+ * else ELFZ_E_CORRUPT and nothing written). Returns n, or a negative status.
+ */
+ELFZ_API int64_t elfz_grid_decode(int32_t dtype, const uint8_t *codes, uint64_t codes_len, uint64_t n, double step,
+                                  void *dst, uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits,
+                                  uint64_t n_exc, uint64_t pos_base);
+
 #ifdef __cplusplus
 }
 #endif

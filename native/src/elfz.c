@@ -2,6 +2,7 @@
 #include "elfz.h"
 #include "elfz_internal.h"
 
+#include <float.h>
 #include <stdlib.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -230,4 +231,70 @@ int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float
     elfz_lookup_table(dtype, table, 1 << bits, (uint8_t *)rounded);
     current()->lookup[dtype](codes, n, (const uint8_t *)rounded, (1 << bits) - 1, dst);
     return ELFZ_OK;
+}
+
+/* ---- Byte planes and grid codes ---- */
+
+static int valid_planes(uint64_t n, int32_t width, int32_t rotate) {
+    return (width == 2 || width == 4 || width == 8) && (rotate == 0 || rotate == 1) && n <= ELFZ_MAX_N;
+}
+
+int64_t elfz_planes_split(const void *src, uint64_t n, int32_t width, int32_t rotate, uint8_t *planes,
+                          uint64_t planes_cap) {
+    if (!valid_planes(n, width, rotate)) return ELFZ_E_ARG;
+    if (n && (!src || !planes)) return ELFZ_E_NULL;
+    const uint64_t bytes = n * (uint64_t)width;
+    if (planes_cap < bytes) return ELFZ_E_CAPACITY;
+    if (n) current()->planes_split(src, n, 0, width, rotate, planes);
+    return (int64_t)bytes;
+}
+
+int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, uint64_t n, int32_t width, int32_t rotate,
+                         void *dst, uint64_t dst_cap) {
+    if (!valid_planes(n, width, rotate)) return ELFZ_E_ARG;
+    if (n && (!planes || !dst)) return ELFZ_E_NULL;
+    const uint64_t bytes = n * (uint64_t)width;
+    if (planes_len < bytes) return ELFZ_E_TRUNCATED;
+    if (dst_cap < bytes) return ELFZ_E_CAPACITY;
+    if (n) current()->planes_join(planes, n, 0, width, rotate, dst);
+    return (int64_t)n;
+}
+
+/* F32 or F64, a finite step > 0 (bound: finite, >= 0, checked by encode); index into grid_encode/grid_decode. */
+static int grid_args(int32_t dtype, uint64_t n, uint64_t pos_base, double step) {
+    if (dtype != ELFZ_F32 && dtype != ELFZ_F64) return ELFZ_E_ARG;
+    if (n > ELFZ_MAX_N || pos_base > UINT64_MAX - n) return ELFZ_E_ARG;
+    if (!(step > 0 && step <= DBL_MAX)) return ELFZ_E_ARG; /* false for NaN */
+    return dtype == ELFZ_F64;
+}
+
+int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step, double bound, uint8_t *codes,
+                         uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base) {
+    const int k = grid_args(dtype, n, pos_base, step);
+    if (k < 0 || !(bound >= 0 && bound <= DBL_MAX)) return ELFZ_E_ARG;
+    if ((n && (!src || !codes)) || (exc_cap && (!exc_pos || !exc_bits))) return ELFZ_E_NULL;
+    if (codes_cap < 4 * n) return ELFZ_E_CAPACITY;
+    elfz_exc_sink sink = {exc_pos, exc_bits, exc_cap, 0, pos_base, elfz_value_size[dtype]};
+    if (n) current()->grid_encode[k](src, n, 0, step, bound, codes, &sink);
+    return (int64_t)sink.count;
+}
+
+int64_t elfz_grid_decode(int32_t dtype, const uint8_t *codes, uint64_t codes_len, uint64_t n, double step, void *dst,
+                         uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc,
+                         uint64_t pos_base) {
+    const int k = grid_args(dtype, n, pos_base, step);
+    if (k < 0) return ELFZ_E_ARG;
+    if ((n && (!codes || !dst)) || (n_exc && (!exc_pos || !exc_bits))) return ELFZ_E_NULL;
+    if (codes_len < 4 * n) return ELFZ_E_TRUNCATED;
+    const uint64_t size = (uint64_t)elfz_value_size[dtype];
+    if (dst_cap < n * size) return ELFZ_E_CAPACITY;
+    if (n_exc > n) return ELFZ_E_CORRUPT;
+    for (uint64_t i = 0; i < n_exc; i++) { /* every position checked before anything is written */
+        uint64_t p = exc_pos[i];
+        if (p < pos_base || p - pos_base >= n || (i && p <= exc_pos[i - 1])) return ELFZ_E_CORRUPT;
+    }
+    if (n) current()->grid_decode[k](codes, n, 0, step, dst);
+    for (uint64_t i = 0; i < n_exc; i++)
+        memcpy((uint8_t *)dst + (exc_pos[i] - pos_base) * size, (const uint8_t *)exc_bits + i * size, size);
+    return (int64_t)n;
 }

@@ -353,6 +353,259 @@ static inline void lookup_run(int dt, const uint8_t *codes, uint64_t n, const ui
     if (i < n) elfz_lookup_scalar[dt](codes + i, n - i, table, top, dst + i * vs);
 }
 
+/* ---- Byte planes, 32 values per step; the tail is the scalar loop. ---- */
+
+/* 4 vectors of 8 dwords (32 values in order) -> bytes 0..3 of each, 32 per plane, at p + b * stride. */
+static inline void split_dwords(__m256i a, __m256i b, __m256i c, __m256i d, uint8_t *p, uint64_t stride) {
+    /* per 128-bit lane: byte j of its 4 dwords into dword j; then qword j = byte j of the 8 dwords */
+    const __m256i shuf = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5,
+                                          9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    a = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(a, shuf), perm);
+    b = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(b, shuf), perm);
+    c = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(c, shuf), perm);
+    d = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(d, shuf), perm);
+    __m256i ab02 = _mm256_unpacklo_epi64(a, b), ab13 = _mm256_unpackhi_epi64(a, b); /* [a0 b0 | a2 b2], [a1 b1 | a3 b3] */
+    __m256i cd02 = _mm256_unpacklo_epi64(c, d), cd13 = _mm256_unpackhi_epi64(c, d);
+    _mm256_storeu_si256((__m256i *)p, _mm256_permute2x128_si256(ab02, cd02, 0x20));
+    _mm256_storeu_si256((__m256i *)(p + stride), _mm256_permute2x128_si256(ab13, cd13, 0x20));
+    _mm256_storeu_si256((__m256i *)(p + 2 * stride), _mm256_permute2x128_si256(ab02, cd02, 0x31));
+    _mm256_storeu_si256((__m256i *)(p + 3 * stride), _mm256_permute2x128_si256(ab13, cd13, 0x31));
+}
+
+/* The inverse: 32 bytes of each of the 4 planes at p + b * stride -> 32 dwords in order, in out[0..3]. */
+static inline void join_dwords(const uint8_t *p, uint64_t stride, __m256i out[4]) {
+    __m256i p0 = _mm256_loadu_si256((const __m256i *)p), p1 = _mm256_loadu_si256((const __m256i *)(p + stride));
+    __m256i p2 = _mm256_loadu_si256((const __m256i *)(p + 2 * stride));
+    __m256i p3 = _mm256_loadu_si256((const __m256i *)(p + 3 * stride));
+    __m256i w0 = _mm256_unpacklo_epi8(p0, p1), w1 = _mm256_unpackhi_epi8(p0, p1); /* values 0-7|16-23, 8-15|24-31 */
+    __m256i x0 = _mm256_unpacklo_epi8(p2, p3), x1 = _mm256_unpackhi_epi8(p2, p3);
+    __m256i d0 = _mm256_unpacklo_epi16(w0, x0), d1 = _mm256_unpackhi_epi16(w0, x0); /* 0-3|16-19, 4-7|20-23 */
+    __m256i d2 = _mm256_unpacklo_epi16(w1, x1), d3 = _mm256_unpackhi_epi16(w1, x1); /* 8-11|24-27, 12-15|28-31 */
+    out[0] = _mm256_permute2x128_si256(d0, d1, 0x20);
+    out[1] = _mm256_permute2x128_si256(d2, d3, 0x20);
+    out[2] = _mm256_permute2x128_si256(d0, d1, 0x31);
+    out[3] = _mm256_permute2x128_si256(d2, d3, 0x31);
+}
+
+static inline __m256i rotl16(__m256i v, int rotate) {
+    return rotate ? _mm256_or_si256(_mm256_slli_epi16(v, 1), _mm256_srli_epi16(v, 15)) : v;
+}
+static inline __m256i rotr16(__m256i v, int rotate) {
+    return rotate ? _mm256_or_si256(_mm256_srli_epi16(v, 1), _mm256_slli_epi16(v, 15)) : v;
+}
+static inline __m256i rotl32(__m256i v, int rotate) {
+    return rotate ? _mm256_or_si256(_mm256_slli_epi32(v, 1), _mm256_srli_epi32(v, 31)) : v;
+}
+static inline __m256i rotr32(__m256i v, int rotate) {
+    return rotate ? _mm256_or_si256(_mm256_srli_epi32(v, 1), _mm256_slli_epi32(v, 31)) : v;
+}
+static inline __m256i rotl64(__m256i v, int rotate) {
+    return rotate ? _mm256_or_si256(_mm256_slli_epi64(v, 1), _mm256_srli_epi64(v, 63)) : v;
+}
+static inline __m256i rotr64(__m256i v, int rotate) {
+    return rotate ? _mm256_or_si256(_mm256_srli_epi64(v, 1), _mm256_slli_epi64(v, 63)) : v;
+}
+
+static inline __m256i load32(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+static inline uint64_t split_run(const uint8_t *src, uint64_t n, uint64_t start, int width, int rotate,
+                                 uint8_t *planes) {
+    uint64_t i = start;
+    for (; i + 32 <= n; i += 32) {
+        const uint8_t *s = src + i * width;
+        if (width == 2) {
+            /* per lane: the low bytes of its 8 words, then the high bytes; qwords reordered to [low 16 | high 16] */
+            const __m256i shuf = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6, 8,
+                                                  10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+            __m256i a = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(rotl16(load32(s), rotate), shuf), 0xd8);
+            __m256i b = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(rotl16(load32(s + 32), rotate), shuf), 0xd8);
+            _mm256_storeu_si256((__m256i *)(planes + i), _mm256_permute2x128_si256(a, b, 0x20));
+            _mm256_storeu_si256((__m256i *)(planes + n + i), _mm256_permute2x128_si256(a, b, 0x31));
+        } else if (width == 4) {
+            split_dwords(rotl32(load32(s), rotate), rotl32(load32(s + 32), rotate), rotl32(load32(s + 64), rotate),
+                         rotl32(load32(s + 96), rotate), planes + i, n);
+        } else {
+            /* the low and the high dwords of 8 values each, in order, then as width 4 */
+            __m256i lo[4], hi[4];
+            for (int k = 0; k < 4; k++) {
+                __m256 a = _mm256_castsi256_ps(rotl64(load32(s + 64 * k), rotate));
+                __m256 b = _mm256_castsi256_ps(rotl64(load32(s + 64 * k + 32), rotate));
+                /* per lane [a.lo a.lo b.lo b.lo]: values 0 1 4 5 | 2 3 6 7; the permute puts them in order */
+                lo[k] = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(a, b, 0x88)), 0xd8);
+                hi[k] = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(a, b, 0xdd)), 0xd8);
+            }
+            split_dwords(lo[0], lo[1], lo[2], lo[3], planes + i, n);
+            split_dwords(hi[0], hi[1], hi[2], hi[3], planes + 4 * n + i, n);
+        }
+    }
+    return i;
+}
+
+static inline uint64_t join_run(const uint8_t *planes, uint64_t n, uint64_t start, int width, int rotate,
+                                uint8_t *dst) {
+    uint64_t i = start;
+    for (; i + 32 <= n; i += 32) {
+        uint8_t *d = dst + i * width;
+        if (width == 2) {
+            __m256i p0 = load32(planes + i), p1 = load32(planes + n + i);
+            __m256i w0 = _mm256_unpacklo_epi8(p0, p1), w1 = _mm256_unpackhi_epi8(p0, p1); /* 0-7|16-23, 8-15|24-31 */
+            _mm256_storeu_si256((__m256i *)d, rotr16(_mm256_permute2x128_si256(w0, w1, 0x20), rotate));
+            _mm256_storeu_si256((__m256i *)(d + 32), rotr16(_mm256_permute2x128_si256(w0, w1, 0x31), rotate));
+        } else if (width == 4) {
+            __m256i v[4];
+            join_dwords(planes + i, n, v);
+            for (int k = 0; k < 4; k++) _mm256_storeu_si256((__m256i *)(d + 32 * k), rotr32(v[k], rotate));
+        } else {
+            __m256i lo[4], hi[4];
+            join_dwords(planes + i, n, lo);
+            join_dwords(planes + 4 * n + i, n, hi);
+            for (int k = 0; k < 4; k++) {
+                /* qwords of values 0 1 | 4 5 and 2 3 | 6 7 */
+                __m256i u0 = _mm256_unpacklo_epi32(lo[k], hi[k]), u1 = _mm256_unpackhi_epi32(lo[k], hi[k]);
+                _mm256_storeu_si256((__m256i *)(d + 64 * k), rotr64(_mm256_permute2x128_si256(u0, u1, 0x20), rotate));
+                _mm256_storeu_si256((__m256i *)(d + 64 * k + 32), rotr64(_mm256_permute2x128_si256(u0, u1, 0x31), rotate));
+            }
+        }
+    }
+    return i;
+}
+
+/* One copy of each loop per width and rotation (constants inside). */
+void elfz_planes_split_avx2(const uint8_t *src, uint64_t n, uint64_t start, int width, int rotate, uint8_t *planes) {
+    uint64_t i;
+    switch (width * 2 + rotate) {
+    case 4: i = split_run(src, n, start, 2, 0, planes); break;
+    case 5: i = split_run(src, n, start, 2, 1, planes); break;
+    case 8: i = split_run(src, n, start, 4, 0, planes); break;
+    case 9: i = split_run(src, n, start, 4, 1, planes); break;
+    case 16: i = split_run(src, n, start, 8, 0, planes); break;
+    default: i = split_run(src, n, start, 8, 1, planes); break;
+    }
+    if (i < n) elfz_planes_split_scalar(src, n, i, width, rotate, planes);
+}
+
+void elfz_planes_join_avx2(const uint8_t *planes, uint64_t n, uint64_t start, int width, int rotate, uint8_t *dst) {
+    uint64_t i;
+    switch (width * 2 + rotate) {
+    case 4: i = join_run(planes, n, start, 2, 0, dst); break;
+    case 5: i = join_run(planes, n, start, 2, 1, dst); break;
+    case 8: i = join_run(planes, n, start, 4, 0, dst); break;
+    case 9: i = join_run(planes, n, start, 4, 1, dst); break;
+    case 16: i = join_run(planes, n, start, 8, 0, dst); break;
+    default: i = join_run(planes, n, start, 8, 1, dst); break;
+    }
+    if (i < n) elfz_planes_join_scalar(planes, n, i, width, rotate, dst);
+}
+
+/*
+ * ---- Grid codes: 4 doubles per vector, the scalar code's operations one for one (division, round half to even,
+ * multiplication, F32 rounding, subtraction: each an IEEE operation, none fused), 32 values per step. ----
+ */
+
+/* zigzag codes of 4 values, exceptions' bits (1 = ok) in *ok; an exception's q is zeroed first, so its code is 0. */
+static inline __m128i grid_codes4(__m256d x, __m256d step, __m256d bound, int f64, int *ok) {
+    const __m256d abs = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffll));
+    const __m256d max_q = _mm256_set1_pd(2147483647.0);
+    __m256d q = _mm256_round_pd(_mm256_div_pd(x, step), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d y = _mm256_mul_pd(q, step);
+    if (!f64) y = _mm256_cvtps_pd(_mm256_cvtpd_ps(y)); /* rounded to float32 as MXCSR says: to nearest, as (float) */
+    __m256d err = _mm256_and_pd(_mm256_sub_pd(y, x), abs);
+    __m256d good = _mm256_and_pd(_mm256_cmp_pd(_mm256_and_pd(q, abs), max_q, _CMP_LE_OQ),
+                                 _mm256_cmp_pd(err, bound, _CMP_LE_OQ)); /* false for NaN */
+    *ok = _mm256_movemask_pd(good);
+    __m128i k = _mm256_cvtpd_epi32(_mm256_and_pd(q, good)); /* exact: |q| < 2^31 */
+    return _mm_xor_si128(_mm_slli_epi32(k, 1), _mm_srai_epi32(k, 31));
+}
+
+/* 8 values (F32 or F64) at p -> 8 codes; exception lanes set in *bad. */
+static inline __m256i grid_codes8(const uint8_t *p, __m256d step, __m256d bound, int f64, unsigned *bad) {
+    __m256d x0, x1;
+    if (f64) {
+        x0 = _mm256_loadu_pd((const double *)p);
+        x1 = _mm256_loadu_pd((const double *)(p + 32));
+    } else {
+        __m256 x = _mm256_loadu_ps((const float *)p);
+        x0 = _mm256_cvtps_pd(_mm256_castps256_ps128(x)); /* exact */
+        x1 = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    }
+    int ok0, ok1;
+    __m128i c0 = grid_codes4(x0, step, bound, f64, &ok0), c1 = grid_codes4(x1, step, bound, f64, &ok1);
+    *bad = ~(unsigned)(ok0 | ok1 << 4) & 0xff;
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(c0), c1, 1);
+}
+
+static inline void grid_encode_run(int f64, const uint8_t *src, uint64_t n, uint64_t start, double step, double bound,
+                                   uint8_t *codes, elfz_exc_sink *sink) {
+    const int vs = f64 ? 8 : 4;
+    const __m256d step4 = _mm256_set1_pd(step), bound4 = _mm256_set1_pd(bound);
+    uint64_t g = start;
+    for (; g + 32 <= n; g += 32) {
+        const uint8_t *p = src + g * vs;
+        unsigned b0, b1, b2, b3;
+        __m256i c0 = grid_codes8(p, step4, bound4, f64, &b0);
+        __m256i c1 = grid_codes8(p + 8 * vs, step4, bound4, f64, &b1);
+        __m256i c2 = grid_codes8(p + 16 * vs, step4, bound4, f64, &b2);
+        __m256i c3 = grid_codes8(p + 24 * vs, step4, bound4, f64, &b3);
+        unsigned bad = b0 | b1 << 8 | b2 << 16 | b3 << 24;
+        if (bad) elfz_exc_put_lanes(sink, bad, src, g, vs);
+        split_dwords(c0, c1, c2, c3, codes + g, n);
+    }
+    if (g < n) {
+        if (f64) elfz_grid_encode_scalar_f64(src, n, g, step, bound, codes, sink);
+        else elfz_grid_encode_scalar_f32(src, n, g, step, bound, codes, sink);
+    }
+}
+
+/* 8 codes -> 8 values: unzigzag, to double (exact), times step, rounded to the dtype. */
+static inline void grid_values8(__m256i code, __m256d step, int f64, uint8_t *p) {
+    __m256i k = _mm256_xor_si256(_mm256_srli_epi32(code, 1),
+                                 _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_and_si256(code, _mm256_set1_epi32(1))));
+    __m256d y0 = _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(k)), step);
+    __m256d y1 = _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(k, 1)), step);
+    if (f64) {
+        _mm256_storeu_pd((double *)p, y0);
+        _mm256_storeu_pd((double *)(p + 32), y1);
+    } else {
+        __m256 y = _mm256_castps128_ps256(_mm256_cvtpd_ps(y0));
+        _mm256_storeu_ps((float *)p, _mm256_insertf128_ps(y, _mm256_cvtpd_ps(y1), 1));
+    }
+}
+
+static inline void grid_decode_run(int f64, const uint8_t *codes, uint64_t n, uint64_t start, double step,
+                                   uint8_t *dst) {
+    const int vs = f64 ? 8 : 4;
+    const __m256d step4 = _mm256_set1_pd(step);
+    uint64_t g = start;
+    for (; g + 32 <= n; g += 32) {
+        __m256i c[4];
+        join_dwords(codes + g, n, c);
+        for (int k = 0; k < 4; k++) grid_values8(c[k], step4, f64, dst + (g + 8 * k) * vs);
+    }
+    if (g < n) {
+        if (f64) elfz_grid_decode_scalar_f64(codes, n, g, step, dst);
+        else elfz_grid_decode_scalar_f32(codes, n, g, step, dst);
+    }
+}
+
+void elfz_grid_encode_avx2_f32(const uint8_t *src, uint64_t n, uint64_t start, double step, double bound,
+                               uint8_t *codes, elfz_exc_sink *sink) {
+    grid_encode_run(0, src, n, start, step, bound, codes, sink);
+}
+
+void elfz_grid_encode_avx2_f64(const uint8_t *src, uint64_t n, uint64_t start, double step, double bound,
+                               uint8_t *codes, elfz_exc_sink *sink) {
+    grid_encode_run(1, src, n, start, step, bound, codes, sink);
+}
+
+void elfz_grid_decode_avx2_f32(const uint8_t *codes, uint64_t n, uint64_t start, double step, uint8_t *dst) {
+    grid_decode_run(0, codes, n, start, step, dst);
+}
+
+void elfz_grid_decode_avx2_f64(const uint8_t *codes, uint64_t n, uint64_t start, double step, uint8_t *dst) {
+    grid_decode_run(1, codes, n, start, step, dst);
+}
+
 ELFZ_QUANT_KERNELS(avx2) /* F64: the scalar code, whole */
 
 const elfz_kernels elfz_kernels_avx2 = {
@@ -365,4 +618,8 @@ const elfz_kernels elfz_kernels_avx2 = {
     elfz_dequantize_avx2,
     elfz_bucketize_avx2,
     elfz_lookup_avx2,
+    elfz_planes_split_avx2,
+    elfz_planes_join_avx2,
+    {elfz_grid_encode_avx2_f32, elfz_grid_encode_avx2_f64},
+    {elfz_grid_decode_avx2_f32, elfz_grid_decode_avx2_f64},
 };

@@ -124,4 +124,8 @@ const elfz_kernels elfz_kernels_avx512 = {
     elfz_dequantize_avx2,
     elfz_bucketize_avx2,
     elfz_lookup_avx2,
+    elfz_planes_split_avx2, /* planes and grid codes: the AVX2 kernels */
+    elfz_planes_join_avx2,
+    {elfz_grid_encode_avx2_f32, elfz_grid_encode_avx2_f64},
+    {elfz_grid_decode_avx2_f32, elfz_grid_decode_avx2_f64},
 };

@@ -64,6 +64,19 @@ typedef void (*elfz_bucketize_fn)(const uint8_t *src, uint64_t n, const float *b
 /* table: the 2^bits entries already rounded to the dtype (elfz_lookup_table); top = 2^bits - 1 */
 typedef void (*elfz_lookup_fn)(const uint8_t *codes, uint64_t n, const uint8_t *table, int top, uint8_t *dst);
 
+/*
+ * Byte planes: values [start, n) of a block of n values of `width` (2, 4, 8) bytes, plane b at planes + b * n;
+ * rotate is 0 or 1.
+ */
+typedef void (*elfz_planes_split_fn)(const uint8_t *src, uint64_t n, uint64_t start, int width, int rotate,
+                                     uint8_t *planes);
+typedef void (*elfz_planes_join_fn)(const uint8_t *planes, uint64_t n, uint64_t start, int width, int rotate,
+                                    uint8_t *dst);
+/* Grid codes of values [start, n) of a block of n (F32 or F64: one function each), 4 planes at codes + b * n. */
+typedef void (*elfz_grid_encode_fn)(const uint8_t *src, uint64_t n, uint64_t start, double step, double bound,
+                                    uint8_t *codes, elfz_exc_sink *sink);
+typedef void (*elfz_grid_decode_fn)(const uint8_t *codes, uint64_t n, uint64_t start, double step, uint8_t *dst);
+
 typedef struct {
     int isa;
     elfz_encode_fn encode[ELFZ_DTYPES];
@@ -75,6 +88,10 @@ typedef struct {
     const elfz_dequantize_fn *dequantize;
     const elfz_bucketize_fn *bucketize;
     const elfz_lookup_fn *lookup;
+    elfz_planes_split_fn planes_split;
+    elfz_planes_join_fn planes_join;
+    elfz_grid_encode_fn grid_encode[2]; /* [0] F32, [1] F64 */
+    elfz_grid_decode_fn grid_decode[2];
 } elfz_kernels;
 
 ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_scalar;
@@ -94,6 +111,14 @@ ELFZ_HIDDEN extern const elfz_quantize_fn elfz_quantize_scalar[ELFZ_DTYPES];
 ELFZ_HIDDEN extern const elfz_dequantize_fn elfz_dequantize_scalar[ELFZ_DTYPES];
 ELFZ_HIDDEN extern const elfz_bucketize_fn elfz_bucketize_scalar[ELFZ_DTYPES];
 ELFZ_HIDDEN extern const elfz_lookup_fn elfz_lookup_scalar[ELFZ_DTYPES];
+ELFZ_HIDDEN void elfz_planes_split_scalar(const uint8_t *, uint64_t, uint64_t, int, int, uint8_t *);
+ELFZ_HIDDEN void elfz_planes_join_scalar(const uint8_t *, uint64_t, uint64_t, int, int, uint8_t *);
+ELFZ_HIDDEN void elfz_grid_encode_scalar_f32(const uint8_t *, uint64_t, uint64_t, double, double, uint8_t *,
+                                             elfz_exc_sink *);
+ELFZ_HIDDEN void elfz_grid_encode_scalar_f64(const uint8_t *, uint64_t, uint64_t, double, double, uint8_t *,
+                                             elfz_exc_sink *);
+ELFZ_HIDDEN void elfz_grid_decode_scalar_f32(const uint8_t *, uint64_t, uint64_t, double, uint8_t *);
+ELFZ_HIDDEN void elfz_grid_decode_scalar_f64(const uint8_t *, uint64_t, uint64_t, double, uint8_t *);
 /* Rounds the 2^bits float32 entries of a lookup table to the dtype, as dequantization rounds, into out. */
 ELFZ_HIDDEN void elfz_lookup_table(int dtype, const float *table, int entries, uint8_t *out);
 #if defined(ELFZ_HAVE_AVX2)
@@ -104,6 +129,14 @@ ELFZ_HIDDEN extern const elfz_quantize_fn elfz_quantize_avx2[ELFZ_DTYPES];
 ELFZ_HIDDEN extern const elfz_dequantize_fn elfz_dequantize_avx2[ELFZ_DTYPES];
 ELFZ_HIDDEN extern const elfz_bucketize_fn elfz_bucketize_avx2[ELFZ_DTYPES];
 ELFZ_HIDDEN extern const elfz_lookup_fn elfz_lookup_avx2[ELFZ_DTYPES];
+ELFZ_HIDDEN void elfz_planes_split_avx2(const uint8_t *, uint64_t, uint64_t, int, int, uint8_t *);
+ELFZ_HIDDEN void elfz_planes_join_avx2(const uint8_t *, uint64_t, uint64_t, int, int, uint8_t *);
+ELFZ_HIDDEN void elfz_grid_encode_avx2_f32(const uint8_t *, uint64_t, uint64_t, double, double, uint8_t *,
+                                           elfz_exc_sink *);
+ELFZ_HIDDEN void elfz_grid_encode_avx2_f64(const uint8_t *, uint64_t, uint64_t, double, double, uint8_t *,
+                                           elfz_exc_sink *);
+ELFZ_HIDDEN void elfz_grid_decode_avx2_f32(const uint8_t *, uint64_t, uint64_t, double, uint8_t *);
+ELFZ_HIDDEN void elfz_grid_decode_avx2_f64(const uint8_t *, uint64_t, uint64_t, double, uint8_t *);
 #endif
 #if defined(ELFZ_HAVE_AVX512)
 ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_avx512;

@@ -248,6 +248,112 @@ void elfz_lookup_table(int dt, const float *table, int entries, uint8_t *out) {
 
 ELFZ_QUANT_KERNELS(scalar)
 
+/* ---- Byte planes: one value at a time, a loop per width so that the shifts are constants. ---- */
+
+/* v (width bytes) rotated left by one bit within its width, or right. */
+static inline uint64_t rotl1(uint64_t v, int width) {
+    const int bits = 8 * width;
+    const uint64_t mask = bits == 64 ? ~0ull : (1ull << (bits & 63)) - 1;
+    return (v << 1 | v >> (bits - 1)) & mask;
+}
+
+static inline uint64_t rotr1(uint64_t v, int width) {
+    const int bits = 8 * width;
+    const uint64_t mask = bits == 64 ? ~0ull : (1ull << (bits & 63)) - 1;
+    return (v >> 1 | v << (bits - 1)) & mask;
+}
+
+static inline void split_range(const uint8_t *src, uint64_t n, uint64_t start, int width, int rotate, uint8_t *planes) {
+    for (uint64_t i = start; i < n; i++) {
+        uint64_t v = elfz_load_le(src + i * width, width);
+        if (rotate) v = rotl1(v, width);
+        for (int b = 0; b < width; b++) planes[b * n + i] = (uint8_t)(v >> (8 * b));
+    }
+}
+
+static inline void join_range(const uint8_t *planes, uint64_t n, uint64_t start, int width, int rotate, uint8_t *dst) {
+    for (uint64_t i = start; i < n; i++) {
+        uint64_t v = 0;
+        for (int b = 0; b < width; b++) v |= (uint64_t)planes[b * n + i] << (8 * b);
+        elfz_store_le(dst + i * width, rotate ? rotr1(v, width) : v, width);
+    }
+}
+
+void elfz_planes_split_scalar(const uint8_t *src, uint64_t n, uint64_t start, int width, int rotate, uint8_t *planes) {
+    switch (width) {
+    case 2: split_range(src, n, start, 2, rotate, planes); break;
+    case 4: split_range(src, n, start, 4, rotate, planes); break;
+    default: split_range(src, n, start, 8, rotate, planes); break;
+    }
+}
+
+void elfz_planes_join_scalar(const uint8_t *planes, uint64_t n, uint64_t start, int width, int rotate, uint8_t *dst) {
+    switch (width) {
+    case 2: join_range(planes, n, start, 2, rotate, dst); break;
+    case 4: join_range(planes, n, start, 4, rotate, dst); break;
+    default: join_range(planes, n, start, 8, rotate, dst); break;
+    }
+}
+
+/*
+ * ---- Grid codes: the arithmetic exactly as elfz.h states it, in double, one value at a time. ----
+ * (No FMA: CMake compiles with -ffp-contract=off, so q * step - x is two roundings as in Java.)
+ */
+
+/* The decoded value of grid point q as a double (exact for F32, whose value it is). */
+static inline double grid_value(int f64, double q, double step) {
+    return f64 ? q * step : (double)(float)(q * step);
+}
+
+static inline void grid_encode_range(int f64, const uint8_t *src, uint64_t n, uint64_t start, double step,
+                                     double bound, uint8_t *codes, elfz_exc_sink *sink) {
+    const int vs = f64 ? 8 : 4;
+    for (uint64_t i = start; i < n; i++) {
+        const uint8_t *p = src + i * vs;
+        const uint64_t b = elfz_load_le(p, vs);
+        const double x = f64 ? f64_of(b) : (double)f32_of((uint32_t)b);
+        const double q = nearbyint(x / step);
+        uint32_t code = 0;
+        if (fabs(q) <= 2147483647.0 && fabs(grid_value(f64, q, step) - x) <= bound) { /* false for NaN, Inf */
+            const int32_t k = (int32_t)q;
+            code = (uint32_t)k << 1 ^ (k < 0 ? 0xffffffffu : 0u);
+        } else {
+            elfz_exc_put(sink, i, p);
+        }
+        for (int c = 0; c < 4; c++) codes[c * n + i] = (uint8_t)(code >> (8 * c));
+    }
+}
+
+static inline void grid_decode_range(int f64, const uint8_t *codes, uint64_t n, uint64_t start, double step,
+                                     uint8_t *dst) {
+    for (uint64_t i = start; i < n; i++) {
+        uint32_t code = 0;
+        for (int c = 0; c < 4; c++) code |= (uint32_t)codes[c * n + i] << (8 * c);
+        const int64_t half = (int64_t)(code >> 1), sign = -(int64_t)(code & 1);
+        const double q = (double)(half ^ sign); /* unzigzag (~half = -half - 1 when odd), exact; no branch */
+        if (f64) elfz_store_le(dst + i * 8, bits_f64(q * step), 8);
+        else elfz_store_le(dst + i * 4, bits_f32((float)(q * step)), 4);
+    }
+}
+
+void elfz_grid_encode_scalar_f32(const uint8_t *src, uint64_t n, uint64_t start, double step, double bound,
+                                 uint8_t *codes, elfz_exc_sink *sink) {
+    grid_encode_range(0, src, n, start, step, bound, codes, sink);
+}
+
+void elfz_grid_encode_scalar_f64(const uint8_t *src, uint64_t n, uint64_t start, double step, double bound,
+                                 uint8_t *codes, elfz_exc_sink *sink) {
+    grid_encode_range(1, src, n, start, step, bound, codes, sink);
+}
+
+void elfz_grid_decode_scalar_f32(const uint8_t *codes, uint64_t n, uint64_t start, double step, uint8_t *dst) {
+    grid_decode_range(0, codes, n, start, step, dst);
+}
+
+void elfz_grid_decode_scalar_f64(const uint8_t *codes, uint64_t n, uint64_t start, double step, uint8_t *dst) {
+    grid_decode_range(1, codes, n, start, step, dst);
+}
+
 const elfz_kernels elfz_kernels_scalar = {
     ELFZ_ISA_SCALAR,
     {elfz_encode_scalar_f32, elfz_encode_scalar_f16, elfz_encode_scalar_bf16, elfz_encode_scalar_f64},
@@ -258,4 +364,8 @@ const elfz_kernels elfz_kernels_scalar = {
     elfz_dequantize_scalar,
     elfz_bucketize_scalar,
     elfz_lookup_scalar,
+    elfz_planes_split_scalar,
+    elfz_planes_join_scalar,
+    {elfz_grid_encode_scalar_f32, elfz_grid_encode_scalar_f64},
+    {elfz_grid_decode_scalar_f32, elfz_grid_decode_scalar_f64},
 };

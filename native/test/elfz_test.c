@@ -615,6 +615,313 @@ static void test_quantization_errors(void) {
     CHECK(elfz_lookup(4, codes, 16, bounds, 1, src) == ELFZ_E_ARG, "dtype");
 }
 
+/* ---- byte planes: an oracle that rotates with explicit bit arithmetic and writes plane bytes one by one ---- */
+
+static uint64_t ref_rotl(uint64_t v, int width) {
+    const int bits = 8 * width;
+    uint64_t top = v >> (bits - 1) & 1, out = 0;
+    for (int b = bits - 1; b >= 1; b--) out |= (v >> (b - 1) & 1) << b; /* bit b-1 moves to b */
+    return out | top;
+}
+
+static void check_planes(uint64_t n, int width, int rotate, int shift) {
+    const uint64_t bytes = n * (uint64_t)width;
+    uint8_t *src = guarded(bytes + shift) + shift, *ref = malloc(bytes + 1);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t r = rnd() % 8;
+        uint64_t v = r == 0 ? 0 : r == 1 ? ~0ull : rnd(); /* all zero, all one, random bits */
+        if (r == 2) v = 1ull << (8 * width - 1) | (rnd() & 1); /* sign bit alone */
+        store(src + i * width, v, width);
+        v = load(src + i * width, width);
+        if (rotate) v = ref_rotl(v, width);
+        for (int b = 0; b < width; b++) ref[b * n + i] = (uint8_t)(v >> (8 * b));
+    }
+    for (int isa = 0; isa < isa_count(); isa++) {
+        elfz_isa_select(isa);
+        uint8_t *planes = guarded(bytes + shift) + shift;
+        CHECK(elfz_planes_split(src, n, width, rotate, planes, bytes) == (int64_t)bytes, "split returns bytes");
+        CHECK(memcmp(planes, ref, bytes) == 0, "split w=%d rot=%d n=%llu isa=%s differs from reference", width, rotate,
+              (unsigned long long)n, elfz_isa_name(isa));
+        CHECK(intact(planes - shift, bytes + shift), "split w=%d n=%llu isa=%s wrote outside planes", width,
+              (unsigned long long)n, elfz_isa_name(isa));
+        for (int dec = 0; dec < isa_count(); dec++) {
+            elfz_isa_select(dec);
+            uint8_t *out = guarded(bytes + 1) + 1;
+            CHECK(elfz_planes_join(planes, bytes, n, width, rotate, out, bytes) == (int64_t)n, "join returns n");
+            CHECK(memcmp(out, src, bytes) == 0, "join w=%d rot=%d n=%llu isa=%s (split by %s) differs", width, rotate,
+                  (unsigned long long)n, elfz_isa_name(dec), elfz_isa_name(isa));
+            CHECK(intact(out - 1, bytes + 1), "join w=%d n=%llu wrote outside dst", width, (unsigned long long)n);
+            release(out - 1);
+        }
+        release(planes - shift);
+    }
+    elfz_isa_select(elfz_isa_supported());
+    release(src - shift);
+    free(ref);
+}
+
+static void test_planes(void) {
+    const int widths[3] = {2, 4, 8};
+    for (int w = 0; w < 3; w++)
+        for (int rotate = 0; rotate <= 1; rotate++) {
+            for (uint64_t n = 0; n <= 300; n++) check_planes(n, widths[w], rotate, (int)(n % 7));
+            const uint64_t big[] = {1000, 4096, 4099, 65536 + 31, 100003};
+            for (int b = 0; b < 5; b++) check_planes(big[b], widths[w], rotate, b);
+        }
+    /* known bytes: f32 1.0f = 0x3f800000 rotated -> 0x7f000000; -2.0f = 0xc0000000 -> 0x80000001 */
+    float f[2] = {1.0f, -2.0f};
+    uint8_t p[8], want[8] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x80};
+    CHECK(elfz_planes_split(f, 2, 4, 1, p, 8) == 8 && memcmp(p, want, 8) == 0, "f32 rotated planes");
+    uint16_t h[3] = {0x3c00, 0xbc00, 0x0001}; /* f16 1.0, -1.0, least subnormal */
+    uint8_t q[6], wanth[6] = {0x00, 0x01, 0x02, 0x78, 0x78, 0x00};
+    CHECK(elfz_planes_split(h, 3, 2, 1, q, 6) == 6 && memcmp(q, wanth, 6) == 0, "f16 rotated planes");
+    /* errors */
+    CHECK(elfz_planes_split(f, 2, 3, 0, p, 8) == ELFZ_E_ARG, "width 3");
+    CHECK(elfz_planes_split(f, 2, 16, 0, p, 8) == ELFZ_E_ARG, "width 16");
+    CHECK(elfz_planes_split(f, 2, 4, 2, p, 8) == ELFZ_E_ARG, "rotate 2");
+    CHECK(elfz_planes_split(f, UINT64_MAX / 4, 4, 0, p, 8) == ELFZ_E_ARG, "huge n");
+    CHECK(elfz_planes_split(f, 2, 4, 0, p, 7) == ELFZ_E_CAPACITY, "split cap");
+    CHECK(elfz_planes_split(NULL, 2, 4, 0, p, 8) == ELFZ_E_NULL, "split null src");
+    CHECK(elfz_planes_split(f, 2, 4, 0, NULL, 8) == ELFZ_E_NULL, "split null planes");
+    CHECK(elfz_planes_split(NULL, 0, 8, 1, NULL, 0) == 0, "split empty");
+    CHECK(elfz_planes_join(p, 7, 2, 4, 0, f, 8) == ELFZ_E_TRUNCATED, "join short");
+    CHECK(elfz_planes_join(p, 8, 2, 4, 0, f, 7) == ELFZ_E_CAPACITY, "join cap");
+    CHECK(elfz_planes_join(p, 8, 2, 5, 0, f, 8) == ELFZ_E_ARG, "join width");
+    CHECK(elfz_planes_join(p, 8, 2, 4, -1, f, 8) == ELFZ_E_ARG, "join rotate");
+    CHECK(elfz_planes_join(NULL, 8, 2, 4, 0, f, 8) == ELFZ_E_NULL, "join null");
+    CHECK(elfz_planes_join(NULL, 0, 0, 2, 0, NULL, 0) == 0, "join empty");
+}
+
+/* ---- grid codes: the rule of elfz.h written out in double, branch by branch ---- */
+
+static double f32_value(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
+static double f64_value(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+static uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+static uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+
+/* 1 and the code when x is on the grid within the bound, else 0 (an exception). */
+static int ref_grid_code(int dt, uint64_t bits, double step, double bound, uint32_t *code) {
+    double x = dt == ELFZ_F32 ? f32_value((uint32_t)bits) : f64_value(bits);
+    if (isnan(x) || isinf(x)) return 0;
+    double q = rint(x / step);
+    if (!(q >= -2147483647.0 && q <= 2147483647.0)) return 0;
+    double y = q * step;
+    if (dt == ELFZ_F32) y = (float)y;
+    double err = y - x;
+    if (err < 0) err = -err;
+    if (!(err <= bound)) return 0;
+    int64_t k = (int64_t)q;
+    *code = (uint32_t)(k >= 0 ? 2 * k : -2 * k - 1);
+    return 1;
+}
+
+static uint64_t ref_grid_value(int dt, uint32_t code, double step) {
+    int64_t k = code % 2 ? -(int64_t)(code / 2) - 1 : (int64_t)(code / 2);
+    double y = (double)k * step;
+    return dt == ELFZ_F32 ? f32_bits((float)y) : f64_bits(y);
+}
+
+static uint64_t bits_of(int dt, double x) { return dt == ELFZ_F32 ? f32_bits((float)x) : f64_bits(x); }
+
+/* A value for a grid of `step` and `bound`: weights, ties, bound edges, huge and odd values. */
+static uint64_t grid_value(int dt, double step, double bound) {
+    static const uint64_t odd32[] = {0x7fc00000, 0xffc00001, 0x7f800001, 0x7f800000, 0xff800000, 0x80000000, 0,
+                                     0x00000001, 0x80000001, 0x007fffff, 0x00800000, 0x7f7fffff, 0xff7fffff};
+    static const uint64_t odd64[] = {0x7ff8000000000000ull, 0xfff8deadbeef0001ull, 0x7ff0000000000001ull,
+                                     0x7ff0000000000000ull, 0xfff0000000000000ull, 0x8000000000000000ull, 0, 1,
+                                     0x8000000000000001ull, 0x000fffffffffffffull, 0x0010000000000000ull,
+                                     0x7fefffffffffffffull, 0xffefffffffffffffull};
+    double k = (double)((int64_t)(rnd() % 2001) - 1000), x;
+    switch (rnd() % 12) {
+    case 0: return dt == ELFZ_F32 ? odd32[rnd() % 13] : odd64[rnd() % 13];
+    case 1: x = (k + 0.5) * step; break;                                   /* halfway between grid points */
+    case 2: x = k * step + (rnd() % 2 ? bound : -bound); break;            /* at the bound */
+    case 3: x = nextafter(k * step + bound, rnd() % 2 ? INFINITY : 0); break; /* just over or under it */
+    case 4: x = nextafter(k * step - bound, rnd() % 2 ? -INFINITY : 0); break;
+    case 5: /* around q = +-(2^31 - 1) */
+        x = (2147483647.0 + (double)((int)(rnd() % 5) - 2) * 0.5) * step * (rnd() % 2 ? 1 : -1);
+        if (rnd() % 2) x = nextafter(x, rnd() % 2 ? INFINITY : -INFINITY);
+        break;
+    case 6: x = gauss() * 1e30; break;
+    case 7: x = gauss() * step * 1e-3; break; /* rounds to q = 0, -0.0 among them */
+    default: x = gauss() * 0.05; break;
+    }
+    return bits_of(dt, x);
+}
+
+static void check_grid(int dt, uint64_t n, double step, double bound, int shift) {
+    const int vs = VSIZE[dt];
+    const uint64_t cb = 4 * n, base = rnd() % 1000;
+    uint64_t *vals = malloc(n * 8 + 8), *ref_pos = malloc(n * 8 + 8), ref_exc = 0;
+    uint8_t *src = guarded(n * vs + shift) + shift, *ref = calloc(cb + 1, 1);
+    for (uint64_t i = 0; i < n; i++) {
+        vals[i] = grid_value(dt, step, bound);
+        store(src + i * vs, vals[i], vs);
+        uint32_t code = 0;
+        if (!ref_grid_code(dt, vals[i], step, bound, &code)) ref_pos[ref_exc++] = base + i;
+        for (int b = 0; b < 4; b++) ref[b * n + i] = (uint8_t)(code >> (8 * b));
+    }
+    for (int enc = 0; enc < isa_count(); enc++) {
+        elfz_isa_select(enc);
+        uint8_t *codes = guarded(cb + shift) + shift, *bits = guarded((n + 1) * vs);
+        uint64_t *pos = (uint64_t *)guarded((n + 1) * 8);
+        int64_t ne = elfz_grid_encode(dt, src, n, step, bound, codes, cb, pos, bits, n, base);
+        CHECK(ne == (int64_t)ref_exc, "grid %s n=%llu step=%a bound=%a isa=%s: %lld exceptions, want %llu", DNAME[dt],
+              (unsigned long long)n, step, bound, elfz_isa_name(enc), (long long)ne, (unsigned long long)ref_exc);
+        for (uint64_t i = 0; i < n; i++) {
+            uint32_t got = 0, want = 0;
+            for (int b = 0; b < 4; b++) {
+                got |= (uint32_t)codes[b * n + i] << (8 * b);
+                want |= (uint32_t)ref[b * n + i] << (8 * b);
+            }
+            if (got == want) continue;
+            CHECK(0, "grid %s n=%llu step=%a bound=%a isa=%s value %llu (%llx): code %u, want %u", DNAME[dt],
+                  (unsigned long long)n, step, bound, elfz_isa_name(enc), (unsigned long long)i,
+                  (unsigned long long)vals[i], got, want);
+            break;
+        }
+        CHECK(ne != (int64_t)ref_exc || memcmp(pos, ref_pos, ref_exc * 8) == 0, "grid %s exception positions", DNAME[dt]);
+        for (uint64_t e = 0; ne == (int64_t)ref_exc && e < ref_exc; e++)
+            CHECK(load(bits + e * vs, vs) == vals[ref_pos[e] - base], "grid %s exception bits", DNAME[dt]);
+        CHECK(intact(codes - shift, cb + shift) && intact(bits, (n + 1) * vs) && intact((uint8_t *)pos, (n + 1) * 8),
+              "grid %s n=%llu isa=%s wrote outside its buffers", DNAME[dt], (unsigned long long)n, elfz_isa_name(enc));
+        for (int dec = 0; dec < isa_count(); dec++) {
+            elfz_isa_select(dec);
+            uint8_t *out = guarded(n * vs + 3) + 3;
+            int64_t r = elfz_grid_decode(dt, codes, cb, n, step, out, n * vs, pos, bits, ref_exc, base);
+            CHECK(r == (int64_t)n, "grid decode returned %lld", (long long)r);
+            for (uint64_t i = 0; i < n; i++) {
+                uint32_t code;
+                uint64_t got = load(out + i * vs, vs);
+                uint64_t want = ref_grid_code(dt, vals[i], step, bound, &code) ? ref_grid_value(dt, code, step) : vals[i];
+                if (got == want) continue;
+                CHECK(0, "grid %s decode n=%llu step=%a isa=%s value %llu (%llx): %llx, want %llx", DNAME[dt],
+                      (unsigned long long)n, step, elfz_isa_name(dec), (unsigned long long)i,
+                      (unsigned long long)vals[i], (unsigned long long)got, (unsigned long long)want);
+                break;
+            }
+            CHECK(intact(out - 3, n * vs + 3), "grid decode wrote outside dst");
+            release(out - 3);
+        }
+        release(codes - shift), release(bits), release((uint8_t *)pos);
+    }
+    elfz_isa_select(elfz_isa_supported());
+    release(src - shift);
+    free(vals), free(ref_pos), free(ref);
+}
+
+/* Every code of the decoder's range, whatever the encoder makes: all 2^32 would take long, so a spread. */
+static void check_grid_decode_any(int dt, double step) {
+    const uint64_t n = 4099;
+    const int vs = VSIZE[dt];
+    uint8_t *codes = malloc(4 * n), *out = malloc(n * vs);
+    uint32_t *c = malloc(n * 4);
+    for (uint64_t i = 0; i < n; i++) {
+        c[i] = i < 8 ? (uint32_t[]){0, 1, 2, 0xfffffffe, 0xffffffff, 0x80000000, 0x7fffffff, 0x80000001}[i] : (uint32_t)rnd();
+        for (int b = 0; b < 4; b++) codes[b * n + i] = (uint8_t)(c[i] >> (8 * b));
+    }
+    for (int isa = 0; isa < isa_count(); isa++) {
+        elfz_isa_select(isa);
+        CHECK(elfz_grid_decode(dt, codes, 4 * n, n, step, out, n * vs, NULL, NULL, 0, 0) == (int64_t)n, "decode any");
+        for (uint64_t i = 0; i < n; i++) {
+            if (load(out + i * vs, vs) == ref_grid_value(dt, c[i], step)) continue;
+            CHECK(0, "grid %s decode of code %x step %a isa=%s", DNAME[dt], c[i], step, elfz_isa_name(isa));
+            break;
+        }
+    }
+    elfz_isa_select(elfz_isa_supported());
+    free(codes), free(out), free(c);
+}
+
+static void test_grid(void) {
+    /* steps: powers of two (exact ties), odd ones, tiny and huge; bounds: half a step and less, 0, more */
+    const double steps[] = {0x1p-8, 0.0123, 1e-3 / 3, 0x1p-1074, 1e-300, 3.0, 1e300, 0x1.fffffffffffffp-1};
+    const double bound_of_step[] = {0.5, 0.49, 0.25, 0, 2.0};
+    for (int dt = 0; dt < 4; dt += 3) {
+        for (uint64_t n = 0; n <= 300; n++) {
+            double step = steps[n % 8], bound = step * bound_of_step[n % 5];
+            check_grid(dt, n, step, bound, (int)(n % 5));
+        }
+        const uint64_t big[] = {1000, 4096, 4099, 65536 + 31, 100003};
+        for (int b = 0; b < 5; b++) check_grid(dt, big[b], steps[b], steps[b] * bound_of_step[b], b);
+        for (int s = 0; s < 8; s++) check_grid_decode_any(dt, steps[s]);
+    }
+
+    /* named values: -0.0 and tiny negatives are q = 0, code 0, +0.0 back; ties go to even q */
+    float x[12] = {-0.0f, 0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 0.7f, NAN, INFINITY, -INFINITY, 1e-40f, 3e9f};
+    uint8_t codes[48], bits[48];
+    uint64_t pos[12];
+    CHECK(elfz_grid_encode(ELFZ_F32, x, 12, 1.0, 0.5, codes, 48, pos, bits, 12, 100) == 4, "named values: 4 exceptions");
+    /* plane 0: zigzag of 0, 0 (0.5 ties to 0), 2, 2, 0 (-0.5 ties to -0), -2, 1 (0.7); exceptions and 1e-40: 0 */
+    const uint8_t want0[12] = {0, 0, 4, 4, 0, 3, 2, 0, 0, 0, 0, 0};
+    CHECK(memcmp(codes, want0, 12) == 0, "grid ties: %d %d %d %d %d %d %d", codes[0], codes[1], codes[2], codes[3],
+          codes[4], codes[5], codes[6]);
+    CHECK(pos[0] == 107 && pos[1] == 108 && pos[2] == 109 && pos[3] == 111, "NaN, +-Inf and 3e9 (q > 2^31 - 1)");
+    float y[12];
+    CHECK(elfz_grid_decode(ELFZ_F32, codes, 48, 12, 1.0, y, 48, pos, bits, 4, 100) == 12, "named decode");
+    CHECK(f32_bits(y[0]) == 0 && y[3] == 2.0f && y[5] == -2.0f && isnan(y[7]) && y[8] == INFINITY && y[11] == 3e9f,
+          "named values back");
+
+    /* more exceptions than room: the count, and only the first exc_cap stored */
+    double d[64];
+    for (int i = 0; i < 64; i++) d[i] = i % 4 == 0 ? NAN : 0.01 * i;
+    uint8_t c64[256];
+    uint64_t p5[6];
+    uint64_t b5[6];
+    for (int isa = 0; isa < isa_count(); isa++) {
+        elfz_isa_select(isa);
+        memset(p5, 0xff, sizeof p5);
+        memset(b5, 0xff, sizeof b5);
+        CHECK(elfz_grid_encode(ELFZ_F64, d, 64, 0.01, 0.005, c64, 256, p5, b5, 5, 0) == 16, "grid count past cap");
+        CHECK(p5[4] == 16 && p5[5] == UINT64_MAX && b5[5] == UINT64_MAX, "grid cap respected");
+        CHECK(elfz_grid_encode(ELFZ_F64, d, 64, 0.01, 0.005, c64, 256, NULL, NULL, 0, 0) == 16, "grid count only");
+    }
+    elfz_isa_select(elfz_isa_supported());
+
+    /* corrupt positions: refused before anything is written */
+    double out[64];
+    uint64_t pp[3] = {3, 3, 9};
+    memset(out, 0x5a, sizeof out);
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 2, 0) == ELFZ_E_CORRUPT, "repeat");
+    pp[0] = 9, pp[1] = 3;
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 2, 0) == ELFZ_E_CORRUPT, "order");
+    pp[0] = 64;
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 1, 0) == ELFZ_E_CORRUPT, "past n");
+    pp[0] = 4;
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 1, 5) == ELFZ_E_CORRUPT, "before base");
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 65, 0) == ELFZ_E_CORRUPT, "n_exc > n");
+    const uint8_t *o = (const uint8_t *)out;
+    int untouched = 1;
+    for (size_t i = 0; i < sizeof out; i++) untouched &= o[i] == 0x5a;
+    CHECK(untouched, "a refused decode wrote nothing");
+
+    /* bad arguments */
+    CHECK(elfz_grid_encode(ELFZ_F16, d, 8, 0.01, 0.005, c64, 256, p5, b5, 5, 0) == ELFZ_E_ARG, "f16");
+    CHECK(elfz_grid_encode(ELFZ_BF16, d, 8, 0.01, 0.005, c64, 256, p5, b5, 5, 0) == ELFZ_E_ARG, "bf16");
+    CHECK(elfz_grid_encode(9, d, 8, 0.01, 0.005, c64, 256, p5, b5, 5, 0) == ELFZ_E_ARG, "dtype 9");
+    const double bad_steps[] = {0, -0.0, -1, NAN, INFINITY};
+    for (int s = 0; s < 5; s++) {
+        CHECK(elfz_grid_encode(ELFZ_F64, d, 8, bad_steps[s], 0.005, c64, 256, p5, b5, 5, 0) == ELFZ_E_ARG, "step");
+        CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 8, bad_steps[s], out, 512, NULL, NULL, 0, 0) == ELFZ_E_ARG, "step");
+    }
+    const double bad_bounds[] = {-1, -0x1p-1074, NAN, INFINITY};
+    for (int b = 0; b < 4; b++)
+        CHECK(elfz_grid_encode(ELFZ_F64, d, 8, 0.01, bad_bounds[b], c64, 256, p5, b5, 5, 0) == ELFZ_E_ARG, "bound");
+    CHECK(elfz_grid_encode(ELFZ_F64, d, 8, 0.01, -0.0, c64, 256, p5, b5, 5, 0) >= 0, "bound -0.0 is 0");
+    CHECK(elfz_grid_encode(ELFZ_F64, d, 8, 0.01, 0, c64, 31, p5, b5, 5, 0) == ELFZ_E_CAPACITY, "codes cap");
+    CHECK(elfz_grid_encode(ELFZ_F64, NULL, 8, 0.01, 0, c64, 32, p5, b5, 5, 0) == ELFZ_E_NULL, "null src");
+    CHECK(elfz_grid_encode(ELFZ_F64, d, 8, 0.01, 0, c64, 32, NULL, b5, 5, 0) == ELFZ_E_NULL, "null pos");
+    CHECK(elfz_grid_encode(ELFZ_F64, d, UINT64_MAX, 0.01, 0, c64, 32, p5, b5, 5, 0) == ELFZ_E_ARG, "huge n");
+    CHECK(elfz_grid_encode(ELFZ_F64, d, 8, 0.01, 0, c64, 32, p5, b5, 5, UINT64_MAX - 3) == ELFZ_E_ARG, "base");
+    CHECK(elfz_grid_encode(ELFZ_F32, NULL, 0, 1, 0, NULL, 0, NULL, NULL, 0, 0) == 0, "grid empty");
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 31, 8, 0.01, out, 64, NULL, NULL, 0, 0) == ELFZ_E_TRUNCATED, "codes short");
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 32, 8, 0.01, out, 63, NULL, NULL, 0, 0) == ELFZ_E_CAPACITY, "dst cap");
+    CHECK(elfz_grid_decode(ELFZ_F32, c64, 32, 8, 0.01, out, 31, NULL, NULL, 0, 0) == ELFZ_E_CAPACITY, "f32 dst cap");
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 32, 8, 0.01, out, 64, NULL, b5, 1, 0) == ELFZ_E_NULL, "null exc");
+    CHECK(elfz_grid_decode(ELFZ_F16, c64, 32, 8, 0.01, out, 64, NULL, NULL, 0, 0) == ELFZ_E_ARG, "decode f16");
+    CHECK(elfz_grid_decode(ELFZ_F32, NULL, 0, 0, 1, NULL, 0, NULL, NULL, 0, 0) == 0, "grid decode empty");
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--expect-isa") == 0) {
         /* run under ELFZ_MAX_ISA: the first call must already respect it (capped by the CPU) */
@@ -633,6 +940,8 @@ int main(int argc, char **argv) {
     test_quantization_errors();
     test_quantization();
     test_pack();
+    test_planes();
+    test_grid();
     test_edges();
     test_lengths();
     printf("%s (%d failures)\n", failures ? "FAILED" : "passed", failures);

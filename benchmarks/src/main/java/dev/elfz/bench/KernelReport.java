@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns the JMH JSON of {@link ElfKernelBenchmark} and {@link QuantKernelBenchmark} into Markdown tables, one per
- * benchmark class: GB/s per implementation for every combination of the other params and operation, with JMH's
- * error, plus the machine it ran on.
+ * Turns the JMH JSON of {@link ElfKernelBenchmark}, {@link QuantKernelBenchmark}, {@link PlanesBenchmark} and
+ * {@link GridBenchmark} into Markdown tables, one per benchmark class: GB/s per implementation for every combination
+ * of the other params and operation, with JMH's error, plus the machine it ran on.
  *
  * <p>Usage: {@code KernelReport kernels.json kernels.md}
  */
@@ -27,7 +27,10 @@ public final class KernelReport {
     private static final Map<String, String> TITLES = Map.of(
             "ElfKernelBenchmark", "ELF kernels, GB/s of float data (input for encode, output for decode), one thread, 16 MiB in memory.",
             "QuantKernelBenchmark", "4-bit uniform quantization, GB/s of float32 (input of quantize+pack, output of unpack+dequantize),"
-                    + " one thread, 16 MiB in memory; group32: a scale per 32 values, tensor: one scale.");
+                    + " one thread, 16 MiB in memory; group32: a scale per 32 values, tensor: one scale.",
+            "PlanesBenchmark", "Byte planes (rotated), GB/s of values, one thread, 1 MiB of BERT weights in cache.",
+            "GridBenchmark", "Error-bound grid codes (step = 2 * bound), GB/s of values (input for encode, output for decode),"
+                    + " one thread, 1 MiB of BERT weights in cache.");
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {

@@ -1129,6 +1129,277 @@ public class elfz_h extends elfz_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class elfz_planes_split {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_INT,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_planes_split");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t elfz_planes_split(const void *src, uint64_t n, int32_t width, int32_t rotate, uint8_t *planes, uint64_t planes_cap)
+     * }
+     */
+    public static FunctionDescriptor elfz_planes_split$descriptor() {
+        return elfz_planes_split.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t elfz_planes_split(const void *src, uint64_t n, int32_t width, int32_t rotate, uint8_t *planes, uint64_t planes_cap)
+     * }
+     */
+    public static MethodHandle elfz_planes_split$handle() {
+        return elfz_planes_split.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t elfz_planes_split(const void *src, uint64_t n, int32_t width, int32_t rotate, uint8_t *planes, uint64_t planes_cap)
+     * }
+     */
+    public static MemorySegment elfz_planes_split$address() {
+        return elfz_planes_split.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t elfz_planes_split(const void *src, uint64_t n, int32_t width, int32_t rotate, uint8_t *planes, uint64_t planes_cap)
+     * }
+     */
+    public static long elfz_planes_split(MemorySegment src, long n, int width, int rotate, MemorySegment planes, long planes_cap) {
+        var mh$ = elfz_planes_split.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_planes_split", src, n, width, rotate, planes, planes_cap);
+            }
+            return (long)mh$.invokeExact(src, n, width, rotate, planes, planes_cap);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elfz_planes_join {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_LONG,
+            elfz_h.C_INT,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_planes_join");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, uint64_t n, int32_t width, int32_t rotate, void *dst, uint64_t dst_cap)
+     * }
+     */
+    public static FunctionDescriptor elfz_planes_join$descriptor() {
+        return elfz_planes_join.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, uint64_t n, int32_t width, int32_t rotate, void *dst, uint64_t dst_cap)
+     * }
+     */
+    public static MethodHandle elfz_planes_join$handle() {
+        return elfz_planes_join.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, uint64_t n, int32_t width, int32_t rotate, void *dst, uint64_t dst_cap)
+     * }
+     */
+    public static MemorySegment elfz_planes_join$address() {
+        return elfz_planes_join.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, uint64_t n, int32_t width, int32_t rotate, void *dst, uint64_t dst_cap)
+     * }
+     */
+    public static long elfz_planes_join(MemorySegment planes, long planes_len, long n, int width, int rotate, MemorySegment dst, long dst_cap) {
+        var mh$ = elfz_planes_join.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_planes_join", planes, planes_len, n, width, rotate, dst, dst_cap);
+            }
+            return (long)mh$.invokeExact(planes, planes_len, n, width, rotate, dst, dst_cap);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elfz_grid_encode {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_LONG,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_DOUBLE,
+            elfz_h.C_DOUBLE,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_grid_encode");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step, double bound, uint8_t *codes, uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base)
+     * }
+     */
+    public static FunctionDescriptor elfz_grid_encode$descriptor() {
+        return elfz_grid_encode.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step, double bound, uint8_t *codes, uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base)
+     * }
+     */
+    public static MethodHandle elfz_grid_encode$handle() {
+        return elfz_grid_encode.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step, double bound, uint8_t *codes, uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base)
+     * }
+     */
+    public static MemorySegment elfz_grid_encode$address() {
+        return elfz_grid_encode.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step, double bound, uint8_t *codes, uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base)
+     * }
+     */
+    public static long elfz_grid_encode(int dtype, MemorySegment src, long n, double step, double bound, MemorySegment codes, long codes_cap, MemorySegment exc_pos, MemorySegment exc_bits, long exc_cap, long pos_base) {
+        var mh$ = elfz_grid_encode.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_grid_encode", dtype, src, n, step, bound, codes, codes_cap, exc_pos, exc_bits, exc_cap, pos_base);
+            }
+            return (long)mh$.invokeExact(dtype, src, n, step, bound, codes, codes_cap, exc_pos, exc_bits, exc_cap, pos_base);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elfz_grid_decode {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_LONG,
+            elfz_h.C_INT,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_LONG,
+            elfz_h.C_DOUBLE,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_grid_decode");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t elfz_grid_decode(int32_t dtype, const uint8_t *codes, uint64_t codes_len, uint64_t n, double step, void *dst, uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc, uint64_t pos_base)
+     * }
+     */
+    public static FunctionDescriptor elfz_grid_decode$descriptor() {
+        return elfz_grid_decode.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t elfz_grid_decode(int32_t dtype, const uint8_t *codes, uint64_t codes_len, uint64_t n, double step, void *dst, uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc, uint64_t pos_base)
+     * }
+     */
+    public static MethodHandle elfz_grid_decode$handle() {
+        return elfz_grid_decode.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t elfz_grid_decode(int32_t dtype, const uint8_t *codes, uint64_t codes_len, uint64_t n, double step, void *dst, uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc, uint64_t pos_base)
+     * }
+     */
+    public static MemorySegment elfz_grid_decode$address() {
+        return elfz_grid_decode.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t elfz_grid_decode(int32_t dtype, const uint8_t *codes, uint64_t codes_len, uint64_t n, double step, void *dst, uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc, uint64_t pos_base)
+     * }
+     */
+    public static long elfz_grid_decode(int dtype, MemorySegment codes, long codes_len, long n, double step, MemorySegment dst, long dst_cap, MemorySegment exc_pos, MemorySegment exc_bits, long n_exc, long pos_base) {
+        var mh$ = elfz_grid_decode.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_grid_decode", dtype, codes, codes_len, n, step, dst, dst_cap, exc_pos, exc_bits, n_exc, pos_base);
+            }
+            return (long)mh$.invokeExact(dtype, codes, codes_len, n, step, dst, dst_cap, exc_pos, exc_bits, n_exc, pos_base);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int ELFZ_E_NULL = (int)-1L;
     /**
      * {@snippet lang=c :

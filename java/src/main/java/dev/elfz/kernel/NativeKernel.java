@@ -32,6 +32,10 @@ public final class NativeKernel extends AbstractKernel {
         static final MethodHandle DEQUANTIZE = critical(elfz_h.elfz_dequantize$address(), elfz_h.elfz_dequantize$descriptor());
         static final MethodHandle BUCKETIZE = critical(elfz_h.elfz_bucketize$address(), elfz_h.elfz_bucketize$descriptor());
         static final MethodHandle LOOKUP = critical(elfz_h.elfz_lookup$address(), elfz_h.elfz_lookup$descriptor());
+        static final MethodHandle PLANES_SPLIT = critical(elfz_h.elfz_planes_split$address(), elfz_h.elfz_planes_split$descriptor());
+        static final MethodHandle PLANES_JOIN = critical(elfz_h.elfz_planes_join$address(), elfz_h.elfz_planes_join$descriptor());
+        static final MethodHandle GRID_ENCODE = critical(elfz_h.elfz_grid_encode$address(), elfz_h.elfz_grid_encode$descriptor());
+        static final MethodHandle GRID_DECODE = critical(elfz_h.elfz_grid_decode$address(), elfz_h.elfz_grid_decode$descriptor());
 
         private static MethodHandle critical(MemorySegment address, FunctionDescriptor descriptor) {
             return Linker.nativeLinker().downcallHandle(address, descriptor, Linker.Option.critical(true));
@@ -259,5 +263,73 @@ public final class NativeKernel extends AbstractKernel {
             r = elfz_h.elfz_lookup(type.nativeId(), codes, n, table, bits, dst);
         }
         check(r, "lookup");
+    }
+
+    @Override
+    protected void planesSplitChecked(MemorySegment src, long n, int width, boolean rotate, MemorySegment planes) {
+        long r;
+        if (onHeap(src, planes)) {
+            try {
+                r = (long) Heap.PLANES_SPLIT.invokeExact(src, n, width, rotate ? 1 : 0, planes, planes.byteSize());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_planes_split(src, n, width, rotate ? 1 : 0, planes, planes.byteSize());
+        }
+        check(r, "planes split");
+    }
+
+    @Override
+    protected void planesJoinChecked(MemorySegment planes, long n, int width, boolean rotate, MemorySegment dst) {
+        long r;
+        if (onHeap(planes, dst)) {
+            try {
+                r = (long) Heap.PLANES_JOIN.invokeExact(planes, planes.byteSize(), n, width, rotate ? 1 : 0, dst,
+                        dst.byteSize());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_planes_join(planes, planes.byteSize(), n, width, rotate ? 1 : 0, dst, dst.byteSize());
+        }
+        check(r, "planes join");
+    }
+
+    @Override
+    protected long gridEncodeChecked(ElfType type, MemorySegment src, long n, double step, double bound,
+                                     MemorySegment codes, MemorySegment excPos, MemorySegment excBits, long excCap,
+                                     long posBase) {
+        long r;
+        if (onHeap(src, codes, excPos, excBits)) {
+            try {
+                r = (long) Heap.GRID_ENCODE.invokeExact(type.nativeId(), src, n, step, bound, codes, codes.byteSize(),
+                        excPos, excBits, excCap, posBase);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_grid_encode(type.nativeId(), src, n, step, bound, codes, codes.byteSize(), excPos, excBits,
+                    excCap, posBase);
+        }
+        return check(r, "grid encode");
+    }
+
+    @Override
+    protected void gridDecodeChecked(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
+                                     MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+        long r;
+        if (onHeap(codes, dst, excPos, excBits)) {
+            try {
+                r = (long) Heap.GRID_DECODE.invokeExact(type.nativeId(), codes, codes.byteSize(), n, step, dst,
+                        dst.byteSize(), excPos, excBits, nExc, posBase);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_grid_decode(type.nativeId(), codes, codes.byteSize(), n, step, dst, dst.byteSize(),
+                    excPos, excBits, nExc, posBase);
+        }
+        check(r, "grid decode");
     }
 }

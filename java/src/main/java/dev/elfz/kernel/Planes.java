@@ -14,7 +14,12 @@ final class Planes {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static void split(MemorySegment src, long n, int width, boolean rotate, MemorySegment planes) {
-        for (long i = 0; i < n; i++) {
+        split(src, n, 0, width, rotate, planes);
+    }
+
+    /** Values [from, n) of a block of n (the planes are the block's). */
+    static void split(MemorySegment src, long n, long from, int width, boolean rotate, MemorySegment planes) {
+        for (long i = from; i < n; i++) {
             long v = read(src, i, width);
             if (rotate) {
                 v = rotateLeft(v, width);
@@ -26,7 +31,12 @@ final class Planes {
     }
 
     static void join(MemorySegment planes, long n, int width, boolean rotate, MemorySegment dst) {
-        for (long i = 0; i < n; i++) {
+        join(planes, n, 0, width, rotate, dst);
+    }
+
+    /** Values [from, n) of a block of n. */
+    static void join(MemorySegment planes, long n, long from, int width, boolean rotate, MemorySegment dst) {
+        for (long i = from; i < n; i++) {
             long v = 0;
             for (int b = 0; b < width; b++) {
                 v |= (planes.get(ValueLayout.JAVA_BYTE, b * n + i) & 0xffL) << (8 * b);

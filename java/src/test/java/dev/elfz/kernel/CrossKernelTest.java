@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -125,6 +126,86 @@ class CrossKernelTest {
         }
     }
 
+    /** Real weights (and the same bytes as 2- and 8-byte values) and random bits: the same planes everywhere. */
+    @Test
+    void samePlanesOfRealWeightsAndRandomBits() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> inputs = new ArrayList<>(List.of(TestData.bert(8L << 20, arena)));
+            for (long bytes : new long[] {0, 8, 56, 200, 65_544}) {
+                inputs.add(TestData.weightLike(ElfType.F64, bytes / 8, bytes, arena));
+            }
+            List<Kernel> kernels = kernels();
+            for (MemorySegment src : inputs) {
+                for (int width : new int[] {2, 4, 8}) {
+                    for (boolean rotate : new boolean[] {false, true}) {
+                        long n = src.byteSize() / width;
+                        byte[] expected = null;
+                        for (Kernel k : kernels) {
+                            MemorySegment planes = arena.allocate(n * width + 1).asSlice(1);
+                            k.planesSplit(src, n, width, rotate, planes);
+                            byte[] got = planes.toArray(ValueLayout.JAVA_BYTE);
+                            if (expected == null) {
+                                expected = got;
+                            }
+                            String what = k.name() + " width " + width + (rotate ? " rotated" : "") + ", n=" + n;
+                            assertArrayEquals(expected, got, what + ": planes differ from " + kernels.get(0).name());
+                            byte[] back = new byte[(int) (n * width)];
+                            k.planesJoin(MemorySegment.ofArray(expected), n, width, rotate, MemorySegment.ofArray(back));
+                            assertArrayEquals(src.asSlice(0, n * width).toArray(ValueLayout.JAVA_BYTE), back, what + " join");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Grid codes of real weights and of edge-heavy values: same codes and exceptions, same decoded bytes. */
+    @ParameterizedTest
+    @EnumSource(value = ElfType.class, names = {"F32", "F64"})
+    void sameGridCodesOfRealWeightsAndEdgeValues(ElfType type) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f32 = TestData.bert(8L << 20, arena);
+            long m = type == ElfType.F32 ? f32.byteSize() / 4 : 1 << 20;
+            MemorySegment real = arena.allocate(m * type.valueBytes());
+            for (long i = 0; i < m; i++) {
+                TestData.setBits(type, real, i, TestData.bitsOf(type, f32.getAtIndex(TestData.FLOAT, i)));
+            }
+            List<Kernel> kernels = kernels();
+            for (double[] grid : KernelContractTest.GRIDS) {
+                for (MemorySegment src : List.of(real, KernelContractTest.gridInput(type, 70_001, grid[0], grid[1], 5, arena))) {
+                    long n = src.byteSize() / type.valueBytes();
+                    byte[] expected = null;
+                    byte[] expectedValues = null;
+                    for (Kernel k : kernels) {
+                        byte[] codes = new byte[(int) (4 * n)];
+                        long[] pos = new long[(int) n];
+                        byte[] bits = new byte[(int) n * type.valueBytes()];
+                        long nExc = k.gridEncode(type, src, n, grid[0], grid[1], MemorySegment.ofArray(codes),
+                                MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), n, 3);
+                        byte[] all = new byte[(int) (codes.length + 8 * nExc + nExc * type.valueBytes())];
+                        MemorySegment.copy(MemorySegment.ofArray(codes), 0, MemorySegment.ofArray(all), 0, codes.length);
+                        MemorySegment.copy(MemorySegment.ofArray(pos), 0, MemorySegment.ofArray(all), codes.length, 8 * nExc);
+                        MemorySegment.copy(MemorySegment.ofArray(bits), 0, MemorySegment.ofArray(all),
+                                codes.length + 8 * nExc, nExc * type.valueBytes());
+                        if (expected == null) {
+                            expected = all;
+                        }
+                        String what = k.name() + " " + type + " grid " + grid[0] + "/" + grid[1] + ", n=" + n;
+                        assertArrayEquals(expected, all, what + ": codes or exceptions differ from " + kernels.get(0).name());
+                        MemorySegment out = arena.allocate(n * type.valueBytes() + 1).asSlice(1);
+                        k.gridDecode(type, MemorySegment.ofArray(codes), n, grid[0], out, MemorySegment.ofArray(pos),
+                                MemorySegment.ofArray(bits), nExc, 3);
+                        byte[] values = out.toArray(ValueLayout.JAVA_BYTE);
+                        if (expectedValues == null) {
+                            expectedValues = values;
+                        }
+                        assertArrayEquals(expectedValues, values, what + ": decodes differently");
+                    }
+                }
+            }
+        }
+    }
+
     private record Encoded(byte[] codes, long[] pos, byte[] bits) {
         static Encoded of(Kernel k, ElfType type, MemorySegment src, long n) {
             byte[] codes = new byte[(int) type.codeBytes(n)];
@@ -209,6 +290,29 @@ class CrossKernelTest {
         protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
                                      MemorySegment dst) {
             pinned().lookup(type, codes, n, table, bits, dst);
+        }
+
+        @Override
+        protected void planesSplitChecked(MemorySegment src, long n, int width, boolean rotate, MemorySegment planes) {
+            pinned().planesSplit(src, n, width, rotate, planes);
+        }
+
+        @Override
+        protected void planesJoinChecked(MemorySegment planes, long n, int width, boolean rotate, MemorySegment dst) {
+            pinned().planesJoin(planes, n, width, rotate, dst);
+        }
+
+        @Override
+        protected long gridEncodeChecked(ElfType type, MemorySegment src, long n, double step, double bound,
+                                         MemorySegment codes, MemorySegment excPos, MemorySegment excBits, long excCap,
+                                         long posBase) {
+            return pinned().gridEncode(type, src, n, step, bound, codes, excPos, excBits, excCap, posBase);
+        }
+
+        @Override
+        protected void gridDecodeChecked(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
+                                         MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+            pinned().gridDecode(type, codes, n, step, dst, excPos, excBits, nExc, posBase);
         }
     }
 }

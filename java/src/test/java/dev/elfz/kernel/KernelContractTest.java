@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -517,6 +519,384 @@ abstract class KernelContractTest {
         k.dequantize(ElfType.F16, MemorySegment.NULL, 0, 5, 4, MemorySegment.NULL, MemorySegment.NULL, 8, MemorySegment.NULL);
         k.bucketize(ElfType.F32, src, 0, MemorySegment.NULL, 0, MemorySegment.NULL);
         k.lookup(ElfType.BF16, MemorySegment.NULL, 0, bounds, 2, MemorySegment.NULL);
+    }
+
+    // ---- Byte planes: the bytes of an oracle written here (rotation by Integer/Long.rotateLeft), every width.
+
+    /** The value {@code i} of {@code width} bytes, little-endian, rotated left by one bit within its width if asked. */
+    private static long planeValue(MemorySegment src, long i, int width, boolean rotate) {
+        long v = 0;
+        for (int b = 0; b < width; b++) {
+            v |= (src.get(ValueLayout.JAVA_BYTE, i * width + b) & 0xffL) << (8 * b);
+        }
+        if (!rotate) {
+            return v;
+        }
+        return switch (width) {
+            case 2 -> ((v << 1) | (v >>> 15)) & 0xffff;
+            case 4 -> Integer.toUnsignedLong(Integer.rotateLeft((int) v, 1));
+            default -> Long.rotateLeft(v, 1);
+        };
+    }
+
+    /** Splits with the kernel, checks every plane byte against the oracle, joins back and checks the values. */
+    private static byte[] planesRoundTrip(Kernel k, MemorySegment src, long n, int width, boolean rotate, boolean heap,
+                                          Arena arena) {
+        MemorySegment planes = segment(n * width, heap, arena);
+        k.planesSplit(src, n, width, rotate, planes);
+        for (long i = 0; i < n; i++) {
+            long v = planeValue(src, i, width, rotate);
+            for (int b = 0; b < width; b++) {
+                if (planes.get(ValueLayout.JAVA_BYTE, b * n + i) != (byte) (v >>> (8 * b))) {
+                    fail("width " + width + (rotate ? " rotated" : "") + ", n=" + n + ": plane " + b + " byte " + i
+                            + " is " + planes.get(ValueLayout.JAVA_BYTE, b * n + i) + ", want " + (byte) (v >>> (8 * b)));
+                }
+            }
+        }
+        MemorySegment back = segment(n * width, !heap, arena);
+        k.planesJoin(planes, n, width, rotate, back);
+        assertSameBytes(src.asSlice(0, n * width), back, "width " + width + (rotate ? " rotated" : "") + " join, n=" + n);
+        return planes.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    @Test
+    void planesEveryWidthAndLengthOnHeapAndNativeSegments() {
+        Kernel k = kernel();
+        SplittableRandom r = new SplittableRandom(11);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int width : new int[] {2, 4, 8}) {
+                for (boolean rotate : new boolean[] {false, true}) {
+                    for (long n : LongStream.concat(LongStream.rangeClosed(0, 100),
+                            LongStream.of(1000, 4099, 100_003)).toArray()) {
+                        MemorySegment src = arena.allocate(n * width + 8).asSlice(n % 7, n * width);
+                        for (long i = 0; i < n * width; i++) {
+                            int pick = r.nextInt(8); // runs of 0x00 and 0xff: signs and exponents at their ends
+                            src.set(ValueLayout.JAVA_BYTE, i, (byte) (pick == 0 ? 0 : pick == 1 ? -1 : r.nextInt()));
+                        }
+                        byte[] offHeap = planesRoundTrip(k, src, n, width, rotate, false, arena);
+                        MemorySegment heapSrc = MemorySegment.ofArray(src.toArray(ValueLayout.JAVA_BYTE));
+                        assertArrayEquals(offHeap, planesRoundTrip(k, heapSrc, n, width, rotate, true, arena),
+                                "heap and native segments give the same planes");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Golden bytes: rotation moves the sign to bit 0 and the exponent to the top plane. */
+    @Test
+    void planesKnownBytes() {
+        assertEquals("0001" + "0000" + "0000" + "7f80", planesHex(4, true, MemorySegment.ofArray(new float[] {1.0f, -2.0f})));
+        assertEquals("0000" + "0000" + "8000" + "3fc0", planesHex(4, false, MemorySegment.ofArray(new float[] {1.0f, -2.0f})));
+        // f16 1.0 (0x3c00) -> 0x7800, -1.0 (0xbc00) -> 0x7801, least subnormal 0x0001 -> 0x0002
+        assertEquals("000102" + "787800", planesHex(2, true, MemorySegment.ofArray(new short[] {0x3c00, (short) 0xbc00, 1})));
+        // bf16 -0.0 (0x8000) -> 0x0001 rotated, 0x8000 as it is
+        assertEquals("01" + "00", planesHex(2, true, MemorySegment.ofArray(new short[] {(short) 0x8000})));
+        assertEquals("00" + "80", planesHex(2, false, MemorySegment.ofArray(new short[] {(short) 0x8000})));
+        // f64 1.0 (0x3ff0...) -> 0x7fe0...; -2.0 (0xc000...) -> 0x8000...01
+        assertEquals("0001" + "0000".repeat(5) + "e000" + "7f80",
+                planesHex(8, true, MemorySegment.ofArray(new double[] {1.0, -2.0})));
+    }
+
+    private String planesHex(int width, boolean rotate, MemorySegment src) {
+        long n = src.byteSize() / width;
+        MemorySegment planes = MemorySegment.ofArray(new byte[(int) src.byteSize()]);
+        kernel().planesSplit(src, n, width, rotate, planes);
+        MemorySegment back = MemorySegment.ofArray(new byte[(int) src.byteSize()]);
+        kernel().planesJoin(planes, n, width, rotate, back);
+        assertEquals(-1, src.mismatch(back), "join gives the values back");
+        return HexFormat.of().formatHex(planes.toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    @Test
+    void badPlanesArgumentsThrowBeforeAnyWork() {
+        Kernel k = kernel();
+        MemorySegment src = MemorySegment.ofArray(new byte[64]);
+        MemorySegment planes = Arena.ofAuto().allocate(64);
+        for (int width : new int[] {0, 1, 3, 5, 16, -4}) {
+            assertThrows(IllegalArgumentException.class, () -> k.planesSplit(src, 8, width, false, planes));
+            assertThrows(IllegalArgumentException.class, () -> k.planesJoin(src, 8, width, true, planes));
+        }
+        assertThrows(IllegalArgumentException.class, () -> k.planesSplit(src, -1, 4, false, planes));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.planesSplit(src, 17, 4, false, planes));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.planesSplit(src, 16, 4, false, planes.asSlice(1)));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.planesJoin(src.asSlice(1), 16, 4, false, planes));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.planesJoin(src, 8, 8, false, planes.asSlice(1)));
+        assertThrows(IllegalArgumentException.class, () -> k.planesSplit(src, 8, 8, true, planes.asReadOnly()));
+        assertThrows(NullPointerException.class, () -> k.planesSplit(null, 8, 8, true, planes));
+        assertEquals(-1, planes.mismatch(Arena.ofAuto().allocate(64)), "the calls that threw wrote nothing");
+        k.planesSplit(MemorySegment.NULL, 0, 2, true, MemorySegment.NULL);
+        k.planesJoin(MemorySegment.NULL, 0, 8, false, MemorySegment.NULL);
+    }
+
+    // ---- Grid codes: the bytes of an oracle written here from the rule of Kernel#gridEncode, in double.
+
+    /** The grid code of a value, or -1 when it is an exception. */
+    static long gridCode(ElfType type, long bits, double step, double bound) {
+        double x = TestData.value(type, bits);
+        if (!Double.isFinite(x)) {
+            return -1;
+        }
+        double q = Math.rint(x / step);
+        if (q < -2147483647.0 || q > 2147483647.0) {
+            return -1;
+        }
+        double y = type == ElfType.F32 ? (double) (float) (q * step) : q * step;
+        if (!(Math.abs(y - x) <= bound)) {
+            return -1;
+        }
+        long k = (long) q;
+        return k >= 0 ? 2 * k : -2 * k - 1;
+    }
+
+    /** The bits that grid code decodes to. */
+    static long gridValueBits(ElfType type, long code, double step) {
+        long k = (code & 1) == 0 ? code >>> 1 : -(code >>> 1) - 1;
+        return TestData.bitsOf(type, k * step);
+    }
+
+    /**
+     * Grid-encodes with the kernel, checks codes and exceptions against the oracle, decodes and checks every value:
+     * exceptions bit for bit, the others the grid value, within the bound. Returns the codes.
+     */
+    static byte[] gridRoundTrip(Kernel k, ElfType type, MemorySegment src, long n, double step, double bound,
+                                boolean heap, Arena arena) {
+        int vs = type.valueBytes();
+        MemorySegment codes = segment(4 * n, heap, arena);
+        MemorySegment pos = segment(8 * n, heap, arena);
+        MemorySegment bits = segment(vs * n, heap, arena);
+        long base = 777;
+        long nExc = k.gridEncode(type, src, n, step, bound, codes, pos, bits, n, base);
+        MemorySegment out = segment(vs * n, !heap, arena);
+        k.gridDecode(type, codes, n, step, out, pos, bits, nExc, base);
+        long seen = 0;
+        for (long i = 0; i < n; i++) {
+            long in = TestData.bits(type, src, i), want = gridCode(type, in, step, bound), code = 0;
+            for (int b = 0; b < 4; b++) {
+                code |= (codes.get(ValueLayout.JAVA_BYTE, b * n + i) & 0xffL) << (8 * b);
+            }
+            long at = i;
+            Supplier<String> what = () -> type + " value " + at + " of " + n + " ("
+                    + TestData.value(type, in) + "), step " + step + ", bound " + bound;
+            if (code != Math.max(want, 0)) {
+                fail(what.get() + ": code " + code + ", want " + Math.max(want, 0));
+            }
+            long got = TestData.bits(type, out, i);
+            if (want < 0) {
+                if (pos.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, seen) != base + i || TestData.bits(type, bits, seen) != in) {
+                    fail(what.get() + ": exception " + seen + " not listed with its position and bits");
+                }
+                if (got != in) {
+                    fail(what.get() + ": an exception must come back bit for bit");
+                }
+                seen++;
+            } else {
+                if (got != gridValueBits(type, code, step)) {
+                    fail(what.get() + ": decoded as " + TestData.value(type, got) + ", not the grid value");
+                }
+                double err = Math.abs(TestData.value(type, got) - TestData.value(type, in));
+                if (!(err <= bound)) {
+                    fail(what.get() + ": decoded as " + TestData.value(type, got) + ", error " + err + " over the bound");
+                }
+            }
+        }
+        assertEquals(seen, nExc, "exception count");
+        return codes.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** Values for a grid: weights, ties between grid points, values at and just past the bound, huge and odd ones. */
+    static MemorySegment gridInput(ElfType type, long n, double step, double bound, long seed, Arena arena) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long[] edges = TestData.edges(type);
+        MemorySegment s = arena.allocate(n * type.valueBytes());
+        for (long i = 0; i < n; i++) {
+            double k = r.nextInt(2001) - 1000;
+            double x = switch (r.nextInt(12)) {
+                case 0 -> TestData.value(type, edges[r.nextInt(edges.length)]);
+                case 1 -> (k + 0.5) * step;
+                case 2 -> k * step + (r.nextBoolean() ? bound : -bound);
+                case 3 -> Math.nextAfter(k * step + bound, r.nextBoolean() ? Double.POSITIVE_INFINITY : 0);
+                case 4 -> Math.nextAfter(k * step - bound, r.nextBoolean() ? Double.NEGATIVE_INFINITY : 0);
+                case 5 -> (2147483647.0 + (r.nextInt(5) - 2) * 0.5) * step * (r.nextBoolean() ? 1 : -1);
+                case 6 -> TestData.gaussian(r) * 1e30;
+                case 7 -> TestData.gaussian(r) * step * 1e-3;
+                default -> TestData.gaussian(r) * 0.05;
+            };
+            long b = r.nextInt(8) == 0 ? edges[r.nextInt(edges.length)] : TestData.bitsOf(type, x);
+            TestData.setBits(type, s, i, b);
+        }
+        return s;
+    }
+
+    /** Steps and bounds: powers of two (exact ties and edges), odd ones, a bound of 0, a bound of more than a step. */
+    static final double[][] GRIDS = {{0x1p-8, 0x1p-9}, {0.0123, 0.0123 * 0.49}, {1e-3 / 3, 1e-4}, {3.0, 0},
+            {1e-300, 2e-300}, {Double.MIN_VALUE, Double.MIN_VALUE}, {1e300, 5e299}};
+
+    @ParameterizedTest
+    @EnumSource(value = ElfType.class, names = {"F32", "F64"})
+    void gridEveryLengthAndEdgeValueOnHeapAndNativeSegments(ElfType type) {
+        Kernel k = kernel();
+        try (Arena arena = Arena.ofConfined()) {
+            for (long n : LongStream.concat(LongStream.rangeClosed(0, 100),
+                    LongStream.of(1000, 4099, 65_543)).toArray()) {
+                double[] grid = GRIDS[(int) (n % GRIDS.length)];
+                MemorySegment src = gridInput(type, n, grid[0], grid[1], n, arena);
+                byte[] offHeap = gridRoundTrip(k, type, src, n, grid[0], grid[1], false, arena);
+                MemorySegment heapSrc = MemorySegment.ofArray(src.toArray(ValueLayout.JAVA_BYTE));
+                assertArrayEquals(offHeap, gridRoundTrip(k, type, heapSrc, n, grid[0], grid[1], true, arena),
+                        "heap and native segments give the same codes");
+            }
+        }
+    }
+
+    /** Real weights, F32 and (converted) F64, on the grids an error-bound codec uses: step = 2 * bound. */
+    @Test
+    void gridRealBertWeightsStayWithinTheBound() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment weights = TestData.bert(16L << 20, arena);
+            long n = weights.byteSize() / 4;
+            for (double bound : new double[] {1e-2, 1e-3, 1e-4, 0x1p-12, 1e-6}) {
+                gridRoundTrip(kernel(), ElfType.F32, weights, n, 2 * bound, bound, false, arena);
+            }
+            long m = 1 << 20;
+            MemorySegment f64 = arena.allocate(m * 8);
+            for (long i = 0; i < m; i++) {
+                f64.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i, weights.getAtIndex(TestData.FLOAT, i));
+            }
+            for (double bound : new double[] {1e-3, 1e-5}) {
+                gridRoundTrip(kernel(), ElfType.F64, f64, m, 2 * bound, bound, true, arena);
+            }
+        }
+    }
+
+    /** Codes of named F64 values, steps and bounds that are powers of two: every product and edge is exact. */
+    private long[] gridCodes(double[] in, double step, double bound, long wantExceptions, long[] pos, long[] bits,
+                             double[] out) {
+        byte[] codes = new byte[4 * in.length];
+        long nExc = kernel().gridEncode(ElfType.F64, MemorySegment.ofArray(in), in.length, step, bound,
+                MemorySegment.ofArray(codes), MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), in.length, 0);
+        assertEquals(wantExceptions, nExc, "exceptions");
+        kernel().gridDecode(ElfType.F64, MemorySegment.ofArray(codes), in.length, step, MemorySegment.ofArray(out),
+                MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), nExc, 0);
+        long[] c = new long[in.length];
+        for (int i = 0; i < in.length; i++) {
+            for (int b = 0; b < 4; b++) {
+                c[i] |= (codes[b * in.length + i] & 0xffL) << (8 * b);
+            }
+        }
+        return c;
+    }
+
+    @Test
+    void gridNamedValues() {
+        double step = 0x1p-8;
+        long[] pos = new long[32];
+        long[] bits = new long[32];
+        double[] out = new double[32];
+        // ties go to the even q; -0.0 and -step/2 are q = -0, code 0, and come back as +0.0 (within the bound)
+        double[] ties = {-0.0, 0.0, 0.5 * step, 1.5 * step, 2.5 * step, -0.5 * step, -2.5 * step, 0.7 * step};
+        assertArrayEquals(new long[] {0, 0, 0, 4, 4, 0, 3, 2}, gridCodes(ties, step, step / 2, 0, pos, bits, out));
+        assertEquals(0, Double.doubleToRawLongBits(out[0]), "-0.0 decodes to +0.0");
+        assertEquals(0, Double.doubleToRawLongBits(out[5]), "-step/2 decodes to +0.0");
+        assertEquals(-2 * step, out[6]);
+
+        // at the bound: on the grid; one ulp past it: an exception; so are NaN, Inf, |q| >= 2^31 and overflow
+        double bound = step / 4;
+        double[] in = {3 * step + bound, Math.nextUp(3 * step + bound), -5 * step - bound,
+                Math.nextDown(-5 * step - bound), Double.NaN, Double.longBitsToDouble(0x7ff8deadbeef0001L),
+                Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 2147483647 * step, 2147483647.5 * step,
+                -2147483648.0 * step, 1e300, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MAX_VALUE,
+                -2147483647 * step};
+        long[] wantExc = {1, 3, 4, 5, 6, 7, 9, 10, 11, 14};
+        assertArrayEquals(new long[] {6, 0, 9, 0, 0, 0, 0, 0, 4294967294L, 0, 0, 0, 0, 0, 0, 4294967293L},
+                gridCodes(in, step, bound, wantExc.length, pos, bits, out));
+        assertArrayEquals(wantExc, java.util.Arrays.copyOf(pos, wantExc.length));
+        for (long p : wantExc) {
+            assertEquals(Double.doubleToRawLongBits(in[(int) p]), Double.doubleToRawLongBits(out[(int) p]),
+                    "exception " + in[(int) p] + " bit for bit, NaN payload included");
+        }
+        assertEquals(3 * step, out[0]);
+        assertEquals(-5 * step, out[2]);
+        assertEquals(2147483647 * step, out[8], "the largest q");
+        assertEquals(-2147483647 * step, out[15], "the smallest q");
+        assertEquals(0, Double.doubleToRawLongBits(out[13]), "-MIN_VALUE: q = -0, +0.0 back");
+
+        // F32: y is q * step rounded to float32: 0.1f is (float) (1 * 0.1) exactly; -MIN_VALUE is 1.4e-45 off 0
+        float[] f = {0.1f, Float.MAX_VALUE, -Float.MIN_VALUE, Float.intBitsToFloat(0x7fc0beef), -0.0f};
+        int[] fbits = new int[f.length];
+        assertEquals(3, kernel().gridEncode(ElfType.F32, MemorySegment.ofArray(f), f.length, 0.1, 0,
+                MemorySegment.ofArray(new byte[4 * f.length]), MemorySegment.ofArray(pos), MemorySegment.ofArray(fbits),
+                f.length, 0));
+        assertArrayEquals(new long[] {1, 2, 3}, java.util.Arrays.copyOf(pos, 3));
+        assertEquals(0x7fc0beef, fbits[2]);
+    }
+
+    @Test
+    void gridExceptionsBeyondCapacityAreCountedNotStored() {
+        double[] in = new double[64];
+        for (int i = 0; i < 64; i++) {
+            in[i] = i % 4 == 0 ? Double.NaN : 0.01 * i;
+        }
+        long[] pos = new long[6];
+        long[] bits = new long[6];
+        java.util.Arrays.fill(pos, -1);
+        java.util.Arrays.fill(bits, -1);
+        MemorySegment codes = MemorySegment.ofArray(new byte[256]);
+        assertEquals(16, kernel().gridEncode(ElfType.F64, MemorySegment.ofArray(in), 64, 0.01, 0.005, codes,
+                MemorySegment.ofArray(pos).asSlice(0, 40), MemorySegment.ofArray(bits).asSlice(0, 40), 5, 0));
+        assertArrayEquals(new long[] {0, 4, 8, 12, 16, -1}, pos, "the first 5 stored, nothing past them");
+        assertEquals(-1, bits[5]);
+        assertEquals(16, kernel().gridEncode(ElfType.F64, MemorySegment.ofArray(in), 64, 0.01, 0.005, codes,
+                MemorySegment.NULL, MemorySegment.NULL, 0, 0), "count only");
+    }
+
+    @Test
+    void badGridArgumentsThrowBeforeAnyWork() {
+        Kernel k = kernel();
+        MemorySegment src = MemorySegment.ofArray(new double[64]);
+        MemorySegment codes = Arena.ofAuto().allocate(256);
+        MemorySegment pos = MemorySegment.ofArray(new long[64]);
+        MemorySegment bits = MemorySegment.ofArray(new long[64]);
+        MemorySegment out = Arena.ofAuto().allocate(512);
+        for (ElfType type : new ElfType[] {ElfType.F16, ElfType.BF16}) {
+            assertThrows(IllegalArgumentException.class, () -> k.gridEncode(type, src, 8, 1, 0, codes, pos, bits, 8, 0));
+            assertThrows(IllegalArgumentException.class, () -> k.gridDecode(type, codes, 8, 1, out, pos, bits, 0, 0));
+        }
+        for (double step : new double[] {0, -0.0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThrows(IllegalArgumentException.class, () -> k.gridEncode(ElfType.F64, src, 8, step, 0, codes, pos, bits, 8, 0));
+            assertThrows(IllegalArgumentException.class, () -> k.gridDecode(ElfType.F64, codes, 8, step, out, pos, bits, 0, 0));
+        }
+        for (double bound : new double[] {-1, -Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThrows(IllegalArgumentException.class, () -> k.gridEncode(ElfType.F64, src, 8, 1, bound, codes, pos, bits, 8, 0));
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> k.gridEncode(ElfType.F64, src, 65, 1, 0, codes, pos, bits, 8, 0));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes.asSlice(1), pos, bits, 8, 0));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes, pos.asSlice(8), bits, 64, 0));
+        assertThrows(IllegalArgumentException.class, () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes, pos, bits, -1, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes, pos, bits, 8, Long.MAX_VALUE - 10));
+        assertThrows(IllegalArgumentException.class,
+                () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes.asReadOnly(), pos, bits, 8, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.gridDecode(ElfType.F64, codes, 65, 1, out, pos, bits, 0, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.gridDecode(ElfType.F64, codes, 64, 1, out.asSlice(1), pos, bits, 0, 0));
+        assertEquals(-1, codes.mismatch(Arena.ofAuto().allocate(256)), "the calls that threw wrote nothing");
+        assertEquals(-1, out.mismatch(Arena.ofAuto().allocate(512)), "the calls that threw wrote nothing");
+
+        // corrupt exception lists: out of range, before posBase, out of order, repeated, more than values
+        long[][] corrupt = {{64}, {-1}, {5, 5}, {9, 3}, {2}};
+        long[] bases = {0, 0, 0, 0, 3};
+        for (int c = 0; c < corrupt.length; c++) {
+            long[] p = corrupt[c];
+            long base = bases[c];
+            assertThrows(CorruptDataException.class, () -> k.gridDecode(ElfType.F64, codes, 64, 1, out,
+                    MemorySegment.ofArray(p), bits, p.length, base), () -> java.util.Arrays.toString(p));
+        }
+        assertThrows(CorruptDataException.class, () -> k.gridDecode(ElfType.F64, codes, 64, 1, out, pos, bits, 65, 0));
+        assertEquals(-1, out.mismatch(Arena.ofAuto().allocate(512)), "a corrupt list is refused before any write");
+        k.gridEncode(ElfType.F32, MemorySegment.NULL, 0, 1, 0, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, 0, 0);
+        k.gridDecode(ElfType.F64, MemorySegment.NULL, 0, 1, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, 0, 0);
     }
 
     @Test
