@@ -96,8 +96,10 @@ class EntropyCodecsTest {
         Elfz.decompress(z, back, o);
         assertEquals(-1, Files.mismatch(in, back), "bit for bit, NaN payloads and all");
         for (Index.TensorEntry t : a.files().getFirst().tensors()) {
-            Codec expected = t.dtype().equals("I32") ? Codec.RAW : Codec.LOSSLESS;
-            assertEquals(expected.id(), t.data().codec(), t.name());
+            // weights shrink, random ints are stored; the 16-bit sweeps shrink or not by chunk: both are exact
+            if (!t.name().endsWith(".all")) {
+                assertEquals((t.name().endsWith(".mixed") ? Codec.LOSSLESS : Codec.RAW).id(), t.data().codec(), t.name());
+            }
             assertTrue(t.data().crc32c() != null, t.name() + ": lossless streams keep their checksum");
         }
         Verify.Report report = Verify.verify(in, z, o);
