@@ -39,7 +39,7 @@ extern "C" {
 #define ELFZ_E_ARG (-2)         /* an argument is out of its range (dtype, width, isa) */
 #define ELFZ_E_CAPACITY (-3)    /* an output buffer is smaller than the result needs */
 #define ELFZ_E_TRUNCATED (-4)   /* an input buffer is shorter than its count implies */
-#define ELFZ_E_CORRUPT (-5)     /* exception positions out of range or not strictly increasing */
+#define ELFZ_E_CORRUPT (-5)     /* exception positions out of range or out of order; an invalid entropy plane */
 #define ELFZ_E_UNSUPPORTED (-6) /* the ISA asked for is not supported by this CPU/OS/build */
 
 /* Instruction sets, in increasing order. */
@@ -206,6 +206,24 @@ ELFZ_API int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, do
 ELFZ_API int64_t elfz_grid_decode(int32_t dtype, const uint8_t *codes, uint64_t codes_len, uint64_t n, double step,
                                   void *dst, uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits,
                                   uint64_t n_exc, uint64_t pos_base);
+
+/*
+ * Entropy-codes a plane of n bytes from src into dst (dst_cap bytes, at least n + 1): a mode byte, then the
+ * plane as it is (0, raw), the one byte that fills it (1, constant), or Huffman-coded (2): 4 streams of
+ * canonical codes of at most 11 bits, each coding a quarter of the plane. The mode and the code lengths follow
+ * fixed, integer-only rules (FORMAT.md, "entropy planes"), so every implementation writes the same bytes.
+ * Returns the bytes written (at most n + 1; 1 for n = 0). Writes nothing past them.
+ */
+ELFZ_API int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64_t dst_cap);
+
+/*
+ * Decodes a plane written by elfz_entropy_encode, which is the whole of src (src_len bytes), into n bytes of
+ * dst. Returns ELFZ_OK, or ELFZ_E_CORRUPT when src is not such a plane of n bytes (unknown mode, sizes that
+ * do not add up, code lengths that are not a complete code of at most 11 bits, a stream that does not hold
+ * exactly its quarter's symbols in exactly its bytes, nonzero padding); then dst holds unspecified bytes.
+ * Never reads past src + src_len nor writes past dst + n.
+ */
+ELFZ_API int64_t elfz_entropy_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n);
 
 #ifdef __cplusplus
 }

@@ -79,7 +79,7 @@ const char *elfz_status_message(int64_t status) {
     case ELFZ_E_ARG: return "an argument is out of range";
     case ELFZ_E_CAPACITY: return "an output buffer is too small";
     case ELFZ_E_TRUNCATED: return "an input buffer is shorter than its count implies";
-    case ELFZ_E_CORRUPT: return "exception positions are out of range or not strictly increasing";
+    case ELFZ_E_CORRUPT: return "corrupt input: exception positions out of range or out of order, or not a valid entropy plane";
     case ELFZ_E_UNSUPPORTED: return "the instruction set is not supported here";
     default: return status > 0 ? "ok" : "unknown status";
     }
@@ -113,9 +113,6 @@ const char *elfz_isa_name(int32_t isa) {
 }
 
 static int valid_dtype(int32_t dtype) { return dtype >= 0 && dtype < ELFZ_DTYPES; }
-
-/* Largest n whose sizes cannot overflow 64 bits (values up to 8 bytes, codes up to 53 bits). */
-#define ELFZ_MAX_N (UINT64_MAX / 64)
 
 int32_t elfz_elf_code_width(int32_t dtype) {
     return valid_dtype(dtype) ? elfz_code_width[dtype] : ELFZ_E_ARG;

@@ -8,6 +8,9 @@
 #define ELFZ_DTYPES 4
 #define ELFZ_HIDDEN __attribute__((visibility("hidden")))
 
+/* Largest n whose sizes cannot overflow 64 bits (values up to 8 bytes, codes up to 53 bits). */
+#define ELFZ_MAX_N (UINT64_MAX / 64)
+
 /* Where encode puts exceptions; count keeps growing past cap so the caller learns the size needed. */
 typedef struct {
     uint64_t *pos;

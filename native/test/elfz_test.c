@@ -922,6 +922,320 @@ static void test_grid(void) {
     CHECK(elfz_grid_decode(ELFZ_F32, NULL, 0, 0, 1, NULL, 0, NULL, NULL, 0, 0) == 0, "grid decode empty");
 }
 
+/* ---- entropy planes: an independent reader of the format (bit by bit, no tables), and the rules ---- */
+
+/* Reads a plane as FORMAT.md describes it; 1 and the n bytes when it is valid, else 0. */
+static int ref_entropy_decode(const uint8_t *p, uint64_t size, uint64_t n, uint8_t *out) {
+    if (size == 0) return 0;
+    if (p[0] == 0) {
+        if (size != n + 1) return 0;
+        memcpy(out, p + 1, n);
+        return 1;
+    }
+    if (p[0] == 1) {
+        if (size != 2 || n == 0) return 0;
+        memset(out, p[1], n);
+        return 1;
+    }
+    if (p[0] != 2 || size < 2) return 0;
+    int last = p[1], nlen = (last + 2) / 2;
+    uint64_t header = 2 + (uint64_t)nlen + 12;
+    if (size < header) return 0;
+    int len[256] = {0};
+    for (int s = 0; s <= last; s++) len[s] = p[2 + s / 2] >> (s % 2 ? 4 : 0) & 15;
+    if (last % 2 == 0 && (p[2 + last / 2] >> 4) != 0) return 0;
+    uint64_t kraft = 0;
+    int used = 0;
+    for (int s = 0; s <= last; s++) {
+        if (len[s] > 11) return 0;
+        if (len[s]) used++, kraft += 1u << (11 - len[s]);
+    }
+    if (len[last] == 0 || used < 2 || kraft != 2048) return 0;
+    /* canonical codes, read as puff.c does: symbols sorted by (length, symbol), counted per length */
+    int sorted[256], per_len[12] = {0}, k = 0;
+    for (int l = 1; l <= 11; l++)
+        for (int s = 0; s <= last; s++)
+            if (len[s] == l) sorted[k++] = s, per_len[l]++;
+    uint64_t sz[4], at = header, rest = size - header;
+    for (int i = 0; i < 3; i++) {
+        sz[i] = load(p + header - 12 + 4 * i, 4);
+        if (sz[i] > rest) return 0;
+        rest -= sz[i];
+    }
+    sz[3] = rest;
+    uint64_t q = (n + 3) / 4;
+    for (int i = 0; i < 4; i++) {
+        uint64_t lo = i * q < n ? i * q : n, hi = (i + 1) * q < n ? (i + 1) * q : n, bit = 0;
+        for (uint64_t j = lo; j < hi; j++) {
+            int code = 0, first = 0, index = 0, found = -1; /* a code's first bit is its top bit */
+            for (int l = 1; found < 0; l++) {
+                if (l > 11 || bit >= sz[i] * 8) return 0;
+                code |= p[at + bit / 8] >> (bit % 8) & 1;
+                bit++;
+                if (code - first < per_len[l]) found = sorted[index + code - first];
+                index += per_len[l];
+                first = (first + per_len[l]) << 1;
+                code <<= 1;
+            }
+            out[j] = (uint8_t)found;
+        }
+        if ((bit + 7) / 8 != sz[i]) return 0;
+        for (; bit < sz[i] * 8; bit++)
+            if (p[at + bit / 8] >> (bit % 8) & 1) return 0;
+        at += sz[i];
+    }
+    return 1;
+}
+
+/* Cost (bits) of an optimal prefix code of the counts: the textbook merge of the two lightest. */
+static uint64_t optimal_cost(const uint64_t count[256]) {
+    uint64_t w[256];
+    int k = 0;
+    for (int s = 0; s < 256; s++)
+        if (count[s]) w[k++] = count[s];
+    if (k < 2) return k ? w[0] : 0;
+    uint64_t cost = 0;
+    while (k > 1) {
+        int a = 0, b = 1;
+        if (w[b] < w[a]) a = 1, b = 0;
+        for (int i = 2; i < k; i++) {
+            if (w[i] < w[a]) b = a, a = i;
+            else if (w[i] < w[b]) b = i;
+        }
+        uint64_t m = w[a] + w[b];
+        cost += m;
+        w[a] = m;
+        w[b] = w[--k];
+    }
+    return cost;
+}
+
+/* Lengths of a Huffman plane as stored; the cost of the plane's histogram with them. */
+static uint64_t stored_cost(const uint8_t *p, const uint64_t count[256], int *max_len) {
+    int last = p[1];
+    uint64_t cost = 0;
+    *max_len = 0;
+    for (int s = 0; s <= last; s++) {
+        int l = p[2 + s / 2] >> (s % 2 ? 4 : 0) & 15;
+        cost += count[s] * (uint64_t)l;
+        if (l > *max_len) *max_len = l;
+        if (count[s] && !l) return UINT64_MAX; /* a symbol of the plane without a code */
+    }
+    return cost;
+}
+
+static uint64_t huffman_planes, raw_planes, constant_planes;
+
+/*
+ * Encodes a plane and checks it against the format and the rules: the mode, size and bytes past it, optimal
+ * lengths when no length can exceed 11, both decoders, every truncation and one byte more. Returns the size.
+ */
+static int64_t check_entropy(const uint8_t *src, uint64_t n, int want_mode, const char *what) {
+    uint8_t *dst = guarded(n + 1), *copy = malloc(n + 2), *out = guarded(n + 1), *ref = malloc(n + 2);
+    int64_t r = elfz_entropy_encode(src, n, dst, n + 1);
+    CHECK(r >= 1 && (uint64_t)r <= n + 1, "%s n=%llu: encode returned %lld", what, (unsigned long long)n, (long long)r);
+    if (r < 1) goto done;
+    CHECK(intact(dst, (size_t)r), "%s n=%llu: wrote past its %lld bytes", what, (unsigned long long)n, (long long)r);
+    int mode = dst[0];
+    CHECK(want_mode < 0 || mode == want_mode, "%s n=%llu: mode %d, expected %d", what, (unsigned long long)n, mode,
+          want_mode);
+    uint64_t count[256] = {0};
+    for (uint64_t i = 0; i < n; i++) count[src[i]]++;
+    int distinct = 0;
+    for (int s = 0; s < 256; s++) distinct += count[s] != 0;
+    if (n == 0) CHECK(mode == 0 && r == 1, "%s: empty plane is raw", what);
+    else if (distinct == 1) CHECK(mode == 1 && r == 2 && dst[1] == src[0], "%s n=%llu: constant", what, (unsigned long long)n);
+    else CHECK(mode == 0 || mode == 2, "%s n=%llu: mode %d", what, (unsigned long long)n, mode);
+    if (mode == 0) CHECK((uint64_t)r == n + 1 && memcmp(dst + 1, src, n) == 0, "%s: raw bytes", what);
+    if (mode == 2) {
+        CHECK((uint64_t)r < n - n / 64, "%s n=%llu: Huffman plane of %lld bytes saves too little", what,
+              (unsigned long long)n, (long long)r);
+        int max_len;
+        uint64_t cost = stored_cost(dst, count, &max_len), best = optimal_cost(count);
+        uint64_t total = 0, least = UINT64_MAX;
+        for (int s = 0; s < 256; s++)
+            if (count[s]) total += count[s], least = count[s] < least ? count[s] : least;
+        CHECK(max_len <= 11 && cost >= best, "%s n=%llu: lengths up to %d, cost %llu below optimal %llu", what,
+              (unsigned long long)n, max_len, (unsigned long long)cost, (unsigned long long)best);
+        /* no symbol under 1/100 of the plane: no optimal code is deeper than 11, so the lengths are optimal */
+        if (total < 100 * least)
+            CHECK(cost == best, "%s n=%llu: cost %llu, optimal %llu", what, (unsigned long long)n,
+                  (unsigned long long)cost, (unsigned long long)best);
+        huffman_planes++;
+    } else if (mode == 0) {
+        raw_planes++;
+    } else {
+        constant_planes++;
+    }
+    CHECK(ref_entropy_decode(dst, (uint64_t)r, n, ref) && memcmp(ref, src, n) == 0,
+          "%s n=%llu: the reference reader does not read the plane back", what, (unsigned long long)n);
+    memcpy(copy, dst, (size_t)r); /* exactly r bytes on the heap: a read past them is a read out of bounds */
+    CHECK(elfz_entropy_decode(copy, (uint64_t)r, out, n) == ELFZ_OK && memcmp(out, src, n) == 0 && intact(out, n),
+          "%s n=%llu: decode", what, (unsigned long long)n);
+    for (int64_t t = 0; t < r; t += t < 64 || t > r - 64 ? 1 : r / 50 + 1) { /* all near the ends, 50 between */
+        uint8_t *cut = malloc((size_t)t + 1);
+        memcpy(cut, dst, (size_t)t);
+        CHECK(elfz_entropy_decode(cut, (uint64_t)t, out, n) == ELFZ_E_CORRUPT && intact(out, n),
+              "%s n=%llu: plane cut to %lld of %lld bytes decodes", what, (unsigned long long)n, (long long)t,
+              (long long)r);
+        free(cut);
+    }
+    copy[r] = 0;
+    CHECK(elfz_entropy_decode(copy, (uint64_t)r + 1, out, n) == ELFZ_E_CORRUPT, "%s: one byte more decodes", what);
+    /* as a plane of n - 1 or n + 1 it may still be valid (a last code of zero bits looks like padding); the
+     * library must say what the reference says */
+    for (uint64_t m = n ? n - 1 : 1; m <= n + 1; m += 2) {
+        int ok = ref_entropy_decode(copy, (uint64_t)r, m, ref);
+        int64_t st = elfz_entropy_decode(copy, (uint64_t)r, out, m);
+        CHECK(ok == (st == ELFZ_OK) && (!ok || memcmp(out, ref, m) == 0) && intact(out, n + 1),
+              "%s n=%llu: as a plane of %llu: library %lld, reference %d", what, (unsigned long long)n,
+              (unsigned long long)m, (long long)st, ok);
+    }
+done:
+    release(dst);
+    release(out);
+    free(copy);
+    free(ref);
+    return r;
+}
+
+/* Symbol s with probability ~ ratio^s (s < k), deterministic. */
+static void fill_geometric(uint8_t *p, uint64_t n, double ratio, int k, int base) {
+    for (uint64_t i = 0; i < n; i++) {
+        int s = 0;
+        while (s < k - 1 && unit() < ratio) s++;
+        p[i] = (uint8_t)(base + s);
+    }
+}
+
+static void test_entropy(void) {
+    /* known planes, worked out by hand from the format */
+    uint8_t src[64], buf[65];
+    for (int i = 0; i < 64; i++) src[i] = i % 4 == 3;
+    const uint8_t want1[] = {2, 1, 0x11, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0,
+                             0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88};
+    CHECK(elfz_entropy_encode(src, 64, buf, 65) == sizeof want1 && memcmp(buf, want1, sizeof want1) == 0,
+          "two symbols, one bit each");
+    for (int i = 0; i < 64; i++) src[i] = (uint8_t)(i % 4 == 1 ? 7 : i % 4 == 3 ? 9 : 5);
+    const uint8_t want2[] = {2, 9, 0x00, 0x00, 0x10, 0x20, 0x20, 3, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0,
+                             0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb};
+    CHECK(elfz_entropy_encode(src, 64, buf, 65) == sizeof want2 && memcmp(buf, want2, sizeof want2) == 0,
+          "5, 7, 9: lengths 1, 2, 2, codes 0, 10, 11 bit-reversed");
+    CHECK(elfz_entropy_encode(src, 64, buf, 64) == ELFZ_E_CAPACITY, "dst_cap n");
+    CHECK(elfz_entropy_encode(NULL, 64, buf, 65) == ELFZ_E_NULL, "null src");
+    CHECK(elfz_entropy_encode(src, 64, NULL, 65) == ELFZ_E_NULL, "null dst");
+    CHECK(elfz_entropy_encode(NULL, 0, buf, 1) == 1 && buf[0] == 0, "empty plane, no src");
+    CHECK(elfz_entropy_encode(src, UINT64_MAX / 32, buf, UINT64_MAX) == ELFZ_E_ARG, "huge n");
+    CHECK(elfz_entropy_decode(NULL, 0, buf, 0) == ELFZ_E_CORRUPT, "no mode");
+    CHECK(elfz_entropy_decode(NULL, 5, buf, 4) == ELFZ_E_NULL, "null src");
+    CHECK(elfz_entropy_decode(want2, sizeof want2, NULL, 64) == ELFZ_E_NULL, "null dst");
+    CHECK(elfz_entropy_decode(want2, sizeof want2, src, UINT64_MAX) == ELFZ_E_ARG, "huge n");
+    const uint8_t raw0[] = {0}, const0[] = {1, 7};
+    CHECK(elfz_entropy_decode(raw0, 1, buf, 0) == ELFZ_OK, "empty raw plane");
+    CHECK(elfz_entropy_decode(const0, 2, buf, 0) == ELFZ_E_CORRUPT, "constant plane of nothing");
+    CHECK(elfz_entropy_decode(const0, 2, buf, 3) == ELFZ_OK && buf[0] == 7 && buf[2] == 7, "constant plane");
+
+    /* every length 0..300 with every kind of content */
+    enum { KINDS = 7 };
+    const char *kind_name[KINDS] = {"zeros", "two symbols", "256 symbols", "skewed", "geometric", "random", "runs"};
+    uint8_t *p = malloc(70000 * 17);
+    for (uint64_t n = 0; n <= 300; n++) {
+        for (int kind = 0; kind < KINDS; kind++) {
+            for (uint64_t i = 0; i < n; i++) {
+                switch (kind) {
+                case 0: p[i] = 0; break;
+                case 1: p[i] = (uint8_t)(rnd() % 5 ? 0x3c : 0xc3); break;
+                case 2: p[i] = (uint8_t)i; break;
+                case 3: p[i] = (uint8_t)(120 + (int)(gauss() * 2)); break;
+                case 4: fill_geometric(p + i, 1, 0.5, 40, 100); break;
+                case 5: p[i] = (uint8_t)rnd(); break;
+                default: p[i] = (uint8_t)(i / 37 * 13); break;
+                }
+            }
+            check_entropy(p, n, n == 0 ? 0 : kind == 0 ? 1 : kind == 5 && n > 8 ? 0 : -1, kind_name[kind]);
+        }
+    }
+    /* the length limit: geometric counts force codes over 11 bits */
+    for (int k = 12; k <= 256; k += 61) {
+        uint64_t n = 0;
+        for (int s = 0; s < k && s < 22; s++) {
+            uint64_t c = (uint64_t)1 << (s < 18 ? 18 - s : 0);
+            for (uint64_t j = 0; j < c; j++) p[n++] = (uint8_t)s;
+        }
+        for (int s = 22; s < k; s++) p[n++] = (uint8_t)s;
+        check_entropy(p, n, 2, "powers of two");
+    }
+    const uint64_t sizes[] = {4096, 65520, 65521, 65536, 100003, 262144, 1 << 20};
+    for (int t = 0; t < 7; t++) {
+        uint64_t n = sizes[t];
+        fill_geometric(p, n, 0.6, 256, 0);
+        check_entropy(p, n, 2, "geometric 0.6");
+        fill_geometric(p, n, 0.15, 30, 110);
+        check_entropy(p, n, 2, "geometric 0.15");
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)rnd();
+        check_entropy(p, n, 0, "random");
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(rnd() % 200 == 0 ? rnd() : 77);
+        check_entropy(p, n, 2, "mostly one byte");
+        /* noise on every 16th byte: the pre-check says raw once the sample has 4096 bytes */
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i % 16 ? 5 : rnd());
+        check_entropy(p, n, n >= 65521 ? 0 : 2, "noisy sample");
+        /* a quarter of the sample is one byte, the rest noise: the pre-check passes, the full plane is raw */
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i % 64 ? rnd() : 5);
+        check_entropy(p, n, 0, "quieter sample");
+    }
+
+    /* a Huffman plane spoiled: every mode, single-bit flips of the header, every byte flipped, random garbage */
+    uint64_t n = 5000;
+    fill_geometric(p, n, 0.5, 20, 60);
+    uint8_t *good = malloc(n + 1), *out = malloc(n);
+    int64_t r = elfz_entropy_encode(p, n, good, n + 1);
+    CHECK(r > 0 && good[0] == 2, "a Huffman plane to spoil");
+    const uint64_t header = 2 + (uint64_t)(good[1] + 2) / 2 + 12;
+    uint8_t *bad = malloc((size_t)r);
+    for (int m = 3; m < 256; m++) {
+        memcpy(bad, good, (size_t)r);
+        bad[0] = (uint8_t)m;
+        CHECK(elfz_entropy_decode(bad, (uint64_t)r, out, n) == ELFZ_E_CORRUPT, "mode %d", m);
+    }
+    int caught = 0, tried = 0;
+    for (uint64_t at = 1; at < (uint64_t)r; at++) {
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(bad, good, (size_t)r);
+            bad[at] ^= (uint8_t)(1 << bit);
+            int64_t st = elfz_entropy_decode(bad, (uint64_t)r, out, n);
+            CHECK(st == ELFZ_OK || st == ELFZ_E_CORRUPT, "flip at %llu: status %lld", (unsigned long long)at, (long long)st);
+            int ok = ref_entropy_decode(bad, (uint64_t)r, n, p + n);
+            CHECK(ok == (st == ELFZ_OK), "flip at byte %llu bit %d: library says %lld, reference %d",
+                  (unsigned long long)at, bit, (long long)st, ok);
+            if (ok) CHECK(memcmp(out, p + n, n) == 0, "flip at %llu: decoders differ", (unsigned long long)at);
+            /* a length, the unused nibble or a stream size changed: never a valid plane */
+            if (at >= 2 && at < header) CHECK(st == ELFZ_E_CORRUPT, "header flip at byte %llu bit %d decodes",
+                                              (unsigned long long)at, bit);
+            caught += st != ELFZ_OK;
+            tried++;
+        }
+    }
+    printf("entropy: %d of %d single-bit flips of a %lld-byte Huffman plane caught\n", caught, tried, (long long)r);
+    for (int t = 0; t < 20000; t++) { /* garbage behind a Huffman header of random lengths */
+        uint64_t size = 2 + rnd() % 200, m = rnd() % 300;
+        for (uint64_t i = 0; i < size; i++) bad[i] = (uint8_t)rnd();
+        bad[0] = 2;
+        if (t % 2) bad[1] = (uint8_t)(rnd() % 8);
+        uint8_t *exact = malloc((size_t)size);
+        memcpy(exact, bad, (size_t)size);
+        int64_t st = elfz_entropy_decode(exact, size, out, m);
+        int ok = ref_entropy_decode(exact, size, m, p + n);
+        CHECK(ok == (st == ELFZ_OK) && (!ok || memcmp(out, p + n, m) == 0), "garbage %d", t);
+        free(exact);
+    }
+    printf("entropy: %llu Huffman, %llu raw, %llu constant planes checked\n", (unsigned long long)huffman_planes,
+           (unsigned long long)raw_planes, (unsigned long long)constant_planes);
+    free(bad);
+    free(good);
+    free(out);
+    free(p);
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--expect-isa") == 0) {
         /* run under ELFZ_MAX_ISA: the first call must already respect it (capped by the CPU) */
@@ -944,6 +1258,7 @@ int main(int argc, char **argv) {
     test_grid();
     test_edges();
     test_lengths();
+    test_entropy();
     printf("%s (%d failures)\n", failures ? "FAILED" : "passed", failures);
     return failures ? 1 : 0;
 }

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +51,7 @@ class ContainerRoundTripTest {
 
         Path back = dir.resolve("back.safetensors");
         Elfz.decompress(z1, back, o.withThreads(2));
-        if (choice == CodecChoice.RAW) {
+        if (choice == CodecChoice.RAW || choice == CodecChoice.LOSSLESS) {
             assertEquals(-1, Files.mismatch(in, back), "lossless: the same file, byte for byte");
         }
         try (SafetensorsFile x = SafetensorsFile.open(in); SafetensorsFile y = SafetensorsFile.open(back);
@@ -63,7 +64,7 @@ class ContainerRoundTripTest {
                 ElfzTensor et = r.tensor(t.name());
                 assertEquals(t.dtype(), et.dtype());
                 assertArrayEquals(t.shape(), et.shape());
-                assertEquals(expectedCodec(choice, t), et.codec(), t.name());
+                assertTrue(expectedCodecs(choice, t, chunk).contains(et.codec()), t.name() + ": " + et.codec());
                 MemorySegment decoded = y.data(y.tensor(t.name()));
                 assertEquals(-1, r.read(et, arena).mismatch(decoded), "the reader decodes what decompress wrote");
                 assertDecoded(x.data(t), decoded, t.dtype(), et.errorBound(), t.name());
@@ -75,11 +76,18 @@ class ContainerRoundTripTest {
         }
     }
 
-    /** What the writer ends up with: the chosen codec, or raw where ELF could not shrink any chunk. */
-    private static Codec expectedCodec(CodecChoice choice, TensorInfo t) {
+    /**
+     * What the writer may end up with: the chosen codec, or raw where no chunk shrank: ELF's header and the entropy
+     * stage's section table outweigh the saving in tiny tensors and 64-byte chunks; lossless pays only where the
+     * exponent plane is long enough to carry a Huffman table (EntropyCodecsTest and BertRoundTripTest check it does).
+     */
+    private static Set<Codec> expectedCodecs(CodecChoice choice, TensorInfo t, long chunk) {
         Codec c = choice.codecFor(t.dtype());
-        boolean tooSmall = t.byteSize() <= 16; // header and codes outweigh the saving: stored
-        return c == Codec.ELF && tooSmall ? Codec.RAW : c;
+        boolean tooSmall = t.byteSize() <= 16 || chunk == 64;
+        if (c == Codec.LOSSLESS || (c == Codec.ELF && tooSmall)) {
+            return Set.of(c, Codec.RAW);
+        }
+        return Set.of(c);
     }
 
     /** Lossless bytes equal; ELF values within the bound, or bit for bit (exceptions, NaN, Inf). */

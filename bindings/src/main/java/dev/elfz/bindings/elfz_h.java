@@ -1400,6 +1400,132 @@ public class elfz_h extends elfz_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class elfz_entropy_encode {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_entropy_encode");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64_t dst_cap)
+     * }
+     */
+    public static FunctionDescriptor elfz_entropy_encode$descriptor() {
+        return elfz_entropy_encode.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64_t dst_cap)
+     * }
+     */
+    public static MethodHandle elfz_entropy_encode$handle() {
+        return elfz_entropy_encode.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64_t dst_cap)
+     * }
+     */
+    public static MemorySegment elfz_entropy_encode$address() {
+        return elfz_entropy_encode.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64_t dst_cap)
+     * }
+     */
+    public static long elfz_entropy_encode(MemorySegment src, long n, MemorySegment dst, long dst_cap) {
+        var mh$ = elfz_entropy_encode.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_entropy_encode", src, n, dst, dst_cap);
+            }
+            return (long)mh$.invokeExact(src, n, dst, dst_cap);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class elfz_entropy_decode {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG,
+            elfz_h.C_POINTER,
+            elfz_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("elfz_entropy_decode");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t elfz_entropy_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n)
+     * }
+     */
+    public static FunctionDescriptor elfz_entropy_decode$descriptor() {
+        return elfz_entropy_decode.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t elfz_entropy_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n)
+     * }
+     */
+    public static MethodHandle elfz_entropy_decode$handle() {
+        return elfz_entropy_decode.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t elfz_entropy_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n)
+     * }
+     */
+    public static MemorySegment elfz_entropy_decode$address() {
+        return elfz_entropy_decode.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t elfz_entropy_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n)
+     * }
+     */
+    public static long elfz_entropy_decode(MemorySegment src, long src_len, MemorySegment dst, long n) {
+        var mh$ = elfz_entropy_decode.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("elfz_entropy_decode", src, src_len, dst, n);
+            }
+            return (long)mh$.invokeExact(src, src_len, dst, n);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int ELFZ_E_NULL = (int)-1L;
     /**
      * {@snippet lang=c :

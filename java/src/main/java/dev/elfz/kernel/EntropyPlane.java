@@ -2,10 +2,68 @@ package dev.elfz.kernel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/*
+ * Entropy planes (FORMAT.md, "entropy planes")
+ * ============================================
+ *
+ * A plane of n bytes (a byte plane of a chunk, typically 256 KiB to 1 MiB) is stored as:
+ *
+ *   byte 0   mode: 0 raw, 1 constant, 2 Huffman
+ *   mode 0   the n bytes as they are                                  n + 1 bytes in all
+ *   mode 1   one byte; every byte of the plane equals it (n > 0)      2 bytes in all
+ *   mode 2   byte 1: last, the largest symbol with a nonzero code length (0..255)
+ *            ceil((last + 1) / 2) bytes: the code lengths of symbols 0..last, 4 bits each, two per byte, low
+ *              nibble first (symbol 2k in the low nibble of byte k). Lengths are 0 (unused) .. 11; the length
+ *              of `last` is not 0; when last + 1 is odd the high nibble of the last byte is 0.
+ *            three u32 little-endian: the byte sizes of streams 0, 1 and 2; stream 3 takes the rest of the plane
+ *            streams 0, 1, 2, 3, back to back
+ *
+ * Segments. With q = ceil(n / 4), segment i (0..3) is the bytes [min(i q, n), min((i + 1) q, n)) of the plane
+ * (the last ones may be short or empty). Stream i holds the codes of segment i, so 4 decoders can run at once.
+ *
+ * Codes. Canonical, by deflate's rule: the symbols with a nonzero length, sorted by (length, symbol); the first
+ * gets code 0, and the code of each next one is (previous code + 1) << (its length - previous length). The
+ * lengths must form a complete code: at least 2 symbols, and the sum of 2^(11 - length) is exactly 2^11.
+ *
+ * Streams. A stream is its segment's codes, one after the other, as a sequence of bits stored LSB-first (bit j
+ * of the stream is bit j % 8 of its byte j / 8); a code goes in from its most significant bit, i.e. each code is
+ * written bit-reversed, so that a decoder can look the low 11 bits of its bit buffer up in a table of 2^11
+ * (symbol, length) entries. The last byte is padded with 0 bits; a stream takes exactly ceil(bits / 8) bytes.
+ *
+ * Code lengths (the encoder's; integer arithmetic only, so every implementation finds the same):
+ *   1. the histogram of the bytes;
+ *   2. the symbols that occur, sorted by (count ascending, symbol ascending);
+ *   3. minimum-redundancy lengths of those counts in that order by Moffat and Katajainen's in-place algorithm
+ *      (as miniz's tdefl_calculate_minimum_redundancy; a single symbol gets length 1);
+ *   4. if a length exceeds 11, the limit of miniz's tdefl_huffman_enforce_max_code_size: with num[l] codes of
+ *      length l, every code longer than 11 becomes one of length 11; then, while the sum of
+ *      num[l] * 2^(11 - l) exceeds 2^11, one code of length 11 is dropped and, for the largest l < 11 with
+ *      num[l] > 0, one code of length l becomes two of length l + 1;
+ *   5. the lengths are handed out in the sorted order of step 2, from its end: the most frequent symbols get the
+ *      num[1] codes of length 1, the next ones num[2] of length 2, and so on (the least frequent get the longest).
+ *
+ * Mode (the encoder's choice, integer arithmetic only):
+ *   1. n == 0: raw.
+ *   2. Every byte the same: constant.
+ *   3. Pre-check, so that no time goes into noise: the sample of every 16th byte (positions 0, 16, 32, ...;
+ *      m = ceil(n / 16) bytes). When m >= 4096: its code lengths as above and coded bits = sum of
+ *      count * length over its histogram; if bits * 64 >= m * 8 * 63 (it saves less than 1/64): raw.
+ *   4. The plane's code lengths as above, and the exact size of its Huffman plane (2 + ceil((last + 1) / 2) + 12
+ *      + the 4 stream sizes). If that size >= n - floor(n / 64), or a stream 0..2 would exceed 2^32 - 1 bytes: raw.
+ *      Else Huffman.
+ *
+ * Decoding checks everything and reads nothing outside the plane: the mode is known; a raw plane has n + 1 bytes,
+ * a constant one 2 bytes and n > 0; a Huffman plane holds its header, its lengths are at most 11, its `last`
+ * has a length, the unused nibble is 0, the lengths form a complete code (above), the 3 stream sizes fit in what
+ * follows the header; each stream decodes exactly its segment's symbols in exactly its bytes
+ * (ceil(bits / 8) == its size) and its padding bits are 0. Anything else is a CorruptDataException.
+ */
 
 /**
- * The reference coder of one entropy plane (FORMAT.md, "entropy planes"): a mode byte, then the plane as it is
- * (mode 0) or one byte that fills it (mode 1).
+ * The reference coder of one entropy plane (the format above, FORMAT.md "entropy planes"): raw, constant or
+ * Huffman-coded in 4 streams. The C kernel (native/src/elfz_entropy.c) is its twin: the same bytes for every input.
  */
 final class EntropyPlane {
 
@@ -13,13 +71,122 @@ final class EntropyPlane {
 
     static final int RAW = 0;
     static final int CONSTANT = 1;
+    static final int HUFFMAN = 2;
+
+    /** Longest code, in bits: the decoder's table has 2^11 entries. */
+    static final int MAX_LENGTH = 11;
+
+    private static final int TABLE = 1 << MAX_LENGTH;
+    private static final int STREAMS = 4;
+    /** Mode, last and the three stream sizes: a Huffman header without its code lengths. */
+    private static final int FIXED = 14;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static long encode(MemorySegment src, long n, MemorySegment dst) {
-        if (n > 0 && constant(src, n)) {
+        if (n == 0) {
+            return raw(src, n, dst);
+        }
+        long m = (n + 15) / 16;
+        if (m >= 4096) { // pre-check on every 16th byte
+            long[] sample = new long[256];
+            for (long i = 0; i < n; i += 16) {
+                sample[src.get(ValueLayout.JAVA_BYTE, i) & 0xff]++;
+            }
+            int[] len = lengths(sample);
+            long bits = 0;
+            for (int s = 0; s < 256; s++) {
+                bits += sample[s] * len[s];
+            }
+            if (bits * 8 >= m * 63) { // bits * 64 >= m * 8 * 63
+                return raw(src, n, dst);
+            }
+        }
+
+        long[] lo = new long[STREAMS], cnt = new long[STREAMS];
+        segments(n, lo, cnt);
+        long[][] hist = new long[STREAMS][256];
+        long[] total = new long[256];
+        int distinct = 0;
+        for (int i = 0; i < STREAMS; i++) {
+            long[] h = hist[i];
+            for (long j = lo[i], end = lo[i] + cnt[i]; j < end; j++) {
+                h[src.get(ValueLayout.JAVA_BYTE, j) & 0xff]++;
+            }
+        }
+        for (int s = 0; s < 256; s++) {
+            total[s] = hist[0][s] + hist[1][s] + hist[2][s] + hist[3][s];
+            distinct += total[s] > 0 ? 1 : 0;
+        }
+        if (distinct == 1) {
             dst.set(ValueLayout.JAVA_BYTE, 0, (byte) CONSTANT);
             dst.set(ValueLayout.JAVA_BYTE, 1, src.get(ValueLayout.JAVA_BYTE, 0));
             return 2;
         }
+        int[] len = lengths(total);
+        int last = 255;
+        while (len[last] == 0) {
+            last--;
+        }
+        long header = FIXED + (last + 2) / 2;
+        long[] size = new long[STREAMS];
+        long plane = header;
+        for (int i = 0; i < STREAMS; i++) {
+            long bits = 0;
+            for (int s = 0; s <= last; s++) {
+                bits += hist[i][s] * len[s];
+            }
+            size[i] = (bits + 7) / 8;
+            plane += size[i];
+        }
+        if (plane >= n - n / 64 || size[0] > 0xffffffffL || size[1] > 0xffffffffL || size[2] > 0xffffffffL) {
+            return raw(src, n, dst);
+        }
+
+        int[] code = canonicalCodes(len);
+        dst.set(ValueLayout.JAVA_BYTE, 0, (byte) HUFFMAN);
+        dst.set(ValueLayout.JAVA_BYTE, 1, (byte) last);
+        for (int s = 0; s <= last; s += 2) {
+            dst.set(ValueLayout.JAVA_BYTE, 2 + s / 2, (byte) (len[s] | (s < last ? len[s + 1] << 4 : 0)));
+        }
+        for (int i = 0; i < 3; i++) {
+            dst.set(INT, header - 12 + 4L * i, (int) size[i]);
+        }
+        long at = header;
+        for (int i = 0; i < STREAMS; i++) {
+            long end = encodeStream(src, lo[i], cnt[i], code, len, dst, at);
+            if (end != at + size[i]) {
+                throw new IllegalStateException("stream " + i + " took " + (end - at) + " bytes, not " + size[i]);
+            }
+            at = end;
+        }
+        return plane;
+    }
+
+    /** Writes the codes of {@code count} bytes of {@code src} from {@code from} at {@code at}; returns the end. */
+    private static long encodeStream(MemorySegment src, long from, long count, int[] code, int[] len,
+                                     MemorySegment dst, long at) {
+        long buf = 0; // bits not yet written, LSB first
+        int bc = 0;   // how many
+        for (long j = from, end = from + count; j < end; j++) {
+            int s = src.get(ValueLayout.JAVA_BYTE, j) & 0xff;
+            buf |= (long) code[s] << bc;
+            bc += len[s];
+            if (bc >= 32) {
+                dst.set(INT, at, (int) buf);
+                at += 4;
+                buf >>>= 32;
+                bc -= 32;
+            }
+        }
+        for (; bc > 0; bc -= 8) { // the last bits, zero-padded to a byte
+            dst.set(ValueLayout.JAVA_BYTE, at++, (byte) buf);
+            buf >>>= 8;
+        }
+        return at;
+    }
+
+    private static long raw(MemorySegment src, long n, MemorySegment dst) {
         dst.set(ValueLayout.JAVA_BYTE, 0, (byte) RAW);
         MemorySegment.copy(src, 0, dst, 1, n);
         return n + 1;
@@ -41,18 +208,261 @@ final class EntropyPlane {
                 }
                 dst.asSlice(0, n).fill(stored.get(ValueLayout.JAVA_BYTE, 1));
             }
+            case HUFFMAN -> decodeHuffman(stored, n, dst);
             default -> throw new CorruptDataException(size == 0 ? "an entropy plane of 0 bytes has no mode"
                     : "entropy plane mode " + mode + " is unknown");
         }
     }
 
-    private static boolean constant(MemorySegment src, long n) {
-        byte first = src.get(ValueLayout.JAVA_BYTE, 0);
-        for (long i = 1; i < n; i++) {
-            if (src.get(ValueLayout.JAVA_BYTE, i) != first) {
-                return false;
+    private static void decodeHuffman(MemorySegment stored, long n, MemorySegment dst) {
+        long size = stored.byteSize();
+        if (size < 2) {
+            throw new CorruptDataException("a Huffman plane of " + size + " bytes has no header");
+        }
+        int last = stored.get(ValueLayout.JAVA_BYTE, 1) & 0xff;
+        long header = FIXED + (last + 2) / 2;
+        if (size < header) {
+            throw new CorruptDataException("a Huffman plane with " + (last + 1) + " code lengths has a header of "
+                    + header + " bytes, but the plane is " + size + " bytes");
+        }
+        int[] len = new int[256];
+        int used = 0, kraft = 0;
+        for (int s = 0; s <= last; s++) {
+            len[s] = (stored.get(ValueLayout.JAVA_BYTE, 2 + s / 2) >> (4 * (s & 1))) & 15;
+            if (len[s] > MAX_LENGTH) {
+                throw new CorruptDataException("Huffman code length " + len[s] + " of symbol " + s + " is over "
+                        + MAX_LENGTH);
+            }
+            if (len[s] > 0) {
+                used++;
+                kraft += TABLE >> len[s];
             }
         }
-        return true;
+        if ((last & 1) == 0 && (stored.get(ValueLayout.JAVA_BYTE, 2 + last / 2) & 0xf0) != 0) {
+            throw new CorruptDataException("the unused nibble after the last Huffman code length is not 0");
+        }
+        if (len[last] == 0) {
+            throw new CorruptDataException("the last symbol of a Huffman plane, " + last + ", has no code");
+        }
+        if (used < 2 || kraft != TABLE) {
+            throw new CorruptDataException("Huffman code lengths of " + used + " symbols are not a complete code"
+                    + " (Kraft sum " + kraft + "/" + TABLE + ")");
+        }
+        long[] start = new long[STREAMS + 1];
+        start[0] = header;
+        long rest = size - header;
+        for (int i = 0; i < 3; i++) {
+            long streamSize = Integer.toUnsignedLong(stored.get(INT, header - 12 + 4L * i));
+            if (streamSize > rest) {
+                throw new CorruptDataException("Huffman stream " + i + " of " + streamSize
+                        + " bytes does not fit in the " + rest + " bytes left of the plane");
+            }
+            rest -= streamSize;
+            start[i + 1] = start[i] + streamSize;
+        }
+        start[STREAMS] = size;
+
+        // (symbol << 8 | length) for every 11-bit pattern: a code and every pattern that starts with it
+        int[] code = canonicalCodes(len);
+        short[] table = new short[TABLE];
+        for (int s = 0; s <= last; s++) {
+            for (int c = code[s]; len[s] > 0 && c < TABLE; c += 1 << len[s]) {
+                table[c] = (short) (s << 8 | len[s]);
+            }
+        }
+        long[] lo = new long[STREAMS], cnt = new long[STREAMS];
+        segments(n, lo, cnt);
+        for (int i = 0; i < STREAMS; i++) {
+            decodeStream(stored, start[i], start[i + 1], table, dst, lo[i], cnt[i], i);
+        }
+    }
+
+    /** Decodes {@code count} symbols from the stream [start, end) of {@code stored}, which they must fill exactly. */
+    private static void decodeStream(MemorySegment stored, long start, long end, short[] table, MemorySegment dst,
+                                     long from, long count, int stream) {
+        long p = start;  // next byte to load
+        long buf = 0;    // bits loaded, LSB first; above bc it may hold the bits of the bytes at p
+        int bc = 0;      // valid bits in buf
+        long past = 0;   // zero bytes taken past the end of the stream
+        long j = from, stop = from + count;
+        while (stop - j >= 5 && end - p >= 8) { // 8 bytes loaded, as many whole ones kept as fit: 56 to 63 bits
+            buf |= stored.get(LONG, p) << bc;
+            p += (63 - bc) >>> 3;
+            bc |= 56;
+            for (int k = 0; k < 5; k++) { // 5 codes of up to 11 bits
+                int e = table[(int) buf & (TABLE - 1)];
+                dst.set(ValueLayout.JAVA_BYTE, j++, (byte) (e >> 8));
+                buf >>>= e & 15;
+                bc -= e & 15;
+            }
+        }
+        for (; j < stop; j++) { // near the end of the stream: byte by byte, zeros past it
+            if (bc < MAX_LENGTH && (p - start + past) * 8 - bc > (end - start) * 8) {
+                break; // already past its end: corrupt, whatever follows
+            }
+            for (; bc < MAX_LENGTH; bc += 8) {
+                if (p < end) {
+                    buf |= (stored.get(ValueLayout.JAVA_BYTE, p++) & 0xffL) << bc;
+                } else {
+                    past++;
+                }
+            }
+            int e = table[(int) buf & (TABLE - 1)];
+            dst.set(ValueLayout.JAVA_BYTE, j, (byte) (e >> 8));
+            buf >>>= e & 15;
+            bc -= e & 15;
+        }
+        long bits = (p - start + past) * 8 - bc, size = end - start;
+        if ((bits + 7) / 8 != size) {
+            throw new CorruptDataException("Huffman stream " + stream + " of " + size + " bytes does not hold its "
+                    + count + " symbols exactly: " + (bits > size * 8 ? "they run past its end" : "it has bytes left over"));
+        }
+        if (bits % 8 != 0 && (stored.get(ValueLayout.JAVA_BYTE, end - 1) & 0xff) >>> (bits % 8) != 0) {
+            throw new CorruptDataException("Huffman stream " + stream + " has padding bits that are not 0");
+        }
+    }
+
+    /** Segment i: [min(i q, n), min((i + 1) q, n)) with q = ceil(n / 4). */
+    private static void segments(long n, long[] lo, long[] cnt) {
+        long q = (n + 3) / 4;
+        for (int i = 0; i < STREAMS; i++) {
+            lo[i] = Math.min(i * q, n);
+            cnt[i] = Math.min((i + 1) * q, n) - lo[i];
+        }
+    }
+
+    /**
+     * The code lengths of a histogram (the format's steps 2 to 5): 0 for symbols that do not occur, else 1..11.
+     * Counts must add up to less than 2^62.
+     */
+    static int[] lengths(long[] count) {
+        int[] sym = new int[256];
+        int used = 0;
+        for (int s = 0; s < 256; s++) {
+            if (count[s] > 0) {
+                sym[used++] = s;
+            }
+        }
+        for (int i = 1; i < used; i++) { // insertion sort by (count, symbol): symbols come in ascending
+            int s = sym[i], j = i;
+            for (; j > 0 && count[sym[j - 1]] > count[s]; j--) {
+                sym[j] = sym[j - 1];
+            }
+            sym[j] = s;
+        }
+        long[] a = new long[used];
+        for (int i = 0; i < used; i++) {
+            a[i] = count[sym[i]];
+        }
+        minimumRedundancy(a, used);
+        int[] num = new int[256];
+        for (int i = 0; i < used; i++) {
+            num[(int) a[i]]++; // depth <= used - 1 <= 255
+        }
+        limitLengths(num, used);
+        int[] len = new int[256];
+        int j = used;
+        for (int l = 1; l <= MAX_LENGTH; l++) {
+            for (int c = num[l]; c > 0; c--) {
+                len[sym[--j]] = l;
+            }
+        }
+        return len;
+    }
+
+    /**
+     * Moffat and Katajainen's in-place minimum-redundancy code, as miniz's tdefl_calculate_minimum_redundancy:
+     * {@code a[0..n)} holds weights in ascending order; on return {@code a[i]} is the code length of the i-th.
+     */
+    private static void minimumRedundancy(long[] a, int n) {
+        if (n == 0) {
+            return;
+        }
+        if (n == 1) {
+            a[0] = 1;
+            return;
+        }
+        a[0] += a[1];
+        int root = 0, leaf = 2, next;
+        for (next = 1; next < n - 1; next++) {
+            if (leaf >= n || a[root] < a[leaf]) {
+                a[next] = a[root];
+                a[root++] = next;
+            } else {
+                a[next] = a[leaf++];
+            }
+            if (leaf >= n || (root < next && a[root] < a[leaf])) {
+                a[next] += a[root];
+                a[root++] = next;
+            } else {
+                a[next] += a[leaf++];
+            }
+        }
+        a[n - 2] = 0;
+        for (next = n - 3; next >= 0; next--) {
+            a[next] = a[(int) a[next]] + 1;
+        }
+        int avbl = 1, used = 0, dpth = 0;
+        root = n - 2;
+        next = n - 1;
+        while (avbl > 0) {
+            while (root >= 0 && a[root] == dpth) {
+                used++;
+                root--;
+            }
+            while (avbl > used) {
+                a[next--] = dpth;
+                avbl--;
+            }
+            avbl = 2 * used;
+            dpth++;
+            used = 0;
+        }
+    }
+
+    /** miniz's tdefl_huffman_enforce_max_code_size with a limit of 11 (the format's step 4). */
+    private static void limitLengths(int[] num, int used) {
+        if (used <= 1) {
+            return;
+        }
+        for (int l = MAX_LENGTH + 1; l < num.length; l++) {
+            num[MAX_LENGTH] += num[l];
+            num[l] = 0;
+        }
+        int total = 0;
+        for (int l = MAX_LENGTH; l > 0; l--) {
+            total += num[l] << (MAX_LENGTH - l);
+        }
+        while (total != TABLE) {
+            num[MAX_LENGTH]--;
+            for (int l = MAX_LENGTH - 1; l > 0; l--) {
+                if (num[l] != 0) {
+                    num[l]--;
+                    num[l + 1] += 2;
+                    break;
+                }
+            }
+            total--;
+        }
+    }
+
+    /** Canonical codes of the lengths (deflate's rule), each bit-reversed: written and read LSB-first. */
+    private static int[] canonicalCodes(int[] len) {
+        int[] count = new int[MAX_LENGTH + 1], next = new int[MAX_LENGTH + 1];
+        for (int l : len) {
+            count[l]++;
+        }
+        count[0] = 0;
+        for (int l = 1, c = 0; l <= MAX_LENGTH; l++) {
+            c = (c + count[l - 1]) << 1;
+            next[l] = c;
+        }
+        int[] code = new int[256];
+        for (int s = 0; s < 256; s++) {
+            if (len[s] > 0) {
+                code[s] = Integer.reverse(next[len[s]]++) >>> (32 - len[s]);
+            }
+        }
+        return code;
     }
 }

@@ -32,6 +32,10 @@ public final class NativeKernel extends AbstractKernel {
         static final MethodHandle DEQUANTIZE = critical(elfz_h.elfz_dequantize$address(), elfz_h.elfz_dequantize$descriptor());
         static final MethodHandle BUCKETIZE = critical(elfz_h.elfz_bucketize$address(), elfz_h.elfz_bucketize$descriptor());
         static final MethodHandle LOOKUP = critical(elfz_h.elfz_lookup$address(), elfz_h.elfz_lookup$descriptor());
+        static final MethodHandle ENTROPY_ENCODE = critical(elfz_h.elfz_entropy_encode$address(),
+                elfz_h.elfz_entropy_encode$descriptor());
+        static final MethodHandle ENTROPY_DECODE = critical(elfz_h.elfz_entropy_decode$address(),
+                elfz_h.elfz_entropy_decode$descriptor());
         static final MethodHandle PLANES_SPLIT = critical(elfz_h.elfz_planes_split$address(), elfz_h.elfz_planes_split$descriptor());
         static final MethodHandle PLANES_JOIN = critical(elfz_h.elfz_planes_join$address(), elfz_h.elfz_planes_join$descriptor());
         static final MethodHandle GRID_ENCODE = critical(elfz_h.elfz_grid_encode$address(), elfz_h.elfz_grid_encode$descriptor());
@@ -331,5 +335,39 @@ public final class NativeKernel extends AbstractKernel {
                     excPos, excBits, nExc, posBase);
         }
         check(r, "grid decode");
+    }
+
+    @Override
+    protected long entropyEncodeChecked(MemorySegment src, long n, MemorySegment dst) {
+        long r;
+        if (onHeap(src, dst)) {
+            try {
+                r = (long) Heap.ENTROPY_ENCODE.invokeExact(src, n, dst, dst.byteSize());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_entropy_encode(src, n, dst, dst.byteSize());
+        }
+        return check(r, "entropy encode");
+    }
+
+    @Override
+    protected void entropyDecodeChecked(MemorySegment stored, long n, MemorySegment dst) {
+        long r;
+        if (onHeap(stored, dst)) {
+            try {
+                r = (long) Heap.ENTROPY_DECODE.invokeExact(stored, stored.byteSize(), dst, n);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        } else {
+            r = elfz_h.elfz_entropy_decode(stored, stored.byteSize(), dst, n);
+        }
+        if (r == elfz_h.ELFZ_E_CORRUPT()) {
+            throw new CorruptDataException("native entropy decode: " + stored.byteSize()
+                    + " bytes are not an entropy plane of " + n + " bytes (a bad mode, header, code lengths or stream)");
+        }
+        check(r, "entropy decode");
     }
 }

@@ -56,7 +56,8 @@ class InfoCommandTest {
         assertEquals(20, j.get("tensors").asInt());
         assertEquals(2L * Models.F32_EXCEPTIONS.length, j.get("exceptions").asLong());
         assertEquals(4, j.get("codecs").get("elf").asInt());
-        assertEquals(16, j.get("codecs").get("raw").asInt());
+        assertEquals(12, j.get("codecs").get("raw").asInt());
+        assertEquals(4, j.get("codecs").get("lossless").asInt(), "auto: F16 and BF16 losslessly");
         long bytes = 0;
         List<String> kinds = new ArrayList<>();
         for (JsonNode f : j.get("files")) {

@@ -28,7 +28,7 @@ final class Models {
     /** The tensors of {@link #file}, in file order, with the codec --codec auto gives each. */
     static final List<String> NAMES = List.of("embed.weight", "norm.weight", "half", "brain", "double", "ids", "bytes",
             "mask", "empty", "scalar");
-    static final List<String> AUTO_CODECS = List.of("elf", "raw", "raw", "raw", "elf", "raw", "raw", "raw", "raw", "raw");
+    static final List<String> AUTO_CODECS = List.of("elf", "raw", "lossless", "lossless", "elf", "raw", "raw", "raw", "raw", "raw");
     static final List<String> ELF_CODECS = List.of("elf", "raw", "elf", "elf", "elf", "raw", "raw", "raw", "raw", "raw");
 
     /**

@@ -206,6 +206,60 @@ class CrossKernelTest {
         }
     }
 
+    /**
+     * Entropy planes: every kernel writes the same bytes for synthetic planes and for the byte planes of real
+     * weights (float32, and float16 converted from them), and decodes what every other kernel wrote.
+     */
+    @org.junit.jupiter.api.Test
+    void sameEntropyPlanesAndMutualDecoding() throws IOException {
+        List<byte[]> planes = new ArrayList<>();
+        for (int n : new int[] {0, 1, 2, 5, 17, 64, 255, 1000, 4099, 65_521, 300_001}) {
+            for (TestData.PlaneKind kind : TestData.PlaneKind.values()) {
+                planes.add(TestData.plane(kind, n, n + kind.ordinal()));
+            }
+        }
+        int values = 1 << 20;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f32 = TestData.bertPlanes(values, arena);
+            for (int b = 0; b < 4; b++) {
+                planes.add(f32.asSlice((long) b * values, values).toArray(ValueLayout.JAVA_BYTE));
+            }
+            MemorySegment weights = TestData.bert(values * 4L, arena);
+            MemorySegment f16 = arena.allocate(values * 2L);
+            for (long i = 0; i < values; i++) {
+                TestData.setBits(ElfType.F16, f16, i, TestData.bitsOf(ElfType.F16, weights.getAtIndex(TestData.FLOAT, i)));
+            }
+            MemorySegment f16Planes = arena.allocate(values * 2L);
+            new JavaScalarKernel().planesSplit(f16, values, 2, true, f16Planes);
+            planes.add(f16Planes.asSlice(0, values).toArray(ValueLayout.JAVA_BYTE));
+            planes.add(f16Planes.asSlice(values, values).toArray(ValueLayout.JAVA_BYTE));
+        }
+        List<Kernel> kernels = kernels();
+        int huffman = 0;
+        for (byte[] plane : planes) {
+            int n = plane.length;
+            List<byte[]> stored = new ArrayList<>();
+            for (Kernel k : kernels) {
+                byte[] dst = new byte[n + 1];
+                long size = k.entropyEncode(MemorySegment.ofArray(plane), n, MemorySegment.ofArray(dst));
+                stored.add(java.util.Arrays.copyOf(dst, (int) size));
+            }
+            for (int i = 1; i < stored.size(); i++) {
+                assertArrayEquals(stored.get(0), stored.get(i),
+                        kernels.get(i).name() + " entropy plane differs from " + kernels.get(0).name() + ", n=" + n);
+            }
+            huffman += stored.get(0)[0] == 2 ? 1 : 0;
+            for (Kernel dec : kernels) {
+                for (byte[] s : stored) {
+                    MemorySegment out = Arena.ofAuto().allocate(n + 1L).asSlice(1); // unaligned, native
+                    dec.entropyDecode(MemorySegment.ofArray(s), n, out);
+                    assertArrayEquals(plane, out.toArray(ValueLayout.JAVA_BYTE), dec.name() + " decodes, n=" + n);
+                }
+            }
+        }
+        assertTrue(huffman >= 15, huffman + " of " + planes.size() + " planes Huffman-coded");
+    }
+
     private record Encoded(byte[] codes, long[] pos, byte[] bits) {
         static Encoded of(Kernel k, ElfType type, MemorySegment src, long n) {
             byte[] codes = new byte[(int) type.codeBytes(n)];
@@ -313,6 +367,16 @@ class CrossKernelTest {
         protected void gridDecodeChecked(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
                                          MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
             pinned().gridDecode(type, codes, n, step, dst, excPos, excBits, nExc, posBase);
+        }
+
+        @Override
+        protected long entropyEncodeChecked(MemorySegment src, long n, MemorySegment dst) {
+            return pinned().entropyEncode(src, n, dst);
+        }
+
+        @Override
+        protected void entropyDecodeChecked(MemorySegment stored, long n, MemorySegment dst) {
+            pinned().entropyDecode(stored, n, dst);
         }
     }
 }

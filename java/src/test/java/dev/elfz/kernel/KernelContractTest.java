@@ -899,6 +899,333 @@ abstract class KernelContractTest {
         k.gridDecode(ElfType.F64, MemorySegment.NULL, 0, 1, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, 0, 0);
     }
 
+    // ---- Entropy planes: the bytes of the reference (EntropyPlane), read back by an independent reader.
+
+    /**
+     * Reads a plane bit by bit as the format comment of {@link EntropyPlane} (FORMAT.md) describes it, without
+     * tables: the n bytes, or null when it is not a valid plane of n bytes.
+     */
+    static byte[] readPlane(byte[] p, int n) {
+        if (p.length == 0 || p[0] > 2 || p[0] < 0) {
+            return null;
+        }
+        if (p[0] == 0) {
+            return p.length == n + 1 ? java.util.Arrays.copyOfRange(p, 1, n + 1) : null;
+        }
+        if (p[0] == 1) {
+            byte[] out = new byte[n];
+            java.util.Arrays.fill(out, p.length == 2 ? p[1] : 0);
+            return p.length == 2 && n > 0 ? out : null;
+        }
+        if (p.length < 2) {
+            return null;
+        }
+        int last = p[1] & 0xff, header = 2 + (last + 2) / 2 + 12;
+        if (p.length < header) {
+            return null;
+        }
+        int[] len = new int[last + 1];
+        int used = 0, kraft = 0;
+        for (int s = 0; s <= last; s++) {
+            len[s] = (p[2 + s / 2] >> (s % 2 == 1 ? 4 : 0)) & 15;
+            if (len[s] > 11) {
+                return null;
+            }
+            used += len[s] > 0 ? 1 : 0;
+            kraft += len[s] > 0 ? 1 << (11 - len[s]) : 0;
+        }
+        if (last % 2 == 0 && (p[2 + last / 2] & 0xf0) != 0 || len[last] == 0 || used < 2 || kraft != 2048) {
+            return null;
+        }
+        // canonical decoding as puff.c does it: symbols by (length, symbol), counted per length
+        int[] sorted = new int[used], perLength = new int[12];
+        int k = 0;
+        for (int l = 1; l <= 11; l++) {
+            for (int s = 0; s <= last; s++) {
+                if (len[s] == l) {
+                    sorted[k++] = s;
+                    perLength[l]++;
+                }
+            }
+        }
+        long[] size = new long[4];
+        long rest = p.length - header;
+        for (int i = 0; i < 3; i++) {
+            size[i] = java.nio.ByteBuffer.wrap(p, header - 12 + 4 * i, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt()
+                    & 0xffffffffL;
+            if (size[i] > rest) {
+                return null;
+            }
+            rest -= size[i];
+        }
+        size[3] = rest;
+        byte[] out = new byte[n];
+        int q = (n + 3) / 4;
+        long at = header;
+        for (int i = 0; i < 4; i++) {
+            long bit = 0;
+            for (int j = Math.min(i * q, n); j < Math.min((i + 1) * q, n); j++) {
+                int code = 0, first = 0, index = 0, symbol = -1;
+                for (int l = 1; symbol < 0; l++) {
+                    if (l > 11 || bit >= size[i] * 8) {
+                        return null;
+                    }
+                    code |= (p[(int) (at + bit / 8)] >> (bit % 8)) & 1; // a code's first bit is its top bit
+                    bit++;
+                    if (code - first < perLength[l]) {
+                        symbol = sorted[index + code - first];
+                    }
+                    index += perLength[l];
+                    first = (first + perLength[l]) << 1;
+                    code <<= 1;
+                }
+                out[j] = (byte) symbol;
+            }
+            if ((bit + 7) / 8 != size[i]) {
+                return null;
+            }
+            for (; bit < size[i] * 8; bit++) {
+                if (((p[(int) (at + bit / 8)] >> (bit % 8)) & 1) != 0) {
+                    return null;
+                }
+            }
+            at += size[i];
+        }
+        return out;
+    }
+
+    /**
+     * Encodes a plane with the kernel (heap or native segments, at odd offsets, canaries after the bound), checks
+     * it is the reference's bytes and the rules' mode, reads it back with {@link #readPlane} and decodes it with
+     * the kernel; returns the plane.
+     */
+    static byte[] entropyRoundTrip(Kernel k, byte[] plane, boolean heap, Arena arena) {
+        int n = plane.length;
+        MemorySegment src = segment(n, heap, arena);
+        MemorySegment.copy(MemorySegment.ofArray(plane), 0, src, 0, n);
+        MemorySegment dst = segment(n + 1 + 16, heap, arena).fill((byte) 0xa5);
+        long size = k.entropyEncode(src, n, dst);
+        String what = k.name() + " entropy plane of " + n + " bytes";
+        assertTrue(size >= 1 && size <= Kernel.entropyBound(n), what + ": " + size + " bytes");
+        for (long i = size; i < dst.byteSize(); i++) {
+            assertEquals((byte) 0xa5, dst.get(ValueLayout.JAVA_BYTE, i), what + ": wrote past its " + size + " bytes");
+        }
+        byte[] stored = dst.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
+        byte[] want = new byte[n + 1];
+        long wantSize = EntropyPlane.encode(MemorySegment.ofArray(plane), n, MemorySegment.ofArray(want));
+        assertArrayEquals(java.util.Arrays.copyOf(want, (int) wantSize), stored, what + ": not the reference's bytes");
+
+        long distinct = java.util.stream.IntStream.range(0, n).map(i -> plane[i]).distinct().count();
+        int mode = stored[0];
+        assertEquals(n == 0 ? 0 : distinct == 1 ? 1 : mode, mode, what + ": mode");
+        assertTrue(mode != 2 || size < n - n / 64, what + ": a Huffman plane that saves too little");
+        assertArrayEquals(plane, readPlane(stored, n), what + ": the format's reader reads something else");
+
+        MemorySegment out = segment(n + 8, heap, arena).fill((byte) 0x5a);
+        MemorySegment storedSegment = segment(stored.length, heap, arena);
+        MemorySegment.copy(MemorySegment.ofArray(stored), 0, storedSegment, 0, stored.length);
+        k.entropyDecode(storedSegment, n, out);
+        assertArrayEquals(plane, out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), what + ": decoded");
+        assertEquals(-1, out.asSlice(n).mismatch(MemorySegment.ofArray(new byte[8]).fill((byte) 0x5a)),
+                what + ": decode wrote past n");
+        return stored;
+    }
+
+    @Test
+    void entropyPlanesOfEveryLengthUpTo300() {
+        Kernel k = kernel();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n = 0; n <= 300; n++) {
+                for (TestData.PlaneKind kind : TestData.PlaneKind.values()) {
+                    byte[] plane = TestData.plane(kind, n, n * 31L + kind.ordinal());
+                    byte[] stored = entropyRoundTrip(k, plane, (n + kind.ordinal()) % 2 == 0, arena);
+                    if (kind == TestData.PlaneKind.ZEROS && n > 0) {
+                        assertArrayEquals(new byte[] {1, 0}, stored, "a plane of zeros is constant");
+                    }
+                    if (kind == TestData.PlaneKind.RANDOM && n > 8) {
+                        assertEquals(0, stored[0], "random bytes are stored raw, n=" + n);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Golden bytes, worked out by hand from the format (native/test/elfz_test.c has the same two). */
+    @Test
+    void knownEntropyPlanes() {
+        byte[] plane = new byte[64];
+        for (int i = 0; i < 64; i++) {
+            plane[i] = (byte) (i % 4 == 3 ? 1 : 0);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            // two symbols of 1 bit: 0 -> 0, 1 -> 1; each stream 0001 0001 ... LSB-first = 0x88 0x88
+            assertEquals("0201" + "11" + "02000000" + "02000000" + "02000000" + "8888".repeat(4),
+                    HexFormat.of().formatHex(entropyRoundTrip(kernel(), plane, true, arena)));
+            // 5 (32 times), 7 and 9 (16 times each): lengths 1, 2, 2; codes 0, 10, 11, written from their top bit
+            for (int i = 0; i < 64; i++) {
+                plane[i] = (byte) (i % 4 == 1 ? 7 : i % 4 == 3 ? 9 : 5);
+            }
+            assertEquals("0209" + "0000102020" + "03000000".repeat(3) + "b22ccb".repeat(4),
+                    HexFormat.of().formatHex(entropyRoundTrip(kernel(), plane, false, arena)));
+        }
+    }
+
+    @Test
+    void largeAndSkewedEntropyPlanes() {
+        Kernel k = kernel();
+        SplittableRandom r = new SplittableRandom(11);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[] {4096, 65520, 65521, 100_003, 1 << 20}) {
+                byte[] p = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    p[i] = (byte) TestData.geometric(r, 0.6, 256);
+                }
+                assertEquals(2, entropyRoundTrip(k, p, n % 2 == 0, arena)[0], "geometric 0.6, n=" + n);
+                for (int i = 0; i < n; i++) {
+                    p[i] = (byte) (110 + TestData.geometric(r, 0.15, 30));
+                }
+                assertEquals(2, entropyRoundTrip(k, p, n % 2 == 1, arena)[0], "geometric 0.15, n=" + n);
+                for (int i = 0; i < n; i++) {
+                    p[i] = (byte) r.nextInt();
+                }
+                assertEquals(0, entropyRoundTrip(k, p, true, arena)[0], "random bytes are raw, n=" + n);
+                for (int i = 0; i < n; i++) { // noise on every 16th byte: the pre-check says raw
+                    p[i] = (byte) (i % 16 == 0 ? r.nextInt() : 5);
+                }
+                assertEquals(n >= 65521 ? 0 : 2, entropyRoundTrip(k, p, false, arena)[0], "noisy sample, n=" + n);
+                for (int i = 0; i < n; i++) { // the pre-check passes, the whole plane does not
+                    p[i] = (byte) (i % 64 == 0 ? 5 : r.nextInt());
+                }
+                assertEquals(0, entropyRoundTrip(k, p, true, arena)[0], "noise, n=" + n);
+            }
+            // counts 2^18, 2^17, ... over 22 symbols and more: optimal codes of up to 21 bits, limited to 11
+            for (int symbols : new int[] {12, 22, 100, 256}) {
+                java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+                for (int s = 0; s < symbols; s++) {
+                    for (int c = 0; c < 1 << Math.max(0, 18 - s); c++) {
+                        b.write(s);
+                    }
+                }
+                byte[] stored = entropyRoundTrip(k, b.toByteArray(), symbols % 2 == 0, arena);
+                assertEquals(2, stored[0]);
+                int longest = 0;
+                for (int s = 0; s <= (stored[1] & 0xff); s++) {
+                    longest = Math.max(longest, (stored[2 + s / 2] >> (4 * (s % 2))) & 15);
+                }
+                assertEquals(11, longest, symbols + " symbols: the longest code");
+            }
+        }
+    }
+
+    /** The exponent plane of real BERT weights: Huffman, under 0.36 of its size; every plane round trips. */
+    @Test
+    void realBertPlanes() throws IOException {
+        Kernel k = kernel();
+        int n = 1 << 20;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment planes = TestData.bertPlanes(n, arena);
+            for (int b = 0; b < 4; b++) {
+                byte[] plane = planes.asSlice((long) b * n, n).toArray(ValueLayout.JAVA_BYTE);
+                byte[] stored = entropyRoundTrip(k, plane, b % 2 == 0, arena);
+                if (b == 3) {
+                    assertEquals(2, stored[0], "the exponent plane is Huffman-coded");
+                    assertTrue(stored.length < 0.36 * n, "exponent plane: " + stored.length + " bytes of " + n);
+                }
+            }
+        }
+    }
+
+    /** Spoiled Huffman planes throw CorruptDataException, nothing else; changes to its header are always caught. */
+    @Test
+    void corruptEntropyPlanesThrowCorruptDataException() {
+        Kernel k = kernel();
+        SplittableRandom r = new SplittableRandom(13);
+        int n = 3000;
+        byte[] plane = new byte[n];
+        for (int i = 0; i < n; i++) {
+            plane[i] = (byte) (60 + TestData.geometric(r, 0.5, 20));
+        }
+        byte[] good = new byte[n + 1];
+        int size = (int) k.entropyEncode(MemorySegment.ofArray(plane), n, MemorySegment.ofArray(good));
+        good = java.util.Arrays.copyOf(good, size);
+        assertEquals(2, good[0]);
+        int header = 2 + ((good[1] & 0xff) + 2) / 2 + 12;
+        MemorySegment out = MemorySegment.ofArray(new byte[n]);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int cut = 0; cut < size; cut++) { // every truncation, on the heap and off it
+                MemorySegment stored = segment(cut, cut % 2 == 0, arena);
+                MemorySegment.copy(MemorySegment.ofArray(good), 0, stored, 0, cut);
+                assertThrows(CorruptDataException.class, () -> k.entropyDecode(stored, n, out), "cut to " + cut);
+            }
+        }
+        byte[] longer = java.util.Arrays.copyOf(good, size + 1);
+        assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.ofArray(longer), n, out));
+        for (int mode = 3; mode < 256; mode++) {
+            byte[] bad = good.clone();
+            bad[0] = (byte) mode;
+            assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.ofArray(bad), n, out));
+        }
+        int caught = 0;
+        for (int at = 1; at < size; at++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] bad = good.clone();
+                bad[at] ^= (byte) (1 << bit);
+                byte[] read = readPlane(bad, n);
+                String what = "bit " + bit + " of byte " + at + " flipped";
+                if (at >= 2 && at < header || read == null) { // a length, the unused nibble, a size: never valid
+                    assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.ofArray(bad), n, out),
+                            what);
+                    caught++;
+                } else {
+                    k.entropyDecode(MemorySegment.ofArray(bad), n, out);
+                    assertArrayEquals(read, out.toArray(ValueLayout.JAVA_BYTE), what + ": decoded as the reader reads it");
+                }
+            }
+        }
+        assertTrue(caught > (header - 2) * 8, caught + " flips caught");
+        for (int t = 0; t < 3000; t++) { // garbage behind a Huffman mode byte
+            byte[] bad = new byte[2 + r.nextInt(120)];
+            r.nextBytes(bad);
+            bad[0] = 2;
+            if (t % 2 == 1) {
+                bad[1] = (byte) r.nextInt(8);
+            }
+            int m = r.nextInt(300);
+            byte[] read = readPlane(bad, m);
+            MemorySegment o = MemorySegment.ofArray(new byte[m]);
+            if (read == null) {
+                assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.ofArray(bad), m, o));
+            } else {
+                k.entropyDecode(MemorySegment.ofArray(bad), m, o);
+                assertArrayEquals(read, o.toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+        assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.NULL, 0, out), "no mode");
+        assertThrows(CorruptDataException.class,
+                () -> k.entropyDecode(MemorySegment.ofArray(new byte[] {1, 7}), 0, out), "constant plane of nothing");
+        assertThrows(CorruptDataException.class,
+                () -> k.entropyDecode(MemorySegment.ofArray(new byte[] {0, 7}), 2, out), "raw plane too short");
+    }
+
+    @Test
+    void badEntropyArgumentsThrowBeforeAnyWork() {
+        Kernel k = kernel();
+        MemorySegment src = MemorySegment.ofArray(new byte[64]);
+        MemorySegment dst = Arena.ofAuto().allocate(65);
+        assertThrows(IndexOutOfBoundsException.class, () -> k.entropyEncode(src, 64, dst.asSlice(1)));
+        assertThrows(IndexOutOfBoundsException.class, () -> k.entropyEncode(src, 65, dst));
+        assertThrows(IllegalArgumentException.class, () -> k.entropyEncode(src, -1, dst));
+        assertThrows(IllegalArgumentException.class, () -> k.entropyEncode(src, 64, dst.asReadOnly()));
+        assertThrows(NullPointerException.class, () -> k.entropyEncode(null, 64, dst));
+        assertEquals(-1, dst.mismatch(Arena.ofAuto().allocate(65)), "the calls that threw wrote nothing");
+        assertEquals(1, k.entropyEncode(MemorySegment.NULL, 0, dst));
+        k.entropyDecode(dst.asSlice(0, 1), 0, MemorySegment.NULL);
+        assertThrows(IndexOutOfBoundsException.class, () -> k.entropyDecode(dst, 65, src));
+        assertThrows(IllegalArgumentException.class, () -> k.entropyDecode(dst, 64, src.asReadOnly()));
+        assertThrows(IllegalArgumentException.class, () -> k.entropyDecode(dst, -1, src));
+        assertThrows(NullPointerException.class, () -> k.entropyDecode(null, 64, src));
+    }
+
     @Test
     void nameSaysWhichImplementation() {
         assertTrue(kernel().name().matches("native-(scalar|avx2|avx512)|java-(vector|scalar)"), kernel().name());

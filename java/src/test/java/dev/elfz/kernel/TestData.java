@@ -109,6 +109,47 @@ final class TestData {
         };
     }
 
+    /** Kinds of byte plane for the entropy coder's tests. */
+    enum PlaneKind { ZEROS, TWO_SYMBOLS, ALL_SYMBOLS, SKEWED, GEOMETRIC, RANDOM, RUNS }
+
+    /** A plane of {@code n} bytes of the kind, deterministic for the seed. */
+    static byte[] plane(PlaneKind kind, int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] p = new byte[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = (byte) switch (kind) {
+                case ZEROS -> 0;
+                case TWO_SYMBOLS -> r.nextInt(5) == 0 ? 0xc3 : 0x3c;
+                case ALL_SYMBOLS -> i;
+                case SKEWED -> 120 + (int) Math.round(gaussian(r) * 2);
+                case GEOMETRIC -> 100 + geometric(r, 0.5, 40);
+                case RANDOM -> r.nextInt();
+                case RUNS -> i / 37 * 13;
+            };
+        }
+        return p;
+    }
+
+    /** 0 with probability 1 - ratio, 1 with ratio (1 - ratio), ...: at most {@code k - 1}. */
+    static int geometric(SplittableRandom r, double ratio, int k) {
+        int s = 0;
+        while (s < k - 1 && r.nextDouble() < ratio) {
+            s++;
+        }
+        return s;
+    }
+
+    /**
+     * The 4 byte planes (FORMAT.md, "lossless chunks": rotated, so plane 3 is the exponent) of the first
+     * {@code values} float32 weights of BERT-base, each {@code values} bytes, back to back.
+     */
+    static MemorySegment bertPlanes(long values, Arena arena) throws IOException {
+        MemorySegment weights = bert(values * 4, arena);
+        MemorySegment planes = arena.allocate(values * 4);
+        new JavaScalarKernel().planesSplit(weights, values, 4, true, planes);
+        return planes;
+    }
+
     private static Path bertCache;
 
     /** The first {@code bytes} of BERT-base's float32 weights (a test dependency), mapped from a temp file. */
