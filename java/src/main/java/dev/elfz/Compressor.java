@@ -193,6 +193,7 @@ final class Compressor {
     private static Result encode(Job job, CodecPool codecs, Queue<MemorySegment> buffers, Arena arena, long cap) {
         Plan p = job.plan();
         MemorySegment src = p.chunk(job.chunk());
+        Pages.populate(src);
         if (p.codec != Codec.RAW) {
             MemorySegment buffer = buffers.poll();
             if (buffer == null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.CodecParams;
+import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
@@ -235,6 +236,7 @@ public final class ElfzReader implements AutoCloseable {
     MemorySegment storedChunk(String what, Index.Stream s, int i) throws ElfzException {
         long[] c = s.chunks()[i];
         MemorySegment stored = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
+        Pages.populate(stored);
         if (Compressor.crc32c(stored) != c[Index.Stream.CRC]) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length
                     + " is damaged (CRC32C mismatch)");

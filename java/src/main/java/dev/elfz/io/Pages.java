@@ -14,6 +14,7 @@ import java.lang.invoke.MethodHandle;
 public final class Pages {
 
     private static final int MADV_DONTNEED = 4;
+    private static final int MADV_POPULATE_READ = 22; // Linux 5.14+; older kernels refuse it, which changes nothing
     private static final long PAGE = 4096;
     private static final MethodHandle MADVISE = find();
 
@@ -41,13 +42,26 @@ public final class Pages {
         if (MADVISE == null || !part.isNative() || part.byteSize() < PAGE) {
             return;
         }
-        long start = (part.address() + PAGE - 1) & -PAGE;
-        long end = (part.address() + part.byteSize()) & -PAGE;
+        advise((part.address() + PAGE - 1) & -PAGE, (part.address() + part.byteSize()) & -PAGE, MADV_DONTNEED);
+    }
+
+    /**
+     * Maps every page of {@code part}, a slice of a read-only file mapping, in one call before it is read: a page
+     * fault per 64 KiB costs more than the reading itself (a third of compression time on a virtual machine).
+     */
+    public static void populate(MemorySegment part) {
+        if (MADVISE == null || !part.isNative() || part.byteSize() == 0) {
+            return;
+        }
+        advise(part.address() & -PAGE, (part.address() + part.byteSize() + PAGE - 1) & -PAGE, MADV_POPULATE_READ);
+    }
+
+    private static void advise(long start, long end, int advice) {
         if (end <= start) {
             return;
         }
         try {
-            int unused = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_DONTNEED);
+            int unused = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, advice);
         } catch (Throwable e) {
             // advice only
         }
