@@ -108,7 +108,9 @@ final class Compressor {
                 FileChannel ch = temp.channel();
                 writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()));
                 Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
-                long chunkCap = plans.stream().mapToLong(p -> p.chunkBytes).max().orElse(0);
+                // room for the entropy stage's worst case (codes a grid makes larger than the values, its section
+                // table), so that it writes in place rather than through a copy
+                long chunkCap = 2 * plans.stream().mapToLong(p -> p.chunkBytes).max().orElse(0) + 4096;
                 long[] position = {ElfzFormat.PROLOGUE_BYTES};
                 Workers.ordered(o.threads(), jobs, job -> encode(job, codecs, buffers, arena, chunkCap), r -> {
                     Plan p = r.job().plan();
