@@ -157,6 +157,35 @@ class EntropyCodecsTest {
     }
 
     @Test
+    void aDamagedHuffmanStreamIsAOneLineErrorEvenWithItsChunkChecksumMended() throws IOException {
+        Path in = adversarial(3);
+        Path z = dir.resolve("c.elfz");
+        Index.Archive a = Elfz.compress(in, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS));
+        Index.TensorEntry t = a.files().getFirst().tensors().stream().filter(e -> e.name().equals("f32.mixed"))
+                .findFirst().orElseThrow();
+        long[] chunk = t.data().chunks()[0];
+        assertEquals(Codec.LOSSLESS.id(), t.data().codec());
+        byte[] b = Files.readAllBytes(z);
+        int at = (int) (chunk[Index.Stream.OFFSET] + chunk[Index.Stream.LENGTH] - 40); // in the exponent plane's code
+        for (int flip : new int[] {0x01, 0x10, 0xff}) {
+            byte[] bad = b.clone();
+            bad[at] ^= (byte) flip;
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(bad, (int) chunk[Index.Stream.OFFSET], (int) chunk[Index.Stream.LENGTH]);
+            byte[] mended = DamagedElfzTest.withIndex(bad, j -> j.replace(
+                    "[" + chunk[0] + "," + chunk[1] + "," + chunk[2] + ",", "[" + chunk[0] + "," + chunk[1] + "," + crc.getValue() + ","));
+            Path damaged = dir.resolve("damaged.elfz");
+            Files.write(damaged, mended);
+            IOException e = assertThrows(IOException.class,
+                    () -> Elfz.decompress(damaged, dir.resolve("out.safetensors"), ElfzOptions.defaults()));
+            // the Huffman decoder finds the stream broken, or the tensor's own checksum finds the bytes wrong
+            assertTrue(e.getMessage().startsWith(damaged + ": tensor f32.mixed: "), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+            assertTrue(Files.notExists(dir.resolve("out.safetensors")), "no partial output");
+        }
+    }
+
+    @Test
     void theBoundPicksTheCodecByDtype() {
         assertEquals(Codec.GRID, ErrorBound.codecFor(Dtype.F32, 1e-4));
         assertEquals(Codec.GRID, ErrorBound.codecFor(Dtype.F64, ErrorBound.GRID_MIN));
