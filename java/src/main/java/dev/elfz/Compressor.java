@@ -7,6 +7,7 @@ import dev.elfz.prune.PruneParams;
 import dev.elfz.uniform.UniformParams;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.Pages;
+import dev.elfz.io.Writeback;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
@@ -104,7 +105,8 @@ final class Compressor {
             }
             AtomicFiles.Temp temp = AtomicFiles.createTempFile(out);
             o.progress().start(sources.totalBytes());
-            try (Arena arena = Arena.ofShared(); CodecPool codecs = new CodecPool(o.kernel())) {
+            try (Arena arena = Arena.ofShared(); CodecPool codecs = new CodecPool(o.kernel());
+                 Writeback writeback = Writeback.of(temp.path())) {
                 FileChannel ch = temp.channel();
                 writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()));
                 Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
@@ -116,6 +118,7 @@ final class Compressor {
                     Plan p = r.job().plan();
                     long length = r.stored().byteSize();
                     writeFully(out, ch, r.stored().asByteBuffer());
+                    writeback.start(position[0], length);
                     p.chunks[r.job().chunk()] = new long[] {position[0], length, r.crc(), r.coded() ? 1 : 0};
                     position[0] += length;
                     p.exceptions += r.exceptions();

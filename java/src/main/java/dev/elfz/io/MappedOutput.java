@@ -19,12 +19,14 @@ public final class MappedOutput implements AutoCloseable {
     private final AtomicFiles.Temp temp;
     private final Arena arena;
     private final MemorySegment mapping;
+    private final Writeback writeback;
     private boolean finished;
 
     private MappedOutput(Path target, boolean overwrite, AtomicFiles.Temp temp, Arena arena, MemorySegment mapping) {
         this.target = target;
         this.overwrite = overwrite;
         this.temp = temp;
+        this.writeback = Writeback.of(temp.path());
         this.arena = arena;
         this.mapping = mapping;
     }
@@ -82,6 +84,7 @@ public final class MappedOutput implements AutoCloseable {
                 at += temp.channel().write(b, at);
             }
         }
+        writeback.start(offset, bytes.byteSize());
     }
 
     /** Forces the file to disk and renames it to the target; the mapping is released. */
@@ -97,8 +100,10 @@ public final class MappedOutput implements AutoCloseable {
             temp.channel().force(true);
             arena.close();
             temp.channel().close();
+            writeback.close();
             AtomicFiles.publishFile(temp.path(), target, overwrite);
         } catch (IOException | RuntimeException | Error e) {
+            writeback.close();
             discard(arena, temp, e);
             throw e;
         }
@@ -109,6 +114,7 @@ public final class MappedOutput implements AutoCloseable {
     public void close() throws IOException {
         if (!finished) {
             finished = true;
+            writeback.close();
             discard(arena, temp, null);
         }
     }
