@@ -176,11 +176,6 @@ public final class EntropyStage implements ChunkCodec {
         return original;
     }
 
-    @Override
-    public long[] sections(CodecParams params, MemorySegment encoded, long original, long first) {
-        return inner.sections(params, encoded, original, first);
-    }
-
     /** 0, the codec's cuts that lie strictly inside (0, length) in increasing order, then length. */
     private static long[] cuts(long[] inside, long length) {
         long[] cuts = new long[Math.min(inside.length, MAX_SECTIONS - 1) + 2];
