@@ -16,8 +16,8 @@ import java.util.SplittableRandom;
 
 /**
  * The training run of {@code bin/elfz}'s ahead-of-time cache (JDK 25, -XX:AOTCacheOutput): compresses, lists,
- * verifies and decompresses a small generated model once, so that the classes and profiles of every command
- * are in the cache and later runs start without loading and linking them again.
+ * verifies and decompresses a small generated model, also losslessly and within an error bound, so that the classes
+ * and profiles of every command and codec are in the cache and later runs start without loading and linking them again.
  */
 public final class AotTraining {
 
@@ -41,6 +41,10 @@ public final class AotTraining {
                 run("info", z);
                 run("verify", "-q", model.toString(), z);
                 run("decompress", "-q", "-f", z, "-o", dir.resolve("back.safetensors").toString());
+                for (List<String> mode : List.of(List.of("--codec", "lossless"), List.of("--error-bound", "1e-4"))) {
+                    run("compress", "-q", "-f", mode.get(0), mode.get(1), model.toString(), "-o", z);
+                    run("decompress", "-q", "-f", z, "-o", dir.resolve("back.safetensors").toString());
+                }
             }
         } finally {
             AtomicFiles.deleteRecursively(dir);
