@@ -1,0 +1,337 @@
+package dev.elfz.analyze;
+
+import dev.elfz.ElfzReader;
+import dev.elfz.ElfzTensor;
+import dev.elfz.codec.FloatValues;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.safetensors.Dtype;
+import dev.elfz.safetensors.SafetensorsFile;
+import dev.elfz.safetensors.TensorInfo;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * What is inside a set of model files (the lecture's analysis of pre-trained models): per dtype, layer counts and
+ * sizes, float value statistics, and how much repeats, as whole tensors and as chunks (fixed 4 KiB and 512 B, and
+ * FastCDC). Safetensors files are mapped and read once, in order, one tensor at a time; .elfz files are described
+ * from their index (dtype, shape, size: no values, no duplication). Memory: the three chunk fingerprint sets (at
+ * most 16 bytes per distinct chunk each, bounded by {@link #maxSlots}) and 16 bytes + a set entry per tensor.
+ */
+public final class Analysis {
+
+    /** Values per block for the statistics (their mean and sum of squares merge exactly enough per block). */
+    static final int BLOCK = 1 << 16;
+
+    /** The chunk sizes of the fixed chunkings. */
+    public static final int FIXED_LARGE = 4096;
+    public static final int FIXED_SMALL = 512;
+
+    /**
+     * The statistics of one dtype's float values; NaN and Inf are counted, not included in min, max, mean, std.
+     *
+     * @param inUnit values v with -1 < v < 1
+     * @param inUnitShare inUnit over all values (NaN and Inf included)
+     */
+    public record ValueStats(long values, long inUnit, double inUnitShare, double min, double max, double mean,
+                             double std, long nan, long inf) {}
+
+    /**
+     * Duplicated bytes of one dtype (or all): of whole tensors, and of chunks under the three chunkings. A
+     * duplicate is a tensor or chunk equal to one met before (in this or an earlier file), so the counts are what
+     * deduplication would save.
+     *
+     * @param scannedBytes bytes of the safetensors tensors looked at (.elfz tensors are not)
+     */
+    public record Duplication(long scannedBytes, long duplicateLayers, long duplicateLayerBytes, long fixed4kBytes,
+                              long fixed512Bytes, long cdcBytes) {
+
+        Duplication plus(Duplication o) {
+            return new Duplication(scannedBytes + o.scannedBytes, duplicateLayers + o.duplicateLayers,
+                    duplicateLayerBytes + o.duplicateLayerBytes, fixed4kBytes + o.fixed4kBytes,
+                    fixed512Bytes + o.fixed512Bytes, cdcBytes + o.cdcBytes);
+        }
+    }
+
+    /**
+     * One row of the per-dtype table.
+     *
+     * @param values null for non-float dtypes and when no float value was read (only .elfz files)
+     */
+    public record DtypeStats(String dtype, long layers, double layerShare, long bytes, double byteShare, long parameters,
+                             double averageParameters, double averageBytes, ValueStats values, Duplication duplication) {}
+
+    /** @param kind "safetensors" or "elfz" */
+    public record FileStats(String path, String kind, long bytes, int tensors, long tensorBytes) {}
+
+    /**
+     * Chunk fingerprint sets at the end.
+     *
+     * @param saturated true when a set filled up: duplicate chunk bytes are then a lower bound
+     */
+    public record ChunkIndex(long fixed4kChunks, long fixed512Chunks, long cdcChunks, long distinctFixed4k,
+                             long distinctFixed512, long distinctCdc, long memoryBytes, boolean saturated) {}
+
+    /** The whole result. */
+    public record Report(List<FileStats> files, long tensors, long bytes, List<DtypeStats> dtypes, DtypeStats total,
+                         ChunkIndex chunkIndex) {}
+
+    private final int maxSlots;
+    private final FastCdc cdc;
+
+    /** The default: each fingerprint set up to 2^26 slots (512 MiB), so about 32M distinct chunks per chunking. */
+    public Analysis() {
+        this(1 << 26, FastCdc.DEFAULT);
+    }
+
+    public Analysis(int maxSlots, FastCdc cdc) {
+        this.maxSlots = maxSlots;
+        this.cdc = cdc;
+    }
+
+    /** Every .safetensors and .elfz file under these paths (directories recursively, symbolic links followed). */
+    public static List<Path> files(List<Path> paths) throws IOException {
+        List<Path> out = new ArrayList<>();
+        Set<Path> seen = new HashSet<>();
+        for (Path p : paths) {
+            if (!Files.exists(p)) {
+                throw new NoSuchFileException(p.toString());
+            }
+            if (Files.isDirectory(p)) {
+                List<Path> found;
+                try (Stream<Path> s = Files.walk(p, FileVisitOption.FOLLOW_LINKS)) {
+                    found = s.filter(f -> Files.isRegularFile(f) && kind(f) != null).sorted().toList();
+                }
+                for (Path f : found) {
+                    if (seen.add(f.toRealPath())) {
+                        out.add(f);
+                    }
+                }
+            } else {
+                if (kind(p) == null) {
+                    throw new IOException(p + ": not a .safetensors or .elfz file");
+                }
+                if (seen.add(p.toRealPath())) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String kind(Path p) {
+        String n = p.getFileName().toString();
+        return n.endsWith(".safetensors") ? "safetensors" : n.endsWith(".elfz") ? "elfz" : null;
+    }
+
+    /** Analyses every .safetensors and .elfz file under these paths. */
+    public Report run(List<Path> paths) throws IOException {
+        return new Run().analyse(files(paths));
+    }
+
+    /** Per-dtype accumulators. */
+    private static final class Acc {
+        long layers, bytes, parameters;
+        long values, inUnit, nan, inf, finite;
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, mean, m2;
+        long scanned, dupLayers, dupLayerBytes, fixed4k, fixed512, cdcBytes;
+
+        /** Chan et al.'s merge of a block's count, mean and M2 into the running ones. */
+        void merge(long n, double blockMean, double blockM2) {
+            if (n == 0) {
+                return;
+            }
+            long total = finite + n;
+            double delta = blockMean - mean;
+            mean += delta * n / total;
+            m2 += blockM2 + delta * delta * ((double) finite * n / total);
+            finite = total;
+        }
+    }
+
+    private final class Run {
+        final Map<Dtype, Acc> acc = new TreeMap<>();
+        final Set<SegmentHash.Hash128> tensors = new HashSet<>();
+        final FingerprintSet fixed4k = new FingerprintSet(maxSlots);
+        final FingerprintSet fixed512 = new FingerprintSet(maxSlots);
+        final FingerprintSet cdcSet = new FingerprintSet(maxSlots);
+        long chunks4k, chunks512, chunksCdc;
+
+        Report analyse(List<Path> files) throws IOException {
+            List<FileStats> stats = new ArrayList<>();
+            for (Path f : files) {
+                stats.add("elfz".equals(kind(f)) ? elfz(f) : safetensors(f));
+            }
+            long layers = 0, bytes = 0;
+            for (Acc a : acc.values()) {
+                layers += a.layers;
+                bytes += a.bytes;
+            }
+            List<DtypeStats> rows = new ArrayList<>();
+            Acc total = new Acc();
+            for (Map.Entry<Dtype, Acc> e : acc.entrySet()) {
+                rows.add(row(e.getKey().name(), e.getValue(), layers, bytes, e.getKey().elfType() != null));
+                add(total, e.getValue());
+            }
+            DtypeStats all = row("total", total, layers, bytes, true);
+            ChunkIndex index = new ChunkIndex(chunks4k, chunks512, chunksCdc, fixed4k.size(), fixed512.size(),
+                    cdcSet.size(), fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(),
+                    fixed4k.saturated() || fixed512.saturated() || cdcSet.saturated());
+            return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index);
+        }
+
+        FileStats elfz(Path f) throws IOException {
+            try (ElfzReader r = ElfzReader.open(f)) {
+                long tb = 0;
+                for (ElfzTensor t : r.tensors()) {
+                    Acc a = acc.computeIfAbsent(t.dtype(), d -> new Acc());
+                    a.layers++;
+                    a.bytes += t.byteSize();
+                    a.parameters += t.elements();
+                    tb += t.byteSize();
+                }
+                return new FileStats(f.toString(), "elfz", Files.size(f), r.tensors().size(), tb);
+            }
+        }
+
+        FileStats safetensors(Path f) throws IOException {
+            try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                long tb = 0;
+                for (TensorInfo t : s.tensors()) {
+                    MemorySegment data = s.data(t);
+                    Acc a = acc.computeIfAbsent(t.dtype(), d -> new Acc());
+                    a.layers++;
+                    a.bytes += t.byteSize();
+                    a.parameters += t.elements();
+                    a.scanned += t.byteSize();
+                    tb += t.byteSize();
+                    if (!tensors.add(SegmentHash.tensor(t.dtype(), t.shape(), data))) {
+                        a.dupLayers++;
+                        a.dupLayerBytes += t.byteSize();
+                    }
+                    chunks(a, data);
+                    ElfType type = t.dtype().elfType();
+                    if (type != null) {
+                        values(a, type, data);
+                    }
+                }
+                return new FileStats(f.toString(), "safetensors", s.fileSize(), s.tensors().size(), tb);
+            }
+        }
+
+        void chunks(Acc a, MemorySegment data) {
+            long size = data.byteSize();
+            for (long o = 0; o < size; o += FIXED_LARGE) {
+                long n = Math.min(FIXED_LARGE, size - o);
+                chunks4k++;
+                if (fixed4k.seenOrAdd(SegmentHash.chunk(data, o, n))) {
+                    a.fixed4k += n;
+                }
+            }
+            for (long o = 0; o < size; o += FIXED_SMALL) {
+                long n = Math.min(FIXED_SMALL, size - o);
+                chunks512++;
+                if (fixed512.seenOrAdd(SegmentHash.chunk(data, o, n))) {
+                    a.fixed512 += n;
+                }
+            }
+            for (long o = 0; o < size; ) {
+                long n = cdc.next(data, o, size);
+                chunksCdc++;
+                if (cdcSet.seenOrAdd(SegmentHash.chunk(data, o, n))) {
+                    a.cdcBytes += n;
+                }
+                o += n;
+            }
+        }
+
+        void values(Acc a, ElfType type, MemorySegment data) {
+            long n = data.byteSize() / type.valueBytes();
+            for (long start = 0; start < n; start += BLOCK) {
+                long end = Math.min(n, start + BLOCK);
+                long finite = 0;
+                double sum = 0;
+                for (long i = start; i < end; i++) {
+                    double v = FloatValues.get(type, data, i);
+                    if (v > -1 && v < 1) {
+                        a.inUnit++;
+                    }
+                    if (Double.isNaN(v)) {
+                        a.nan++;
+                    } else if (Double.isInfinite(v)) {
+                        a.inf++;
+                    } else {
+                        finite++;
+                        sum += v;
+                        a.min = Math.min(a.min, v);
+                        a.max = Math.max(a.max, v);
+                    }
+                }
+                double mean = finite == 0 ? 0 : sum / finite;
+                double m2 = 0;
+                for (long i = start; i < end; i++) {
+                    double v = FloatValues.get(type, data, i);
+                    if (Double.isFinite(v)) {
+                        m2 += (v - mean) * (v - mean);
+                    }
+                }
+                a.values += end - start;
+                a.merge(finite, mean, m2);
+            }
+        }
+    }
+
+    private static void add(Acc t, Acc a) {
+        t.layers += a.layers;
+        t.bytes += a.bytes;
+        t.parameters += a.parameters;
+        t.values += a.values;
+        t.inUnit += a.inUnit;
+        t.nan += a.nan;
+        t.inf += a.inf;
+        t.min = Math.min(t.min, a.min);
+        t.max = Math.max(t.max, a.max);
+        t.merge(a.finite, a.mean, a.m2);
+        t.scanned += a.scanned;
+        t.dupLayers += a.dupLayers;
+        t.dupLayerBytes += a.dupLayerBytes;
+        t.fixed4k += a.fixed4k;
+        t.fixed512 += a.fixed512;
+        t.cdcBytes += a.cdcBytes;
+    }
+
+    private static DtypeStats row(String name, Acc a, long layers, long bytes, boolean floats) {
+        ValueStats v = null;
+        if (floats && a.values > 0) {
+            boolean any = a.finite > 0;
+            v = new ValueStats(a.values, a.inUnit, (double) a.inUnit / a.values, any ? a.min : Double.NaN,
+                    any ? a.max : Double.NaN, any ? a.mean : Double.NaN, any ? Math.sqrt(a.m2 / a.finite) : Double.NaN,
+                    a.nan, a.inf);
+        }
+        return new DtypeStats(name, a.layers, share(a.layers, layers), a.bytes, share(a.bytes, bytes), a.parameters,
+                a.layers == 0 ? 0 : (double) a.parameters / a.layers, a.layers == 0 ? 0 : (double) a.bytes / a.layers,
+                v, new Duplication(a.scanned, a.dupLayers, a.dupLayerBytes, a.fixed4k, a.fixed512, a.cdcBytes));
+    }
+
+    private static double share(long part, long whole) {
+        return whole == 0 ? 0 : (double) part / whole;
+    }
+
+    /** Kept for callers that want the rows keyed by dtype name. */
+    public static Map<String, DtypeStats> byDtype(Report r) {
+        Map<String, DtypeStats> m = new LinkedHashMap<>();
+        r.dtypes().forEach(d -> m.put(d.dtype(), d));
+        return m;
+    }
+}
