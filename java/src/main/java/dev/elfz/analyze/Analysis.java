@@ -2,7 +2,9 @@ package dev.elfz.analyze;
 
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
+import com.dynatrace.hash4j.hashing.HashStream128;
 import dev.elfz.codec.FloatValues;
+import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
@@ -33,6 +35,9 @@ public final class Analysis {
 
     /** Values per block for the statistics (their mean and sum of squares merge exactly enough per block). */
     static final int BLOCK = 1 << 16;
+
+    /** Bytes of a tensor read at a time (a multiple of the fixed chunk sizes and of every value size). */
+    static final long WINDOW = 1 << 20;
 
     /** The chunk sizes of the fixed chunkings. */
     public static final int FIXED_LARGE = 4096;
@@ -209,50 +214,69 @@ public final class Analysis {
             try (SafetensorsFile s = SafetensorsFile.open(f)) {
                 long tb = 0;
                 for (TensorInfo t : s.tensors()) {
-                    MemorySegment data = s.data(t);
                     Acc a = acc.computeIfAbsent(t.dtype(), d -> new Acc());
                     a.layers++;
                     a.bytes += t.byteSize();
                     a.parameters += t.elements();
                     a.scanned += t.byteSize();
                     tb += t.byteSize();
-                    if (!tensors.add(SegmentHash.tensor(t.dtype(), t.shape(), data))) {
-                        a.dupLayers++;
-                        a.dupLayerBytes += t.byteSize();
-                    }
-                    chunks(a, data);
-                    ElfType type = t.dtype().elfType();
-                    if (type != null) {
-                        values(a, type, data);
-                    }
+                    tensor(a, t, s.data(t));
                 }
                 return new FileStats(f.toString(), "safetensors", s.fileSize(), s.tensors().size(), tb);
             }
         }
 
-        void chunks(Acc a, MemorySegment data) {
+        /**
+         * One pass over a tensor in windows of {@link #WINDOW} bytes: each window's pages are mapped in one call,
+         * hashed (the tensor's 128-bit hash, the fixed chunks), chunked by FastCDC up to the last cut inside it,
+         * its values counted, and its pages let go, so resident memory stays a few windows whatever the size.
+         */
+        void tensor(Acc a, TensorInfo t, MemorySegment data) {
             long size = data.byteSize();
-            for (long o = 0; o < size; o += FIXED_LARGE) {
-                long n = Math.min(FIXED_LARGE, size - o);
-                chunks4k++;
-                if (fixed4k.seenOrAdd(SegmentHash.chunk(data, o, n))) {
-                    a.fixed4k += n;
+            HashStream128 whole = SegmentHash.tensorStream(t.dtype(), t.shape(), size);
+            ElfType type = t.dtype().elfType();
+            long cdcAt = 0;
+            long released = 0;
+            for (long w = 0; w < size; w += WINDOW) {
+                long end = Math.min(size, w + WINDOW);
+                MemorySegment window = data.asSlice(w, end - w);
+                Pages.populate(window);
+                whole.putBytes(data, w, end - w, SegmentHash.ACCESS);
+                for (long o = w; o < end; o += FIXED_LARGE) { // WINDOW is a multiple of both sizes
+                    long n = Math.min(FIXED_LARGE, end - o);
+                    chunks4k++;
+                    if (fixed4k.seenOrAdd(SegmentHash.chunk(data, o, n))) {
+                        a.fixed4k += n;
+                    }
+                }
+                for (long o = w; o < end; o += FIXED_SMALL) {
+                    long n = Math.min(FIXED_SMALL, end - o);
+                    chunks512++;
+                    if (fixed512.seenOrAdd(SegmentHash.chunk(data, o, n))) {
+                        a.fixed512 += n;
+                    }
+                }
+                // a FastCDC chunk is cut only when all its bytes up to the maximum are here (or the tensor ends)
+                while (cdcAt < size && (end == size || cdcAt + cdc.max() <= end)) {
+                    long n = cdc.next(data, cdcAt, size);
+                    chunksCdc++;
+                    if (cdcSet.seenOrAdd(SegmentHash.chunk(data, cdcAt, n))) {
+                        a.cdcBytes += n;
+                    }
+                    cdcAt += n;
+                }
+                if (type != null) {
+                    values(a, type, window);
+                }
+                long done = Math.min(cdcAt, end);
+                if (done > released) {
+                    Pages.release(data.asSlice(released, done - released));
+                    released = done;
                 }
             }
-            for (long o = 0; o < size; o += FIXED_SMALL) {
-                long n = Math.min(FIXED_SMALL, size - o);
-                chunks512++;
-                if (fixed512.seenOrAdd(SegmentHash.chunk(data, o, n))) {
-                    a.fixed512 += n;
-                }
-            }
-            for (long o = 0; o < size; ) {
-                long n = cdc.next(data, o, size);
-                chunksCdc++;
-                if (cdcSet.seenOrAdd(SegmentHash.chunk(data, o, n))) {
-                    a.cdcBytes += n;
-                }
-                o += n;
+            if (!tensors.add(SegmentHash.value(whole))) {
+                a.dupLayers++;
+                a.dupLayerBytes += size;
             }
         }
 

@@ -53,11 +53,21 @@ public final class SegmentHash {
 
     /** XXH3-128 of dtype, shape and bytes: equal for two tensors exactly when they are the same tensor (but for 2^-128). */
     public static Hash128 tensor(Dtype dtype, long[] shape, MemorySegment bytes) {
+        HashStream128 h = tensorStream(dtype, shape, bytes.byteSize());
+        h.putBytes(bytes, 0, bytes.byteSize(), ACCESS);
+        return value(h);
+    }
+
+    /** The stream {@link #tensor} hashes with, before the bytes: they may then be put in pieces. */
+    static HashStream128 tensorStream(Dtype dtype, long[] shape, long byteSize) {
         HashStream128 h = XXH3_128.hashStream();
         h.putString(dtype.name());
         h.putLongArray(shape);
-        h.putLong(bytes.byteSize());
-        h.putBytes(bytes, 0, bytes.byteSize(), ACCESS);
+        h.putLong(byteSize);
+        return h;
+    }
+
+    static Hash128 value(HashStream128 h) {
         HashValue128 v = h.get();
         return new Hash128(v.getMostSignificantBits(), v.getLeastSignificantBits());
     }

@@ -105,6 +105,31 @@ class AnalysisTest {
     }
 
     @Test
+    void tensorsLargerThanAWindowAreChunkedAsIfWhole() throws IOException {
+        int n = (int) (3 * Analysis.WINDOW + 1000);
+        byte[] b = Planted.random(8, n);
+        new Planted().add("a", Dtype.U8, new long[] {n}, b).add("b", Dtype.I8, new long[] {n}, b)
+                .add("c", Dtype.U8, new long[] {n}, b).write(dir.resolve("m.safetensors"));
+        Report r = analyse(dir);
+        int cuts = 0;
+        java.lang.foreign.MemorySegment s = java.lang.foreign.MemorySegment.ofArray(b);
+        for (long o = 0; o < n; cuts++) {
+            o += FastCdc.DEFAULT.next(s, o, n);
+        }
+        assertEquals(3L * cuts, r.chunkIndex().cdcChunks());
+        assertEquals(cuts, r.chunkIndex().distinctCdc());
+        assertEquals(3L * ((n + 4095) / 4096), r.chunkIndex().fixed4kChunks());
+        assertEquals((n + 4095) / 4096, r.chunkIndex().distinctFixed4k());
+        DtypeStats u8 = Analysis.byDtype(r).get("U8");
+        assertEquals(List.of(1L, (long) n, (long) n, (long) n, (long) n), List.of(u8.duplication().duplicateLayers(),
+                u8.duplication().duplicateLayerBytes(), u8.duplication().fixed4kBytes(),
+                u8.duplication().fixed512Bytes(), u8.duplication().cdcBytes()));
+        DtypeStats i8 = Analysis.byDtype(r).get("I8");
+        assertEquals(0, i8.duplication().duplicateLayers(), "another dtype: not the same tensor");
+        assertEquals(n, i8.duplication().cdcBytes(), "but the same chunks");
+    }
+
+    @Test
     void valueStatisticsOfKnownValues() throws IOException {
         float[] v = {0.5f, -0.5f, 0.999f, -1f, 1f, 2f, -3f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
             0f, -0.0f};

@@ -118,6 +118,9 @@ class ChunkingTest {
             assertEquals(h, SegmentHash.tensor(Dtype.F32, new long[] {1250}, s));
             assertNotEquals(h, SegmentHash.tensor(Dtype.I32, new long[] {1250}, s));
             assertNotEquals(h, SegmentHash.tensor(Dtype.F32, new long[] {2, 625}, s));
+            var pieces = SegmentHash.tensorStream(Dtype.F32, new long[] {1250}, b.length);
+            pieces.putBytes(off, 0, 1234, SegmentHash.ACCESS).putBytes(off, 1234, b.length - 1234, SegmentHash.ACCESS);
+            assertEquals(h, SegmentHash.value(pieces), "hashed in pieces as whole");
         }
     }
 }
