@@ -49,7 +49,8 @@ final class AnalyzeCommand extends ElfzCommand {
 
     static void print(Report r, PrintWriter w) {
         long safetensors = r.files().stream().filter(f -> f.kind().equals("safetensors")).count();
-        w.printf(Locale.ROOT, "%d files (%d safetensors, %d elfz), %d tensors, %s of tensors%n", r.files().size(),
+        w.printf(Locale.ROOT, "%d %s (%d safetensors, %d elfz), %d tensors, %s of tensors%n", r.files().size(),
+                r.files().size() == 1 ? "file" : "files",
                 safetensors, r.files().size() - safetensors, r.tensors(), Units.bytes(r.bytes()));
         List<DtypeStats> rows = new ArrayList<>(r.dtypes());
         rows.add(r.total());
@@ -69,7 +70,8 @@ final class AnalyzeCommand extends ElfzCommand {
         for (DtypeStats d : rows) {
             ValueStats s = d.values();
             if (s != null) {
-                v.add(new String[] {d.dtype(), Long.toString(s.values()), pct(s.inUnitShare()), num(s.min()),
+                v.add(new String[] {d.dtype(), Long.toString(s.values()),
+                        String.format(Locale.ROOT, "%.4f", 100 * s.inUnitShare()), num(s.min()),
                         num(s.max()), num(s.mean()), num(s.std()), Long.toString(s.nan()), Long.toString(s.inf())});
             }
         }
