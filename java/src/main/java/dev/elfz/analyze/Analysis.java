@@ -95,9 +95,25 @@ public final class Analysis {
     private final int maxSlots;
     private final FastCdc cdc;
 
-    /** The default: each fingerprint set up to 2^26 slots (512 MiB), so about 32M distinct chunks per chunking. */
+    /**
+     * The default: each of the three fingerprint sets up to 2^26 slots (512 MiB, about 32M distinct chunks), fewer
+     * when the heap is smaller: at most half the heap for the three together, counting the copy a set makes
+     * while it doubles ({@link #slotsFor}).
+     */
     public Analysis() {
-        this(1 << 26, FastCdc.DEFAULT);
+        this(slotsFor(Runtime.getRuntime().maxMemory()), FastCdc.DEFAULT);
+    }
+
+    /**
+     * The largest power of two, from 2^16 to 2^26, such that three sets of that many slots, each growing into it
+     * (1.5 x its final size while it copies), take at most half of {@code heapBytes}.
+     */
+    static int slotsFor(long heapBytes) {
+        int slots = 1 << 26;
+        while (slots > 1 << 16 && 3 * 8L * slots * 3 / 2 > heapBytes / 2) {
+            slots >>= 1;
+        }
+        return slots;
     }
 
     public Analysis(int maxSlots, FastCdc cdc) {

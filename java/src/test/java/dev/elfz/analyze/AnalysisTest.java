@@ -267,6 +267,26 @@ class AnalysisTest {
     }
 
     @Test
+    void fingerprintTablesAreBoundedByTheHeap() {
+        assertEquals(1 << 26, Analysis.slotsFor(6L << 30)); // 3 x 512 MiB x 1.5 = 2.25 GiB <= 3 GiB
+        assertEquals(1 << 25, Analysis.slotsFor(4L << 30));
+        assertEquals(1 << 21, Analysis.slotsFor(256L << 20)); // 2^22: 3 x 32 MiB x 1.5 = 144 MiB > 128 MiB
+        assertEquals(1 << 16, Analysis.slotsFor(1 << 20));
+    }
+
+    @Test
+    void aFullFingerprintTableGivesALowerBoundAndSaysSo() throws IOException {
+        byte[] b = Planted.random(9, 64 * 512);
+        new Planted().add("a", Dtype.U8, new long[] {b.length}, b).add("b", Dtype.I8, new long[] {b.length}, b)
+                .write(dir.resolve("m.safetensors"));
+        Report r = new Analysis(16, FastCdc.DEFAULT).run(List.of(dir)); // 8 fingerprints per chunking
+        assertTrue(r.chunkIndex().saturated());
+        assertEquals(8, r.chunkIndex().distinctFixed512());
+        assertEquals(8 * 512, r.total().duplication().fixed512Bytes(), "only the stored chunks are found again");
+        assertEquals(64 * 512, r.total().duplication().fixed4kBytes(), "8 chunks of 4 KiB: all stored");
+    }
+
+    @Test
     void badInputNamesTheFile() throws IOException {
         Path good = new Planted().floats("f", 0.5f, 0.25f).write(dir.resolve("a.safetensors"));
         byte[] bytes = Files.readAllBytes(good);
