@@ -50,7 +50,18 @@ public final class Analysis {
      * @param inUnitShare inUnit over all values (NaN and Inf included)
      */
     public record ValueStats(long values, long inUnit, double inUnitShare, double min, double max, double mean,
-                             double std, long nan, long inf) {}
+                             double std, long nan, long inf, Histogram histogram) {}
+
+    /**
+     * Finite values counted in {@link #BINS} equal bins over [low, high); {@code below} and {@code above} count the
+     * finite values outside (NaN and Inf are in {@link ValueStats}).
+     */
+    public record Histogram(double low, double high, long below, long[] counts, long above) {}
+
+    /** The histogram's bins over [-2, 2): 0.02 wide, (-1, 1) is bins 50 to 149. */
+    public static final int BINS = 200;
+    public static final double HISTOGRAM_LOW = -2;
+    public static final double HISTOGRAM_HIGH = 2;
 
     /**
      * Duplicated bytes of one dtype (or all): of whole tensors, and of chunks under the three chunkings. A
@@ -164,7 +175,8 @@ public final class Analysis {
     /** Per-dtype accumulators. */
     private static final class Acc {
         long layers, bytes, parameters;
-        long values, inUnit, nan, inf, finite;
+        long values, inUnit, nan, inf, finite, below, above;
+        final long[] bins = new long[BINS];
         double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, mean, m2;
         long scanned, dupLayers, dupLayerBytes, fixed4k, fixed512, cdcBytes;
 
@@ -315,6 +327,13 @@ public final class Analysis {
                         finite++;
                         sum += v;
                         a.min = Math.min(a.min, v);
+                        if (v < HISTOGRAM_LOW) {
+                            a.below++;
+                        } else if (v >= HISTOGRAM_HIGH) {
+                            a.above++;
+                        } else {
+                            a.bins[Math.min(BINS - 1, (int) ((v - HISTOGRAM_LOW) * (BINS / (HISTOGRAM_HIGH - HISTOGRAM_LOW))))]++;
+                        }
                         a.max = Math.max(a.max, v);
                     }
                 }
@@ -340,6 +359,11 @@ public final class Analysis {
         t.inUnit += a.inUnit;
         t.nan += a.nan;
         t.inf += a.inf;
+        t.below += a.below;
+        t.above += a.above;
+        for (int i = 0; i < BINS; i++) {
+            t.bins[i] += a.bins[i];
+        }
         t.min = Math.min(t.min, a.min);
         t.max = Math.max(t.max, a.max);
         t.merge(a.finite, a.mean, a.m2);
@@ -357,7 +381,7 @@ public final class Analysis {
             boolean any = a.finite > 0;
             v = new ValueStats(a.values, a.inUnit, (double) a.inUnit / a.values, any ? a.min : Double.NaN,
                     any ? a.max : Double.NaN, any ? a.mean : Double.NaN, any ? Math.sqrt(a.m2 / a.finite) : Double.NaN,
-                    a.nan, a.inf);
+                    a.nan, a.inf, new Histogram(HISTOGRAM_LOW, HISTOGRAM_HIGH, a.below, a.bins.clone(), a.above));
         }
         return new DtypeStats(name, a.layers, share(a.layers, layers), a.bytes, share(a.bytes, bytes), a.parameters,
                 a.layers == 0 ? 0 : (double) a.parameters / a.layers, a.layers == 0 ? 0 : (double) a.bytes / a.layers,

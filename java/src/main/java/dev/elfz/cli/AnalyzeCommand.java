@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import dev.elfz.analyze.HistogramSvg;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** elfz analyze PATH...: per dtype, what the files hold and how much of it repeats (the lecture's tables). */
@@ -23,7 +26,7 @@ import picocli.CommandLine.Parameters;
             "--json fields (snake_case): files[] (path, kind, bytes, tensors, tensor_bytes), tensors, bytes, "
                     + "dtypes[] and total, each with dtype, layers, layer_share, bytes, byte_share, parameters, "
                     + "average_parameters, average_bytes, values (float dtypes: values, in_unit, in_unit_share, min, "
-                    + "max, mean, std, nan, inf) and duplication (scanned_bytes, duplicate_layers, "
+                    + "max, mean, std, nan, inf, histogram: low, high, below, counts[200], above) and duplication (scanned_bytes, duplicate_layers, "
                     + "duplicate_layer_bytes, fixed4k_bytes, fixed512_bytes, cdc_bytes); chunk_index "
                     + "(fixed4k_chunks, fixed512_chunks, cdc_chunks, distinct_fixed4k, distinct_fixed512, "
                     + "distinct_cdc, memory_bytes, saturated)."
@@ -33,12 +36,22 @@ final class AnalyzeCommand extends ElfzCommand {
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories (.safetensors, .elfz).")
     List<Path> paths;
 
+    @Option(names = "--plot", paramLabel = "FILE.svg",
+            description = "Also write the histogram of float values (one line per dtype, log counts) as an SVG picture.")
+    Path plot;
+
     @Override
     public Integer call() throws IOException {
         for (Path p : paths) {
             existing(p);
         }
+        if (plot != null && !plot.getFileName().toString().endsWith(".svg")) {
+            throw new ParameterException(spec.commandLine(), "--plot: only .svg pictures are written: " + plot);
+        }
         Report r = new Analysis().run(paths);
+        if (plot != null) {
+            java.nio.file.Files.writeString(plot, HistogramSvg.render(r.dtypes()));
+        }
         if (json) {
             printJson(r);
             return 0;

@@ -1,5 +1,6 @@
 package dev.elfz.analyze;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -147,6 +148,17 @@ class AnalysisTest {
         double var = Arrays.stream(finite).map(x -> (x - mean) * (x - mean)).sum() / finite.length;
         assertEquals(mean, s.mean(), 1e-15);
         assertEquals(Math.sqrt(var), s.std(), 1e-15);
+        Analysis.Histogram h = s.histogram();
+        assertEquals(1, h.below(), "-3");
+        assertEquals(1, h.above(), "2 (the range is [-2, 2))");
+        long[] expected = new long[Analysis.BINS];
+        expected[50] = 1;  // -1
+        expected[75] = 1;  // -0.5
+        expected[100] = 2; // 0 and -0
+        expected[125] = 1; // 0.5
+        expected[149] = 1; // 0.999
+        expected[150] = 1; // 1
+        assertArrayEquals(expected, h.counts());
     }
 
     @Test

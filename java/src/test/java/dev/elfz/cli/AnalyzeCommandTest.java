@@ -95,6 +95,35 @@ class AnalyzeCommandTest {
     }
 
     @Test
+    void plotWritesAnSvgHistogram() throws Exception {
+        Path f = Models.file(dir, "m.safetensors", 3);
+        Path svg = dir.resolve("h.svg");
+        run("analyze", "--plot", svg, f).succeeds();
+        String text = Files.readString(svg);
+        // well-formed XML with an svg root: one step line per float dtype
+        org.w3c.dom.Document doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(svg.toFile());
+        assertEquals("svg", doc.getDocumentElement().getTagName());
+        assertEquals(4, doc.getElementsByTagName("polyline").getLength(), "F16, BF16, F32, F64");
+        assertTrue(text.contains(">(-1, 1)<"), "the band is marked");
+        run("analyze", "--plot", dir.resolve("h.png"), f).usageError("only .svg");
+        JsonNode h = run("analyze", "--json", f).succeeds().json().get("total").get("values").get("histogram");
+        long sum = h.get("below").asLong() + h.get("above").asLong();
+        for (JsonNode c : h.get("counts")) {
+            sum += c.asLong();
+        }
+        assertEquals(200, h.get("counts").size());
+        long finite = 0;
+        for (JsonNode d : run("analyze", "--json", f).succeeds().json().get("dtypes")) {
+            if (d.has("values")) {
+                JsonNode v = d.get("values");
+                finite += v.get("values").asLong() - v.get("nan").asLong() - v.get("inf").asLong();
+            }
+        }
+        assertEquals(finite, sum, "every finite value in one bin");
+    }
+
+    @Test
     void badInputIsOneLineNamingTheFile() throws IOException {
         Path good = Models.file(dir, "good.safetensors", 1);
         byte[] bytes = Files.readAllBytes(good);
