@@ -38,10 +38,11 @@ public final class HistogramSvg {
                 x1, TOP, x2 - x1, plotH));
         s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#777777\">(-1, 1)</text>%n",
                 (x1 + x2) / 2, TOP - 8));
-        for (int d = 0; d <= decades; d++) {
-            double y = y(Math.pow(10, d), decades, plotH);
+        for (int d = 0; d <= decades; d++) { // the axis is log10(1 + count): 0 at the bottom, 10^d at d
+            double y = TOP + plotH - (double) d / decades * plotH;
             s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#dddddd\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">1e%d</text>%n", LEFT, y, W - RIGHT, y, LEFT - 6, y + 4, d));
+                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT, y, W - RIGHT, y, LEFT - 6, y + 4,
+                    d == 0 ? "0" : "1e" + d));
         }
         for (double v = -2; v <= 2; v += 0.5) {
             s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
