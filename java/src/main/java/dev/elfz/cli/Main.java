@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "elfz", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compresses model weights (ELF: sign + mantissa of 1+|x|, exceptions exact).",
         subcommands = {CompressCommand.class, DecompressCommand.class, InfoCommand.class, VerifyCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, AnalyzeCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -51,7 +51,7 @@ public final class Main implements Runnable {
     /** No command given: a usage error. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: compress, decompress, info, verify or demo");
+        throw new ParameterException(spec.commandLine(), "missing command: compress, decompress, info, verify, demo or analyze");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -1,0 +1,146 @@
+package dev.elfz.cli;
+
+import dev.elfz.analyze.Analysis;
+import dev.elfz.analyze.Analysis.DtypeStats;
+import dev.elfz.analyze.Analysis.Duplication;
+import dev.elfz.analyze.Analysis.Report;
+import dev.elfz.analyze.Analysis.ValueStats;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import dev.elfz.analyze.HistogramSvg;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/** elfz analyze PATH...: per dtype, what the files hold and how much of it repeats (the lecture's tables). */
+@Command(name = "analyze", mixinStandardHelpOptions = true,
+        description = {
+            "Analyses .safetensors files (and .elfz files, from their index) in files and directories (recursively): "
+                    + "per dtype, layer counts and sizes, float value statistics, duplicate tensors and chunks.",
+            "",
+            "--json fields (snake_case): files[] (path, kind, bytes, tensors, tensor_bytes), tensors, bytes, "
+                    + "dtypes[] and total, each with dtype, layers, layer_share, bytes, byte_share, parameters, "
+                    + "average_parameters, average_bytes, values (float dtypes: values, in_unit, in_unit_share, min, "
+                    + "max, mean, std, nan, inf, histogram: low, high, below, counts[200], above) and duplication (scanned_bytes, duplicate_layers, "
+                    + "duplicate_layer_bytes, fixed4k_bytes, fixed512_bytes, cdc_bytes); chunk_index "
+                    + "(fixed4k_chunks, fixed512_chunks, cdc_chunks, distinct_fixed4k, distinct_fixed512, "
+                    + "distinct_cdc, memory_bytes, saturated)."
+        })
+final class AnalyzeCommand extends ElfzCommand {
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories (.safetensors, .elfz).")
+    List<Path> paths;
+
+    @Option(names = "--plot", paramLabel = "FILE.svg",
+            description = "Also write the histogram of float values (one line per dtype, log counts) as an SVG picture.")
+    Path plot;
+
+    @Override
+    public Integer call() throws IOException {
+        for (Path p : paths) {
+            existing(p);
+        }
+        if (plot != null && !plot.getFileName().toString().endsWith(".svg")) {
+            throw new ParameterException(spec.commandLine(), "--plot: only .svg pictures are written: " + plot);
+        }
+        Report r = new Analysis().run(paths);
+        if (plot != null) {
+            java.nio.file.Files.writeString(plot, HistogramSvg.render(r.dtypes()));
+        }
+        if (json) {
+            printJson(r);
+            return 0;
+        }
+        print(r, out());
+        return 0;
+    }
+
+    static void print(Report r, PrintWriter w) {
+        long safetensors = r.files().stream().filter(f -> f.kind().equals("safetensors")).count();
+        w.printf(Locale.ROOT, "%d %s (%d safetensors, %d elfz), %d tensors, %s of tensors%n", r.files().size(),
+                r.files().size() == 1 ? "file" : "files",
+                safetensors, r.files().size() - safetensors, r.tensors(), Units.bytes(r.bytes()));
+        List<DtypeStats> rows = new ArrayList<>(r.dtypes());
+        rows.add(r.total());
+
+        w.println();
+        List<String[]> t = new ArrayList<>();
+        t.add(new String[] {"dtype", "layers", "layers %", "size", "size %", "avg params", "avg size"});
+        for (DtypeStats d : rows) {
+            t.add(new String[] {d.dtype(), Long.toString(d.layers()), pct(d.layerShare()), Units.bytes(d.bytes()),
+                    pct(d.byteShare()), String.format(Locale.ROOT, "%.1f", d.averageParameters()),
+                    Units.bytes(Math.round(d.averageBytes()))});
+        }
+        table(w, t);
+
+        List<String[]> v = new ArrayList<>();
+        v.add(new String[] {"dtype", "values", "in (-1,1) %", "min", "max", "mean", "std", "NaN", "Inf"});
+        for (DtypeStats d : rows) {
+            ValueStats s = d.values();
+            if (s != null) {
+                v.add(new String[] {d.dtype(), Long.toString(s.values()),
+                        String.format(Locale.ROOT, "%.4f", 100 * s.inUnitShare()), num(s.min()),
+                        num(s.max()), num(s.mean()), num(s.std()), Long.toString(s.nan()), Long.toString(s.inf())});
+            }
+        }
+        if (v.size() > 1) {
+            w.println();
+            table(w, v);
+        }
+
+        w.println();
+        List<String[]> u = new ArrayList<>();
+        u.add(new String[] {"dtype", "scanned", "dup layers", "dup layer size", "dup %", "4 KiB dup", "dup %",
+                "512 B dup", "dup %", "CDC dup", "dup %"});
+        for (DtypeStats d : rows) {
+            Duplication x = d.duplication();
+            long s = x.scannedBytes();
+            u.add(new String[] {d.dtype(), Units.bytes(s), Long.toString(x.duplicateLayers()),
+                    Units.bytes(x.duplicateLayerBytes()), pct(s, x.duplicateLayerBytes()), Units.bytes(x.fixed4kBytes()),
+                    pct(s, x.fixed4kBytes()), Units.bytes(x.fixed512Bytes()), pct(s, x.fixed512Bytes()),
+                    Units.bytes(x.cdcBytes()), pct(s, x.cdcBytes())});
+        }
+        table(w, u);
+        Analysis.ChunkIndex c = r.chunkIndex();
+        w.printf(Locale.ROOT, "%nchunks: %d of 4 KiB (%d distinct), %d of 512 B (%d distinct), %d by FastCDC (%d distinct); "
+                        + "fingerprint tables %s%s%n", c.fixed4kChunks(), c.distinctFixed4k(), c.fixed512Chunks(),
+                c.distinctFixed512(), c.cdcChunks(), c.distinctCdc(), Units.bytes(c.memoryBytes()),
+                c.saturated() ? " (full: duplicate chunk bytes are a lower bound)" : "");
+        w.flush();
+    }
+
+    private static String pct(double share) {
+        return String.format(Locale.ROOT, "%.2f", 100 * share);
+    }
+
+    private static String pct(long whole, long part) {
+        return pct(whole == 0 ? 0 : (double) part / whole);
+    }
+
+    private static String num(double x) {
+        return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.6g", x);
+    }
+
+    /** Columns aligned: the first to the left, the others (numbers) to the right. */
+    static void table(PrintWriter w, List<String[]> rows) {
+        int[] width = new int[rows.getFirst().length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                String pad = " ".repeat(width[i] - row[i].length());
+                line.append(i == 0 ? row[i] + pad : "  " + pad + row[i]);
+            }
+            w.println(line.toString().stripTrailing());
+        }
+    }
+}

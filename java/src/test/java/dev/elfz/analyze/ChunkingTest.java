@@ -1,0 +1,126 @@
+package dev.elfz.analyze;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.dynatrace.hash4j.hashing.Hashing;
+import dev.elfz.safetensors.Dtype;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** FastCDC, the fingerprint set and the hashes read from segments. */
+class ChunkingTest {
+
+    private static List<Long> cuts(FastCdc cdc, MemorySegment s) {
+        List<Long> lengths = new ArrayList<>();
+        for (long o = 0; o < s.byteSize(); ) {
+            long n = cdc.next(s, o, s.byteSize());
+            lengths.add(n);
+            o += n;
+        }
+        return lengths;
+    }
+
+    @Test
+    void fastCdcIsDeterministicAndKeepsWithinMinAndMax() {
+        byte[] b = Planted.random(11, 1 << 20);
+        List<Long> a = cuts(FastCdc.DEFAULT, MemorySegment.ofArray(b));
+        try (Arena arena = Arena.ofConfined()) { // off-heap, the same bytes: the same cuts
+            MemorySegment off = arena.allocate(b.length).copyFrom(MemorySegment.ofArray(b));
+            assertEquals(a, cuts(FastCdc.DEFAULT, off));
+        }
+        assertEquals(b.length, a.stream().mapToLong(Long::longValue).sum());
+        for (int i = 0; i < a.size() - 1; i++) {
+            assertTrue(a.get(i) >= 2048 && a.get(i) <= 16384, "chunk " + i + ": " + a.get(i));
+        }
+        double average = (double) b.length / a.size();
+        assertTrue(average > 3000 && average < 6000, "average " + average); // ~4 KiB, with this seed
+    }
+
+    @Test
+    void fastCdcCutsAtTheMaximumInConstantDataAndKeepsShortTails() {
+        MemorySegment zeros = MemorySegment.ofArray(new byte[50000]);
+        List<Long> c = cuts(FastCdc.DEFAULT, zeros);
+        // a constant gear sum has no cut point: every chunk is forced at the maximum but the last
+        assertEquals(List.of(16384L, 16384L, 16384L, 50000L - 3 * 16384), c);
+        assertEquals(1000, FastCdc.DEFAULT.next(MemorySegment.ofArray(new byte[1000]), 0, 1000));
+        assertEquals(0, FastCdc.DEFAULT.next(MemorySegment.ofArray(new byte[10]), 10, 10));
+        assertThrows(IllegalArgumentException.class, () -> new FastCdc(2048, 3000, 16384));
+    }
+
+    @Test
+    void fastCdcRealignsAfterAnInsertion() {
+        byte[] b = Planted.random(12, 1 << 18);
+        byte[] shifted = new byte[b.length + 7];
+        System.arraycopy(b, 0, shifted, 7, b.length);
+        Set<Long> ends = new HashSet<>();
+        long o = 0;
+        for (long n : cuts(FastCdc.DEFAULT, MemorySegment.ofArray(b))) {
+            o += n;
+            ends.add(o);
+        }
+        long p = -7;
+        int shared = 0;
+        List<Long> s = cuts(FastCdc.DEFAULT, MemorySegment.ofArray(shifted));
+        for (long n : s) {
+            p += n;
+            if (ends.contains(p)) {
+                shared++;
+            }
+        }
+        assertTrue(shared >= s.size() - 3, shared + " of " + s.size() + " cuts in the same places");
+    }
+
+    @Test
+    void fingerprintSetRemembersGrowsAndSaturates() {
+        FingerprintSet s = new FingerprintSet(1 << 20);
+        for (long i = 0; i < 100_000; i++) {
+            assertFalse(s.seenOrAdd(i * 0x9E3779B97F4A7C15L));
+        }
+        for (long i = 0; i < 100_000; i++) {
+            assertTrue(s.seenOrAdd(i * 0x9E3779B97F4A7C15L));
+        }
+        assertEquals(100_000, s.size());
+        assertFalse(s.saturated());
+        assertTrue(s.bytes() <= 8L * (1 << 20));
+
+        FingerprintSet small = new FingerprintSet(16); // at most 8 fingerprints
+        for (long i = 1; i <= 20; i++) {
+            small.seenOrAdd(i);
+        }
+        assertEquals(8, small.size());
+        assertTrue(small.saturated());
+        assertTrue(small.seenOrAdd(3), "stored ones are still found");
+        assertFalse(small.seenOrAdd(15), "left out ones are not");
+        assertEquals(128, small.bytes());
+    }
+
+    @Test
+    void segmentHashesEqualHash4jOnArrays() {
+        byte[] b = Planted.random(13, 5000);
+        MemorySegment s = MemorySegment.ofArray(b);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment off = arena.allocate(b.length).copyFrom(s);
+            for (int[] r : new int[][] {{0, 0}, {0, 1}, {3, 16}, {5, 17}, {1, 128}, {7, 240}, {9, 241}, {0, 4096}, {13, 4987}}) {
+                long expected = Hashing.xxh3_64().hashBytesToLong(b, r[0], r[1]);
+                assertEquals(expected, SegmentHash.chunk(s, r[0], r[1]));
+                assertEquals(expected, SegmentHash.chunk(off, r[0], r[1]));
+            }
+            SegmentHash.Hash128 h = SegmentHash.tensor(Dtype.F32, new long[] {1250}, off);
+            assertEquals(h, SegmentHash.tensor(Dtype.F32, new long[] {1250}, s));
+            assertNotEquals(h, SegmentHash.tensor(Dtype.I32, new long[] {1250}, s));
+            assertNotEquals(h, SegmentHash.tensor(Dtype.F32, new long[] {2, 625}, s));
+            var pieces = SegmentHash.tensorStream(Dtype.F32, new long[] {1250}, b.length);
+            pieces.putBytes(off, 0, 1234, SegmentHash.ACCESS).putBytes(off, 1234, b.length - 1234, SegmentHash.ACCESS);
+            assertEquals(h, SegmentHash.value(pieces), "hashed in pieces as whole");
+        }
+    }
+}
