@@ -3,7 +3,6 @@ package dev.elfz;
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
-import dev.elfz.prune.PruneParams;
 import dev.elfz.uniform.UniformParams;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.Pages;
@@ -65,10 +64,8 @@ final class Compressor {
             Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
             Long checksum = stored.lossless() ? crc32c(stored == codec && codec.lossless() ? crc : null) : null;
             Map<String, Object> p = coded ? params.toIndex() : Map.of();
-            boolean exact = stored == Codec.ELF || stored == Codec.GRID
-                    || (stored == Codec.PRUNE && (((PruneParams) params).inner() == Codec.ELF || ((PruneParams) params).inner() == Codec.GRID));
             return new Index.Stream(stored.id(), p, coded ? EntropyStage.ID : null, src.byteSize(), chunkBytes,
-                    checksum, exact ? exceptions : null, chunks);
+                    checksum, coded && codec.keepsExceptions(params) ? exceptions : null, chunks);
         }
 
         private long crc32c(CRC32C running) {

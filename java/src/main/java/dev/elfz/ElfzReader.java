@@ -261,9 +261,10 @@ public final class ElfzReader implements AutoCloseable {
             return 0;
         }
         long unit = Math.max(1, dtype.bits() / 8);
+        Codec codec = Codec.forId(s.codec());
         try {
-            MemorySegment coded = codedChunk(what, s, i);
-            return Codec.forId(s.codec()).chunkBound(params(s), dtype, coded, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
+            MemorySegment coded = codec.boundReadsChunk() ? codedChunk(what, s, i) : MemorySegment.NULL;
+            return codec.chunkBound(params(s), dtype, coded, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
         } catch (CorruptDataException e) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }

@@ -224,14 +224,20 @@ public final class Analysis {
             return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index);
         }
 
+        /** Counts one layer (tensor) into its dtype's row. */
+        private Acc layer(Dtype dtype, long bytes, long elements) {
+            Acc a = acc.computeIfAbsent(dtype, d -> new Acc());
+            a.layers++;
+            a.bytes += bytes;
+            a.parameters += elements;
+            return a;
+        }
+
         FileStats elfz(Path f) throws IOException {
             try (ElfzReader r = ElfzReader.open(f)) {
                 long tb = 0;
                 for (ElfzTensor t : r.tensors()) {
-                    Acc a = acc.computeIfAbsent(t.dtype(), d -> new Acc());
-                    a.layers++;
-                    a.bytes += t.byteSize();
-                    a.parameters += t.elements();
+                    layer(t.dtype(), t.byteSize(), t.elements());
                     tb += t.byteSize();
                 }
                 return new FileStats(f.toString(), "elfz", Files.size(f), r.tensors().size(), tb);
@@ -242,10 +248,7 @@ public final class Analysis {
             try (SafetensorsFile s = SafetensorsFile.open(f)) {
                 long tb = 0;
                 for (TensorInfo t : s.tensors()) {
-                    Acc a = acc.computeIfAbsent(t.dtype(), d -> new Acc());
-                    a.layers++;
-                    a.bytes += t.byteSize();
-                    a.parameters += t.elements();
+                    Acc a = layer(t.dtype(), t.byteSize(), t.elements());
                     a.scanned += t.byteSize();
                     tb += t.byteSize();
                     tensor(a, t, s.data(t));

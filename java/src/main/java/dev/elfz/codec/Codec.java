@@ -84,6 +84,15 @@ public enum Codec {
         };
     }
 
+    /** Whether chunks of this codec keep values exactly beside their codes (ELF, grid; pruning through them). */
+    public boolean keepsExceptions(CodecParams params) {
+        return switch (this) {
+            case ELF, GRID -> true;
+            case PRUNE -> ((PruneParams) params).inner().keepsExceptions(((PruneParams) params).innerParams());
+            default -> false;
+        };
+    }
+
     /** Bytes of one value, the unit chunks are cut in (1 for the byte-stream codec). */
     public int unitBytes(Dtype dtype) {
         return this == RAW ? 1 : dtype.elfType().valueBytes();
@@ -124,6 +133,11 @@ public enum Codec {
                 yield Math.max(p.threshold(), inner);
             }
         };
+    }
+
+    /** Whether {@link #chunkBound} reads the chunk's bytes (uniform's scales, pruning's header); the others need none. */
+    public boolean boundReadsChunk() {
+        return this == UNIFORM || this == PRUNE;
     }
 
     /**

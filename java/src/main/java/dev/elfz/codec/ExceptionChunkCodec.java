@@ -54,7 +54,7 @@ public abstract class ExceptionChunkCodec implements ChunkCodec {
      * original for codes that are smaller than the values (ELF); codecs whose codes only the entropy stage makes
      * small allow more.
      */
-    protected long limit(CodecParams params, long original) {
+    protected long limit(long original) {
         return original - 1;
     }
 
@@ -65,7 +65,7 @@ public abstract class ExceptionChunkCodec implements ChunkCodec {
 
     @Override
     public long encodedBound(long original) {
-        return Math.max(original, limit(CodecParams.NONE, original));
+        return Math.max(original, limit(original));
     }
 
     /** Bytes of a coded chunk of {@code n} values with {@code e} exceptions. */
@@ -77,14 +77,14 @@ public abstract class ExceptionChunkCodec implements ChunkCodec {
     public long encode(CodecParams params, MemorySegment src, long first, MemorySegment dst) {
         long n = values(src.byteSize());
         long original = src.byteSize();
-        if (storedBytes(params, n, 0) > limit(params, original)) {
+        if (storedBytes(params, n, 0) > limit(original)) {
             return -1; // a chunk of one or two values: the header alone outweighs the saving
         }
         long codeBytes = codeBytes(params, n);
         MemorySegment codes = dst.asSlice(Integer.BYTES, codeBytes);
         lastExceptions = 0;
         long e = encodeCodes(params, src, n, codes, excPos, excBits, excCap);
-        if (storedBytes(params, n, e) > limit(params, original)) {
+        if (storedBytes(params, n, e) > limit(original)) {
             return -1; // too many exceptions: store the chunk as it is
         }
         if (e > excCap) { // rare: room for all of them, and again

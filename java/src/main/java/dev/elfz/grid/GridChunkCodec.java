@@ -32,7 +32,7 @@ public final class GridChunkCodec extends ExceptionChunkCodec {
 
     /** The codes, and exceptions up to half the original's bytes: the entropy stage decides the rest. */
     @Override
-    protected long limit(CodecParams params, long original) {
+    protected long limit(long original) {
         return Integer.BYTES + 4 * (original / type.valueBytes()) + original / 2;
     }
 

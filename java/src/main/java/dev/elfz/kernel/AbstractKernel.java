@@ -19,11 +19,7 @@ public abstract class AbstractKernel implements Kernel {
         checkCount(type, n, posBase);
         need(src, n * type.valueBytes(), "src", false);
         need(codes, type.codeBytes(n), "codes", true);
-        if (excCap < 0 || excCap > MAX_VALUES) {
-            throw new IllegalArgumentException("excCap " + excCap + " outside [0, " + MAX_VALUES + "]");
-        }
-        need(excPos, excCap * Long.BYTES, "excPos", true);
-        need(excBits, excCap * type.valueBytes(), "excBits", true);
+        checkExceptionRoom(type, excPos, excBits, excCap);
         return encode(type, src, n, codes, excPos, excBits, excCap, posBase);
     }
 
@@ -33,12 +29,7 @@ public abstract class AbstractKernel implements Kernel {
         checkCount(type, n, posBase);
         need(codes, type.codeBytes(n), "codes", false);
         need(dst, n * type.valueBytes(), "dst", true);
-        if (nExc < 0 || nExc > n) {
-            throw new CorruptDataException(nExc + " exceptions for " + n + " values");
-        }
-        need(excPos, nExc * Long.BYTES, "excPos", false);
-        need(excBits, nExc * type.valueBytes(), "excBits", false);
-        checkPositions(excPos, nExc, posBase, n);
+        checkExceptions(type, n, excPos, excBits, nExc, posBase);
         decode(type, codes, n, dst, excPos, excBits, nExc, posBase);
     }
 
@@ -151,11 +142,7 @@ public abstract class AbstractKernel implements Kernel {
         }
         need(src, n * type.valueBytes(), "src", false);
         need(codes, 4 * n, "codes", true);
-        if (excCap < 0 || excCap > MAX_VALUES) {
-            throw new IllegalArgumentException("excCap " + excCap + " outside [0, " + MAX_VALUES + "]");
-        }
-        need(excPos, excCap * Long.BYTES, "excPos", true);
-        need(excBits, excCap * type.valueBytes(), "excBits", true);
+        checkExceptionRoom(type, excPos, excBits, excCap);
         return gridEncodeChecked(type, src, n, step, bound, codes, excPos, excBits, excCap, posBase);
     }
 
@@ -165,12 +152,7 @@ public abstract class AbstractKernel implements Kernel {
         checkGrid(type, n, posBase, step);
         need(codes, 4 * n, "codes", false);
         need(dst, n * type.valueBytes(), "dst", true);
-        if (nExc < 0 || nExc > n) {
-            throw new CorruptDataException(nExc + " exceptions for " + n + " values");
-        }
-        need(excPos, nExc * Long.BYTES, "excPos", false);
-        need(excBits, nExc * type.valueBytes(), "excBits", false);
-        checkPositions(excPos, nExc, posBase, n);
+        checkExceptions(type, n, excPos, excBits, nExc, posBase);
         gridDecodeChecked(type, codes, n, step, dst, excPos, excBits, nExc, posBase);
     }
 
@@ -301,6 +283,26 @@ public abstract class AbstractKernel implements Kernel {
         if (writable && segment.isReadOnly() && bytes > 0) {
             throw new IllegalArgumentException(what + " is read-only");
         }
+    }
+
+    /** Room for up to {@code excCap} exceptions: their int64 positions and their original bits. */
+    private static void checkExceptionRoom(ElfType type, MemorySegment excPos, MemorySegment excBits, long excCap) {
+        if (excCap < 0 || excCap > MAX_VALUES) {
+            throw new IllegalArgumentException("excCap " + excCap + " outside [0, " + MAX_VALUES + "]");
+        }
+        need(excPos, excCap * Long.BYTES, "excPos", true);
+        need(excBits, excCap * type.valueBytes(), "excBits", true);
+    }
+
+    /** {@code nExc} exceptions to patch into {@code n} values: a count that fits, the buffers, their positions. */
+    private static void checkExceptions(ElfType type, long n, MemorySegment excPos, MemorySegment excBits, long nExc,
+                                        long posBase) {
+        if (nExc < 0 || nExc > n) {
+            throw new CorruptDataException(nExc + " exceptions for " + n + " values");
+        }
+        need(excPos, nExc * Long.BYTES, "excPos", false);
+        need(excBits, nExc * type.valueBytes(), "excBits", false);
+        checkPositions(excPos, nExc, posBase, n);
     }
 
     /** Strictly increasing and inside the block: the one rule that makes patching safe. */

@@ -44,6 +44,15 @@ public enum ElfType {
         return (w / 8) * n + Kernel.packedBytes(n, w % 8);
     }
 
+    /** float32 to bfloat16 bits, round half to even, as every kernel rounds; a NaN keeps its top bits and becomes quiet. */
+    public static short toBf16(float x) {
+        int b = Float.floatToRawIntBits(x);
+        if ((b & 0x7fffffff) > 0x7f800000) {
+            return (short) ((b >>> 16) | 0x40);
+        }
+        return (short) ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
+    }
+
     /** The C kernel's dtype constant. */
     public int nativeId() {
         return ordinal();

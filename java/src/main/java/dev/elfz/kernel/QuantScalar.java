@@ -32,19 +32,11 @@ final class QuantScalar {
         switch (type) {
             case F32 -> dst.setAtIndex(F32, i, x);
             case F16 -> dst.setAtIndex(U16, i, Float.floatToFloat16(x));
-            case BF16 -> dst.setAtIndex(U16, i, toBf16(x));
+            case BF16 -> dst.setAtIndex(U16, i, ElfType.toBf16(x));
             case F64 -> throw new IllegalArgumentException("F64 is computed in double");
         }
     }
 
-    /** float32 to bfloat16, round half to even; a NaN keeps its top bits and becomes quiet. */
-    static short toBf16(float x) {
-        int b = Float.floatToRawIntBits(x);
-        if ((b & 0x7fffffff) > 0x7f800000) {
-            return (short) ((b >>> 16) | 0x40);
-        }
-        return (short) ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
-    }
 
     static void quantize(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
                          MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {

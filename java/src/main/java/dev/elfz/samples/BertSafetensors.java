@@ -1,5 +1,6 @@
 package dev.elfz.samples;
 
+import dev.elfz.kernel.ElfType;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
@@ -92,10 +93,7 @@ public final class BertSafetensors {
         for (long i = 0; i < n; i++) {
             float x = from.getAtIndex(F32, i);
             switch (to) {
-                case BF16 -> {
-                    int b = Float.floatToRawIntBits(x);
-                    dst.setAtIndex(U16, i, (short) ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16)); // BERT holds no NaN
-                }
+                case BF16 -> dst.setAtIndex(U16, i, ElfType.toBf16(x));
                 case F16 -> dst.setAtIndex(U16, i, Float.floatToFloat16(x));
                 case F64 -> dst.setAtIndex(F64, i, x);
                 default -> throw new IllegalArgumentException("cannot convert float32 to " + to);
