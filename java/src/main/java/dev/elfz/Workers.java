@@ -17,15 +17,15 @@ import java.util.function.Function;
  * caller. The first failure stops the rest and is rethrown once no worker is running any more, so the caller
  * may free what the jobs used.
  */
-final class Workers {
+public final class Workers {
 
     private Workers() {}
 
-    interface Sink<R> {
+    public interface Sink<R> {
         void accept(R result) throws IOException;
     }
 
-    static <J, R> void ordered(int threads, List<J> jobs, Function<J, R> work, Sink<R> sink) throws IOException {
+    public static <J, R> void ordered(int threads, List<J> jobs, Function<J, R> work, Sink<R> sink) throws IOException {
         if (threads == 1 || jobs.size() <= 1) {
             try {
                 for (J j : jobs) {

@@ -1,9 +1,10 @@
 package dev.elfz.analyze;
 
+import com.dynatrace.hash4j.hashing.HashStream128;
+import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
-import com.dynatrace.hash4j.hashing.HashStream128;
-import dev.elfz.codec.FloatValues;
+import dev.elfz.Workers;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.Dtype;
@@ -27,17 +28,23 @@ import java.util.stream.Stream;
 /**
  * What is inside a set of model files (the lecture's analysis of pre-trained models): per dtype, layer counts and
  * sizes, float value statistics, and how much repeats, as whole tensors and as chunks (fixed 4 KiB and 512 B, and
- * FastCDC). Safetensors files are mapped and read once, in order, one tensor at a time; .elfz files are described
- * from their index (dtype, shape, size: no values, no duplication). Memory: the three chunk fingerprint sets (at
- * most 16 bytes per distinct chunk each, bounded by {@link #maxSlots}) and 16 bytes + a set entry per tensor.
+ * FastCDC). .elfz files are described from their index (dtype, shape, size: no values, no duplication).
+ *
+ * <p>Safetensors files are mapped and read once, in windows of {@link #WINDOW} bytes of a tensor. Worker threads
+ * scan windows side by side: page them in, hash them (the tensor's piece, the 512-byte chunks and from those the
+ * 4 KiB ones) and sum up the values. This thread takes the windows' results in order: it looks the fingerprints up,
+ * cuts and hashes the FastCDC chunks (each cut depends on the one before), merges the statistics and lets the
+ * pages go. So the result does not depend on the number of threads, and resident memory stays a few windows per
+ * thread whatever the files' size. Memory otherwise: the three fingerprint tables, off the heap, within
+ * {@link Options#memory} (8 to 16 bytes per distinct chunk), and about 100 bytes per tensor.
  */
 public final class Analysis {
 
     /** Values per block for the statistics (their mean and sum of squares merge exactly enough per block). */
-    static final int BLOCK = 1 << 16;
+    static final int BLOCK = ValueSummary.BLOCK;
 
     /** Bytes of a tensor read at a time (a multiple of the fixed chunk sizes and of every value size). */
-    static final long WINDOW = 1 << 20;
+    static final long WINDOW = SegmentHash.PIECE;
 
     /** The chunk sizes of the fixed chunkings. */
     public static final int FIXED_LARGE = 4096;
@@ -59,9 +66,9 @@ public final class Analysis {
     public record Histogram(double low, double high, long below, long[] counts, long above) {}
 
     /** The histogram's bins over [-2, 2): 0.02 wide, (-1, 1) is bins 50 to 149. */
-    public static final int BINS = 200;
-    public static final double HISTOGRAM_LOW = -2;
-    public static final double HISTOGRAM_HIGH = 2;
+    public static final int BINS = ValueSummary.BINS;
+    public static final double HISTOGRAM_LOW = ValueSummary.LOW;
+    public static final double HISTOGRAM_HIGH = ValueSummary.HIGH;
 
     /**
      * Duplicated bytes of one dtype (or all): of whole tensors, and of chunks under the three chunkings. A
@@ -71,14 +78,7 @@ public final class Analysis {
      * @param scannedBytes bytes of the safetensors tensors looked at (.elfz tensors are not)
      */
     public record Duplication(long scannedBytes, long duplicateLayers, long duplicateLayerBytes, long fixed4kBytes,
-                              long fixed512Bytes, long cdcBytes) {
-
-        Duplication plus(Duplication o) {
-            return new Duplication(scannedBytes + o.scannedBytes, duplicateLayers + o.duplicateLayers,
-                    duplicateLayerBytes + o.duplicateLayerBytes, fixed4kBytes + o.fixed4kBytes,
-                    fixed512Bytes + o.fixed512Bytes, cdcBytes + o.cdcBytes);
-        }
-    }
+                              long fixed512Bytes, long cdcBytes) {}
 
     /**
      * One row of the per-dtype table.
@@ -94,42 +94,70 @@ public final class Analysis {
     /**
      * Chunk fingerprint sets at the end.
      *
-     * @param saturated true when a set filled up: duplicate chunk bytes are then a lower bound
+     * @param memoryBytes what the three tables take at the end (off the heap)
+     * @param memoryLimit what they were allowed to take ({@link Options#memory})
+     * @param saturated true when a table could not grow within the limit: duplicate chunk bytes are then a lower
+     *     bound
      */
     public record ChunkIndex(long fixed4kChunks, long fixed512Chunks, long cdcChunks, long distinctFixed4k,
-                             long distinctFixed512, long distinctCdc, long memoryBytes, boolean saturated) {}
+                             long distinctFixed512, long distinctCdc, long memoryBytes, long memoryLimit,
+                             boolean saturated) {}
 
     /** The whole result. */
     public record Report(List<FileStats> files, long tensors, long bytes, List<DtypeStats> dtypes, DtypeStats total,
                          ChunkIndex chunkIndex) {}
 
-    private final int maxSlots;
-    private final FastCdc cdc;
-
     /**
-     * The default: each of the three fingerprint sets up to 2^26 slots (512 MiB, about 32M distinct chunks), fewer
-     * when the heap is smaller: at most half the heap for the three together, counting the copy a set makes
-     * while it doubles ({@link #slotsFor}).
+     * How an analysis runs.
+     *
+     * @param threads worker threads scanning windows (at least 1)
+     * @param memory bytes the fingerprint tables may take together
+     * @param progress told the safetensors bytes to scan and each window done
      */
-    public Analysis() {
-        this(slotsFor(Runtime.getRuntime().maxMemory()), FastCdc.DEFAULT);
-    }
+    public record Options(int threads, long memory, FastCdc cdc, ElfzOptions.Progress progress) {
 
-    /**
-     * The largest power of two, from 2^16 to 2^26, such that three sets of that many slots, each growing into it
-     * (1.5 x its final size while it copies), take at most half of {@code heapBytes}.
-     */
-    static int slotsFor(long heapBytes) {
-        int slots = 1 << 26;
-        while (slots > 1 << 16 && 3 * 8L * slots * 3 / 2 > heapBytes / 2) {
-            slots >>= 1;
+        public Options {
+            if (threads < 1 || memory < 0) {
+                throw new IllegalArgumentException("threads " + threads + ", memory " + memory);
+            }
         }
-        return slots;
+
+        /** One thread per core, half of the machine's memory for the tables, FastCDC's default sizes. */
+        public static Options defaults() {
+            return new Options(Runtime.getRuntime().availableProcessors(), physicalMemory() / 2, FastCdc.DEFAULT,
+                    ElfzOptions.Progress.NONE);
+        }
+
+        public Options withThreads(int t) {
+            return new Options(t, memory, cdc, progress);
+        }
+
+        public Options withMemory(long m) {
+            return new Options(threads, m, cdc, progress);
+        }
+
+        public Options withProgress(ElfzOptions.Progress p) {
+            return new Options(threads, memory, cdc, p);
+        }
     }
 
-    public Analysis(int maxSlots, FastCdc cdc) {
-        this.maxSlots = maxSlots;
-        this.cdc = cdc;
+    /** The machine's memory (4 GiB if the JVM cannot tell). */
+    static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 4L << 30;
+    }
+
+    private final Options options;
+
+    public Analysis() {
+        this(Options.defaults());
+    }
+
+    public Analysis(Options options) {
+        this.options = options;
     }
 
     /** Every .safetensors and .elfz file under these paths (directories recursively, symbolic links followed). */
@@ -169,42 +197,92 @@ public final class Analysis {
 
     /** Analyses every .safetensors and .elfz file under these paths. */
     public Report run(List<Path> paths) throws IOException {
-        return new Run().analyse(files(paths));
+        List<Path> files = files(paths);
+        try (Run run = new Run()) {
+            return run.analyse(files);
+        }
     }
 
     /** Per-dtype accumulators. */
     private static final class Acc {
         long layers, bytes, parameters;
-        long values, inUnit, nan, inf, finite, below, above;
-        final long[] bins = new long[BINS];
-        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, mean, m2;
+        final ValueSummary values = new ValueSummary();
         long scanned, dupLayers, dupLayerBytes, fixed4k, fixed512, cdcBytes;
 
-        /** Chan et al.'s merge of a block's count, mean and M2 into the running ones. */
-        void merge(long n, double blockMean, double blockM2) {
-            if (n == 0) {
-                return;
-            }
-            long total = finite + n;
-            double delta = blockMean - mean;
-            mean += delta * n / total;
-            m2 += blockM2 + delta * delta * ((double) finite * n / total);
-            finite = total;
+        void add(Acc a) {
+            layers += a.layers;
+            bytes += a.bytes;
+            parameters += a.parameters;
+            values.add(a.values);
+            scanned += a.scanned;
+            dupLayers += a.dupLayers;
+            dupLayerBytes += a.dupLayerBytes;
+            fixed4k += a.fixed4k;
+            fixed512 += a.fixed512;
+            cdcBytes += a.cdcBytes;
         }
     }
 
-    private final class Run {
+    /** A window of a tensor: bytes [from, to) of its data. */
+    private record Window(TensorInfo tensor, Acc acc, MemorySegment data, long from, long to) {}
+
+    /** What a worker found in a window; the fingerprints are of its 512-byte and 4 KiB chunks, in order. */
+    private record Scanned(Window window, SegmentHash.Hash128 piece, long[] fixed512, long[] fixed4k,
+                           ValueSummary values) {}
+
+    /** A worker's buffers. */
+    private static final ThreadLocal<ValueSummary.Scratch> SCRATCH = ThreadLocal.withInitial(ValueSummary.Scratch::new);
+
+    /** The worker's part: everything about a window that does not depend on the windows before it. */
+    private Scanned scan(Window w) {
+        MemorySegment data = w.data();
+        long length = w.to() - w.from();
+        MemorySegment bytes = data.asSlice(w.from(), length);
+        Pages.populate(bytes);
+        long[] small = new long[(int) ((length + FIXED_SMALL - 1) / FIXED_SMALL)];
+        for (int i = 0; i < small.length; i++) {
+            long o = (long) i * FIXED_SMALL;
+            small[i] = SegmentHash.chunk(bytes, o, Math.min(FIXED_SMALL, length - o));
+        }
+        int parts = FIXED_LARGE / FIXED_SMALL; // WINDOW is a multiple of both sizes: chunks never straddle windows
+        long[] large = new long[(small.length + parts - 1) / parts];
+        for (int i = 0; i < large.length; i++) {
+            long o = (long) i * FIXED_LARGE;
+            large[i] = SegmentHash.combine(small, i * parts, Math.min(parts, small.length - i * parts),
+                    Math.min(FIXED_LARGE, length - o));
+        }
+        ValueSummary values = null;
+        ElfType type = w.tensor().dtype().elfType();
+        if (type != null) {
+            values = new ValueSummary();
+            values.add(type, bytes, SCRATCH.get());
+        }
+        return new Scanned(w, SegmentHash.piece(data, w.from(), length), small, large, values);
+    }
+
+    private final class Run implements AutoCloseable {
         final Map<Dtype, Acc> acc = new TreeMap<>();
         final Set<SegmentHash.Hash128> tensors = new HashSet<>();
-        final FingerprintSet fixed4k = new FingerprintSet(maxSlots);
-        final FingerprintSet fixed512 = new FingerprintSet(maxSlots);
-        final FingerprintSet cdcSet = new FingerprintSet(maxSlots);
+        final FingerprintSet.Budget budget = new FingerprintSet.Budget(options.memory());
+        final FingerprintSet fixed4k = new FingerprintSet(budget);
+        final FingerprintSet fixed512 = new FingerprintSet(budget);
+        final FingerprintSet cdcSet = new FingerprintSet(budget);
         long chunks4k, chunks512, chunksCdc;
 
+        // the tensor whose windows are being merged: its hash so far, where its next FastCDC chunk starts, and
+        // up to where its pages were let go
+        HashStream128 whole;
+        long cdcAt, released;
+
         Report analyse(List<Path> files) throws IOException {
+            options.progress().start(scanBytes(files));
             List<FileStats> stats = new ArrayList<>();
-            for (Path f : files) {
-                stats.add("elfz".equals(kind(f)) ? elfz(f) : safetensors(f));
+            try {
+                for (Path f : files) {
+                    stats.add("elfz".equals(kind(f)) ? elfz(f) : safetensors(f));
+                }
+            } finally {
+                options.progress().end();
             }
             long layers = 0, bytes = 0;
             for (Acc a : acc.values()) {
@@ -215,13 +293,28 @@ public final class Analysis {
             Acc total = new Acc();
             for (Map.Entry<Dtype, Acc> e : acc.entrySet()) {
                 rows.add(row(e.getKey().name(), e.getValue(), layers, bytes, e.getKey().elfType() != null));
-                add(total, e.getValue());
+                total.add(e.getValue());
             }
             DtypeStats all = row("total", total, layers, bytes, true);
             ChunkIndex index = new ChunkIndex(chunks4k, chunks512, chunksCdc, fixed4k.size(), fixed512.size(),
-                    cdcSet.size(), fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(),
+                    cdcSet.size(), fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(), budget.limit(),
                     fixed4k.saturated() || fixed512.saturated() || cdcSet.saturated());
             return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index);
+        }
+
+        /** The tensor bytes of the safetensors files (read from their headers): what the progress counts. */
+        private static long scanBytes(List<Path> files) throws IOException {
+            long total = 0;
+            for (Path f : files) {
+                if ("safetensors".equals(kind(f))) {
+                    try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                        for (TensorInfo t : s.tensors()) {
+                            total += t.byteSize();
+                        }
+                    }
+                }
+            }
+            return total;
         }
 
         /** Counts one layer (tensor) into its dtype's row. */
@@ -246,145 +339,91 @@ public final class Analysis {
 
         FileStats safetensors(Path f) throws IOException {
             try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                List<Window> windows = new ArrayList<>();
                 long tb = 0;
                 for (TensorInfo t : s.tensors()) {
                     Acc a = layer(t.dtype(), t.byteSize(), t.elements());
                     a.scanned += t.byteSize();
                     tb += t.byteSize();
-                    tensor(a, t, s.data(t));
+                    MemorySegment data = s.data(t);
+                    long size = data.byteSize();
+                    for (long w = 0; w < size || w == 0; w += WINDOW) { // an empty tensor has one empty window
+                        windows.add(new Window(t, a, data, w, Math.min(size, w + WINDOW)));
+                    }
                 }
+                Workers.ordered(options.threads(), windows, Analysis.this::scan, this::merge);
                 return new FileStats(f.toString(), "safetensors", s.fileSize(), s.tensors().size(), tb);
             }
         }
 
-        /**
-         * One pass over a tensor in windows of {@link #WINDOW} bytes: each window's pages are mapped in one call,
-         * hashed (the tensor's 128-bit hash, the fixed chunks), chunked by FastCDC up to the last cut inside it,
-         * its values counted, and its pages let go, so resident memory stays a few windows whatever the size.
-         */
-        void tensor(Acc a, TensorInfo t, MemorySegment data) {
+        /** Takes a window's results, in order: the parts that depend on what came before. */
+        void merge(Scanned r) {
+            Window w = r.window();
+            Acc a = w.acc();
+            MemorySegment data = w.data();
             long size = data.byteSize();
-            HashStream128 whole = SegmentHash.tensorStream(t.dtype(), t.shape(), size);
-            ElfType type = t.dtype().elfType();
-            long cdcAt = 0;
-            long released = 0;
-            for (long w = 0; w < size; w += WINDOW) {
-                long end = Math.min(size, w + WINDOW);
-                MemorySegment window = data.asSlice(w, end - w);
-                Pages.populate(window);
-                whole.putBytes(data, w, end - w, SegmentHash.ACCESS);
-                for (long o = w; o < end; o += FIXED_LARGE) { // WINDOW is a multiple of both sizes
-                    long n = Math.min(FIXED_LARGE, end - o);
-                    chunks4k++;
-                    if (fixed4k.seenOrAdd(SegmentHash.chunk(data, o, n))) {
-                        a.fixed4k += n;
-                    }
-                }
-                for (long o = w; o < end; o += FIXED_SMALL) {
-                    long n = Math.min(FIXED_SMALL, end - o);
-                    chunks512++;
-                    if (fixed512.seenOrAdd(SegmentHash.chunk(data, o, n))) {
-                        a.fixed512 += n;
-                    }
-                }
-                // a FastCDC chunk is cut only when all its bytes up to the maximum are here (or the tensor ends)
-                while (cdcAt < size && (end == size || cdcAt + cdc.max() <= end)) {
-                    long n = cdc.next(data, cdcAt, size);
-                    chunksCdc++;
-                    if (cdcSet.seenOrAdd(SegmentHash.chunk(data, cdcAt, n))) {
-                        a.cdcBytes += n;
-                    }
-                    cdcAt += n;
-                }
-                if (type != null) {
-                    values(a, type, window);
-                }
-                long done = Math.min(cdcAt, end);
-                if (done > released) {
-                    Pages.release(data.asSlice(released, done - released));
-                    released = done;
+            if (w.from() == 0) {
+                whole = SegmentHash.tensorStream(w.tensor().dtype(), w.tensor().shape(), size);
+                cdcAt = 0;
+                released = 0;
+            }
+            if (w.to() > w.from()) {
+                SegmentHash.put(whole, r.piece());
+            }
+            chunks512 += r.fixed512().length;
+            for (int i = 0; i < r.fixed512().length; i++) {
+                if (fixed512.seenOrAdd(r.fixed512()[i])) {
+                    a.fixed512 += Math.min(FIXED_SMALL, w.to() - w.from() - (long) i * FIXED_SMALL);
                 }
             }
-            if (!tensors.add(SegmentHash.value(whole))) {
+            chunks4k += r.fixed4k().length;
+            for (int i = 0; i < r.fixed4k().length; i++) {
+                if (fixed4k.seenOrAdd(r.fixed4k()[i])) {
+                    a.fixed4k += Math.min(FIXED_LARGE, w.to() - w.from() - (long) i * FIXED_LARGE);
+                }
+            }
+            // FastCDC, a chunk after the other (each cut depends on the one before): a chunk is cut only when all
+            // its bytes up to the maximum are here (or the tensor ends)
+            FastCdc cdc = options.cdc();
+            while (cdcAt < size && (w.to() == size || cdcAt + cdc.max() <= w.to())) {
+                long n = cdc.next(data, cdcAt, size);
+                chunksCdc++;
+                if (cdcSet.seenOrAdd(SegmentHash.chunk(data, cdcAt, n))) {
+                    a.cdcBytes += n;
+                }
+                cdcAt += n;
+            }
+            if (r.values() != null) {
+                a.values.add(r.values());
+            }
+            long done = Math.min(cdcAt, w.to()); // bytes of chunks still to cut stay mapped
+            if (done > released) {
+                Pages.release(data.asSlice(released, done - released));
+                released = done;
+            }
+            if (w.to() == size && !tensors.add(SegmentHash.value(whole))) {
                 a.dupLayers++;
                 a.dupLayerBytes += size;
             }
+            options.progress().advance(w.to() - w.from());
         }
 
-        void values(Acc a, ElfType type, MemorySegment data) {
-            long n = data.byteSize() / type.valueBytes();
-            for (long start = 0; start < n; start += BLOCK) {
-                long end = Math.min(n, start + BLOCK);
-                long finite = 0;
-                double sum = 0;
-                for (long i = start; i < end; i++) {
-                    double v = FloatValues.get(type, data, i);
-                    if (v > -1 && v < 1) {
-                        a.inUnit++;
-                    }
-                    if (Double.isNaN(v)) {
-                        a.nan++;
-                    } else if (Double.isInfinite(v)) {
-                        a.inf++;
-                    } else {
-                        finite++;
-                        sum += v;
-                        a.min = Math.min(a.min, v);
-                        if (v < HISTOGRAM_LOW) {
-                            a.below++;
-                        } else if (v >= HISTOGRAM_HIGH) {
-                            a.above++;
-                        } else {
-                            a.bins[Math.min(BINS - 1, (int) ((v - HISTOGRAM_LOW) * (BINS / (HISTOGRAM_HIGH - HISTOGRAM_LOW))))]++;
-                        }
-                        a.max = Math.max(a.max, v);
-                    }
-                }
-                double mean = finite == 0 ? 0 : sum / finite;
-                double m2 = 0;
-                for (long i = start; i < end; i++) {
-                    double v = FloatValues.get(type, data, i);
-                    if (Double.isFinite(v)) {
-                        m2 += (v - mean) * (v - mean);
-                    }
-                }
-                a.values += end - start;
-                a.merge(finite, mean, m2);
-            }
+        @Override
+        public void close() {
+            fixed4k.close();
+            fixed512.close();
+            cdcSet.close();
         }
-    }
-
-    private static void add(Acc t, Acc a) {
-        t.layers += a.layers;
-        t.bytes += a.bytes;
-        t.parameters += a.parameters;
-        t.values += a.values;
-        t.inUnit += a.inUnit;
-        t.nan += a.nan;
-        t.inf += a.inf;
-        t.below += a.below;
-        t.above += a.above;
-        for (int i = 0; i < BINS; i++) {
-            t.bins[i] += a.bins[i];
-        }
-        t.min = Math.min(t.min, a.min);
-        t.max = Math.max(t.max, a.max);
-        t.merge(a.finite, a.mean, a.m2);
-        t.scanned += a.scanned;
-        t.dupLayers += a.dupLayers;
-        t.dupLayerBytes += a.dupLayerBytes;
-        t.fixed4k += a.fixed4k;
-        t.fixed512 += a.fixed512;
-        t.cdcBytes += a.cdcBytes;
     }
 
     private static DtypeStats row(String name, Acc a, long layers, long bytes, boolean floats) {
         ValueStats v = null;
-        if (floats && a.values > 0) {
-            boolean any = a.finite > 0;
-            v = new ValueStats(a.values, a.inUnit, (double) a.inUnit / a.values, any ? a.min : Double.NaN,
-                    any ? a.max : Double.NaN, any ? a.mean : Double.NaN, any ? Math.sqrt(a.m2 / a.finite) : Double.NaN,
-                    a.nan, a.inf, new Histogram(HISTOGRAM_LOW, HISTOGRAM_HIGH, a.below, a.bins.clone(), a.above));
+        ValueSummary s = a.values;
+        if (floats && s.values > 0) {
+            boolean any = s.finite > 0;
+            v = new ValueStats(s.values, s.inUnit, (double) s.inUnit / s.values, any ? s.min : Double.NaN,
+                    any ? s.max : Double.NaN, any ? s.mean : Double.NaN, any ? Math.sqrt(s.m2 / s.finite) : Double.NaN,
+                    s.nan, s.inf, new Histogram(HISTOGRAM_LOW, HISTOGRAM_HIGH, s.below(), s.bins(), s.above()));
         }
         return new DtypeStats(name, a.layers, share(a.layers, layers), a.bytes, share(a.bytes, bytes), a.parameters,
                 a.layers == 0 ? 0 : (double) a.parameters / a.layers, a.layers == 0 ? 0 : (double) a.bytes / a.layers,

@@ -1,35 +1,86 @@
 package dev.elfz.analyze;
 
-/**
- * A set of 64-bit fingerprints in one open-addressing long[] (linear probing, 0 stands for "empty", so the
- * fingerprint 0 is stored as 1: a 2^-64 confusion). 8 bytes a slot, kept at most half full: 16 bytes of heap per
- * distinct chunk at most (8 to 16 as the table doubles). It grows up to {@code maxSlots}; once that is half
- * full, new fingerprints are no longer stored ({@link #saturated()}): a chunk seen before is still recognised,
- * later repeats of unstored chunks are missed, so duplicate bytes are then a lower bound.
- */
-public final class FingerprintSet {
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
-    private long[] slots;
-    private int size;
-    private final int maxSlots;
+/**
+ * A set of 64-bit fingerprints in one open-addressing table off the heap (linear probing; 0 stands for "empty",
+ * so the fingerprint 0 is stored as 1: a 2^-64 confusion). 8 bytes a slot, kept at most half full: 8 to 16 bytes
+ * per distinct chunk as the table doubles, outside the Java heap so that -Xmx does not limit it. The sets of one
+ * analysis share a {@link Budget}; when a table cannot double within it, new fingerprints are no longer stored
+ * ({@link #saturated()}): a chunk seen before is still recognised, later repeats of unstored chunks are missed, so
+ * duplicate bytes are then a lower bound. Used by one thread; {@link #close} frees the table.
+ */
+public final class FingerprintSet implements AutoCloseable {
+
+    /** Bytes of memory the tables of one analysis may take together (counting old and new while one doubles). */
+    public static final class Budget {
+        private final long limit;
+        private long used;
+
+        public Budget(long limit) {
+            this.limit = limit;
+        }
+
+        boolean reserve(long bytes) {
+            if (used + bytes > limit) {
+                return false;
+            }
+            used += bytes;
+            return true;
+        }
+
+        void release(long bytes) {
+            used -= bytes;
+        }
+
+        public long limit() {
+            return limit;
+        }
+    }
+
+    private static final ValueLayout.OfLong SLOT = ValueLayout.JAVA_LONG;
+    private static final long FIRST_SLOTS = 1 << 12;
+
+    private final Budget budget;
+    private Arena arena;
+    private MemorySegment slots;
+    private long mask;
+    private long reserved; // of the budget, by the table now
+    private long size;
     private boolean saturated;
 
-    /** @param maxSlots a power of two: the most memory the set takes is 8 x maxSlots bytes */
-    public FingerprintSet(int maxSlots) {
-        if (Integer.bitCount(maxSlots) != 1 || maxSlots < 16) {
-            throw new IllegalArgumentException("maxSlots must be a power of two >= 16: " + maxSlots);
+    /** An empty set of 4096 slots (32 KiB) taken from {@code budget}, or a saturated one if even that is not there. */
+    public FingerprintSet(Budget budget) {
+        this.budget = budget;
+        if (!allocate(FIRST_SLOTS)) {
+            saturated = true;
+            allocateUnbudgeted(16); // a token table, so lookups need no special case
         }
-        this.maxSlots = maxSlots;
-        this.slots = new long[Math.min(maxSlots, 1 << 12)];
+    }
+
+    private boolean allocate(long count) {
+        if (!budget.reserve(8 * count)) {
+            return false;
+        }
+        allocateUnbudgeted(count);
+        reserved = 8 * count;
+        return true;
+    }
+
+    private void allocateUnbudgeted(long count) {
+        arena = Arena.ofConfined();
+        slots = arena.allocate(SLOT, count); // zeroed: all empty
+        mask = count - 1;
     }
 
     /** True when {@code fingerprint} was added before; otherwise adds it (when there is room) and returns false. */
     public boolean seenOrAdd(long fingerprint) {
         long f = fingerprint == 0 ? 1 : fingerprint;
-        int mask = slots.length - 1;
-        int i = mix(f) & mask;
+        long i = slot(f);
         while (true) {
-            long s = slots[i];
+            long s = slots.getAtIndex(SLOT, i);
             if (s == f) {
                 return true;
             }
@@ -38,40 +89,46 @@ public final class FingerprintSet {
             }
             i = (i + 1) & mask;
         }
-        if ((size + 1) * 2L > slots.length) {
-            if (slots.length >= maxSlots) {
+        if (saturated || (size + 1) * 2 > mask + 1) {
+            if (saturated || !grow()) {
                 saturated = true;
                 return false;
             }
-            grow();
             return seenOrAdd(fingerprint);
         }
-        slots[i] = f;
+        slots.setAtIndex(SLOT, i, f);
         size++;
         return false;
     }
 
-    private static int mix(long f) {
-        return (int) (f ^ (f >>> 32)) * 0x9E3779B9;
+    private long slot(long f) {
+        return (f * 0x9E3779B97F4A7C15L >>> 17) & mask; // the fingerprints are hashes already: a cheap remix
     }
 
-    private void grow() {
-        long[] old = slots;
-        slots = new long[old.length * 2];
-        int mask = slots.length - 1;
-        for (long f : old) {
+    private boolean grow() {
+        Arena oldArena = arena;
+        MemorySegment old = slots;
+        long oldCount = mask + 1, oldReserved = reserved;
+        if (!allocate(2 * oldCount)) {
+            return false;
+        }
+        for (long j = 0; j < oldCount; j++) {
+            long f = old.getAtIndex(SLOT, j);
             if (f != 0) {
-                int i = mix(f) & mask;
-                while (slots[i] != 0) {
+                long i = slot(f);
+                while (slots.getAtIndex(SLOT, i) != 0) {
                     i = (i + 1) & mask;
                 }
-                slots[i] = f;
+                slots.setAtIndex(SLOT, i, f);
             }
         }
+        oldArena.close();
+        budget.release(oldReserved);
+        return true;
     }
 
     /** Distinct fingerprints stored. */
-    public int size() {
+    public long size() {
         return size;
     }
 
@@ -80,8 +137,16 @@ public final class FingerprintSet {
         return saturated;
     }
 
-    /** Heap bytes the table takes now. */
+    /** Bytes the table takes now. */
     public long bytes() {
-        return 8L * slots.length;
+        return slots.byteSize();
+    }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+            budget.release(reserved);
+        }
     }
 }

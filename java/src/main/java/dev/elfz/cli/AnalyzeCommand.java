@@ -1,5 +1,6 @@
 package dev.elfz.cli;
 
+import dev.elfz.ElfzOptions;
 import dev.elfz.analyze.Analysis;
 import dev.elfz.analyze.Analysis.DtypeStats;
 import dev.elfz.analyze.Analysis.Duplication;
@@ -29,12 +30,18 @@ import picocli.CommandLine.Parameters;
                     + "max, mean, std, nan, inf, histogram: low, high, below, counts[200], above) and duplication (scanned_bytes, duplicate_layers, "
                     + "duplicate_layer_bytes, fixed4k_bytes, fixed512_bytes, cdc_bytes); chunk_index "
                     + "(fixed4k_chunks, fixed512_chunks, cdc_chunks, distinct_fixed4k, distinct_fixed512, "
-                    + "distinct_cdc, memory_bytes, saturated)."
+                    + "distinct_cdc, memory_bytes, memory_limit, saturated)."
         })
-final class AnalyzeCommand extends ElfzCommand {
+final class AnalyzeCommand extends WorkCommand {
 
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories (.safetensors, .elfz).")
     List<Path> paths;
+
+    @Option(names = "--memory", paramLabel = "BYTES", converter = Units.SizeConverter.class,
+            description = "Most memory the chunk fingerprint tables may take, off the heap (default: half of this "
+                    + "machine's memory). When they outgrow it, duplicate chunk bytes are lower bounds, and the "
+                    + "output says so.")
+    Long memory;
 
     @Option(names = "--plot", paramLabel = "FILE.svg",
             description = "Also write the histogram of float values (one line per dtype, log counts) as an SVG picture.")
@@ -48,7 +55,9 @@ final class AnalyzeCommand extends ElfzCommand {
         if (plot != null && !plot.getFileName().toString().endsWith(".svg")) {
             throw new ParameterException(spec.commandLine(), "--plot: only .svg pictures are written: " + plot);
         }
-        Report r = new Analysis().run(paths);
+        ElfzOptions o = options("analyze");
+        Analysis.Options a = Analysis.Options.defaults().withThreads(o.threads()).withProgress(o.progress());
+        Report r = new Analysis(memory == null ? a : a.withMemory(memory)).run(paths);
         if (plot != null) {
             java.nio.file.Files.writeString(plot, HistogramSvg.render(r.dtypes()));
         }
@@ -108,8 +117,9 @@ final class AnalyzeCommand extends ElfzCommand {
         table(w, u);
         Analysis.ChunkIndex c = r.chunkIndex();
         w.printf(Locale.ROOT, "%nchunks: %d of 4 KiB (%d distinct), %d of 512 B (%d distinct), %d by FastCDC (%d distinct); "
-                        + "fingerprint tables %s%s%n", c.fixed4kChunks(), c.distinctFixed4k(), c.fixed512Chunks(),
+                        + "fingerprint tables %s of %s%s%n", c.fixed4kChunks(), c.distinctFixed4k(), c.fixed512Chunks(),
                 c.distinctFixed512(), c.cdcChunks(), c.distinctCdc(), Units.bytes(c.memoryBytes()),
+                Units.bytes(c.memoryLimit()),
                 c.saturated() ? " (full: duplicate chunk bytes are a lower bound)" : "");
         w.flush();
     }

@@ -279,23 +279,48 @@ class AnalysisTest {
     }
 
     @Test
-    void fingerprintTablesAreBoundedByTheHeap() {
-        assertEquals(1 << 26, Analysis.slotsFor(6L << 30)); // 3 x 512 MiB x 1.5 = 2.25 GiB <= 3 GiB
-        assertEquals(1 << 25, Analysis.slotsFor(4L << 30));
-        assertEquals(1 << 21, Analysis.slotsFor(256L << 20)); // 2^22: 3 x 32 MiB x 1.5 = 144 MiB > 128 MiB
-        assertEquals(1 << 16, Analysis.slotsFor(1 << 20));
-    }
-
-    @Test
     void aFullFingerprintTableGivesALowerBoundAndSaysSo() throws IOException {
         byte[] b = Planted.random(9, 64 * 512);
         new Planted().add("a", Dtype.U8, new long[] {b.length}, b).add("b", Dtype.I8, new long[] {b.length}, b)
                 .write(dir.resolve("m.safetensors"));
-        Report r = new Analysis(16, FastCdc.DEFAULT).run(List.of(dir)); // 8 fingerprints per chunking
+        Report full = analyse(dir);
+        assertFalse(full.chunkIndex().saturated());
+        assertEquals(b.length, full.total().duplication().fixed512Bytes(), "the second copy, all of it");
+        // room for one table of 4096 slots: the other two store nothing
+        Report r = new Analysis(Analysis.Options.defaults().withMemory(8 * 4096)).run(List.of(dir));
         assertTrue(r.chunkIndex().saturated());
-        assertEquals(8, r.chunkIndex().distinctFixed512());
-        assertEquals(8 * 512, r.total().duplication().fixed512Bytes(), "only the stored chunks are found again");
-        assertEquals(64 * 512, r.total().duplication().fixed4kBytes(), "8 chunks of 4 KiB: all stored");
+        assertEquals(8 * 4096, r.chunkIndex().memoryLimit());
+        assertTrue(r.chunkIndex().memoryBytes() <= 8 * 4096 + 2 * 128, "two token tables of 16 slots besides");
+        assertEquals(b.length, r.total().duplication().fixed4kBytes(), "the first table, 16 of 4096 slots used");
+        assertEquals(0, r.total().duplication().fixed512Bytes(), "a lower bound: nothing stored, nothing found");
+        assertEquals(0, r.chunkIndex().distinctFixed512());
+    }
+
+    @Test
+    void theResultDoesNotDependOnTheThreads() throws IOException {
+        byte[] w = Planted.random(21, (int) (2 * Analysis.WINDOW + 5000));
+        float[] v = new float[300_000];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) Math.sin(i * 0.001) * (i % 5 == 0 ? 3 : 0.5f);
+        }
+        new Planted().add("w", Dtype.U8, new long[] {w.length}, w).floats("v", v).write(dir.resolve("a.safetensors"));
+        new Planted().add("w2", Dtype.U8, new long[] {w.length}, w).floats("v", v).write(dir.resolve("b.safetensors"));
+        Report one = new Analysis(Analysis.Options.defaults().withThreads(1)).run(List.of(dir));
+        for (int t : new int[] {2, 3}) {
+            Report more = new Analysis(Analysis.Options.defaults().withThreads(t)).run(List.of(dir));
+            assertEquals(withoutArrays(one), withoutArrays(more), t + " threads");
+            assertArrayEquals(Analysis.byDtype(one).get("F32").values().histogram().counts(),
+                    Analysis.byDtype(more).get("F32").values().histogram().counts());
+            assertEquals(one.chunkIndex(), more.chunkIndex(), t + " threads");
+        }
+        DtypeStats u8 = Analysis.byDtype(one).get("U8");
+        assertEquals(1, u8.duplication().duplicateLayers());
+        assertEquals(w.length, u8.duplication().cdcBytes());
+    }
+
+    /** The rows as text, but for the histograms' counts (arrays print as their identity). */
+    private static String withoutArrays(Report r) {
+        return r.dtypes().toString().replaceAll("counts=\\[J@[0-9a-f]+", "counts");
     }
 
     @Test

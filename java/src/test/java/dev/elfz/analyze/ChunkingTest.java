@@ -80,27 +80,46 @@ class ChunkingTest {
     }
 
     @Test
-    void fingerprintSetRemembersGrowsAndSaturates() {
-        FingerprintSet s = new FingerprintSet(1 << 20);
-        for (long i = 0; i < 100_000; i++) {
-            assertFalse(s.seenOrAdd(i * 0x9E3779B97F4A7C15L));
+    void fingerprintSetRemembersGrowsAndSaturatesWithinItsBudget() {
+        FingerprintSet.Budget budget = new FingerprintSet.Budget(8L << 20);
+        try (FingerprintSet s = new FingerprintSet(budget)) {
+            for (long i = 0; i < 100_000; i++) {
+                assertFalse(s.seenOrAdd(i * 0x9E3779B97F4A7C15L));
+            }
+            for (long i = 0; i < 100_000; i++) {
+                assertTrue(s.seenOrAdd(i * 0x9E3779B97F4A7C15L));
+            }
+            assertTrue(s.seenOrAdd(1), "0 (i = 0) is stored as 1");
+            assertEquals(100_000, s.size());
+            assertFalse(s.saturated());
+            assertEquals(8L << 18, s.bytes(), "2^18 slots: at most half full");
         }
-        for (long i = 0; i < 100_000; i++) {
-            assertTrue(s.seenOrAdd(i * 0x9E3779B97F4A7C15L));
+        FingerprintSet.Budget small = new FingerprintSet.Budget(8 * 4096 * 3); // the first table and its double
+        try (FingerprintSet s = new FingerprintSet(small)) {
+            for (long i = 1; i <= 5000; i++) {
+                s.seenOrAdd(i);
+            }
+            assertEquals(4096, s.size(), "8192 slots, half full");
+            assertTrue(s.saturated());
+            assertTrue(s.seenOrAdd(3), "stored ones are still found");
+            assertFalse(s.seenOrAdd(4500), "left out ones are not");
+            assertEquals(8 * 8192, s.bytes());
         }
-        assertEquals(100_000, s.size());
-        assertFalse(s.saturated());
-        assertTrue(s.bytes() <= 8L * (1 << 20));
+        try (FingerprintSet none = new FingerprintSet(new FingerprintSet.Budget(0))) {
+            assertFalse(none.seenOrAdd(7));
+            assertFalse(none.seenOrAdd(7), "nothing is stored");
+            assertTrue(none.saturated());
+        }
+    }
 
-        FingerprintSet small = new FingerprintSet(16); // at most 8 fingerprints
-        for (long i = 1; i <= 20; i++) {
-            small.seenOrAdd(i);
-        }
-        assertEquals(8, small.size());
-        assertTrue(small.saturated());
-        assertTrue(small.seenOrAdd(3), "stored ones are still found");
-        assertFalse(small.seenOrAdd(15), "left out ones are not");
-        assertEquals(128, small.bytes());
+    @Test
+    void fourKiBFingerprintsAreEqualExactlyWhenThePartsAre() {
+        long[] parts = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        long a = SegmentHash.combine(parts, 0, 8, 4096);
+        assertEquals(a, SegmentHash.combine(parts, 8, 8, 4096));
+        assertNotEquals(a, SegmentHash.combine(parts, 1, 8, 4096));
+        assertNotEquals(a, SegmentHash.combine(parts, 0, 8, 4000), "the length counts");
+        assertNotEquals(SegmentHash.combine(parts, 0, 7, 3584), SegmentHash.combine(parts, 0, 8, 3584));
     }
 
     @Test
@@ -119,8 +138,8 @@ class ChunkingTest {
             assertNotEquals(h, SegmentHash.tensor(Dtype.I32, new long[] {1250}, s));
             assertNotEquals(h, SegmentHash.tensor(Dtype.F32, new long[] {2, 625}, s));
             var pieces = SegmentHash.tensorStream(Dtype.F32, new long[] {1250}, b.length);
-            pieces.putBytes(off, 0, 1234, SegmentHash.ACCESS).putBytes(off, 1234, b.length - 1234, SegmentHash.ACCESS);
-            assertEquals(h, SegmentHash.value(pieces), "hashed in pieces as whole");
+            SegmentHash.put(pieces, SegmentHash.piece(off, 0, b.length));
+            assertEquals(h, SegmentHash.value(pieces), "a tensor under a piece's size: one piece");
         }
     }
 }
