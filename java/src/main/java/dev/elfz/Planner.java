@@ -27,10 +27,10 @@ import java.util.Map;
  * statistics the codecs need (uniform ranges per tensor or row, k-means codebooks). Tensors left out get the
  * value codec of {@link CodecChoice#codecFor}; each is reported once through {@link ElfzOptions.Progress#note}.
  */
-final class Planner {
+public final class Planner {
 
     /** A tensor's codec and its parameters. */
-    record Choice(Codec codec, CodecParams params) {}
+    public record Choice(Codec codec, CodecParams params) {}
 
     private final Map<String, Choice> choices = new HashMap<>();
     private final ElfzOptions options;
@@ -46,7 +46,7 @@ final class Planner {
     }
 
     /** The codec of a tensor quantization leaves out (or of pruning's survivors): the error bound's, or the choice's. */
-    static Choice valueChoice(ElfzOptions o, Dtype dtype) {
+    public static Choice valueChoice(ElfzOptions o, Dtype dtype) {
         if (!Double.isNaN(o.errorBound())) {
             Codec c = ErrorBound.codecFor(dtype, o.errorBound());
             return new Choice(c, ErrorBound.paramsFor(c, o.errorBound()));

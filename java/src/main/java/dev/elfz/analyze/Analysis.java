@@ -103,9 +103,14 @@ public final class Analysis {
                              long distinctFixed512, long distinctCdc, long memoryBytes, long memoryLimit,
                              boolean saturated) {}
 
-    /** The whole result. */
+    /**
+     * The whole result.
+     *
+     * @param predictions what {@code elfz compress} would give the safetensors files in a few modes, estimated
+     *     ({@link CodecEstimate}); empty when there are none
+     */
     public record Report(List<FileStats> files, long tensors, long bytes, List<DtypeStats> dtypes, DtypeStats total,
-                         ChunkIndex chunkIndex) {}
+                         ChunkIndex chunkIndex, List<CodecEstimate.Prediction> predictions) {}
 
     /**
      * How an analysis runs.
@@ -267,15 +272,20 @@ public final class Analysis {
         final FingerprintSet fixed4k = new FingerprintSet(budget);
         final FingerprintSet fixed512 = new FingerprintSet(budget);
         final FingerprintSet cdcSet = new FingerprintSet(budget);
+        CodecEstimate estimate;
         long chunks4k, chunks512, chunksCdc;
 
         // the tensor whose windows are being merged: its hash so far, where its next FastCDC chunk starts, and
         // up to where its pages were let go
         HashStream128 whole;
         long cdcAt, released;
+        double tensorMin, tensorMax; // and its values not finite: the range the estimate's uniform modes need
+        long tensorNotFinite;
 
         Report analyse(List<Path> files) throws IOException {
-            options.progress().start(scanBytes(files));
+            long[] scan = scanBytes(files);
+            estimate = new CodecEstimate(scan[1]);
+            options.progress().start(scan[0]);
             List<FileStats> stats = new ArrayList<>();
             try {
                 for (Path f : files) {
@@ -299,17 +309,21 @@ public final class Analysis {
             ChunkIndex index = new ChunkIndex(chunks4k, chunks512, chunksCdc, fixed4k.size(), fixed512.size(),
                     cdcSet.size(), fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(), budget.limit(),
                     fixed4k.saturated() || fixed512.saturated() || cdcSet.saturated());
-            return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index);
+            return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index, estimate.predictions());
         }
 
-        /** The tensor bytes of the safetensors files (read from their headers): what the progress counts. */
-        private static long scanBytes(List<Path> files) throws IOException {
-            long total = 0;
+        /**
+         * The tensor bytes of the safetensors files, all and those of float tensors (read from their headers): what
+         * the progress counts and what the estimate samples from.
+         */
+        private static long[] scanBytes(List<Path> files) throws IOException {
+            long[] total = new long[2];
             for (Path f : files) {
                 if ("safetensors".equals(kind(f))) {
                     try (SafetensorsFile s = SafetensorsFile.open(f)) {
                         for (TensorInfo t : s.tensors()) {
-                            total += t.byteSize();
+                            total[0] += t.byteSize();
+                            total[1] += t.dtype().elfType() != null ? t.byteSize() : 0;
                         }
                     }
                 }
@@ -352,6 +366,7 @@ public final class Analysis {
                     }
                 }
                 Workers.ordered(options.threads(), windows, Analysis.this::scan, this::merge);
+                estimate.addStored(s.fileSize() - tb); // the header, as compress keeps it
                 return new FileStats(f.toString(), "safetensors", s.fileSize(), s.tensors().size(), tb);
             }
         }
@@ -366,6 +381,9 @@ public final class Analysis {
                 whole = SegmentHash.tensorStream(w.tensor().dtype(), w.tensor().shape(), size);
                 cdcAt = 0;
                 released = 0;
+                tensorMin = Double.POSITIVE_INFINITY;
+                tensorMax = Double.NEGATIVE_INFINITY;
+                tensorNotFinite = 0;
             }
             if (w.to() > w.from()) {
                 SegmentHash.put(whole, r.piece());
@@ -395,21 +413,37 @@ public final class Analysis {
             }
             if (r.values() != null) {
                 a.values.add(r.values());
+                tensorMin = Math.min(tensorMin, r.values().min);
+                tensorMax = Math.max(tensorMax, r.values().max);
+                tensorNotFinite += r.values().nan + r.values().inf;
             }
             long done = Math.min(cdcAt, w.to()); // bytes of chunks still to cut stay mapped
             if (done > released) {
                 Pages.release(data.asSlice(released, done - released));
                 released = done;
             }
-            if (w.to() == size && !tensors.add(SegmentHash.value(whole))) {
-                a.dupLayers++;
-                a.dupLayerBytes += size;
+            if (w.to() == size) {
+                tensorDone(w.tensor(), a, data);
             }
             options.progress().advance(w.to() - w.from());
         }
 
+        /** A tensor's last window is merged: its hash is complete, and the estimate may sample it. */
+        private void tensorDone(TensorInfo t, Acc a, MemorySegment data) {
+            if (!tensors.add(SegmentHash.value(whole))) {
+                a.dupLayers++;
+                a.dupLayerBytes += data.byteSize();
+            }
+            float lo = (float) tensorMin, hi = (float) tensorMax;
+            estimate.offer(t.dtype(), t.shape(), data, t.dtype().elfType() == null ? null
+                    : new ValueRange(lo, hi, tensorNotFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi)));
+        }
+
         @Override
         public void close() {
+            if (estimate != null) {
+                estimate.close();
+            }
             fixed4k.close();
             fixed512.close();
             cdcSet.close();

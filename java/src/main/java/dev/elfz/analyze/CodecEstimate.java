@@ -2,12 +2,12 @@ package dev.elfz.analyze;
 
 import dev.elfz.ElfzFormat;
 import dev.elfz.ElfzOptions;
-import dev.elfz.ErrorBound;
+import dev.elfz.Planner;
+import dev.elfz.Planner.Choice;
 import dev.elfz.LossyOptions;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecChoice;
-import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
@@ -282,12 +282,9 @@ public final class CodecEstimate implements AutoCloseable {
                 .map(p -> new MagnitudeSelect.Values(p.tensor.dtype().elfType(), p.bytes)).toList(), fraction);
     }
 
-    /** A chunk's codec and parameters. */
-    private record Choice(Codec codec, CodecParams params) {}
-
     /** The planner's choice for a tensor under a mode (Planner.plan with the default selection). */
     private static Choice choice(Mode m, Tensor t, float threshold) {
-        Choice value = valueChoice(m, t.dtype());
+        Choice value = Planner.valueChoice(m.options(ElfzOptions.defaults()), t.dtype());
         boolean quantize = m.codec() == CodecChoice.UNIFORM;
         if (!t.selected() || (quantize && !t.range().finite()) || (!quantize && !m.lossy().prunes())) {
             return value;
@@ -298,15 +295,6 @@ public final class CodecEstimate implements AutoCloseable {
                 new float[] {t.range().hi()})) : value;
         return m.lossy().prunes() ? new Choice(Codec.PRUNE, new PruneParams(threshold, inner.codec(), inner.params()))
                 : inner;
-    }
-
-    /** The codec of a tensor quantization and pruning leave out (Planner.valueChoice). */
-    private static Choice valueChoice(Mode m, Dtype dtype) {
-        if (!Double.isNaN(m.errorBound())) {
-            Codec c = ErrorBound.codecFor(dtype, m.errorBound());
-            return new Choice(c, ErrorBound.paramsFor(c, m.errorBound()));
-        }
-        return new Choice(m.codec().codecFor(dtype), CodecParams.NONE);
     }
 
     /** The chunk codecs of one mode's run, behind the entropy stage as CodecPool makes them, and a buffer. */

@@ -6,6 +6,7 @@ import dev.elfz.analyze.Analysis.DtypeStats;
 import dev.elfz.analyze.Analysis.Duplication;
 import dev.elfz.analyze.Analysis.Report;
 import dev.elfz.analyze.Analysis.ValueStats;
+import dev.elfz.analyze.CodecEstimate;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -30,7 +31,9 @@ import picocli.CommandLine.Parameters;
                     + "max, mean, std, nan, inf, histogram: low, high, below, counts[200], above) and duplication (scanned_bytes, duplicate_layers, "
                     + "duplicate_layer_bytes, fixed4k_bytes, fixed512_bytes, cdc_bytes); chunk_index "
                     + "(fixed4k_chunks, fixed512_chunks, cdc_chunks, distinct_fixed4k, distinct_fixed512, "
-                    + "distinct_cdc, memory_bytes, memory_limit, saturated)."
+                    + "distinct_cdc, memory_bytes, memory_limit, saturated); predictions[] (an estimate of elfz compress on the "
+                    + "safetensors files: mode, flags, input_bytes, predicted_bytes, ratio, sampled_bytes, "
+                    + "container_bytes)."
         })
 final class AnalyzeCommand extends WorkCommand {
 
@@ -121,7 +124,24 @@ final class AnalyzeCommand extends WorkCommand {
                 c.distinctFixed512(), c.cdcChunks(), c.distinctCdc(), Units.bytes(c.memoryBytes()),
                 Units.bytes(c.memoryLimit()),
                 c.saturated() ? " (full: duplicate chunk bytes are a lower bound)" : "");
+        predictions(r, w);
         w.flush();
+    }
+
+    /** What compress would give, as estimated: one row per mode. */
+    private static void predictions(Report r, PrintWriter w) {
+        if (r.predictions().isEmpty()) {
+            return;
+        }
+        w.printf(Locale.ROOT, "%nelfz compress, estimated from %s of float values coded in each mode:%n",
+                Units.bytes(r.predictions().getFirst().sampledBytes()));
+        List<String[]> t = new ArrayList<>();
+        t.add(new String[] {"mode", "flags", "size", "ratio"});
+        for (CodecEstimate.Prediction p : r.predictions()) {
+            t.add(new String[] {p.mode(), p.flags(), Units.bytes(p.predictedBytes()),
+                    String.format(Locale.ROOT, "%.3f", p.ratio())});
+        }
+        table(w, t);
     }
 
     private static String pct(double share) {

@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import dev.elfz.samples.PlantedZoo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -316,6 +318,35 @@ class AnalysisTest {
         DtypeStats u8 = Analysis.byDtype(one).get("U8");
         assertEquals(1, u8.duplication().duplicateLayers());
         assertEquals(w.length, u8.duplication().cdcBytes());
+    }
+
+    @Test
+    void aPlantedZooGivesThePlantedAnswers() throws IOException {
+        Planted base = new Planted();
+        for (int i = 0; i < 20; i++) { // 20 tensors of 4 to 80 KB, the largest last but one
+            float[] v = new float[1000 * (i == 18 ? 20 : 1 + i % 4)];
+            SplittableRandom r = new SplittableRandom(i);
+            for (int j = 0; j < v.length; j++) {
+                v[j] = (float) (r.nextGaussian() * 0.05);
+            }
+            base.floats("t" + i, v);
+        }
+        Path model = base.write(dir.resolve("model.safetensors"));
+        PlantedZoo.Planted p = PlantedZoo.write(model, dir.resolve("zoo"), 2);
+        Report r = analyse(dir.resolve("zoo"));
+        assertEquals(4, r.files().size());
+        assertEquals(p.files(), r.files().size());
+        assertEquals(p.tensors(), r.tensors());
+        assertEquals(p.bytes(), r.bytes());
+        Analysis.Duplication d = r.total().duplication();
+        assertEquals(12 + 4, p.duplicateLayers(), "20 - 8 and 20 - 16");
+        assertEquals(p.duplicateLayers(), d.duplicateLayers());
+        assertEquals(p.duplicateLayerBytes(), d.duplicateLayerBytes());
+        assertEquals(p.duplicateLayerBytes(), d.fixed4kBytes(), "only whole tensors repeat on the 4 KiB grid");
+        assertEquals(p.duplicateLayerBytes(), d.fixed512Bytes());
+        long cdcShifted = d.cdcBytes() - p.duplicateLayerBytes();
+        assertTrue(cdcShifted <= p.shiftedBytes() && cdcShifted >= p.shiftedBytes() - 2 * 16384,
+                cdcShifted + " of " + p.shiftedBytes() + " shifted bytes found by FastCDC");
     }
 
     /** The rows as text, but for the histograms' counts (arrays print as their identity). */

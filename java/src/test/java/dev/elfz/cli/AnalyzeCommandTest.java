@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.analyze.CodecEstimate;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +43,14 @@ class AnalyzeCommandTest {
         JsonNode j = run("analyze", "--json", dir).succeeds().json();
         assertEquals(12, j.get("total").get("duplication").get("duplicate_layers").asLong());
         assertTrue(lines.stream().anyMatch(l -> l.matches("total +[\\d.]+ KB +12 .*")), r.out());
-        assertTrue(lines.getLast().startsWith("chunks: "), lines.getLast());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("chunks: ")), r.out());
+        // the estimate: every chunk sampled (the floats fit the budget), one row per mode
+        assertTrue(lines.stream().anyMatch(l -> l.matches("elfz compress, estimated from [\\d.]+ KB of float values .*")),
+                r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("lossless +--codec lossless +[\\d.]+ KB +\\d+\\.\\d{3}")),
+                r.out());
+        assertTrue(lines.getLast().matches("prune 90% \\+ elf +--codec elf --prune 0\\.9 +[\\d.]+ KB +\\d+\\.\\d{3}"),
+                lines.getLast());
     }
 
     @Test
@@ -89,9 +97,16 @@ class AnalyzeCommandTest {
                 dup.get("scanned_bytes").asLong());
         JsonNode c = j.get("chunk_index");
         for (String field : List.of("fixed4k_chunks", "fixed512_chunks", "cdc_chunks", "distinct_fixed4k",
-                "distinct_fixed512", "distinct_cdc", "memory_bytes", "saturated")) {
+                "distinct_fixed512", "distinct_cdc", "memory_bytes", "memory_limit", "saturated")) {
             assertTrue(c.has(field), field);
         }
+        JsonNode p = j.get("predictions");
+        assertEquals(CodecEstimate.MODES.size(), p.size());
+        for (String field : List.of("mode", "flags", "input_bytes", "predicted_bytes", "ratio", "sampled_bytes",
+                "container_bytes")) {
+            assertTrue(p.get(0).has(field), field);
+        }
+        assertEquals("elf", p.get(0).get("mode").asText());
     }
 
     @Test
