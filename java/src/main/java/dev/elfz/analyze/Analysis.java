@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -244,10 +245,12 @@ public final class Analysis {
         long length = w.to() - w.from();
         MemorySegment bytes = data.asSlice(w.from(), length);
         Pages.populate(bytes);
-        long[] small = new long[(int) ((length + FIXED_SMALL - 1) / FIXED_SMALL)];
+        byte[] heap = SegmentHash.heap(bytes, 0, length);
+        int n = (int) length;
+        long[] small = new long[(n + FIXED_SMALL - 1) / FIXED_SMALL];
         for (int i = 0; i < small.length; i++) {
-            long o = (long) i * FIXED_SMALL;
-            small[i] = SegmentHash.chunk(bytes, o, Math.min(FIXED_SMALL, length - o));
+            int o = i * FIXED_SMALL;
+            small[i] = SegmentHash.chunk(heap, o, Math.min(FIXED_SMALL, n - o));
         }
         int parts = FIXED_LARGE / FIXED_SMALL; // WINDOW is a multiple of both sizes: chunks never straddle windows
         long[] large = new long[(small.length + parts - 1) / parts];
@@ -262,16 +265,14 @@ public final class Analysis {
             values = new ValueSummary();
             values.add(type, bytes, SCRATCH.get());
         }
-        return new Scanned(w, SegmentHash.piece(data, w.from(), length), small, large, values);
+        return new Scanned(w, SegmentHash.piece(heap, 0, n), small, large, values);
     }
 
     private final class Run implements AutoCloseable {
         final Map<Dtype, Acc> acc = new TreeMap<>();
         final Set<SegmentHash.Hash128> tensors = new HashSet<>();
         final FingerprintSet.Budget budget = new FingerprintSet.Budget(options.memory());
-        final FingerprintSet fixed4k = new FingerprintSet(budget);
-        final FingerprintSet fixed512 = new FingerprintSet(budget);
-        final FingerprintSet cdcSet = new FingerprintSet(budget);
+        FingerprintSet fixed4k, fixed512, cdcSet;
         CodecEstimate estimate;
         long chunks4k, chunks512, chunksCdc;
 
@@ -283,9 +284,13 @@ public final class Analysis {
         long tensorNotFinite;
 
         Report analyse(List<Path> files) throws IOException {
-            long[] scan = scanBytes(files);
-            estimate = new CodecEstimate(scan[1]);
-            options.progress().start(scan[0]);
+            Totals scan = totals(files);
+            // sized for every chunk to come, if the budget allows: no doubling on the way
+            fixed4k = new FingerprintSet(budget, scan.chunks(FIXED_LARGE));
+            fixed512 = new FingerprintSet(budget, scan.chunks(FIXED_SMALL));
+            cdcSet = new FingerprintSet(budget, scan.chunks(options.cdc().avg()));
+            estimate = new CodecEstimate(scan.floatBytes());
+            options.progress().start(scan.bytes());
             List<FileStats> stats = new ArrayList<>();
             try {
                 for (Path f : files) {
@@ -309,26 +314,35 @@ public final class Analysis {
             ChunkIndex index = new ChunkIndex(chunks4k, chunks512, chunksCdc, fixed4k.size(), fixed512.size(),
                     cdcSet.size(), fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(), budget.limit(),
                     fixed4k.saturated() || fixed512.saturated() || cdcSet.saturated());
-            return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index, estimate.predictions());
+            return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index,
+                    estimate.predictions(options.threads()));
         }
 
         /**
-         * The tensor bytes of the safetensors files, all and those of float tensors (read from their headers): what
-         * the progress counts and what the estimate samples from.
+         * What the safetensors files hold, from their headers: their tensors' bytes (what the progress counts),
+         * those of float tensors (what the estimate samples from), and how many.
          */
-        private static long[] scanBytes(List<Path> files) throws IOException {
-            long[] total = new long[2];
+        record Totals(long bytes, long floatBytes, long tensors) {
+            /** Chunks of {@code size} there are at most (a tensor's last one may be short). */
+            long chunks(long size) {
+                return bytes / size + tensors;
+            }
+        }
+
+        private static Totals totals(List<Path> files) throws IOException {
+            long bytes = 0, floats = 0, tensors = 0;
             for (Path f : files) {
                 if ("safetensors".equals(kind(f))) {
                     try (SafetensorsFile s = SafetensorsFile.open(f)) {
                         for (TensorInfo t : s.tensors()) {
-                            total[0] += t.byteSize();
-                            total[1] += t.dtype().elfType() != null ? t.byteSize() : 0;
+                            bytes += t.byteSize();
+                            floats += t.dtype().elfType() != null ? t.byteSize() : 0;
+                            tensors++;
                         }
                     }
                 }
             }
-            return total;
+            return new Totals(bytes, floats, tensors);
         }
 
         /** Counts one layer (tensor) into its dtype's row. */
@@ -444,9 +458,7 @@ public final class Analysis {
             if (estimate != null) {
                 estimate.close();
             }
-            fixed4k.close();
-            fixed512.close();
-            cdcSet.close();
+            Stream.of(fixed4k, fixed512, cdcSet).filter(Objects::nonNull).forEach(FingerprintSet::close);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.elfz.analyze;
 import dev.elfz.ElfzFormat;
 import dev.elfz.ElfzOptions;
 import dev.elfz.Planner;
+import dev.elfz.Workers;
 import dev.elfz.Planner.Choice;
 import dev.elfz.LossyOptions;
 import dev.elfz.codec.ChunkCodec;
@@ -16,6 +17,8 @@ import dev.elfz.prune.MagnitudeSelect;
 import dev.elfz.prune.PruneParams;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.uniform.UniformParams;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -241,6 +244,11 @@ public final class CodecEstimate implements AutoCloseable {
 
     /** Every mode's prediction, in the order of {@link #MODES}; none when nothing was offered. */
     public List<Prediction> predictions() {
+        return predictions(1);
+    }
+
+    /** {@link #predictions()}, the modes coded on {@code threads} threads (each mode's numbers are the same). */
+    public List<Prediction> predictions(int threads) {
         if (tensors == 0 && otherBytes == 0) {
             return List.of();
         }
@@ -249,10 +257,14 @@ public final class CodecEstimate implements AutoCloseable {
                 + chunks * INDEX_BYTES_PER_CHUNK;
         long input = floatBytes + otherBytes;
         List<Prediction> out = new ArrayList<>();
-        for (Mode m : MODES) {
-            long predicted = floatPrediction(m) + otherBytes + container;
-            out.add(new Prediction(m.name(), m.flags(), input, predicted, input == 0 ? 1 : (double) input / predicted,
-                    sampled, container));
+        try {
+            Workers.ordered(threads, MODES, m -> {
+                long predicted = floatPrediction(m) + otherBytes + container;
+                return new Prediction(m.name(), m.flags(), input, predicted,
+                        input == 0 ? 1 : (double) input / predicted, sampled, container);
+            }, out::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the sink adds to a list: no I/O
         }
         return out;
     }

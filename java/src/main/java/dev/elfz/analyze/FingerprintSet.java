@@ -53,10 +53,23 @@ public final class FingerprintSet implements AutoCloseable {
 
     /** An empty set of 4096 slots (32 KiB) taken from {@code budget}, or a saturated one if even that is not there. */
     public FingerprintSet(Budget budget) {
+        this(budget, 0);
+    }
+
+    /**
+     * An empty set with room for {@code expected} fingerprints (the chunks to come: an upper bound on the distinct
+     * ones) when the budget allows it at most a quarter of itself: the table need not double its way up. Otherwise
+     * as {@link #FingerprintSet(Budget)}.
+     */
+    public FingerprintSet(Budget budget, long expected) {
         this.budget = budget;
-        if (!allocate(FIRST_SLOTS)) {
-            saturated = true;
-            allocateUnbudgeted(16); // a token table, so lookups need no special case
+        long want = Math.max(FIRST_SLOTS, 2 * expected);
+        long slots = Long.bitCount(want) == 1 ? want : Long.highestOneBit(want) << 1; // a power of two, >= want
+        if (8 * slots > budget.limit() / 4 || !allocate(slots)) {
+            if (!allocate(FIRST_SLOTS)) {
+                saturated = true;
+                allocateUnbudgeted(16); // a token table, so lookups need no special case
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.elfz.analyze;
 
-import com.dynatrace.hash4j.hashing.ByteAccess;
 import com.dynatrace.hash4j.hashing.HashStream128;
 import com.dynatrace.hash4j.hashing.HashStream64;
 import com.dynatrace.hash4j.hashing.HashValue128;
@@ -10,10 +9,9 @@ import com.dynatrace.hash4j.hashing.Hashing;
 import dev.elfz.safetensors.Dtype;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
- * XXH3 (hash4j) read straight from a memory segment, mapped or not: no copy of the bytes onto the heap. The
+ * XXH3 (hash4j) of bytes of memory segments, mapped or not, copied a piece at a time into a buffer of each thread. The
  * 128-bit form identifies whole tensors (dtype, shape and bytes); the 64-bit form fingerprints chunks. Both are
  * built from pieces that can be hashed in parallel: a tensor's hash from those of its {@link #PIECE}-byte pieces, a
  * 4 KiB chunk's fingerprint from those of its 512-byte parts.
@@ -22,31 +20,6 @@ public final class SegmentHash {
 
     private SegmentHash() {}
 
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    /** hash4j reads little-endian words through this; the segment is read in place. */
-    static final ByteAccess<MemorySegment> ACCESS = new ByteAccess<>() {
-        @Override
-        public byte getByte(MemorySegment s, long i) {
-            return s.get(ValueLayout.JAVA_BYTE, i);
-        }
-
-        @Override
-        public int getInt(MemorySegment s, long i) {
-            return s.get(INT, i);
-        }
-
-        @Override
-        public long getLong(MemorySegment s, long i) {
-            return s.get(LONG, i);
-        }
-
-        @Override
-        public void copyToByteArray(MemorySegment s, long i, byte[] b, int off, int len) {
-            MemorySegment.copy(s, ValueLayout.JAVA_BYTE, i, b, off, len);
-        }
-    };
 
     private static final Hasher128 XXH3_128 = Hashing.xxh3_128();
     private static final Hasher64 XXH3_64 = Hashing.xxh3_64();
@@ -71,7 +44,12 @@ public final class SegmentHash {
 
     /** XXH3-128 of one piece of a tensor. */
     static Hash128 piece(MemorySegment s, long offset, long length) {
-        HashValue128 v = XXH3_128.hashBytesTo128Bits(s, offset, length, ACCESS);
+        return piece(heap(s, offset, length), 0, (int) length);
+    }
+
+    /** XXH3-128 of bytes [offset, offset + length) of {@code b}: one piece of a tensor. */
+    static Hash128 piece(byte[] b, int offset, int length) {
+        HashValue128 v = XXH3_128.hashBytesTo128Bits(b, offset, length);
         return new Hash128(v.getMostSignificantBits(), v.getLeastSignificantBits());
     }
 
@@ -94,10 +72,31 @@ public final class SegmentHash {
         return new Hash128(v.getMostSignificantBits(), v.getLeastSignificantBits());
     }
 
-    /** XXH3-64 of bytes [offset, offset + length) of {@code s}. */
+    /** XXH3-64 of bytes [offset, offset + length) of {@code s} (at most {@link #PIECE}). */
     public static long chunk(MemorySegment s, long offset, long length) {
-        return XXH3_64.hashBytesToLong(s, offset, length, ACCESS);
+        return chunk(heap(s, offset, length), 0, (int) length);
     }
+
+    /** XXH3-64 of bytes [offset, offset + length) of {@code b}. */
+    public static long chunk(byte[] b, int offset, int length) {
+        return XXH3_64.hashBytesToLong(b, offset, length);
+    }
+
+    /**
+     * Bytes of {@code s} copied into this thread's buffer of {@link #PIECE} bytes. hash4j reads a segment through
+     * an interface (its ByteAccess), which runs slowly until the JIT has compiled it all; from an array it runs at
+     * full speed at once, and the copy costs a tenth of the hashing.
+     */
+    public static byte[] heap(MemorySegment s, long offset, long length) {
+        if (length > PIECE) {
+            throw new IllegalArgumentException(length + " bytes, more than a piece");
+        }
+        byte[] b = BUFFER.get();
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, offset, b, 0, (int) length);
+        return b;
+    }
+
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[(int) PIECE]);
 
     /**
      * The fingerprint of a chunk of {@code length} bytes from those of its consecutive parts {@code parts[from]}..
