@@ -93,13 +93,18 @@ public final class AtomicFiles {
             temp.channel().close();
             publishFile(temp.path(), target, overwrite);
         } catch (IOException | RuntimeException | Error e) {
-            try {
-                temp.channel().close();
-                Files.deleteIfExists(temp.path());
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            discard(temp, e);
             throw e;
+        }
+    }
+
+    /** After a failure: closes and deletes the temporary; an error doing so is added to {@code failure}. */
+    public static void discard(Temp temp, Throwable failure) {
+        try {
+            temp.channel().close();
+            Files.deleteIfExists(temp.path());
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 
