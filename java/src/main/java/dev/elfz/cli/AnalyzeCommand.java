@@ -76,7 +76,7 @@ final class AnalyzeCommand extends ElfzCommand {
             ValueStats v = d.values();
             if (v != null) {
                 Analysis.Histogram h = v.histogram();
-                series.add(new Charts.Binned(String.format(Locale.ROOT, "%s (%.2f %% in (-1, 1))", d.dtype(),
+                series.add(new Charts.Binned(String.format(Locale.ROOT, "%s (%.4f %% in (-1, 1))", d.dtype(),
                         100 * v.inUnitShare()), h.low(), h.high(), h.below(), h.counts(), h.above()));
             }
         }
