@@ -24,6 +24,7 @@ import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.TickUnits;
 import org.jfree.chart.plot.IntervalMarker;
 import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.block.BlockBorder;
 import org.jfree.chart.plot.Plot;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYItemRenderer;
@@ -123,7 +124,7 @@ public final class Charts {
             if (t instanceof LegendTitle legend) {
                 legend.setPosition(RectangleEdge.BOTTOM);
                 legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-                legend.setFrame(org.jfree.chart.block.BlockBorder.NONE);
+                legend.setFrame(BlockBorder.NONE);
             } else if (t instanceof TextTitle text) {
                 text.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             }
@@ -134,12 +135,24 @@ public final class Charts {
             xy.setDomainGridlinePaint(GRID);
             xy.setRangeGridlinePaint(GRID);
             xy.setOutlinePaint(Color.GRAY);
-            for (ValueAxis axis : List.of(xy.getDomainAxis(), xy.getRangeAxis())) {
-                axis.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-                axis.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+            List<ValueAxis> axes = new java.util.ArrayList<>();
+            for (int a = 0; a < xy.getDomainAxisCount(); a++) {
+                axes.add(xy.getDomainAxis(a));
+            }
+            for (int a = 0; a < xy.getRangeAxisCount(); a++) {
+                axes.add(xy.getRangeAxis(a));
+            }
+            for (ValueAxis axis : axes) {
+                if (axis != null) {
+                    axis.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+                    axis.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+                }
             }
             for (int r = 0; r < xy.getRendererCount(); r++) {
                 XYItemRenderer renderer = xy.getRenderer(r);
+                if (renderer == null) {
+                    continue; // its dataset is drawn by renderer 0
+                }
                 int series = xy.getDataset(r) == null ? 0 : xy.getDataset(r).getSeriesCount();
                 for (int s = 0; s < series; s++) {
                     renderer.setSeriesPaint(s, colour(s));
