@@ -15,7 +15,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,12 +140,7 @@ final class Compressor {
                 AtomicFiles.publishFile(temp.path(), out, o.overwrite());
                 return archive;
             } catch (IOException | RuntimeException | Error e) {
-                try {
-                    temp.channel().close();
-                    Files.deleteIfExists(temp.path());
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+                AtomicFiles.discard(temp, e);
                 throw e;
             } finally {
                 o.progress().end();

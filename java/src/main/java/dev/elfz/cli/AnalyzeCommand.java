@@ -7,13 +7,15 @@ import dev.elfz.analyze.Analysis.Duplication;
 import dev.elfz.analyze.Analysis.Report;
 import dev.elfz.analyze.Analysis.ValueStats;
 import dev.elfz.analyze.CodecEstimate;
+import dev.elfz.chart.Charts;
+import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import dev.elfz.analyze.HistogramSvg;
+import org.jfree.chart.JFreeChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -46,8 +48,10 @@ final class AnalyzeCommand extends WorkCommand {
                     + "output says so.")
     Long memory;
 
-    @Option(names = "--plot", paramLabel = "FILE.svg",
-            description = "Also write the histogram of float values (one line per dtype, log counts) as an SVG picture.")
+    @Option(names = "--plot", paramLabel = "FILE.png|FILE.svg",
+            description = "Also write the histogram of float values as a picture (PNG or SVG, by the extension; "
+                    + "an existing file is replaced): one line per dtype, counts on a log scale, the (-1, 1) band "
+                    + "shaded. Drawn with JFreeChart.")
     Path plot;
 
     @Override
@@ -55,14 +59,19 @@ final class AnalyzeCommand extends WorkCommand {
         for (Path p : paths) {
             existing(p);
         }
-        if (plot != null && !plot.getFileName().toString().endsWith(".svg")) {
-            throw new ParameterException(spec.commandLine(), "--plot: only .svg pictures are written: " + plot);
+        if (plot != null) { // before the analysis, which may take minutes
+            try {
+                Charts.Format.of(plot);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--plot: " + e.getMessage());
+            }
+            AtomicFiles.checkTarget(plot, true);
         }
         ElfzOptions o = options("analyze");
         Analysis.Options a = Analysis.Options.defaults().withThreads(o.threads()).withProgress(o.progress());
         Report r = new Analysis(memory == null ? a : a.withMemory(memory)).run(paths);
         if (plot != null) {
-            java.nio.file.Files.writeString(plot, HistogramSvg.render(r.dtypes()));
+            Charts.save(histogram(r.dtypes()), plot);
         }
         if (json) {
             printJson(r);
@@ -70,6 +79,27 @@ final class AnalyzeCommand extends WorkCommand {
         }
         print(r, out());
         return 0;
+    }
+
+    /** The --plot picture: the histograms of the float dtypes, as the analysis counted them. */
+    static JFreeChart histogram(List<DtypeStats> dtypes) {
+        List<Charts.Binned> series = new ArrayList<>();
+        for (DtypeStats d : dtypes) {
+            ValueStats v = d.values();
+            if (v != null) {
+                Analysis.Histogram h = v.histogram();
+                series.add(new Charts.Binned(String.format(Locale.ROOT, "%s (%.4f %% in (-1, 1))", d.dtype(),
+                        100 * v.inUnitShare()), h.low(), h.high(), h.below(), h.counts(), h.above()));
+            }
+        }
+        return Charts.histogram("Float parameter values", "value (bins of " + plain((Analysis.HISTOGRAM_HIGH
+                        - Analysis.HISTOGRAM_LOW) / Analysis.BINS) + "; the two points outside count the values beyond ["
+                        + plain(Analysis.HISTOGRAM_LOW) + ", " + plain(Analysis.HISTOGRAM_HIGH) + "))",
+                "parameters per bin (log scale)", series, new Charts.Band(-1, 1, "(-1, 1)"));
+    }
+
+    private static String plain(double x) {
+        return java.math.BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
     }
 
     static void print(Report r, PrintWriter w) {

@@ -1,6 +1,9 @@
 package dev.elfz.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -66,6 +69,42 @@ public final class AtomicFiles {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** The whole content of a file that {@link #writeFile} writes; it must not close {@code out}. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes a small file whole or not at all: into a temporary beside {@code target}, forced, then renamed over it.
+     * On any failure the temporary is deleted and the target is as it was.
+     */
+    public static void writeFile(Path target, boolean overwrite, Content content) throws IOException {
+        checkTarget(target, overwrite);
+        Temp temp = createTempFile(target);
+        try {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(temp.channel()));
+            content.writeTo(out);
+            out.flush();
+            temp.channel().force(true);
+            temp.channel().close();
+            publishFile(temp.path(), target, overwrite);
+        } catch (IOException | RuntimeException | Error e) {
+            discard(temp, e);
+            throw e;
+        }
+    }
+
+    /** After a failure: closes and deletes the temporary; an error doing so is added to {@code failure}. */
+    public static void discard(Temp temp, Throwable failure) {
+        try {
+            temp.channel().close();
+            Files.deleteIfExists(temp.path());
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 

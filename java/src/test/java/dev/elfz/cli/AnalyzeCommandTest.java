@@ -1,22 +1,48 @@
 package dev.elfz.cli;
 
 import static dev.elfz.cli.Cli.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.analyze.CodecEstimate;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.elfz.analyze.Analysis;
+import dev.elfz.chart.Charts;
+import dev.elfz.safetensors.Dtype;
+import dev.elfz.safetensors.SafetensorsWriter;
+import dev.elfz.safetensors.TensorSpec;
+import java.awt.Color;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.jfree.chart.ChartRenderingInfo;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** elfz analyze: the tables, --json, and bad input. */
+/** elfz analyze: the tables, --json, the --plot pictures, and bad input. */
 class AnalyzeCommandTest {
 
     @TempDir
@@ -109,19 +135,138 @@ class AnalyzeCommandTest {
         assertEquals("elf", p.get(0).get("mode").asText());
     }
 
+    /**
+     * An F32 tensor spread over [-2, 2) with known gaps (every bin b with b % 7 == 3 empty) and values outside it,
+     * analysed with {@link Models#file} (F16, BF16, F32, F64 near 0): four series.
+     */
+    private List<Path> plotInputs() throws IOException {
+        List<Float> values = new ArrayList<>();
+        for (int b = 0; b < Analysis.BINS; b++) {
+            int count = b % 7 == 3 ? 0 : 1 + (b * 131) % 400;
+            for (int i = 0; i < count; i++) {
+                values.add((float) (Analysis.HISTOGRAM_LOW + 0.02 * b + 0.01)); // the bin's centre
+            }
+        }
+        for (int i = 0; i < 5; i++) {
+            values.add(-3f);
+        }
+        for (int i = 0; i < 7; i++) {
+            values.add(3f);
+        }
+        MemorySegment data = Arena.ofAuto().allocate(4L * values.size());
+        for (int i = 0; i < values.size(); i++) {
+            data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, values.get(i));
+        }
+        Path wide = dir.resolve("wide.safetensors");
+        SafetensorsWriter.write(wide, List.of(new TensorSpec("wide", Dtype.F32, new long[] {values.size()})),
+                List.of(data), Map.of(), false);
+        return List.of(Models.file(dir, "m.safetensors", 3), wide);
+    }
+
     @Test
-    void plotWritesAnSvgHistogram() throws Exception {
-        Path f = Models.file(dir, "m.safetensors", 3);
+    void plotWritesAPngHistogram() throws Exception {
+        List<Path> inputs = plotInputs();
+        Path png = dir.resolve("h.png");
+        run("analyze", "--plot", png, inputs.get(0), inputs.get(1)).succeeds();
+        byte[] bytes = Files.readAllBytes(png);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, Arrays.copyOf(bytes, 8));
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(Charts.WIDTH, image.getWidth());
+        assertEquals(Charts.HEIGHT, image.getHeight());
+
+        // the same chart drawn here, for where its data area and axes lie
+        Analysis.Report report = new Analysis().run(inputs);
+        JFreeChart chart = AnalyzeCommand.histogram(report.dtypes());
+        ChartRenderingInfo info = new ChartRenderingInfo();
+        BufferedImage here = chart.createBufferedImage(Charts.WIDTH, Charts.HEIGHT, BufferedImage.TYPE_INT_RGB, info);
+        assertTrue(samePixels(here, image), "the file is the analysis' chart");
+        Rectangle2D area = info.getPlotInfo().getDataArea();
+        XYPlot plot = chart.getXYPlot();
+        assertInstanceOf(LogAxis.class, plot.getRangeAxis(), "counts on a log scale");
+        assertEquals(4, plot.getDataset(0).getSeriesCount(), "F16, BF16, F32, F64");
+        for (int s = 0; s < 4; s++) {
+            assertTrue(near(image, Charts.colour(s), 0, 0, image.getWidth(), image.getHeight()) > 20, "series " + s);
+        }
+
+        // the band: shaded inside (-1, 1), not outside
+        int inside = px(plot, area, 0.9), outside = px(plot, area, -1.5);
+        int top = (int) area.getMinY() + 1, bottom = (int) area.getMaxY() - 1;
+        assertTrue(count(image, Charts.BAND, inside, top, bottom) > 0.8 * (bottom - top), "band at 0.9");
+        assertEquals(0, count(image, Charts.BAND, outside, top, bottom), "no band at -1.5");
+        assertTrue(count(image, Color.WHITE, outside, top, bottom) > 0.8 * (bottom - top), "white at -1.5");
+
+        // the F32 line: at each full bin's count on the log axis, absent over the empty bins
+        int f32 = -1;
+        for (int s = 0; s < 4; s++) {
+            if (plot.getDataset(0).getSeriesKey(s).toString().startsWith("F32 ")) {
+                f32 = s;
+            }
+        }
+        Analysis.Histogram h = report.dtypes().stream().filter(d -> d.dtype().equals("F32")).findFirst().orElseThrow()
+                .values().histogram();
+        for (int b : new int[] {5, 20, 180, 195}) {
+            assertEquals(1 + (b * 131) % 400, h.counts()[b]);
+            int x = px(plot, area, Analysis.HISTOGRAM_LOW + 0.02 * b + 0.01);
+            int y = (int) plot.getRangeAxis().valueToJava2D(h.counts()[b], area, plot.getRangeAxisEdge());
+            assertTrue(near(image, Charts.colour(f32), x, y - 2, 1, 5) > 0, "bin " + b + " at its count");
+        }
+        for (int b : new int[] {10, 185}) {
+            assertEquals(0, h.counts()[b]);
+            int x = px(plot, area, Analysis.HISTOGRAM_LOW + 0.02 * b + 0.01);
+            assertEquals(0, near(image, Charts.colour(f32), x, top, 1, bottom - top), "empty bin " + b);
+        }
+        // the values outside [-2, 2): points just beyond the ends
+        assertEquals(5, h.below());
+        assertEquals(7, h.above());
+        for (double[] end : new double[][] {{-2.05, 5}, {2.05, 7}}) {
+            int x = px(plot, area, end[0]);
+            int y = (int) plot.getRangeAxis().valueToJava2D(end[1], area, plot.getRangeAxisEdge());
+            assertTrue(near(image, Charts.colour(f32), x - 2, y - 2, 5, 5) > 0, "point at " + end[0]);
+        }
+    }
+
+    @Test
+    void plotWritesAnSvgHistogramOfTheSameChart() throws Exception {
+        List<Path> inputs = plotInputs();
         Path svg = dir.resolve("h.svg");
-        run("analyze", "--plot", svg, f).succeeds();
+        run("analyze", "--plot", svg, inputs.get(0), inputs.get(1)).succeeds();
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile());
+        Element root = doc.getDocumentElement();
+        assertEquals("svg", root.getTagName());
+        assertEquals(Charts.WIDTH, Double.parseDouble(root.getAttribute("width")));
+        assertEquals(Charts.HEIGHT, Double.parseDouble(root.getAttribute("height")));
         String text = Files.readString(svg);
-        // well-formed XML with an svg root: one step line per float dtype
-        org.w3c.dom.Document doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
-                .parse(svg.toFile());
-        assertEquals("svg", doc.getDocumentElement().getTagName());
-        assertEquals(4, doc.getElementsByTagName("polyline").getLength(), "F16, BF16, F32, F64");
-        assertTrue(text.contains(">(-1, 1)<"), "the band is marked");
-        run("analyze", "--plot", dir.resolve("h.png"), f).usageError("only .svg");
+        NodeList paths = doc.getElementsByTagName("path");
+        for (int s = 0; s < 4; s++) {
+            Color c = Charts.colour(s);
+            String rgb = "rgb(" + c.getRed() + "," + c.getGreen() + "," + c.getBlue() + ")";
+            int lines = 0;
+            for (int i = 0; i < paths.getLength(); i++) {
+                Element p = (Element) paths.item(i);
+                String style = p.getAttribute("style") + ((Element) p.getParentNode()).getAttribute("style");
+                if (style.contains("stroke:" + rgb) && p.getAttribute("d").split("L").length > 10) { // a step line
+                    lines++;
+                }
+            }
+            assertTrue(lines > 0, "a line of series " + s + " (" + rgb + ")");
+        }
+        Color band = Charts.BAND;
+        assertTrue(text.contains("rgb(" + band.getRed() + "," + band.getGreen() + "," + band.getBlue() + ")"),
+                "the band is shaded");
+        List<String> labels = new ArrayList<>();
+        NodeList texts = doc.getElementsByTagName("text");
+        for (int i = 0; i < texts.getLength(); i++) {
+            labels.add(texts.item(i).getTextContent());
+        }
+        assertTrue(labels.contains("(-1, 1)"), labels.toString());
+        for (String dtype : List.of("F16", "BF16", "F32", "F64")) {
+            assertTrue(labels.stream().anyMatch(l -> l.startsWith(dtype + " (")), dtype + " in the legend: " + labels);
+        }
+    }
+
+    @Test
+    void plotCountsEveryFiniteValue() throws IOException {
+        Path f = Models.file(dir, "m.safetensors", 3);
         JsonNode h = run("analyze", "--json", f).succeeds().json().get("total").get("values").get("histogram");
         long sum = h.get("below").asLong() + h.get("above").asLong();
         for (JsonNode c : h.get("counts")) {
@@ -136,6 +281,86 @@ class AnalyzeCommandTest {
             }
         }
         assertEquals(finite, sum, "every finite value in one bin");
+    }
+
+    @Test
+    void plotFileNamesAndTargets() throws Exception {
+        Path f = Models.file(dir, "m.safetensors", 3);
+        Set<Path> before = Set.copyOf(list(dir));
+        for (String name : List.of("h.jpg", "h.svg.txt", "png")) {
+            run("analyze", "--plot", dir.resolve(name), f).usageError("--plot", dir.resolve(name).toString(), ".png", ".svg");
+        }
+        assertEquals(before, Set.copyOf(list(dir)), "nothing written");
+
+        // a directory in the way: exit 1, before the analysis, and nothing left beside it
+        Path taken = Files.createDirectory(dir.resolve("taken.png"));
+        run("analyze", "--plot", taken, f).failsWith(taken.toString(), "is a directory");
+        assertTrue(Files.isDirectory(taken));
+        assertEquals(0, list(taken).size());
+        assertEquals(Set.copyOf(list(dir)).size(), before.size() + 1, "no temporary left: " + list(dir));
+
+        // an existing file is replaced, by rename (a new inode), and nothing is left beside it
+        Path old = Files.writeString(dir.resolve("old.PNG"), "not a picture");
+        Object inode = Files.getAttribute(old, "unix:ino");
+        run("analyze", "--plot", old, f).succeeds();
+        assertNotNull(ImageIO.read(old.toFile()));
+        assertNotEquals(inode, Files.getAttribute(old, "unix:ino"), "renamed over, not rewritten in place");
+        assertEquals(before.size() + 2, list(dir).size(), "no temporary left: " + list(dir));
+
+        // no float values: a picture all the same
+        Path ints = dir.resolve("ints.safetensors");
+        SafetensorsWriter.write(ints, List.of(new TensorSpec("ids", Dtype.I64, new long[] {2})),
+                List.of(MemorySegment.ofArray(new long[] {1, 2})), Map.of(), false);
+        Path empty = dir.resolve("empty.svg");
+        run("analyze", "--plot", empty, ints).succeeds();
+        assertEquals("svg", DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(empty.toFile())
+                .getDocumentElement().getTagName());
+    }
+
+    private static List<Path> list(Path d) throws IOException {
+        try (var s = Files.list(d)) {
+            return s.toList();
+        }
+    }
+
+    /** The pixel column of value {@code x}. */
+    private static int px(XYPlot plot, Rectangle2D area, double x) {
+        return (int) plot.getDomainAxis().valueToJava2D(x, area, plot.getDomainAxisEdge());
+    }
+
+    /** Pixels of colour c in column x from row top to bottom. */
+    private static int count(BufferedImage image, Color c, int x, int top, int bottom) {
+        int n = 0;
+        for (int y = top; y < bottom; y++) {
+            n += (image.getRGB(x, y) & 0xffffff) == (c.getRGB() & 0xffffff) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Pixels in the rectangle within 64 of colour c in every channel (a line's antialiased middle). */
+    private static int near(BufferedImage image, Color c, int x0, int y0, int w, int h) {
+        int n = 0;
+        for (int y = Math.max(0, y0); y < Math.min(image.getHeight(), y0 + h); y++) {
+            for (int x = Math.max(0, x0); x < Math.min(image.getWidth(), x0 + w); x++) {
+                int p = image.getRGB(x, y);
+                if (Math.abs((p >> 16 & 0xff) - c.getRed()) <= 64 && Math.abs((p >> 8 & 0xff) - c.getGreen()) <= 64
+                        && Math.abs((p & 0xff) - c.getBlue()) <= 64) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static boolean samePixels(BufferedImage a, BufferedImage b) {
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                if ((a.getRGB(x, y) & 0xffffff) != (b.getRGB(x, y) & 0xffffff)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     @Test
