@@ -41,6 +41,7 @@ public final class AotTraining {
                 run("info", z);
                 run("verify", "-q", model.toString(), z);
                 run("decompress", "-q", "-f", z, "-o", dir.resolve("back.safetensors").toString());
+                run("analyze", "-q", "--plot", dir.resolve("h.png").toString(), model.toString(), z);
                 for (List<String> mode : List.of(List.of("--codec", "lossless"), List.of("--error-bound", "1e-4"))) {
                     run("compress", "-q", "-f", mode.get(0), mode.get(1), model.toString(), "-o", z);
                     run("decompress", "-q", "-f", z, "-o", dir.resolve("back.safetensors").toString());
