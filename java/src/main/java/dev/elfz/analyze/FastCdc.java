@@ -2,6 +2,7 @@ package dev.elfz.analyze;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
@@ -28,6 +29,17 @@ public final class FastCdc {
     private final long maskSmall;
     private final long maskLarge;
 
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** The last {@code count} (< 8) bytes from {@code at}, little-endian, as a word. */
+    private static long tail(MemorySegment s, long at, long count) {
+        long word = 0;
+        for (int k = 0; k < count; k++) {
+            word |= (s.get(ValueLayout.JAVA_BYTE, at + k) & 0xffL) << (8 * k);
+        }
+        return word;
+    }
+
     /** The default: average 4 KiB, min 2 KiB, max 16 KiB. */
     public static final FastCdc DEFAULT = new FastCdc(2048, 4096, 16384);
 
@@ -45,7 +57,7 @@ public final class FastCdc {
         this.maskLarge = spread(bits - 2);
     }
 
-    private static long spread(int bits) {
+    static long spread(int bits) {
         long m = 0;
         for (int i = 0; i < bits; i++) {
             m |= 1L << (63 - 2 * i); // every other bit from the top
@@ -78,16 +90,14 @@ public final class FastCdc {
         long normal = Math.min(n, avg);
         long h = 0;
         long i = min;
-        for (; i < normal; i++) {
-            h = (h << 1) + GEAR[s.get(ValueLayout.JAVA_BYTE, offset + i) & 0xff];
-            if ((h & maskSmall) == 0) {
-                return i + 1;
-            }
-        }
-        for (; i < n; i++) {
-            h = (h << 1) + GEAR[s.get(ValueLayout.JAVA_BYTE, offset + i) & 0xff];
-            if ((h & maskLarge) == 0) {
-                return i + 1;
+        // eight bytes a read (a segment read costs more than a byte's step), one byte a step of the hash
+        for (; i < n; i += 8) {
+            long word = i + 8 <= n ? s.get(WORD, offset + i) : tail(s, offset + i, n - i);
+            for (int k = 0; k < 8 && i + k < n; k++) {
+                h = (h << 1) + GEAR[(int) (word >>> (8 * k)) & 0xff];
+                if ((h & (i + k < normal ? maskSmall : maskLarge)) == 0) {
+                    return i + k + 1;
+                }
             }
         }
         return n;

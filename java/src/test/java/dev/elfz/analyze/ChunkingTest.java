@@ -45,6 +45,47 @@ class ChunkingTest {
         assertTrue(average > 3000 && average < 6000, "average " + average); // ~4 KiB, with this seed
     }
 
+    /** FastCDC as the paper writes it, a byte at a time: what {@link FastCdc#next}'s word-at-a-time loop must give. */
+    private static long plainNext(FastCdc c, byte[] b, int offset, int end) {
+        int left = end - offset;
+        if (left <= c.min()) {
+            return left;
+        }
+        int n = Math.min(left, c.max());
+        int normal = Math.min(n, c.avg());
+        long h = 0;
+        int i = c.min();
+        for (; i < normal; i++) {
+            h = (h << 1) + FastCdc.GEAR[b[offset + i] & 0xff];
+            if ((h & FastCdc.spread(Integer.numberOfTrailingZeros(c.avg()) + 2)) == 0) {
+                return i + 1;
+            }
+        }
+        for (; i < n; i++) {
+            h = (h << 1) + FastCdc.GEAR[b[offset + i] & 0xff];
+            if ((h & FastCdc.spread(Integer.numberOfTrailingZeros(c.avg()) - 2)) == 0) {
+                return i + 1;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void fastCdcGivesThePaperCutsAtEveryEnd() {
+        byte[] b = Planted.random(18, 200_000);
+        java.util.Arrays.fill(b, 60_000, 100_000, (byte) 7); // a run without cuts: forced at the maximum
+        MemorySegment s = MemorySegment.ofArray(b);
+        for (FastCdc c : List.of(FastCdc.DEFAULT, new FastCdc(64, 256, 1000), new FastCdc(5, 16, 21))) {
+            for (int end : new int[] {b.length, b.length - 1, b.length - 3, b.length - 7, 150_001}) {
+                for (int o = 0; o < end; ) {
+                    long n = c.next(s, o, end);
+                    assertEquals(plainNext(c, b, o, end), n, "chunk at " + o + " of " + end);
+                    o += (int) n;
+                }
+            }
+        }
+    }
+
     @Test
     void fastCdcCutsAtTheMaximumInConstantDataAndKeepsShortTails() {
         MemorySegment zeros = MemorySegment.ofArray(new byte[50000]);
