@@ -285,10 +285,12 @@ public final class Analysis {
 
         Report analyse(List<Path> files) throws IOException {
             Totals scan = totals(files);
-            // sized for every chunk to come, if the budget allows: no doubling on the way
-            fixed4k = new FingerprintSet(budget, scan.chunks(FIXED_LARGE));
-            fixed512 = new FingerprintSet(budget, scan.chunks(FIXED_SMALL));
-            cdcSet = new FingerprintSet(budget, scan.chunks(options.cdc().avg()));
+            // sized once for every chunk to come, the budget shared in proportion when it is short
+            long c4k = scan.chunks(FIXED_LARGE), c512 = scan.chunks(FIXED_SMALL), cdc = scan.chunks(options.cdc().min());
+            double perChunk = (double) budget.limit() / Math.max(1, c4k + c512 + cdc);
+            fixed4k = new FingerprintSet(budget, c4k, (long) (perChunk * c4k));
+            fixed512 = new FingerprintSet(budget, c512, (long) (perChunk * c512));
+            cdcSet = new FingerprintSet(budget, cdc, (long) (perChunk * cdc));
             estimate = new CodecEstimate(scan.floatBytes());
             options.progress().start(scan.bytes());
             List<FileStats> stats = new ArrayList<>();

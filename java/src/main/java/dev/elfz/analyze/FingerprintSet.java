@@ -53,23 +53,25 @@ public final class FingerprintSet implements AutoCloseable {
 
     /** An empty set of 4096 slots (32 KiB) taken from {@code budget}, or a saturated one if even that is not there. */
     public FingerprintSet(Budget budget) {
-        this(budget, 0);
+        this(budget, 0, 8 * FIRST_SLOTS);
     }
 
     /**
      * An empty set with room for {@code expected} fingerprints (the chunks to come: an upper bound on the distinct
-     * ones) when the budget allows it at most a quarter of itself: the table need not double its way up. Otherwise
-     * as {@link #FingerprintSet(Budget)}.
+     * ones) at most half full, or, when that needs more than {@code share} bytes of the budget, the largest table
+     * that fits in it: allocated once, so that it need not double its way up (which would need the old and the new
+     * table at once). It still doubles if more come than expected and the budget allows.
      */
-    public FingerprintSet(Budget budget, long expected) {
+    public FingerprintSet(Budget budget, long expected, long share) {
         this.budget = budget;
         long want = Math.max(FIRST_SLOTS, 2 * expected);
         long slots = Long.bitCount(want) == 1 ? want : Long.highestOneBit(want) << 1; // a power of two, >= want
-        if (8 * slots > budget.limit() / 4 || !allocate(slots)) {
-            if (!allocate(FIRST_SLOTS)) {
-                saturated = true;
-                allocateUnbudgeted(16); // a token table, so lookups need no special case
-            }
+        while (slots > FIRST_SLOTS && 8 * slots > share) {
+            slots >>= 1;
+        }
+        if (!allocate(slots) && !allocate(FIRST_SLOTS)) {
+            saturated = true;
+            allocateUnbudgeted(16); // a token table, so lookups need no special case
         }
     }
 

@@ -146,6 +146,16 @@ class ChunkingTest {
             assertFalse(s.seenOrAdd(4500), "left out ones are not");
             assertEquals(8 * 8192, s.bytes());
         }
+        FingerprintSet.Budget big = new FingerprintSet.Budget(64L << 20);
+        try (FingerprintSet sized = new FingerprintSet(big, 300_000, 32L << 20);
+                FingerprintSet capped = new FingerprintSet(big, 10_000_000, 1L << 20)) {
+            assertEquals(8L << 20, sized.bytes(), "2^20 slots: the power of two from 2 x 300000");
+            assertEquals(1L << 20, capped.bytes(), "the largest table within its share");
+            for (long i = 1; i <= 65537; i++) { // one more than half of 2^17 slots
+                capped.seenOrAdd(i);
+            }
+            assertEquals(2L << 20, capped.bytes(), "then it doubles while the budget allows");
+        }
         try (FingerprintSet none = new FingerprintSet(new FingerprintSet.Budget(0))) {
             assertFalse(none.seenOrAdd(7));
             assertFalse(none.seenOrAdd(7), "nothing is stored");
