@@ -19,6 +19,7 @@ import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.LogarithmicAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.TickUnits;
@@ -222,6 +223,47 @@ public final class Charts {
             marker.setLabelTextAnchor(TextAnchor.TOP_CENTER);
             plot.addDomainMarker(marker, Layer.BACKGROUND);
         }
+        return style(new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true));
+    }
+
+    /** A named point of a scatter chart. */
+    public record Point(double x, double y, String label) {}
+
+    /** One series of a scatter chart. */
+    public record Points(String name, List<Point> points) {}
+
+    /**
+     * Points, one colour and shape per series, each labelled, both axes on a log scale (for ratios and speeds that
+     * span decades). Points at or below 0 are left out: log 0 has no place.
+     */
+    public static JFreeChart scatter(String title, String xLabel, String yLabel, List<Points> series) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        List<List<String>> labels = new java.util.ArrayList<>();
+        for (Points p : series) {
+            XYSeries s = new XYSeries(p.name(), false, true);
+            List<String> l = new java.util.ArrayList<>();
+            for (Point q : p.points()) {
+                if (q.x() > 0 && q.y() > 0) {
+                    s.add(q.x(), q.y());
+                    l.add(q.label());
+                }
+            }
+            data.addSeries(s);
+            labels.add(l);
+        }
+        XYLineAndShapeRenderer points = new XYLineAndShapeRenderer(false, true);
+        points.setDefaultItemLabelGenerator((dataset, s, i) -> labels.get(s).get(i));
+        points.setDefaultItemLabelsVisible(true);
+        points.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
+        points.setDefaultItemLabelPaint(Color.DARK_GRAY);
+        // LogarithmicAxis labels its ticks as plain numbers (1, 2, 5, 10...), which reads better here than 10^0.3
+        LogarithmicAxis x = new LogarithmicAxis(xLabel), y = new LogarithmicAxis(yLabel);
+        for (LogarithmicAxis axis : List.of(x, y)) {
+            axis.setStrictValuesFlag(false);
+            axis.setAutoRangeNextLogFlag(false);
+        }
+        XYPlot plot = new XYPlot(data, x, y, points);
+        plot.setNoDataMessage("no points");
         return style(new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true));
     }
 

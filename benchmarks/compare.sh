@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# elfz against the compressors a user would pick instead (issue 7), on BERT-base f32 (real weights from Maven
+# Central, as safetensors), in one run: elfz in each mode (elf, lossless, error bound 1e-4 and 1e-6, uniform 8 and
+# 4 bits, k-means 4 bits, pruning 50% + elf) with one thread and all cores, zstd -1/-3/-19 (-T1 and -T0), pigz
+# (-p1 and all cores), xz -1, zfp -a 1e-4/1e-6 and fpzip (the last two on the bare float32 values), each
+# compressed and decompressed as a command, runs interleaved, medians (dev.elfz.bench.Compare). Writes
+# benchmarks/results/compare.md, compare.json and compare.png (ratio against compress speed).
+#
+#   benchmarks/compare.sh [--quick]      (--quick: 1 run; default 3. zstd -19 alone takes minutes a run)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bin/jdk.sh
+source "$root/bin/jdk.sh"
+jdk=$(find_jdk) || { echo "compare.sh: needs a JDK 25 or newer" >&2; exit 1; }
+
+runs=3
+[[ ${1:-} == --quick ]] && runs=1
+declare -A package=([zstd]=zstd [xz]=xz-utils [pigz]=pigz [zfp]=zfp [fpzip]=fpzip-utils [/usr/bin/time]=time)
+for tool in "${!package[@]}"; do
+  if ! command -v "$tool" >/dev/null; then
+    [[ $(id -u) == 0 ]] && apt-get install -y -q "${package[$tool]}" >/dev/null 2>&1 || true
+    command -v "$tool" >/dev/null || { echo "compare.sh: needs $tool (apt-get install ${package[$tool]})" >&2; exit 1; }
+  fi
+done
+
+work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
+results=$root/benchmarks/results
+mkdir -p "$work/compare" "$results"
+elfz=$root/bin/elfz
+"$elfz" --version >/dev/null # builds the CLI if needed, outside the timings
+(cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null) # benchmarks.jar
+# shellcheck source=benchmarks/bert.sh
+source "$root/benchmarks/bert.sh"
+bert=$(bert_file F32)
+cat "$bert" >/dev/null # page cache warm
+
+versions() {
+  echo "$(zstd --version | head -1); xz $(xz --version | awk 'NR == 1 {print $4}'); pigz $(pigz --version 2>&1 | awk '{print $2}');" \
+    "zfp $(dpkg-query -W -f '${Version}' zfp 2>/dev/null); fpzip $(dpkg-query -W -f '${Version}' fpzip-utils 2>/dev/null)"
+}
+table=$("$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
+  dev.elfz.bench.Compare "$elfz" "$bert" "$work/compare" "$runs" "$results/compare")
+{
+  echo "# elfz against zstd, xz, pigz, zfp and fpzip on BERT-base f32"
+  echo
+  echo "Made by \`benchmarks/compare.sh$([[ $runs == 1 ]] && echo " --quick")\` on $(date -u +%Y-%m-%d):" \
+    "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores," \
+    "$(awk '/MemTotal/ {printf "%.0f GB", $2 / 1e6}' /proc/meminfo) RAM, Linux $(uname -r)," \
+    "$("$jdk/bin/java" -version 2>&1 | head -1); $(versions)."
+  echo "Input: BERT-base-uncased as safetensors ($(stat -c %s "$bert") bytes, 204 float32 tensors); zfp and fpzip get its"
+  echo "float32 values alone ($(stat -c %s "$work/compare/values.f32") bytes), their ratio is over those. Median of $runs"
+  echo "interleaved runs, page cache warm; the wall-clock time of each command as a user runs it (elfz: the JVM's start"
+  echo "and the fsync before the rename included; the others do not fsync). MB/s = input bytes / seconds, both ways."
+  echo "Max abs error over every float value of the decompressed output (0: the same bytes, checked)."
+  echo
+  echo "$table"
+  echo
+  echo "![ratio against compress speed](compare.png)"
+} >"$results/compare.md"
+cat "$results/compare.md"

@@ -1,0 +1,50 @@
+package dev.elfz.chart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.XYPlot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scatter chart of the peer comparison: points where the data puts them, labelled, on log axes. */
+class ScatterChartTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pointsLandOnLogAxesWithTheirSeriesColour() throws Exception {
+        List<Charts.Points> series = List.of(
+                new Charts.Points("elfz", List.of(new Charts.Point(300, 1.5, "elf"), new Charts.Point(250, 25, "uniform 4"))),
+                new Charts.Points("zstd", List.of(new Charts.Point(400, 1.08, "-3"), new Charts.Point(0, 1.1, "dropped"))));
+        JFreeChart chart = Charts.scatter("t", "MB/s", "ratio", series);
+        XYPlot plot = chart.getXYPlot();
+        assertEquals(2, plot.getDataset().getSeriesCount());
+        assertEquals(1, plot.getDataset().getItemCount(1), "a point at 0 has no place on a log axis");
+        assertEquals("uniform 4", plot.getRenderer().getDefaultItemLabelGenerator().generateLabel(plot.getDataset(), 0, 1));
+        Path png = dir.resolve("s.png");
+        Charts.save(chart, png);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(Charts.WIDTH, image.getWidth());
+        int elfz = 0, zstd = 0;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < image.getHeight(); y++) {
+                int rgb = image.getRGB(x, y) & 0xffffff;
+                if (rgb == (Charts.colour(0).getRGB() & 0xffffff)) {
+                    elfz++;
+                }
+                if (rgb == (Charts.colour(1).getRGB() & 0xffffff)) {
+                    zstd++;
+                }
+            }
+        }
+        assertTrue(elfz > 30, "two elfz points and the legend: " + elfz);
+        assertTrue(zstd > 15, "one zstd point and the legend: " + zstd);
+    }
+}
