@@ -19,12 +19,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.TypeConversionException;
 
-/** elfz compress IN [-o OUT]: a safetensors file or a model directory into one .elfz file. */
+/** elfz compress IN [-o OUT]: a safetensors or ONNX file or a model directory into one .elfz file. */
 @Command(name = "compress", mixinStandardHelpOptions = true,
-        description = "Compresses a .safetensors file or a model directory into IN.elfz (or -o OUT).")
+        description = "Compresses a .safetensors or .onnx file or a model directory into IN.elfz (or -o OUT).")
 final class CompressCommand extends WorkCommand {
 
-    @Parameters(index = "0", paramLabel = "IN", description = "A .safetensors file or a model directory.")
+    @Parameters(index = "0", paramLabel = "IN", description = "A .safetensors or .onnx file or a model directory.")
     Path in;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "The .elfz file to write (default IN.elfz).")
