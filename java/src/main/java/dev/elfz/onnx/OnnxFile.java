@@ -149,7 +149,9 @@ public final class OnnxFile implements AutoCloseable {
         String payload = null; // the field holding the values in one run
         long payloadAt = 0;
         long payloadBytes = 0;
-        List<String> fields = new ArrayList<>(); // every field holding values, to report a split
+        java.util.Set<String> fields = new java.util.LinkedHashSet<>(); // the fields holding values: one at most
+        int runs = 0; // packed runs of the payload field: one at most
+        boolean unpacked = false; // values of float_data or double_data one per tag
         while (t.more()) {
             t.next();
             switch (t.field()) {
@@ -176,16 +178,17 @@ public final class OnnxFile implements AutoCloseable {
                 }
                 case 4, 9, 10 -> {
                     String f = t.field() == 4 ? "float_data" : t.field() == 9 ? "raw_data" : "double_data";
-                    int unpacked = t.field() == 4 ? Wire.I32 : t.field() == 10 ? Wire.I64 : Wire.LEN;
-                    t.expect("TensorProto." + f, Wire.LEN, unpacked);
+                    int single = t.field() == 4 ? Wire.I32 : t.field() == 10 ? Wire.I64 : Wire.LEN;
+                    t.expect("TensorProto." + f, Wire.LEN, single);
                     fields.add(f);
                     if (t.type() == Wire.LEN) {
+                        runs++;
                         payload = f;
                         payloadBytes = t.length();
                         payloadAt = t.position();
                         t.sub(payloadBytes);
                     } else {
-                        payload = null; // one value per tag: not a run; the whole tensor stays in the skeleton
+                        unpacked = true;
                         t.skip();
                     }
                 }
@@ -216,8 +219,12 @@ public final class OnnxFile implements AutoCloseable {
                     fields.stream().map(f -> f.equals("typed") ? "int32/int64/uint64_data" : f).toList())
                     + "); elfz reads one");
         }
-        if (payload == null) {
-            return null;
+        if (runs > 1 || (runs == 1 && unpacked)) {
+            throw new OnnxException(path, what + ": " + payload + " in " + runs + " packed runs"
+                    + (unpacked ? " and values one per tag" : "") + "; elfz reads one run");
+        }
+        if (payload == null || unpacked) {
+            return null; // typed values, one value per tag, or none: kept verbatim in the skeleton
         }
         long[] shape = new long[dims.size()];
         for (int i = 0; i < shape.length; i++) {
