@@ -153,36 +153,37 @@ final class Compressor {
             List<Index.FileEntry> entries, List<Runnable> finish) {
         int slot = entries.size();
         entries.add(null);
-        if (s.safetensors() == null) {
-            Plan blob = new Plan(s.bytes(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
-            plans.add(blob);
-            finish.add(() -> entries.set(slot, new Index.FileEntry(s.path(), Index.KIND_BLOB, s.bytes().byteSize(),
-                    null, null, null, blob.stream())));
+        // the bytes no tensor holds: a blob whole, a safetensors header, an ONNX skeleton
+        Plan rest = new Plan(s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
+        plans.add(rest);
+        if (s.kind().equals(Index.KIND_BLOB)) {
+            finish.add(() -> entries.set(slot, new Index.FileEntry(s.path(), Index.KIND_BLOB, s.size(),
+                    null, null, null, rest.stream())));
             return;
         }
-        SafetensorsFile f = s.safetensors();
-        Plan header = new Plan(f.headerBytes(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
-        plans.add(header);
         List<Plan> tensorPlans = new ArrayList<>();
-        for (TensorInfo t : f.tensors()) {
+        for (TensorInfo t : s.tensors()) {
             Planner.Choice c = planner.choice(s.path(), t);
             long unit = c.codec().unitBytes(t.dtype());
             if (c.params() instanceof UniformParams u && u.granularity() == UniformParams.Granularity.GROUP) {
                 unit *= u.groupSize(); // whole groups per chunk: each chunk finds its groups' ranges itself
             }
-            Plan p = new Plan(f.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
+            Plan p = new Plan(s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
             tensorPlans.add(p);
         }
         plans.addAll(tensorPlans);
         finish.add(() -> {
             List<Index.TensorEntry> tensors = new ArrayList<>();
             for (int i = 0; i < tensorPlans.size(); i++) {
-                TensorInfo t = f.tensors().get(i);
+                TensorInfo t = s.tensors().get(i);
                 tensors.add(new Index.TensorEntry(t.name(), t.dtype().name(), t.shape(), t.begin(),
                         tensorPlans.get(i).stream()));
             }
-            entries.set(slot, new Index.FileEntry(s.path(), Index.KIND_SAFETENSORS, f.fileSize(), header.stream(),
-                    f.metadata().isEmpty() ? null : f.metadata(), tensors, null));
+            SafetensorsFile f = s.safetensors();
+            entries.set(slot, f != null
+                    ? new Index.FileEntry(s.path(), Index.KIND_SAFETENSORS, s.size(), rest.stream(),
+                            f.metadata().isEmpty() ? null : f.metadata(), tensors, null)
+                    : new Index.FileEntry(s.path(), Index.KIND_ONNX, s.size(), null, null, tensors, rest.stream()));
         });
     }
 

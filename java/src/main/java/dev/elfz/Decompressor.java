@@ -3,6 +3,9 @@ package dev.elfz;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.MappedOutput;
 import dev.elfz.io.Pages;
+import dev.elfz.onnx.OnnxException;
+import dev.elfz.onnx.OnnxFile;
+import dev.elfz.onnx.Skeleton;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
@@ -23,7 +26,8 @@ import java.util.zip.CRC32C;
 
 /**
  * Rebuilds the input of an .elfz file: the safetensors file (its own header byte for byte, each tensor decoded
- * in place into the mapped output) or the model directory. Chunks decode on the worker threads; nothing appears
+ * in place into the mapped output), the ONNX file (its skeleton byte for byte around the tensors) or the model
+ * directory. Chunks decode on the worker threads; nothing appears
  * under the output name until every chunk and checksum has passed.
  */
 final class Decompressor {
@@ -120,6 +124,9 @@ final class Decompressor {
                 }
             };
         }
+        if (Index.KIND_ONNX.equals(f.kind())) {
+            return openOnnx(r, f, target, overwrite, targets);
+        }
         byte[] start = r.readSmall(f.path() + " header", f.header());
         long n = MemorySegment.ofArray(start).get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
         if (n != start.length - 8) {
@@ -150,6 +157,45 @@ final class Decompressor {
 
             public void close() throws IOException {
                 w.close();
+            }
+        };
+    }
+
+    /**
+     * An ONNX file: the skeleton's chunks scattered to the runs between the payloads, each tensor to its offset; parsed
+     * again before it is committed, it must hold exactly the tensors of the index (as a safetensors header must).
+     */
+    private static Output openOnnx(ElfzReader r, Index.FileEntry f, Path target, boolean overwrite,
+            List<Target> targets) throws IOException {
+        List<TensorInfo> infos = new ArrayList<>();
+        for (Index.TensorEntry t : f.tensors()) {
+            infos.add(new TensorInfo(t.name(), Dtype.forName(t.dtype()), t.shape(), t.offset(),
+                    t.offset() + t.data().size()));
+        }
+        Skeleton skeleton = OnnxFile.skeleton(f.size(), infos);
+        MappedOutput m = MappedOutput.create(target, f.size(), overwrite);
+        targets.add(new Target(f.path() + " skeleton", f.data(), Dtype.U8, (off, bytes) -> skeleton.forEach(off,
+                bytes.byteSize(), (at, offset, length) -> m.write(at, bytes.asSlice(offset - off, length)))));
+        for (Index.TensorEntry t : f.tensors()) {
+            ElfzTensor et = r.tensor(f.path(), t.name());
+            targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> m.write(t.offset() + off, bytes)));
+        }
+        return new Output() {
+            public void commit() throws IOException {
+                List<TensorInfo> parsed;
+                try {
+                    parsed = OnnxFile.parse(target, m.segment());
+                } catch (OnnxException e) {
+                    throw new ElfzException(r.path(), "damaged: " + f.path() + "'s stored skeleton: " + e.getMessage(), e);
+                }
+                if (!parsed.equals(infos)) {
+                    throw new ElfzException(r.path(), "damaged: " + f.path() + "'s skeleton holds other tensors than the index");
+                }
+                m.commit();
+            }
+
+            public void close() throws IOException {
+                m.close();
             }
         };
     }

@@ -56,7 +56,7 @@ public final class ElfzReader implements AutoCloseable {
         this.kernel = kernel;
         List<ElfzTensor> all = new ArrayList<>();
         for (Index.FileEntry f : index.files()) {
-            if (Index.KIND_SAFETENSORS.equals(f.kind())) {
+            if (!Index.KIND_BLOB.equals(f.kind())) { // safetensors and onnx
                 for (Index.TensorEntry t : f.tensors()) {
                     ElfzTensor e = new ElfzTensor(f.path(), t.name(), Dtype.forName(t.dtype()), t.shape(),
                             Codec.forId(t.data().codec()), t.data());
@@ -163,7 +163,7 @@ public final class ElfzReader implements AutoCloseable {
         return Index.KIND_DIRECTORY.equals(index.input());
     }
 
-    /** Every tensor of every safetensors file, in file and data-offset order. */
+    /** Every tensor of every safetensors and ONNX file, in file and data-offset order. */
     public List<ElfzTensor> tensors() {
         return tensors;
     }

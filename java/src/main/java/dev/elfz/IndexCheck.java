@@ -37,8 +37,9 @@ final class IndexCheck {
         if (!single && !Index.KIND_DIRECTORY.equals(a.input())) {
             throw fail("the index: input is " + a.input() + ", not file or directory");
         }
-        if (single && (files.size() != 1 || !Index.KIND_SAFETENSORS.equals(files.getFirst().kind()))) {
-            throw fail("the index: a single-file archive must hold exactly one safetensors file");
+        if (single && (files.size() != 1 || !(Index.KIND_SAFETENSORS.equals(files.getFirst().kind())
+                || Index.KIND_ONNX.equals(files.getFirst().kind())))) {
+            throw fail("the index: a single-file archive must hold exactly one safetensors or onnx file");
         }
         Set<String> paths = new HashSet<>();
         for (Index.FileEntry f : files) {
@@ -59,6 +60,8 @@ final class IndexCheck {
                 same(p, "data size", s.size(), f.size());
             } else if (Index.KIND_SAFETENSORS.equals(f.kind())) {
                 safetensors(p, f);
+            } else if (Index.KIND_ONNX.equals(f.kind())) {
+                onnx(p, f);
             } else {
                 throw fail(p + ": unknown kind " + f.kind());
             }
@@ -72,7 +75,25 @@ final class IndexCheck {
             throw fail(p + ": header of " + header.size() + " bytes, not 8 + at most "
                     + SafetensorsFile.MAX_HEADER_LENGTH);
         }
-        long data = 0; // tensors tile the data buffer in index order
+        long data = tensors(p, f, false); // tensors tile the data buffer in index order
+        same(p, "size", f.size(), header.size() + data);
+    }
+
+    /** The skeleton and the payloads, in file order without overlaps, make up the file exactly. */
+    private void onnx(String p, Index.FileEntry f) throws ElfzException {
+        Index.Stream skeleton = require(f.data(), p, "data");
+        stream(p + " skeleton", skeleton, Codec.RAW, Dtype.U8);
+        long payloads = tensors(p, f, true);
+        same(p, "skeleton size", skeleton.size(), f.size() - payloads);
+    }
+
+    /**
+     * Checks every tensor entry of a file and returns the sum of their sizes. Without {@code gaps} they tile the data
+     * buffer from offset 0; with them (onnx) each begins at or after the end of the one before and ends within the file.
+     */
+    private long tensors(String p, Index.FileEntry f, boolean gaps) throws ElfzException {
+        long data = 0;
+        long end = 0;
         Set<String> names = new HashSet<>();
         for (Index.TensorEntry t : require(f.tensors(), p, "tensors")) {
             String what = p + ": tensor " + require(t.name(), p + ": a tensor", "name");
@@ -97,10 +118,16 @@ final class IndexCheck {
             }
             same(what, "size", s.size(), bytes);
             stream(what, s, codec, dtype);
-            same(what, "offset", t.offset(), data);
+            if (!gaps) {
+                same(what, "offset", t.offset(), data);
+            } else if (t.offset() < end || t.offset() > f.size() - bytes) {
+                throw fail(what + ": offset " + t.offset() + " of " + bytes + " bytes overlaps the tensor before it (which"
+                        + " ends at " + end + ") or the end of the file (" + f.size() + ")");
+            }
             data += bytes;
+            end = t.offset() + bytes;
         }
-        same(p, "size", f.size(), header.size() + data);
+        return data;
     }
 
     private void stream(String what, Index.Stream s, Codec expected, Dtype dtype) throws ElfzException {

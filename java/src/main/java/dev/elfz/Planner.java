@@ -9,7 +9,6 @@ import dev.elfz.kmeans.Kmeans;
 import dev.elfz.prune.MagnitudeSelect;
 import dev.elfz.prune.PruneParams;
 import dev.elfz.safetensors.Dtype;
-import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.uniform.UniformParams;
 import java.lang.foreign.MemorySegment;
@@ -66,17 +65,13 @@ public final class Planner {
         List<PathMatcher> include = matchers(l.include());
         List<PathMatcher> exclude = matchers(l.exclude());
         for (Sources.Source s : sources.files()) {
-            SafetensorsFile f = s.safetensors();
-            if (f == null) {
-                continue;
-            }
-            for (TensorInfo t : f.tensors()) {
+            for (TensorInfo t : s.tensors()) {
                 String why = skipReason(t, l, include, exclude);
-                if (why == null && quantize && !finite(t.dtype().elfType(), f.data(t))) {
+                if (why == null && quantize && !finite(t.dtype().elfType(), s.data(t))) {
                     why = "holds NaN or Inf (kept exact by " + valueChoice(o, t.dtype()).codec().id() + ")";
                 }
                 if (why == null) {
-                    selected.add(new Selected(s.path(), t, f.data(t)));
+                    selected.add(new Selected(s.path(), t, s.data(t)));
                 } else if (t.dtype().elfType() != null) {
                     o.progress().note("left as " + valueChoice(o, t.dtype()).codec().id() + ": " + s.path() + " "
                             + t.name() + ": " + why);

@@ -1,7 +1,9 @@
 package dev.elfz;
 
+import dev.elfz.onnx.OnnxFile;
 import dev.elfz.safetensors.SafetensorsException;
 import dev.elfz.safetensors.SafetensorsFile;
+import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,15 +20,39 @@ import java.util.stream.Stream;
 
 /**
  * The input of a compression, every file mapped read-only and validated before any output exists: one
- * safetensors file, or a model directory (every regular file under it, symbolic links followed, in path
- * order; {@code *.safetensors} parsed as such, the rest kept as byte blobs).
+ * safetensors or ONNX file, or a model directory (every regular file under it, symbolic links followed, in path
+ * order; {@code *.safetensors} and {@code *.onnx} parsed as such, the rest kept as byte blobs).
  */
 final class Sources implements AutoCloseable {
 
     static final String SAFETENSORS_SUFFIX = ".safetensors";
 
-    /** One input file: {@code safetensors} is null for a blob. */
-    record Source(String path, SafetensorsFile safetensors, MemorySegment bytes) {}
+    /** One input file: a safetensors file, an ONNX file, or a blob ({@code bytes}); the other two are null. */
+    record Source(String path, SafetensorsFile safetensors, OnnxFile onnx, MemorySegment bytes) {
+
+        /** {@link Index#KIND_SAFETENSORS}, {@link Index#KIND_ONNX} or {@link Index#KIND_BLOB}. */
+        String kind() {
+            return safetensors != null ? Index.KIND_SAFETENSORS : onnx != null ? Index.KIND_ONNX : Index.KIND_BLOB;
+        }
+
+        /** Its tensors in file order (none for a blob). */
+        List<TensorInfo> tensors() {
+            return safetensors != null ? safetensors.tensors() : onnx != null ? onnx.tensors() : List.of();
+        }
+
+        MemorySegment data(TensorInfo t) {
+            return safetensors != null ? safetensors.data(t) : onnx.data(t);
+        }
+
+        /** The bytes that are no tensor's: a safetensors header, an ONNX skeleton, a blob's whole content. */
+        MemorySegment rest() {
+            return safetensors != null ? safetensors.headerBytes() : onnx != null ? onnx.skeleton() : bytes;
+        }
+
+        long size() {
+            return safetensors != null ? safetensors.fileSize() : onnx != null ? onnx.fileSize() : bytes.byteSize();
+        }
+    }
 
     private final boolean directory;
     private final List<Source> files;
@@ -48,9 +74,7 @@ final class Sources implements AutoCloseable {
                 throw new NoSuchFileException(in.toString(), null, "no such file or directory");
             }
             if (!s.directory) {
-                SafetensorsFile f = SafetensorsFile.open(in);
-                open.add(f);
-                files.add(new Source(in.getFileName().toString(), f, null));
+                files.add(parsed(in.getFileName().toString(), in, open));
                 return s;
             }
             Path skip = exclude.toAbsolutePath().normalize();
@@ -63,14 +87,12 @@ final class Sources implements AutoCloseable {
             }
             for (Path p : paths) {
                 String rel = relative(in, p);
-                if (rel.endsWith(SAFETENSORS_SUFFIX)) {
-                    SafetensorsFile f = SafetensorsFile.open(p);
-                    open.add(f);
-                    files.add(new Source(rel, f, null));
+                if (rel.endsWith(SAFETENSORS_SUFFIX) || rel.endsWith(OnnxFile.SUFFIX)) {
+                    files.add(parsed(rel, p, open));
                 } else {
                     Arena arena = Arena.ofShared();
                     open.add(arena::close);
-                    files.add(new Source(rel, null, map(p, arena)));
+                    files.add(new Source(rel, null, null, map(p, arena)));
                 }
             }
             return s;
@@ -78,6 +100,18 @@ final class Sources implements AutoCloseable {
             s.close();
             throw e;
         }
+    }
+
+    /** An ONNX file by its name, else a safetensors file (as a single input: whatever its name). */
+    private static Source parsed(String rel, Path p, List<AutoCloseable> open) throws IOException {
+        if (rel.endsWith(OnnxFile.SUFFIX)) {
+            OnnxFile f = OnnxFile.open(p);
+            open.add(f);
+            return new Source(rel, null, f, null);
+        }
+        SafetensorsFile f = SafetensorsFile.open(p);
+        open.add(f);
+        return new Source(rel, f, null, null);
     }
 
     boolean directory() {
@@ -91,7 +125,7 @@ final class Sources implements AutoCloseable {
     long totalBytes() {
         long sum = 0;
         for (Source f : files) {
-            sum += f.safetensors() != null ? f.safetensors().fileSize() : f.bytes().byteSize();
+            sum += f.size();
         }
         return sum;
     }

@@ -2,7 +2,6 @@ package dev.elfz;
 
 import dev.elfz.codec.Codec;
 import dev.elfz.safetensors.Dtype;
-import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +19,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Checks an .elfz file against the safetensors file or model directory it was made from: the same files,
+ * Checks an .elfz file against the safetensors or ONNX file or model directory it was made from: the same files,
  * tensor names, dtypes, shapes and metadata; every lossless stream (headers, blobs, raw tensors) bit for bit;
  * every ELF value within its bound when |x| &lt; 1 and bit for bit otherwise (exceptions, NaN, Inf). Decodes
  * chunk by chunk on the worker threads, so memory stays a few chunks per thread whatever the model's size.
@@ -35,10 +34,10 @@ public final class Verify {
     private Verify() {}
 
     /** What a check compared. */
-    public enum Kind { TENSOR, HEADER, BLOB }
+    public enum Kind { TENSOR, HEADER, BLOB, SKELETON }
 
     /**
-     * One tensor, safetensors header or blob file, compared whole.
+     * One tensor, safetensors header, ONNX skeleton or blob file, compared whole.
      *
      * @param what how messages name it, e.g. "tensor w of a.safetensors"
      * @param name the tensor's name; null for a header or a blob
@@ -143,13 +142,12 @@ public final class Verify {
         }
         for (Index.FileEntry f : r.index().files()) {
             Sources.Source s = left.remove(f.path());
-            boolean safetensors = Index.KIND_SAFETENSORS.equals(f.kind());
             if (s == null) {
                 problems.add(f.path() + ": in the archive, not in " + original);
-            } else if (safetensors != (s.safetensors() != null)) {
+            } else if (!f.kind().equals(s.kind())) {
                 problems.add(f.path() + ": a " + f.kind() + " in the archive, not in " + original);
-            } else if (safetensors) {
-                matchTensors(r, f, s.safetensors(), targets, problems);
+            } else if (!Index.KIND_BLOB.equals(f.kind())) {
+                matchTensors(r, f, s, targets, problems);
             } else {
                 targets.add(new Target(Kind.BLOB, f.path(), f.path(), null, Dtype.U8, Codec.RAW, f.data(), s.bytes()));
             }
@@ -160,14 +158,19 @@ public final class Verify {
         return targets;
     }
 
-    private static void matchTensors(ElfzReader r, Index.FileEntry f, SafetensorsFile o, List<Target> targets,
+    private static void matchTensors(ElfzReader r, Index.FileEntry f, Sources.Source o, List<Target> targets,
             List<String> problems) {
-        Map<String, String> metadata = f.metadata() == null ? Map.of() : f.metadata();
-        if (!metadata.equals(o.metadata())) {
-            problems.add(f.path() + ": __metadata__ differs from the original's");
+        if (o.safetensors() != null) {
+            Map<String, String> metadata = f.metadata() == null ? Map.of() : f.metadata();
+            if (!metadata.equals(o.safetensors().metadata())) {
+                problems.add(f.path() + ": __metadata__ differs from the original's");
+            }
+            targets.add(new Target(Kind.HEADER, f.path() + " header", f.path(), null, Dtype.U8, Codec.RAW, f.header(),
+                    o.rest()));
+        } else {
+            targets.add(new Target(Kind.SKELETON, f.path() + " skeleton", f.path(), null, Dtype.U8, Codec.RAW, f.data(),
+                    o.rest()));
         }
-        targets.add(new Target(Kind.HEADER, f.path() + " header", f.path(), null, Dtype.U8, Codec.RAW, f.header(),
-                o.headerBytes()));
         Map<String, TensorInfo> originals = new LinkedHashMap<>();
         for (TensorInfo t : o.tensors()) {
             originals.put(t.name(), t);

@@ -95,9 +95,9 @@ class DamagedElfzTest {
     void aNewerMajorVersionOrUnknownFlagIsRefused() throws IOException {
         byte[] b = Files.readAllBytes(good);
         b[8] = 3;
-        assertEquals("format version 3.0; this elfz reads 1.x to 2.x (made by a newer elfz?)", refused(b));
+        assertEquals("format version 3." + ElfzFormat.MINOR + "; this elfz reads 1.x to 2.x (made by a newer elfz?)", refused(b));
         b[8] = 0;
-        assertEquals("format version 0.0; this elfz reads 1.x to 2.x", refused(b));
+        assertEquals("format version 0." + ElfzFormat.MINOR + "; this elfz reads 1.x to 2.x", refused(b));
         b[8] = 2;
         b[12] = 4;
         assertEquals("unknown flags 4 in the prologue (made by a newer elfz?)", refused(b));

@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** elfz decompress IN.elfz [-o OUT]: the safetensors file or model directory back. */
+/** elfz decompress IN.elfz [-o OUT]: the safetensors or ONNX file or model directory back. */
 @Command(name = "decompress", mixinStandardHelpOptions = true,
-        description = "Rebuilds the .safetensors file or model directory of IN.elfz as IN (or -o OUT).")
+        description = "Rebuilds the .safetensors or .onnx file or model directory of IN.elfz as IN (or -o OUT).")
 final class DecompressCommand extends WorkCommand {
 
     @Parameters(index = "0", paramLabel = "IN.elfz", description = "An .elfz file.")

@@ -1,5 +1,6 @@
 package dev.elfz.cli;
 
+import dev.elfz.Index;
 import dev.elfz.kernel.Kernels;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ final class InfoCommand extends ElfzCommand {
             return 0;
         }
         out().printf("%s: %s, %d tensors, codecs %s; made by %s%n", shown(file),
-                l.directory() ? "a model directory of " + l.files().size() + " files" : "a safetensors file",
+                l.directory() ? "a model directory of " + l.files().size() + " files" : Index.KIND_ONNX.equals(l.files().getFirst().kind()) ? "an ONNX file" : "a safetensors file",
                 l.tensors().size(), l.codecs(), l.createdBy());
         l.print(out());
         return 0;

@@ -40,14 +40,14 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
     static Listing of(ElfzReader r, long fileBytes) throws IOException {
         List<FileRow> files = new ArrayList<>();
         for (Index.FileEntry f : r.index().files()) {
-            if (f.tensors() == null) {
+            if (Index.KIND_BLOB.equals(f.kind())) {
                 long stored = f.data().storedBytes();
                 files.add(new FileRow(f.path(), f.kind(), f.data().codec(), f.size(), stored,
                         Units.ratio(f.size(), stored), null, null));
                 continue;
             }
             List<TensorRow> tensors = new ArrayList<>();
-            long stored = f.header().storedBytes();
+            long stored = (f.header() != null ? f.header() : f.data()).storedBytes(); // onnx: its skeleton
             for (Index.TensorEntry e : f.tensors()) {
                 ElfzTensor t = r.tensor(f.path(), e.name());
                 tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.codec().id(), t.byteSize(),

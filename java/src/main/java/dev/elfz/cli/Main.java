@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "elfz", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compresses model weights (ELF: sign + mantissa of 1+|x|, exceptions exact).",
         subcommands = {CompressCommand.class, DecompressCommand.class, InfoCommand.class, VerifyCommand.class,
-                DemoCommand.class, AnalyzeCommand.class})
+                DemoCommand.class, AnalyzeCommand.class, EvalCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -51,7 +51,7 @@ public final class Main implements Runnable {
     /** No command given: a usage error. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: compress, decompress, info, verify, demo or analyze");
+        throw new ParameterException(spec.commandLine(), "missing command: compress, decompress, info, verify, demo, analyze or eval");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

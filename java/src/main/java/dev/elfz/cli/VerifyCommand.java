@@ -13,13 +13,13 @@ import picocli.CommandLine.Parameters;
 /** elfz verify ORIGINAL FILE.elfz: every tensor decoded and compared with the original, within its bound. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Checks that FILE.elfz gives back ORIGINAL, within the codecs' bounds.",
-                "Decodes every tensor and compares it with ORIGINAL (the .safetensors file or model directory it was "
+                "Decodes every tensor and compares it with ORIGINAL (the .safetensors or .onnx file or model directory it was "
                         + "made from): lossless tensors, headers and other files bit for bit, ELF values within the "
                         + "bound for |x| < 1 and exact otherwise; names, dtypes, shapes and metadata alike.",
                 "Exit status 0 when everything matches, 1 otherwise."})
 final class VerifyCommand extends WorkCommand {
 
-    @Parameters(index = "0", paramLabel = "ORIGINAL", description = "The .safetensors file or model directory.")
+    @Parameters(index = "0", paramLabel = "ORIGINAL", description = "The .safetensors or .onnx file or model directory.")
     Path original;
 
     @Parameters(index = "1", paramLabel = "FILE.elfz", description = "The .elfz file made from it.")

@@ -81,6 +81,15 @@ final class Cli {
         }
     }
 
+    /** Compressing {@code in} fails naming it and leaves {@code dir} as it was (no output, no temporary file). */
+    static void compressFails(Path dir, Path in, String... parts) {
+        List<String> before = listing(dir);
+        String[] all = java.util.Arrays.copyOf(parts, parts.length + 1);
+        all[parts.length] = in.toString();
+        run("compress", in).failsWith(all);
+        assertEquals(before, listing(dir), "no output or temporary file left");
+    }
+
     /** Every path under dir (relative, sorted): to see that a failure left no output and no temporary file. */
     static List<String> listing(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {

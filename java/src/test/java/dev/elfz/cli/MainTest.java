@@ -32,7 +32,7 @@ class MainTest {
         assertEquals(2, run("demo", "--hidden", "0").code());
         assertEquals(2, run("demo", "--no-such-option").code());
         assertEquals(2, run("no-such-command").code());
-        run().usageError("missing command: compress, decompress, info, verify, demo or analyze", "(see elfz --help)");
+        run().usageError("missing command: compress, decompress, info, verify, demo, analyze or eval", "(see elfz --help)");
         Cli.Run bad = run("demo", "--rounds", "x");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--rounds"), bad.err());
