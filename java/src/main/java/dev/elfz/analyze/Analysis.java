@@ -7,6 +7,7 @@ import dev.elfz.ElfzTensor;
 import dev.elfz.Workers;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
+import dev.elfz.onnx.OnnxFile;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -89,7 +91,7 @@ public final class Analysis {
     public record DtypeStats(String dtype, long layers, double layerShare, long bytes, double byteShare, long parameters,
                              double averageParameters, double averageBytes, ValueStats values, Duplication duplication) {}
 
-    /** @param kind "safetensors" or "elfz" */
+    /** @param kind "safetensors", "onnx" or "elfz" */
     public record FileStats(String path, String kind, long bytes, int tensors, long tensorBytes) {}
 
     /**
@@ -166,7 +168,10 @@ public final class Analysis {
         this.options = options;
     }
 
-    /** Every .safetensors and .elfz file under these paths (directories recursively, symbolic links followed). */
+    /**
+     * Every .safetensors, .onnx and .elfz file under these paths (directories recursively, symbolic links
+     * followed).
+     */
     public static List<Path> files(List<Path> paths) throws IOException {
         List<Path> out = new ArrayList<>();
         Set<Path> seen = new HashSet<>();
@@ -186,7 +191,7 @@ public final class Analysis {
                 }
             } else {
                 if (kind(p) == null) {
-                    throw new IOException(p + ": not a .safetensors or .elfz file");
+                    throw new IOException(p + ": not a .safetensors, .onnx or .elfz file");
                 }
                 if (seen.add(p.toRealPath())) {
                     out.add(p);
@@ -198,10 +203,33 @@ public final class Analysis {
 
     private static String kind(Path p) {
         String n = p.getFileName().toString();
-        return n.endsWith(".safetensors") ? "safetensors" : n.endsWith(".elfz") ? "elfz" : null;
+        return n.endsWith(".safetensors") ? "safetensors" : n.endsWith(OnnxFile.SUFFIX) ? "onnx"
+                : n.endsWith(".elfz") ? "elfz" : null;
     }
 
-    /** Analyses every .safetensors and .elfz file under these paths. */
+    /**
+     * A file whose tensors are read: a safetensors file, or an ONNX model's initializers (the rest of the model,
+     * its graph, counts as the header does).
+     */
+    private record Weights(List<TensorInfo> tensors, Function<TensorInfo, MemorySegment> data, long fileSize,
+                           Runnable closer) implements AutoCloseable {
+
+        static Weights open(Path f) throws IOException {
+            if ("onnx".equals(kind(f))) {
+                OnnxFile o = OnnxFile.open(f);
+                return new Weights(o.tensors(), o::data, o.fileSize(), o::close);
+            }
+            SafetensorsFile s = SafetensorsFile.open(f);
+            return new Weights(s.tensors(), s::data, s.fileSize(), s::close);
+        }
+
+        @Override
+        public void close() {
+            closer.run();
+        }
+    }
+
+    /** Analyses every .safetensors, .onnx and .elfz file under these paths. */
     public Report run(List<Path> paths) throws IOException {
         List<Path> files = files(paths);
         try (Run run = new Run()) {
@@ -296,7 +324,7 @@ public final class Analysis {
             List<FileStats> stats = new ArrayList<>();
             try {
                 for (Path f : files) {
-                    stats.add("elfz".equals(kind(f)) ? elfz(f) : safetensors(f));
+                    stats.add("elfz".equals(kind(f)) ? elfz(f) : weights(f));
                 }
             } finally {
                 options.progress().end();
@@ -334,8 +362,8 @@ public final class Analysis {
         private static Totals totals(List<Path> files) throws IOException {
             long bytes = 0, floats = 0, tensors = 0;
             for (Path f : files) {
-                if ("safetensors".equals(kind(f))) {
-                    try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                if (!"elfz".equals(kind(f))) {
+                    try (Weights s = Weights.open(f)) {
                         for (TensorInfo t : s.tensors()) {
                             bytes += t.byteSize();
                             floats += t.dtype().elfType() != null ? t.byteSize() : 0;
@@ -367,15 +395,15 @@ public final class Analysis {
             }
         }
 
-        FileStats safetensors(Path f) throws IOException {
-            try (SafetensorsFile s = SafetensorsFile.open(f)) {
+        FileStats weights(Path f) throws IOException {
+            try (Weights s = Weights.open(f)) {
                 List<Window> windows = new ArrayList<>();
                 long tb = 0;
                 for (TensorInfo t : s.tensors()) {
                     Acc a = layer(t.dtype(), t.byteSize(), t.elements());
                     a.scanned += t.byteSize();
                     tb += t.byteSize();
-                    MemorySegment data = s.data(t);
+                    MemorySegment data = s.data().apply(t);
                     long size = data.byteSize();
                     for (long w = 0; w < size || w == 0; w += WINDOW) { // an empty tensor has one empty window
                         windows.add(new Window(t, a, data, w, Math.min(size, w + WINDOW)));
@@ -383,7 +411,7 @@ public final class Analysis {
                 }
                 Workers.ordered(options.threads(), windows, Analysis.this::scan, this::merge);
                 estimate.addStored(s.fileSize() - tb); // the header, as compress keeps it
-                return new FileStats(f.toString(), "safetensors", s.fileSize(), s.tensors().size(), tb);
+                return new FileStats(f.toString(), kind(f), s.fileSize(), s.tensors().size(), tb);
             }
         }
 

@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 /** elfz analyze PATH...: per dtype, what the files hold and how much of it repeats (the lecture's tables). */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {
-            "Analyses .safetensors files (and .elfz files, from their index) in files and directories (recursively): "
+            "Analyses .safetensors and .onnx files (and .elfz files, from their index) in files and directories (recursively): "
                     + "per dtype, layer counts and sizes, float value statistics, duplicate tensors and chunks.",
             "",
             "--json fields (snake_case): files[] (path, kind, bytes, tensors, tensor_bytes), tensors, bytes, "
@@ -34,12 +34,12 @@ import picocli.CommandLine.Parameters;
                     + "duplicate_layer_bytes, fixed4k_bytes, fixed512_bytes, cdc_bytes); chunk_index "
                     + "(fixed4k_chunks, fixed512_chunks, cdc_chunks, distinct_fixed4k, distinct_fixed512, "
                     + "distinct_cdc, memory_bytes, memory_limit, saturated); predictions[] (an estimate of elfz compress on the "
-                    + "safetensors files: mode, flags, input_bytes, predicted_bytes, ratio, sampled_bytes, "
+                    + "safetensors and onnx files: mode, flags, input_bytes, predicted_bytes, ratio, sampled_bytes, "
                     + "container_bytes)."
         })
 final class AnalyzeCommand extends WorkCommand {
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories (.safetensors, .elfz).")
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories (.safetensors, .onnx, .elfz).")
     List<Path> paths;
 
     @Option(names = "--memory", paramLabel = "BYTES", converter = Units.SizeConverter.class,
@@ -104,9 +104,10 @@ final class AnalyzeCommand extends WorkCommand {
 
     static void print(Report r, PrintWriter w) {
         long safetensors = r.files().stream().filter(f -> f.kind().equals("safetensors")).count();
-        w.printf(Locale.ROOT, "%d %s (%d safetensors, %d elfz), %d tensors, %s of tensors%n", r.files().size(),
-                r.files().size() == 1 ? "file" : "files",
-                safetensors, r.files().size() - safetensors, r.tensors(), Units.bytes(r.bytes()));
+        long onnx = r.files().stream().filter(f -> f.kind().equals("onnx")).count();
+        w.printf(Locale.ROOT, "%d %s (%d safetensors, %s%d elfz), %d tensors, %s of tensors%n", r.files().size(),
+                r.files().size() == 1 ? "file" : "files", safetensors, onnx > 0 ? onnx + " onnx, " : "",
+                r.files().size() - safetensors - onnx, r.tensors(), Units.bytes(r.bytes()));
         List<DtypeStats> rows = new ArrayList<>(r.dtypes());
         rows.add(r.total());
 

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import dev.elfz.onnx.OnnxBytes;
 import dev.elfz.samples.PlantedZoo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -349,6 +350,48 @@ class AnalysisTest {
                 cdcShifted + " of " + p.shiftedBytes() + " shifted bytes found by FastCDC");
     }
 
+    @Test
+    void onnxInitializersAreTensorsLikeAnyOther() throws IOException {
+        float[] w = OnnxBytes.weights(3000, 5);
+        byte[] bytes = OnnxBytes.floats(w);
+        byte[] model = OnnxBytes.model(new OnnxBytes()
+                .message(5, OnnxBytes.tensor("w", 1, 30, 100).bytes(9, bytes)) // raw_data
+                .message(5, OnnxBytes.tensor("w.copy", 1, 30, 100).bytes(4, bytes)) // packed float_data: same tensor
+                .message(5, OnnxBytes.tensor("ids", 7, 2).bytes(9, new byte[16])));
+        Files.write(dir.resolve("m.onnx"), model);
+        new Planted().add("w", Dtype.F32, new long[] {30, 100}, bytes).write(dir.resolve("m.safetensors"));
+        Report r = analyse(dir);
+        assertEquals(List.of("onnx", "safetensors"), r.files().stream().map(Analysis.FileStats::kind).toList());
+        assertEquals(model.length, r.files().getFirst().bytes());
+        assertEquals(4, r.tensors());
+        DtypeStats f32 = Analysis.byDtype(r).get("F32");
+        assertEquals(3, f32.layers());
+        assertEquals(2, f32.duplication().duplicateLayers(), "the packed copy and the safetensors one");
+        assertEquals(9000, f32.values().values());
+        assertEquals(Arrays.stream(toDoubles(w)).min().orElseThrow(), f32.values().min());
+        assertEquals(1, Analysis.byDtype(r).get("I64").layers());
+        assertTrue(r.predictions().size() > 0, "ONNX weights get an estimate too");
+    }
+
+    @Test
+    void miniLmFromMavenCentral() throws IOException {
+        Report r = analyse(OnnxBytes.miniLm(dir));
+        assertEquals(102, r.tensors(), "101 float32 initializers and position_ids");
+        DtypeStats f32 = Analysis.byDtype(r).get("F32");
+        assertEquals(101, f32.layers());
+        assertTrue(f32.values().inUnitShare() > 0.999, "the lecture's observation: " + f32.values().inUnitShare());
+        assertEquals(0, f32.values().nan() + f32.values().inf());
+        assertEquals(f32.bytes(), f32.duplication().scannedBytes());
+    }
+
+    private static double[] toDoubles(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
+    }
+
     /** The rows as text, but for the histograms' counts (arrays print as their identity). */
     private static String withoutArrays(Report r) {
         return r.dtypes().toString().replaceAll("counts=\\[J@[0-9a-f]+", "counts");
@@ -364,6 +407,6 @@ class AnalysisTest {
         assertThrows(NoSuchFileException.class, () -> analyse(dir.resolve("missing")));
         Path other = Files.writeString(dir.resolve("notes.txt"), "hello");
         IOException x = assertThrows(IOException.class, () -> analyse(other));
-        assertEquals(other + ": not a .safetensors or .elfz file", x.getMessage());
+        assertEquals(other + ": not a .safetensors, .onnx or .elfz file", x.getMessage());
     }
 }
