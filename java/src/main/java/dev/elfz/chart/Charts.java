@@ -19,6 +19,7 @@ import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.Axis;
+import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
@@ -221,6 +222,7 @@ public final class Charts {
         bars.setItemMargin(0.04);
         CategoryPlot plot = new CategoryPlot(data, x, y, bars);
         plot.setOrientation(horizontal ? PlotOrientation.HORIZONTAL : PlotOrientation.VERTICAL);
+        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_LEFT); // values below horizontal bars, left of vertical ones
         plot.setNoDataMessage("no values");
         return style(new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true));
     }
