@@ -7,10 +7,11 @@
 #
 #   benchmarks/run.sh [--quick] [more JMH options, e.g. -p size=4KiB,1MiB,64MiB or -f 3]
 #
-# Full: sizes 4KiB and 16MiB, heap and mapped buffers (380 cases), one fork each, 2 x 0.5 s warm-up and
-# 3 x 1 s measured: about 35 minutes here. --quick: 1MiB, mapped buffers only (95 cases), 1 x 0.3 s warm-up
-# and 2 x 0.3 s measured: about 3 minutes. Both after the Maven build (a minute or two when not yet built).
-# One fork is noisy on this 2-core VM (forks differ by up to 2x); for a headline number rerun its case with -f 3.
+# Full: sizes 4KiB and 16MiB, heap and mapped buffers (380 cases), one fork each, 4 x 0.3 s warm-up (the Java
+# Vector kernels need about a second to be compiled) and 3 x 0.8 s measured: about 35 minutes here. --quick:
+# 1MiB, mapped buffers only (95 cases), the same warm-up and 1 x 0.5 s measured: about 5 minutes, mostly the
+# forks' start and warm-up. Both after the Maven build (a minute or two when not yet built). One fork is noisy on
+# this 2-core VM (forks differ by up to 2x); for a headline number rerun its case with -f 3.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
@@ -21,7 +22,7 @@ benches='ElfKernelBenchmark|PackBenchmark|QuantKernelBenchmark|KMeansBenchmark|P
 jmh=()
 if [[ ${1:-} == --quick ]]; then
   shift
-  jmh=(-f 1 -wi 1 -w 300ms -i 2 -r 300ms -p size=1MiB -p memory=mapped -p data=bert)
+  jmh=(-f 1 -wi 4 -w 300ms -i 1 -r 500ms -p size=1MiB -p memory=mapped -p data=bert)
 fi
 
 cd "$root"

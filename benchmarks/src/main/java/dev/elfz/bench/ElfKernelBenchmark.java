@@ -1,7 +1,6 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.ElfType;
-import dev.elfz.kernel.Kernel;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -18,18 +17,11 @@ import org.openjdk.jmh.annotations.Setup;
  * those values), read from the Maven Central jar given by {@code -Delfz.bert.jar} (benchmarks/run.sh resolves it);
  * {@code synthetic} is Gaussian (sigma 0.05) with outliers.
  */
-public class ElfKernelBenchmark extends KernelBench {
-
-    @Param({"native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar"})
-    public String impl;
+public class ElfKernelBenchmark extends ImplBench {
 
     @Param({"F32", "F16", "BF16"})
     public ElfType type;
 
-    @Param({"bert"})
-    public String data;
-
-    private Kernel kernel;
     private MemorySegment src;
     private MemorySegment codes;
     private MemorySegment excPos;
@@ -41,7 +33,6 @@ public class ElfKernelBenchmark extends KernelBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         open();
-        kernel = kernel(impl);
         n = bytes / type.valueBytes();
         src = copy(convert(weights(data, n), type));
         codes = allocate(type.codeBytes(n));

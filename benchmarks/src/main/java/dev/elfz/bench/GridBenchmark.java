@@ -1,7 +1,6 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.ElfType;
-import dev.elfz.kernel.Kernel;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -16,10 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
  * output of decode). Size and memory as in {@link KernelBench}; data as in {@link ElfKernelBenchmark}
  * ({@code -Delfz.bert.jar}).
  */
-public class GridBenchmark extends KernelBench {
-
-    @Param({"native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar"})
-    public String impl;
+public class GridBenchmark extends ImplBench {
 
     @Param({"F32"})
     public ElfType type;
@@ -27,10 +23,6 @@ public class GridBenchmark extends KernelBench {
     @Param({"1e-3"})
     public double bound;
 
-    @Param({"bert"})
-    public String data;
-
-    private Kernel kernel;
     private MemorySegment src;
     private MemorySegment codes;
     private MemorySegment excPos;
@@ -45,7 +37,6 @@ public class GridBenchmark extends KernelBench {
             throw new IllegalArgumentException("grid codes are for F32 and F64");
         }
         open();
-        kernel = kernel(impl);
         n = bytes / type.valueBytes();
         src = copy(convert(weights(data, n), type));
         codes = allocate(4 * n);

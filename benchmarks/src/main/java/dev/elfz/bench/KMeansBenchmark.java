@@ -1,7 +1,6 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.ElfType;
-import dev.elfz.kernel.Kernel;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -9,7 +8,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 
 /**
@@ -18,17 +16,10 @@ import org.openjdk.jmh.annotations.Setup;
  * centroids are the 16 quantiles' midpoints of a sample of the data, the bounds halfway between them, as a trained
  * codebook would roughly place them. Size and memory as in {@link KernelBench}.
  */
-public class KMeansBenchmark extends KernelBench {
+public class KMeansBenchmark extends ImplBench {
 
     static final int BITS = 4;
 
-    @Param({"native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar"})
-    public String impl;
-
-    @Param({"bert"})
-    public String data;
-
-    private Kernel kernel;
     private MemorySegment src;
     private MemorySegment bounds;
     private MemorySegment table;
@@ -39,7 +30,6 @@ public class KMeansBenchmark extends KernelBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         open();
-        kernel = kernel(impl);
         n = bytes / Float.BYTES;
         MemorySegment f32 = weights(data, n);
         int k = 1 << BITS;

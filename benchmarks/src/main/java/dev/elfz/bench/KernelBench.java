@@ -43,13 +43,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Each benchmark method adds {@code size} to {@link Bytes#bytes}, an {@link AuxCounters} counter of type
  * OPERATIONS: JMH reports it as the secondary metric {@code bytes} in bytes/us, i.e. MB/s, next to the primary
  * (calls/us). {@link KernelReport} prints it as GB/s.
+ *
+ * <p>Warm-up: until C2 compiles them (about a second of calls at any size but the smallest), the Java Vector kernels
+ * run a thousand times slower than compiled, so 4 x 300 ms; then 3 x 800 ms measured, one fork (run.sh: 380 cases).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx2g"})
-@Warmup(iterations = 2, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 3, time = 1)
+@Warmup(iterations = 4, time = 300, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 3, time = 800, timeUnit = TimeUnit.MILLISECONDS)
 public abstract class KernelBench {
 
     /** The sizes a run can ask for with {@code -p size=...}; the default set is what run.sh measures. */

@@ -17,18 +17,11 @@ import org.openjdk.jmh.annotations.Setup;
  * quantized to {@code width} bits with one scale (as {@link QuantKernelBenchmark}'s {@code tensor} layout), so their
  * distribution is a real one (the codes of {@code size / 4} values, repeated). Memory as in {@link KernelBench}.
  */
-public class PackBenchmark extends KernelBench {
-
-    @Param({"native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar"})
-    public String impl;
+public class PackBenchmark extends ImplBench {
 
     @Param({"4"})
     public int width;
 
-    @Param({"bert"})
-    public String data;
-
-    private Kernel kernel;
     private MemorySegment codes;
     private MemorySegment packed;
     private MemorySegment dst;
@@ -36,7 +29,6 @@ public class PackBenchmark extends KernelBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         open();
-        kernel = kernel(impl);
         long n = bytes / 4; // the codes of a quarter of the size in float32, four times over: the setup stays short
         MemorySegment f32 = weights(data, n);
         float max = 0;

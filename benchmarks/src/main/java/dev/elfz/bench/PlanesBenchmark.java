@@ -1,6 +1,5 @@
 package dev.elfz.bench;
 
-import dev.elfz.kernel.Kernel;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -14,18 +13,11 @@ import org.openjdk.jmh.annotations.Setup;
  * float32 weights taken as values of {@code width} bytes: 2 (bf16/f16), 4 (f32) or 8 (f64). GB/s of values. Size and
  * memory as in {@link KernelBench}; data as in {@link ElfKernelBenchmark} ({@code -Delfz.bert.jar}).
  */
-public class PlanesBenchmark extends KernelBench {
-
-    @Param({"native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar"})
-    public String impl;
+public class PlanesBenchmark extends ImplBench {
 
     @Param({"2", "4"})
     public int width;
 
-    @Param({"bert"})
-    public String data;
-
-    private Kernel kernel;
     private MemorySegment src;
     private MemorySegment planes;
     private MemorySegment dst;
@@ -34,7 +26,6 @@ public class PlanesBenchmark extends KernelBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         open();
-        kernel = kernel(impl);
         src = copy(weights(data, bytes / Float.BYTES));
         n = bytes / width;
         planes = allocate(bytes);

@@ -19,20 +19,13 @@ import org.openjdk.jmh.annotations.Setup;
  * <p>Layouts: {@code group32} has a scale per 32 values (absmax / 7, symmetric, zero point 0), {@code tensor}
  * one scale for all. Data as in {@link ElfKernelBenchmark} ({@code -Delfz.bert.jar} for {@code bert}).
  */
-public class QuantKernelBenchmark extends KernelBench {
+public class QuantKernelBenchmark extends ImplBench {
 
     static final int BITS = 4;
-
-    @Param({"native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar"})
-    public String impl;
 
     @Param({"group32"})
     public String layout;
 
-    @Param({"bert"})
-    public String data;
-
-    private Kernel kernel;
     private MemorySegment src;
     private MemorySegment scales;
     private MemorySegment zeros;
@@ -44,7 +37,6 @@ public class QuantKernelBenchmark extends KernelBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         open();
-        kernel = kernel(impl);
         n = bytes / Float.BYTES;
         MemorySegment f32 = weights(data, n);
         groupSize = switch (layout) {
