@@ -1,58 +1,28 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.ElfType;
-import dev.elfz.kernel.Kernel;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Error-bound grid codes of 1 MiB of BERT-base's weights (in cache), one thread, per implementation: encode and decode
- * with step = 2 * bound. F32 is the weights as they are; F64 the same 1 MiB of bytes holding half as many of them,
- * widened. One operation is one byte of values (input of encode, output of decode), so ops/us reads as MB/s. Data as
- * in {@link ElfKernelBenchmark} ({@code -Delfz.bert.jar}).
+ * Error-bound grid codes per implementation: encode and decode with step = 2 * bound. F32 is BERT-base's weights as
+ * they are; F64 the same values widened ({@code size} bytes of them, so half as many). GB/s of values (input of encode,
+ * output of decode). Size and memory as in {@link KernelBench}; data as in {@link ElfKernelBenchmark}
+ * ({@code -Delfz.bert.jar}).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx2g"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class GridBenchmark {
+public class GridBenchmark extends ImplBench {
 
-    static final int BYTES = 1 << 20;
-
-    @Param({"native-avx2", "native-scalar", "java-vector", "java-scalar"})
-    String impl;
-
-    @Param({"F32", "F64"})
-    ElfType type;
+    @Param({"F32"})
+    public ElfType type;
 
     @Param({"1e-3"})
-    double bound;
+    public double bound;
 
-    @Param({"bert"})
-    String data;
-
-    private final Arena arena = Arena.ofShared();
-    private Kernel kernel;
     private MemorySegment src;
     private MemorySegment codes;
     private MemorySegment excPos;
@@ -66,38 +36,25 @@ public class GridBenchmark {
         if (type != ElfType.F32 && type != ElfType.F64) {
             throw new IllegalArgumentException("grid codes are for F32 and F64");
         }
-        kernel = ElfKernelBenchmark.kernel(impl);
-        n = BYTES / type.valueBytes();
-        MemorySegment f32 = ElfKernelBenchmark.weights(data, n, arena);
-        if (type == ElfType.F32) {
-            src = f32;
-        } else {
-            src = arena.allocate(BYTES, 64);
-            for (long i = 0; i < n; i++) {
-                src.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i, f32.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
-            }
-        }
-        codes = arena.allocate(4 * n, 64);
-        excPos = arena.allocate(n * 8, 64);
-        excBits = arena.allocate(n * type.valueBytes(), 64);
-        dst = arena.allocate(BYTES, 64);
-        exceptions = encode();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        arena.close();
+        open();
+        n = bytes / type.valueBytes();
+        src = copy(convert(weights(data, n), type));
+        codes = allocate(4 * n);
+        excPos = allocate(n * 8);
+        excBits = allocate(n * type.valueBytes());
+        dst = allocate(bytes);
+        exceptions = encode(new Bytes());
     }
 
     @Benchmark
-    @OperationsPerInvocation(BYTES)
-    public long encode() {
+    public long encode(Bytes count) {
+        count.bytes += bytes;
         return kernel.gridEncode(type, src, n, 2 * bound, bound, codes, excPos, excBits, n, 0);
     }
 
     @Benchmark
-    @OperationsPerInvocation(BYTES)
-    public MemorySegment decode() {
+    public MemorySegment decode(Bytes count) {
+        count.bytes += bytes;
         kernel.gridDecode(type, codes, n, 2 * bound, dst, excPos, excBits, exceptions, 0);
         return dst;
     }

@@ -1,53 +1,23 @@
 package dev.elfz.bench;
 
-import dev.elfz.kernel.Kernel;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Byte planes of 1 MiB of BERT-base's float32 weights (in cache), one thread, per implementation: split and join with
- * the rotation that lossless chunks use, as values of 2 (bf16/f16), 4 (f32) or 8 (f64) bytes. One operation is one
- * byte of values, so the score in ops/us reads as MB/s. Data as in {@link ElfKernelBenchmark}
- * ({@code -Delfz.bert.jar}).
+ * Byte planes per implementation: split and join with the rotation that lossless chunks use, the bytes of BERT-base's
+ * float32 weights taken as values of {@code width} bytes: 2 (bf16/f16), 4 (f32) or 8 (f64). GB/s of values. Size and
+ * memory as in {@link KernelBench}; data as in {@link ElfKernelBenchmark} ({@code -Delfz.bert.jar}).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx2g"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class PlanesBenchmark {
+public class PlanesBenchmark extends ImplBench {
 
-    static final int BYTES = 1 << 20;
+    @Param({"2", "4"})
+    public int width;
 
-    @Param({"native-avx2", "native-scalar", "java-vector", "java-scalar"})
-    String impl;
-
-    @Param({"2", "4", "8"})
-    int width;
-
-    @Param({"bert"})
-    String data;
-
-    private final Arena arena = Arena.ofShared();
-    private Kernel kernel;
     private MemorySegment src;
     private MemorySegment planes;
     private MemorySegment dst;
@@ -55,29 +25,24 @@ public class PlanesBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        kernel = ElfKernelBenchmark.kernel(impl);
-        src = ElfKernelBenchmark.weights(data, BYTES / Float.BYTES, arena);
-        n = BYTES / width;
-        planes = arena.allocate(BYTES, 64);
-        dst = arena.allocate(BYTES, 64);
-        split();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        arena.close();
+        open();
+        src = copy(weights(data, bytes / Float.BYTES));
+        n = bytes / width;
+        planes = allocate(bytes);
+        dst = allocate(bytes);
+        split(new Bytes());
     }
 
     @Benchmark
-    @OperationsPerInvocation(BYTES)
-    public MemorySegment split() {
+    public MemorySegment split(Bytes count) {
+        count.bytes += bytes;
         kernel.planesSplit(src, n, width, true, planes);
         return planes;
     }
 
     @Benchmark
-    @OperationsPerInvocation(BYTES)
-    public MemorySegment join() {
+    public MemorySegment join(Bytes count) {
+        count.bytes += bytes;
         kernel.planesJoin(planes, n, width, true, dst);
         return dst;
     }

@@ -18,16 +18,23 @@ import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.Axis;
+import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.LogarithmicAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.TickUnits;
 import org.jfree.chart.plot.IntervalMarker;
-import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.Plot;
+import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.CategoryItemRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYItemRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
@@ -37,6 +44,8 @@ import org.jfree.chart.ui.Layer;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.CategoryDataset;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
@@ -111,7 +120,7 @@ public final class Charts {
 
     /**
      * The house style: white ground, light grid, the palette on every renderer's series (so that series i has one
-     * colour across datasets), lines of 1.5, sans-serif text, the legend below.
+     * colour across datasets), lines of 1.5, sans-serif text, the legend below; for XY and category (bar) plots.
      */
     public static JFreeChart style(JFreeChart chart) {
         chart.setBackgroundPaint(Color.WHITE);
@@ -136,18 +145,11 @@ public final class Charts {
             xy.setDomainGridlinePaint(GRID);
             xy.setRangeGridlinePaint(GRID);
             xy.setOutlinePaint(Color.GRAY);
-            List<ValueAxis> axes = new java.util.ArrayList<>();
             for (int a = 0; a < xy.getDomainAxisCount(); a++) {
-                axes.add(xy.getDomainAxis(a));
+                axisFonts(xy.getDomainAxis(a));
             }
             for (int a = 0; a < xy.getRangeAxisCount(); a++) {
-                axes.add(xy.getRangeAxis(a));
-            }
-            for (ValueAxis axis : axes) {
-                if (axis != null) {
-                    axis.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-                    axis.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-                }
+                axisFonts(xy.getRangeAxis(a));
             }
             for (int r = 0; r < xy.getRendererCount(); r++) {
                 XYItemRenderer renderer = xy.getRenderer(r);
@@ -160,8 +162,70 @@ public final class Charts {
                     renderer.setSeriesStroke(s, new BasicStroke(1.5f));
                 }
             }
+        } else if (plot instanceof CategoryPlot cat) {
+            cat.setDomainGridlinesVisible(false);
+            cat.setRangeGridlinePaint(GRID);
+            cat.setOutlinePaint(Color.GRAY);
+            for (int a = 0; a < cat.getDomainAxisCount(); a++) {
+                axisFonts(cat.getDomainAxis(a));
+            }
+            for (int a = 0; a < cat.getRangeAxisCount(); a++) {
+                axisFonts(cat.getRangeAxis(a));
+            }
+            for (int r = 0; r < cat.getRendererCount(); r++) {
+                CategoryItemRenderer renderer = cat.getRenderer(r);
+                CategoryDataset data = cat.getDataset(r);
+                for (int s = 0; renderer != null && data != null && s < data.getRowCount(); s++) {
+                    renderer.setSeriesPaint(s, colour(s));
+                }
+            }
         }
         return chart;
+    }
+
+    private static void axisFonts(Axis axis) {
+        if (axis != null) {
+            axis.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            axis.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        }
+    }
+
+    /**
+     * Bars in groups: a group per category (in the given order), in it a bar per series (in order, the series' palette
+     * colour, flat: no gradient, shadow or outline). {@code values[s][c]} is series s in category c; NaN leaves that
+     * bar out (its place stays empty). Horizontal bars put the categories down the left, which suits long names and
+     * many groups; the value axis starts at 0.
+     */
+    public static JFreeChart groupedBars(String title, String categoryLabel, String valueLabel, List<String> series,
+                                         List<String> categories, double[][] values, boolean horizontal) {
+        if (values.length != series.size()) {
+            throw new IllegalArgumentException(values.length + " rows of values for " + series.size() + " series");
+        }
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (int s = 0; s < series.size(); s++) {
+            if (values[s].length != categories.size()) {
+                throw new IllegalArgumentException(series.get(s) + ": " + values[s].length + " values for "
+                        + categories.size() + " categories");
+            }
+            for (int c = 0; c < categories.size(); c++) {
+                data.addValue(Double.isNaN(values[s][c]) ? null : values[s][c], series.get(s), categories.get(c));
+            }
+        }
+        CategoryAxis x = new CategoryAxis(categoryLabel);
+        x.setCategoryMargin(0.25);
+        x.setMaximumCategoryLabelLines(2);
+        NumberAxis y = new NumberAxis(valueLabel);
+        y.setAutoRangeIncludesZero(true);
+        BarRenderer bars = new BarRenderer();
+        bars.setBarPainter(new StandardBarPainter());
+        bars.setShadowVisible(false);
+        bars.setDrawBarOutline(false);
+        bars.setItemMargin(0.04);
+        CategoryPlot plot = new CategoryPlot(data, x, y, bars);
+        plot.setOrientation(horizontal ? PlotOrientation.HORIZONTAL : PlotOrientation.VERTICAL);
+        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_LEFT); // values below horizontal bars, left of vertical ones
+        plot.setNoDataMessage("no values");
+        return style(new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true));
     }
 
     /** One series of a histogram: equal bins over [low, high) and the counts outside them. */

@@ -1,10 +1,12 @@
 package dev.elfz.chart;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.geom.Point2D;
 import java.awt.geom.Rectangle2D;
@@ -12,17 +14,21 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.PlotRenderingInfo;
 import org.jfree.chart.plot.PlotState;
 import org.jfree.chart.plot.XYPlot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Charts: the format from the extension, whole files or none, and a histogram without data. */
+/** Charts: the format from the extension, whole files or none, a histogram without data, grouped bars. */
 class ChartsTest {
 
     @TempDir
@@ -103,6 +109,64 @@ class ChartsTest {
         assertEquals(null, chart.getXYPlot().getDataset(1).getY(0, 0), "nothing below");
         Charts.save(chart, dir.resolve("gaps.png"));
         assertTrue(Files.size(dir.resolve("gaps.png")) > 0);
+    }
+
+    /**
+     * Grouped bars: a valid PNG of the asked size, each series' bars in its palette colour inside the data area, their
+     * areas in proportion to the values (same thickness), a NaN bar left out; a vertical chart too.
+     */
+    @Test
+    void groupedBarsDrawEachSeriesInItsColour() throws IOException {
+        List<String> series = List.of("native", "java", "none");
+        List<String> categories = List.of("encode", "decode");
+        double[][] values = {{1, 2}, {4, Double.NaN}, {Double.NaN, Double.NaN}};
+        JFreeChart chart = Charts.groupedBars("kernels", "op", "GB/s", series, categories, values, true);
+        CategoryPlot plot = chart.getCategoryPlot();
+        assertEquals(PlotOrientation.HORIZONTAL, plot.getOrientation());
+        assertEquals(null, plot.getDataset().getValue("java", "decode"), "NaN is no bar");
+        assertEquals(4.0, plot.getDataset().getValue("java", "encode").doubleValue());
+        Path png = dir.resolve("bars.png");
+        Charts.save(chart, png, 640, 400);
+        byte[] bytes = Files.readAllBytes(png);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, Arrays.copyOf(bytes, 8), "PNG signature");
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(640, image.getWidth());
+        assertEquals(400, image.getHeight());
+        // the same chart drawn again at the same size gives the data area (the drawing is deterministic)
+        ChartRenderingInfo info = new ChartRenderingInfo();
+        chart.createBufferedImage(640, 400, BufferedImage.TYPE_INT_RGB, info);
+        Rectangle2D area = info.getPlotInfo().getDataArea();
+        long first = pixels(image, area, Charts.colour(0)), second = pixels(image, area, Charts.colour(1));
+        assertEquals(0, pixels(image, area, Charts.colour(2)), "an all-NaN series draws nothing");
+        assertTrue(first > 500 && second > 500, first + " / " + second);
+        assertEquals(4.0 / 3, (double) second / first, 0.1, "bar areas in proportion to 4 : (1 + 2)");
+
+        Path vertical = dir.resolve("vertical.png");
+        Charts.save(Charts.groupedBars("v", "op", "GB/s", series, categories, values, false), vertical, 400, 300);
+        BufferedImage v = ImageIO.read(vertical.toFile());
+        assertEquals(400, v.getWidth());
+        assertTrue(pixels(v, new Rectangle2D.Double(0, 0, 400, 300), Charts.colour(1)) > 100);
+    }
+
+    @Test
+    void groupedBarsCheckTheirShape() {
+        assertThrows(IllegalArgumentException.class,
+                () -> Charts.groupedBars("t", "x", "y", List.of("a", "b"), List.of("c"), new double[][] {{1}}, true));
+        assertThrows(IllegalArgumentException.class,
+                () -> Charts.groupedBars("t", "x", "y", List.of("a"), List.of("c", "d"), new double[][] {{1}}, true));
+    }
+
+    /** Pixels of exactly {@code colour} inside {@code area}. */
+    private static long pixels(BufferedImage image, Rectangle2D area, Color colour) {
+        long n = 0;
+        for (int y = (int) area.getMinY(); y < (int) area.getMaxY(); y++) {
+            for (int x = (int) area.getMinX(); x < (int) area.getMaxX(); x++) {
+                if ((image.getRGB(x, y) & 0xffffff) == (colour.getRGB() & 0xffffff)) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     private List<Path> list() throws IOException {
