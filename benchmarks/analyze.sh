@@ -30,8 +30,8 @@ work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 results=$root/benchmarks/results
 mkdir -p "$work" "$results"
 elfz=$root/bin/elfz
-"$elfz" --version >/dev/null # builds the CLI if needed, outside the timings
 (cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null) # benchmarks.jar
+"$elfz" --version >/dev/null # after the build: its start-up cache made now, outside the timings
 java_run() {
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" "$@"
 }
