@@ -24,6 +24,7 @@ import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.LogarithmicAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.TickUnits;
 import org.jfree.chart.plot.IntervalMarker;
@@ -301,13 +302,26 @@ public final class Charts {
      * span decades). Points at or below 0 are left out: log 0 has no place.
      */
     public static JFreeChart scatter(String title, String xLabel, String yLabel, List<Points> series) {
+        return points(title, xLabel, yLabel, series, true, false);
+    }
+
+    /**
+     * Labelled points joined in their order, a line per series: x on a log scale, y linear (a measure of
+     * fidelity against a ratio, as the lecture draws it).
+     */
+    public static JFreeChart lines(String title, String xLabel, String yLabel, List<Points> series) {
+        return points(title, xLabel, yLabel, series, false, true);
+    }
+
+    private static JFreeChart points(String title, String xLabel, String yLabel, List<Points> series, boolean logY,
+                                     boolean joined) {
         XYSeriesCollection data = new XYSeriesCollection();
         List<List<String>> labels = new java.util.ArrayList<>();
         for (Points p : series) {
             XYSeries s = new XYSeries(p.name(), false, true);
             List<String> l = new java.util.ArrayList<>();
             for (Point q : p.points()) {
-                if (q.x() > 0 && q.y() > 0) {
+                if (q.x() > 0 && (q.y() > 0 || !logY)) {
                     s.add(q.x(), q.y());
                     l.add(q.label());
                 }
@@ -315,16 +329,25 @@ public final class Charts {
             data.addSeries(s);
             labels.add(l);
         }
-        XYLineAndShapeRenderer points = new XYLineAndShapeRenderer(false, true);
+        XYLineAndShapeRenderer points = new XYLineAndShapeRenderer(joined, true);
         points.setDefaultItemLabelGenerator((dataset, s, i) -> labels.get(s).get(i));
         points.setDefaultItemLabelsVisible(true);
         points.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
         points.setDefaultItemLabelPaint(Color.DARK_GRAY);
         // LogarithmicAxis labels its ticks as plain numbers (1, 2, 5, 10...), which reads better here than 10^0.3
-        LogarithmicAxis x = new LogarithmicAxis(xLabel), y = new LogarithmicAxis(yLabel);
-        for (LogarithmicAxis axis : List.of(x, y)) {
-            axis.setStrictValuesFlag(false);
-            axis.setAutoRangeNextLogFlag(false);
+        LogarithmicAxis x = new LogarithmicAxis(xLabel);
+        x.setStrictValuesFlag(false);
+        x.setAutoRangeNextLogFlag(false);
+        ValueAxis y;
+        if (logY) {
+            LogarithmicAxis log = new LogarithmicAxis(yLabel);
+            log.setStrictValuesFlag(false);
+            log.setAutoRangeNextLogFlag(false);
+            y = log;
+        } else {
+            NumberAxis linear = new NumberAxis(yLabel);
+            linear.setAutoRangeIncludesZero(false);
+            y = linear;
         }
         XYPlot plot = new XYPlot(data, x, y, points);
         plot.setNoDataMessage("no points");

