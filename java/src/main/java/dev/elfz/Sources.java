@@ -23,12 +23,32 @@ import java.util.stream.Stream;
  * safetensors or ONNX file, or a model directory (every regular file under it, symbolic links followed, in path
  * order; {@code *.safetensors} and {@code *.onnx} parsed as such, the rest kept as byte blobs).
  */
-final class Sources implements AutoCloseable {
+public final class Sources implements AutoCloseable {
 
     static final String SAFETENSORS_SUFFIX = ".safetensors";
 
-    /** One input file: a safetensors file, an ONNX file, or a blob ({@code bytes}); the other two are null. */
-    record Source(String path, SafetensorsFile safetensors, OnnxFile onnx, MemorySegment bytes) {
+    /**
+     * One input file: a safetensors file, an ONNX file, or a blob ({@code bytes}); the other two are null. Closing
+     * it closes its parsed file (a blob's mapping belongs to its {@link Sources}).
+     */
+    public record Source(String path, SafetensorsFile safetensors, OnnxFile onnx, MemorySegment bytes)
+            implements AutoCloseable {
+
+        /** An ONNX file by its name, else a safetensors file (whatever its name), mapped and validated. */
+        public static Source open(String name, Path p) throws IOException {
+            return name.endsWith(OnnxFile.SUFFIX) ? new Source(name, null, OnnxFile.open(p), null)
+                    : new Source(name, SafetensorsFile.open(p), null, null);
+        }
+
+        @Override
+        public void close() {
+            if (safetensors != null) {
+                safetensors.close();
+            }
+            if (onnx != null) {
+                onnx.close();
+            }
+        }
 
         /** {@link Index#KIND_SAFETENSORS}, {@link Index#KIND_ONNX} or {@link Index#KIND_BLOB}. */
         String kind() {
@@ -36,11 +56,11 @@ final class Sources implements AutoCloseable {
         }
 
         /** Its tensors in file order (none for a blob). */
-        List<TensorInfo> tensors() {
+        public List<TensorInfo> tensors() {
             return safetensors != null ? safetensors.tensors() : onnx != null ? onnx.tensors() : List.of();
         }
 
-        MemorySegment data(TensorInfo t) {
+        public MemorySegment data(TensorInfo t) {
             return safetensors != null ? safetensors.data(t) : onnx.data(t);
         }
 
@@ -49,7 +69,7 @@ final class Sources implements AutoCloseable {
             return safetensors != null ? safetensors.headerBytes() : onnx != null ? onnx.skeleton() : bytes;
         }
 
-        long size() {
+        public long size() {
             return safetensors != null ? safetensors.fileSize() : onnx != null ? onnx.fileSize() : bytes.byteSize();
         }
     }
@@ -102,16 +122,11 @@ final class Sources implements AutoCloseable {
         }
     }
 
-    /** An ONNX file by its name, else a safetensors file (as a single input: whatever its name). */
+    /** {@link Source#open}, closed with these sources. */
     private static Source parsed(String rel, Path p, List<AutoCloseable> open) throws IOException {
-        if (rel.endsWith(OnnxFile.SUFFIX)) {
-            OnnxFile f = OnnxFile.open(p);
-            open.add(f);
-            return new Source(rel, null, f, null);
-        }
-        SafetensorsFile f = SafetensorsFile.open(p);
-        open.add(f);
-        return new Source(rel, f, null, null);
+        Source s = Source.open(rel, p);
+        open.add(s);
+        return s;
     }
 
     boolean directory() {

@@ -4,12 +4,12 @@ import com.dynatrace.hash4j.hashing.HashStream128;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
+import dev.elfz.Sources;
 import dev.elfz.Workers;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.safetensors.Dtype;
-import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -207,28 +206,6 @@ public final class Analysis {
                 : n.endsWith(".elfz") ? "elfz" : null;
     }
 
-    /**
-     * A file whose tensors are read: a safetensors file, or an ONNX model's initializers (the rest of the model,
-     * its graph, counts as the header does).
-     */
-    private record Weights(List<TensorInfo> tensors, Function<TensorInfo, MemorySegment> data, long fileSize,
-                           Runnable closer) implements AutoCloseable {
-
-        static Weights open(Path f) throws IOException {
-            if ("onnx".equals(kind(f))) {
-                OnnxFile o = OnnxFile.open(f);
-                return new Weights(o.tensors(), o::data, o.fileSize(), o::close);
-            }
-            SafetensorsFile s = SafetensorsFile.open(f);
-            return new Weights(s.tensors(), s::data, s.fileSize(), s::close);
-        }
-
-        @Override
-        public void close() {
-            closer.run();
-        }
-    }
-
     /** Analyses every .safetensors, .onnx and .elfz file under these paths. */
     public Report run(List<Path> paths) throws IOException {
         List<Path> files = files(paths);
@@ -363,7 +340,7 @@ public final class Analysis {
             long bytes = 0, floats = 0, tensors = 0;
             for (Path f : files) {
                 if (!"elfz".equals(kind(f))) {
-                    try (Weights s = Weights.open(f)) {
+                    try (Sources.Source s = Sources.Source.open(f.toString(), f)) {
                         for (TensorInfo t : s.tensors()) {
                             bytes += t.byteSize();
                             floats += t.dtype().elfType() != null ? t.byteSize() : 0;
@@ -396,22 +373,23 @@ public final class Analysis {
         }
 
         FileStats weights(Path f) throws IOException {
-            try (Weights s = Weights.open(f)) {
+            // an ONNX model's tensors are its initializers; its graph counts as a safetensors header does
+            try (Sources.Source s = Sources.Source.open(f.toString(), f)) {
                 List<Window> windows = new ArrayList<>();
                 long tb = 0;
                 for (TensorInfo t : s.tensors()) {
                     Acc a = layer(t.dtype(), t.byteSize(), t.elements());
                     a.scanned += t.byteSize();
                     tb += t.byteSize();
-                    MemorySegment data = s.data().apply(t);
+                    MemorySegment data = s.data(t);
                     long size = data.byteSize();
                     for (long w = 0; w < size || w == 0; w += WINDOW) { // an empty tensor has one empty window
                         windows.add(new Window(t, a, data, w, Math.min(size, w + WINDOW)));
                     }
                 }
                 Workers.ordered(options.threads(), windows, Analysis.this::scan, this::merge);
-                estimate.addStored(s.fileSize() - tb); // the header, as compress keeps it
-                return new FileStats(f.toString(), kind(f), s.fileSize(), s.tensors().size(), tb);
+                estimate.addStored(s.size() - tb); // the header, as compress keeps it
+                return new FileStats(f.toString(), kind(f), s.size(), s.tensors().size(), tb);
             }
         }
 

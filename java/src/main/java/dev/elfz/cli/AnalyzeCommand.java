@@ -8,7 +8,6 @@ import dev.elfz.analyze.Analysis.Report;
 import dev.elfz.analyze.Analysis.ValueStats;
 import dev.elfz.analyze.CodecEstimate;
 import dev.elfz.chart.Charts;
-import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import java.util.Locale;
 import org.jfree.chart.JFreeChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** elfz analyze PATH...: per dtype, what the files hold and how much of it repeats (the lecture's tables). */
@@ -59,13 +57,8 @@ final class AnalyzeCommand extends WorkCommand {
         for (Path p : paths) {
             existing(p);
         }
-        if (plot != null) { // before the analysis, which may take minutes
-            try {
-                Charts.Format.of(plot);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--plot: " + e.getMessage());
-            }
-            AtomicFiles.checkTarget(plot, true);
+        if (plot != null) {
+            checkPlot(plot);
         }
         ElfzOptions o = options("analyze");
         Analysis.Options a = Analysis.Options.defaults().withThreads(o.threads()).withProgress(o.progress());

@@ -1,9 +1,15 @@
 package dev.elfz.cli;
 
+import dev.elfz.chart.Charts;
+import dev.elfz.io.AtomicFiles;
+import picocli.CommandLine.ParameterException;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.elfz.chart.Charts;
+import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -12,6 +18,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** What every file command has: -v, --json, and where it prints. */
@@ -58,6 +65,19 @@ abstract class ElfzCommand implements Callable<Integer> {
             throw new IOException(p + ": is a directory, not an .elfz file");
         }
         return p;
+    }
+
+    /**
+     * Checks a --plot target before the work, which may take minutes: a usage error for an extension other than
+     * .png or .svg, the usual one-line error when it cannot be written.
+     */
+    void checkPlot(Path plot) throws IOException {
+        try {
+            Charts.Format.of(plot);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--plot: " + e.getMessage());
+        }
+        AtomicFiles.checkTarget(plot, true);
     }
 
     /** A path as the user would type it: relative to the working directory when below it. */

@@ -5,7 +5,6 @@ import dev.elfz.LossyOptions;
 import dev.elfz.chart.Charts;
 import dev.elfz.codec.CodecChoice;
 import dev.elfz.eval.OnnxEval;
-import dev.elfz.io.AtomicFiles;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.uniform.UniformParams;
 import java.io.IOException;
@@ -86,13 +85,8 @@ final class SweepCommand extends WorkCommand {
         if (!model.toString().endsWith(OnnxFile.SUFFIX)) {
             throw new ParameterException(spec.commandLine(), "MODEL must be an .onnx file, not " + model);
         }
-        if (plot != null) { // before the sweep, which takes a while
-            try {
-                Charts.Format.of(plot);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--plot: " + e.getMessage());
-            }
-            AtomicFiles.checkTarget(plot, true);
+        if (plot != null) {
+            checkPlot(plot);
         }
         OnnxEval.Inputs in = inputs.get(spec);
         Path source = existing(model);
