@@ -19,24 +19,18 @@ if [[ ${1:-} == --quick ]]; then
   runs=1
   fine=2
 fi
-if ! command -v jq >/dev/null && [[ $(id -u) == 0 ]]; then
-  apt-get install -y -q jq >/dev/null 2>&1 || true
-fi
-for tool in jq /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "analyze.sh: needs $tool (apt-get install jq time)" >&2; exit 1; }
-done
+# shellcheck source=benchmarks/lib.sh
+source "$root/benchmarks/lib.sh"
+need jq=jq /usr/bin/time=time
 
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 results=$root/benchmarks/results
 mkdir -p "$work" "$results"
 elfz=$root/bin/elfz
-(cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null) # benchmarks.jar
-"$elfz" --version >/dev/null # after the build: its start-up cache made now, outside the timings
+build
 java_run() {
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" "$@"
 }
-# shellcheck source=benchmarks/bert.sh
-source "$root/benchmarks/bert.sh"
 bert=$(bert_file F32)
 bf16=$(bert_file BF16)
 

@@ -15,22 +15,15 @@ jdk=$(find_jdk) || { echo "compare.sh: needs a JDK 25 or newer" >&2; exit 1; }
 
 runs=3
 [[ ${1:-} == --quick ]] && runs=1
-declare -A package=([zstd]=zstd [xz]=xz-utils [pigz]=pigz [zfp]=zfp [fpzip]=fpzip-utils [/usr/bin/time]=time)
-for tool in "${!package[@]}"; do
-  if ! command -v "$tool" >/dev/null; then
-    [[ $(id -u) == 0 ]] && apt-get install -y -q "${package[$tool]}" >/dev/null 2>&1 || true
-    command -v "$tool" >/dev/null || { echo "compare.sh: needs $tool (apt-get install ${package[$tool]})" >&2; exit 1; }
-  fi
-done
+# shellcheck source=benchmarks/lib.sh
+source "$root/benchmarks/lib.sh"
+need zstd=zstd xz=xz-utils pigz=pigz zfp=zfp fpzip=fpzip-utils /usr/bin/time=time
 
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 results=$root/benchmarks/results
 mkdir -p "$work/compare" "$results"
 elfz=$root/bin/elfz
-(cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null) # benchmarks.jar
-"$elfz" --version >/dev/null # after the build: its start-up cache made now, outside the timings
-# shellcheck source=benchmarks/bert.sh
-source "$root/benchmarks/bert.sh"
+build
 bert=$(bert_file F32)
 cat "$bert" >/dev/null # page cache warm
 

@@ -21,21 +21,14 @@ if [[ ${1:-} == --quick ]]; then
   runs=3
   big=0
 fi
-if ! command -v zfp >/dev/null && [[ $(id -u) == 0 ]]; then
-  apt-get install -y -q zfp >/dev/null 2>&1 || true # Debian's zfp: the error-bounded peer
-fi
-for tool in zstd zfp /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "compress.sh: needs $tool (apt-get install zstd zfp time)" >&2; exit 1; }
-done
+# shellcheck source=benchmarks/lib.sh
+source "$root/benchmarks/lib.sh"
+need zstd=zstd zfp=zfp /usr/bin/time=time # zfp: the error-bounded peer
 
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 mkdir -p "$work"
 elfz=$root/bin/elfz
-(cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null) # benchmarks.jar
-"$elfz" --version >/dev/null # after the build: its start-up cache made now, outside the timings
-
-# shellcheck source=benchmarks/bert.sh
-source "$root/benchmarks/bert.sh"
+build
 bert=$(bert_file F32)
 bf16=$(bert_file BF16)
 size=$(stat -c %s "$bert")

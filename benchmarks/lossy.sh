@@ -13,9 +13,9 @@ jdk=$(find_jdk) || { echo "lossy.sh: needs a JDK 25 or newer" >&2; exit 1; }
 
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 mkdir -p "$work"
-(cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null)
-# shellcheck source=benchmarks/bert.sh
-source "$root/benchmarks/bert.sh"
+# shellcheck source=benchmarks/lib.sh
+source "$root/benchmarks/lib.sh"
+build
 bert=$(bert_file F32)
 run() {
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" "$@"

