@@ -7,6 +7,7 @@
 # benchmarks/results/compare.md, compare.json and compare.png (ratio against compress speed).
 #
 #   benchmarks/compare.sh [--quick]      (--quick: 1 run; default 3. zstd -19 alone takes minutes a run)
+#   benchmarks/compare.sh --redraw       (compare.png again from compare.json, after a change to the chart)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
@@ -17,10 +18,14 @@ runs=3
 [[ ${1:-} == --quick ]] && runs=1
 # shellcheck source=benchmarks/lib.sh
 source "$root/benchmarks/lib.sh"
+results=$root/benchmarks/results
+if [[ ${1:-} == --redraw ]]; then
+  build
+  exec "$jdk/bin/java" -cp "$root/benchmarks/target/benchmarks.jar" dev.elfz.bench.Compare --redraw "$results/compare"
+fi
 need zstd=zstd xz=xz-utils pigz=pigz zfp=zfp fpzip=fpzip-utils /usr/bin/time=time
 
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
-results=$root/benchmarks/results
 mkdir -p "$work/compare" "$results"
 elfz=$root/bin/elfz
 build

@@ -1,5 +1,6 @@
 package dev.elfz.bench;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -92,7 +93,19 @@ public final class Compare {
         return c;
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * {@code ELFZ MODEL WORK RUNS OUT}: runs every case, writes OUT.json and OUT.png, prints the table; {@code --redraw
+     * OUT}: draws OUT.png again from OUT.json (after a change to the chart, without the half hour of runs).
+     */
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("--redraw")) {
+            List<Row> rows = JSON.readValue(Path.of(args[1] + ".json").toFile(), new TypeReference<List<Row>>() {});
+            Charts.save(chart(rows), Path.of(args[1] + ".png"));
+            return;
+        }
         String elfz = args[0];
         Path model = Path.of(args[1]);
         Path work = Files.createDirectories(Path.of(args[2]));
@@ -128,8 +141,7 @@ public final class Compare {
                     inBytes / 1e6 / cs, inBytes / 1e6 / ds, cs, ds, errors.get(c), (long) median(t, 2),
                     (long) median(t, 3)));
         }
-        new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .enable(SerializationFeature.INDENT_OUTPUT).writeValue(Path.of(out + ".json").toFile(), rows);
+        JSON.writeValue(Path.of(out + ".json").toFile(), rows);
         System.out.print(table(rows));
         Charts.save(chart(rows), Path.of(out + ".png"));
     }

@@ -4,14 +4,18 @@ import dev.elfz.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.geom.Ellipse2D;
+import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
@@ -32,11 +36,13 @@ import org.jfree.chart.block.BlockBorder;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.Plot;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.PlotRenderingInfo;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.CategoryItemRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYItemRenderer;
+import org.jfree.chart.renderer.xy.XYItemRendererState;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.title.TextTitle;
@@ -47,6 +53,7 @@ import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.CategoryDataset;
 import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.XYDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
@@ -329,11 +336,10 @@ public final class Charts {
             data.addSeries(s);
             labels.add(l);
         }
-        XYLineAndShapeRenderer points = new XYLineAndShapeRenderer(joined, true);
+        XYLineAndShapeRenderer points = new UncrowdedLabels(joined);
         points.setDefaultItemLabelGenerator((dataset, s, i) -> labels.get(s).get(i));
         points.setDefaultItemLabelsVisible(true);
         points.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
-        points.setDefaultItemLabelPaint(Color.DARK_GRAY);
         // LogarithmicAxis labels its ticks as plain numbers (1, 2, 5, 10...), which reads better here than 10^0.3
         LogarithmicAxis x = new LogarithmicAxis(xLabel);
         x.setStrictValuesFlag(false);
@@ -352,6 +358,67 @@ public final class Charts {
         XYPlot plot = new XYPlot(data, x, y, points);
         plot.setNoDataMessage("no points");
         return style(new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true));
+    }
+
+    /**
+     * Draws each point's label at the first of a few places around it (above, below, right, left, then the corners)
+     * where it covers no point and no label drawn before: JFreeChart puts every label above its point, so close
+     * points of two series (a ratio reached by two codecs, -T1 and -T2 of one mode) wrote over each other.
+     */
+    static final class UncrowdedLabels extends XYLineAndShapeRenderer {
+        private static final double GAP = 4;  // between a point and its label, in Java2D units
+        private static final double MARK = 4; // half the side of the square kept free around every point
+
+        private final transient List<Rectangle2D> taken = new ArrayList<>();
+        private transient Rectangle2D area = new Rectangle2D.Double();
+
+        UncrowdedLabels(boolean lines) {
+            super(lines, true);
+        }
+
+        @Override
+        public XYItemRendererState initialise(Graphics2D g2, Rectangle2D area, XYPlot plot, XYDataset data,
+                                              PlotRenderingInfo info) {
+            this.area = area;
+            taken.clear(); // once per drawing: every point's square is taken before any label is placed
+            for (int s = 0; s < data.getSeriesCount(); s++) {
+                for (int i = 0; i < data.getItemCount(s); i++) {
+                    double x = plot.getDomainAxis().valueToJava2D(data.getXValue(s, i), area, plot.getDomainAxisEdge());
+                    double y = plot.getRangeAxis().valueToJava2D(data.getYValue(s, i), area, plot.getRangeAxisEdge());
+                    taken.add(new Rectangle2D.Double(x - MARK, y - MARK, 2 * MARK, 2 * MARK));
+                }
+            }
+            return super.initialise(g2, area, plot, data, info);
+        }
+
+        @Override
+        protected void drawItemLabel(Graphics2D g2, PlotOrientation orientation, XYDataset data, int series, int item,
+                                     double x, double y, boolean negative) {
+            String label = getItemLabelGenerator(series, item).generateLabel(data, series, item);
+            g2.setFont(getItemLabelFont(series, item));
+            g2.setPaint(lookupSeriesPaint(series)); // in its series' colour: a label away from its point is still known
+            FontMetrics fm = g2.getFontMetrics();
+            Rectangle2D place = place(area, taken, x, y, fm.stringWidth(label), fm.getAscent() + fm.getDescent());
+            taken.add(place);
+            g2.drawString(label, (float) place.getX(), (float) (place.getY() + fm.getAscent()));
+        }
+
+        /**
+         * Where a w x h label of the point (x, y) goes: the first candidate inside {@code area} that meets nothing
+         * {@code taken}.
+         */
+        static Rectangle2D place(Rectangle2D area, List<Rectangle2D> taken, double x, double y, double w, double h) {
+            double[][] corners = { // top-left corners of the candidates, in order of preference
+                {x - w / 2, y - GAP - h}, {x - w / 2, y + GAP}, {x + GAP + MARK, y - h / 2}, {x - GAP - MARK - w, y - h / 2},
+                {x + GAP, y - GAP - h}, {x - GAP - w, y - GAP - h}, {x + GAP, y + GAP}, {x - GAP - w, y + GAP}};
+            for (double[] c : corners) {
+                Rectangle2D r = new Rectangle2D.Double(c[0], c[1], w, h);
+                if (area.contains(r) && taken.stream().noneMatch(r::intersects)) {
+                    return r;
+                }
+            }
+            return new Rectangle2D.Double(corners[0][0], corners[0][1], w, h); // crowded all round: above, as JFreeChart
+        }
     }
 
     /** {@link #save(JFreeChart, Path, int, int)} at the default size. */

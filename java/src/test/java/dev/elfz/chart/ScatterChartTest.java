@@ -3,8 +3,10 @@ package dev.elfz.chart;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
@@ -46,5 +48,22 @@ class ScatterChartTest {
         }
         assertTrue(elfz > 30, "two elfz points and the legend: " + elfz);
         assertTrue(zstd > 15, "one zstd point and the legend: " + zstd);
+    }
+
+    @Test
+    void labelsOfClosePointsGoWhereNothingIsDrawn() {
+        Rectangle2D area = new Rectangle2D.Double(0, 0, 400, 300);
+        List<Rectangle2D> taken = new ArrayList<>();
+        taken.add(new Rectangle2D.Double(96, 96, 8, 8)); // the point's own square
+        Rectangle2D first = Charts.UncrowdedLabels.place(area, taken, 100, 100, 30, 10);
+        assertTrue(first.getMaxY() <= 96 && first.getCenterX() == 100, "above its point: " + first);
+        taken.add(first);
+        Rectangle2D second = Charts.UncrowdedLabels.place(area, taken, 102, 100, 30, 10); // a point 2 px away
+        assertTrue(taken.stream().noneMatch(second::intersects), "another place: " + second);
+        assertTrue(second.getMinY() >= 100, "below it, the next choice: " + second);
+        Rectangle2D atTop = Charts.UncrowdedLabels.place(area, List.of(), 200, 5, 30, 10);
+        assertTrue(area.contains(atTop), "inside the plot: " + atTop);
+        Rectangle2D nowhere = Charts.UncrowdedLabels.place(area, List.of(area), 200, 150, 30, 10);
+        assertEquals(first.getY() - 100 + 150, nowhere.getY(), 1e-9, "crowded all round: above");
     }
 }
