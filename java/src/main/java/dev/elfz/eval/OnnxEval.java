@@ -59,8 +59,11 @@ public final class OnnxEval {
         }
     }
 
-    /** A model compressed and decompressed with some options: the compressed size and how its outputs compare. */
-    public record Trial(long compressedBytes, List<Output> outputs) {
+    /**
+     * A model compressed and decompressed with some options: the compressed size, the wall time of each way (files
+     * on disk, every thread the options allow) and how its outputs compare.
+     */
+    public record Trial(long compressedBytes, double compressSeconds, double decompressSeconds, List<Output> outputs) {
 
         /** The output that changed most: the smallest cosine. */
         public Output worst() {
@@ -77,10 +80,12 @@ public final class OnnxEval {
         try {
             Path z = tmp.resolve("model.onnx.elfz");
             Path back = tmp.resolve("model.onnx");
+            long t0 = System.nanoTime();
             Elfz.compress(model, z, options);
-            long compressed = Files.size(z);
+            long t1 = System.nanoTime();
             Elfz.decompress(z, back, options);
-            return new Trial(compressed, compare(model, back, in));
+            long t2 = System.nanoTime();
+            return new Trial(Files.size(z), (t1 - t0) / 1e9, (t2 - t1) / 1e9, compare(model, back, in));
         } finally {
             AtomicFiles.deleteRecursively(tmp);
         }
