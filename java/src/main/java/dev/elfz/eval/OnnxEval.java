@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
+import dev.elfz.Index;
 import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,8 +60,11 @@ public final class OnnxEval {
         }
     }
 
-    /** A model compressed and decompressed with some options: the compressed size and how its outputs compare. */
-    public record Trial(long compressedBytes, List<Output> outputs) {
+    /**
+     * A model compressed and decompressed with some options: its size (with its external data files), the compressed
+     * size and how its outputs compare.
+     */
+    public record Trial(long inputBytes, long compressedBytes, List<Output> outputs) {
 
         /** The output that changed most: the smallest cosine. */
         public Output worst() {
@@ -69,18 +73,20 @@ public final class OnnxEval {
     }
 
     /**
-     * Compresses {@code model} with {@code options} and decompresses it in a temporary directory (deleted after),
-     * then {@link #compare}s the original with the result.
+     * Compresses {@code model} with {@code options} and decompresses it in a temporary directory (deleted after; its
+     * external data files are written beside it there, at their locations), then {@link #compare}s the original with
+     * the result, both loaded by path so that ONNX Runtime finds their external data.
      */
     public static Trial trial(Path model, ElfzOptions options, Inputs in) throws IOException {
         Path tmp = Files.createTempDirectory("elfz-eval");
         try {
             Path z = tmp.resolve("model.onnx.elfz");
             Path back = tmp.resolve("model.onnx");
-            Elfz.compress(model, z, options);
+            Index.Archive archive = Elfz.compress(model, z, options);
             long compressed = Files.size(z);
             Elfz.decompress(z, back, options);
-            return new Trial(compressed, compare(model, back, in));
+            return new Trial(archive.files().stream().mapToLong(Index.FileEntry::size).sum(), compressed,
+                    compare(model, back, in));
         } finally {
             AtomicFiles.deleteRecursively(tmp);
         }
