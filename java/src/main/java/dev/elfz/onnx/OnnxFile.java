@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * payload into a heap ByteString. Each initializer whose values lie in one fixed-width run (raw_data, or packed
  * float_data or double_data) is a tensor whose bytes are a slice of the mapping; every other byte of the file
  * (graph, names, attributes, varint-coded int32_data/int64_data, initializers of subgraphs) is its
- * {@link #skeleton()}, kept verbatim, so that the tensors and the skeleton give back the file exactly.
+ * {@link #skeleton()}, kept verbatim, so that the tensors and the skeleton give back the file exactly. Initializers
+ * with data_location EXTERNAL are tensors of the {@link #dataFiles()} they name, mapped as well.
  */
 public final class OnnxFile implements AutoCloseable {
 
