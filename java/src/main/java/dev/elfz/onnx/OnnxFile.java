@@ -131,8 +131,7 @@ public final class OnnxFile implements AutoCloseable {
      *     that are incomplete, malformed or point outside the model's directory (the data files are not opened)
      */
     public static Parsed parse(Path path, MemorySegment file) throws OnnxException {
-        if (file.byteSize() >= LFS_POINTER.length
-                && file.asSlice(0, LFS_POINTER.length).mismatch(MemorySegment.ofArray(LFS_POINTER)) == -1) {
+        if (lfsPointer(file)) {
             throw new OnnxException(path, "a git-LFS pointer file, not the model (run git lfs pull)");
         }
         List<TensorInfo> tensors = new ArrayList<>();
@@ -173,6 +172,12 @@ public final class OnnxFile implements AutoCloseable {
             throw new OnnxException(path, "no graph (ModelProto field 7): not an ONNX model?");
         }
         return new Parsed(List.copyOf(tensors), List.copyOf(external));
+    }
+
+    /** True for the few lines git-LFS leaves in place of a file it has not fetched. */
+    static boolean lfsPointer(MemorySegment file) {
+        return file.byteSize() >= LFS_POINTER.length
+                && file.asSlice(0, LFS_POINTER.length).mismatch(MemorySegment.ofArray(LFS_POINTER)) == -1;
     }
 
     /**

@@ -55,6 +55,11 @@ public final class Payloads implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
+            MemorySegment mapped = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            if (OnnxFile.lfsPointer(mapped)) {
+                throw new OnnxException(model, "external data file " + location + " is a git-LFS pointer file, not the "
+                        + "data (run git lfs pull)");
+            }
             tensors = tensors.stream().sorted(BY_OFFSET).toList();
             TensorInfo before = null;
             for (TensorInfo t : tensors) {
@@ -69,7 +74,6 @@ public final class Payloads implements AutoCloseable {
                 }
                 before = t;
             }
-            MemorySegment mapped = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return new Payloads(location, file, arena, mapped, tensors);
         } catch (OnnxException e) {
             arena.close();

@@ -163,5 +163,7 @@ class ExternalDataCliTest {
                 "1 external_data entries but data_location is 0, not EXTERNAL (1)");
         refused(graph(tensor("a", 1, A, "location", w, "location", w)), "external_data key \"location\" given twice");
         refused(graph(tensor("a", 8, A, "location", w)), "external data of data_type 8, which has no fixed element size");
+        Files.writeString(dir.resolve("lfs.bin"), "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 128\n");
+        refused(graph(tensor("a", 1, A, "location", "lfs.bin")), "external data file lfs.bin is a git-LFS pointer file");
     }
 }
