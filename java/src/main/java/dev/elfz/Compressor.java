@@ -153,7 +153,7 @@ final class Compressor {
             List<Index.FileEntry> entries, List<Runnable> finish) {
         int slot = entries.size();
         entries.add(null);
-        // the bytes no tensor holds: a blob whole, a safetensors header, an ONNX skeleton
+        // the bytes no tensor holds: a blob whole, a safetensors header, an ONNX (data) file's skeleton
         Plan rest = new Plan(s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
         plans.add(rest);
         if (s.kind().equals(Index.KIND_BLOB)) {
@@ -183,7 +183,7 @@ final class Compressor {
             entries.set(slot, f != null
                     ? new Index.FileEntry(s.path(), Index.KIND_SAFETENSORS, s.size(), rest.stream(),
                             f.metadata().isEmpty() ? null : f.metadata(), tensors, null)
-                    : new Index.FileEntry(s.path(), Index.KIND_ONNX, s.size(), null, null, tensors, rest.stream()));
+                    : new Index.FileEntry(s.path(), s.kind(), s.size(), null, null, tensors, rest.stream())); // onnx, onnx_data
         });
     }
 

@@ -19,7 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.CRC32C;
@@ -47,10 +51,28 @@ final class Decompressor {
 
     /** An output being built: the writer to commit, and the streams to decode into it. */
     private interface Output extends AutoCloseable {
+        /** Checks the decoded file before anything is committed; an onnx model gives its external data references. */
+        default List<OnnxFile.External> check() throws IOException {
+            return List.of();
+        }
+
         void commit() throws IOException;
 
         @Override
         void close() throws IOException;
+
+        /** A file built by a MappedOutput. */
+        static Output of(MappedOutput m) {
+            return new Output() {
+                public void commit() throws IOException {
+                    m.commit();
+                }
+
+                public void close() throws IOException {
+                    m.close();
+                }
+            };
+        }
     }
 
     private Decompressor() {}
@@ -59,33 +81,18 @@ final class Decompressor {
         try (ElfzReader r = ElfzReader.open(in, o.kernel())) {
             AtomicFiles.checkTarget(out, o.overwrite(), r.directory());
             if (!r.directory()) {
-                List<Target> targets = new ArrayList<>();
-                try (Output output = open(r, r.index().files().getFirst(), out, o.overwrite(), targets)) {
-                    decode(r, targets, o);
-                    output.commit();
-                }
+                decompressFile(r, out, o);
                 return;
             }
             checkFreeSpace(r, out);
             Path dir = AtomicFiles.createTempDirectory(out);
             try {
-                List<Output> outputs = new ArrayList<>();
-                List<Target> targets = new ArrayList<>();
-                try {
-                    for (Index.FileEntry f : r.index().files()) {
-                        Path p = dir.resolve(f.path());
-                        Files.createDirectories(p.getParent());
-                        outputs.add(open(r, f, p, false, targets));
-                    }
-                    decode(r, targets, o);
-                    for (Output output : outputs) {
-                        output.commit();
-                    }
-                } finally {
-                    for (Output output : outputs) {
-                        output.close();
-                    }
+                List<Path> targets = new ArrayList<>();
+                for (Index.FileEntry f : r.index().files()) {
+                    targets.add(dir.resolve(f.path()));
+                    Files.createDirectories(targets.getLast().getParent());
                 }
+                build(r, targets, false, o, new ArrayList<>());
                 AtomicFiles.publishDirectory(dir, out, o.overwrite());
             } catch (IOException | RuntimeException | Error e) {
                 try {
@@ -96,6 +103,119 @@ final class Decompressor {
                 throw e;
             }
         }
+    }
+
+    /**
+     * One file, and an ONNX model's external data files at their locations beside it, each built under a temporary
+     * name and renamed: all of them appear, or none (those renamed already, and directories made for them, are
+     * deleted again when a later one fails).
+     */
+    private static void decompressFile(ElfzReader r, Path out, ElfzOptions o) throws IOException {
+        Path dir = out.toAbsolutePath().getParent();
+        List<Path> targets = new ArrayList<>();
+        for (Index.FileEntry f : r.index().files()) {
+            Path p = targets.isEmpty() ? out : dir.resolve(f.path());
+            if (targets.stream().anyMatch(t -> t.toAbsolutePath().normalize().equals(p.toAbsolutePath().normalize()))) {
+                throw new ElfzException(r.path(), "its external data file " + f.path() + " would be written over " + p
+                        + ": give the model another output name");
+            }
+            AtomicFiles.checkTarget(p, o.overwrite());
+            targets.add(p);
+        }
+        List<Path> created = new ArrayList<>(); // directories made for data files, deepest first
+        List<Path> committed = new ArrayList<>();
+        try {
+            for (Path p : targets.subList(1, targets.size())) {
+                for (Path d = p.toAbsolutePath().getParent(); !Files.exists(d); d = d.getParent()) {
+                    created.add(d);
+                }
+                Files.createDirectories(p.toAbsolutePath().getParent());
+            }
+            build(r, targets, o.overwrite(), o, committed);
+        } catch (IOException | RuntimeException | Error e) {
+            List<Path> undo = new ArrayList<>(committed);
+            undo.addAll(created);
+            for (Path p : undo) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Builds every file of the archive at its target: decodes every stream, checks each file (and the ONNX models'
+     * external data against the onnx_data files), then commits them, data files before the models that read them.
+     *
+     * @param committed gets each target once it is renamed into place
+     */
+    private static void build(ElfzReader r, List<Path> targets, boolean overwrite, ElfzOptions o, List<Path> committed)
+            throws IOException {
+        List<Index.FileEntry> files = r.index().files();
+        List<Output> outputs = new ArrayList<>();
+        List<Target> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                outputs.add(open(r, files.get(i), targets.get(i), overwrite, streams));
+            }
+            decode(r, streams, o);
+            checkExternalData(r, outputs);
+            for (int i = files.size() - 1; i >= 0; i--) { // a single file's data files come after the model
+                outputs.get(i).commit();
+                committed.add(targets.get(i));
+            }
+        } finally {
+            for (Output output : outputs) {
+                output.close();
+            }
+        }
+    }
+
+    /**
+     * Every onnx model's external data must be an initializer of the onnx_data file at its location (relative to the
+     * model's directory) with the same offset, dtype and shape, and every onnx_data file must hold exactly what the
+     * models read from it.
+     */
+    private static void checkExternalData(ElfzReader r, List<Output> outputs) throws IOException {
+        List<Index.FileEntry> files = r.index().files();
+        Map<String, Set<String>> stored = new HashMap<>();
+        for (Index.FileEntry f : files) {
+            if (Index.KIND_ONNX_DATA.equals(f.kind())) {
+                Set<String> regions = new HashSet<>();
+                for (Index.TensorEntry t : f.tensors()) {
+                    regions.add(region(t.offset(), t.offset() + t.data().size(), t.dtype(), t.shape()));
+                }
+                stored.put(f.path(), regions);
+            }
+        }
+        Map<String, Set<String>> read = new HashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            String model = files.get(i).path();
+            String dir = model.contains("/") ? model.substring(0, model.lastIndexOf('/') + 1) : "";
+            for (OnnxFile.External e : outputs.get(i).check()) {
+                String file = dir + e.location();
+                TensorInfo t = e.tensor();
+                String region = region(t.begin(), t.end(), t.dtype().name(), t.shape());
+                if (!stored.containsKey(file) || !stored.get(file).contains(region)) {
+                    throw new ElfzException(r.path(), "damaged: " + model + "'s initializer \"" + t.name() + "\" lies in "
+                            + file + " [" + t.begin() + ", " + t.end() + "), which the archive does not hold as such");
+                }
+                read.computeIfAbsent(file, k -> new HashSet<>()).add(region);
+            }
+        }
+        for (Map.Entry<String, Set<String>> e : stored.entrySet()) {
+            if (!e.getValue().equals(read.getOrDefault(e.getKey(), Set.of()))) {
+                throw new ElfzException(r.path(), "damaged: " + e.getKey() + " holds tensors no ONNX model of the archive"
+                        + " reads");
+            }
+        }
+    }
+
+    private static String region(long begin, long end, String dtype, long[] shape) {
+        return begin + " " + end + " " + dtype + " " + Arrays.toString(shape);
     }
 
     /** The files of a directory are checked one by one as they are created; their sum is checked here. */
@@ -114,17 +234,9 @@ final class Decompressor {
         if (Index.KIND_BLOB.equals(f.kind())) {
             MappedOutput m = MappedOutput.create(target, f.size(), overwrite);
             targets.add(new Target(f.path(), f.data(), Dtype.U8, m::write));
-            return new Output() {
-                public void commit() throws IOException {
-                    m.commit();
-                }
-
-                public void close() throws IOException {
-                    m.close();
-                }
-            };
+            return Output.of(m);
         }
-        if (Index.KIND_ONNX.equals(f.kind())) {
+        if (Index.KIND_ONNX.equals(f.kind()) || Index.KIND_ONNX_DATA.equals(f.kind())) {
             return openOnnx(r, f, target, overwrite, targets);
         }
         byte[] start = r.readSmall(f.path() + " header", f.header());
@@ -162,8 +274,9 @@ final class Decompressor {
     }
 
     /**
-     * An ONNX file: the skeleton's chunks scattered to the runs between the payloads, each tensor to its offset; parsed
-     * again before it is committed, it must hold exactly the tensors of the index (as a safetensors header must).
+     * An ONNX file or one of its external data files: the skeleton's chunks scattered to the runs between the payloads,
+     * each tensor to its offset. A model is parsed again before it is committed: it must hold exactly the tensors of
+     * the index (as a safetensors header must), and its external data is checked by {@link #checkExternalData}.
      */
     private static Output openOnnx(ElfzReader r, Index.FileEntry f, Path target, boolean overwrite,
             List<Target> targets) throws IOException {
@@ -180,17 +293,24 @@ final class Decompressor {
             ElfzTensor et = r.tensor(f.path(), t.name());
             targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> m.write(t.offset() + off, bytes)));
         }
+        if (Index.KIND_ONNX_DATA.equals(f.kind())) {
+            return Output.of(m);
+        }
         return new Output() {
-            public void commit() throws IOException {
-                List<TensorInfo> parsed;
+            public List<OnnxFile.External> check() throws IOException {
+                OnnxFile.Parsed parsed;
                 try {
                     parsed = OnnxFile.parse(target, m.segment());
                 } catch (OnnxException e) {
                     throw new ElfzException(r.path(), "damaged: " + f.path() + "'s stored skeleton: " + e.getMessage(), e);
                 }
-                if (!parsed.equals(infos)) {
+                if (!parsed.tensors().equals(infos)) {
                     throw new ElfzException(r.path(), "damaged: " + f.path() + "'s skeleton holds other tensors than the index");
                 }
+                return parsed.external();
+            }
+
+            public void commit() throws IOException {
                 m.commit();
             }
 

@@ -16,8 +16,11 @@ public final class ElfzFormat {
     /** 2.0 added the entropy stage and the lossless and grid codecs; 1.x files (none of them) still read. */
     public static final int MAJOR = 2;
     public static final int OLDEST_MAJOR = 1;
-    /** 2.1 added the file kind onnx, which a 2.0 reader refuses as an unknown kind. */
-    public static final int MINOR = 1;
+    /**
+     * 2.1 added the file kind onnx, 2.2 onnx_data (and single-file archives of an ONNX model with its external data
+     * files), which older readers refuse as unknown kinds.
+     */
+    public static final int MINOR = 2;
     public static final int PROLOGUE_BYTES = 16;
     public static final int TRAILER_BYTES = 32;
 

@@ -24,6 +24,8 @@ public final class Index {
     public static final String KIND_BLOB = "blob";
     /** Since format 2.1. */
     public static final String KIND_ONNX = "onnx";
+    /** Since format 2.2: an external data file of an onnx file, its initializers at their offsets. */
+    public static final String KIND_ONNX_DATA = "onnx_data";
 
     /**
      * @param input {@link #KIND_FILE} (one file compressed) or {@link #KIND_DIRECTORY} (a model directory)
@@ -34,18 +36,19 @@ public final class Index {
     /**
      * A file of the input.
      *
-     * @param kind {@link #KIND_SAFETENSORS}, {@link #KIND_ONNX} or {@link #KIND_BLOB}
+     * @param kind {@link #KIND_SAFETENSORS}, {@link #KIND_ONNX}, {@link #KIND_ONNX_DATA} or {@link #KIND_BLOB}
      * @param size its size in bytes
      * @param header safetensors: bytes [0, 8 + N) of the file (length field and JSON header), stored raw
      * @param metadata safetensors: {@code __metadata__}, a copy for readers of the index (the header is what counts)
-     * @param tensors safetensors: every tensor in data-offset order; onnx: every initializer payload in file order
-     * @param data blob: the file's bytes; onnx: its skeleton, every byte outside the tensors, in file order
+     * @param tensors safetensors: every tensor in data-offset order; onnx: every initializer payload in file order;
+     *     onnx_data: every initializer stored in the file, in file order
+     * @param data blob: the file's bytes; onnx, onnx_data: its skeleton, every byte outside the tensors, in file order
      */
     public record FileEntry(String path, String kind, long size, Stream header, Map<String, String> metadata,
                             List<TensorEntry> tensors, Stream data) {}
 
     /**
-     * @param offset where the tensor's bytes begin in the data buffer (its data_offsets[0]); onnx: in the file
+     * @param offset where the tensor's bytes begin in the data buffer (its data_offsets[0]); onnx, onnx_data: in the file
      * @param data the tensor's bytes: {@code data.size()} is dtype size x elements
      */
     public record TensorEntry(String name, String dtype, long[] shape, long offset, Stream data) {}

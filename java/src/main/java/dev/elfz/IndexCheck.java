@@ -37,17 +37,16 @@ final class IndexCheck {
         if (!single && !Index.KIND_DIRECTORY.equals(a.input())) {
             throw fail("the index: input is " + a.input() + ", not file or directory");
         }
-        if (single && (files.size() != 1 || !(Index.KIND_SAFETENSORS.equals(files.getFirst().kind())
-                || Index.KIND_ONNX.equals(files.getFirst().kind())))) {
-            throw fail("the index: a single-file archive must hold exactly one safetensors or onnx file");
+        if (files.stream().anyMatch(java.util.Objects::isNull)) {
+            throw fail("the index: a file entry is null");
+        }
+        if (single) {
+            singleFile(files);
         }
         Set<String> paths = new HashSet<>();
         for (Index.FileEntry f : files) {
-            if (f == null) {
-                throw fail("the index: a file entry is null");
-            }
             String p = require(f.path(), "a file entry", "path");
-            checkPath(p, single);
+            checkPath(p, single && f == files.getFirst());
             if (!paths.add(p)) {
                 throw fail("the index lists " + p + " twice");
             }
@@ -60,11 +59,24 @@ final class IndexCheck {
                 same(p, "data size", s.size(), f.size());
             } else if (Index.KIND_SAFETENSORS.equals(f.kind())) {
                 safetensors(p, f);
-            } else if (Index.KIND_ONNX.equals(f.kind())) {
+            } else if (Index.KIND_ONNX.equals(f.kind()) || Index.KIND_ONNX_DATA.equals(f.kind())) {
                 onnx(p, f);
             } else {
                 throw fail(p + ": unknown kind " + f.kind());
             }
+        }
+    }
+
+    /**
+     * One safetensors or onnx file, its name a plain name; an onnx file may be followed by its external data files
+     * (onnx_data, their paths the locations, relative to the model's directory).
+     */
+    private void singleFile(List<Index.FileEntry> files) throws ElfzException {
+        String first = files.isEmpty() ? null : files.getFirst().kind();
+        boolean data = files.stream().skip(1).allMatch(f -> Index.KIND_ONNX_DATA.equals(f.kind()));
+        if (!(Index.KIND_SAFETENSORS.equals(first) && files.size() == 1) && !(Index.KIND_ONNX.equals(first) && data)) {
+            throw fail("the index: a single-file archive must hold one safetensors file, or one onnx file and its "
+                    + "onnx_data files");
         }
     }
 
@@ -79,7 +91,7 @@ final class IndexCheck {
         same(p, "size", f.size(), header.size() + data);
     }
 
-    /** The skeleton and the payloads, in file order without overlaps, make up the file exactly. */
+    /** The skeleton and the payloads, in file order without overlaps, make up the file exactly (onnx, onnx_data). */
     private void onnx(String p, Index.FileEntry f) throws ElfzException {
         Index.Stream skeleton = require(f.data(), p, "data");
         stream(p + " skeleton", skeleton, Codec.RAW, Dtype.U8);

@@ -19,7 +19,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Checks an .elfz file against the safetensors or ONNX file or model directory it was made from: the same files,
+ * Checks an .elfz file against the safetensors or ONNX file (with its external data) or model directory it was made from: the same files,
  * tensor names, dtypes, shapes and metadata; every lossless stream (headers, blobs, raw tensors) bit for bit;
  * every ELF value within its bound when |x| &lt; 1 and bit for bit otherwise (exceptions, NaN, Inf). Decodes
  * chunk by chunk on the worker threads, so memory stays a few chunks per thread whatever the model's size.
@@ -137,8 +137,8 @@ public final class Verify {
         }
         Map<String, Sources.Source> left = new LinkedHashMap<>();
         for (Sources.Source s : src.files()) {
-            // a single file may have been renamed since: the one file pairs with the one entry
-            left.put(r.directory() ? s.path() : r.index().files().getFirst().path(), s);
+            // a single file may have been renamed since: it pairs with the first entry (its data files by location)
+            left.put(!r.directory() && s == src.files().getFirst() ? r.index().files().getFirst().path() : s.path(), s);
         }
         for (Index.FileEntry f : r.index().files()) {
             Sources.Source s = left.remove(f.path());

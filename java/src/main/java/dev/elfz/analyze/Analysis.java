@@ -206,6 +206,13 @@ public final class Analysis {
                 : n.endsWith(".elfz") ? "elfz" : null;
     }
 
+    /** A file and the external data files of an ONNX model. */
+    private static List<Sources.Source> parts(Sources.Source s) {
+        List<Sources.Source> parts = new ArrayList<>(List.of(s));
+        parts.addAll(s.externalData());
+        return parts;
+    }
+
     /** Analyses every .safetensors, .onnx and .elfz file under these paths. */
     public Report run(List<Path> paths) throws IOException {
         List<Path> files = files(paths);
@@ -341,10 +348,12 @@ public final class Analysis {
             for (Path f : files) {
                 if (!"elfz".equals(kind(f))) {
                     try (Sources.Source s = Sources.Source.open(f.toString(), f)) {
-                        for (TensorInfo t : s.tensors()) {
-                            bytes += t.byteSize();
-                            floats += t.dtype().elfType() != null ? t.byteSize() : 0;
-                            tensors++;
+                        for (Sources.Source part : parts(s)) {
+                            for (TensorInfo t : part.tensors()) {
+                                bytes += t.byteSize();
+                                floats += t.dtype().elfType() != null ? t.byteSize() : 0;
+                                tensors++;
+                            }
                         }
                     }
                 }
@@ -374,22 +383,29 @@ public final class Analysis {
 
         FileStats weights(Path f) throws IOException {
             // an ONNX model's tensors are its initializers; its graph counts as a safetensors header does
+            // and its external data files' initializers are its tensors too, their gaps its skeleton
             try (Sources.Source s = Sources.Source.open(f.toString(), f)) {
                 List<Window> windows = new ArrayList<>();
                 long tb = 0;
-                for (TensorInfo t : s.tensors()) {
-                    Acc a = layer(t.dtype(), t.byteSize(), t.elements());
-                    a.scanned += t.byteSize();
-                    tb += t.byteSize();
-                    MemorySegment data = s.data(t);
-                    long size = data.byteSize();
-                    for (long w = 0; w < size || w == 0; w += WINDOW) { // an empty tensor has one empty window
-                        windows.add(new Window(t, a, data, w, Math.min(size, w + WINDOW)));
+                long bytes = 0;
+                int tensors = 0;
+                for (Sources.Source part : parts(s)) {
+                    for (TensorInfo t : part.tensors()) {
+                        Acc a = layer(t.dtype(), t.byteSize(), t.elements());
+                        a.scanned += t.byteSize();
+                        tb += t.byteSize();
+                        MemorySegment data = part.data(t);
+                        long size = data.byteSize();
+                        for (long w = 0; w < size || w == 0; w += WINDOW) { // an empty tensor has one empty window
+                            windows.add(new Window(t, a, data, w, Math.min(size, w + WINDOW)));
+                        }
                     }
+                    bytes += part.size();
+                    tensors += part.tensors().size();
                 }
                 Workers.ordered(options.threads(), windows, Analysis.this::scan, this::merge);
-                estimate.addStored(s.size() - tb); // the header, as compress keeps it
-                return new FileStats(f.toString(), kind(f), s.size(), s.tensors().size(), tb);
+                estimate.addStored(bytes - tb); // the header, as compress keeps it
+                return new FileStats(f.toString(), kind(f), bytes, tensors, tb);
             }
         }
 

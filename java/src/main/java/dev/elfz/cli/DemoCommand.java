@@ -10,7 +10,9 @@ import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
 import dev.elfz.onnx.OnnxFile;
+import dev.elfz.onnx.Payloads;
 import dev.elfz.safetensors.Dtype;
+import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -95,38 +98,40 @@ final class DemoCommand extends WorkCommand {
         OnnxEval.Inputs in = inputs.get(spec);
         Path source = model != null ? existing(model) : builtModel();
         String name = shown(source);
-        long size = Files.size(source);
-        ElfzOptions base = options(name).withLossy(LossyOptions.NONE);
-        if (!json) {
-            out().printf(Locale.ROOT, "%s (%s), default kernel %s, %d cores; %d generated inputs of %d tokens%n%n", name,
-                    Units.bytes(size), Kernels.best().name(), base.threads(), in.samples(), in.sequence());
-            out().printf(Locale.ROOT, "%-40s %7s %14s %16s %10s %14s%n", "compress flags", "ratio", "compress MB/s",
-                    "decompress MB/s", "cosine", "max abs error");
-        }
-        List<Mode> modes = new ArrayList<>();
-        for (SweepCommand.Setting s : modes()) {
-            OnnxEval.Trial t = trial(source, s.options().apply(base), in);
-            OnnxEval.Output worst = t.worst();
-            Mode m = new Mode(s.family().equals(s.setting()) ? s.family() : s.family() + " " + s.setting(), s.flags(),
-                    t.compressedBytes(), Units.ratio(size, t.compressedBytes()),
-                    Units.megabytesPerSecond(size, t.compressSeconds()),
-                    Units.megabytesPerSecond(size, t.decompressSeconds()), worst.name(), worst.cosine(),
-                    worst.maxAbsError());
-            modes.add(m);
+        try (OnnxFile onnx = OnnxFile.open(source)) { // checked before the trials; its weights for the kernel table
+            long size = onnx.fileSize() + onnx.dataFiles().stream().mapToLong(Payloads::fileSize).sum();
+            ElfzOptions base = options(name).withLossy(LossyOptions.NONE);
             if (!json) {
-                out().printf(Locale.ROOT, "%-40s %7.3f %14.0f %16.0f %10.7f %14.3g%n", m.flags(), m.ratio(),
-                        m.compressMbPerS(), m.decompressMbPerS(), m.cosine(), m.maxAbsError());
-                out().flush();
+                out().printf(Locale.ROOT, "%s (%s), default kernel %s, %d cores; %d generated inputs of %d tokens%n%n",
+                        name, Units.bytes(size), Kernels.best().name(), base.threads(), in.samples(), in.sequence());
+                out().printf(Locale.ROOT, "%-40s %7s %14s %16s %10s %14s%n", "compress flags", "ratio", "compress MB/s",
+                        "decompress MB/s", "cosine", "max abs error");
             }
-        }
-        if (!json) {
-            out().printf(Locale.ROOT, "%nratio: the .onnx file's bytes over the .elfz file's. MB/s: of the .onnx file, "
-                    + "to and from files, %d threads, one run. cosine, max abs error: the output that changed most "
-                    + "(%s), worst of the inputs.%n%n", base.threads(), modes.getFirst().output());
-        }
-        List<KernelRow> kernels = kernels(source, name);
-        if (json) {
-            printJson(new Summary(source.toString(), size, Kernels.best().name(), modes, kernels));
+            List<Mode> modes = new ArrayList<>();
+            for (SweepCommand.Setting s : modes()) {
+                OnnxEval.Trial t = trial(source, s.options().apply(base), in);
+                OnnxEval.Output worst = t.worst();
+                Mode m = new Mode(s.family().equals(s.setting()) ? s.family() : s.family() + " " + s.setting(),
+                        s.flags(), t.compressedBytes(), Units.ratio(size, t.compressedBytes()),
+                        Units.megabytesPerSecond(size, t.compressSeconds()),
+                        Units.megabytesPerSecond(size, t.decompressSeconds()), worst.name(), worst.cosine(),
+                        worst.maxAbsError());
+                modes.add(m);
+                if (!json) {
+                    out().printf(Locale.ROOT, "%-40s %7.3f %14.0f %16.0f %10.7f %14.3g%n", m.flags(), m.ratio(),
+                            m.compressMbPerS(), m.decompressMbPerS(), m.cosine(), m.maxAbsError());
+                    out().flush();
+                }
+            }
+            if (!json) {
+                out().printf(Locale.ROOT, "%nratio: the model's bytes (with any external data) over the .elfz file's. "
+                        + "MB/s: of the model, to and from files, %d threads, one run. cosine, max abs error: the output "
+                        + "that changed most (%s), worst of the inputs.%n%n", base.threads(), modes.getFirst().output());
+            }
+            List<KernelRow> kernels = kernels(onnx, name);
+            if (json) {
+                printJson(new Summary(source.toString(), size, Kernels.best().name(), modes, kernels));
+            }
         }
         return 0;
     }
@@ -156,10 +161,11 @@ final class DemoCommand extends WorkCommand {
     }
 
     /** ELF on every kernel this process can run, on the model's float32 initializers (mapped, not copied). */
-    private List<KernelRow> kernels(Path source, String name) throws IOException {
+    private List<KernelRow> kernels(OnnxFile onnx, String name) {
         List<KernelRow> rows = new ArrayList<>();
-        try (OnnxFile f = OnnxFile.open(source); Arena arena = Arena.ofConfined()) {
-            List<MemorySegment> tensors = f.tensors().stream().filter(t -> t.dtype() == Dtype.F32).map(f::data).toList();
+        try (Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> tensors = new ArrayList<>(float32(onnx.tensors(), onnx::data));
+            onnx.dataFiles().forEach(d -> tensors.addAll(float32(d.tensors(), d::data)));
             long bytes = tensors.stream().mapToLong(MemorySegment::byteSize).sum();
             if (bytes == 0) {
                 if (!json) {
@@ -187,11 +193,16 @@ final class DemoCommand extends WorkCommand {
             }
             if (!json) {
                 out().printf("ratio = float32 bytes / stored bytes: per chunk a 4-byte count, 24-bit codes and 8 bytes "
-                        + "per exception; %d chunks ELF cannot shrink stored as they are. All values checked.%n", raw);
+                        + "per exception; %s. All values checked.%n", raw == 0 ? "every chunk shrank"
+                        : raw + " chunks ELF cannot shrink stored as they are");
                 out().flush();
             }
         }
         return rows;
+    }
+
+    private static List<MemorySegment> float32(List<TensorInfo> tensors, Function<TensorInfo, MemorySegment> data) {
+        return tensors.stream().filter(t -> t.dtype() == Dtype.F32).map(data).toList();
     }
 
     /** Adds and prints a kernel's row; returns its count of chunks stored as they are. */

@@ -52,7 +52,7 @@ final class EvalCommand extends WorkCommand {
         }
         List<OnnxEval.Output> outputs = trial.outputs();
         long compressed = trial.compressedBytes();
-        long size = Files.size(source);
+        long size = trial.inputBytes(); // the model and its external data files
         List<Row> rows = outputs.stream().map(x -> new Row(x.name(), x.shape(), x.cosine(), x.maxAbsError(),
                 x.maxRelError(), Double.isNaN(x.argmaxAgreement()) ? null : x.argmaxAgreement())).toList();
         String codec = codecs.codec.name().toLowerCase(Locale.ROOT);

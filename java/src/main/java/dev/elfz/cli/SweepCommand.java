@@ -91,7 +91,7 @@ final class SweepCommand extends WorkCommand {
         OnnxEval.Inputs in = inputs.get(spec);
         Path source = existing(model);
         ElfzOptions base = options(shown(model)).withLossy(LossyOptions.NONE);
-        long size = Files.size(source);
+        long size = 0; // the model and its external data files
         List<Point> points = new ArrayList<>();
         for (Setting s : settings()) {
             OnnxEval.Trial t;
@@ -101,6 +101,7 @@ final class SweepCommand extends WorkCommand {
                 throw new IOException("elfz sweep needs ONNX Runtime (com.microsoft.onnxruntime:onnxruntime) on the class path", e);
             }
             OnnxEval.Output worst = t.worst();
+            size = t.inputBytes();
             points.add(new Point(s.family(), s.setting(), s.flags(), t.compressedBytes(),
                     Units.ratio(size, t.compressedBytes()), worst.name(), worst.cosine(), worst.maxAbsError()));
         }

@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
+import dev.elfz.Index;
 import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,10 +61,11 @@ public final class OnnxEval {
     }
 
     /**
-     * A model compressed and decompressed with some options: the compressed size, the wall time of each way (files
-     * on disk, every thread the options allow) and how its outputs compare.
+     * A model compressed and decompressed with some options: its size (with its external data files), the compressed
+     * size, the wall time of each way (files on disk, every thread the options allow) and how its outputs compare.
      */
-    public record Trial(long compressedBytes, double compressSeconds, double decompressSeconds, List<Output> outputs) {
+    public record Trial(long inputBytes, long compressedBytes, double compressSeconds, double decompressSeconds,
+                        List<Output> outputs) {
 
         /** The output that changed most: the smallest cosine. */
         public Output worst() {
@@ -72,8 +74,9 @@ public final class OnnxEval {
     }
 
     /**
-     * Compresses {@code model} with {@code options} and decompresses it in a temporary directory (deleted after),
-     * then {@link #compare}s the original with the result.
+     * Compresses {@code model} with {@code options} and decompresses it in a temporary directory (deleted after; its
+     * external data files are written beside it there, at their locations), then {@link #compare}s the original with
+     * the result, both loaded by path so that ONNX Runtime finds their external data.
      */
     public static Trial trial(Path model, ElfzOptions options, Inputs in) throws IOException {
         Path tmp = Files.createTempDirectory("elfz-eval");
@@ -81,11 +84,12 @@ public final class OnnxEval {
             Path z = tmp.resolve("model.onnx.elfz");
             Path back = tmp.resolve("model.onnx");
             long t0 = System.nanoTime();
-            Elfz.compress(model, z, options);
+            Index.Archive archive = Elfz.compress(model, z, options);
             long t1 = System.nanoTime();
             Elfz.decompress(z, back, options);
             long t2 = System.nanoTime();
-            return new Trial(Files.size(z), (t1 - t0) / 1e9, (t2 - t1) / 1e9, compare(model, back, in));
+            return new Trial(archive.files().stream().mapToLong(Index.FileEntry::size).sum(), Files.size(z),
+                    (t1 - t0) / 1e9, (t2 - t1) / 1e9, compare(model, back, in));
         } finally {
             AtomicFiles.deleteRecursively(tmp);
         }

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,6 +20,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * An ONNX model file mapped read-only, its graph's initializers located by reading the protobuf wire format in
@@ -26,7 +28,8 @@ import java.util.Map;
  * payload into a heap ByteString. Each initializer whose values lie in one fixed-width run (raw_data, or packed
  * float_data or double_data) is a tensor whose bytes are a slice of the mapping; every other byte of the file
  * (graph, names, attributes, varint-coded int32_data/int64_data, initializers of subgraphs) is its
- * {@link #skeleton()}, kept verbatim, so that the tensors and the skeleton give back the file exactly.
+ * {@link #skeleton()}, kept verbatim, so that the tensors and the skeleton give back the file exactly. Initializers
+ * with data_location EXTERNAL are tensors of the {@link #dataFiles()} they name, mapped as well.
  */
 public final class OnnxFile implements AutoCloseable {
 
@@ -40,23 +43,25 @@ public final class OnnxFile implements AutoCloseable {
     private static final int COMPLEX64 = 14;
     private static final int COMPLEX128 = 15;
 
-    private final Path path;
-    private final Arena arena;
-    private final MemorySegment file;
-    private final List<TensorInfo> tensors;
-    private final Map<String, TensorInfo> byName = new HashMap<>();
-    private final MemorySegment skeleton;
+    /**
+     * An initializer whose values lie in an external data file (data_location EXTERNAL).
+     *
+     * @param location the file, relative to the model's directory, '/'-separated, without "." or empty parts
+     * @param tensor its name, dtype and shape; {@code begin} and {@code end} are offsets in that file
+     */
+    public record External(String location, TensorInfo tensor) {}
 
-    private OnnxFile(Path path, Arena arena, MemorySegment file, List<TensorInfo> tensors) throws IOException {
+    /** What a ModelProto holds: the tensors inline (offsets in the model file), and those in external data files. */
+    public record Parsed(List<TensorInfo> tensors, List<External> external) {}
+
+    private final Path path;
+    private final Payloads model;
+    private final List<Payloads> data;
+
+    private OnnxFile(Path path, Payloads model, List<Payloads> data) {
         this.path = path;
-        this.arena = arena;
-        this.file = file;
-        this.tensors = tensors;
-        tensors.forEach(t -> byName.put(t.name(), t));
-        Skeleton s = skeleton(file.byteSize(), tensors);
-        // gathered off the heap once: it is one stream of the container, while the file holds it in pieces
-        this.skeleton = arena.allocate(Math.max(1, s.size())).asSlice(0, s.size());
-        s.forEach(0, s.size(), (at, offset, length) -> MemorySegment.copy(file, at, skeleton, offset, length));
+        this.model = model;
+        this.data = List.copyOf(data);
     }
 
     /**
@@ -66,26 +71,50 @@ public final class OnnxFile implements AutoCloseable {
      */
     public static OnnxFile open(Path path) throws OnnxException {
         Arena arena = Arena.ofShared();
+        List<Payloads> data = new ArrayList<>();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) {
                 throw new OnnxException(path, "empty file, not an ONNX model");
             }
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return new OnnxFile(path, arena, file, parse(path, file));
+            Parsed parsed = parse(path, file);
+            Map<String, List<TensorInfo>> byLocation = new TreeMap<>();
+            parsed.external().forEach(e -> byLocation.computeIfAbsent(e.location(), k -> new ArrayList<>()).add(e.tensor()));
+            for (Map.Entry<String, List<TensorInfo>> e : byLocation.entrySet()) {
+                data.add(Payloads.openData(path, e.getKey(), dataFile(path, e.getKey()), e.getValue()));
+            }
+            return new OnnxFile(path, new Payloads(path.getFileName().toString(), path, arena, file, parsed.tensors()), data);
         } catch (OnnxException e) {
-            arena.close();
+            release(arena, data);
             throw e;
         } catch (NoSuchFileException e) {
-            arena.close();
+            release(arena, data);
             throw new OnnxException(path, "no such file", e);
         } catch (IOException e) {
-            arena.close();
+            release(arena, data);
             throw new OnnxException(path, "cannot read: " + e, e);
         } catch (RuntimeException | Error e) {
-            arena.close();
+            release(arena, data);
             throw e;
         }
+    }
+
+    private static void release(Arena arena, List<Payloads> data) {
+        arena.close();
+        data.forEach(Payloads::close);
+    }
+
+    /** An external data file of the model at {@code path}: a regular file other than the model, in its directory. */
+    private static Path dataFile(Path model, String location) throws IOException {
+        Path f = model.toAbsolutePath().getParent().resolve(location);
+        if (Files.exists(f) && !Files.isRegularFile(f)) {
+            throw new OnnxException(model, "external data file " + location + " is not a regular file");
+        }
+        if (Files.exists(f) && Files.isSameFile(f, model)) {
+            throw new OnnxException(model, "external data location " + location + " names the model itself");
+        }
+        return f;
     }
 
     /** The skeleton of a file of this size holding these tensors (absolute offsets). */
@@ -98,15 +127,16 @@ public final class OnnxFile implements AutoCloseable {
      * The tensors of a serialized ModelProto, in file order; {@code begin} and {@code end} are offsets in the file.
      *
      * @throws OnnxException for malformed protobuf, a ModelProto without a graph, an initializer whose payload is
-     *     not its dims' elements times the type's size, values split over several fields, or external data
+     *     not its dims' elements times the type's size, values split over several fields, or external data entries
+     *     that are incomplete, malformed or point outside the model's directory (the data files are not opened)
      */
-    public static List<TensorInfo> parse(Path path, MemorySegment file) throws OnnxException {
-        if (file.byteSize() >= LFS_POINTER.length
-                && file.asSlice(0, LFS_POINTER.length).mismatch(MemorySegment.ofArray(LFS_POINTER)) == -1) {
+    public static Parsed parse(Path path, MemorySegment file) throws OnnxException {
+        if (lfsPointer(file)) {
             throw new OnnxException(path, "a git-LFS pointer file, not the model (run git lfs pull)");
         }
         List<TensorInfo> tensors = new ArrayList<>();
-        Map<String, TensorInfo> names = new HashMap<>();
+        List<External> external = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
         boolean graph = false;
         Wire model = new Wire(path, file, 0, file.byteSize());
         while (model.more()) {
@@ -125,23 +155,36 @@ public final class OnnxFile implements AutoCloseable {
                     continue;
                 }
                 g.expect("GraphProto.initializer", Wire.LEN);
-                TensorInfo t = initializer(path, file, g.sub(g.length()));
+                External t = initializer(path, file, g.sub(g.length()));
                 if (t != null) {
-                    if (names.put(t.name(), t) != null) {
-                        throw new OnnxException(path, "initializer " + quote(t.name()) + " appears twice in the graph");
+                    if (!names.add(t.tensor().name())) {
+                        throw new OnnxException(path, "initializer " + quote(t.tensor().name()) + " appears twice in the graph");
                     }
-                    tensors.add(t);
+                    if (t.location() == null) {
+                        tensors.add(t.tensor());
+                    } else {
+                        external.add(t);
+                    }
                 }
             }
         }
         if (!graph) {
             throw new OnnxException(path, "no graph (ModelProto field 7): not an ONNX model?");
         }
-        return List.copyOf(tensors);
+        return new Parsed(List.copyOf(tensors), List.copyOf(external));
     }
 
-    /** One TensorProto: its payload as a tensor, or null when it has none in one fixed-width run. */
-    private static TensorInfo initializer(Path path, MemorySegment file, Wire t) throws OnnxException {
+    /** True for the few lines git-LFS leaves in place of a file it has not fetched. */
+    static boolean lfsPointer(MemorySegment file) {
+        return file.byteSize() >= LFS_POINTER.length
+                && file.asSlice(0, LFS_POINTER.length).mismatch(MemorySegment.ofArray(LFS_POINTER)) == -1;
+    }
+
+    /**
+     * One TensorProto: its payload as a tensor (location null: inline), its values in an external file, or null when
+     * it has neither in one fixed-width run.
+     */
+    private static External initializer(Path path, MemorySegment file, Wire t) throws OnnxException {
         List<Long> dims = new ArrayList<>();
         int dataType = 0;
         String name = "";
@@ -152,6 +195,7 @@ public final class OnnxFile implements AutoCloseable {
         java.util.Set<String> fields = new java.util.LinkedHashSet<>(); // the fields holding values: one at most
         int runs = 0; // packed runs of the payload field: one at most
         boolean unpacked = false; // values of float_data or double_data one per tag
+        List<String[]> entries = new ArrayList<>(); // external_data, key and value
         while (t.more()) {
             t.next();
             switch (t.field()) {
@@ -173,7 +217,7 @@ public final class OnnxFile implements AutoCloseable {
                 case 8 -> {
                     t.expect("TensorProto.name", Wire.LEN);
                     long n = t.length();
-                    name = utf8(path, file, t.position(), n);
+                    name = utf8(path, file, t.position(), n, "an initializer's name");
                     t.sub(n);
                 }
                 case 4, 9, 10 -> {
@@ -200,7 +244,7 @@ public final class OnnxFile implements AutoCloseable {
                 }
                 case 13 -> {
                     t.expect("TensorProto.external_data", Wire.LEN);
-                    t.skip();
+                    entries.add(entry(path, file, t.sub(t.length())));
                 }
                 case 14 -> {
                     t.expect("TensorProto.data_location", Wire.VARINT);
@@ -210,9 +254,13 @@ public final class OnnxFile implements AutoCloseable {
             }
         }
         String what = "initializer " + quote(name);
-        if (location == 1) {
-            throw new OnnxException(path, what + ": its values are in an external file (data_location EXTERNAL, "
-                    + "models over 2 GB); elfz does not read external data yet");
+        if (location == 1 || !entries.isEmpty()) {
+            if (!fields.isEmpty()) {
+                throw new OnnxException(path, what + ": external data (data_location " + location + ", " + entries.size()
+                        + " external_data entries) and values inline in " + String.join(", ", fields.stream()
+                        .map(f -> f.equals("typed") ? "int32/int64/uint64_data" : f).toList()));
+            }
+            return external(path, what, name, dataType, dims, location, entries);
         }
         if (fields.size() > 1) {
             throw new OnnxException(path, what + ": values in " + fields.size() + " fields (" + String.join(", ",
@@ -226,10 +274,26 @@ public final class OnnxFile implements AutoCloseable {
         if (payload == null || unpacked) {
             return null; // typed values, one value per tag, or none: kept verbatim in the skeleton
         }
-        long[] shape = new long[dims.size()];
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = dims.get(i);
+        if (!payload.equals("raw_data")) {
+            boolean single = payload.equals("float_data");
+            if (dataType != (single ? FLOAT : DOUBLE) && dataType != (single ? COMPLEX64 : COMPLEX128)) {
+                throw new OnnxException(path, what + ": " + payload + " with data_type " + dataType + ", not "
+                        + (single ? "FLOAT (1) or COMPLEX64 (14)" : "DOUBLE (11) or COMPLEX128 (15)"));
+            }
+        } else if (bits(dataType) == 0) {
+            return null; // STRING, UNDEFINED or a type newer than this elfz: kept verbatim in the skeleton
         }
+        return new External(null, tensor(path, what, name, dataType, dims, payloadAt, payloadBytes, payload));
+    }
+
+    /**
+     * The tensor of {@code bytes} at {@code begin} (-1: as many as the dims need) holding values of this type.
+     *
+     * @throws OnnxException when the bytes are not the dims' elements times the type's size
+     */
+    private static TensorInfo tensor(Path path, String what, String name, int dataType, List<Long> dims, long begin,
+            long bytes, String field) throws OnnxException {
+        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         long elements;
         try {
             elements = Dtype.elements(shape);
@@ -237,26 +301,114 @@ public final class OnnxFile implements AutoCloseable {
             throw new OnnxException(path, what + ": " + e.getMessage());
         }
         int bits = bits(dataType);
-        Dtype dtype = dtype(dataType);
-        if (!payload.equals("raw_data")) {
-            boolean single = payload.equals("float_data");
-            if (dataType != (single ? FLOAT : DOUBLE) && dataType != (single ? COMPLEX64 : COMPLEX128)) {
-                throw new OnnxException(path, what + ": " + payload + " with data_type " + dataType + ", not "
-                        + (single ? "FLOAT (1) or COMPLEX64 (14)" : "DOUBLE (11) or COMPLEX128 (15)"));
-            }
-        } else if (bits == 0) {
-            return null; // STRING, UNDEFINED or a type newer than this elfz: kept verbatim in the skeleton
-        }
         long needed = elements > Long.MAX_VALUE / bits ? -1 : (elements * bits + 7) / 8;
-        if (needed != payloadBytes) {
-            throw new OnnxException(path, what + ": " + payload + " holds " + payloadBytes + " bytes, data_type "
+        if (needed < 0 || (bytes >= 0 && needed != bytes)) {
+            throw new OnnxException(path, what + ": " + field + " holds " + bytes + " bytes, data_type "
                     + dataType + " dims " + Arrays.toString(shape) + " needs " + (needed < 0 ? "more than 2^63" : needed));
         }
+        if (begin > Long.MAX_VALUE - needed) {
+            throw new OnnxException(path, what + ": " + field + " at " + begin + " of " + needed + " bytes ends past 2^63");
+        }
+        Dtype dtype = dtype(dataType);
         if (dtype == null) { // no safetensors name for the type: stored as its bytes
             dtype = Dtype.U8;
-            shape = new long[] {payloadBytes};
+            shape = new long[] {needed};
         }
-        return new TensorInfo(name, dtype, shape, payloadAt, payloadAt + payloadBytes);
+        return new TensorInfo(name, dtype, shape, begin, begin + needed);
+    }
+
+    /** A StringStringEntryProto of TensorProto.external_data: {key, value}, each "" when absent. */
+    private static String[] entry(Path path, MemorySegment file, Wire e) throws OnnxException {
+        String[] kv = {"", ""};
+        while (e.more()) {
+            e.next();
+            if (e.field() == 1 || e.field() == 2) {
+                e.expect("StringStringEntryProto." + (e.field() == 1 ? "key" : "value"), Wire.LEN);
+                long n = e.length();
+                kv[e.field() - 1] = utf8(path, file, e.position(), n, "an external_data entry");
+                e.sub(n);
+            } else {
+                e.skip();
+            }
+        }
+        return kv;
+    }
+
+    /**
+     * An initializer with data_location EXTERNAL: its entries give the file ({@code location}, relative to the model's
+     * directory), {@code offset} (default 0) and {@code length} (default: what the dims need); {@code checksum} and
+     * other keys are left to the skeleton, which keeps them.
+     */
+    private static External external(Path path, String what, String name, int dataType, List<Long> dims, long location,
+            List<String[]> entries) throws OnnxException {
+        if (location != 1) {
+            throw new OnnxException(path, what + ": " + entries.size() + " external_data entries but data_location is "
+                    + location + ", not EXTERNAL (1)");
+        }
+        if (entries.isEmpty()) {
+            throw new OnnxException(path, what + ": data_location EXTERNAL without external_data entries (no location)");
+        }
+        Map<String, String> kv = new HashMap<>();
+        for (String[] e : entries) {
+            if (kv.put(e[0], e[1]) != null) {
+                throw new OnnxException(path, what + ": external_data key \"" + e[0] + "\" given twice");
+            }
+        }
+        if (kv.get("location") == null) {
+            throw new OnnxException(path, what + ": external_data without a location");
+        }
+        if (bits(dataType) == 0) {
+            throw new OnnxException(path, what + ": external data of data_type " + dataType
+                    + ", which has no fixed element size");
+        }
+        String file = location(path, what, kv.get("location"));
+        long offset = number(path, what, kv, "offset", 0);
+        long length = number(path, what, kv, "length", -1);
+        return new External(file, tensor(path, what, name, dataType, dims, offset, length, "external data"));
+    }
+
+    /**
+     * A location as the container stores it: relative, '/'-separated, "." and empty parts dropped. Absolute paths,
+     * drive letters, backslashes and ".." are refused, as ONNX Runtime refuses them: the data must lie in the model's
+     * directory.
+     */
+    private static String location(Path path, String what, String location) throws OnnxException {
+        if (location.startsWith("/") || location.contains("\\") || location.matches("(?s)[A-Za-z]:.*")
+                || location.indexOf('\0') >= 0) {
+            throw new OnnxException(path, what + ": external data location \"" + location + "\" is absolute or not a "
+                    + "relative '/'-separated path; it must lie in the model's directory");
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : location.split("/")) {
+            if (part.equals("..")) {
+                throw new OnnxException(path, what + ": external data location \"" + location + "\" leaves the model's "
+                        + "directory (..)");
+            }
+            if (!part.isEmpty() && !part.equals(".")) {
+                parts.add(part);
+            }
+        }
+        if (parts.isEmpty()) {
+            throw new OnnxException(path, what + ": external data location \"" + location + "\" names no file");
+        }
+        return String.join("/", parts);
+    }
+
+    /** A non-negative decimal entry, or {@code absent} when there is none. */
+    private static long number(Path path, String what, Map<String, String> kv, String key, long absent)
+            throws OnnxException {
+        String v = kv.get(key);
+        if (v == null) {
+            return absent;
+        }
+        try {
+            if (v.matches("[0-9]+")) {
+                return Long.parseLong(v);
+            }
+        } catch (NumberFormatException e) {
+            // past 2^63: said below
+        }
+        throw new OnnxException(path, what + ": external_data " + key + " \"" + v + "\" is not a number from 0 to 2^63 - 1");
     }
 
     /** Bits per element of a TensorProto.DataType with fixed-width elements, else 0. */
@@ -298,14 +450,14 @@ public final class OnnxFile implements AutoCloseable {
         };
     }
 
-    private static String utf8(Path path, MemorySegment file, long at, long n) throws OnnxException {
+    private static String utf8(Path path, MemorySegment file, long at, long n, String what) throws OnnxException {
         MemorySegment bytes = file.asSlice(at, n);
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes.toArray(ValueLayout.JAVA_BYTE))).toString();
         } catch (CharacterCodingException e) {
-            throw new OnnxException(path, "an initializer's name at byte " + at + " is not UTF-8", e);
+            throw new OnnxException(path, what + " at byte " + at + " is not UTF-8", e);
         }
     }
 
@@ -313,21 +465,18 @@ public final class OnnxFile implements AutoCloseable {
         return "\"" + name + "\"";
     }
 
-    /** Every tensor in file order. */
+    /** Every tensor whose values lie in the model file, in file order. */
     public List<TensorInfo> tensors() {
-        return tensors;
+        return model.tensors();
     }
 
     /**
-     * The payload of a tensor of this file: a read-only slice of the mapping, no copy. Valid until {@link #close}.
+     * The payload of a tensor of the model file: a read-only slice of the mapping, no copy. Valid until {@link #close}.
      *
      * @throws IllegalArgumentException for a TensorInfo that is not one of this file's
      */
     public MemorySegment data(TensorInfo t) {
-        if (!t.equals(byName.get(t.name()))) {
-            throw new IllegalArgumentException(path + ": " + t + " is not a tensor of this file");
-        }
-        return file.asSlice(t.begin(), t.byteSize());
+        return model.data(t);
     }
 
     /**
@@ -335,11 +484,16 @@ public final class OnnxFile implements AutoCloseable {
      * payloads': for MiniLM 0.1%). Off-heap, not a mapping: a reader that lets its pages go reads it once.
      */
     public MemorySegment skeleton() {
-        return skeleton;
+        return model.skeleton();
+    }
+
+    /** The external data files, by location, each with the initializers it holds; closed with this file. */
+    public List<Payloads> dataFiles() {
+        return data;
     }
 
     public long fileSize() {
-        return file.byteSize();
+        return model.fileSize();
     }
 
     public Path path() {
@@ -348,6 +502,7 @@ public final class OnnxFile implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        model.close();
+        data.forEach(Payloads::close);
     }
 }

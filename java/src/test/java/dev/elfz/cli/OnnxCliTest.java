@@ -63,9 +63,6 @@ class OnnxCliTest {
                 "initializer \"w\": raw_data holds 124 bytes, data_type 1 dims [4, 8] needs 128");
         compressFails("floatdata.onnx", oneInitializer(tensor("w", 7, 1).bytes(4, floats(1))),
                 "initializer \"w\": float_data with data_type 7");
-        compressFails("external.onnx", oneInitializer(tensor("w", 1, 4)
-                .message(13, new OnnxBytes().string(1, "location").string(2, "w.bin")).varint(14, 1)),
-                "initializer \"w\": its values are in an external file", "does not read external data yet");
         compressFails("twice.onnx", model(new OnnxBytes().message(5, tensor("w", 1, 1).bytes(9, floats(1)))
                 .message(5, tensor("w", 1, 1).bytes(9, floats(2)))), "initializer \"w\" appears twice");
         compressFails("negative.onnx", oneInitializer(tensor("w", 1, -1).bytes(9, floats(1))), "negative dimension");
