@@ -33,7 +33,7 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
     /** Ids for an integer input that indexes no table found in the graph. */
     static final long FALLBACK_MAX_ID = 1000;
 
-    /** One input tensor: its bytes in the platform's order, as ONNX Runtime takes them. */
+    /** One input tensor: its bytes in the platform's order, as ONNX Runtime takes them (the tensor shares them). */
     record Feed(OnnxJavaType type, long[] shape, ByteBuffer bytes) {
         OnnxTensor tensor(OrtEnvironment env) throws OrtException {
             return OnnxTensor.createTensor(env, bytes.duplicate().order(ByteOrder.nativeOrder()), shape, type);
@@ -240,7 +240,8 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
     static Feed convert(Values v, String input, OnnxJavaType type) throws IOException {
         Target t = Target.of(v.source(), input, type);
         int n = v.count();
-        ByteBuffer b = ByteBuffer.allocate(n * t.width).order(ByteOrder.nativeOrder());
+        // direct: ONNX Runtime 1.23 takes a typed ByteBuffer only as it is, a heap one fails with a ClassCastException
+        ByteBuffer b = ByteBuffer.allocateDirect(n * t.width).order(ByteOrder.nativeOrder());
         if (!t.floating() && v.kind() == Values.Kind.FLOAT) {
             throw new IOException(v.source() + ": " + v.dtype() + " values, but input " + input + " is " + t
                     + ": give integers" + (t == Target.BOOL ? " 0/1 or booleans" : ""));

@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
@@ -137,6 +138,8 @@ public final class OnnxEval {
     private static OrtSession session(OrtEnvironment env, Path model) throws OrtException {
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) { // the session keeps its own copy
             o.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+            // a failed run is one OrtException, which elfz prints as its one line: not also ONNX Runtime's log line
+            o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             return env.createSession(model.toString(), o);
         }
     }
