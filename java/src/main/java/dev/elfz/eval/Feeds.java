@@ -99,32 +99,22 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
         }
         Map<String, Feed> sample = new LinkedHashMap<>();
         Map<String, String> described = new LinkedHashMap<>();
-        Map<String, Long> symbols = new HashMap<>(); // a named dynamic dimension has one size across the inputs
-        Map<String, Path> symbolFrom = new HashMap<>();
+        Map<String, Sized> symbols = new HashMap<>();
         for (Map.Entry<String, TensorInfo> e : info.entrySet()) {
             Path file = files.get(e.getKey());
             Values v = Values.read(file);
-            checkShape(e.getKey(), e.getValue(), v);
-            String[] names = e.getValue().getDimensionNames();
-            for (int d = 0; d < v.shape().length; d++) {
-                String s = d < names.length ? names[d] : "";
-                if (e.getValue().getShape()[d] < 0 && !s.isEmpty()) {
-                    Long before = symbols.putIfAbsent(s, v.shape()[d]);
-                    if (before != null && before != v.shape()[d]) {
-                        throw new IOException(file + ": dimension " + d + " (" + s + ") is " + v.shape()[d] + ", but "
-                                + symbolFrom.get(s) + " gives " + s + " = " + before);
-                    }
-                    symbolFrom.putIfAbsent(s, file);
-                }
-            }
+            checkShape(e.getKey(), e.getValue(), v, symbols);
             sample.put(e.getKey(), convert(v, e.getKey(), e.getValue().type));
             described.put(e.getKey(), file + ": " + v.dtype() + " " + Arrays.toString(v.shape()));
         }
         return new Feeds(List.of(sample), described);
     }
 
-    /** The file's shape against the input's: the same rank, and the fixed dimensions equal. */
-    private static void checkShape(String input, TensorInfo t, Values v) throws IOException {
+    /**
+     * The file's shape against the input's: the same rank, the fixed dimensions equal, and a named dynamic one
+     * (sequence) the size the other files gave it: ONNX Runtime would refuse it too, naming no file.
+     */
+    private static void checkShape(String input, TensorInfo t, Values v, Map<String, Sized> symbols) throws IOException {
         long[] want = t.getShape();
         boolean fits = want.length == v.shape().length;
         for (int d = 0; fits && d < want.length; d++) {
@@ -134,15 +124,38 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
             throw new IOException(v.source() + ": shape " + Arrays.toString(v.shape()) + ", but input " + input
                     + " is " + shown(t));
         }
+        String[] names = dimensionNames(t);
+        for (int d = 0; d < want.length; d++) {
+            if (want[d] < 0 && !names[d].isEmpty()) {
+                Sized first = symbols.putIfAbsent(names[d], new Sized(v.shape()[d], v.source()));
+                if (first != null && first.size() != v.shape()[d]) {
+                    throw new IOException(v.source() + ": dimension " + d + " (" + names[d] + ") is " + v.shape()[d]
+                            + ", but " + first.source() + " gives " + names[d] + " = " + first.size());
+                }
+            }
+        }
+    }
+
+    /** The size a file gave a named dynamic dimension. */
+    private record Sized(long size, String source) {}
+
+    /** The names of an input's dimensions, "" for fixed or unnamed ones. */
+    private static String[] dimensionNames(TensorInfo t) {
+        String[] names = t.getDimensionNames();
+        String[] out = new String[t.getShape().length];
+        for (int d = 0; d < out.length; d++) {
+            out[d] = names != null && d < names.length && names[d] != null ? names[d] : "";
+        }
+        return out;
     }
 
     /** An input's shape as [batch_size, 384]: fixed sizes, the names of dynamic ones ("?" when unnamed). */
     private static String shown(TensorInfo t) {
         long[] s = t.getShape();
-        String[] names = t.getDimensionNames();
+        String[] names = dimensionNames(t);
         List<String> dims = new ArrayList<>();
         for (int d = 0; d < s.length; d++) {
-            dims.add(s[d] >= 0 ? Long.toString(s[d]) : d < names.length && !names[d].isEmpty() ? names[d] : "?");
+            dims.add(s[d] >= 0 ? Long.toString(s[d]) : !names[d].isEmpty() ? names[d] : "?");
         }
         return dims.toString();
     }
