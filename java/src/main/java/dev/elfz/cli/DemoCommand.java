@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Parameters;
                     + "table: ratio, MB/s both ways, and the output that changed most. Then ELF on every kernel of this "
                     + "machine (native and Java) on the model's float32 weights: ratio, MB/s, max error.",
             "",
-            "--json: model, input_bytes, kernel, modes[] (mode, flags, compressed_bytes, ratio, compress_mb_per_s, "
+            "--json: model, input_bytes, kernel, inputs (as eval's), modes[] (mode, flags, compressed_bytes, ratio, compress_mb_per_s, "
                     + "decompress_mb_per_s, output, cosine, max_abs_error), kernels[] (kernel, ratio, encode_mb_per_s, "
                     + "decode_mb_per_s, max_error, exceptions)."
         })
@@ -78,7 +79,8 @@ final class DemoCommand extends WorkCommand {
                      long exceptions) {}
 
     /** The --json summary. */
-    record Summary(String model, long inputBytes, String kernel, List<Mode> modes, List<KernelRow> kernels) {}
+    record Summary(String model, long inputBytes, String kernel, Map<String, String> inputs, List<Mode> modes,
+                   List<KernelRow> kernels) {}
 
     static List<SweepCommand.Setting> modes() {
         List<SweepCommand.Setting> m = new ArrayList<>();
@@ -102,14 +104,16 @@ final class DemoCommand extends WorkCommand {
             long size = onnx.fileSize() + onnx.dataFiles().stream().mapToLong(Payloads::fileSize).sum();
             ElfzOptions base = options(name).withLossy(LossyOptions.NONE);
             if (!json) {
-                out().printf(Locale.ROOT, "%s (%s), default kernel %s, %d cores; %d generated inputs of %d tokens%n%n",
-                        name, Units.bytes(size), Kernels.best().name(), base.threads(), in.samples(), in.sequence());
+                out().printf(Locale.ROOT, "%s (%s), default kernel %s, %d cores; %s%n%n", name, Units.bytes(size),
+                        Kernels.best().name(), base.threads(), EvalInputs.summary(in));
                 out().printf(Locale.ROOT, "%-40s %7s %14s %16s %10s %14s%n", "compress flags", "ratio", "compress MB/s",
                         "decompress MB/s", "cosine", "max abs error");
             }
             List<Mode> modes = new ArrayList<>();
+            Map<String, String> described = Map.of();
             for (SweepCommand.Setting s : modes()) {
-                OnnxEval.Trial t = trial(source, s.options().apply(base), in);
+                OnnxEval.Trial t = EvalInputs.trial("demo", source, s.options().apply(base), in);
+                described = t.comparison().inputs();
                 OnnxEval.Output worst = t.worst();
                 Mode m = new Mode(s.family().equals(s.setting()) ? s.family() : s.family() + " " + s.setting(),
                         s.flags(), t.compressedBytes(), Units.ratio(size, t.compressedBytes()),
@@ -124,13 +128,15 @@ final class DemoCommand extends WorkCommand {
                 }
             }
             if (!json) {
-                out().printf(Locale.ROOT, "%nratio: the model's bytes (with any external data) over the .elfz file's. "
+                out().printf("%ninputs:%n");
+                EvalInputs.print(out(), described);
+                out().printf(Locale.ROOT, "ratio: the model's bytes (with any external data) over the .elfz file's. "
                         + "MB/s: of the model, to and from files, %d threads, one run. cosine, max abs error: the output "
                         + "that changed most (%s), worst of the inputs.%n%n", base.threads(), modes.getFirst().output());
             }
             List<KernelRow> kernels = kernels(onnx, name);
             if (json) {
-                printJson(new Summary(source.toString(), size, Kernels.best().name(), modes, kernels));
+                printJson(new Summary(source.toString(), size, Kernels.best().name(), described, modes, kernels));
             }
         }
         return 0;
@@ -150,14 +156,6 @@ final class DemoCommand extends WorkCommand {
                     + "Maven Central, or give a model: elfz demo MODEL.onnx");
         }
         return p;
-    }
-
-    private static OnnxEval.Trial trial(Path model, ElfzOptions options, OnnxEval.Inputs in) throws IOException {
-        try {
-            return OnnxEval.trial(model, options, in);
-        } catch (NoClassDefFoundError e) {
-            throw new IOException("elfz demo needs ONNX Runtime (com.microsoft.onnxruntime:onnxruntime) on the class path", e);
-        }
     }
 
     /** ELF on every kernel this process can run, on the model's float32 initializers (mapped, not copied). */

@@ -27,11 +27,11 @@ import picocli.CommandLine.Parameters;
         description = {
             "Compresses MODEL.onnx in every setting of each codec family (ELF; error bounds 1e-5, 1e-4, 1e-3; uniform "
                     + "8, 6, 4 bits per channel; k-means 6, 4, 3 bits; pruning 10, 30, 50% + ELF), decompresses it, "
-                    + "runs the original and each result in ONNX Runtime on the same generated inputs (as eval) and "
+                    + "runs the original and each result in ONNX Runtime on the same inputs (as eval) and "
                     + "reports the ratio and the output that changed most: cosine similarity and max abs error.",
             "",
-            "--json: model, input_bytes, points[] (family, setting, flags, compressed_bytes, ratio, output, cosine, "
-                    + "max_abs_error)."
+            "--json: model, input_bytes, inputs (per model input, what it held), points[] (family, setting, flags, "
+                    + "compressed_bytes, ratio, output, cosine, max_abs_error)."
         })
 final class SweepCommand extends WorkCommand {
 
@@ -54,7 +54,7 @@ final class SweepCommand extends WorkCommand {
                  double cosine, double maxAbsError) {}
 
     /** The --json summary. */
-    record Summary(String model, long inputBytes, List<Point> points) {}
+    record Summary(String model, long inputBytes, Map<String, String> inputs, List<Point> points) {}
 
     /** The settings swept, family by family, from the mildest to the strongest. */
     static List<Setting> settings() {
@@ -93,13 +93,10 @@ final class SweepCommand extends WorkCommand {
         ElfzOptions base = options(shown(model)).withLossy(LossyOptions.NONE);
         long size = 0; // the model and its external data files
         List<Point> points = new ArrayList<>();
+        Map<String, String> described = Map.of();
         for (Setting s : settings()) {
-            OnnxEval.Trial t;
-            try {
-                t = OnnxEval.trial(source, s.options().apply(base), in);
-            } catch (NoClassDefFoundError e) {
-                throw new IOException("elfz sweep needs ONNX Runtime (com.microsoft.onnxruntime:onnxruntime) on the class path", e);
-            }
+            OnnxEval.Trial t = EvalInputs.trial("sweep", source, s.options().apply(base), in);
+            described = t.comparison().inputs();
             OnnxEval.Output worst = t.worst();
             size = t.inputBytes();
             points.add(new Point(s.family(), s.setting(), s.flags(), t.compressedBytes(),
@@ -109,11 +106,12 @@ final class SweepCommand extends WorkCommand {
             Charts.save(chart(model.getFileName().toString(), points), plot);
         }
         if (json) {
-            printJson(new Summary(model.toString(), size, points));
+            printJson(new Summary(model.toString(), size, described, points));
             return 0;
         }
-        out().printf(Locale.ROOT, "%s (%s), %d inputs; per setting the output that changed most%n", shown(model),
-                Units.bytes(size), in.samples());
+        out().printf(Locale.ROOT, "%s (%s), %s; per setting the output that changed most%n", shown(model),
+                Units.bytes(size), EvalInputs.summary(in));
+        EvalInputs.print(out(), described);
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"family", "setting", "ratio", "output", "cosine", "max abs error"});
         for (Point p : points) {

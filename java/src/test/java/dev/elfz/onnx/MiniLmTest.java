@@ -54,7 +54,7 @@ class MiniLmTest {
         Path back = dir.resolve("elf.onnx");
         Elfz.decompress(z, back, ElfzOptions.defaults());
         assertEquals(Files.size(model), Files.size(back));
-        List<OnnxEval.Output> out = OnnxEval.compare(model, back, OnnxEval.Inputs.DEFAULT);
+        List<OnnxEval.Output> out = OnnxEval.compare(model, back, OnnxEval.Inputs.DEFAULT).outputs();
         OnnxEval.Output hidden = out.stream().filter(o -> o.name().equals("last_hidden_state")).findFirst().orElseThrow();
         System.out.printf("MiniLM elf: ratio %.4f, last_hidden_state cosine %.12f (1 - cosine %.3g), max abs error %.3g%n",
                 (double) Files.size(model) / Files.size(z), hidden.cosine(), 1 - hidden.cosine(), hidden.maxAbsError());

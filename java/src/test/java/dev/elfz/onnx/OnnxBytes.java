@@ -85,6 +85,35 @@ public final class OnnxBytes {
         return t.varint(2, dataType).string(8, name);
     }
 
+    /** A NodeProto: op_type, inputs, outputs (attributes with {@link #intAttribute} after). */
+    public static OnnxBytes node(String op, java.util.List<String> inputs, String... outputs) {
+        OnnxBytes n = new OnnxBytes();
+        inputs.forEach(i -> n.string(1, i));
+        for (String o : outputs) {
+            n.string(2, o);
+        }
+        return n.string(4, op);
+    }
+
+    /** An AttributeProto of type INT (as NodeProto field 5). */
+    public static OnnxBytes intAttribute(String name, long v) {
+        return new OnnxBytes().string(1, name).varint(3, v).varint(20, 2);
+    }
+
+    /**
+     * A ValueInfoProto of a tensor (a graph input or output): each dim a Number (dim_value) or a String
+     * (dim_param, a named dynamic dimension).
+     */
+    public static OnnxBytes valueInfo(String name, int elemType, Object... dims) {
+        OnnxBytes shape = new OnnxBytes();
+        for (Object d : dims) {
+            shape.message(1, d instanceof Number n ? new OnnxBytes().varint(1, n.longValue())
+                    : new OnnxBytes().string(2, d.toString()));
+        }
+        OnnxBytes tensorType = new OnnxBytes().varint(1, elemType).message(2, shape);
+        return new OnnxBytes().string(1, name).message(2, new OnnxBytes().message(1, tensorType));
+    }
+
     /** A ModelProto around a graph: ir_version, producer, opset 13, the graph, then a metadata_props entry. */
     public static byte[] model(OnnxBytes graph) {
         return new OnnxBytes().varint(1, 8).string(2, "elfz-test").message(8, new OnnxBytes().varint(2, 13))
