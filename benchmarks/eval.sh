@@ -35,10 +35,12 @@ given=(--input "input_ids=$work/input_ids.json" --input "attention_mask=$work/at
 options=("--codec lossless" "" "--error-bound 1e-6" "--error-bound 1e-4" "--codec uniform --bits 8 --per-channel"
   "--codec uniform --bits 8" "--codec uniform --bits 4 --group-size 32" "--codec kmeans --bits 4" "--prune 0.5")
 row() { # options, then the two JSON summaries: generated inputs, the sentence
-  jq -rn --arg o "${1:-default (ELF)}" --argjson g "$2" --argjson s "$3" '
+  local label='default (ELF)'
+  [[ -n $1 ]] && label="\`$1\`"
+  jq -rn --argjson g "$2" --argjson s "$3" '
     def out($j): $j.outputs[] | select(.name == "last_hidden_state");
-    "| `\($o)` | \($g.ratio * 10000 | round / 10000) | \(out($g).cosine) | \(out($g).max_abs_error) | "
-    + "\(out($g).argmax_agreement) | \(out($s).cosine) | \(out($s).max_abs_error) |"' | sed 's/| `default (ELF)`/| default (ELF)/'
+    [$g.ratio, out($g).cosine, out($g).max_abs_error, out($g).argmax_agreement, out($s).cosine, out($s).max_abs_error]
+    | @tsv' | awk -F'\t' -v label="$label" '{printf "| %s | %.4f | %.12f | %.3g | %.4f | %.12f | %.3g |\n", label, $1, $2, $3, $4, $5, $6}'
 }
 {
   echo "# elfz eval on all-MiniLM-L6-v2"

@@ -128,11 +128,11 @@ final class DemoCommand extends WorkCommand {
                 }
             }
             if (!json) {
-                out().printf("%ninputs:%n");
-                EvalInputs.print(out(), described);
-                out().printf(Locale.ROOT, "ratio: the model's bytes (with any external data) over the .elfz file's. "
+                out().printf(Locale.ROOT, "%nratio: the model's bytes (with any external data) over the .elfz file's. "
                         + "MB/s: of the model, to and from files, %d threads, one run. cosine, max abs error: the output "
-                        + "that changed most (%s), worst of the inputs.%n%n", base.threads(), modes.getFirst().output());
+                        + "that changed most (%s), worst of the inputs:%n", base.threads(), modes.getFirst().output());
+                EvalInputs.print(out(), described);
+                out().println();
             }
             List<KernelRow> kernels = kernels(onnx, name);
             if (json) {
