@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +51,7 @@ final class Decompressor {
     private record Done(Job job, MemorySegment bytes, MemorySegment buffer) {}
 
     /** An output being built: the writer to commit, and the streams to decode into it. */
-    private interface Output extends AutoCloseable {
+    interface Output extends AutoCloseable {
         /** Checks the decoded file before anything is committed; an onnx model gives its external data references. */
         default List<OnnxFile.External> check() throws IOException {
             return List.of();
@@ -92,7 +93,7 @@ final class Decompressor {
                     targets.add(dir.resolve(f.path()));
                     Files.createDirectories(targets.getLast().getParent());
                 }
-                build(r, targets, false, o, new ArrayList<>());
+                build(r, targets, false, o);
                 AtomicFiles.publishDirectory(dir, out, o.overwrite());
             } catch (IOException | RuntimeException | Error e) {
                 try {
@@ -107,8 +108,8 @@ final class Decompressor {
 
     /**
      * One file, and an ONNX model's external data files at their locations beside it, each built under a temporary
-     * name and renamed: all of them appear, or none (those renamed already, and directories made for them, are
-     * deleted again when a later one fails).
+     * name and renamed: all of them appear, or none ({@link #commitAll}; directories made for data files are deleted
+     * again when one fails).
      */
     private static void decompressFile(ElfzReader r, Path out, ElfzOptions o) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
@@ -123,7 +124,6 @@ final class Decompressor {
             targets.add(p);
         }
         List<Path> created = new ArrayList<>(); // directories made for data files, deepest first
-        List<Path> committed = new ArrayList<>();
         try {
             for (Path p : targets.subList(1, targets.size())) {
                 for (Path d = p.toAbsolutePath().getParent(); !Files.exists(d); d = d.getParent()) {
@@ -131,11 +131,9 @@ final class Decompressor {
                 }
                 Files.createDirectories(p.toAbsolutePath().getParent());
             }
-            build(r, targets, o.overwrite(), o, committed);
+            build(r, targets, o.overwrite(), o);
         } catch (IOException | RuntimeException | Error e) {
-            List<Path> undo = new ArrayList<>(committed);
-            undo.addAll(created);
-            for (Path p : undo) {
+            for (Path p : created) {
                 try {
                     Files.deleteIfExists(p);
                 } catch (IOException suppressed) {
@@ -148,12 +146,9 @@ final class Decompressor {
 
     /**
      * Builds every file of the archive at its target: decodes every stream, checks each file (and the ONNX models'
-     * external data against the onnx_data files), then commits them, data files before the models that read them.
-     *
-     * @param committed gets each target once it is renamed into place
+     * external data against the onnx_data files), then commits them all.
      */
-    private static void build(ElfzReader r, List<Path> targets, boolean overwrite, ElfzOptions o, List<Path> committed)
-            throws IOException {
+    private static void build(ElfzReader r, List<Path> targets, boolean overwrite, ElfzOptions o) throws IOException {
         List<Index.FileEntry> files = r.index().files();
         List<Output> outputs = new ArrayList<>();
         List<Target> streams = new ArrayList<>();
@@ -163,13 +158,56 @@ final class Decompressor {
             }
             decode(r, streams, o);
             checkExternalData(r, outputs);
-            for (int i = files.size() - 1; i >= 0; i--) { // a single file's data files come after the model
-                outputs.get(i).commit();
-                committed.add(targets.get(i));
-            }
+            commitAll(outputs, targets, overwrite);
         } finally {
             for (Output output : outputs) {
                 output.close();
+            }
+        }
+    }
+
+    /**
+     * Renames every output to its target, last first (a single file's data files come after the model that reads
+     * them). With {@code overwrite} and several outputs, an existing target is renamed aside first and deleted only
+     * once every output is in place: if one fails, the outputs already in place are deleted and the user's files put
+     * back, so that all appear or none, and nothing of the user's is lost. One output simply renames over its target
+     * (atomic: readers see the old file or the new one, never none).
+     */
+    static void commitAll(List<? extends Output> outputs, List<Path> targets, boolean overwrite) throws IOException {
+        List<Path> committed = new ArrayList<>();
+        Map<Path, Path> aside = new LinkedHashMap<>(); // target -> the hidden name of what it held
+        boolean keep = overwrite && outputs.size() > 1;
+        try {
+            for (int i = outputs.size() - 1; i >= 0; i--) {
+                Path old = keep ? AtomicFiles.moveAside(targets.get(i)) : null;
+                if (old != null) {
+                    aside.put(targets.get(i), old);
+                }
+                outputs.get(i).commit();
+                committed.add(targets.get(i));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            for (Path p : committed) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            for (Map.Entry<Path, Path> old : aside.entrySet()) {
+                try {
+                    AtomicFiles.moveBack(old.getValue(), old.getKey());
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        for (Path old : aside.values()) {
+            try {
+                AtomicFiles.deleteRecursively(old);
+            } catch (IOException e) {
+                // every output is in place: a hidden copy of a replaced file left behind is no failure
             }
         }
     }

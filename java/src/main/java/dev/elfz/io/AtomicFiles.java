@@ -155,14 +155,10 @@ public final class AtomicFiles {
      * directory) is first renamed aside, then deleted once the new one is in place.
      */
     public static void publishDirectory(Path tempDir, Path target, boolean overwrite) throws IOException {
-        Path old = null;
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            if (!overwrite) {
-                throw exists(target);
-            }
-            old = tempName(directoryOf(target), target);
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw exists(target);
         }
+        Path old = moveAside(target);
         try {
             Files.move(tempDir, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
@@ -177,6 +173,25 @@ public final class AtomicFiles {
         if (old != null) {
             deleteRecursively(old);
         }
+    }
+
+    /**
+     * Renames an existing target (file, directory or link) to a hidden temporary name beside it, so that it can be put
+     * back ({@link #moveBack}) if what replaces it fails; returns that name, or null when there is no target.
+     */
+    public static Path moveAside(Path target) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        Path old = tempName(directoryOf(target), target);
+        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        return old;
+    }
+
+    /** Puts a target renamed by {@link #moveAside} back under its name, over whatever is there now. */
+    public static void moveBack(Path old, Path target) throws IOException {
+        move(old, target);
+        syncDirectory(directoryOf(target));
     }
 
     /** Deletes a file or a directory tree if it exists; symbolic links are removed, never followed. */
