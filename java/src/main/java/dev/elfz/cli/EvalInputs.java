@@ -51,6 +51,12 @@ final class EvalInputs {
                 throw new ParameterException(spec.commandLine(), String.join(", ", both)
                         + " generate inputs: not with --input");
             }
+            // picocli keeps the last of two NAME=FILE with one NAME: a typo would silently drop a file
+            List<String> names = spec.commandLine().getParseResult().matchedOption("--input").originalStringValues().stream()
+                    .map(v -> v.substring(0, Math.max(0, v.indexOf('=')))).toList();
+            names.stream().filter(n -> names.indexOf(n) != names.lastIndexOf(n)).findFirst().ifPresent(n -> {
+                throw new ParameterException(spec.commandLine(), "--input " + n + " given twice");
+            });
             return OnnxEval.Inputs.given(new LinkedHashMap<>(files));
         }
         if (samples < 1 || sequence < 1 || (maxId != null && maxId < 1)) {

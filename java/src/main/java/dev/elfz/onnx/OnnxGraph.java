@@ -35,6 +35,18 @@ public final class OnnxGraph {
     private static final Set<String> PASS_THROUGH = Set.of("Cast", "Identity", "Reshape", "Unsqueeze", "Squeeze",
             "Flatten", "Expand", "Transpose");
 
+    /** Where a lookup op takes its indices and the table they pick rows of (along its axis), by input position. */
+    private record Lookup(int indices, int table) {}
+
+    /**
+     * The lookup ops: Gather, and ONNX Runtime's fused embedding (com.microsoft EmbedLayerNormalization, which its
+     * transformer optimizer puts in place of BERT's Gathers): input_ids -> word_embedding, segment_ids ->
+     * segment_embedding, position_ids -> position_embedding.
+     */
+    private static final Map<String, List<Lookup>> LOOKUPS = Map.of(
+            "Gather", List.of(new Lookup(1, 0)),
+            "EmbedLayerNormalization", List.of(new Lookup(0, 2), new Lookup(1, 4), new Lookup(8, 3)));
+
     private record Node(String op, List<String> inputs, List<String> outputs, long axis) {}
 
     private final List<Node> nodes = new ArrayList<>();
@@ -74,13 +86,17 @@ public final class OnnxGraph {
         while (!todo.isEmpty()) {
             String v = todo.poll();
             for (Node n : consumers.getOrDefault(v, List.of())) {
-                if (n.op().equals("Gather") && n.inputs().size() == 2 && n.inputs().get(1).equals(v)) {
-                    long[] dims = initializers.get(n.inputs().get(0));
+                for (Lookup l : LOOKUPS.getOrDefault(n.op(), List.of())) {
+                    if (n.inputs().size() <= Math.max(l.indices(), l.table()) || !n.inputs().get(l.indices()).equals(v)) {
+                        continue;
+                    }
+                    long[] dims = initializers.get(n.inputs().get(l.table()));
                     long axis = n.axis() < 0 && dims != null ? n.axis() + dims.length : n.axis();
                     if (dims != null && axis >= 0 && axis < dims.length && (best == null || dims[(int) axis] < best.rows())) {
-                        best = new Table(n.inputs().get(0), dims[(int) axis]);
+                        best = new Table(n.inputs().get(l.table()), dims[(int) axis]);
                     }
-                } else if (PASS_THROUGH.contains(n.op()) && n.inputs().getFirst().equals(v) && !n.outputs().isEmpty()
+                }
+                if (PASS_THROUGH.contains(n.op()) && n.inputs().getFirst().equals(v) && !n.outputs().isEmpty()
                         && seen.add(n.outputs().getFirst())) {
                     todo.add(n.outputs().getFirst());
                 }
@@ -135,7 +151,7 @@ public final class OnnxGraph {
         }
     }
 
-    /** NodeProto: input 1, output 2, op_type 4, attribute 5 (only Gather's axis is kept). */
+    /** NodeProto: input 1, output 2, op_type 4, attribute 5 (only an "axis" is kept: Gather's; 0 when none). */
     private static Node node(Wire n, MemorySegment file) throws OnnxException {
         List<String> ins = new ArrayList<>();
         List<String> outs = new ArrayList<>();

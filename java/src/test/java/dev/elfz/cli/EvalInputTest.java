@@ -191,5 +191,7 @@ class EvalInputTest {
         run(args(List.of("sweep", model), goodInputs(), "--seed", "2")).usageError("--seed generate inputs: not with --input");
         run("eval", model, "--max-id", "0").usageError("must be positive");
         run("eval", model, "--input", "ids").usageError("--input");
+        run(args(List.of("eval", model), goodInputs(), "--input", "scale=" + dir.resolve("mask.json")))
+                .usageError("--input scale given twice");
     }
 }

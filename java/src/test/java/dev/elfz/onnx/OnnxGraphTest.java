@@ -53,6 +53,23 @@ class OnnxGraphTest {
     }
 
     @Test
+    void onnxRuntimesFusedEmbeddingIndexesItsTables() throws IOException {
+        // com.microsoft EmbedLayerNormalization: input_ids, segment_ids, word, position, segment embeddings, gamma, beta
+        OnnxBytes g = new OnnxBytes()
+                .message(1, node("EmbedLayerNormalization", List.of("input_ids", "segment_ids", "word", "position",
+                        "segment", "gamma", "beta", "mask"), "h"))
+                .string(2, "fused")
+                .message(5, OnnxBytes.tensor("word", FLOAT, 30522, 8))
+                .message(5, OnnxBytes.tensor("position", FLOAT, 512, 8))
+                .message(5, OnnxBytes.tensor("segment", FLOAT, 2, 8));
+        for (String in : new String[] {"input_ids", "segment_ids", "mask"}) {
+            g.message(11, OnnxBytes.valueInfo(in, INT64, "batch", "sequence"));
+        }
+        assertEquals(Map.of("input_ids", new OnnxGraph.Table("word", 30522), "segment_ids",
+                new OnnxGraph.Table("segment", 2)), OnnxGraph.indexedTables(model(g)), "the mask indexes nothing");
+    }
+
+    @Test
     void noGatherNoTable() throws IOException {
         OnnxBytes g = new OnnxBytes().message(1, node("Cast", List.of("ids"), "f").message(5,
                 OnnxBytes.intAttribute("to", FLOAT))).string(2, "plain").message(11, OnnxBytes.valueInfo("ids", INT64, 1, 4));
