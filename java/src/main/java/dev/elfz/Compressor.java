@@ -13,6 +13,7 @@ import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -213,11 +214,22 @@ final class Compressor {
         return c.getValue();
     }
 
-    /** CRC32C over a segment of any size (a ByteBuffer holds at most 2 GiB). */
+    /**
+     * CRC32C over a segment of any size (a ByteBuffer holds at most 2 GiB) and kind: a segment of a Java array other
+     * than byte[] has no ByteBuffer view, so its bytes go through a byte[] 64 KiB at a time.
+     */
     static void update(CRC32C c, MemorySegment bytes) {
-        long step = 1L << 30;
+        boolean view = bytes.isNative() || bytes.heapBase().orElse(null) instanceof byte[];
+        long step = view ? 1L << 30 : 1L << 16;
+        byte[] copy = view ? null : new byte[(int) Math.min(step, bytes.byteSize())];
         for (long off = 0; off < bytes.byteSize(); off += step) {
-            c.update(bytes.asSlice(off, Math.min(step, bytes.byteSize() - off)).asByteBuffer());
+            MemorySegment part = bytes.asSlice(off, Math.min(step, bytes.byteSize() - off));
+            if (view) {
+                c.update(part.asByteBuffer());
+            } else {
+                MemorySegment.copy(part, ValueLayout.JAVA_BYTE, 0, copy, 0, (int) part.byteSize());
+                c.update(copy, 0, (int) part.byteSize());
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
+import dev.elfz.kernel.JavaVectorKernel;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.safetensors.Dtype;
@@ -205,16 +206,30 @@ public final class ElfzReader implements AutoCloseable {
         return dst;
     }
 
-    /** Decodes a tensor into {@code dst}, which must be exactly {@link ElfzTensor#byteSize()} bytes. */
+    /**
+     * Decodes a tensor into {@code dst}, which must be exactly {@link ElfzTensor#byteSize()} bytes: off-heap memory or a
+     * segment of a Java array. The Java Vector kernel is many times slower on array segments (HotSpot intrinsifies its
+     * segment loads for off-heap memory), so for it each chunk of such a {@code dst} is decoded off-heap and copied.
+     */
     public void readInto(ElfzTensor t, MemorySegment dst) throws ElfzException {
         if (dst.byteSize() != t.byteSize()) {
             throw new IllegalArgumentException(t.name() + " needs " + t.byteSize() + " bytes, dst has " + dst.byteSize());
         }
         String what = describe(t);
-        for (int i = 0; i < t.stream().chunks().length; i++) {
-            decodeChunk(what, t.stream(), t.dtype(), i, dst.asSlice(i * t.stream().chunkBytes(), t.stream().chunkSize(i)));
+        Index.Stream s = t.stream();
+        boolean bounce = !dst.isNative() && kernel instanceof JavaVectorKernel && s.chunks().length > 0;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment buffer = bounce ? scratch.allocate(Math.min(s.chunkBytes(), s.size()), Long.BYTES) : null;
+            for (int i = 0; i < s.chunks().length; i++) {
+                MemorySegment chunk = dst.asSlice(i * s.chunkBytes(), s.chunkSize(i));
+                MemorySegment into = bounce ? buffer.asSlice(0, chunk.byteSize()) : chunk;
+                decodeChunk(what, s, t.dtype(), i, into);
+                if (bounce) {
+                    chunk.copyFrom(into);
+                }
+            }
         }
-        checkStream(what, t.stream(), dst);
+        checkStream(what, s, dst);
     }
 
     /** "tensor NAME", with its file in a directory archive. */
