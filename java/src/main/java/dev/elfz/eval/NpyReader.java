@@ -62,7 +62,14 @@ final class NpyReader {
     }
 
     private static IOException bad(Path file, String what) {
-        return new IOException(file + ": bad .npy file: " + what);
+        return new IOException(file + ": bad .npy file: " + printable(what));
+    }
+
+    /** Text echoed from the file, with control characters as \xNN: the error stays one line. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.chars().forEach(c -> b.append(Character.isISOControl(c) ? String.format("\\x%02x", c) : String.valueOf((char) c)));
+        return b.toString();
     }
 
     /** A descr such as "<i8": byte order, kind letter, size. */
@@ -78,7 +85,7 @@ final class NpyReader {
                             kind, Integer.parseInt(size));
                 }
             }
-            throw new IOException(file + ": dtype '" + descr + "' is not supported (bool, int8-64, uint8-64, "
+            throw new IOException(file + ": dtype '" + printable(descr) + "' is not supported (bool, int8-64, uint8-64, "
                     + "float16-64)");
         }
 

@@ -52,7 +52,12 @@ class OnnxFileTest {
      * float_data, string_data.
      */
     static byte[] crafted() {
-        OnnxBytes g = new OnnxBytes()
+        return OnnxBytes.model(craftedGraph());
+    }
+
+    /** The graph of {@link #crafted}. */
+    static OnnxBytes craftedGraph() {
+        return new OnnxBytes()
                 .message(1, new OnnxBytes().string(1, "x").string(2, "y").string(4, "Identity"))
                 .string(2, "crafted")
                 .message(5, tensor("w_raw", 1, 4, 8).bytes(9, PAYLOADS.get("w_raw")))
@@ -72,7 +77,6 @@ class OnnxFileTest {
                         .bytes(9, PAYLOADS.get("packed_dims")))
                 .message(11, new OnnxBytes().string(1, "x"))
                 .message(12, new OnnxBytes().string(1, "y"));
-        return OnnxBytes.model(g);
     }
 
     static byte[] packedVarints(long... v) {
