@@ -26,8 +26,9 @@ import java.util.TreeMap;
  * An ONNX model file mapped read-only, its graph's initializers located by reading the protobuf wire format in
  * place (ModelProto.graph, GraphProto.initializer, TensorProto): no protobuf library, which would copy every
  * payload into a heap ByteString. Each initializer whose values lie in one fixed-width run (raw_data, or packed
- * float_data or double_data) is a tensor whose bytes are a slice of the mapping; every other byte of the file
- * (graph, names, attributes, varint-coded int32_data/int64_data, initializers of subgraphs) is its
+ * float_data or double_data) is a tensor whose bytes are a slice of the mapping, and so is each tensor of at least
+ * 4 KiB inside a node (a Constant's value, the initializers of If/Loop/Scan bodies); every other byte of the file
+ * (graph, names, attributes, varint-coded int32_data/int64_data, small constants) is its
  * {@link #skeleton()}, kept verbatim, so that the tensors and the skeleton give back the file exactly. Initializers
  * with data_location EXTERNAL are tensors of the {@link #dataFiles()} they name, mapped as well.
  */
@@ -137,6 +138,8 @@ public final class OnnxFile implements AutoCloseable {
         List<TensorInfo> tensors = new ArrayList<>();
         List<External> external = new ArrayList<>();
         java.util.Set<String> names = new java.util.HashSet<>();
+        List<TensorInfo> nested = new ArrayList<>();
+        int nodes = 0;
         boolean graph = false;
         Wire model = new Wire(path, file, 0, file.byteSize());
         while (model.more()) {
@@ -150,6 +153,11 @@ public final class OnnxFile implements AutoCloseable {
             Wire g = model.sub(model.length());
             while (g.more()) {
                 g.next();
+                if (g.field() == 1) {
+                    g.expect("GraphProto.node", Wire.LEN);
+                    nested(path, file, g.sub(g.length()), "", nodes++, 0, nested);
+                    continue;
+                }
                 if (g.field() != 5) {
                     g.skip();
                     continue;
@@ -171,7 +179,120 @@ public final class OnnxFile implements AutoCloseable {
         if (!graph) {
             throw new OnnxException(path, "no graph (ModelProto field 7): not an ONNX model?");
         }
+        for (TensorInfo t : nested) { // named after the graph's own initializers, which keep their names
+            String name = t.name();
+            for (int i = 2; !names.add(name); i++) {
+                name = t.name() + "#" + i;
+            }
+            tensors.add(new TensorInfo(name, t.dtype(), t.shape(), t.begin(), t.end()));
+        }
+        tensors.sort(Payloads.BY_OFFSET);
         return new Parsed(List.copyOf(tensors), List.copyOf(external));
+    }
+
+    /** Nested tensors smaller than this stay in the skeleton: shape constants and the like, not weights. */
+    static final long NESTED_MIN_BYTES = 4096;
+
+    /** Subgraphs deeper than this are kept verbatim (a crafted file cannot exhaust the stack). */
+    private static final int MAX_DEPTH = 32;
+
+    /**
+     * The weights inside a NodeProto: tensors of its attributes (a Constant's value) and the initializers of its
+     * subgraphs (If, Loop, Scan bodies), recursively, each of at least {@link #NESTED_MIN_BYTES} in one inline run,
+     * named by where they sit: "node/attribute" or "node/attribute/initializer", a node by its name or else
+     * "op#index" (its place in its graph). A nested tensor elfz cannot take as one run, or whose values are external, stays in the skeleton
+     * (it is the model's business, as before), never an error.
+     */
+    private static void nested(Path path, MemorySegment file, Wire node, String scope, int index, int depth,
+            List<TensorInfo> out) throws OnnxException {
+        String name = "";
+        String op = "";
+        List<long[]> attributes = new ArrayList<>(); // [from, end] of each AttributeProto, read once the name is known
+        while (node.more()) {
+            node.next();
+            switch (node.field()) {
+                case 3, 4 -> {
+                    node.expect(node.field() == 3 ? "NodeProto.name" : "NodeProto.op_type", Wire.LEN);
+                    long n = node.length();
+                    String v = utf8(path, file, node.position(), n, "a node's name");
+                    node.sub(n);
+                    if (node.field() == 3) {
+                        name = v;
+                    } else {
+                        op = v;
+                    }
+                }
+                case 5 -> {
+                    node.expect("NodeProto.attribute", Wire.LEN);
+                    long n = node.length();
+                    attributes.add(new long[] {node.position(), node.position() + n});
+                    node.sub(n);
+                }
+                default -> node.skip();
+            }
+        }
+        String here = scope + (name.isEmpty() ? op + "#" + index : name) + "/";
+        for (long[] a : attributes) {
+            attribute(path, file, new Wire(path, file, a[0], a[1]), here, depth, out);
+        }
+    }
+
+    /** AttributeProto: name 1, t 5 (a tensor), g 6 (a graph), tensors 10, graphs 11. */
+    private static void attribute(Path path, MemorySegment file, Wire a, String scope, int depth, List<TensorInfo> out)
+            throws OnnxException {
+        String name = "";
+        List<long[]> tensors = new ArrayList<>();
+        List<long[]> graphs = new ArrayList<>();
+        while (a.more()) {
+            a.next();
+            if (a.field() == 1 && a.type() == Wire.LEN) {
+                long n = a.length();
+                name = utf8(path, file, a.position(), n, "an attribute's name");
+                a.sub(n);
+            } else if ((a.field() == 5 || a.field() == 10 || a.field() == 6 || a.field() == 11) && a.type() == Wire.LEN) {
+                long n = a.length();
+                (a.field() == 5 || a.field() == 10 ? tensors : graphs).add(new long[] {a.position(), a.position() + n});
+                a.sub(n);
+            } else {
+                a.skip();
+            }
+        }
+        String here = scope + name;
+        for (long[] t : tensors) {
+            keep(path, file, new Wire(path, file, t[0], t[1]), here, out);
+        }
+        if (depth >= MAX_DEPTH) {
+            return;
+        }
+        for (long[] g : graphs) {
+            Wire graph = new Wire(path, file, g[0], g[1]);
+            int nodes = 0;
+            while (graph.more()) {
+                graph.next();
+                if (graph.field() == 1 && graph.type() == Wire.LEN) {
+                    nested(path, file, graph.sub(graph.length()), here + "/", nodes++, depth + 1, out);
+                } else if (graph.field() == 5 && graph.type() == Wire.LEN) {
+                    keep(path, file, graph.sub(graph.length()), here, out);
+                } else {
+                    graph.skip();
+                }
+            }
+        }
+    }
+
+    /** A nested TensorProto as a tensor named "scope/its name" when it is an inline run of enough bytes. */
+    private static void keep(Path path, MemorySegment file, Wire t, String scope, List<TensorInfo> out) {
+        External e;
+        try {
+            e = initializer(path, file, t);
+        } catch (OnnxException malformed) {
+            return; // what ONNX Runtime makes of it is not elfz's to judge: its bytes stay as they are
+        }
+        if (e != null && e.location() == null && e.tensor().byteSize() >= NESTED_MIN_BYTES) {
+            TensorInfo x = e.tensor();
+            out.add(new TensorInfo(x.name().isEmpty() ? scope : scope + "/" + x.name(), x.dtype(), x.shape(),
+                    x.begin(), x.end()));
+        }
     }
 
     /** True for the few lines git-LFS leaves in place of a file it has not fetched. */
