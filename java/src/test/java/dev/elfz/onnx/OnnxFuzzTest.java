@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Damaged models, thousands of them: a byte changed, inserted or dropped, the file cut short, in a model with inline
- * and external initializers. Each is read as elfz reads models (OnnxFile, OnnxGraph): it parses, or it is one
+ * and external initializers and weights inside nodes (a Constant, an If's branch). Each is read as elfz reads models (OnnxFile, OnnxGraph): it parses, or it is one
  * OnnxException, never another exception, and a tensor it finds lies inside its file.
  */
 class OnnxFuzzTest {
@@ -29,9 +29,16 @@ class OnnxFuzzTest {
                 .message(13, new OnnxBytes().string(1, "location").string(2, "w.bin"))
                 .message(13, new OnnxBytes().string(1, "offset").string(2, "8"))
                 .message(13, new OnnxBytes().string(1, "length").string(2, "24"));
+        byte[] weights = OnnxBytes.floats(OnnxBytes.weights(1024, 9)); // 4 KiB: nested tensors this size are taken
+        OnnxBytes body = new OnnxBytes().message(1, OnnxBytes.node("Identity", java.util.List.of("B"), "b"))
+                .message(5, OnnxBytes.tensor("B", 1, 1024).bytes(9, weights));
         OnnxBytes g = OnnxFileTest.craftedGraph()
                 .message(5, external)
-                .message(1, OnnxBytes.node("Gather", java.util.List.of("w_raw", "x"), "z"));
+                .message(1, OnnxBytes.node("Gather", java.util.List.of("w_raw", "x"), "z"))
+                .message(1, OnnxBytes.node("Constant", java.util.List.of(), "c").message(5, new OnnxBytes()
+                        .string(1, "value").message(5, OnnxBytes.tensor("", 1, 1024).bytes(9, weights)).varint(20, 4)))
+                .message(1, OnnxBytes.node("If", java.util.List.of("cond"), "o").message(5, new OnnxBytes()
+                        .string(1, "then_branch").message(6, body).varint(20, 5)));
         return OnnxBytes.model(g);
     }
 
@@ -42,7 +49,8 @@ class OnnxFuzzTest {
         Path p = dir.resolve("m.onnx");
         Files.write(p, good);
         try (OnnxFile f = OnnxFile.open(p)) {
-            assertTrue(f.dataFiles().size() == 1 && !f.tensors().isEmpty(), "the undamaged model reads");
+            assertTrue(f.dataFiles().size() == 1 && f.tensors().stream().filter(t -> t.name().contains("#")).count() == 2,
+                    "the undamaged model reads, its nested weights too: " + f.tensors());
         }
         SplittableRandom r = new SplittableRandom(42);
         int refused = 0;
