@@ -133,14 +133,19 @@ final class Decompressor {
             }
             build(r, targets, o.overwrite(), o);
         } catch (IOException | RuntimeException | Error e) {
-            for (Path p : created) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
+            deleteAll(created, e);
             throw e;
+        }
+    }
+
+    /** Undoes what a failed decompression made: deletes each path, its own failures added to {@code failure}. */
+    private static void deleteAll(List<Path> paths, Throwable failure) {
+        for (Path p : paths) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
         }
     }
 
@@ -187,13 +192,7 @@ final class Decompressor {
                 committed.add(targets.get(i));
             }
         } catch (IOException | RuntimeException | Error e) {
-            for (Path p : committed) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
+            deleteAll(committed, e);
             for (Map.Entry<Path, Path> old : aside.entrySet()) {
                 try {
                     AtomicFiles.moveBack(old.getValue(), old.getKey());
