@@ -1,6 +1,7 @@
 package dev.elfz;
 
 import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedOutput;
 import dev.elfz.io.Pages;
 import dev.elfz.onnx.OnnxException;
@@ -90,7 +91,7 @@ final class Decompressor {
             try {
                 List<Path> targets = new ArrayList<>();
                 for (Index.FileEntry f : r.index().files()) {
-                    targets.add(dir.resolve(f.path()));
+                    targets.add(FileNames.resolve(dir, f.name()));
                     Files.createDirectories(targets.getLast().getParent());
                 }
                 build(r, targets, false, o);
@@ -115,7 +116,7 @@ final class Decompressor {
         Path dir = out.toAbsolutePath().getParent();
         List<Path> targets = new ArrayList<>();
         for (Index.FileEntry f : r.index().files()) {
-            Path p = targets.isEmpty() ? out : dir.resolve(f.path());
+            Path p = targets.isEmpty() ? out : FileNames.resolve(dir, f.name());
             if (targets.stream().anyMatch(t -> t.toAbsolutePath().normalize().equals(p.toAbsolutePath().normalize()))) {
                 throw new ElfzException(r.path(), "its external data file " + f.path() + " would be written over " + p
                         + ": give the model another output name");
@@ -225,12 +226,12 @@ final class Decompressor {
                 for (Index.TensorEntry t : f.tensors()) {
                     regions.add(region(t.offset(), t.offset() + t.data().size(), t.dtype(), t.shape()));
                 }
-                stored.put(f.path(), regions);
+                stored.put(f.name(), regions);
             }
         }
         Map<String, Set<String>> read = new HashMap<>();
         for (int i = 0; i < files.size(); i++) {
-            String model = files.get(i).path();
+            String model = files.get(i).name();
             String dir = model.contains("/") ? model.substring(0, model.lastIndexOf('/') + 1) : "";
             for (OnnxFile.External e : outputs.get(i).check()) {
                 String file = dir + e.location();
@@ -295,7 +296,7 @@ final class Decompressor {
         }
         for (int i = 0; i < f.tensors().size(); i++) {
             Index.TensorEntry t = f.tensors().get(i);
-            ElfzTensor et = r.tensor(f.path(), t.name());
+            ElfzTensor et = r.tensor(f.name(), t.name());
             int slot = i;
             targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> w.write(slot, off, bytes)));
         }
@@ -327,7 +328,7 @@ final class Decompressor {
         targets.add(new Target(f.path() + " skeleton", f.data(), Dtype.U8, (off, bytes) -> skeleton.forEach(off,
                 bytes.byteSize(), (at, offset, length) -> m.write(at, bytes.asSlice(offset - off, length)))));
         for (Index.TensorEntry t : f.tensors()) {
-            ElfzTensor et = r.tensor(f.path(), t.name());
+            ElfzTensor et = r.tensor(f.name(), t.name());
             targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> m.write(t.offset() + off, bytes)));
         }
         if (Index.KIND_ONNX_DATA.equals(f.kind())) {
