@@ -116,6 +116,33 @@ class RawNamesTest {
                 contents(dir));
     }
 
+    /**
+     * In the POSIX locale Java decodes names as ASCII (sun.jnu.encoding ANSI_X3.4-1968), so even UTF-8 names print as
+     * U+FFFD: every name still comes back byte for byte, its temporary file included.
+     */
+    @Test
+    void inThePosixLocaleToo() throws Exception {
+        Path in = Files.createDirectory(dir.resolve("p7"));
+        Files.writeString(raw(in, "x%FF.bin"), "AAAA");
+        Files.writeString(in.resolve("\u00e9.txt"), "BB");
+        Path z = dir.resolve("p7.elfz");
+        Path out = dir.resolve("out");
+        for (String[] args : new String[][] {{"compress", "-q", in.toString(), "-o", z.toString()},
+                {"decompress", "-q", z.toString(), "-o", out.toString()}}) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("LC_ALL", "C");
+            pb.environment().put("LANG", "C");
+            Process p = pb.start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), String.join(" ", args) + ": " + output);
+        }
+        assertEquals(List.of("%C3%A9.txt=BB", "x%FF.bin=AAAA"), contents(out));
+    }
+
     /** Every file under root as "its path's bytes, percent-encoded=its content". */
     private static List<String> contents(Path root) throws IOException {
         String base = root.toAbsolutePath().toUri().getRawPath();
