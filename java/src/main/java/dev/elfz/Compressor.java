@@ -158,7 +158,7 @@ final class Compressor {
         Plan rest = new Plan(s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
         plans.add(rest);
         if (s.kind().equals(Index.KIND_BLOB)) {
-            finish.add(() -> entries.set(slot, new Index.FileEntry(s.path(), Index.KIND_BLOB, s.size(),
+            finish.add(() -> entries.set(slot, Index.FileEntry.of(s.path(), Index.KIND_BLOB, s.size(),
                     null, null, null, rest.stream())));
             return;
         }
@@ -182,9 +182,9 @@ final class Compressor {
             }
             SafetensorsFile f = s.safetensors();
             entries.set(slot, f != null
-                    ? new Index.FileEntry(s.path(), Index.KIND_SAFETENSORS, s.size(), rest.stream(),
+                    ? Index.FileEntry.of(s.path(), Index.KIND_SAFETENSORS, s.size(), rest.stream(),
                             f.metadata().isEmpty() ? null : f.metadata(), tensors, null)
-                    : new Index.FileEntry(s.path(), s.kind(), s.size(), null, null, tensors, rest.stream())); // onnx, onnx_data
+                    : Index.FileEntry.of(s.path(), s.kind(), s.size(), null, null, tensors, rest.stream())); // onnx, onnx_data
         });
     }
 

@@ -1,7 +1,9 @@
 package dev.elfz;
 
 import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedOutput;
+import dev.elfz.io.Overwrite;
 import dev.elfz.io.Pages;
 import dev.elfz.onnx.OnnxException;
 import dev.elfz.onnx.OnnxFile;
@@ -16,9 +18,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -86,11 +90,16 @@ final class Decompressor {
                 return;
             }
             checkFreeSpace(r, out);
+            if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) { // -f: replace the files the archive names, only
+                List<String> names = r.index().files().stream().map(Index.FileEntry::name).toList();
+                writeInPlace(r, Overwrite.inside(out, names, r.path()), 0, o);
+                return;
+            }
             Path dir = AtomicFiles.createTempDirectory(out);
             try {
                 List<Path> targets = new ArrayList<>();
                 for (Index.FileEntry f : r.index().files()) {
-                    targets.add(dir.resolve(f.path()));
+                    targets.add(FileNames.resolve(dir, f.name()));
                     Files.createDirectories(targets.getLast().getParent());
                 }
                 build(r, targets, false, o);
@@ -106,34 +115,42 @@ final class Decompressor {
         }
     }
 
-    /**
-     * One file, and an ONNX model's external data files at their locations beside it, each built under a temporary
-     * name and renamed: all of them appear, or none ({@link #commitAll}; directories made for data files are deleted
-     * again when one fails).
-     */
+    /** One file, and an ONNX model's external data files at their locations beside it ({@link #writeInPlace}). */
     private static void decompressFile(ElfzReader r, Path out, ElfzOptions o) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
         List<Path> targets = new ArrayList<>();
         for (Index.FileEntry f : r.index().files()) {
-            Path p = targets.isEmpty() ? out : dir.resolve(f.path());
+            Path p = targets.isEmpty() ? out : FileNames.resolve(dir, f.name());
             if (targets.stream().anyMatch(t -> t.toAbsolutePath().normalize().equals(p.toAbsolutePath().normalize()))) {
                 throw new ElfzException(r.path(), "its external data file " + f.path() + " would be written over " + p
                         + ": give the model another output name");
             }
             AtomicFiles.checkTarget(p, o.overwrite());
+            Overwrite.checkNotInput(r.path(), p);
             targets.add(p);
         }
-        List<Path> created = new ArrayList<>(); // directories made for data files, deepest first
+        writeInPlace(r, targets, 1, o);
+    }
+
+    /**
+     * Builds every file at its target, each under a temporary name beside it, renamed once all are complete: all of them
+     * appear, or none ({@link #commitAll}). The missing directories of {@code targets[from..]} are made, and deleted
+     * again when anything fails.
+     */
+    private static void writeInPlace(ElfzReader r, List<Path> targets, int from, ElfzOptions o) throws IOException {
+        List<Path> made = new ArrayList<>();
         try {
-            for (Path p : targets.subList(1, targets.size())) {
-                for (Path d = p.toAbsolutePath().getParent(); !Files.exists(d); d = d.getParent()) {
-                    created.add(d);
+            for (Path p : targets.subList(from, targets.size())) {
+                Path dir = p.toAbsolutePath().getParent();
+                for (Path d = dir; !Files.exists(d, LinkOption.NOFOLLOW_LINKS); d = d.getParent()) {
+                    made.add(d);
                 }
-                Files.createDirectories(p.toAbsolutePath().getParent());
+                Files.createDirectories(dir);
             }
             build(r, targets, o.overwrite(), o);
         } catch (IOException | RuntimeException | Error e) {
-            deleteAll(created, e);
+            made.sort(Comparator.comparingInt(Path::getNameCount).reversed()); // a directory empties before its parent
+            deleteAll(made, e);
             throw e;
         }
     }
@@ -225,12 +242,12 @@ final class Decompressor {
                 for (Index.TensorEntry t : f.tensors()) {
                     regions.add(region(t.offset(), t.offset() + t.data().size(), t.dtype(), t.shape()));
                 }
-                stored.put(f.path(), regions);
+                stored.put(f.name(), regions);
             }
         }
         Map<String, Set<String>> read = new HashMap<>();
         for (int i = 0; i < files.size(); i++) {
-            String model = files.get(i).path();
+            String model = files.get(i).name();
             String dir = model.contains("/") ? model.substring(0, model.lastIndexOf('/') + 1) : "";
             for (OnnxFile.External e : outputs.get(i).check()) {
                 String file = dir + e.location();
@@ -295,7 +312,7 @@ final class Decompressor {
         }
         for (int i = 0; i < f.tensors().size(); i++) {
             Index.TensorEntry t = f.tensors().get(i);
-            ElfzTensor et = r.tensor(f.path(), t.name());
+            ElfzTensor et = r.tensor(f.name(), t.name());
             int slot = i;
             targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> w.write(slot, off, bytes)));
         }
@@ -327,7 +344,7 @@ final class Decompressor {
         targets.add(new Target(f.path() + " skeleton", f.data(), Dtype.U8, (off, bytes) -> skeleton.forEach(off,
                 bytes.byteSize(), (at, offset, length) -> m.write(at, bytes.asSlice(offset - off, length)))));
         for (Index.TensorEntry t : f.tensors()) {
-            ElfzTensor et = r.tensor(f.path(), t.name());
+            ElfzTensor et = r.tensor(f.name(), t.name());
             targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> m.write(t.offset() + off, bytes)));
         }
         if (Index.KIND_ONNX_DATA.equals(f.kind())) {

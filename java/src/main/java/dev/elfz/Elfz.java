@@ -1,5 +1,6 @@
 package dev.elfz;
 
+import dev.elfz.io.FileNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,16 +50,17 @@ public final class Elfz {
     /** {@code IN.elfz}: where compress writes by default. */
     public static Path compressedName(Path in) {
         Path abs = in.toAbsolutePath().normalize();
-        return abs.resolveSibling(abs.getFileName() + SUFFIX);
+        return FileNames.resolve(abs.getParent(), FileNames.name(abs.getFileName()) + SUFFIX);
     }
 
     /** {@code IN} without {@code .elfz}: where decompress writes by default. */
     public static Path decompressedName(Path in) throws IOException {
-        String name = in.getFileName().toString();
+        String name = FileNames.name(in.getFileName());
         if (!name.endsWith(SUFFIX) || name.length() == SUFFIX.length()) {
             throw new IOException(in + ": name does not end in " + SUFFIX + "; give the output with -o");
         }
-        return in.resolveSibling(name.substring(0, name.length() - SUFFIX.length()));
+        Path dir = in.getParent();
+        return FileNames.resolve(dir == null ? Path.of("") : dir, name.substring(0, name.length() - SUFFIX.length()));
     }
 
     private static void checkDistinct(Path in, Path out) throws IOException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.CodecParams;
+import dev.elfz.io.FileNames;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.JavaVectorKernel;
@@ -59,7 +60,7 @@ public final class ElfzReader implements AutoCloseable {
         for (Index.FileEntry f : index.files()) {
             if (!Index.KIND_BLOB.equals(f.kind())) { // safetensors and onnx
                 for (Index.TensorEntry t : f.tensors()) {
-                    ElfzTensor e = new ElfzTensor(f.path(), t.name(), Dtype.forName(t.dtype()), t.shape(),
+                    ElfzTensor e = new ElfzTensor(f.name(), t.name(), Dtype.forName(t.dtype()), t.shape(),
                             Codec.forId(t.data().codec()), t.data());
                     all.add(e);
                     byName.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(e);
@@ -234,7 +235,7 @@ public final class ElfzReader implements AutoCloseable {
 
     /** "tensor NAME", with its file in a directory archive. */
     String describe(ElfzTensor t) {
-        return "tensor " + t.name() + (directory() ? " of " + t.file() : "");
+        return "tensor " + t.name() + (directory() ? " of " + FileNames.display(t.file()) : "");
     }
 
     /** Decodes chunk {@code i} of a stream into dst (the chunk's original size), after checking its CRC32C. */

@@ -9,7 +9,8 @@ import java.util.Arrays;
 /**
  * A tensor of an .elfz file, as its index describes it.
  *
- * @param file the path of the safetensors file it belongs to (its name for a single-file archive)
+ * @param file the path of the file it belongs to (its name for a single-file archive), exact: see
+ *     {@link Index.FileEntry#name()}
  * @param stream where its chunks lie
  */
 public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, Codec codec, Index.Stream stream) {

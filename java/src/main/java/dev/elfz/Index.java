@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.elfz.io.FileNames;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -36,6 +38,10 @@ public final class Index {
     /**
      * A file of the input.
      *
+     * @param path its relative path, '/'-separated; when its bytes are not UTF-8, each byte that is no part of a UTF-8
+     *     sequence shows as U+FFFD (for people and older readers: two such paths can look alike) and {@code pathBytes}
+     *     holds the bytes
+     * @param pathBytes the path's bytes in hex when they are not UTF-8, else null; see {@link #name()}
      * @param kind {@link #KIND_SAFETENSORS}, {@link #KIND_ONNX}, {@link #KIND_ONNX_DATA} or {@link #KIND_BLOB}
      * @param size its size in bytes
      * @param header safetensors: bytes [0, 8 + N) of the file (length field and JSON header), stored raw
@@ -44,8 +50,26 @@ public final class Index {
      *     onnx_data: every initializer stored in the file, in file order
      * @param data blob: the file's bytes; onnx, onnx_data: its skeleton, every byte outside the tensors, in file order
      */
-    public record FileEntry(String path, String kind, long size, Stream header, Map<String, String> metadata,
-                            List<TensorEntry> tensors, Stream data) {}
+    public record FileEntry(String path, String pathBytes, String kind, long size, Stream header,
+                            Map<String, String> metadata, List<TensorEntry> tensors, Stream data) {
+
+        /** An entry for the file of this exact name ({@link FileNames}): path and pathBytes made from it. */
+        static FileEntry of(String name, String kind, long size, Stream header, Map<String, String> metadata,
+                List<TensorEntry> tensors, Stream data) {
+            return new FileEntry(FileNames.display(name), FileNames.hexIfRaw(name), kind, size, header, metadata,
+                    tensors, data);
+        }
+
+        /**
+         * The exact name ({@link FileNames}: bytes that are not UTF-8 as U+DC80..U+DCFF): unique in an archive, what
+         * files are written as and looked up by.
+         *
+         * @throws IllegalArgumentException when pathBytes is not hex
+         */
+        public String name() {
+            return pathBytes == null ? path : FileNames.fromBytes(HexFormat.of().parseHex(pathBytes));
+        }
+    }
 
     /**
      * @param offset where the tensor's bytes begin in the data buffer (its data_offsets[0]); onnx, onnx_data: in the file

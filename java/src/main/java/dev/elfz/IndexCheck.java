@@ -5,6 +5,7 @@ import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.prune.PruneParams;
 import dev.elfz.elf.ElfChunkCodec;
+import dev.elfz.io.FileNames;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import java.nio.file.Path;
@@ -43,11 +44,12 @@ final class IndexCheck {
         if (single) {
             singleFile(files);
         }
-        Set<String> paths = new HashSet<>();
+        Set<String> names = new HashSet<>();
         for (Index.FileEntry f : files) {
             String p = require(f.path(), "a file entry", "path");
-            checkPath(p, single && f == files.getFirst());
-            if (!paths.add(p)) {
+            String name = name(f);
+            checkPath(name, single && f == files.getFirst());
+            if (!names.add(name)) {
                 throw fail("the index lists " + p + " twice");
             }
             if (f.size() < 0) {
@@ -209,17 +211,34 @@ final class IndexCheck {
         return c;
     }
 
-    /** Relative, '/'-separated, no empty, "." or ".." part: decompression writes only inside its output. */
+    /** The exact name: path_bytes, hex of bytes that are not UTF-8 and that path shows (with U+FFFD), or path. */
+    private String name(Index.FileEntry f) throws ElfzException {
+        String name;
+        try {
+            name = f.name();
+        } catch (IllegalArgumentException e) {
+            throw fail(f.path() + ": path_bytes " + f.pathBytes() + " is not hex");
+        }
+        if (f.pathBytes() != null && (FileNames.isUtf8(name) || !FileNames.display(name).equals(f.path()))) {
+            throw fail(f.path() + ": path_bytes " + f.pathBytes() + " is not this path in bytes that are not UTF-8");
+        }
+        return name;
+    }
+
+    /**
+     * Relative, '/'-separated, no empty, "." or ".." part: decompression writes only inside its output (the name's
+     * bytes that are not UTF-8 are never '/', '.', '\\' or NUL, so these checks hold for its bytes too).
+     */
     private void checkPath(String p, boolean single) throws ElfzException {
         if (single && p.contains("/")) {
-            throw fail("a single-file archive's path must be a plain name, not " + p);
+            throw fail("a single-file archive's path must be a plain name, not " + FileNames.display(p));
         }
         boolean bad = p.isEmpty() || p.startsWith("/") || p.contains("\\") || p.indexOf('\0') >= 0;
         for (String part : p.split("/", -1)) {
             bad |= part.isEmpty() || part.equals(".") || part.equals("..");
         }
         if (bad) {
-            throw fail("the index holds an unsafe file path: " + p);
+            throw fail("the index holds an unsafe file path: " + FileNames.display(p));
         }
     }
 

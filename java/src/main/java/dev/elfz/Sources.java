@@ -1,5 +1,6 @@
 package dev.elfz;
 
+import dev.elfz.io.FileNames;
 import dev.elfz.onnx.OnnxException;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.onnx.Payloads;
@@ -115,7 +116,7 @@ public final class Sources implements AutoCloseable {
                 throw new NoSuchFileException(in.toString(), null, "no such file or directory");
             }
             if (!s.directory) {
-                Source model = parsed(in.getFileName().toString(), in, open);
+                Source model = parsed(FileNames.name(in.getFileName()), in, open);
                 files.add(model);
                 files.addAll(model.externalData());
                 return s;
@@ -149,7 +150,7 @@ public final class Sources implements AutoCloseable {
                 }
             }
             if (!data.isEmpty()) { // the output's own path
-                throw new OnnxException(in.resolve(data.keySet().iterator().next()), "external data of an ONNX model of "
+                throw new OnnxException(FileNames.resolve(in, data.keySet().iterator().next()), "external data of an ONNX model of "
                         + "the directory, and the output");
             }
             return s;
@@ -191,13 +192,13 @@ public final class Sources implements AutoCloseable {
             for (TensorInfo t : d.tensors()) {
                 String region = t.begin() + " " + t.end() + " " + t.dtype() + " " + Arrays.toString(t.shape());
                 if (regions.putIfAbsent(region, t) == null && names.putIfAbsent(t.name(), t) != null) {
-                    throw new OnnxException(in.resolve(rel), "initializers named \"" + t.name() + "\" of two models "
+                    throw new OnnxException(FileNames.resolve(in, rel), "initializers named \"" + t.name() + "\" of two models "
                             + "lie at different places of this shared external data file ([" + names.get(t.name()).begin()
                             + ", ...) and [" + t.begin() + ", ...)); elfz keeps one name per region");
                 }
             }
         }
-        Payloads p = Payloads.openData(in.resolve(rel), rel, readers.getFirst().onnxData().path(),
+        Payloads p = Payloads.openData(FileNames.resolve(in, rel), rel, readers.getFirst().onnxData().path(),
                 List.copyOf(regions.values()));
         open.add(p);
         return new Source(rel, null, null, p, null);
@@ -235,12 +236,12 @@ public final class Sources implements AutoCloseable {
         }
     }
 
-    /** The path below the root with '/' separators, as the index stores it. */
+    /** The path below the root with '/' separators, each name exact ({@link FileNames}), as the index stores it. */
     private static String relative(Path root, Path p) {
         Path r = root.relativize(p);
         List<String> parts = new ArrayList<>();
         for (Path part : r) {
-            parts.add(part.toString());
+            parts.add(FileNames.name(part));
         }
         return String.join("/", parts);
     }

@@ -1,6 +1,7 @@
 package dev.elfz;
 
 import dev.elfz.codec.Codec;
+import dev.elfz.io.FileNames;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -138,10 +139,10 @@ public final class Verify {
         Map<String, Sources.Source> left = new LinkedHashMap<>();
         for (Sources.Source s : src.files()) {
             // a single file may have been renamed since: it pairs with the first entry (its data files by location)
-            left.put(!r.directory() && s == src.files().getFirst() ? r.index().files().getFirst().path() : s.path(), s);
+            left.put(!r.directory() && s == src.files().getFirst() ? r.index().files().getFirst().name() : s.path(), s);
         }
         for (Index.FileEntry f : r.index().files()) {
-            Sources.Source s = left.remove(f.path());
+            Sources.Source s = left.remove(f.name());
             if (s == null) {
                 problems.add(f.path() + ": in the archive, not in " + original);
             } else if (!f.kind().equals(s.kind())) {
@@ -153,7 +154,7 @@ public final class Verify {
             }
         }
         for (String path : left.keySet()) {
-            problems.add(path + ": in " + original + ", not in the archive");
+            problems.add(FileNames.display(path) + ": in " + original + ", not in the archive");
         }
         return targets;
     }
@@ -176,7 +177,7 @@ public final class Verify {
             originals.put(t.name(), t);
         }
         for (Index.TensorEntry entry : f.tensors()) {
-            ElfzTensor t = r.tensor(f.path(), entry.name());
+            ElfzTensor t = r.tensor(f.name(), entry.name());
             String what = r.describe(t);
             TensorInfo ot = originals.remove(t.name());
             if (ot == null) {

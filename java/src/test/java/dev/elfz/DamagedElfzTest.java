@@ -121,6 +121,45 @@ class DamagedElfzTest {
     }
 
     @Test
+    void rawPathBytesMustBeHexOfTheNameThePathShows() throws IOException {
+        String path = "\"path\":\"m.safetensors\"";
+        assertEquals("damaged index: m.safetensors: path_bytes zz is not hex",
+                refused(withIndex(s -> s.replace(path, path + ",\"path_bytes\":\"zz\""))));
+        assertEquals("damaged index: m.safetensors: path_bytes 6d is not this path in bytes that are not UTF-8",
+                refused(withIndex(s -> s.replace(path, path + ",\"path_bytes\":\"6d\""))));
+        assertEquals("damaged index: m.safetensors: path_bytes ff is not this path in bytes that are not UTF-8",
+                refused(withIndex(s -> s.replace(path, path + ",\"path_bytes\":\"ff\""))));
+        // the checks on paths hold for the bytes: "../" then 0xFF
+        assertEquals("damaged index: the index holds an unsafe file path: ../\uFFFD",
+                refused(withIndex(s -> s.replace("\"input\":\"file\"", "\"input\":\"directory\"")
+                        .replace(path, "\"path\":\"../\uFFFD\",\"path_bytes\":\"2e2e2fff\""))));
+    }
+
+    /** Names that could write outside the output, or one file twice, are refused as before: as UTF-8 or as bytes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/abs", "a//b", "a/", "./m", "a/./b", "a/../b", "..", "a\\\\b", "a\\u0000b", "\\uFFFD/../x"})
+    void unsafeNamesAreRefused(String name) throws IOException {
+        String path = "\"path\":\"m.safetensors\"";
+        String m = refused(withIndex(s -> s.replace("\"input\":\"file\"", "\"input\":\"directory\"").replace(path,
+                "\"path\":\"" + name + "\"" + (name.startsWith("\\uFFFD") ? ",\"path_bytes\":\"ff2f2e2e2f78\"" : ""))));
+        assertTrue(m.startsWith("damaged index: the index holds an unsafe file path: "), m);
+    }
+
+    @Test
+    void twoEntriesOfTheSameBytesAreRefused() throws IOException {
+        Path in = Files.createDirectory(dir.resolve("raw"));
+        Files.writeString(Path.of(java.net.URI.create(in.toUri() + "x%FF.bin")), "A");
+        Files.writeString(Path.of(java.net.URI.create(in.toUri() + "x%FE.bin")), "B");
+        Path z = dir.resolve("raw.elfz");
+        Elfz.compress(in, z, ElfzOptions.defaults());
+        Files.write(z, withIndex(Files.readAllBytes(z), s -> s.replace("78fe2e62696e", "78ff2e62696e")));
+        Path out = dir.resolve("out");
+        IOException e = assertThrows(IOException.class, () -> Elfz.decompress(z, out, ElfzOptions.defaults()));
+        assertEquals(z + ": damaged index: the index lists x\uFFFD.bin twice", e.getMessage());
+        assertTrue(Files.notExists(out));
+    }
+
+    @Test
     void aChunkThatPassesItsChecksumButCannotBeDecodedIsRefused() throws IOException {
         byte[] b = Files.readAllBytes(good);
         long[] chunk = tensor("big-f32").data().chunks()[1];

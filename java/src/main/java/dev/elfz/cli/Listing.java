@@ -49,7 +49,7 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
             List<TensorRow> tensors = new ArrayList<>();
             long stored = (f.header() != null ? f.header() : f.data()).storedBytes(); // onnx: its skeleton
             for (Index.TensorEntry e : f.tensors()) {
-                ElfzTensor t = r.tensor(f.path(), e.name());
+                ElfzTensor t = r.tensor(f.name(), e.name());
                 tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.codec().id(), t.byteSize(),
                         t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(), t.errorBound(),
                         r.formulaRatio(t)));

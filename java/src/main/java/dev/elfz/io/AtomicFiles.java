@@ -244,7 +244,7 @@ public final class AtomicFiles {
     }
 
     private static Path tempName(Path dir, Path target) {
-        return dir.resolve("." + target.getFileName() + "."
+        return FileNames.resolve(dir, "." + FileNames.name(target.getFileName()) + "." // the target's name exactly
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
     }
 }
