@@ -1,6 +1,7 @@
 package dev.elfz;
 
 import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.ExitCleanup;
 import dev.elfz.io.MappedOutput;
 import dev.elfz.io.Pages;
 import dev.elfz.onnx.OnnxException;
@@ -97,7 +98,7 @@ final class Decompressor {
                 AtomicFiles.publishDirectory(dir, out, o.overwrite());
             } catch (IOException | RuntimeException | Error e) {
                 try {
-                    AtomicFiles.deleteRecursively(dir);
+                    AtomicFiles.deleteTemporary(dir);
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }
@@ -124,6 +125,8 @@ final class Decompressor {
             targets.add(p);
         }
         List<Path> created = new ArrayList<>(); // directories made for data files, deepest first
+        // on a signal too (after the temporaries in them are gone; one that holds a committed file stays)
+        ExitCleanup.Undo removeCreated = ExitCleanup.undoAtExit(() -> deleteAll(created, null));
         try {
             for (Path p : targets.subList(1, targets.size())) {
                 for (Path d = p.toAbsolutePath().getParent(); !Files.exists(d); d = d.getParent()) {
@@ -132,19 +135,26 @@ final class Decompressor {
                 Files.createDirectories(p.toAbsolutePath().getParent());
             }
             build(r, targets, o.overwrite(), o);
+            removeCreated.close();
         } catch (IOException | RuntimeException | Error e) {
+            removeCreated.close();
             deleteAll(created, e);
             throw e;
         }
     }
 
-    /** Undoes what a failed decompression made: deletes each path, its own failures added to {@code failure}. */
+    /**
+     * Undoes what a failed decompression made: deletes each path, its own failures added to {@code failure} (none at
+     * exit).
+     */
     private static void deleteAll(List<Path> paths, Throwable failure) {
         for (Path p : paths) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException suppressed) {
-                failure.addSuppressed(suppressed);
+                if (failure != null) {
+                    failure.addSuppressed(suppressed);
+                }
             }
         }
     }
@@ -176,38 +186,65 @@ final class Decompressor {
      * them). With {@code overwrite} and several outputs, an existing target is renamed aside first and deleted only
      * once every output is in place: if one fails, the outputs already in place are deleted and the user's files put
      * back, so that all appear or none, and nothing of the user's is lost. One output simply renames over its target
-     * (atomic: readers see the old file or the new one, never none).
+     * (atomic: readers see the old file or the new one, never none). A signal before the last output is in place
+     * undoes the others as a failure does.
      */
     static void commitAll(List<? extends Output> outputs, List<Path> targets, boolean overwrite) throws IOException {
         List<Path> committed = new ArrayList<>();
         Map<Path, Path> aside = new LinkedHashMap<>(); // target -> the hidden name of what it held
         boolean keep = overwrite && outputs.size() > 1;
+        ExitCleanup.Undo undo = ExitCleanup.undoAtExit(() -> undoCommits(committed, aside));
         try {
             for (int i = outputs.size() - 1; i >= 0; i--) {
-                Path old = keep ? AtomicFiles.moveAside(targets.get(i)) : null;
-                if (old != null) {
-                    aside.put(targets.get(i), old);
-                }
-                outputs.get(i).commit();
-                committed.add(targets.get(i));
+                Output output = outputs.get(i);
+                Path target = targets.get(i);
+                boolean last = i == 0;
+                ExitCleanup.atomically(() -> { // the exit hook sees each step done or not begun
+                    Path old = keep ? AtomicFiles.moveAside(target) : null;
+                    if (old != null) {
+                        aside.put(target, old);
+                    }
+                    output.commit();
+                    committed.add(target);
+                    if (last) { // all in place: from now on a signal only deletes the old files aside
+                        undo.close();
+                        for (Path o : aside.values()) {
+                            ExitCleanup.deleteAtExit(o);
+                        }
+                    }
+                });
             }
+            undo.close(); // no outputs
         } catch (IOException | RuntimeException | Error e) {
-            deleteAll(committed, e);
-            for (Map.Entry<Path, Path> old : aside.entrySet()) {
-                try {
-                    AtomicFiles.moveBack(old.getValue(), old.getKey());
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+            try {
+                undo.runNow(); // unless the exit hook is running it
+            } catch (IOException undone) {
+                Arrays.stream(undone.getSuppressed()).forEach(e::addSuppressed);
             }
             throw e;
         }
         for (Path old : aside.values()) {
             try {
-                AtomicFiles.deleteRecursively(old);
+                AtomicFiles.deleteTemporary(old);
             } catch (IOException e) {
                 // every output is in place: a hidden copy of a replaced file left behind is no failure
             }
+        }
+    }
+
+    /** Deletes the outputs committed and puts the user's files back; throws with each problem suppressed. */
+    private static void undoCommits(List<Path> committed, Map<Path, Path> aside) throws IOException {
+        IOException failure = new IOException("could not undo every output");
+        deleteAll(committed, failure);
+        for (Map.Entry<Path, Path> old : aside.entrySet()) {
+            try {
+                AtomicFiles.moveBack(old.getValue(), old.getKey());
+            } catch (IOException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+        }
+        if (failure.getSuppressed().length > 0) {
+            throw failure;
         }
     }
 
@@ -259,7 +296,7 @@ final class Decompressor {
     private static void checkFreeSpace(ElfzReader r, Path out) throws IOException {
         long total = r.index().files().stream().mapToLong(Index.FileEntry::size).sum();
         Path parent = out.toAbsolutePath().getParent();
-        long free = Files.getFileStore(parent).getUsableSpace();
+        long free = AtomicFiles.usableSpace(parent);
         if (free < total) {
             throw new IOException(out + ": needs " + total + " bytes, " + parent + " has " + free + " free (disk full)");
         }
