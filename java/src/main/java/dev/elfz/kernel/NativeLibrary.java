@@ -59,9 +59,12 @@ public final class NativeLibrary {
         return path;
     }
 
-    /** A lookup of the loaded library's own symbols (not the class loader's or the C library's). */
+    /**
+     * A lookup of the loaded library's own symbols (not the C library's); the class loader's, which loaded only it,
+     * when it was loaded from a temporary copy that is gone.
+     */
     public SymbolLookup lookup() {
-        return SymbolLookup.libraryLookup(path(), Arena.global());
+        return Files.exists(path()) ? SymbolLookup.libraryLookup(path(), Arena.global()) : SymbolLookup.loaderLookup();
     }
 
     /** os-arch as the build names its resource folder: linux-x86_64, mac-aarch64, windows-x86_64. */
