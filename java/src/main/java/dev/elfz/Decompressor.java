@@ -1,6 +1,7 @@
 package dev.elfz;
 
 import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.ExitCleanup;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedOutput;
 import dev.elfz.io.Overwrite;
@@ -106,7 +107,7 @@ final class Decompressor {
                 AtomicFiles.publishDirectory(dir, out, o.overwrite());
             } catch (IOException | RuntimeException | Error e) {
                 try {
-                    AtomicFiles.deleteRecursively(dir);
+                    AtomicFiles.deleteTemporary(dir);
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }
@@ -135,10 +136,12 @@ final class Decompressor {
     /**
      * Builds every file at its target, each under a temporary name beside it, renamed once all are complete: all of them
      * appear, or none ({@link #commitAll}). The missing directories of {@code targets[from..]} are made, and deleted
-     * again when anything fails.
+     * again when anything fails, or on a signal (after the temporaries in them are gone; one that holds a committed
+     * file stays).
      */
     private static void writeInPlace(ElfzReader r, List<Path> targets, int from, ElfzOptions o) throws IOException {
         List<Path> made = new ArrayList<>();
+        ExitCleanup.Undo removeMade = ExitCleanup.undoAtExit(() -> deleteMade(made, null));
         try {
             for (Path p : targets.subList(from, targets.size())) {
                 Path dir = p.toAbsolutePath().getParent();
@@ -148,20 +151,32 @@ final class Decompressor {
                 Files.createDirectories(dir);
             }
             build(r, targets, o.overwrite(), o);
+            removeMade.close();
         } catch (IOException | RuntimeException | Error e) {
-            made.sort(Comparator.comparingInt(Path::getNameCount).reversed()); // a directory empties before its parent
-            deleteAll(made, e);
+            removeMade.close();
+            deleteMade(made, e);
             throw e;
         }
     }
 
-    /** Undoes what a failed decompression made: deletes each path, its own failures added to {@code failure}. */
+    /** Deletes the directories made for outputs, each before its parent. */
+    private static void deleteMade(List<Path> made, Throwable failure) {
+        made.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        deleteAll(made, failure);
+    }
+
+    /**
+     * Undoes what a failed decompression made: deletes each path, its own failures added to {@code failure} (none at
+     * exit).
+     */
     private static void deleteAll(List<Path> paths, Throwable failure) {
         for (Path p : paths) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException suppressed) {
-                failure.addSuppressed(suppressed);
+                if (failure != null) {
+                    failure.addSuppressed(suppressed);
+                }
             }
         }
     }
@@ -193,38 +208,65 @@ final class Decompressor {
      * them). With {@code overwrite} and several outputs, an existing target is renamed aside first and deleted only
      * once every output is in place: if one fails, the outputs already in place are deleted and the user's files put
      * back, so that all appear or none, and nothing of the user's is lost. One output simply renames over its target
-     * (atomic: readers see the old file or the new one, never none).
+     * (atomic: readers see the old file or the new one, never none). A signal before the last output is in place
+     * undoes the others as a failure does.
      */
     static void commitAll(List<? extends Output> outputs, List<Path> targets, boolean overwrite) throws IOException {
         List<Path> committed = new ArrayList<>();
         Map<Path, Path> aside = new LinkedHashMap<>(); // target -> the hidden name of what it held
         boolean keep = overwrite && outputs.size() > 1;
+        ExitCleanup.Undo undo = ExitCleanup.undoAtExit(() -> undoCommits(committed, aside));
         try {
             for (int i = outputs.size() - 1; i >= 0; i--) {
-                Path old = keep ? AtomicFiles.moveAside(targets.get(i)) : null;
-                if (old != null) {
-                    aside.put(targets.get(i), old);
-                }
-                outputs.get(i).commit();
-                committed.add(targets.get(i));
+                Output output = outputs.get(i);
+                Path target = targets.get(i);
+                boolean last = i == 0;
+                ExitCleanup.atomically(() -> { // the exit hook sees each step done or not begun
+                    Path old = keep ? AtomicFiles.moveAside(target) : null;
+                    if (old != null) {
+                        aside.put(target, old);
+                    }
+                    output.commit();
+                    committed.add(target);
+                    if (last) { // all in place: from now on a signal only deletes the old files aside
+                        undo.close();
+                        for (Path o : aside.values()) {
+                            ExitCleanup.deleteAtExit(o);
+                        }
+                    }
+                });
             }
+            undo.close(); // no outputs
         } catch (IOException | RuntimeException | Error e) {
-            deleteAll(committed, e);
-            for (Map.Entry<Path, Path> old : aside.entrySet()) {
-                try {
-                    AtomicFiles.moveBack(old.getValue(), old.getKey());
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+            try {
+                undo.runNow(); // unless the exit hook is running it
+            } catch (IOException undone) {
+                Arrays.stream(undone.getSuppressed()).forEach(e::addSuppressed);
             }
             throw e;
         }
         for (Path old : aside.values()) {
             try {
-                AtomicFiles.deleteRecursively(old);
+                AtomicFiles.deleteTemporary(old);
             } catch (IOException e) {
                 // every output is in place: a hidden copy of a replaced file left behind is no failure
             }
+        }
+    }
+
+    /** Deletes the outputs committed and puts the user's files back; throws with each problem suppressed. */
+    private static void undoCommits(List<Path> committed, Map<Path, Path> aside) throws IOException {
+        IOException failure = new IOException("could not undo every output");
+        deleteAll(committed, failure);
+        for (Map.Entry<Path, Path> old : aside.entrySet()) {
+            try {
+                AtomicFiles.moveBack(old.getValue(), old.getKey());
+            } catch (IOException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+        }
+        if (failure.getSuppressed().length > 0) {
+            throw failure;
         }
     }
 
@@ -276,7 +318,7 @@ final class Decompressor {
     private static void checkFreeSpace(ElfzReader r, Path out) throws IOException {
         long total = r.index().files().stream().mapToLong(Index.FileEntry::size).sum();
         Path parent = out.toAbsolutePath().getParent();
-        long free = Files.getFileStore(parent).getUsableSpace();
+        long free = AtomicFiles.usableSpace(parent);
         if (free < total) {
             throw new IOException(out + ": needs " + total + " bytes, " + parent + " has " + free + " free (disk full)");
         }

@@ -8,7 +8,6 @@ import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,7 @@ public final class AotTraining {
     private AotTraining() {}
 
     public static void main(String[] args) throws IOException {
-        Path dir = Files.createTempDirectory("elfz-aot");
+        Path dir = AtomicFiles.createScratchDirectory("elfz-aot");
         try {
             Path model = dir.resolve("m.safetensors");
             List<TensorSpec> specs = List.of(new TensorSpec("w", Dtype.F32, new long[] {512, 1024}),
@@ -48,7 +47,7 @@ public final class AotTraining {
                 }
             }
         } finally {
-            AtomicFiles.deleteRecursively(dir);
+            AtomicFiles.deleteTemporary(dir);
         }
     }
 

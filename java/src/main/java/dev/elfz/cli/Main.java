@@ -1,6 +1,7 @@
 package dev.elfz.cli;
 
 import dev.elfz.Elfz;
+import dev.elfz.io.ExitCleanup;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
 import dev.elfz.kernel.NativeLibrary;
@@ -28,6 +29,9 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (ExitCleanup.exiting()) {
+                return 1; // a signal stopped the work: no error of the user's to report (the JVM exits 128 + it)
+            }
             line.getErr().println("elfz: " + Errors.message(e));
             if (line.getCommand() instanceof ElfzCommand c && c.verbose) {
                 e.printStackTrace(line.getErr());

@@ -114,7 +114,7 @@ public final class OnnxEval {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession a = session(env, model)) {
             Feeds feeds = feeds(model, a, in);
-            Path tmp = Files.createTempDirectory("elfz-eval");
+            Path tmp = AtomicFiles.createScratchDirectory("elfz-eval");
             try {
                 Path z = tmp.resolve("model.onnx.elfz");
                 Path back = tmp.resolve("model.onnx");
@@ -128,7 +128,7 @@ public final class OnnxEval {
                             (t1 - t0) / 1e9, (t2 - t1) / 1e9, compare(env, model, a, b, feeds));
                 }
             } finally {
-                AtomicFiles.deleteRecursively(tmp);
+                AtomicFiles.deleteTemporary(tmp);
             }
         } catch (OrtException e) {
             throw new IOException(model + ": ONNX Runtime: " + e.getMessage(), e);

@@ -21,8 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Outputs that appear whole or not at all: each is built under a hidden temporary name beside its target
- * ({@code .NAME.RANDOM.tmp}, same directory so the rename is atomic), forced to disk, then renamed. A failure
- * deletes the temporary; a kill may leave it behind, never a truncated file under the target's name.
+ * ({@code .NAME.elfz-RANDOM.tmp}, same directory so the rename is atomic), forced to disk, then renamed. A failure
+ * deletes the temporary, and so does a SIGINT, SIGTERM or SIGHUP ({@link ExitCleanup}); a SIGKILL may leave it
+ * behind, never a truncated file under the target's name.
  */
 public final class AtomicFiles {
 
@@ -62,8 +63,15 @@ public final class AtomicFiles {
             Path temp = tempName(dir, target);
             try {
                 // CREATE_NEW gives the usual 0666 & ~umask permissions, unlike createTempFile's 0600.
-                return new Temp(temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE));
+                FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+                try {
+                    ExitCleanup.deleteAtExit(temp);
+                } catch (IOException e) { // exiting: already deleted
+                    channel.close();
+                    throw e;
+                }
+                return new Temp(temp, channel);
             } catch (FileAlreadyExistsException e) {
                 if (attempt >= 10) {
                     throw e;
@@ -103,17 +111,23 @@ public final class AtomicFiles {
         try {
             temp.channel().close();
             Files.deleteIfExists(temp.path());
+            ExitCleanup.forget(temp.path());
         } catch (IOException e) {
             failure.addSuppressed(e);
         }
     }
 
-    /** A new, empty temporary directory beside {@code target}. */
+    /**
+     * A new, empty temporary directory beside {@code target}, deleted at exit unless published; its owner deletes it
+     * after a failure with {@link #deleteTemporary}.
+     */
     public static Path createTempDirectory(Path target) throws IOException {
         Path dir = directoryOf(target);
         for (int attempt = 0; ; attempt++) {
             try {
-                return Files.createDirectory(tempName(dir, target));
+                Path temp = Files.createDirectory(tempName(dir, target));
+                ExitCleanup.deleteAtExit(temp);
+                return temp;
             } catch (FileAlreadyExistsException e) {
                 if (attempt >= 10) {
                     throw e;
@@ -127,6 +141,13 @@ public final class AtomicFiles {
      * target is an error even when it appeared meanwhile: link(2) refuses it atomically.
      */
     public static void publishFile(Path temp, Path target, boolean overwrite) throws IOException {
+        ExitCleanup.atomically(() -> {
+            rename(temp, target, overwrite);
+            ExitCleanup.forget(temp);
+        });
+    }
+
+    private static void rename(Path temp, Path target, boolean overwrite) throws IOException {
         if (!overwrite) {
             boolean linked;
             try {
@@ -158,21 +179,45 @@ public final class AtomicFiles {
         if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw exists(target);
         }
-        Path old = moveAside(target);
-        try {
-            Files.move(tempDir, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            throw exists(target); // appeared meanwhile
-        } catch (IOException | RuntimeException e) {
-            if (old != null) {
-                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // put the user's data back
+        Path[] aside = new Path[1];
+        ExitCleanup.atomically(() -> { // a signal finds the user's data in place, old or new, never aside
+            Path old = moveAside(target);
+            try {
+                Files.move(tempDir, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                throw exists(target); // appeared meanwhile
+            } catch (IOException | RuntimeException e) {
+                if (old != null) {
+                    Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // put the user's data back
+                }
+                throw e;
             }
-            throw e;
-        }
+            ExitCleanup.forget(tempDir);
+            if (old != null) {
+                ExitCleanup.deleteAtExit(old);
+            }
+            aside[0] = old;
+        });
         syncDirectory(directoryOf(target));
-        if (old != null) {
-            deleteRecursively(old);
+        if (aside[0] != null) {
+            deleteTemporary(aside[0]);
         }
+    }
+
+    /**
+     * A new directory for scratch files in the system's temporary directory (named {@code PREFIX...}), deleted at exit
+     * unless its owner deletes it first with {@link #deleteTemporary}.
+     */
+    public static Path createScratchDirectory(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        ExitCleanup.deleteAtExit(dir);
+        return dir;
+    }
+
+    /** Deletes a temporary file or directory tree that is not needed any more, and forgets it. */
+    public static void deleteTemporary(Path temp) throws IOException {
+        deleteRecursively(temp);
+        ExitCleanup.forget(temp);
     }
 
     /**
@@ -217,6 +262,16 @@ public final class AtomicFiles {
         });
     }
 
+    /**
+     * The bytes free for this user in {@code dir}'s file system: statvfs, not {@link Files#getFileStore}, which reads
+     * the whole mount table (slow for each of thousands of outputs, and with no descriptor left it says "Mount point
+     * not found" rather than what is wrong).
+     */
+    public static long usableSpace(Path dir) throws IOException {
+        long free = dir.toFile().getUsableSpace();
+        return free != 0 ? free : Files.getFileStore(dir).getUsableSpace(); // a real 0, or the error it hid
+    }
+
     /** Makes a rename durable; not every platform can open a directory, and then it is skipped. */
     public static void syncDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -244,7 +299,7 @@ public final class AtomicFiles {
     }
 
     private static Path tempName(Path dir, Path target) {
-        return FileNames.resolve(dir, "." + FileNames.name(target.getFileName()) + "." // the target's name exactly
+        return FileNames.resolve(dir, "." + FileNames.name(target.getFileName()) + ".elfz-" // the target's name exactly
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
     }
 }

@@ -3,32 +3,36 @@ package dev.elfz.io;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
 
 /**
- * A file of known size built in place: a temporary file beside the target is sized and mapped read-write
- * (sparse until written), filled through {@link #segment} from any number of threads, then {@link #commit}
- * forces and renames it (see {@link AtomicFiles}). {@link #close} without commit deletes it.
+ * A file of known size built in place: a temporary file beside the target is sized (sparse until written), filled
+ * through {@link #write} or {@link #segment} from any number of threads, then {@link #commit} forces and renames it
+ * (see {@link AtomicFiles}). {@link #close} without commit deletes it.
+ *
+ * <p>An output holds no file descriptor between calls and no mapping until {@link #segment} is asked for: a directory
+ * of any number of files is built with a bounded number of descriptors (each {@link #write} opens the file for its
+ * own duration) and without nearing the limit on mappings (vm.max_map_count).
  */
 public final class MappedOutput implements AutoCloseable {
 
     private final Path target;
     private final boolean overwrite;
-    private final AtomicFiles.Temp temp;
-    private final Arena arena;
-    private final MemorySegment mapping;
-    private final Writeback writeback;
-    private boolean finished;
+    private final Path temp;
+    private final long size;
+    private Arena arena; // with the mapping, made by the first segment()
+    private MemorySegment mapping;
+    private volatile boolean finished;
 
-    private MappedOutput(Path target, boolean overwrite, AtomicFiles.Temp temp, Arena arena, MemorySegment mapping) {
+    private MappedOutput(Path target, boolean overwrite, Path temp, long size) {
         this.target = target;
         this.overwrite = overwrite;
         this.temp = temp;
-        this.writeback = Writeback.of(temp.path());
-        this.arena = arena;
-        this.mapping = mapping;
+        this.size = size;
     }
 
     /**
@@ -39,18 +43,18 @@ public final class MappedOutput implements AutoCloseable {
     public static MappedOutput create(Path target, long size, boolean overwrite) throws IOException {
         AtomicFiles.checkTarget(target, overwrite);
         Path dir = target.toAbsolutePath().getParent();
-        long free = Files.getFileStore(dir).getUsableSpace();
+        long free = AtomicFiles.usableSpace(dir);
         if (free < size) {
             throw new IOException(target + ": needs " + size + " bytes, " + dir + " has " + free + " free (disk full)");
         }
         AtomicFiles.Temp temp = AtomicFiles.createTempFile(target);
-        Arena arena = Arena.ofShared();
-        try {
-            MemorySegment mapping = size == 0 ? MemorySegment.NULL
-                    : temp.channel().map(FileChannel.MapMode.READ_WRITE, 0, size, arena); // extends the file
-            return new MappedOutput(target, overwrite, temp, arena, mapping);
+        try (FileChannel ch = temp.channel()) {
+            if (size > 0) {
+                ch.write(ByteBuffer.allocate(1), size - 1); // the size, sparse: every byte is written later
+            }
+            return new MappedOutput(target, overwrite, temp.path(), size);
         } catch (IOException | RuntimeException | Error e) {
-            discard(arena, temp, e);
+            AtomicFiles.discard(temp, e);
             throw e;
         }
     }
@@ -59,10 +63,18 @@ public final class MappedOutput implements AutoCloseable {
         return target;
     }
 
-    /** The whole file, writable until {@link #commit} or {@link #close}. */
-    public MemorySegment segment() {
-        if (finished) {
-            throw new IllegalStateException(target + ": output already committed or closed");
+    /** The whole file, mapped read-write on first use, writable until {@link #commit} or {@link #close}. */
+    public synchronized MemorySegment segment() throws IOException {
+        checkOpen();
+        if (mapping == null) {
+            Arena a = Arena.ofShared();
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                mapping = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_WRITE, 0, size, a);
+            } catch (IOException | RuntimeException | Error e) {
+                a.close();
+                throw e;
+            }
+            arena = a; // the mapping outlives its channel
         }
         return mapping;
     }
@@ -72,68 +84,69 @@ public final class MappedOutput implements AutoCloseable {
      * data from many threads this avoids a page fault per page written. Thread-safe.
      */
     public void write(long offset, MemorySegment bytes) throws IOException {
-        if (finished) {
-            throw new IllegalStateException(target + ": output already committed or closed");
-        }
-        java.util.Objects.checkFromIndexSize(offset, bytes.byteSize(), mapping.byteSize());
-        long step = 1L << 30; // a ByteBuffer holds at most 2 GiB
-        for (long done = 0; done < bytes.byteSize(); done += step) {
-            java.nio.ByteBuffer b = bytes.asSlice(done, Math.min(step, bytes.byteSize() - done)).asByteBuffer();
-            long at = offset + done;
-            while (b.hasRemaining()) {
-                at += temp.channel().write(b, at);
+        checkOpen();
+        Objects.checkFromIndexSize(offset, bytes.byteSize(), size);
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
+             Writeback writeback = Writeback.of(temp)) {
+            long step = 1L << 30; // a ByteBuffer holds at most 2 GiB
+            for (long done = 0; done < bytes.byteSize(); done += step) {
+                ByteBuffer b = bytes.asSlice(done, Math.min(step, bytes.byteSize() - done)).asByteBuffer();
+                long at = offset + done;
+                while (b.hasRemaining()) {
+                    at += ch.write(b, at);
+                }
             }
+            writeback.start(offset, bytes.byteSize());
         }
-        writeback.start(offset, bytes.byteSize());
     }
 
     /** Forces the file to disk and renames it to the target; the mapping is released. */
-    public void commit() throws IOException {
-        if (finished) {
-            throw new IllegalStateException(target + ": output already committed or closed");
-        }
+    public synchronized void commit() throws IOException {
+        checkOpen();
         finished = true;
         try {
-            if (mapping.byteSize() > 0) {
+            if (mapping != null && mapping.byteSize() > 0) {
                 mapping.force();
             }
-            temp.channel().force(true);
-            arena.close();
-            temp.channel().close();
-            writeback.close();
-            AtomicFiles.publishFile(temp.path(), target, overwrite);
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ch.force(true); // the pages of every descriptor and mapping of the file
+            }
+            unmap();
+            AtomicFiles.publishFile(temp, target, overwrite);
         } catch (IOException | RuntimeException | Error e) {
-            writeback.close();
-            discard(arena, temp, e);
+            try {
+                discard();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
     }
 
     /** Without {@link #commit}: unmaps and deletes the temporary file; the target is untouched. */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (!finished) {
             finished = true;
-            writeback.close();
-            discard(arena, temp, null);
+            discard();
         }
     }
 
-    /** Releases a failed or abandoned output; problems join {@code failure} when there is one. */
-    static void discard(Arena arena, AtomicFiles.Temp temp, Throwable failure) throws IOException {
-        try {
+    private void checkOpen() {
+        if (finished) {
+            throw new IllegalStateException(target + ": output already committed or closed");
+        }
+    }
+
+    private void unmap() {
+        if (arena != null) {
             arena.close();
-        } catch (IllegalStateException alreadyClosed) {
-            // closed by commit() before it failed
+            arena = null;
         }
-        try {
-            temp.channel().close();
-            Files.deleteIfExists(temp.path());
-        } catch (IOException e) {
-            if (failure == null) {
-                throw e;
-            }
-            failure.addSuppressed(e);
-        }
+    }
+
+    private void discard() throws IOException {
+        unmap();
+        AtomicFiles.deleteTemporary(temp);
     }
 }

@@ -1,6 +1,8 @@
 package dev.elfz.kernel;
 
 import dev.elfz.bindings.elfz_h;
+import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.ExitCleanup;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +10,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -46,7 +51,7 @@ public final class NativeLibrary {
         return unavailableReason;
     }
 
-    /** The loaded library file. */
+    /** The loaded library file (gone already when it was loaded from a temporary copy). */
     public Path path() {
         if (!available()) {
             throw new IllegalStateException("native kernel unavailable: " + unavailableReason);
@@ -54,9 +59,12 @@ public final class NativeLibrary {
         return path;
     }
 
-    /** A lookup of the loaded library's own symbols (not the class loader's or the C library's). */
+    /**
+     * A lookup of the loaded library's own symbols (not the C library's); the class loader's, which loaded only it,
+     * when it was loaded from a temporary copy that is gone.
+     */
     public SymbolLookup lookup() {
-        return SymbolLookup.libraryLookup(path(), Arena.global());
+        return Files.exists(path()) ? SymbolLookup.libraryLookup(path(), Arena.global()) : SymbolLookup.loaderLookup();
     }
 
     /** os-arch as the build names its resource folder: linux-x86_64, mac-aarch64, windows-x86_64. */
@@ -82,7 +90,6 @@ public final class NativeLibrary {
                 return new NativeLibrary(null, "no native library for " + platform()
                         + " in the jar (built without CMake, or another platform)");
             }
-            System.load(file.toString());
             int expected = elfz_h.ELFZ_VERSION_MAJOR() << 16 | elfz_h.ELFZ_VERSION_MINOR() << 8 | elfz_h.ELFZ_VERSION_PATCH();
             int actual = elfz_h.elfz_version();
             if (actual != expected) {
@@ -99,7 +106,10 @@ public final class NativeLibrary {
         }
     }
 
-    /** -Delfz.native.path wins; else the jar's resource, copied to a temporary file. */
+    /**
+     * Loads the library and returns its file: -Delfz.native.path wins; else the jar's resource, from the cache, or when
+     * there is none, from a temporary file deleted at once. Null when the jar holds none for this platform.
+     */
     private static Path locate() throws IOException {
         String explicit = System.getProperty("elfz.native.path");
         if (explicit != null) {
@@ -107,20 +117,66 @@ public final class NativeLibrary {
             if (!Files.isRegularFile(p)) {
                 throw new IOException("-Delfz.native.path=" + explicit + " is not a file");
             }
+            System.load(p.toString());
             return p;
         }
-        String name = System.mapLibraryName("elfz");
-        String resource = "/dev/elfz/native/" + platform() + "/" + name;
+        String resource = "/dev/elfz/native/" + platform() + "/" + System.mapLibraryName("elfz");
+        byte[] bytes;
         try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
             if (in == null) {
                 return null;
             }
-            Path dir = Files.createTempDirectory("elfz-native");
-            Path file = dir.resolve(name);
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            file.toFile().deleteOnExit();
-            dir.toFile().deleteOnExit();
+            bytes = in.readAllBytes();
+        }
+        Path cached;
+        try {
+            cached = cached(bytes);
+        } catch (IOException e) {
+            return loadTemporary(bytes); // no cache directory: a read-only or missing home
+        }
+        try {
+            System.load(cached.toString());
+            return cached;
+        } catch (UnsatisfiedLinkError e) {
+            return loadTemporary(bytes); // a cache directory on a noexec file system
+        }
+    }
+
+    /**
+     * The library in the user's cache directory ($XDG_CACHE_HOME/elfz, else ~/.cache/elfz) under a name made from a
+     * hash of its bytes, so that every run of one build reuses one file and nothing piles up: written once, whole
+     * (temporary file and rename), and again only when it is not those bytes.
+     */
+    private static Path cached(byte[] bytes) throws IOException {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path dir = xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".cache");
+        dir = dir.resolve("elfz");
+        String hash;
+        try {
+            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IOException(e); // every JDK has SHA-256
+        }
+        Path file = dir.resolve(System.mapLibraryName("elfz-" + hash));
+        if (Files.isRegularFile(file) && Files.size(file) == bytes.length && Arrays.equals(Files.readAllBytes(file), bytes)) {
             return file;
+        }
+        Files.createDirectories(dir);
+        AtomicFiles.writeFile(file, true, out -> out.write(bytes));
+        return file;
+    }
+
+    /** Loads a private copy and deletes it at once: the mapping stays, and with it the library (Linux, macOS). */
+    private static Path loadTemporary(byte[] bytes) throws IOException {
+        Path file = Files.createTempFile("elfz-native", ".so");
+        try {
+            ExitCleanup.deleteAtExit(file);
+            Files.write(file, bytes);
+            System.load(file.toString());
+            return file;
+        } finally {
+            AtomicFiles.deleteTemporary(file);
         }
     }
 }

@@ -88,11 +88,13 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         MappedOutput out = MappedOutput.create(target, pos, overwrite);
         try {
-            MemorySegment file = out.segment();
-            file.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
-            MemorySegment.copy(header, 0, file, ValueLayout.JAVA_BYTE, 8, header.length);
+            // written, not mapped: a writer filled by write() alone never maps its file
+            MemorySegment start = MemorySegment.ofArray(new byte[8 + header.length]);
+            start.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
+            MemorySegment.copy(header, 0, start, ValueLayout.JAVA_BYTE, 8, header.length);
+            out.write(0, start);
             return new SafetensorsWriter(out, specs, starts);
-        } catch (RuntimeException | Error e) {
+        } catch (IOException | RuntimeException | Error e) {
             out.close();
             throw e;
         }
@@ -177,7 +179,11 @@ public final class SafetensorsWriter implements AutoCloseable {
      * mapping, valid until {@link #commit} or {@link #close}. Different regions may be filled concurrently.
      */
     public MemorySegment region(int index) {
-        return out.segment().asSlice(starts[index], specs.get(index).byteSize());
+        try {
+            return out.segment().asSlice(starts[index], specs.get(index).byteSize());
+        } catch (IOException e) { // mapping the file on first use failed
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
