@@ -87,7 +87,7 @@ class LossyPromiseTest {
                 .withGranularity(UniformParams.Granularity.GROUP, 32).withPruneFraction(0.3))));
         s.add(new Setting("kmeans 8 pruned", k.withLossy(l.withBits(8).withPruneThreshold(1e-30))));
         if (d == Dtype.F32 || d == Dtype.F64) {
-            for (double e : new double[] {1e-3, 1e300}) {
+            for (double e : new double[] {1e-3, 1e300, 1e308}) {
                 s.add(new Setting("error bound " + e, ElfzOptions.defaults().withErrorBound(e).withChunkBytes(1024)));
             }
         }
