@@ -127,8 +127,8 @@ public final class PromiseOracle {
 
     private static double ulp(Dtype d, double v) {
         return switch (d) {
-            case F64 -> Math.ulp(v);
             case F32 -> Math.ulp((float) v);
+            case F64 -> Math.max(Math.scalb(Math.ulp(v), 29), 0x1p-149); // float32's: F64 is quantized with float32 scales
             case F16 -> Math.max(Math.scalb(Math.ulp((float) v), 13), 0x1p-24); // 10 bits, subnormals from 2^-24
             default -> Math.max(Math.scalb(Math.ulp((float) v), 16), 0x1p-133); // BF16: 7 bits
         };

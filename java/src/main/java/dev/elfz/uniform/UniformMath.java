@@ -49,6 +49,14 @@ public final class UniformMath {
         if (!Double.isFinite(lo) || !Double.isFinite(hi)) {
             return "holds NaN or Inf";
         }
+        double limit = switch (type) { // the largest finite value, of float32 for F64's float32 range and scale
+            case F16 -> 65504;
+            case BF16 -> 0x1.fep127;
+            default -> Float.MAX_VALUE;
+        };
+        if (Math.max(-lo, hi) <= limit / 4 && Math.max(hi, 0) - Math.min(lo, 0) >= 0x1p-60) {
+            return null; // the usual group, far from both limits: |decoded| <= max |x| + scale / 2 <= limit / 2
+        }
         float s = formulaScale((float) lo, (float) hi, bits, symmetric);
         boolean zeroRange = Math.min(lo, 0) == 0 && Math.max(hi, 0) == 0;
         if (!zeroRange && !(s > 0 && Float.isFinite(s))) {
