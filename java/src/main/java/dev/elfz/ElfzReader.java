@@ -271,16 +271,16 @@ public final class ElfzReader implements AutoCloseable {
         }
     }
 
-    /** The error bound {@code Codec.chunkBound} gives chunk {@code i} (0 for a stored chunk). */
-    double chunkBound(String what, Index.Stream s, Dtype dtype, int i) throws ElfzException {
+    /** The error bounds {@code Codec.bounds} gives the values of chunk {@code i} (0 for a stored chunk). */
+    Codec.Bounds chunkBounds(String what, Index.Stream s, Dtype dtype, int i) throws ElfzException {
         if (s.chunks()[i][Index.Stream.CODED] == 0) {
-            return 0;
+            return Codec.Bounds.constant(0);
         }
         long unit = Math.max(1, dtype.bits() / 8);
         Codec codec = Codec.forId(s.codec());
         try {
             MemorySegment coded = codec.boundReadsChunk() ? codedChunk(what, s, i) : MemorySegment.NULL;
-            return codec.chunkBound(params(s), dtype, coded, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
+            return codec.bounds(params(s), dtype, coded, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
         } catch (CorruptDataException e) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }

@@ -10,6 +10,7 @@ import dev.elfz.prune.MagnitudeSelect;
 import dev.elfz.prune.PruneParams;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
+import dev.elfz.uniform.UniformMath;
 import dev.elfz.uniform.UniformParams;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.FileSystems;
@@ -87,21 +88,27 @@ public final class Planner {
         }
         for (Selected x : selected) {
             ElfType type = x.tensor().dtype().elfType();
-            Codec codec;
-            CodecParams params;
-            if (o.codec() == CodecChoice.UNIFORM) {
-                codec = Codec.UNIFORM;
-                params = uniform(x.tensor(), x.data(), l, threshold);
-            } else if (o.codec() == CodecChoice.KMEANS) {
-                codec = Codec.KMEANS;
-                params = Kmeans.fit(List.of(new Kmeans.Values(type, x.data())), l.bits(), threshold);
-            } else {
-                Choice v = valueChoice(o, x.tensor().dtype());
-                codec = v.codec();
-                params = v.params();
+            Choice q = valueChoice(o, x.tensor().dtype()); // pruning alone: the survivors by the value codec
+            if (quantize) {
+                String unsafe = null;
+                if (o.codec() == CodecChoice.UNIFORM) {
+                    UniformParams u = uniform(x.tensor(), x.data(), l, threshold);
+                    unsafe = unsafe(type, u, x.data(), l.prunes());
+                    q = unsafe == null ? new Choice(Codec.UNIFORM, u) : q;
+                } else if (type == ElfType.F64 && !floatRange(x.data())) {
+                    unsafe = "values beyond float32's range (k-means centroids are float32)";
+                } else {
+                    q = new Choice(Codec.KMEANS, Kmeans.fit(List.of(new Kmeans.Values(type, x.data())), l.bits(), threshold));
+                }
+                if (unsafe != null) { // quantizing would write values outside its promise: the value codec instead
+                    o.progress().note((l.prunes() ? "pruned, not quantized: " : "left as " + q.codec().id() + ": ")
+                            + x.file() + " " + x.tensor().name() + ": " + unsafe);
+                    if (!l.prunes()) {
+                        continue;
+                    }
+                }
             }
-            Choice c = l.prunes() ? new Choice(Codec.PRUNE, new PruneParams(threshold, codec, params))
-                    : new Choice(codec, params);
+            Choice c = l.prunes() ? new Choice(Codec.PRUNE, new PruneParams(threshold, q.codec(), q.params())) : q;
             p.choices.put(key(x.file(), x.tensor().name()), c);
         }
         return p;
@@ -140,20 +147,62 @@ public final class Planner {
             return new UniformParams(l.bits(), l.granularity(), groupSize, l.symmetric(), null, null);
         }
         int groups = (int) (n / groupSize);
-        float[] lo = new float[groups];
-        float[] hi = new float[groups];
-        java.util.Arrays.fill(lo, Float.POSITIVE_INFINITY);
-        java.util.Arrays.fill(hi, Float.NEGATIVE_INFINITY);
+        double[] lo = new double[groups];
+        double[] hi = new double[groups];
+        java.util.Arrays.fill(lo, Double.POSITIVE_INFINITY);
+        java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
         ElfType type = t.dtype().elfType();
         for (long i = 0; i < n; i++) {
-            float x = (float) FloatValues.get(type, data, i);
-            if (Math.abs(x) >= threshold) {
+            double x = FloatValues.get(type, data, i);
+            if (Math.abs((float) x) >= threshold) {
                 int g = (int) (i / groupSize);
                 lo[g] = Math.min(lo[g], x);
                 hi[g] = Math.max(hi[g], x);
             }
         }
         return new UniformParams(l.bits(), l.granularity(), groupSize, l.symmetric(), lo, hi);
+    }
+
+    /**
+     * Why uniform quantization would break its promise on a tensor (a group whose scale overflows or underflows
+     * float32, or whose extremes decode outside the type's finite range or past scale / 2), or null. Per-group
+     * ranges of pruned survivors depend on the chunks: UniformChunkCodec stores such a chunk exactly instead.
+     */
+    private static String unsafe(ElfType type, UniformParams u, MemorySegment data, boolean pruned) {
+        if (u.lo() != null) {
+            for (int g = 0; g < u.lo().length; g++) {
+                String why = UniformMath.unsafe(type, u.lo()[g], u.hi()[g], u.bits(), u.symmetric());
+                if (why != null) {
+                    return (u.lo().length > 1 ? "row " + g + ": " : "") + why;
+                }
+            }
+        } else if (!pruned) {
+            long n = data.byteSize() / type.valueBytes();
+            for (long from = 0; from < n; from += u.groupSize()) {
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (long i = from, to = Math.min(n, from + u.groupSize()); i < to; i++) {
+                    double x = FloatValues.get(type, data, i);
+                    lo = Math.min(lo, x);
+                    hi = Math.max(hi, x);
+                }
+                String why = UniformMath.unsafe(type, lo, hi, u.bits(), u.symmetric());
+                if (why != null) {
+                    return "group " + from / u.groupSize() + ": " + why;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether every value of an F64 tensor lies within float32's finite range. */
+    private static boolean floatRange(MemorySegment data) {
+        for (long i = 0, n = data.byteSize() / Double.BYTES; i < n; i++) {
+            if (Float.isInfinite((float) FloatValues.get(ElfType.F64, data, i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean finite(ElfType type, MemorySegment data) {

@@ -1,7 +1,9 @@
 package dev.elfz;
 
 import dev.elfz.codec.Codec;
+import dev.elfz.codec.FloatValues;
 import dev.elfz.io.FileNames;
+import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -281,9 +283,10 @@ public final class Verify {
             return new Outcome(job.target(), size, 0, String.format("byte %d differs (0x%02x in the original, 0x%02x decoded)",
                     start + at, original.get(ValueLayout.JAVA_BYTE, at), decoded.get(ValueLayout.JAVA_BYTE, at)));
         }
-        int unit = t.dtype().elfType().valueBytes();
+        ElfType type = t.dtype().elfType();
+        int unit = type.valueBytes();
         boolean elf = t.codec() == Codec.ELF;
-        double bound = elf ? t.codec().errorBound(t.dtype()) : r.chunkBound(t.what(), s, t.dtype(), job.chunk());
+        Codec.Bounds bounds = r.chunkBounds(t.what(), s, t.dtype(), job.chunk());
         double max = 0;
         double sse = 0;
         double ssx = 0;
@@ -299,38 +302,26 @@ public final class Verify {
                 ssx += x * x;
                 count++;
             }
-            if (i < at / unit) {
-                continue; // equal bytes: nothing to check
+            if (at < 0 || bits(unit, original, i) == bits(unit, decoded, i)) {
+                continue; // equal bits are exact, whatever the values (NaN, Inf)
             }
+            double bound = bounds.at().applyAsDouble(i);
             String bad;
             if (t.codec() == Codec.GRID) { // the user's bound, exactly: the kernel checked every value against it
-                bad = !Double.isFinite(x) ? (bits(unit, original, i) == bits(unit, decoded, i) ? null : "should be exact (NaN or Inf)")
+                bad = !Double.isFinite(x) ? "should be exact (NaN or Inf)"
                         : error <= bound ? null : "error " + error + " > bound " + bound;
             } else if (elf) {
-                bad = Math.abs(x) < 1 ? (error <= bound ? null : "error " + error + " > bound " + bound)
-                        : bits(unit, original, i) == bits(unit, decoded, i) ? null : "should be exact (|x| >= 1, NaN or Inf)";
-            } else {
-                // the bound before rounding, plus one unit in the last place of the type for the rounding
-                double allowed = bound + ulp(t.dtype(), Math.max(Math.abs(x), Math.abs(y)));
-                bad = Double.isNaN(x) ? (Double.isNaN(y) ? null : "NaN decoded as a number")
-                        : error <= allowed ? null : "error " + error + " > bound " + allowed;
+                bad = Math.abs(x) >= 1 || !Double.isFinite(x) ? "should be exact (|x| >= 1, NaN or Inf)"
+                        : error <= bound ? null : "error " + error + " > bound " + bound;
+            } else { // each value against its own bound (its group's), plus an ulp of the dtype for the rounding
+                bad = FloatValues.outside(type, x, y, bound);
             }
             if (bad != null && problem == null) {
                 problem = "value " + (start / unit + i) + ": " + show(t.dtype(), x) + " decoded as " + show(t.dtype(), y)
                         + ", " + bad;
             }
         }
-        return new Outcome(job.target(), size, max, problem, bound, sse, ssx, count);
-    }
-
-    /** One unit in the last place of {@code v} in the dtype's precision. */
-    private static double ulp(Dtype dtype, double v) {
-        return switch (dtype) {
-            case F64 -> Math.ulp(v);
-            case F16 -> Math.scalb((double) Math.ulp((float) v), 13);
-            case BF16 -> Math.scalb((double) Math.ulp((float) v), 16);
-            default -> Math.ulp((float) v);
-        };
+        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count);
     }
 
     /** Value {@code i} of a little-endian float tensor of an ELF dtype, exactly, as a double. */

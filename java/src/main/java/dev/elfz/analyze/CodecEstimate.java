@@ -303,8 +303,8 @@ public final class CodecEstimate implements AutoCloseable {
         }
         // uniform per tensor over all its values: no mode prunes and quantizes (the range would be the survivors')
         Choice inner = quantize ? new Choice(Codec.UNIFORM, new UniformParams(m.lossy().bits(),
-                UniformParams.Granularity.TENSOR, t.elements(), m.lossy().symmetric(), new float[] {t.range().lo()},
-                new float[] {t.range().hi()})) : value;
+                UniformParams.Granularity.TENSOR, t.elements(), m.lossy().symmetric(), new double[] {t.range().lo()},
+                new double[] {t.range().hi()})) : value;
         return m.lossy().prunes() ? new Choice(Codec.PRUNE, new PruneParams(threshold, inner.codec(), inner.params()))
                 : inner;
     }

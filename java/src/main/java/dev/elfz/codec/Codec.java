@@ -14,6 +14,7 @@ import dev.elfz.uniform.UniformChunkCodec;
 import dev.elfz.uniform.UniformParams;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
+import java.util.function.LongToDoubleFunction;
 
 /**
  * The value codecs of the container, by the id written in its index (FORMAT.md). A tensor's chunks are
@@ -115,27 +116,37 @@ public enum Codec {
     }
 
     /**
-     * The largest absolute error this coded chunk of {@code n} values from index {@code first} promises (the
-     * bound {@code elfz verify} checks, before float rounding): ELF its type's, uniform half the largest scale of its
-     * groups, pruning the larger of its threshold and its survivors' codec's; k-means promises nothing (infinity).
+     * The error bounds of a coded chunk's values.
+     *
+     * @param max the largest of them (what {@code elfz verify} reports)
+     * @param at the bound of the chunk's value {@code i}
      */
-    public double chunkBound(CodecParams params, Dtype dtype, MemorySegment stored, long n, long first) {
+    public record Bounds(double max, LongToDoubleFunction at) {
+
+        /** The same bound for every value. */
+        public static Bounds constant(double b) {
+            return new Bounds(b, i -> b);
+        }
+    }
+
+    /**
+     * The largest absolute error this coded chunk of {@code n} values from index {@code first} promises for each of
+     * its values (the bound {@code elfz verify} checks, before the rounding to the dtype): ELF its type's (for
+     * |x| &lt; 1), grid its bound, uniform half the scale of the value's group, pruning its threshold for the values
+     * it drops and its survivors' codec's for the others; k-means promises no distance (infinity).
+     */
+    public Bounds bounds(CodecParams params, Dtype dtype, MemorySegment stored, long n, long first) {
         return switch (this) {
-            case RAW, LOSSLESS -> 0;
-            case ELF -> dtype.elfType().errorBound();
-            case GRID -> ((GridParams) params).errorBound();
-            case UNIFORM -> UniformChunkCodec.maxScale((UniformParams) params, stored, n, first) / 2.0;
-            case KMEANS -> Double.POSITIVE_INFINITY;
-            case PRUNE -> {
-                PruneParams p = (PruneParams) params;
-                PruneChunkCodec.Parts parts = PruneChunkCodec.parts(stored, n, dtype.elfType());
-                double inner = parts.coded() ? p.inner().chunkBound(p.innerParams(), dtype, parts.body(), parts.survivors(), 0) : 0;
-                yield Math.max(p.threshold(), inner);
-            }
+            case RAW, LOSSLESS -> Bounds.constant(0);
+            case ELF -> Bounds.constant(dtype.elfType().errorBound());
+            case GRID -> Bounds.constant(((GridParams) params).errorBound());
+            case UNIFORM -> UniformChunkCodec.bounds((UniformParams) params, stored, n, first);
+            case KMEANS -> Bounds.constant(Double.POSITIVE_INFINITY);
+            case PRUNE -> PruneChunkCodec.bounds((PruneParams) params, dtype, stored, n);
         };
     }
 
-    /** Whether {@link #chunkBound} reads the chunk's bytes (uniform's scales, pruning's header); the others need none. */
+    /** Whether {@link #bounds} reads the chunk's bytes (uniform's scales, pruning's header); the others need none. */
     public boolean boundReadsChunk() {
         return this == UNIFORM || this == PRUNE;
     }

@@ -28,4 +28,34 @@ public final class FloatValues {
     public static float magnitude(ElfType type, MemorySegment s, long i) {
         return Math.abs((float) get(type, s, i));
     }
+
+    /**
+     * One unit in the last place of {@code v} in the type's precision; for F64 float32's precision (at any magnitude),
+     * as quantization computes F64's values with float32 scales and codebooks.
+     */
+    public static double ulp(ElfType type, double v) {
+        return switch (type) {
+            case F64 -> Math.max(Math.scalb(Math.ulp(v), 29), 0x1p-149);
+            case F16 -> Math.max(Math.scalb((double) Math.ulp((float) v), 13), 0x1p-24); // subnormals: 2^-24 apart
+            case BF16 -> Math.max(Math.scalb((double) Math.ulp((float) v), 16), 0x1p-133);
+            case F32 -> Math.ulp((float) v);
+        };
+    }
+
+    /**
+     * What is wrong with {@code y}, decoded as stored in the type, as a value promised within {@code bound} of the
+     * original {@code x} plus one ulp of the type for the float rounding; null when nothing. NaN must stay NaN, an infinity
+     * itself, and a finite value finite.
+     */
+    public static String outside(ElfType type, double x, double y, double bound) {
+        if (Double.isNaN(x) || Double.isInfinite(x)) {
+            return Double.compare(x, y) == 0 ? null : "should be exact (NaN or Inf)";
+        }
+        if (!Double.isFinite(y)) {
+            return "a finite value decoded as " + y;
+        }
+        double error = Math.abs(x - y);
+        double allowed = bound + ulp(type, Math.max(Math.abs(x), Math.abs(y)));
+        return error <= allowed ? null : "error " + error + " > bound " + allowed;
+    }
 }

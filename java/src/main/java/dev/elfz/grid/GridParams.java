@@ -14,9 +14,12 @@ import java.util.Map;
  */
 public record GridParams(double errorBound, double step) implements CodecParams {
 
-    /** The step for a bound: 2E less 1/1024 of it, computed exactly the same way everywhere. */
+    /**
+     * The step for a bound: 2E less 1/1024 of it, computed exactly the same way everywhere; the largest double when
+     * that overflows (E above 2^1023), so that the step stays finite.
+     */
     public static GridParams forBound(double errorBound) {
-        return new GridParams(errorBound, 2 * errorBound * (1 - 0x1p-10));
+        return new GridParams(errorBound, Math.min(2 * errorBound * (1 - 0x1p-10), Double.MAX_VALUE));
     }
 
     public GridParams {

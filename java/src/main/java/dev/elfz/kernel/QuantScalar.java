@@ -7,9 +7,10 @@ import java.nio.ByteOrder;
 /**
  * The reference loops of uniform and non-uniform quantization (Kernel#quantize, #dequantize, #bucketize,
  * #lookup): plain Java, one value at a time, exactly as FORMAT.md states them. The native kernels and the
- * Java Vector kernel must give the same bytes.
+ * Java Vector kernel must give the same bytes. {@link #code} and {@link #decoded} are one value of them, for the
+ * writer's check that a group's extremes decode within the codec's promise.
  */
-final class QuantScalar {
+public final class QuantScalar {
 
     private QuantScalar() {}
 
@@ -38,23 +39,39 @@ final class QuantScalar {
     }
 
 
-    static void quantize(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                         MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+    /** The code of {@code x} (a value of the type, exactly) in a group of this scale and zero point. */
+    public static int code(ElfType type, double x, float scale, int zero, int bits) {
         int qmin = -(1 << (bits - 1));
         int qmax = (1 << (bits - 1)) - 1;
+        int q;
+        if (type == ElfType.F64) {
+            double r = Math.rint(x / scale);
+            q = Double.isNaN(r) ? qmin : (int) Math.min(Math.max(r, (double) qmin - zero), (double) qmax - zero) + zero;
+        } else {
+            float r = (float) Math.rint((float) x / scale);
+            q = Float.isNaN(r) ? qmin : (int) Math.min(Math.max(r, (float) (qmin - zero)), (float) (qmax - zero)) + zero;
+        }
+        return q - qmin;
+    }
+
+    /** The value code {@code c} decodes to, rounded to the type, as a double. */
+    public static double decoded(ElfType type, int c, float scale, int zero, int bits) {
+        int level = c + -(1 << (bits - 1)) - zero;
+        return switch (type) {
+            case F64 -> level * (double) scale;
+            case F32 -> level * scale;
+            case F16 -> Float.float16ToFloat(Float.floatToFloat16(level * scale));
+            case BF16 -> Float.intBitsToFloat(ElfType.toBf16(level * scale) << 16);
+        };
+    }
+
+    static void quantize(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
+                         MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
         for (long i = 0; i < n; i++) {
             long g = (groupOffset + i) / groupSize;
-            float scale = scales.getAtIndex(F32, g);
-            int zero = zeros.get(ValueLayout.JAVA_BYTE, g);
-            int q;
-            if (type == ElfType.F64) {
-                double r = Math.rint(src.getAtIndex(F64, i) / scale);
-                q = Double.isNaN(r) ? qmin : (int) Math.min(Math.max(r, (double) qmin - zero), (double) qmax - zero) + zero;
-            } else {
-                float r = (float) Math.rint(f32(type, src, i) / scale);
-                q = Float.isNaN(r) ? qmin : (int) Math.min(Math.max(r, (float) (qmin - zero)), (float) (qmax - zero)) + zero;
-            }
-            codes.set(ValueLayout.JAVA_BYTE, i, (byte) (q - qmin));
+            double x = type == ElfType.F64 ? src.getAtIndex(F64, i) : f32(type, src, i);
+            int c = code(type, x, scales.getAtIndex(F32, g), zeros.get(ValueLayout.JAVA_BYTE, g), bits);
+            codes.set(ValueLayout.JAVA_BYTE, i, (byte) c);
         }
     }
 

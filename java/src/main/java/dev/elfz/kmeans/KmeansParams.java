@@ -35,11 +35,15 @@ public record KmeansParams(int bits, float[] codebook, double mse) implements Co
         return codebook.clone();
     }
 
-    /** The decision bounds: midpoints between neighbouring centroids, in float32. */
+    /**
+     * The decision bounds: midpoints between neighbouring centroids, in float32; halved first when their sum
+     * overflows (two centroids above half of float32's maximum), which the sum would make an infinite bound.
+     */
     public float[] bounds() {
         float[] b = new float[codebook.length - 1];
         for (int i = 0; i < b.length; i++) {
-            b[i] = (codebook[i] + codebook[i + 1]) * 0.5f;
+            float mid = (codebook[i] + codebook[i + 1]) * 0.5f;
+            b[i] = Float.isInfinite(mid) ? codebook[i] * 0.5f + codebook[i + 1] * 0.5f : mid;
         }
         return b;
     }

@@ -7,6 +7,7 @@ import dev.elfz.codec.FloatValues;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
+import dev.elfz.safetensors.Dtype;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -93,6 +94,23 @@ public final class PruneChunkCodec implements ChunkCodec {
         return new Parts(m, flag == 1, body);
     }
 
+    /** The threshold for the values a coded chunk drops, its survivors' codec's bound for the others. */
+    public static Codec.Bounds bounds(PruneParams p, Dtype dtype, MemorySegment stored, long n) {
+        Parts parts = parts(stored, n, dtype.elfType());
+        Codec.Bounds inner = parts.coded()
+                ? p.inner().bounds(p.innerParams(), dtype, parts.body(), parts.survivors(), 0)
+                : Codec.Bounds.constant(0);
+        long[] rank = new long[(int) n]; // survivor number of each kept value, -1 for a dropped one
+        long m = 0;
+        for (int i = 0; i < n; i++) {
+            boolean kept = (stored.get(ValueLayout.JAVA_BYTE, HEADER + (i >>> 3)) >>> (i & 7) & 1) != 0;
+            rank[i] = kept ? m++ : -1;
+        }
+        double threshold = p.threshold();
+        return new Codec.Bounds(Math.max(threshold, inner.max()),
+                i -> rank[(int) i] < 0 ? threshold : inner.at().applyAsDouble(rank[(int) i]));
+    }
+
     @Override
     public void decode(CodecParams params, MemorySegment stored, long first, MemorySegment dst) {
         PruneParams p = (PruneParams) params;
@@ -159,7 +177,7 @@ public final class PruneChunkCodec implements ChunkCodec {
     }
 
     private ChunkCodec inner(Codec c) {
-        return inners.computeIfAbsent(c, k -> k.newChunkCodec(dev.elfz.safetensors.Dtype.valueOf(type.name()), kernel));
+        return inners.computeIfAbsent(c, k -> k.newChunkCodec(Dtype.valueOf(type.name()), kernel));
     }
 
     /** Scratch buffer {@code which} (0 mask, 1 survivors, 2 coded survivors) of at least {@code bytes}. */

@@ -1,6 +1,7 @@
 package dev.elfz.uniform;
 
 import dev.elfz.codec.ChunkCodec;
+import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.kernel.CorruptDataException;
@@ -63,15 +64,15 @@ public final class UniformChunkCodec implements ChunkCodec {
         MemorySegment scales = dst.asSlice(0, l.groups() * Float.BYTES);
         MemorySegment zs = p.symmetric() ? zeros(l.groups()) : dst.asSlice(scales.byteSize(), l.groups());
         for (long g = 0; g < l.groups(); g++) {
-            float lo;
-            float hi;
+            double lo;
+            double hi;
             if (p.granularity() == UniformParams.Granularity.GROUP) { // the chunk holds the whole group
                 long from = g * l.groupSize();
                 long to = Math.min(n, from + l.groupSize());
-                lo = Float.POSITIVE_INFINITY;
-                hi = Float.NEGATIVE_INFINITY;
+                lo = Double.POSITIVE_INFINITY;
+                hi = Double.NEGATIVE_INFINITY;
                 for (long i = from; i < to; i++) {
-                    float x = (float) FloatValues.get(type, src, i);
+                    double x = FloatValues.get(type, src, i);
                     lo = Math.min(lo, x);
                     hi = Math.max(hi, x);
                 }
@@ -79,10 +80,13 @@ public final class UniformChunkCodec implements ChunkCodec {
                 lo = p.lo()[(int) (l.base() + g)];
                 hi = p.hi()[(int) (l.base() + g)];
             }
-            float scale = UniformMath.scale(lo, hi, p.bits(), p.symmetric());
+            if (UniformMath.unsafe(type, lo, hi, p.bits(), p.symmetric()) != null) {
+                return -1; // stored exactly rather than outside the promise (the Planner keeps such tensors out)
+            }
+            float scale = UniformMath.scale((float) lo, (float) hi, p.bits(), p.symmetric());
             scales.setAtIndex(FloatValues.F32, g, scale);
             zs.set(java.lang.foreign.ValueLayout.JAVA_BYTE, g,
-                    (byte) UniformMath.zero(hi, scale, p.bits(), p.symmetric()));
+                    (byte) UniformMath.zero((float) hi, scale, p.bits(), p.symmetric()));
         }
         MemorySegment c = codes(n);
         kernel.quantize(type, src, n, l.groupSize(), l.offset(), scales, zs, p.bits(), c);
@@ -107,14 +111,18 @@ public final class UniformChunkCodec implements ChunkCodec {
         kernel.dequantize(type, c, n, l.groupSize(), l.offset(), scales, zs, p.bits(), dst);
     }
 
-    /** The largest scale of a coded chunk: half of it bounds the error of its values. */
-    public static float maxScale(UniformParams p, MemorySegment stored, long n, long first) {
-        long groups = Layout.of(p, n, first).groups();
+    /** Half the scale of each value's group: the error bound of the values of a coded chunk. */
+    public static Codec.Bounds bounds(UniformParams p, MemorySegment stored, long n, long first) {
+        Layout l = Layout.of(p, n, first);
+        if (stored.byteSize() < l.groups() * Float.BYTES) {
+            throw new CorruptDataException("a uniform chunk of " + n + " values is shorter than its scales");
+        }
         float max = 0;
-        for (long g = 0; g < groups; g++) {
+        for (long g = 0; g < l.groups(); g++) {
             max = Math.max(max, stored.getAtIndex(FloatValues.F32, g));
         }
-        return max;
+        return new Codec.Bounds(max / 2.0,
+                i -> stored.getAtIndex(FloatValues.F32, (l.offset() + i) / l.groupSize()) / 2.0);
     }
 
     private MemorySegment codes(long n) {

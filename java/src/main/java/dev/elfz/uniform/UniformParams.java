@@ -10,11 +10,12 @@ import java.util.Map;
  *
  * @param groupSize values per group: the tensor's size (per tensor), a row of axis 0 (per channel), or G
  * @param lo per-group minimum for per-tensor and per-channel groups, found over the whole tensor before the
- *     chunks are coded (not written: each chunk stores its groups' scales); null per group (chunks see whole groups)
+ *     chunks are coded (not written: each chunk stores its groups' scales); exact (F64's too: the writer checks the
+ *     group against its promise); null per group (chunks see whole groups)
  * @param hi per-group maximum, as {@code lo}
  */
-public record UniformParams(int bits, Granularity granularity, long groupSize, boolean symmetric, float[] lo,
-                            float[] hi) implements CodecParams {
+public record UniformParams(int bits, Granularity granularity, long groupSize, boolean symmetric, double[] lo,
+                            double[] hi) implements CodecParams {
 
     public enum Granularity {
         TENSOR, CHANNEL, GROUP;
