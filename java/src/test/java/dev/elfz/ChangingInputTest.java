@@ -1,0 +1,208 @@
+package dev.elfz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.elfz.analyze.Analysis;
+import dev.elfz.kernel.Kernel;
+import dev.elfz.kernel.Kernels;
+import dev.elfz.safetensors.Dtype;
+import dev.elfz.safetensors.TensorSpec;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A mapped input cut short while elfz reads it: an IOException naming the file ("changed while it was being read"),
+ * never a JVM crash, no temporary file left. Each case runs in a child JVM (a crash there fails one test, not the
+ * test run) that truncates the file once it is mapped and before its chunks are read: from the progress listener's
+ * start (analyze: its first step), or between opening a reader and reading. Pages past the new end then fault on every access, deterministically.
+ */
+class ChangingInputTest {
+
+    /** Where the truncated files are cut: the safetensors header and the start of the first tensor stay. */
+    private static final long CUT = 1 << 20;
+
+    @TempDir
+    static Path shared;
+
+    private static Path model;
+    private static Path archive;
+    private static Path pruned;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void models() throws IOException {
+        List<TensorSpec> specs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            specs.add(new TensorSpec("w" + i, Dtype.F32, new long[] {1024, 1024})); // 4 MiB each: 12 chunks
+        }
+        model = TestModels.write(shared.resolve("m.safetensors"), specs, Map.of(), 15);
+        archive = shared.resolve("m.safetensors.elfz");
+        Elfz.compress(model, archive, ElfzOptions.defaults());
+        pruned = shared.resolve("pruned.elfz");
+        Elfz.compress(model, pruned, ElfzOptions.defaults().withLossy(LossyOptions.NONE.withPruneFraction(0.5)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"native", "java-vector", "java-scalar"})
+    void compressOfAFileCutShort(String kernel) throws Exception {
+        Path in = copy(model, "v.safetensors");
+        Path out = Files.createDirectory(dir.resolve("out"));
+        assertChanged(in, "compress", kernel, in.toString(), out.resolve("v.elfz").toString());
+        assertEquals(List.of(), list(out), "nothing left in the output directory");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"native", "java-scalar"})
+    void decompressOfAnArchiveCutShort(String kernel) throws Exception {
+        Path in = copy(archive, "v.safetensors.elfz");
+        Path out = Files.createDirectory(dir.resolve("out"));
+        assertChanged(in, "decompress", kernel, in.toString(), out.resolve("v.safetensors").toString());
+        assertEquals(List.of(), list(out), "nothing left in the output directory");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"native", "java-vector"})
+    void readIntoFromAnArchiveCutShort(String kernel) throws Exception {
+        Path in = copy(archive, "v.safetensors.elfz");
+        assertChanged(in, "read", kernel, in.toString());
+    }
+
+    @Test
+    void verifyOfAnOriginalCutShort() throws Exception {
+        Path original = copy(model, "v.safetensors");
+        assertChanged(original, "verify", "native", original.toString(), archive.toString(), "original");
+    }
+
+    @Test
+    void verifyOfAnArchiveCutShort() throws Exception {
+        Path z = copy(archive, "v.safetensors.elfz");
+        assertChanged(z, "verify", "native", model.toString(), z.toString(), "archive");
+    }
+
+    /** What info reads past the index: the survivor count in each pruned chunk's header (the formula ratio). */
+    @ParameterizedTest
+    @ValueSource(strings = {"native", "java-scalar"})
+    void infoOfAPrunedArchiveCutShort(String kernel) throws Exception {
+        Path z = copy(pruned, "p.elfz");
+        assertChanged(z, "info", kernel, z.toString());
+    }
+
+    /** Analyze maps its files only once the work has begun: cut after the first window. */
+    @Test
+    void analyzeOfAFileCutShort() throws Exception {
+        Path in = copy(model, "v.safetensors");
+        assertChanged(in, "analyze", "native", in.toString());
+    }
+
+    private Path copy(Path from, String name) throws IOException {
+        return Files.copy(from, dir.resolve(name));
+    }
+
+    private static List<Path> list(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.toList();
+        }
+    }
+
+    /** Runs the child; it must exit 1 having printed one line: the file, changed while it was being read. */
+    private void assertChanged(Path file, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "--enable-native-access=ALL-UNNAMED",
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Child.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "timed out: " + out);
+        List<String> lines = out.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+        assertEquals(1, p.exitValue(), String.join(" ", args) + ": " + out);
+        assertEquals(List.of(file + ": changed while it was being read"), lines);
+        assertEquals(CUT, Files.size(file), "the child cut the file");
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList());
+        }
+    }
+
+    /**
+     * The child JVM: one operation whose input is cut to {@link #CUT} bytes once mapped. Exit 1 with the
+     * IOException's message; anything else escapes (exit 1 with a stack trace, which the test refuses) or crashes.
+     */
+    public static final class Child {
+        public static void main(String[] a) throws Exception {
+            Kernel kernel = Kernels.named(a[1]);
+            try {
+                run(a, kernel);
+                System.out.println("no failure");
+                System.exit(0);
+            } catch (IOException e) {
+                System.out.println(e.getMessage());
+                System.exit(1);
+            }
+        }
+
+        private static void run(String[] a, Kernel kernel) throws IOException {
+            Path first = Path.of(a[2]);
+            ElfzOptions o = ElfzOptions.defaults().withThreads(1).withKernel(kernel);
+            switch (a[0]) {
+                case "compress" -> Elfz.compress(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
+                case "decompress" -> Elfz.decompress(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
+                case "verify" -> Verify.verify(first, Path.of(a[3]),
+                        o.withProgress(cutAtStart(a[4].equals("original") ? first : Path.of(a[3]))));
+                case "analyze" -> new Analysis(Analysis.Options.defaults().withThreads(1).withMemory(64 << 20)
+                        .withProgress(new ElfzOptions.Progress() {
+                            @Override
+                            public void advance(long bytes) {
+                                cut(first);
+                            }
+                        })).run(List.of(first));
+                case "read", "info" -> {
+                    try (ElfzReader r = ElfzReader.open(first, kernel); Arena arena = Arena.ofConfined()) {
+                        cut(first);
+                        for (ElfzTensor t : r.tensors()) {
+                            if (a[0].equals("read")) {
+                                r.readInto(t, arena.allocate(t.byteSize()));
+                            } else {
+                                r.formulaRatio(t);
+                            }
+                        }
+                    }
+                }
+                default -> throw new IllegalArgumentException(a[0]);
+            }
+        }
+
+        private static ElfzOptions.Progress cutAtStart(Path file) {
+            return new ElfzOptions.Progress() {
+                @Override
+                public void start(long totalBytes) {
+                    cut(file);
+                }
+            };
+        }
+
+        private static void cut(Path file) {
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+                f.setLength(CUT);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
