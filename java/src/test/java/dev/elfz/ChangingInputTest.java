@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.analyze.Analysis;
+import dev.elfz.io.MappedInput;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.safetensors.Dtype;
@@ -11,6 +12,9 @@ import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,53 +66,48 @@ class ChangingInputTest {
     @ParameterizedTest
     @ValueSource(strings = {"native", "java-vector", "java-scalar"})
     void compressOfAFileCutShort(String kernel) throws Exception {
-        Path in = copy(model, "v.safetensors");
-        Path out = Files.createDirectory(dir.resolve("out"));
-        assertChanged(in, "compress", kernel, in.toString(), out.resolve("v.elfz").toString());
-        assertEquals(List.of(), list(out), "nothing left in the output directory");
+        assertChangedNothingWritten("compress", kernel, copy(model, "v.safetensors"), "v.elfz");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"native", "java-scalar"})
     void decompressOfAnArchiveCutShort(String kernel) throws Exception {
-        Path in = copy(archive, "v.safetensors.elfz");
-        Path out = Files.createDirectory(dir.resolve("out"));
-        assertChanged(in, "decompress", kernel, in.toString(), out.resolve("v.safetensors").toString());
-        assertEquals(List.of(), list(out), "nothing left in the output directory");
+        assertChangedNothingWritten("decompress", kernel, copy(archive, "v.safetensors.elfz"), "v.safetensors");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"native", "java-vector"})
     void readIntoFromAnArchiveCutShort(String kernel) throws Exception {
-        Path in = copy(archive, "v.safetensors.elfz");
-        assertChanged(in, "read", kernel, in.toString());
+        assertChanged("read", kernel, copy(archive, "v.safetensors.elfz"));
     }
 
     @Test
     void verifyOfAnOriginalCutShort() throws Exception {
-        Path original = copy(model, "v.safetensors");
-        assertChanged(original, "verify", "native", original.toString(), archive.toString(), "original");
+        assertChanged("verify-original", "native", copy(model, "v.safetensors"), archive.toString());
     }
 
     @Test
     void verifyOfAnArchiveCutShort() throws Exception {
-        Path z = copy(archive, "v.safetensors.elfz");
-        assertChanged(z, "verify", "native", model.toString(), z.toString(), "archive");
+        assertChanged("verify-archive", "native", copy(archive, "v.safetensors.elfz"), model.toString());
     }
 
     /** What info reads past the index: the survivor count in each pruned chunk's header (the formula ratio). */
     @ParameterizedTest
     @ValueSource(strings = {"native", "java-scalar"})
     void infoOfAPrunedArchiveCutShort(String kernel) throws Exception {
-        Path z = copy(pruned, "p.elfz");
-        assertChanged(z, "info", kernel, z.toString());
+        assertChanged("info", kernel, copy(pruned, "p.elfz"));
+    }
+
+    /** The copy every path above goes through, compiled by the JIT into a hot loop when the file is cut. */
+    @Test
+    void compiledCopyOfAFileCutShort() throws Exception {
+        assertChanged("copy", "java-scalar", copy(model, "v.safetensors"));
     }
 
     /** Analyze maps its files only once the work has begun: cut after the first window. */
     @Test
     void analyzeOfAFileCutShort() throws Exception {
-        Path in = copy(model, "v.safetensors");
-        assertChanged(in, "analyze", "native", in.toString());
+        assertChanged("analyze", "native", copy(model, "v.safetensors"));
     }
 
     private Path copy(Path from, String name) throws IOException {
@@ -121,18 +120,29 @@ class ChangingInputTest {
         }
     }
 
-    /** Runs the child; it must exit 1 having printed one line: the file, changed while it was being read. */
-    private void assertChanged(Path file, String... args) throws Exception {
+    /** {@link #assertChanged} for an operation writing {@code output} into an empty directory, which stays empty. */
+    private void assertChangedNothingWritten(String op, String kernel, Path in, String output) throws Exception {
+        Path out = Files.createDirectory(dir.resolve("out"));
+        assertChanged(op, kernel, in, out.resolve(output).toString());
+        assertEquals(List.of(), list(out), "nothing left in the output directory");
+    }
+
+    /**
+     * Runs the child on {@code file} (which it cuts) and {@code other}; it must exit 1 having printed one line: the
+     * file, changed while it was being read.
+     */
+    private void assertChanged(String op, String kernel, Path file, String... other) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "--enable-native-access=ALL-UNNAMED",
                 "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
                 Child.class.getName()));
-        cmd.addAll(List.of(args));
+        cmd.addAll(List.of(op, kernel, file.toString()));
+        cmd.addAll(List.of(other));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), "timed out: " + out);
         List<String> lines = out.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
-        assertEquals(1, p.exitValue(), String.join(" ", args) + ": " + out);
+        assertEquals(1, p.exitValue(), op + " " + kernel + ": " + out);
         assertEquals(List.of(file + ": changed while it was being read"), lines);
         assertEquals(CUT, Files.size(file), "the child cut the file");
         try (Stream<Path> s = Files.list(dir)) {
@@ -141,7 +151,8 @@ class ChangingInputTest {
     }
 
     /**
-     * The child JVM: one operation whose input is cut to {@link #CUT} bytes once mapped. Exit 1 with the
+     * The child JVM: one operation ({@code args[0]}, kernel {@code args[1]}) whose input {@code args[2]} is cut to
+     * {@link #CUT} bytes once mapped. Exit 1 with the
      * IOException's message; anything else escapes (exit 1 with a stack trace, which the test refuses) or crashes.
      */
     public static final class Child {
@@ -163,8 +174,9 @@ class ChangingInputTest {
             switch (a[0]) {
                 case "compress" -> Elfz.compress(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
                 case "decompress" -> Elfz.decompress(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
-                case "verify" -> Verify.verify(first, Path.of(a[3]),
-                        o.withProgress(cutAtStart(a[4].equals("original") ? first : Path.of(a[3]))));
+                case "verify-original" -> Verify.verify(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
+                case "verify-archive" -> Verify.verify(Path.of(a[3]), first, o.withProgress(cutAtStart(first)));
+                case "copy" -> hotCopy(first);
                 case "analyze" -> new Analysis(Analysis.Options.defaults().withThreads(1).withMemory(64 << 20)
                         .withProgress(new ElfzOptions.Progress() {
                             @Override
@@ -185,6 +197,24 @@ class ChangingInputTest {
                     }
                 }
                 default -> throw new IllegalArgumentException(a[0]);
+            }
+        }
+
+        /**
+         * The copy in a hot loop, compiled and inlined by the JIT before the cut: there HotSpot raises the fault
+         * later than where it happened unless MappedInput makes it raise it at once.
+         */
+        private static void hotCopy(Path file) throws IOException {
+            try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                MemorySegment into = arena.allocate(4096);
+                int pages = (int) (CUT / 4096);
+                for (int i = 0; i < 400_000; i++) {
+                    if (i == 200_000) {
+                        cut(file);
+                    }
+                    MappedInput.copy(file, mapped.asSlice(((i & 15) + (i < 200_000 ? 0 : pages)) * 4096L, 4096), into);
+                }
             }
         }
 

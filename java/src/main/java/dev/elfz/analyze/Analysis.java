@@ -505,6 +505,7 @@ public final class Analysis {
             try { // the estimate copies its sample out of the mapping: a fault there is the file changing
                 estimate.offer(t.dtype(), t.shape(), data, t.dtype().elfType() == null ? null
                         : new ValueRange(lo, hi, tensorNotFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi)));
+                MappedInput.raiseFaults();
             } catch (InternalError e) {
                 throw new InputChangedException(w.file(), e);
             }

@@ -1,6 +1,7 @@
 package dev.elfz.onnx;
 
 import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -44,6 +45,7 @@ public final class Payloads implements AutoCloseable {
         this.skeleton = arena.allocate(Math.max(1, s.size())).asSlice(0, s.size());
         try { // a guarded copy: a page of a file cut short meanwhile is an InternalError, not a crash
             s.forEach(0, s.size(), (at, offset, length) -> MemorySegment.copy(file, at, skeleton, offset, length));
+            MappedInput.raiseFaults();
         } catch (InternalError e) {
             throw new OnnxException(path, InputChangedException.WHAT, e);
         }
