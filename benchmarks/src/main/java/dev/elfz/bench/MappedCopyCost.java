@@ -12,14 +12,14 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * What reading mapped inputs through a private copy of each chunk costs, in CPU time of this thread (steadier than
  * wall time on a shared machine): copying FILE out of its mapping 1 MiB at a time, against {@code Elfz.compress} and
  * {@code decompress} with one thread (which run on this thread), ELF, medians of ROUNDS after a warm-up round.
- * It uses only the public API, so it runs against any build of the library.
+ * It uses only the library's public API: with this module's classes ahead of an older build's jar on the class path,
+ * it measures that build.
  *
  * <pre>MappedCopyCost FILE.safetensors WORKDIR ROUNDS</pre>
  */
@@ -61,17 +61,14 @@ public final class MappedCopyCost {
         }
         System.out.printf(Locale.ROOT, "%s, %.0f MB, CPU seconds of this thread (MB per CPU second), median of %d:%n",
                 in.getFileName(), mb, rounds);
-        System.out.printf(Locale.ROOT, "copy out of the mapping, 1 MiB at a time: %.3f (%.0f)%n", median(copy),
-                mb / median(copy));
-        System.out.printf(Locale.ROOT, "compress, elf, -T1:                       %.3f (%.0f)%n", median(c), mb / median(c));
-        System.out.printf(Locale.ROOT, "decompress, -T1:                          %.3f (%.0f)%n", median(d), mb / median(d));
+        print("copy out of the mapping, 1 MiB at a time", ContainerThroughput.median(copy), mb);
+        print("compress, elf, -T1", ContainerThroughput.median(c), mb);
+        print("decompress, -T1", ContainerThroughput.median(d), mb);
         Files.deleteIfExists(z);
         Files.deleteIfExists(back);
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    private static void print(String what, double seconds, double mb) {
+        System.out.printf(Locale.ROOT, "%-41s %.3f (%.0f)%n", what + ":", seconds, mb / seconds);
     }
 }
