@@ -5,12 +5,16 @@ import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.uniform.UniformParams;
 import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.BufferPool;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.io.Writeback;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,8 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.CRC32C;
 
 /**
@@ -31,18 +33,21 @@ import java.util.zip.CRC32C;
  */
 final class Compressor {
 
-    /** One stream to write: its source bytes, how to code them, and the chunk entries once written. */
+    /** One stream to write: its file and source bytes, how to code them, and the chunk entries once written. */
     private static final class Plan {
+        final Path file;
         final MemorySegment src;
         final Codec codec;
         final CodecParams params;
         final Dtype dtype;
         final long chunkBytes;
         final long[][] chunks;
-        final CRC32C crc = new CRC32C();
+        final CRC32C crc = new CRC32C(); // of the original bytes, while the stream may need it (see stream())
+        boolean coded;
         long exceptions;
 
-        Plan(MemorySegment src, Codec codec, CodecParams params, Dtype dtype, long chunkBytes) {
+        Plan(Path file, MemorySegment src, Codec codec, CodecParams params, Dtype dtype, long chunkBytes) {
+            this.file = file;
             this.src = src;
             this.codec = codec;
             this.params = params;
@@ -56,31 +61,28 @@ final class Compressor {
             return src.asSlice(off, Math.min(chunkBytes, src.byteSize() - off));
         }
 
+        /** True while the stream's checksum may be needed: it is lossless, or no chunk has been coded yet. */
+        boolean needsCrc() {
+            return codec.lossless() || !coded;
+        }
+
         Index.Stream stream() {
-            boolean coded = false;
-            for (long[] c : chunks) {
-                coded |= c[Index.Stream.CODED] == 1;
-            }
             Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
-            Long checksum = stored.lossless() ? crc32c(stored == codec && codec.lossless() ? crc : null) : null;
+            Long checksum = stored.lossless() ? crc.getValue() : null; // needsCrc() held for every chunk
             Map<String, Object> p = coded ? params.toIndex() : Map.of();
             return new Index.Stream(stored.id(), p, coded ? EntropyStage.ID : null, src.byteSize(), chunkBytes,
                     checksum, coded && codec.keepsExceptions(params) ? exceptions : null, chunks);
-        }
-
-        private long crc32c(CRC32C running) {
-            if (running != null) {
-                return running.getValue();
-            }
-            CRC32C whole = new CRC32C(); // every chunk fell back to stored: one more pass, rare
-            update(whole, src);
-            return whole.getValue();
         }
     }
 
     private record Job(Plan plan, int chunk) {}
 
-    private record Result(Job job, MemorySegment stored, MemorySegment buffer, long crc, boolean coded, long exceptions) {}
+    /**
+     * A chunk coded: the bytes to store, the private copy of its original bytes ({@code original}, a slice of
+     * {@code input}), the buffers to give back ({@code buffer} null when the copy itself is stored).
+     */
+    private record Result(Job job, MemorySegment stored, MemorySegment original, MemorySegment input,
+                          MemorySegment buffer, long crc, boolean coded, long exceptions) {}
 
     private Compressor() {}
 
@@ -92,7 +94,7 @@ final class Compressor {
             List<Runnable> finish = new ArrayList<>(); // builds the entries once the chunks are written
             Planner planner = Planner.plan(sources, o);
             for (Sources.Source s : sources.files()) {
-                plan(s, o, planner, plans, entries, finish);
+                plan(s, sources.file(s), o, planner, plans, entries, finish);
             }
             List<Job> jobs = new ArrayList<>();
             for (Plan p : plans) {
@@ -106,12 +108,14 @@ final class Compressor {
                  Writeback writeback = Writeback.of(temp.path())) {
                 FileChannel ch = temp.channel();
                 writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()));
-                Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
+                // one pool of coded-chunk buffers and one of input copies: at most one each per chunk in flight
+                long maxChunk = plans.stream().mapToLong(p -> Math.min(p.chunkBytes, p.src.byteSize())).max().orElse(0);
                 // room for the entropy stage's worst case (codes a grid makes larger than the values, its section
                 // table), so that it writes in place rather than through a copy
-                long chunkCap = 2 * plans.stream().mapToLong(p -> p.chunkBytes).max().orElse(0) + 4096;
+                BufferPool buffers = new BufferPool(arena, 2 * maxChunk + 4096);
+                BufferPool inputs = new BufferPool(arena, maxChunk);
                 long[] position = {ElfzFormat.PROLOGUE_BYTES};
-                Workers.ordered(o.threads(), jobs, job -> encode(job, codecs, buffers, arena, chunkCap), r -> {
+                Workers.ordered(o.threads(), jobs, job -> encode(job, codecs, inputs, buffers), r -> {
                     Plan p = r.job().plan();
                     long length = r.stored().byteSize();
                     writeFully(out, ch, r.stored().asByteBuffer());
@@ -119,14 +123,14 @@ final class Compressor {
                     p.chunks[r.job().chunk()] = new long[] {position[0], length, r.crc(), r.coded() ? 1 : 0};
                     position[0] += length;
                     p.exceptions += r.exceptions();
-                    if (p.codec.lossless()) {
-                        update(p.crc, p.chunk(r.job().chunk()));
+                    if (p.needsCrc()) {
+                        update(p.crc, r.original());
                     }
-                    if (r.buffer() != null) {
-                        buffers.add(r.buffer());
-                    }
+                    p.coded |= r.coded();
+                    buffers.give(r.buffer());
+                    inputs.give(r.input());
                     Pages.release(p.chunk(r.job().chunk())); // read for good: keep RSS flat in file size
-                    o.progress().advance(p.chunk(r.job().chunk()).byteSize());
+                    o.progress().advance(r.original().byteSize());
                 });
                 finish.forEach(Runnable::run);
                 Index.Archive archive = new Index.Archive(Elfz.VERSION_STRING,
@@ -150,12 +154,12 @@ final class Compressor {
     }
 
     /** Adds the plans of one input file, and the step that builds its index entry from them. */
-    private static void plan(Sources.Source s, ElfzOptions o, Planner planner, List<Plan> plans,
+    private static void plan(Sources.Source s, Path file, ElfzOptions o, Planner planner, List<Plan> plans,
             List<Index.FileEntry> entries, List<Runnable> finish) {
         int slot = entries.size();
         entries.add(null);
         // the bytes no tensor holds: a blob whole, a safetensors header, an ONNX (data) file's skeleton
-        Plan rest = new Plan(s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
+        Plan rest = new Plan(file, s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
         plans.add(rest);
         if (s.kind().equals(Index.KIND_BLOB)) {
             finish.add(() -> entries.set(slot, Index.FileEntry.of(s.path(), Index.KIND_BLOB, s.size(),
@@ -169,7 +173,7 @@ final class Compressor {
             if (c.params() instanceof UniformParams u && u.granularity() == UniformParams.Granularity.GROUP) {
                 unit *= u.groupSize(); // whole groups per chunk: each chunk finds its groups' ranges itself
             }
-            Plan p = new Plan(s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
+            Plan p = new Plan(file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
             tensorPlans.add(p);
         }
         plans.addAll(tensorPlans);
@@ -188,24 +192,30 @@ final class Compressor {
         });
     }
 
-    private static Result encode(Job job, CodecPool codecs, Queue<MemorySegment> buffers, Arena arena, long cap) {
+    /** Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput). */
+    private static Result encode(Job job, CodecPool codecs, BufferPool inputs, BufferPool buffers) {
         Plan p = job.plan();
-        MemorySegment src = p.chunk(job.chunk());
-        Pages.populate(src);
+        MemorySegment mapped = p.chunk(job.chunk());
+        Pages.populate(mapped);
+        MemorySegment input = inputs.take();
+        MemorySegment src;
+        try {
+            src = MappedInput.copy(p.file, mapped, input);
+        } catch (InputChangedException e) {
+            inputs.give(input);
+            throw new UncheckedIOException(e);
+        }
         if (p.codec != Codec.RAW) {
-            MemorySegment buffer = buffers.poll();
-            if (buffer == null) {
-                buffer = arena.allocate(cap, 64); // at most one per chunk in flight: Workers bounds them
-            }
+            MemorySegment buffer = buffers.take();
             CodecPool.Encoded e = codecs.encode(p.codec, p.dtype, p.params, src,
                     job.chunk() * p.chunkBytes / p.dtype.elfType().valueBytes(), buffer);
             if (e.length() >= 0) {
                 MemorySegment stored = buffer.asSlice(0, e.length());
-                return new Result(job, stored, buffer, crc32c(stored), true, e.exceptions());
+                return new Result(job, stored, src, input, buffer, crc32c(stored), true, e.exceptions());
             }
-            buffers.add(buffer);
+            buffers.give(buffer);
         }
-        return new Result(job, src, null, crc32c(src), false, 0);
+        return new Result(job, src, src, input, null, crc32c(src), false, 0);
     }
 
     static long crc32c(MemorySegment bytes) {

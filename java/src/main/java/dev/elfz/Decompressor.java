@@ -4,8 +4,8 @@ import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.ExitCleanup;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedOutput;
+import dev.elfz.io.BufferPool;
 import dev.elfz.io.Overwrite;
-import dev.elfz.io.Pages;
 import dev.elfz.onnx.OnnxException;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.onnx.Skeleton;
@@ -30,8 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.CRC32C;
 
 /**
@@ -418,8 +416,8 @@ final class Decompressor {
 
     /**
      * Decodes every chunk on the workers, each into a pooled buffer written with a positional write (stored chunks
-     * straight from the mapped input); the calling thread gets them in order and checks each lossless stream's
-     * checksum as its last chunk goes by.
+     * copied there: nothing reads the mapped input in place); the calling thread gets them in order and checks each
+     * lossless stream's checksum as its last chunk goes by.
      */
     private static void decode(ElfzReader r, List<Target> targets, ElfzOptions o) throws IOException {
         List<Job> jobs = new ArrayList<>();
@@ -435,37 +433,24 @@ final class Decompressor {
             total += t.stream().size();
             cap = Math.max(cap, Math.min(t.stream().chunkBytes(), t.stream().size()));
         }
-        long bufferBytes = cap;
-        Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
         CRC32C crc = new CRC32C();
         o.progress().start(total);
         try (Arena arena = Arena.ofShared()) {
+            BufferPool buffers = new BufferPool(arena, cap);
             Workers.ordered(o.threads(), jobs, job -> {
                 Target t = job.target();
                 Index.Stream s = t.stream();
                 int i = job.chunk();
-                MemorySegment buffer = null;
-                MemorySegment bytes;
-                MemorySegment stored;
+                MemorySegment buffer = buffers.take();
+                MemorySegment bytes = buffer.asSlice(0, s.chunkSize(i));
                 try {
-                    stored = r.storedChunk(t.what(), s, i);
-                    bytes = stored;
-                    if (s.chunks()[i][Index.Stream.CODED] == 1) {
-                        buffer = buffers.poll();
-                        if (buffer == null) {
-                            buffer = arena.allocate(bufferBytes, 64); // one per chunk in flight at most
-                        }
-                        MemorySegment dst = buffer.asSlice(0, s.chunkSize(i));
-                        r.decodeCoded(t.what(), s, t.dtype(), i, bytes, dst);
-                        bytes = dst;
-                    }
+                    r.decodeChunk(t.what(), s, t.dtype(), i, bytes);
                     t.out().write(i * s.chunkBytes(), bytes);
                 } catch (IOException e) {
+                    buffers.give(buffer);
                     throw new UncheckedIOException(e);
                 }
-                if (buffer != null) {
-                    Pages.release(stored); // read for good (a stored chunk is released after its checksum)
-                }
+                r.release(s, i); // read for good
                 return new Done(job, bytes, buffer);
             }, done -> {
                 Index.Stream s = done.job().target().stream();
@@ -479,11 +464,7 @@ final class Decompressor {
                         r.checkStream(done.job().target().what(), s, crc.getValue());
                     }
                 }
-                if (done.buffer() != null) {
-                    buffers.add(done.buffer());
-                } else {
-                    Pages.release(done.bytes());
-                }
+                buffers.give(done.buffer());
                 o.progress().advance(done.bytes().byteSize());
             });
         } finally {

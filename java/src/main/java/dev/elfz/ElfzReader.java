@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JacksonException;
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.CodecParams;
+import dev.elfz.io.BufferPool;
 import dev.elfz.io.FileNames;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.JavaVectorKernel;
@@ -28,7 +31,9 @@ import java.util.Map;
 /**
  * An .elfz file mapped read-only, its index checked: lists the tensors and decodes any one of them, touching
  * only that tensor's chunks. Thread-safe: any number of threads may read at once. Every chunk's CRC32C is
- * checked before it is decoded, and a lossless tensor's checksum after.
+ * checked before it is decoded, and a lossless tensor's checksum after. Chunks are copied out of the mapping
+ * before anything reads them ({@link MappedInput}): a file cut short meanwhile is an {@link ElfzException} saying it
+ * changed, never a crash.
  *
  * <pre>{@code
  * try (ElfzReader r = ElfzReader.open(Path.of("model.safetensors.elfz")); Arena arena = Arena.ofConfined()) {
@@ -46,6 +51,7 @@ public final class ElfzReader implements AutoCloseable {
     private final Map<String, List<ElfzTensor>> byName = new LinkedHashMap<>();
     private final CodecPool codecs;
     private final Map<Index.Stream, CodecParams> params = new java.util.concurrent.ConcurrentHashMap<>();
+    private final BufferPool scratch; // private copies of coded chunks
 
     private final Kernel kernel;
 
@@ -56,6 +62,7 @@ public final class ElfzReader implements AutoCloseable {
         this.index = index;
         this.codecs = new CodecPool(kernel);
         this.kernel = kernel;
+        this.scratch = new BufferPool(arena, 2 * maxChunkBytes(index) + 4096); // Compressor's most for a coded chunk
         List<ElfzTensor> all = new ArrayList<>();
         for (Index.FileEntry f : index.files()) {
             if (!Index.KIND_BLOB.equals(f.kind())) { // safetensors and onnx
@@ -96,6 +103,22 @@ public final class ElfzReader implements AutoCloseable {
         }
     }
 
+    private static long maxChunkBytes(Index.Archive index) {
+        long most = 0;
+        for (Index.FileEntry f : index.files()) {
+            List<Index.Stream> streams = new ArrayList<>();
+            streams.add(f.header());
+            streams.add(f.data());
+            if (f.tensors() != null) {
+                f.tensors().forEach(t -> streams.add(t.data()));
+            }
+            for (Index.Stream s : streams) {
+                most = s == null ? most : Math.max(most, Math.min(s.chunkBytes(), s.size()));
+            }
+        }
+        return most;
+    }
+
     private static Index.Archive readIndex(Path path, MemorySegment file) throws ElfzException {
         long size = file.byteSize();
         if (size == 0) {
@@ -132,7 +155,8 @@ public final class ElfzReader implements AutoCloseable {
             throw new ElfzException(path, "damaged trailer: index at " + indexOffset + " of " + indexLength
                     + " bytes does not end where the trailer begins (" + t + ")");
         }
-        MemorySegment json = file.asSlice(indexOffset, indexLength);
+        MemorySegment json = copy(path, file.asSlice(indexOffset, indexLength),
+                MemorySegment.ofArray(new byte[(int) indexLength]));
         if ((int) Compressor.crc32c(json) != file.get(ElfzFormat.U32, t + 16)) {
             throw new ElfzException(path, "damaged index (CRC32C mismatch)");
         }
@@ -240,24 +264,52 @@ public final class ElfzReader implements AutoCloseable {
 
     /** Decodes chunk {@code i} of a stream into dst (the chunk's original size), after checking its CRC32C. */
     void decodeChunk(String what, Index.Stream s, Dtype dtype, int i, MemorySegment dst) throws ElfzException {
-        MemorySegment stored = storedChunk(what, s, i);
         if (s.chunks()[i][Index.Stream.CODED] == 0) {
-            MemorySegment.copy(stored, 0, dst, 0, dst.byteSize());
-        } else {
-            decodeCoded(what, s, dtype, i, stored, dst);
+            storedChunk(what, s, i, dst); // its stored bytes are its bytes
+            return;
+        }
+        MemorySegment buffer = scratch.take(storedLength(s, i));
+        try {
+            decodeCoded(what, s, dtype, i, storedChunk(what, s, i, buffer), dst);
+        } finally {
+            scratch.give(buffer);
         }
     }
 
-    /** The stored bytes of chunk {@code i} (a slice of the mapping), once their CRC32C has been checked. */
-    MemorySegment storedChunk(String what, Index.Stream s, int i) throws ElfzException {
+    /** How many bytes chunk {@code i} of a stream takes in the file. */
+    static long storedLength(Index.Stream s, int i) {
+        return s.chunks()[i][Index.Stream.LENGTH];
+    }
+
+    /**
+     * The stored bytes of chunk {@code i}, copied out of the mapping into the start of {@code into} (private memory of
+     * at least {@link #storedLength} bytes), once their CRC32C has been checked.
+     */
+    MemorySegment storedChunk(String what, Index.Stream s, int i, MemorySegment into) throws ElfzException {
         long[] c = s.chunks()[i];
-        MemorySegment stored = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
-        Pages.populate(stored);
+        MemorySegment mapped = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
+        Pages.populate(mapped);
+        MemorySegment stored = copy(path, mapped, into);
         if (Compressor.crc32c(stored) != c[Index.Stream.CRC]) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length
                     + " is damaged (CRC32C mismatch)");
         }
         return stored;
+    }
+
+    /** {@link MappedInput#copy}, a fault saying that the .elfz file changed. */
+    private static MemorySegment copy(Path path, MemorySegment mapped, MemorySegment into) throws ElfzException {
+        try {
+            return MappedInput.copy(path, mapped, into);
+        } catch (InputChangedException e) {
+            throw new ElfzException(path, InputChangedException.WHAT, e);
+        }
+    }
+
+    /** Lets go of the pages of chunk {@code i} (read for good): resident memory stays flat in file size. */
+    void release(Index.Stream s, int i) {
+        long[] c = s.chunks()[i];
+        Pages.release(file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]));
     }
 
     /** Decodes a coded chunk whose stored bytes passed {@link #storedChunk}. */
@@ -291,7 +343,8 @@ public final class ElfzReader implements AutoCloseable {
      * has one (into a fresh buffer).
      */
     MemorySegment codedChunk(String what, Index.Stream s, int i) throws ElfzException {
-        MemorySegment stored = storedChunk(what, s, i);
+        MemorySegment own = Arena.ofAuto().allocate(Math.max(1, storedLength(s, i)), Long.BYTES);
+        MemorySegment stored = storedChunk(what, s, i, own);
         try {
             return s.entropy() == null ? stored : codecs.unframe(stored, s.chunkSize(i));
         } catch (CorruptDataException e) {
@@ -299,19 +352,22 @@ public final class ElfzReader implements AutoCloseable {
         }
     }
 
-    /** The first section of coded chunk {@code i} (its header), without reading the rest or checking its CRC. */
-    private MemorySegment chunkHead(ElfzTensor t, int i) throws ElfzException {
+    /** The first u32 of coded chunk {@code i}'s header, without reading the rest or checking its CRC. */
+    private long chunkHead(ElfzTensor t, int i) throws ElfzException {
         Index.Stream s = t.stream();
         long[] c = s.chunks()[i];
-        MemorySegment stored = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
+        MemorySegment buffer = scratch.take(storedLength(s, i));
         try {
+            MemorySegment stored = copy(path, file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]), buffer);
             MemorySegment head = s.entropy() == null ? stored : EntropyStage.firstSection(kernel, stored, s.chunkSize(i));
             if (head.byteSize() < Integer.BYTES) {
                 throw new CorruptDataException("its header is " + head.byteSize() + " bytes");
             }
-            return head;
+            return Integer.toUnsignedLong(head.get(ElfzFormat.U32, 0));
         } catch (CorruptDataException e) {
             throw new ElfzException(path, t.name() + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        } finally {
+            scratch.give(buffer);
         }
     }
 
@@ -326,7 +382,7 @@ public final class ElfzReader implements AutoCloseable {
             for (int i = 0; i < s.chunks().length; i++) {
                 long[] c = s.chunks()[i];
                 long values = s.chunkSize(i) / t.dtype().elfType().valueBytes();
-                survivors += c[Index.Stream.CODED] == 0 ? values : Integer.toUnsignedLong(chunkHead(t, i).get(ElfzFormat.U32, 0));
+                survivors += c[Index.Stream.CODED] == 0 ? values : chunkHead(t, i);
             }
             kept = (double) survivors / n;
         }

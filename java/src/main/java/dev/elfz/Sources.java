@@ -96,11 +96,13 @@ public final class Sources implements AutoCloseable {
         }
     }
 
+    private final Path root;
     private final boolean directory;
     private final List<Source> files;
     private final List<AutoCloseable> open;
 
-    private Sources(boolean directory, List<Source> files, List<AutoCloseable> open) {
+    private Sources(Path root, boolean directory, List<Source> files, List<AutoCloseable> open) {
+        this.root = root;
         this.directory = directory;
         this.files = files;
         this.open = open;
@@ -110,7 +112,7 @@ public final class Sources implements AutoCloseable {
     static Sources open(Path in, Path exclude) throws IOException {
         List<AutoCloseable> open = new ArrayList<>();
         List<Source> files = new ArrayList<>();
-        Sources s = new Sources(Files.isDirectory(in), files, open);
+        Sources s = new Sources(in, Files.isDirectory(in), files, open);
         try {
             if (!Files.exists(in)) {
                 throw new NoSuchFileException(in.toString(), null, "no such file or directory");
@@ -217,6 +219,11 @@ public final class Sources implements AutoCloseable {
 
     List<Source> files() {
         return files;
+    }
+
+    /** Where one of these files is, as the user named the input (for messages). */
+    Path file(Source s) {
+        return directory ? root.resolve(s.path()) : root.resolveSibling(s.path());
     }
 
     long totalBytes() {

@@ -2,7 +2,10 @@ package dev.elfz;
 
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.FloatValues;
+import dev.elfz.io.BufferPool;
 import dev.elfz.io.FileNames;
+import dev.elfz.io.MappedInput;
+import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
@@ -18,8 +21,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Checks an .elfz file against the safetensors or ONNX file (with its external data) or model directory it was made from: the same files,
@@ -94,9 +95,9 @@ public final class Verify {
         }
     }
 
-    /** A stream of the archive and the original bytes it should give. */
+    /** A stream of the archive and the original bytes it should give, mapped from {@code source}. */
     private record Target(Kind kind, String what, String file, String name, Dtype dtype, Codec codec,
-                          Index.Stream stream, MemorySegment original) {}
+                          Index.Stream stream, MemorySegment original, Path source) {}
 
     private record Job(int target, int chunk) {}
 
@@ -150,9 +151,10 @@ public final class Verify {
             } else if (!f.kind().equals(s.kind())) {
                 problems.add(f.path() + ": a " + f.kind() + " in the archive, not in " + original);
             } else if (!Index.KIND_BLOB.equals(f.kind())) {
-                matchTensors(r, f, s, targets, problems);
+                matchTensors(r, f, s, src.file(s), targets, problems);
             } else {
-                targets.add(new Target(Kind.BLOB, f.path(), f.path(), null, Dtype.U8, Codec.RAW, f.data(), s.bytes()));
+                targets.add(new Target(Kind.BLOB, f.path(), f.path(), null, Dtype.U8, Codec.RAW, f.data(), s.bytes(),
+                        src.file(s)));
             }
         }
         for (String path : left.keySet()) {
@@ -161,18 +163,18 @@ public final class Verify {
         return targets;
     }
 
-    private static void matchTensors(ElfzReader r, Index.FileEntry f, Sources.Source o, List<Target> targets,
-            List<String> problems) {
+    private static void matchTensors(ElfzReader r, Index.FileEntry f, Sources.Source o, Path source,
+            List<Target> targets, List<String> problems) {
         if (o.safetensors() != null) {
             Map<String, String> metadata = f.metadata() == null ? Map.of() : f.metadata();
             if (!metadata.equals(o.safetensors().metadata())) {
                 problems.add(f.path() + ": __metadata__ differs from the original's");
             }
             targets.add(new Target(Kind.HEADER, f.path() + " header", f.path(), null, Dtype.U8, Codec.RAW, f.header(),
-                    o.rest()));
+                    o.rest(), source));
         } else {
             targets.add(new Target(Kind.SKELETON, f.path() + " skeleton", f.path(), null, Dtype.U8, Codec.RAW, f.data(),
-                    o.rest()));
+                    o.rest(), source));
         }
         Map<String, TensorInfo> originals = new LinkedHashMap<>();
         for (TensorInfo t : o.tensors()) {
@@ -189,7 +191,7 @@ public final class Verify {
                         + ot.dtype() + " " + Arrays.toString(ot.shape()) + " in the original");
             } else {
                 targets.add(new Target(Kind.TENSOR, what, f.path(), t.name(), t.dtype(), t.codec(), t.stream(),
-                        o.data(ot)));
+                        o.data(ot), source));
             }
         }
         for (String name : originals.keySet()) {
@@ -220,21 +222,19 @@ public final class Verify {
         double[] sse = new double[targets.size()];
         double[] ssx = new double[targets.size()];
         long[] count = new long[targets.size()];
-        Queue<MemorySegment> buffers = new ConcurrentLinkedQueue<>();
         long cap = chunkCap;
         o.progress().start(total);
         try (Arena arena = Arena.ofShared()) {
+            BufferPool buffers = new BufferPool(arena, 2 * cap); // the decoded chunk, then a copy of the original's
             Workers.ordered(o.threads(), jobs, job -> {
-                MemorySegment buffer = buffers.poll();
-                if (buffer == null) {
-                    buffer = arena.allocate(cap, 64); // Workers bounds the chunks in flight
-                }
+                MemorySegment buffer = buffers.take();
                 try {
-                    return compareChunk(r, targets.get(job.target()), job, buffer);
-                } catch (ElfzException e) {
+                    return compareChunk(r, targets.get(job.target()), job, buffer.asSlice(0, cap),
+                            buffer.asSlice(cap, cap));
+                } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } finally {
-                    buffers.add(buffer);
+                    buffers.give(buffer);
                 }
             }, done -> {
                 maxError[done.target()] = Math.max(maxError[done.target()], done.maxError());
@@ -268,13 +268,18 @@ public final class Verify {
         return checks;
     }
 
-    private static Outcome compareChunk(ElfzReader r, Target t, Job job, MemorySegment buffer) throws ElfzException {
+    /** Compares a chunk decoded into {@code buffer} with its original bytes, copied into {@code copy} (MappedInput). */
+    private static Outcome compareChunk(ElfzReader r, Target t, Job job, MemorySegment buffer, MemorySegment copy)
+            throws IOException {
         Index.Stream s = t.stream();
         long start = job.chunk() * s.chunkBytes();
         long size = s.chunkSize(job.chunk());
         MemorySegment decoded = buffer.asSlice(0, size);
         r.decodeChunk(t.what(), s, t.dtype(), job.chunk(), decoded);
-        MemorySegment original = t.original().asSlice(start, size);
+        MemorySegment mapped = t.original().asSlice(start, size);
+        Pages.populate(mapped);
+        MemorySegment original = MappedInput.copy(t.source(), mapped, copy);
+        Pages.release(mapped); // read for good: resident memory stays flat in file size
         long at = original.mismatch(decoded);
         if (at < 0 && t.codec().lossless()) {
             return new Outcome(job.target(), size, 0, null);

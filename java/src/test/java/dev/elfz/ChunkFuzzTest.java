@@ -57,7 +57,7 @@ class ChunkFuzzTest {
                         if (s.chunks()[i][Index.Stream.CODED] == 0) {
                             continue;
                         }
-                        MemorySegment good = reader.storedChunk("t", s, i);
+                        MemorySegment good = reader.storedChunk("t", s, i, arena.allocate(ElfzReader.storedLength(s, i)));
                         MemorySegment dst = arena.allocate(s.chunkSize(i));
                         for (int m = 0; m < 40; m++, tried++) {
                             MemorySegment bad = mutate(good, r, arena);

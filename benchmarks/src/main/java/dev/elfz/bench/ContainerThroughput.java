@@ -56,7 +56,7 @@ public final class ContainerThroughput {
         Files.deleteIfExists(back);
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s[s.length / 2];

@@ -6,12 +6,15 @@ import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
 import dev.elfz.Sources;
 import dev.elfz.Workers;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
@@ -23,8 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Stream;
 
 /**
@@ -158,6 +163,7 @@ public final class Analysis {
     }
 
     private final Options options;
+    private final Queue<byte[]> copies = new ConcurrentLinkedQueue<>(); // windows' bytes, one per window in flight
 
     public Analysis() {
         this(Options.defaults());
@@ -241,28 +247,46 @@ public final class Analysis {
         }
     }
 
-    /** A window of a tensor: bytes [from, to) of its data. */
-    private record Window(TensorInfo tensor, Acc acc, MemorySegment data, long from, long to) {}
+    /** A window of a tensor: bytes [from, to) of its data, mapped from {@code file}. */
+    private record Window(Path file, TensorInfo tensor, Acc acc, MemorySegment data, long from, long to) {}
 
-    /** What a worker found in a window; the fingerprints are of its 512-byte and 4 KiB chunks, in order. */
+    /**
+     * What a worker found in a window; the fingerprints are of its 512-byte and 4 KiB chunks, in order. {@code copy}
+     * holds the window's bytes from {@code base}: up to FastCDC's maximum chunk before it (the merge cuts the chunks
+     * that straddle windows from it), then the window.
+     */
     private record Scanned(Window window, SegmentHash.Hash128 piece, long[] fixed512, long[] fixed4k,
-                           ValueSummary values) {}
+                           ValueSummary values, byte[] copy, long base) {}
 
     /** A worker's buffers. */
     private static final ThreadLocal<ValueSummary.Scratch> SCRATCH = ThreadLocal.withInitial(ValueSummary.Scratch::new);
 
-    /** The worker's part: everything about a window that does not depend on the windows before it. */
+    /**
+     * The worker's part: everything about a window that does not depend on the windows before it. It reads a copy
+     * of the window (MappedInput: nothing reads the mapped file in place).
+     */
     private Scanned scan(Window w) {
-        MemorySegment data = w.data();
         long length = w.to() - w.from();
-        MemorySegment bytes = data.asSlice(w.from(), length);
-        Pages.populate(bytes);
-        byte[] heap = SegmentHash.heap(bytes, 0, length);
+        long base = Math.max(0, w.from() - options.cdc().max());
+        int lead = (int) (w.from() - base);
+        byte[] heap = copies.poll();
+        if (heap == null) {
+            heap = new byte[(int) WINDOW + options.cdc().max()];
+        }
+        MemorySegment mapped = w.data().asSlice(base, w.to() - base);
+        Pages.populate(mapped);
+        try {
+            MappedInput.copy(w.file(), mapped, MemorySegment.ofArray(heap));
+        } catch (InputChangedException e) {
+            copies.add(heap);
+            throw new UncheckedIOException(e);
+        }
+        MemorySegment bytes = MemorySegment.ofArray(heap).asSlice(lead, length);
         int n = (int) length;
         long[] small = new long[(n + FIXED_SMALL - 1) / FIXED_SMALL];
         for (int i = 0; i < small.length; i++) {
             int o = i * FIXED_SMALL;
-            small[i] = SegmentHash.chunk(heap, o, Math.min(FIXED_SMALL, n - o));
+            small[i] = SegmentHash.chunk(heap, lead + o, Math.min(FIXED_SMALL, n - o));
         }
         int parts = FIXED_LARGE / FIXED_SMALL; // WINDOW is a multiple of both sizes: chunks never straddle windows
         long[] large = new long[(small.length + parts - 1) / parts];
@@ -277,7 +301,7 @@ public final class Analysis {
             values = new ValueSummary();
             values.add(type, bytes, SCRATCH.get());
         }
-        return new Scanned(w, SegmentHash.piece(heap, 0, n), small, large, values);
+        return new Scanned(w, SegmentHash.piece(heap, lead, n), small, large, values, heap, base);
     }
 
     private final class Run implements AutoCloseable {
@@ -397,7 +421,7 @@ public final class Analysis {
                         MemorySegment data = part.data(t);
                         long size = data.byteSize();
                         for (long w = 0; w < size || w == 0; w += WINDOW) { // an empty tensor has one empty window
-                            windows.add(new Window(t, a, data, w, Math.min(size, w + WINDOW)));
+                            windows.add(new Window(Path.of(part.path()), t, a, data, w, Math.min(size, w + WINDOW)));
                         }
                     }
                     bytes += part.size();
@@ -410,7 +434,7 @@ public final class Analysis {
         }
 
         /** Takes a window's results, in order: the parts that depend on what came before. */
-        void merge(Scanned r) {
+        void merge(Scanned r) throws InputChangedException {
             Window w = r.window();
             Acc a = w.acc();
             MemorySegment data = w.data();
@@ -440,15 +464,19 @@ public final class Analysis {
             }
             // FastCDC, a chunk after the other (each cut depends on the one before): a chunk is cut only when all
             // its bytes up to the maximum are here (or the tensor ends)
+            // from the window's copy, which starts at most a maximum chunk before the window (where the last cut of
+            // the window before left cdcAt)
             FastCdc cdc = options.cdc();
+            MemorySegment copy = MemorySegment.ofArray(r.copy()).asSlice(0, w.to() - r.base());
             while (cdcAt < size && (w.to() == size || cdcAt + cdc.max() <= w.to())) {
-                long n = cdc.next(data, cdcAt, size);
+                long n = cdc.next(copy, cdcAt - r.base(), size - r.base());
                 chunksCdc++;
-                if (cdcSet.seenOrAdd(SegmentHash.chunk(data, cdcAt, n))) {
+                if (cdcSet.seenOrAdd(SegmentHash.chunk(r.copy(), (int) (cdcAt - r.base()), (int) n))) {
                     a.cdcBytes += n;
                 }
                 cdcAt += n;
             }
+            copies.add(r.copy());
             if (r.values() != null) {
                 a.values.add(r.values());
                 tensorMin = Math.min(tensorMin, r.values().min);
@@ -461,20 +489,26 @@ public final class Analysis {
                 released = done;
             }
             if (w.to() == size) {
-                tensorDone(w.tensor(), a, data);
+                tensorDone(w, a, data);
             }
             options.progress().advance(w.to() - w.from());
         }
 
         /** A tensor's last window is merged: its hash is complete, and the estimate may sample it. */
-        private void tensorDone(TensorInfo t, Acc a, MemorySegment data) {
+        private void tensorDone(Window w, Acc a, MemorySegment data) throws InputChangedException {
+            TensorInfo t = w.tensor();
             if (!tensors.add(SegmentHash.value(whole))) {
                 a.dupLayers++;
                 a.dupLayerBytes += data.byteSize();
             }
             float lo = (float) tensorMin, hi = (float) tensorMax;
-            estimate.offer(t.dtype(), t.shape(), data, t.dtype().elfType() == null ? null
-                    : new ValueRange(lo, hi, tensorNotFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi)));
+            try { // the estimate copies its sample out of the mapping: a fault there is the file changing
+                estimate.offer(t.dtype(), t.shape(), data, t.dtype().elfType() == null ? null
+                        : new ValueRange(lo, hi, tensorNotFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi)));
+                MappedInput.raiseFaults();
+            } catch (InternalError e) {
+                throw new InputChangedException(w.file(), e);
+            }
         }
 
         @Override

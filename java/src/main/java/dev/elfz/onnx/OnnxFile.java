@@ -2,6 +2,7 @@ package dev.elfz.onnx;
 
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
+import dev.elfz.io.InputChangedException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -95,6 +96,9 @@ public final class OnnxFile implements AutoCloseable {
         } catch (IOException e) {
             release(arena, data);
             throw new OnnxException(path, "cannot read: " + e, e);
+        } catch (InternalError e) { // a fault reading the mapping while parsing it (MappedInput)
+            release(arena, data);
+            throw new OnnxException(path, InputChangedException.WHAT, e);
         } catch (RuntimeException | Error e) {
             release(arena, data);
             throw e;

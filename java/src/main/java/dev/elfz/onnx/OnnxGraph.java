@@ -1,5 +1,6 @@
 package dev.elfz.onnx;
 
+import dev.elfz.io.InputChangedException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -126,6 +127,8 @@ public final class OnnxGraph {
             throw new OnnxException(path, "no such file", e);
         } catch (IOException e) {
             throw new OnnxException(path, "cannot read: " + e, e);
+        } catch (InternalError e) { // a fault reading the mapping while parsing it (MappedInput)
+            throw new OnnxException(path, InputChangedException.WHAT, e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.elfz.onnx;
 
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -41,7 +43,12 @@ public final class Payloads implements AutoCloseable {
         Skeleton s = OnnxFile.skeleton(file.byteSize(), tensors);
         // gathered off the heap once: it is one stream of the container, while the file holds it in pieces
         this.skeleton = arena.allocate(Math.max(1, s.size())).asSlice(0, s.size());
-        s.forEach(0, s.size(), (at, offset, length) -> MemorySegment.copy(file, at, skeleton, offset, length));
+        try { // a guarded copy: a page of a file cut short meanwhile is an InternalError, not a crash
+            s.forEach(0, s.size(), (at, offset, length) -> MemorySegment.copy(file, at, skeleton, offset, length));
+            MappedInput.raiseFaults();
+        } catch (InternalError e) {
+            throw new OnnxException(path, InputChangedException.WHAT, e);
+        }
     }
 
     /**
@@ -84,6 +91,9 @@ public final class Payloads implements AutoCloseable {
         } catch (IOException e) {
             arena.close();
             throw new OnnxException(model, "external data file " + location + ": cannot read: " + e.getMessage(), e);
+        } catch (InternalError e) { // a fault reading the mapping (MappedInput)
+            arena.close();
+            throw new OnnxException(file, InputChangedException.WHAT, e);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;

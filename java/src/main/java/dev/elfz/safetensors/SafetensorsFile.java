@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.elfz.io.InputChangedException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -103,6 +104,9 @@ public final class SafetensorsFile implements AutoCloseable {
         } catch (IOException e) {
             arena.close();
             throw new SafetensorsException(path, "cannot read: " + e, e);
+        } catch (InternalError e) { // a fault reading the mapping: cut short since its size was read (MappedInput)
+            arena.close();
+            throw new SafetensorsException(path, InputChangedException.WHAT, e);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;

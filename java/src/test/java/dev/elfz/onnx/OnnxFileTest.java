@@ -6,6 +6,7 @@ import static dev.elfz.onnx.OnnxBytes.tensor;
 import static dev.elfz.onnx.OnnxBytes.weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.Elfz;
@@ -17,10 +18,14 @@ import dev.elfz.codec.CodecChoice;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -158,5 +163,19 @@ class OnnxFileTest {
         Elfz.decompress(z, dir.resolve("back"), o);
         assertEquals(-1, Files.mismatch(model.resolve("model.onnx"), dir.resolve("back/onnx/model.onnx")));
         assertTrue(Verify.verify(dir.resolve("model"), z, o).ok());
+    }
+
+    /** The skeleton is copied out of the mapping when the file is opened: a file cut short meanwhile says so. */
+    @Test
+    void skeletonOfAFileCutShort() throws IOException {
+        Path f = Files.write(dir.resolve("cut.onnx"), new byte[1 << 20]);
+        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+                raf.setLength(4096);
+            }
+            OnnxException e = assertThrows(OnnxException.class, () -> new Payloads("cut.onnx", f, arena, mapped, List.of()));
+            assertEquals(f + ": changed while it was being read", e.getMessage());
+        }
     }
 }
