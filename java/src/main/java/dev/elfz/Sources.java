@@ -223,7 +223,8 @@ public final class Sources implements AutoCloseable {
 
     /** Where one of these files is, as the user named the input (for messages). */
     Path file(Source s) {
-        return directory ? root.resolve(s.path()) : root.resolveSibling(s.path());
+        Path dir = directory ? root : root.getParent();
+        return FileNames.resolve(dir == null ? Path.of("") : dir, s.path()); // names that are not UTF-8 too
     }
 
     long totalBytes() {
