@@ -12,6 +12,7 @@ import dev.elfz.onnx.OnnxFile;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
@@ -182,6 +183,8 @@ public final class Analysis {
                 List<Path> found;
                 try (Stream<Path> s = Files.walk(p, FileVisitOption.FOLLOW_LINKS)) {
                     found = s.filter(f -> Files.isRegularFile(f) && kind(f) != null).sorted().toList();
+                } catch (UncheckedIOException e) { // a link loop, an unreadable directory
+                    throw e.getCause();
                 }
                 for (Path f : found) {
                     if (seen.add(f.toRealPath())) {
