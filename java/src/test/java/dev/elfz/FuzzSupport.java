@@ -135,12 +135,37 @@ public final class FuzzSupport {
 
     // --- the seed corpus ---
 
+    /** A check of one seed file: it parses all the way. */
+    public interface SeedCheck {
+        void check(Path seed) throws IOException;
+    }
+
+    /**
+     * Checks that every committed {@code valid-*} seed of a fuzz test passes {@code check} (fuzzing starts from inputs
+     * that parse all the way) and that every seed the helpers make is committed. Other files there are findings,
+     * which the fuzz test itself runs.
+     */
+    public static void checkSeeds(Class<?> target, String method, Map<String, byte[]> seeds, SeedCheck check)
+            throws IOException {
+        List<String> names = new ArrayList<>();
+        for (Path seed : seedFiles(target, method, seeds)) {
+            String name = seed.getFileName().toString();
+            if (name.startsWith("valid-")) {
+                names.add(name);
+                check.check(seed);
+            }
+        }
+        if (!names.containsAll(seeds.keySet())) {
+            throw new AssertionError("not every seed of " + seeds.keySet() + " is committed (bin/fuzz.sh seeds): " + names);
+        }
+    }
+
     /**
      * The committed seeds of a fuzz test: {@code src/test/resources/PACKAGE/CLASSInputs/METHOD/}, where Jazzer looks
      * for them. With {@code -Delfz.fuzz.writeSeeds=true} (bin/fuzz.sh seeds) they are first written from
      * {@code seeds}, made by the tests' helpers.
      */
-    public static List<Path> seedFiles(Class<?> target, String method, Map<String, byte[]> seeds) throws IOException {
+    private static List<Path> seedFiles(Class<?> target, String method, Map<String, byte[]> seeds) throws IOException {
         Path dir = Path.of("src/test/resources", target.getPackageName().replace('.', '/'),
                 target.getSimpleName() + "Inputs", method);
         if (Boolean.getBoolean("elfz.fuzz.writeSeeds")) {
