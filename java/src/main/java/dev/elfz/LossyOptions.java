@@ -45,6 +45,9 @@ public record LossyOptions(int bits, UniformParams.Granularity granularity, long
         if (symmetric && bits < 2) {
             throw new IllegalArgumentException("symmetric quantization needs 2 bits or more");
         }
+        if (minElements < 0) {
+            throw new IllegalArgumentException("min elements must be 0 or more, not " + minElements);
+        }
         if (granularity == UniformParams.Granularity.CHANNEL && (!Double.isNaN(pruneFraction) || !Double.isNaN(pruneThreshold))) {
             throw new IllegalArgumentException("per-channel quantization does not combine with pruning (use a group size)");
         }
@@ -69,11 +72,19 @@ public record LossyOptions(int bits, UniformParams.Granularity granularity, long
                 minElements);
     }
 
+    /** @throws IllegalArgumentException for NaN too, which in the record means "no pruning" */
     public LossyOptions withPruneFraction(double f) {
+        if (Double.isNaN(f)) {
+            throw new IllegalArgumentException("prune fraction must be between 0 and 1, not NaN");
+        }
         return new LossyOptions(bits, granularity, groupSize, symmetric, f, Double.NaN, include, exclude, minElements);
     }
 
+    /** @throws IllegalArgumentException for NaN too, which in the record means "no pruning" */
     public LossyOptions withPruneThreshold(double t) {
+        if (Double.isNaN(t)) {
+            throw new IllegalArgumentException("prune threshold must be a finite number >= 0, not NaN");
+        }
         return new LossyOptions(bits, granularity, groupSize, symmetric, Double.NaN, t, include, exclude, minElements);
     }
 

@@ -8,6 +8,7 @@ import dev.elfz.safetensors.SafetensorsException;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -130,6 +131,8 @@ public final class Sources implements AutoCloseable {
                         .filter(p -> !p.toAbsolutePath().normalize().equals(skip))
                         .sorted(Comparator.comparing(p -> relative(in, p)))
                         .toList();
+            } catch (UncheckedIOException e) { // a link loop, an unreadable directory
+                throw e.getCause();
             }
             Map<String, Source> models = new LinkedHashMap<>();
             for (Path p : paths) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecChoice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -118,6 +120,41 @@ class DamagedElfzTest {
         assertEquals("damaged index: m.safetensors: tensor big-f32: size 25604, expected 25600",
                 refused(withIndex(s -> s.replaceFirst("(\"name\":\"big-f32\".*?\"size\":)25600", "$125604"))));
         assertTrue(refused(withIndex(s -> s.replace("\"files\":", "\"files\":5,\"x\":"))).startsWith("damaged index: "));
+    }
+
+    /** FORMAT.md's integers are JSON integers: not strings, not numbers with a fraction or exponent, not booleans. */
+    @Test
+    void numbersInTheIndexAreIntegersNotStringsOrFractions() throws IOException {
+        long size = index.files().getFirst().size();
+        Index.Stream s = tensor("big-f32").data();
+        long[] c = s.chunks()[0];
+        String chunk = "[" + c[0] + "," + c[1] + "," + c[2] + "," + c[3] + "]";
+        List<UnaryOperator<String>> edits = List.of(
+                j -> j.replace("\"size\":" + size, "\"size\":\"" + size + "\""),
+                j -> j.replace("\"size\":" + size, "\"size\":" + size + ".0"),
+                j -> j.replace("\"size\":" + size, "\"size\":" + size + "e0"),
+                j -> j.replace(chunk, "[" + c[0] + ".0," + c[1] + "," + c[2] + "," + c[3] + "]"),
+                j -> j.replace(chunk, "[\"" + c[0] + "\"," + c[1] + "," + c[2] + "," + c[3] + "]"),
+                j -> j.replace(chunk, "[" + c[0] + "," + c[1] + "," + c[2] + ",true]"),
+                j -> j.replaceFirst("(\"name\":\"big-f32\".*?\"chunk_bytes\":)512", "$1512.0"),
+                j -> j.replaceFirst("(\"name\":\"big-f32\".*?\"offset\":)(\\d+)", "$1\"$2\""),
+                j -> j.replaceFirst("(\"name\":\"big-f32\",\"dtype\":\"F32\",\"shape\":\\[)(\\d+)", "$1$2.0"),
+                j -> j.replaceFirst("(\"exceptions\":)(\\d+)", "$1$2.0"),
+                j -> j.replaceFirst("(\"crc32c\":)(\\d+)", "$1\"$2\""),
+                j -> j.replace("\"path\":\"m.safetensors\"", "\"path\":5"));
+        for (int i = 0; i < edits.size(); i++) {
+            String m = refused(withIndex(edits.get(i)));
+            assertTrue(m.startsWith("damaged index: "), "edit " + i + ": " + m);
+        }
+        Map<String, Object> uniform = new java.util.HashMap<>(Map.of("bits", 8, "granularity", "group", "group_size", 32,
+                "symmetric", false));
+        Codec.UNIFORM.parseParams(uniform);
+        for (String key : List.of("bits", "group_size")) {
+            Map<String, Object> bad = new java.util.HashMap<>(uniform);
+            bad.put(key, 8.0);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Codec.UNIFORM.parseParams(bad));
+            assertTrue(e.getMessage().contains(key), e.getMessage());
+        }
     }
 
     @Test

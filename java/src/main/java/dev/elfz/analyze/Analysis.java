@@ -188,6 +188,8 @@ public final class Analysis {
                 List<Path> found;
                 try (Stream<Path> s = Files.walk(p, FileVisitOption.FOLLOW_LINKS)) {
                     found = s.filter(f -> Files.isRegularFile(f) && kind(f) != null).sorted().toList();
+                } catch (UncheckedIOException e) { // a link loop, an unreadable directory
+                    throw e.getCause();
                 }
                 for (Path f : found) {
                     if (seen.add(f.toRealPath())) {

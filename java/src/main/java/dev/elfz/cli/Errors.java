@@ -1,9 +1,11 @@
 package dev.elfz.cli;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
@@ -13,11 +15,16 @@ final class Errors {
     private Errors() {}
 
     static String message(Throwable e) {
+        if (e instanceof UncheckedIOException u) { // from a stream, such as Files.walk's
+            return message(u.getCause());
+        }
         String m = switch (e) {
             case FileAlreadyExistsException f -> f.getFile() + ": " + (f.getReason() != null ? f.getReason()
                     : "already exists (use -f to overwrite)");
             case NoSuchFileException f -> f.getFile() + ": no such file or directory";
             case AccessDeniedException f -> f.getFile() + ": permission denied";
+            case FileSystemLoopException f -> f.getFile() + ": a symbolic link loop (the link leads back to a directory"
+                    + " that holds it)";
             case FileSystemException f -> f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "")
                     + ": " + (f.getReason() != null ? f.getReason() : "file system error");
             default -> e.getMessage() != null ? e.getMessage() : e.toString();

@@ -5,6 +5,7 @@ import dev.elfz.io.ExitCleanup;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
 import dev.elfz.kernel.NativeLibrary;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,10 +53,12 @@ public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
 
-    /** No command given: a usage error. */
+    /** No command given: a usage error listing the registered commands. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: compress, decompress, info, verify, demo, analyze or eval");
+        List<String> names = List.copyOf(spec.subcommands().keySet());
+        throw new ParameterException(spec.commandLine(), "missing command: "
+                + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast());
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {
             "Compresses MODEL.onnx in every setting of each codec family (ELF; error bounds 1e-5, 1e-4, 1e-3; uniform "
-                    + "8, 6, 4 bits per channel; k-means 6, 4, 3 bits; pruning 10, 30, 50% + ELF), decompresses it, "
+                    + "8, 6, 4 bits per channel; k-means 6, 4, 3 bits; pruning 10, 30, 50%% + ELF), decompresses it, "
                     + "runs the original and each result in ONNX Runtime on the same inputs (as eval) and "
                     + "reports the ratio and the output that changed most: cosine similarity and max abs error.",
             "",

@@ -131,7 +131,7 @@ public final class PruneChunkCodec implements ChunkCodec {
         }
         MemorySegment values = grow(1, m * vb);
         if (flag == 1) {
-            inner(p.inner()).decode(p.innerParams(), body, 0, values);
+            codedBy(p).decode(p.innerParams(), body, 0, values);
         } else {
             MemorySegment.copy(body, 0, values, 0, m * vb);
         }
@@ -165,7 +165,7 @@ public final class PruneChunkCodec implements ChunkCodec {
         Parts parts = parts(encoded, n, type);
         long header = HEADER + Kernel.packedBytes(n, 1);
         long[] inner = parts.coded()
-                ? inner(p.inner()).sections(p.innerParams(), parts.body(), parts.survivors() * type.valueBytes(), 0)
+                ? codedBy(p).sections(p.innerParams(), parts.body(), parts.survivors() * type.valueBytes(), 0)
                 : new long[0];
         long[] cuts = new long[inner.length + 2];
         cuts[0] = HEADER;
@@ -174,6 +174,14 @@ public final class PruneChunkCodec implements ChunkCodec {
             cuts[i + 2] = header + inner[i];
         }
         return cuts;
+    }
+
+    /** The inner codec of a chunk whose flag says its survivors are coded: never raw, which codes nothing. */
+    private ChunkCodec codedBy(PruneParams p) {
+        if (p.inner() == Codec.RAW) {
+            throw new CorruptDataException("a pruned chunk's survivors are flagged as coded, but the inner codec is raw");
+        }
+        return inner(p.inner());
     }
 
     private ChunkCodec inner(Codec c) {

@@ -64,11 +64,10 @@ public record UniformParams(int bits, Granularity granularity, long groupSize, b
     }
 
     static int integer(Map<String, Object> m, String key) {
-        if (!(m.get(key) instanceof Number n) || n.longValue() != n.doubleValue() || n.longValue() > Integer.MAX_VALUE
-                || n.longValue() < Integer.MIN_VALUE) {
-            throw new IllegalArgumentException(key + " is " + m.get(key) + ", not an integer");
+        if (!(m.get(key) instanceof Integer n)) { // JSON integers that fit an int parse as Integer; 8.0 is a Double
+            throw new IllegalArgumentException(key + " is " + m.get(key) + ", not a 32-bit integer");
         }
-        return n.intValue();
+        return n;
     }
 
     static boolean bool(Map<String, Object> m, String key) {

@@ -183,6 +183,15 @@ class BadInputTest {
     }
 
     @Test
+    void aSymbolicLinkLoopIsSaidInWords() throws IOException {
+        Path models = Files.createDirectory(dir.resolve("p1"));
+        Models.file(models, "a.safetensors", 1);
+        Files.createSymbolicLink(models.resolve("loop"), Path.of("."));
+        compressFails(models, "p1/loop: a symbolic link loop");
+        run("analyze", models).failsWith("p1/loop: a symbolic link loop");
+    }
+
+    @Test
     void aMissingInput() {
         Path none = dir.resolve("none.safetensors");
         run("compress", none).failsWith(none + ": no such file or directory");

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.kernel.Kernels;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line's exit codes. */
 class MainTest {
@@ -15,10 +19,40 @@ class MainTest {
         assertEquals(2, run("demo", "--rounds", "0").code());
         assertEquals(2, run("demo", "--no-such-option").code());
         assertEquals(2, run("no-such-command").code());
-        run().usageError("missing command: compress, decompress, info, verify, demo, analyze or eval", "(see elfz --help)");
+        run().usageError("missing command: compress, decompress, info, verify, demo, analyze, eval or sweep",
+                "(see elfz --help)");
         Cli.Run bad = run("demo", "--rounds", "x");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--rounds"), bad.err());
+    }
+
+    @Test
+    void theMissingCommandMessageNamesEveryCommand() {
+        String err = run().err();
+        new picocli.CommandLine(new Main()).getSubcommands().keySet()
+                .forEach(c -> assertTrue(err.contains(" " + c), c + " missing from: " + err));
+    }
+
+    @Test
+    void helpPrintsNoWarning() {
+        Cli.Run help = run("--help");
+        assertEquals(0, help.code());
+        assertEquals("", help.err());
+        Cli.Run sweep = run("sweep", "--help");
+        assertEquals("", sweep.err());
+        assertTrue(sweep.out().contains("pruning 10, 30, 50% + ELF"), sweep.out());
+    }
+
+    @Test
+    void numericOptionsRefuseNaNAndMeaninglessNegatives(@TempDir Path dir) throws IOException {
+        Path model = Models.file(dir, "m.safetensors", 1);
+        run("compress", model, "--prune", "NaN").usageError("prune fraction must be between 0 and 1, not NaN");
+        run("compress", model, "--prune-threshold", "NaN").usageError("prune threshold must be a finite number >= 0, not NaN");
+        run("compress", model, "--min-elements", "-1").usageError("min elements must be 0 or more, not -1");
+        run("compress", model, "--prune", "Infinity").usageError("prune fraction");
+        run("compress", model, "--prune-threshold", "-Infinity").usageError("prune threshold");
+        run("compress", model, "--error-bound", "Infinity").usageError("error bound");
+        assertEquals(List.of("m.safetensors"), Cli.listing(dir), "nothing written");
     }
 
     @Test

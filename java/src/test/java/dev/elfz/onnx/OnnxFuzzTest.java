@@ -24,7 +24,7 @@ class OnnxFuzzTest {
     Path dir;
 
     /** OnnxFileTest's crafted graph plus an initializer in the data file w.bin (offset 8, 24 bytes) and a Gather. */
-    private static byte[] model() {
+    static byte[] model() {
         OnnxBytes external = OnnxBytes.tensor("ext", 1, 2, 3).varint(14, 1)
                 .message(13, new OnnxBytes().string(1, "location").string(2, "w.bin"))
                 .message(13, new OnnxBytes().string(1, "offset").string(2, "8"))
