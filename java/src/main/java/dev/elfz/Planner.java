@@ -4,6 +4,8 @@ import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecChoice;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kmeans.Kmeans;
 import dev.elfz.prune.MagnitudeSelect;
@@ -20,12 +22,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoublePredicate;
 
 /**
  * Decides each tensor's codec and parameters before any chunk is coded: which tensors quantization and pruning
  * touch (LossyOptions), the global pruning threshold over all of them (every file together), and the per-tensor
  * statistics the codecs need (uniform ranges per tensor or row, k-means codebooks). Tensors left out get the
- * value codec of {@link CodecChoice#codecFor}; each is reported once through {@link ElfzOptions.Progress#note}.
+ * value codec of {@link CodecChoice#codecFor}; each is reported once through {@link ElfzOptions.Progress#note}. Every
+ * pass over a tensor reads it through private copies of about 1 MiB ({@link MappedInput#forEachPart}): a file cut short
+ * meanwhile is an {@link InputChangedException}, never a fault in place.
  */
 public final class Planner {
 
@@ -54,25 +59,26 @@ public final class Planner {
         return new Choice(o.codec().codecFor(dtype), CodecParams.NONE);
     }
 
-    static Planner plan(Sources sources, ElfzOptions o) {
+    static Planner plan(Sources sources, ElfzOptions o) throws InputChangedException {
         Planner p = new Planner(o);
         LossyOptions l = o.lossy();
         boolean quantize = o.codec() == CodecChoice.UNIFORM || o.codec() == CodecChoice.KMEANS;
         if (!quantize && !l.prunes()) {
             return p;
         }
-        record Selected(String file, TensorInfo tensor, MemorySegment data) {}
+        record Selected(String file, Path path, TensorInfo tensor, MemorySegment data) {}
         List<Selected> selected = new ArrayList<>();
         List<PathMatcher> include = matchers(l.include());
         List<PathMatcher> exclude = matchers(l.exclude());
         for (Sources.Source s : sources.files()) {
+            Path path = sources.file(s);
             for (TensorInfo t : s.tensors()) {
                 String why = skipReason(t, l, include, exclude);
-                if (why == null && quantize && !finite(t.dtype().elfType(), s.data(t))) {
+                if (why == null && quantize && !finite(path, t.dtype().elfType(), s.data(t))) {
                     why = "holds NaN or Inf (kept exact by " + valueChoice(o, t.dtype()).codec().id() + ")";
                 }
                 if (why == null) {
-                    selected.add(new Selected(s.path(), t, s.data(t)));
+                    selected.add(new Selected(s.path(), path, t, s.data(t)));
                 } else if (t.dtype().elfType() != null) {
                     o.progress().note("left as " + valueChoice(o, t.dtype()).codec().id() + ": " + s.path() + " "
                             + t.name() + ": " + why);
@@ -82,7 +88,8 @@ public final class Planner {
         float threshold = 0;
         if (!Double.isNaN(l.pruneFraction())) {
             threshold = MagnitudeSelect.threshold(selected.stream()
-                    .map(x -> new MagnitudeSelect.Values(x.tensor().dtype().elfType(), x.data())).toList(), l.pruneFraction());
+                    .map(x -> new MagnitudeSelect.Values(x.tensor().dtype().elfType(), x.data(), x.path())).toList(),
+                    l.pruneFraction());
         } else if (!Double.isNaN(l.pruneThreshold())) {
             threshold = (float) l.pruneThreshold();
         }
@@ -92,13 +99,14 @@ public final class Planner {
             if (quantize) {
                 String unsafe = null;
                 if (o.codec() == CodecChoice.UNIFORM) {
-                    UniformParams u = uniform(x.tensor(), x.data(), l, threshold);
-                    unsafe = unsafe(type, u, x.data(), l.prunes());
+                    UniformParams u = uniform(x.path(), x.tensor(), x.data(), l, threshold);
+                    unsafe = unsafe(x.path(), type, u, x.data(), l.prunes());
                     q = unsafe == null ? new Choice(Codec.UNIFORM, u) : q;
-                } else if (type == ElfType.F64 && !floatRange(x.data())) {
+                } else if (type == ElfType.F64 && !floatRange(x.path(), x.data())) {
                     unsafe = "values beyond float32's range (k-means centroids are float32)";
                 } else {
-                    q = new Choice(Codec.KMEANS, Kmeans.fit(List.of(new Kmeans.Values(type, x.data())), l.bits(), threshold));
+                    q = new Choice(Codec.KMEANS,
+                            Kmeans.fit(List.of(new Kmeans.Values(type, x.data(), x.path())), l.bits(), threshold));
                 }
                 if (unsafe != null) { // quantizing would write values outside its promise: the value codec instead
                     o.progress().note((l.prunes() ? "pruned, not quantized: " : "left as " + q.codec().id() + ": ")
@@ -136,7 +144,8 @@ public final class Planner {
     }
 
     /** Uniform parameters; per tensor and per channel with the ranges of the surviving values. */
-    private static UniformParams uniform(TensorInfo t, MemorySegment data, LossyOptions l, float threshold) {
+    private static UniformParams uniform(Path file, TensorInfo t, MemorySegment data, LossyOptions l, float threshold)
+            throws InputChangedException {
         long n = t.elements();
         long groupSize = switch (l.granularity()) {
             case TENSOR -> n;
@@ -152,14 +161,16 @@ public final class Planner {
         java.util.Arrays.fill(lo, Double.POSITIVE_INFINITY);
         java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
         ElfType type = t.dtype().elfType();
-        for (long i = 0; i < n; i++) {
-            double x = FloatValues.get(type, data, i);
-            if (Math.abs((float) x) >= threshold) {
-                int g = (int) (i / groupSize);
-                lo[g] = Math.min(lo[g], x);
-                hi[g] = Math.max(hi[g], x);
+        MappedInput.forEachPart(file, data, type.valueBytes(), (part, first) -> {
+            for (long j = 0, m = part.byteSize() / type.valueBytes(); j < m; j++) {
+                double x = FloatValues.get(type, part, j);
+                if (Math.abs((float) x) >= threshold) {
+                    int g = (int) ((first + j) / groupSize);
+                    lo[g] = Math.min(lo[g], x);
+                    hi[g] = Math.max(hi[g], x);
+                }
             }
-        }
+        });
         return new UniformParams(l.bits(), l.granularity(), groupSize, l.symmetric(), lo, hi);
     }
 
@@ -168,7 +179,8 @@ public final class Planner {
      * float32, or whose extremes decode outside the type's finite range or past scale / 2), or null. Per-group
      * ranges of pruned survivors depend on the chunks: UniformChunkCodec stores such a chunk exactly instead.
      */
-    private static String unsafe(ElfType type, UniformParams u, MemorySegment data, boolean pruned) {
+    private static String unsafe(Path file, ElfType type, UniformParams u, MemorySegment data, boolean pruned)
+            throws InputChangedException {
         if (u.lo() != null) {
             for (int g = 0; g < u.lo().length; g++) {
                 String why = UniformMath.unsafe(type, u.lo()[g], u.hi()[g], u.bits(), u.symmetric());
@@ -176,42 +188,59 @@ public final class Planner {
                     return (u.lo().length > 1 ? "row " + g + ": " : "") + why;
                 }
             }
-        } else if (!pruned) {
-            long n = data.byteSize() / type.valueBytes();
-            for (long from = 0; from < n; from += u.groupSize()) {
-                double lo = Double.POSITIVE_INFINITY;
-                double hi = Double.NEGATIVE_INFINITY;
-                for (long i = from, to = Math.min(n, from + u.groupSize()); i < to; i++) {
-                    double x = FloatValues.get(type, data, i);
+            return null;
+        }
+        if (pruned) {
+            return null;
+        }
+        long n = data.byteSize() / type.valueBytes();
+        long size = u.groupSize();
+        String[] why = {null};
+        double[] range = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}; // of the group a part ends inside
+        MappedInput.forEachPart(file, data, type.valueBytes(), (part, first) -> {
+            double lo = range[0];
+            double hi = range[1];
+            for (long j = 0, m = part.byteSize() / type.valueBytes(); j < m && why[0] == null; ) {
+                long end = Math.min(n, ((first + j) / size + 1) * size); // the end of the group of value first + j
+                for (long to = Math.min(m, end - first); j < to; j++) {
+                    double x = FloatValues.get(type, part, j);
                     lo = Math.min(lo, x);
                     hi = Math.max(hi, x);
                 }
-                String why = UniformMath.unsafe(type, lo, hi, u.bits(), u.symmetric());
-                if (why != null) {
-                    return "group " + from / u.groupSize() + ": " + why;
+                if (first + j == end) {
+                    String w = UniformMath.unsafe(type, lo, hi, u.bits(), u.symmetric());
+                    if (w != null) {
+                        why[0] = "group " + (end - 1) / size + ": " + w;
+                    }
+                    lo = Double.POSITIVE_INFINITY;
+                    hi = Double.NEGATIVE_INFINITY;
                 }
             }
-        }
-        return null;
+            range[0] = lo;
+            range[1] = hi;
+        });
+        return why[0];
     }
 
     /** Whether every value of an F64 tensor lies within float32's finite range. */
-    private static boolean floatRange(MemorySegment data) {
-        for (long i = 0, n = data.byteSize() / Double.BYTES; i < n; i++) {
-            if (Float.isInfinite((float) FloatValues.get(ElfType.F64, data, i))) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean floatRange(Path file, MemorySegment data) throws InputChangedException {
+        return all(file, ElfType.F64, data, x -> !Float.isInfinite((float) x));
     }
 
-    private static boolean finite(ElfType type, MemorySegment data) {
-        for (long i = 0, n = data.byteSize() / type.valueBytes(); i < n; i++) {
-            if (!Double.isFinite(FloatValues.get(type, data, i))) {
-                return false;
+    private static boolean finite(Path file, ElfType type, MemorySegment data) throws InputChangedException {
+        return all(file, type, data, Double::isFinite);
+    }
+
+    /** Whether every value of a tensor passes {@code test} (the parts after a failure are not looked at). */
+    private static boolean all(Path file, ElfType type, MemorySegment data, DoublePredicate test)
+            throws InputChangedException {
+        boolean[] all = {true};
+        MappedInput.forEachPart(file, data, type.valueBytes(), (part, first) -> {
+            for (long j = 0, m = part.byteSize() / type.valueBytes(); j < m && all[0]; j++) {
+                all[0] = test.test(FloatValues.get(type, part, j));
             }
-        }
-        return true;
+        });
+        return all[0];
     }
 
     private static List<PathMatcher> matchers(List<String> globs) {

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.analyze.Analysis;
+import dev.elfz.codec.CodecChoice;
 import dev.elfz.io.MappedInput;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.safetensors.Dtype;
+import dev.elfz.safetensors.SafetensorsFile;
+import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
+import dev.elfz.uniform.UniformParams;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
@@ -21,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +38,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A mapped input cut short while elfz reads it: an IOException naming the file ("changed while it was being read"),
  * never a JVM crash, no temporary file left. Each case runs in a child JVM (a crash there fails one test, not the
  * test run) that truncates the file once it is mapped and before its chunks are read: from the progress listener's
- * start (analyze: its first step), or between opening a reader and reading. Pages past the new end then fault on every access, deterministically.
+ * start (analyze: its first step), or between opening a reader and reading; lossy planning's whole-tensor passes from
+ * the note about a tensor read before them. Pages past the new end then fault on every access, deterministically.
  */
 class ChangingInputTest {
 
@@ -46,6 +52,7 @@ class ChangingInputTest {
     private static Path model;
     private static Path archive;
     private static Path pruned;
+    private static Path lossy;
 
     @TempDir
     Path dir;
@@ -61,6 +68,46 @@ class ChangingInputTest {
         Elfz.compress(model, archive, ElfzOptions.defaults());
         pruned = shared.resolve("pruned.elfz");
         Elfz.compress(model, pruned, ElfzOptions.defaults().withLossy(LossyOptions.NONE.withPruneFraction(0.5)));
+        lossy = lossyModel(shared.resolve("lossy.safetensors"));
+    }
+
+    /**
+     * For lossy planning, in this order: a bias (a note when the planner's first loop meets it), t0 whose 1e300 makes
+     * quantizing it unsafe (a note in its second loop, float32 beyond range for k-means), then F64 w1 and F32 w2 of
+     * 4 MiB each, which the cut leaves mostly past the end. All finite, so that every pass reads them whole.
+     */
+    private static Path lossyModel(Path file) throws IOException {
+        List<TensorSpec> specs = List.of(new TensorSpec("b0", Dtype.F32, new long[] {256}),
+                new TensorSpec("t0", Dtype.F64, new long[] {256, 256}), new TensorSpec("w1", Dtype.F64, new long[] {512, 1024}),
+                new TensorSpec("w2", Dtype.F32, new long[] {1024, 1024}));
+        SplittableRandom r = new SplittableRandom(16);
+        try (Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> data = new ArrayList<>();
+            for (TensorSpec t : specs) {
+                MemorySegment m = arena.allocate(t.byteSize());
+                for (long i = 0; i < t.elements(); i++) {
+                    TestModels.set(m, t.dtype(), i, r.nextGaussian() * 0.05);
+                }
+                data.add(m);
+            }
+            TestModels.set(data.get(1), Dtype.F64, 0, 1e300);
+            SafetensorsWriter.write(file, specs, data, Map.of(), true);
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) { // b0 and t0 whole before the cut (a header under 4 KiB)
+            assertTrue(f.tensor("w1").begin() < CUT - 4096);
+        }
+        return file;
+    }
+
+    /**
+     * Each whole-tensor pass of lossy planning on a file cut short just before it: the NaN/Inf check (cut at b0's
+     * note), per-tensor uniform ranges, per-group ranges, F64's float32 range (at t0's), pruning's global
+     * threshold (at b0's), k-means (at t0's, w1 excluded).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"finite", "uniform", "uniform-group", "kmeans-range", "kmeans", "prune"})
+    void lossyPlanningOfAFileCutShort(String pass) throws Exception {
+        assertChangedNothingWritten("plan-" + pass, "native", copy(lossy, "v.safetensors"), "v.elfz");
     }
 
     @ParameterizedTest
@@ -173,6 +220,15 @@ class ChangingInputTest {
             ElfzOptions o = ElfzOptions.defaults().withThreads(1).withKernel(kernel);
             switch (a[0]) {
                 case "compress" -> Elfz.compress(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
+                case "plan-finite" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM), "b0");
+                case "plan-uniform" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM), "t0");
+                case "plan-uniform-group" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM)
+                        .withLossy(LossyOptions.NONE.withBits(4).withGranularity(UniformParams.Granularity.GROUP, 32)), "t0");
+                case "plan-kmeans-range" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.KMEANS), "t0");
+                case "plan-kmeans" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.KMEANS)
+                        .withLossy(LossyOptions.NONE.withSelection(List.of(), List.of("w1"), 4096)), "t0");
+                case "plan-prune" -> compressCutAtNote(first, a[3],
+                        o.withLossy(LossyOptions.NONE.withPruneFraction(0.5)), "b0");
                 case "decompress" -> Elfz.decompress(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
                 case "verify-original" -> Verify.verify(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
                 case "verify-archive" -> Verify.verify(Path.of(a[3]), first, o.withProgress(cutAtStart(first)));
@@ -216,6 +272,18 @@ class ChangingInputTest {
                     MappedInput.copy(file, mapped.asSlice(((i & 15) + (i < 200_000 ? 0 : pages)) * 4096L, 4096), into);
                 }
             }
+        }
+
+        /** Compresses, cutting the input at the planner's note about {@code tensor} (it fails unless that comes). */
+        private static void compressCutAtNote(Path in, String out, ElfzOptions o, String tensor) throws IOException {
+            Elfz.compress(in, Path.of(out), o.withProgress(new ElfzOptions.Progress() {
+                @Override
+                public void note(String line) {
+                    if (line.contains(" " + tensor + ": ")) {
+                        cut(in);
+                    }
+                }
+            }));
         }
 
         private static ElfzOptions.Progress cutAtStart(Path file) {

@@ -9,6 +9,7 @@ import dev.elfz.kernel.Kernels;
 import dev.elfz.kmeans.Kmeans;
 import dev.elfz.kmeans.KmeansParams;
 import dev.elfz.uniform.UniformMath;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -55,7 +56,7 @@ class LectureExamplesTest {
     }
 
     @Test
-    void nonUniformTwoBitsOnTenValues() {
+    void nonUniformTwoBitsOnTenValues() throws IOException {
         assertEquals(2.05, FormulaRatio.nonUniform(10, 2, 32), 5e-3); // 10 * 32 / (10 * 2 + 4 * (2 + 32))
         // The slide's codebook {-1, 0, 1.5, 2.0}: nearest centroid for each value. The slide codes 0 as 10 (1.5);
         // nearest is 01 (0), which is what a k-means assignment gives.

@@ -1,5 +1,6 @@
 package dev.elfz;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,5 +122,46 @@ class LossyPromiseTest {
         }
         seen.forEach((d, c) -> assertTrue(c[0] > 0 && c[1] > 0, d + ": both quantized and left-out tensors, "
                 + c[0] + " and " + c[1]));
+    }
+
+    /**
+     * The planner reads a tensor 1 MiB at a time (131,072 F64 values): a group of 1,000 across that boundary whose
+     * scale overflows only with both its halves' extremes (-2e38 before it, 2e38 after it, 1 bit) is found, and
+     * neither half alone is refused.
+     */
+    @Test
+    void aGroupAcrossThePlannersReadsIsCheckedWhole() throws IOException {
+        List<TensorSpec> specs = List.of(new TensorSpec("both", Dtype.F64, new long[] {128, 2048}),
+                new TensorSpec("low", Dtype.F64, new long[] {128, 2048}),
+                new TensorSpec("high", Dtype.F64, new long[] {128, 2048}));
+        Path in = dir.resolve("across.safetensors");
+        try (SafetensorsWriter w = SafetensorsWriter.create(in, specs, Map.of(), false)) {
+            SplittableRandom r = new SplittableRandom(3);
+            for (int t = 0; t < specs.size(); t++) {
+                MemorySegment m = w.region(t);
+                for (long i = 0; i < specs.get(t).elements(); i++) {
+                    TestModels.set(m, Dtype.F64, i, r.nextGaussian() * 0.05);
+                }
+                if (t != 2) {
+                    TestModels.set(m, Dtype.F64, 131_050, -2e38); // group 131: values 131,000 to 131,999
+                }
+                if (t != 1) {
+                    TestModels.set(m, Dtype.F64, 131_100, 2e38);
+                }
+            }
+            w.commit();
+        }
+        List<String> notes = new ArrayList<>();
+        Elfz.compress(in, dir.resolve("across.elfz"), ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
+                .withLossy(LossyOptions.NONE.withBits(1).withGranularity(UniformParams.Granularity.GROUP, 1000))
+                .withProgress(new ElfzOptions.Progress() {
+                    @Override
+                    public void note(String line) {
+                        notes.add(line);
+                    }
+                }));
+        assertEquals(1, notes.size(), notes.toString());
+        assertTrue(notes.getFirst().contains(" both: group 131: range [-2.0E38, 2.0E38]: its scale overflows float32"),
+                notes.toString());
     }
 }

@@ -180,7 +180,7 @@ class LossyRoundTripTest {
     }
 
     @Test
-    void theGlobalThresholdIsTheKthSmallestMagnitudeOverEveryTensor() {
+    void theGlobalThresholdIsTheKthSmallestMagnitudeOverEveryTensor() throws IOException {
         SplittableRandom r = new SplittableRandom(9);
         try (Arena arena = Arena.ofConfined()) {
             List<MagnitudeSelect.Values> parts = new ArrayList<>();

@@ -30,8 +30,8 @@ public final class LossyTimings {
             for (TensorInfo t : f.tensors()) {
                 ElfType type = t.dtype().elfType();
                 if (type != null && t.shape().length >= 2 && t.elements() >= 4096) {
-                    parts.add(new MagnitudeSelect.Values(type, f.data(t)));
-                    tensors.add(new Kmeans.Values(type, f.data(t)));
+                    parts.add(new MagnitudeSelect.Values(type, f.data(t), f.path())); // as the planner reads them
+                    tensors.add(new Kmeans.Values(type, f.data(t), f.path()));
                     values += t.elements();
                 }
             }

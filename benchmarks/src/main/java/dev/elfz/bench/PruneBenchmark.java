@@ -1,5 +1,6 @@
 package dev.elfz.bench;
 
+import dev.elfz.io.InputChangedException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.prune.MagnitudeSelect;
 
@@ -43,7 +44,7 @@ public class PruneBenchmark extends KernelBench {
     }
 
     @Benchmark
-    public float threshold(Bytes count) {
+    public float threshold(Bytes count) throws InputChangedException {
         count.bytes += bytes;
         return MagnitudeSelect.threshold(values, fraction);
     }

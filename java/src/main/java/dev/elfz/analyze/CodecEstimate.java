@@ -10,6 +10,7 @@ import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecChoice;
 import dev.elfz.codec.EntropyStage;
+import dev.elfz.io.InputChangedException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
@@ -290,8 +291,12 @@ public final class CodecEstimate implements AutoCloseable {
 
     /** Pruning's global threshold, as the planner finds it, over the sampled values of the selected tensors. */
     private float threshold(double fraction) {
-        return MagnitudeSelect.threshold(pieces.stream().filter(p -> p.tensor.selected())
-                .map(p -> new MagnitudeSelect.Values(p.tensor.dtype().elfType(), p.bytes)).toList(), fraction);
+        try {
+            return MagnitudeSelect.threshold(pieces.stream().filter(p -> p.tensor.selected())
+                    .map(p -> new MagnitudeSelect.Values(p.tensor.dtype().elfType(), p.bytes)).toList(), fraction);
+        } catch (InputChangedException e) {
+            throw new UncheckedIOException(e); // the pieces are private copies: no file is read
+        }
     }
 
     /** The planner's choice for a tensor under a mode (Planner.plan with the default selection). */

@@ -1,5 +1,6 @@
 package dev.elfz.io;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -48,6 +49,37 @@ public final class MappedInput {
             throw new InputChangedException(file, e);
         }
         return into.asSlice(0, mapped.byteSize());
+    }
+
+    /** A pass over a tensor's values, a part at a time: {@code part} holds values {@code first}, {@code first + 1}, .... */
+    @FunctionalInterface
+    public interface ValuePass {
+        void accept(MemorySegment part, long first);
+    }
+
+    /** Bytes of one part of {@link #forEachPart}: large enough that the copy is a bulk one, small enough to stay cached. */
+    static final long PART_BYTES = 1 << 20;
+
+    /**
+     * Hands {@code pass} all the values of {@code data} ({@code valueBytes} each) in order, about 1 MiB of whole values
+     * at a time: whole-tensor passes over a mapped input, in flat memory. When {@code file} is not null, {@code data}
+     * is a mapping of it and each part is a {@link #copy} into one private buffer, reused; when null, {@code data}
+     * is private memory and the parts are its slices.
+     */
+    public static void forEachPart(Path file, MemorySegment data, int valueBytes, ValuePass pass)
+            throws InputChangedException {
+        long step = PART_BYTES / valueBytes * valueBytes;
+        try (Arena arena = file == null ? null : Arena.ofConfined()) {
+            MemorySegment buffer = arena == null ? null : arena.allocate(Math.min(step, data.byteSize()), 64);
+            for (long off = 0; off < data.byteSize(); off += step) {
+                MemorySegment part = data.asSlice(off, Math.min(step, data.byteSize() - off));
+                if (buffer != null) {
+                    Pages.populate(part);
+                    part = copy(file, part, buffer);
+                }
+                pass.accept(part, off / valueBytes);
+            }
+        }
     }
 
     /**

@@ -1,8 +1,11 @@
 package dev.elfz.kmeans;
 
 import dev.elfz.codec.FloatValues;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
 import dev.elfz.kernel.ElfType;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -19,11 +22,23 @@ public final class Kmeans {
     static final int BINS = 1 << 16;
     static final int MAX_ITERATIONS = 200;
 
-    /** A tensor, or part of one, whose values (as doubles) k-means clusters. */
-    public record Values(ElfType type, MemorySegment data) {
+    /**
+     * A tensor, or part of one, whose values (as doubles) k-means clusters: a mapping of {@code file}, read through
+     * private copies (MappedInput), or private memory ({@code file} null).
+     */
+    public record Values(ElfType type, MemorySegment data, Path file) {
 
-        long count() {
-            return data.byteSize() / type.valueBytes();
+        public Values(ElfType type, MemorySegment data) {
+            this(type, data, null);
+        }
+
+        /** Hands {@code pass} every value, in order, from private memory ({@link MappedInput#forEachPart}). */
+        void forEachPart(MappedInput.ValuePass pass) throws InputChangedException {
+            MappedInput.forEachPart(file, data, type.valueBytes(), pass);
+        }
+
+        long count(MemorySegment part) {
+            return part.byteSize() / type.valueBytes();
         }
     }
 
@@ -31,18 +46,25 @@ public final class Kmeans {
      * Fits {@code 2^bits} centroids to the finite values of {@code parts} whose magnitude is at least
      * {@code keepFrom} (0 keeps all: pruned values are not clustered).
      */
-    public static KmeansParams fit(List<Values> parts, int bits, float keepFrom) {
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
+    public static KmeansParams fit(List<Values> parts, int bits, float keepFrom) throws InputChangedException {
+        double[] range = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
         for (Values v : parts) {
-            for (long i = 0, n = v.count(); i < n; i++) {
-                double x = FloatValues.get(v.type(), v.data(), i);
-                if (kept(x, keepFrom)) {
-                    min = Math.min(min, x);
-                    max = Math.max(max, x);
+            v.forEachPart((part, first) -> {
+                double min = range[0];
+                double max = range[1];
+                for (long i = 0, n = v.count(part); i < n; i++) {
+                    double x = FloatValues.get(v.type(), part, i);
+                    if (kept(x, keepFrom)) {
+                        min = Math.min(min, x);
+                        max = Math.max(max, x);
+                    }
                 }
-            }
+                range[0] = min;
+                range[1] = max;
+            });
         }
+        double min = range[0];
+        double max = range[1];
         int k = 1 << bits;
         if (!(min <= max)) { // nothing to cluster
             float[] zero = new float[k];
@@ -53,15 +75,17 @@ public final class Kmeans {
         double[] sq = new double[BINS];
         double width = (max - min) / BINS;
         for (Values v : parts) {
-            for (long i = 0, n = v.count(); i < n; i++) {
-                double x = FloatValues.get(v.type(), v.data(), i);
-                if (kept(x, keepFrom)) {
-                    int b = width == 0 ? 0 : (int) Math.min(BINS - 1, (x - min) / width);
-                    count[b]++;
-                    sum[b] += x;
-                    sq[b] += x * x;
+            v.forEachPart((part, first) -> {
+                for (long i = 0, n = v.count(part); i < n; i++) {
+                    double x = FloatValues.get(v.type(), part, i);
+                    if (kept(x, keepFrom)) {
+                        int b = width == 0 ? 0 : (int) Math.min(BINS - 1, (x - min) / width);
+                        count[b]++;
+                        sum[b] += x;
+                        sq[b] += x * x;
+                    }
                 }
-            }
+            });
         }
         double[] c = quantiles(count, sum, k);
         if (k > 2) { // the extremes keep a centroid each: the few large weights matter most (Deep Compression)
