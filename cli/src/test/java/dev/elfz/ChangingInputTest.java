@@ -9,7 +9,6 @@ import dev.elfz.codec.CodecChoice;
 import dev.elfz.io.MappedInput;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
-import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;

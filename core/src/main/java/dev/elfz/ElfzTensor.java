@@ -1,10 +1,8 @@
 package dev.elfz;
 
 import dev.elfz.container.Index;
-import dev.elfz.codec.Codec;
 import dev.elfz.codec.elf.ElfChunkCodec;
 import dev.elfz.kernel.ElfType;
-import dev.elfz.safetensors.Dtype;
 import java.util.Arrays;
 
 /**

@@ -1,9 +1,7 @@
 package dev.elfz;
 
-import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.grid.GridParams;
-import dev.elfz.safetensors.Dtype;
 
 /**
  * Which codec meets a user's absolute error bound E on a tensor (--error-bound). Every decoded value is within E

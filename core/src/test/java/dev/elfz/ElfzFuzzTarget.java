@@ -12,7 +12,6 @@ import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
 import dev.elfz.kernel.NativeLibrary;
 import dev.elfz.onnx.OnnxBytes;
-import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import dev.elfz.codec.uniform.UniformParams;

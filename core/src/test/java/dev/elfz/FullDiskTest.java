@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;
 import java.nio.file.Files;

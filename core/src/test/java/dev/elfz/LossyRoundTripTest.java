@@ -5,11 +5,9 @@ import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.codec.Codec;
 import dev.elfz.codec.CodecChoice;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.codec.prune.MagnitudeSelect;
-import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;

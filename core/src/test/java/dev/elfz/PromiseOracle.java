@@ -1,7 +1,5 @@
 package dev.elfz;
 
-import dev.elfz.codec.Codec;
-import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;

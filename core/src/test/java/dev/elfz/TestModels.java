@@ -1,6 +1,5 @@
 package dev.elfz;
 
-import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;

@@ -153,7 +153,7 @@ public final class Compare {
                 java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
             long n = 0;
             for (TensorInfo t : s.tensors()) {
-                if (t.dtype() != dev.elfz.safetensors.Dtype.F32) {
+                if (t.dtype() != dev.elfz.Dtype.F32) {
                     throw new IOException(model + ": " + t.name() + " is " + t.dtype() + "; the peers get float32 only");
                 }
                 ch.write(s.data(t).asByteBuffer());

@@ -11,7 +11,7 @@ import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.onnx.OnnxFile;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;

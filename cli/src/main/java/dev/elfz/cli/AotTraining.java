@@ -1,6 +1,6 @@
 package dev.elfz.cli;
 
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import dev.elfz.io.AtomicFiles;

@@ -3,7 +3,7 @@ package dev.elfz.cli;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
 import dev.elfz.container.Index;
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.kernel.Kernel;
 import java.io.IOException;
 import java.io.PrintWriter;

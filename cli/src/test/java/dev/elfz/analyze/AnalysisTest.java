@@ -12,7 +12,7 @@ import dev.elfz.ElfzOptions;
 import dev.elfz.analyze.Analysis.DtypeStats;
 import dev.elfz.analyze.Analysis.Report;
 import dev.elfz.analyze.Analysis.ValueStats;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -8,7 +8,7 @@ import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
 import dev.elfz.container.Index;
 import dev.elfz.kernel.Kernels;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.samples.BertSafetensors;

@@ -13,7 +13,7 @@ import dev.elfz.analyze.CodecEstimate;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.elfz.analyze.Analysis;
 import dev.elfz.chart.Charts;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.awt.Color;

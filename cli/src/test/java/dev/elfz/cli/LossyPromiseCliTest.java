@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.PromiseOracle;
-import dev.elfz.codec.Codec;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Codec;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.elfz.ChildJvm;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import dev.elfz.samples.SyntheticWeights;

@@ -1,6 +1,7 @@
 package dev.elfz.codec;
 
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Codec;
+import dev.elfz.Dtype;
 
 /** What the user asks for (--codec): one codec for every tensor it can handle, or elfz's choice per dtype. */
 public enum CodecChoice {

@@ -4,7 +4,7 @@ import dev.elfz.ElfzException;
 import dev.elfz.ElfzTensor;
 
 import com.fasterxml.jackson.core.JacksonException;
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.io.BufferPool;
@@ -15,7 +15,7 @@ import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.JavaVectorKernel;
 import dev.elfz.kernel.Kernel;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,12 +1,12 @@
 package dev.elfz.container;
 
 import dev.elfz.codec.ChunkCodec;
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import java.lang.foreign.MemorySegment;
 import dev.elfz.kernel.Kernel;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;

@@ -2,7 +2,7 @@ package dev.elfz.container;
 
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.uniform.UniformParams;
@@ -12,7 +12,7 @@ import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.io.Writeback;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;

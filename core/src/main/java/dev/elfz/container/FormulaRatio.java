@@ -1,6 +1,6 @@
 package dev.elfz.container;
 
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.kmeans.KmeansParams;
 import dev.elfz.codec.prune.PruneParams;

@@ -2,13 +2,13 @@ package dev.elfz.container;
 
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzException;
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.prune.PruneParams;
 import dev.elfz.codec.elf.ElfChunkCodec;
 import dev.elfz.io.FileNames;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.HashSet;

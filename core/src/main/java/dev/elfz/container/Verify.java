@@ -2,14 +2,14 @@ package dev.elfz.container;
 
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzTensor;
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.io.BufferPool;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.elfz.onnx;
 
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.io.InputChangedException;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.elfz.safetensors;
 
+import dev.elfz.Dtype;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;

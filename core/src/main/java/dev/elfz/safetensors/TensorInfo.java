@@ -1,5 +1,6 @@
 package dev.elfz.safetensors;
 
+import dev.elfz.Dtype;
 import java.util.Objects;
 
 /**

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.CodecChoice;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.elfz.safetensors;
 
+import dev.elfz.Dtype;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -4,7 +4,7 @@ import dev.elfz.kernel.ElfType;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 

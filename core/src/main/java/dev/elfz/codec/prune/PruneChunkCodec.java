@@ -1,13 +1,13 @@
 package dev.elfz.codec.prune;
 
 import dev.elfz.codec.ChunkCodec;
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
-import dev.elfz.safetensors.Dtype;
+import dev.elfz.Dtype;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

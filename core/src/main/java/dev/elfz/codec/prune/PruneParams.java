@@ -1,6 +1,6 @@
 package dev.elfz.codec.prune;
 
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.elfz.codec.uniform;
 
 import dev.elfz.codec.ChunkCodec;
-import dev.elfz.codec.Codec;
+import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.kernel.CorruptDataException;

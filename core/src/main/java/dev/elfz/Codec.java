@@ -1,4 +1,4 @@
-package dev.elfz.codec;
+package dev.elfz;
 
 import dev.elfz.codec.elf.ElfChunkCodec;
 import dev.elfz.codec.grid.GridChunkCodec;
@@ -9,9 +9,10 @@ import dev.elfz.codec.kmeans.KmeansChunkCodec;
 import dev.elfz.codec.kmeans.KmeansParams;
 import dev.elfz.codec.prune.PruneChunkCodec;
 import dev.elfz.codec.prune.PruneParams;
-import dev.elfz.safetensors.Dtype;
 import dev.elfz.codec.uniform.UniformChunkCodec;
 import dev.elfz.codec.uniform.UniformParams;
+import dev.elfz.codec.ChunkCodec;
+import dev.elfz.codec.CodecParams;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.function.LongToDoubleFunction;

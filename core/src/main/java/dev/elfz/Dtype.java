@@ -1,4 +1,4 @@
-package dev.elfz.safetensors;
+package dev.elfz;
 
 import dev.elfz.kernel.ElfType;
 import java.util.Arrays;
