@@ -92,6 +92,24 @@ class CodecsTest {
         }
     }
 
+    @Test
+    void verifyChecksEachValueAsItsCodecPromises() {
+        ValueCheck elf = Codecs.of(Codec.ELF).check(CodecParams.NONE, Dtype.F32);
+        assertNull(elf.outside(0.75, 0.75 + 0x1p-26, 0x1p-24));
+        assertNotNull(elf.outside(1.5, 1.5 + 0x1p-22, 0x1p-24), "past 1, ELF keeps a value exactly");
+        ValueCheck grid = Codecs.of(Codec.GRID).check(GridParams.forBound(0.01), Dtype.F32);
+        assertNull(grid.outside(5, 5.01, 0.01));
+        assertNotNull(grid.outside(5, 5.0100001, 0.01), "grid's bound is exact, no ulp of rounding");
+        assertNotNull(grid.outside(Double.POSITIVE_INFINITY, Double.MAX_VALUE, 0.01));
+        ValueCheck uniform = Codecs.of(Codec.UNIFORM).check(UNIFORM, Dtype.F32);
+        assertNull(uniform.outside(5, 5.0100001, 0.01), "quantization: its bound plus an ulp of the dtype");
+        ValueCheck pruned = Codecs.of(Codec.PRUNE).check(new PruneParams(0.5f, Codec.ELF, CodecParams.NONE), Dtype.F32);
+        assertNull(pruned.outside(0.25, 0, 0.5), "dropped: +0, within the threshold");
+        assertNotNull(pruned.outside(-0.25, 0.5, 0.5));
+        assertNull(pruned.outside(0.75, 0.75 + 0x1p-26, 0x1p-24));
+        assertNotNull(pruned.outside(1.5, 1.5 + 0x1p-22, 0x1p-24), "a survivor is checked as ELF checks it");
+    }
+
     /** Codes a weight-like chunk, decodes it and checks every value as verify does, then a value broken on purpose. */
     private static void roundTrip(ValueCodec codec, Dtype dtype, Kernel kernel) {
         String what = codec.id().id() + " " + dtype;
