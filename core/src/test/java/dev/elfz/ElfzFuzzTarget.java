@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Coverage-guided fuzzing of the .elfz reader (Jazzer): prologue, trailer, the JSON index and its checks, then every
  * coded chunk through every kernel's decoders (each native ISA of this CPU, the Java Vector and scalar twins) and the
- * chunk headers {@code formulaRatio} reads. The index's CRC32C is set right before the file is read, and chunks are
+ * chunk headers {@code idealRatio} reads. The index's CRC32C is set right before the file is read, and chunks are
  * given to the decoders without their CRC check, so the fuzzer gets past both checksums (a crafted file can have
  * right checksums). Property: an input opens and decodes, or is one ElfzException naming the file; never another
  * exception, never a crash, and no native access past a chunk or its output (both end at a guard page).
@@ -84,7 +84,7 @@ class ElfzFuzzTarget {
                 }
             }
             try {
-                double ratio = r.formulaRatio(t);
+                double ratio = r.idealRatio(t);
                 assertTrue(!Double.isNaN(ratio), t.name());
             } catch (ElfzException e) {
                 FuzzSupport.assertOneLineNaming(r.path(), e);

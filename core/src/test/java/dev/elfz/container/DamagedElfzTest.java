@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.Codec;
 import dev.elfz.codec.CodecChoice;
+import dev.elfz.codec.registry.Codecs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -152,11 +153,11 @@ public class DamagedElfzTest {
         }
         Map<String, Object> uniform = new java.util.HashMap<>(Map.of("bits", 8, "granularity", "group", "group_size", 32,
                 "symmetric", false));
-        Codec.UNIFORM.parseParams(uniform);
+        Codecs.of(Codec.UNIFORM).parseParams(uniform);
         for (String key : List.of("bits", "group_size")) {
             Map<String, Object> bad = new java.util.HashMap<>(uniform);
             bad.put(key, 8.0);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Codec.UNIFORM.parseParams(bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Codecs.of(Codec.UNIFORM).parseParams(bad));
             assertTrue(e.getMessage().contains(key), e.getMessage());
         }
     }

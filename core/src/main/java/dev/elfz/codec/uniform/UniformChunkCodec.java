@@ -1,7 +1,7 @@
 package dev.elfz.codec.uniform;
 
+import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
-import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.kernel.CorruptDataException;
@@ -112,7 +112,7 @@ public final class UniformChunkCodec implements ChunkCodec {
     }
 
     /** Half the scale of each value's group: the error bound of the values of a coded chunk. */
-    public static Codec.Bounds bounds(UniformParams p, MemorySegment stored, long n, long first) {
+    static Bounds bounds(UniformParams p, MemorySegment stored, long n, long first) {
         Layout l = Layout.of(p, n, first);
         if (stored.byteSize() < l.groups() * Float.BYTES) {
             throw new CorruptDataException("a uniform chunk of " + n + " values is shorter than its scales");
@@ -121,7 +121,7 @@ public final class UniformChunkCodec implements ChunkCodec {
         for (long g = 0; g < l.groups(); g++) {
             max = Math.max(max, stored.getAtIndex(FloatValues.F32, g));
         }
-        return new Codec.Bounds(max / 2.0,
+        return new Bounds(max / 2.0,
                 i -> stored.getAtIndex(FloatValues.F32, (l.offset() + i) / l.groupSize()) / 2.0);
     }
 
