@@ -11,6 +11,7 @@ import dev.elfz.safetensors.Dtype;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -22,7 +23,7 @@ import java.util.Map;
 public final class PruneChunkCodec implements ChunkCodec {
 
     private static final int HEADER = Integer.BYTES + 1;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Kernel kernel;
     private final ElfType type;
