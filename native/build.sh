@@ -3,7 +3,7 @@
 #
 #   native/build.sh BUILD_DIR RESOURCE_DIR
 #
-# BUILD_DIR is the CMake build directory (java/target/native under Maven); the library is copied into
+# BUILD_DIR is the CMake build directory (core/target/native under Maven); the library is copied into
 # RESOURCE_DIR/<os>-<arch>/ (RESOURCE_DIR is .../classes/dev/elfz/native under Maven), with os one of
 # linux, mac, windows and arch one of x86_64, aarch64 (else what uname -m says).
 # ELFZ_NATIVE=false (mvn -Delfz.native=false), or no cmake on the PATH, builds nothing and exits 0:

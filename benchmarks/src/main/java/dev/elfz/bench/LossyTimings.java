@@ -1,8 +1,8 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.ElfType;
-import dev.elfz.kmeans.Kmeans;
-import dev.elfz.prune.MagnitudeSelect;
+import dev.elfz.codec.kmeans.Kmeans;
+import dev.elfz.codec.prune.MagnitudeSelect;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;

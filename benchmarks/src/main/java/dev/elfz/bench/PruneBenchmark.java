@@ -2,7 +2,7 @@ package dev.elfz.bench;
 
 import dev.elfz.io.InputChangedException;
 import dev.elfz.kernel.ElfType;
-import dev.elfz.prune.MagnitudeSelect;
+import dev.elfz.codec.prune.MagnitudeSelect;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

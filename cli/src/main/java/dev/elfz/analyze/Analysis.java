@@ -1,0 +1,550 @@
+package dev.elfz.analyze;
+
+import com.dynatrace.hash4j.hashing.HashStream128;
+import com.sun.management.OperatingSystemMXBean;
+import dev.elfz.ElfzOptions;
+import dev.elfz.ElfzReader;
+import dev.elfz.ElfzTensor;
+import dev.elfz.container.Sources;
+import dev.elfz.container.Workers;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
+import dev.elfz.io.Pages;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.onnx.OnnxFile;
+import dev.elfz.Dtype;
+import dev.elfz.safetensors.TensorInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
+
+/**
+ * What is inside a set of model files (the lecture's analysis of pre-trained models): per dtype, layer counts and
+ * sizes, float value statistics, and how much repeats, as whole tensors and as chunks (fixed 4 KiB and 512 B, and
+ * FastCDC). .elfz files are described from their index (dtype, shape, size: no values, no duplication).
+ *
+ * <p>Safetensors files are mapped and read once, in windows of {@link #WINDOW} bytes of a tensor. Worker threads
+ * scan windows side by side: page them in, hash them (the tensor's piece, the 512-byte chunks and from those the
+ * 4 KiB ones) and sum up the values. This thread takes the windows' results in order: it looks the fingerprints up,
+ * cuts and hashes the FastCDC chunks (each cut depends on the one before), merges the statistics and lets the
+ * pages go. So the result does not depend on the number of threads, and resident memory stays a few windows per
+ * thread whatever the files' size. Memory otherwise: the three fingerprint tables, off the heap, within
+ * {@link Options#memory} (8 to 16 bytes per distinct chunk), and about 100 bytes per tensor.
+ */
+public final class Analysis {
+
+    /** Values per block for the statistics (their mean and sum of squares merge exactly enough per block). */
+    static final int BLOCK = ValueSummary.BLOCK;
+
+    /** Bytes of a tensor read at a time (a multiple of the fixed chunk sizes and of every value size). */
+    static final long WINDOW = SegmentHash.PIECE;
+
+    /** The chunk sizes of the fixed chunkings. */
+    public static final int FIXED_LARGE = 4096;
+    public static final int FIXED_SMALL = 512;
+
+    /**
+     * The statistics of one dtype's float values; NaN and Inf are counted, not included in min, max, mean, std.
+     *
+     * @param inUnit values v with -1 < v < 1
+     * @param inUnitShare inUnit over all values (NaN and Inf included)
+     */
+    public record ValueStats(long values, long inUnit, double inUnitShare, double min, double max, double mean,
+                             double std, long nan, long inf, Histogram histogram) {}
+
+    /**
+     * Finite values counted in {@link #BINS} equal bins over [low, high); {@code below} and {@code above} count the
+     * finite values outside (NaN and Inf are in {@link ValueStats}).
+     */
+    public record Histogram(double low, double high, long below, long[] counts, long above) {}
+
+    /** The histogram's bins over [-2, 2): 0.02 wide, (-1, 1) is bins 50 to 149. */
+    public static final int BINS = ValueSummary.BINS;
+    public static final double HISTOGRAM_LOW = ValueSummary.LOW;
+    public static final double HISTOGRAM_HIGH = ValueSummary.HIGH;
+
+    /**
+     * Duplicated bytes of one dtype (or all): of whole tensors, and of chunks under the three chunkings. A
+     * duplicate is a tensor or chunk equal to one met before (in this or an earlier file), so the counts are what
+     * deduplication would save.
+     *
+     * @param scannedBytes bytes of the safetensors tensors looked at (.elfz tensors are not)
+     */
+    public record Duplication(long scannedBytes, long duplicateLayers, long duplicateLayerBytes, long fixed4kBytes,
+                              long fixed512Bytes, long cdcBytes) {}
+
+    /**
+     * One row of the per-dtype table.
+     *
+     * @param values null for non-float dtypes and when no float value was read (only .elfz files)
+     */
+    public record DtypeStats(String dtype, long layers, double layerShare, long bytes, double byteShare, long parameters,
+                             double averageParameters, double averageBytes, ValueStats values, Duplication duplication) {}
+
+    /** @param kind "safetensors", "onnx" or "elfz" */
+    public record FileStats(String path, String kind, long bytes, int tensors, long tensorBytes) {}
+
+    /**
+     * Chunk fingerprint sets at the end.
+     *
+     * @param memoryBytes what the three tables take at the end (off the heap)
+     * @param memoryLimit what they were allowed to take ({@link Options#memory})
+     * @param saturated true when a table could not grow within the limit: duplicate chunk bytes are then a lower
+     *     bound
+     */
+    public record ChunkIndex(long fixed4kChunks, long fixed512Chunks, long cdcChunks, long distinctFixed4k,
+                             long distinctFixed512, long distinctCdc, long memoryBytes, long memoryLimit,
+                             boolean saturated) {}
+
+    /**
+     * The whole result.
+     *
+     * @param predictions what {@code elfz compress} would give the safetensors files in a few modes, estimated
+     *     ({@link CodecEstimate}); empty when there are none
+     */
+    public record Report(List<FileStats> files, long tensors, long bytes, List<DtypeStats> dtypes, DtypeStats total,
+                         ChunkIndex chunkIndex, List<CodecEstimate.Prediction> predictions) {}
+
+    /**
+     * How an analysis runs.
+     *
+     * @param threads worker threads scanning windows (at least 1)
+     * @param memory bytes the fingerprint tables may take together
+     * @param progress told the safetensors bytes to scan and each window done
+     */
+    public record Options(int threads, long memory, FastCdc cdc, ElfzOptions.Progress progress) {
+
+        public Options {
+            if (threads < 1 || memory < 0) {
+                throw new IllegalArgumentException("threads " + threads + ", memory " + memory);
+            }
+        }
+
+        /** One thread per core, half of the machine's memory for the tables, FastCDC's default sizes. */
+        public static Options defaults() {
+            return new Options(Runtime.getRuntime().availableProcessors(), physicalMemory() / 2, FastCdc.DEFAULT,
+                    ElfzOptions.Progress.NONE);
+        }
+
+        public Options withThreads(int t) {
+            return new Options(t, memory, cdc, progress);
+        }
+
+        public Options withMemory(long m) {
+            return new Options(threads, m, cdc, progress);
+        }
+
+        public Options withProgress(ElfzOptions.Progress p) {
+            return new Options(threads, memory, cdc, p);
+        }
+    }
+
+    /** The machine's memory (4 GiB if the JVM cannot tell). */
+    static long physicalMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 4L << 30;
+    }
+
+    private final Options options;
+    private final Queue<byte[]> copies = new ConcurrentLinkedQueue<>(); // windows' bytes, one per window in flight
+
+    public Analysis() {
+        this(Options.defaults());
+    }
+
+    public Analysis(Options options) {
+        this.options = options;
+    }
+
+    /**
+     * Every .safetensors, .onnx and .elfz file under these paths (directories recursively, symbolic links
+     * followed).
+     */
+    public static List<Path> files(List<Path> paths) throws IOException {
+        List<Path> out = new ArrayList<>();
+        Set<Path> seen = new HashSet<>();
+        for (Path p : paths) {
+            if (!Files.exists(p)) {
+                throw new NoSuchFileException(p.toString());
+            }
+            if (Files.isDirectory(p)) {
+                List<Path> found;
+                try (Stream<Path> s = Files.walk(p, FileVisitOption.FOLLOW_LINKS)) {
+                    found = s.filter(f -> Files.isRegularFile(f) && kind(f) != null).sorted().toList();
+                } catch (UncheckedIOException e) { // a link loop, an unreadable directory
+                    throw e.getCause();
+                }
+                for (Path f : found) {
+                    if (seen.add(f.toRealPath())) {
+                        out.add(f);
+                    }
+                }
+            } else {
+                if (kind(p) == null) {
+                    throw new IOException(p + ": not a .safetensors, .onnx or .elfz file");
+                }
+                if (seen.add(p.toRealPath())) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String kind(Path p) {
+        String n = p.getFileName().toString();
+        return n.endsWith(".safetensors") ? "safetensors" : n.endsWith(OnnxFile.SUFFIX) ? "onnx"
+                : n.endsWith(".elfz") ? "elfz" : null;
+    }
+
+    /** A file and the external data files of an ONNX model. */
+    private static List<Sources.Source> parts(Sources.Source s) {
+        List<Sources.Source> parts = new ArrayList<>(List.of(s));
+        parts.addAll(s.externalData());
+        return parts;
+    }
+
+    /** Analyses every .safetensors, .onnx and .elfz file under these paths. */
+    public Report run(List<Path> paths) throws IOException {
+        List<Path> files = files(paths);
+        try (Run run = new Run()) {
+            return run.analyse(files);
+        }
+    }
+
+    /** Per-dtype accumulators. */
+    private static final class Acc {
+        long layers, bytes, parameters;
+        final ValueSummary values = new ValueSummary();
+        long scanned, dupLayers, dupLayerBytes, fixed4k, fixed512, cdcBytes;
+
+        void add(Acc a) {
+            layers += a.layers;
+            bytes += a.bytes;
+            parameters += a.parameters;
+            values.add(a.values);
+            scanned += a.scanned;
+            dupLayers += a.dupLayers;
+            dupLayerBytes += a.dupLayerBytes;
+            fixed4k += a.fixed4k;
+            fixed512 += a.fixed512;
+            cdcBytes += a.cdcBytes;
+        }
+    }
+
+    /** A window of a tensor: bytes [from, to) of its data, mapped from {@code file}. */
+    private record Window(Path file, TensorInfo tensor, Acc acc, MemorySegment data, long from, long to) {}
+
+    /**
+     * What a worker found in a window; the fingerprints are of its 512-byte and 4 KiB chunks, in order. {@code copy}
+     * holds the window's bytes from {@code base}: up to FastCDC's maximum chunk before it (the merge cuts the chunks
+     * that straddle windows from it), then the window.
+     */
+    private record Scanned(Window window, SegmentHash.Hash128 piece, long[] fixed512, long[] fixed4k,
+                           ValueSummary values, byte[] copy, long base) {}
+
+    /** A worker's buffers. */
+    private static final ThreadLocal<ValueSummary.Scratch> SCRATCH = ThreadLocal.withInitial(ValueSummary.Scratch::new);
+
+    /**
+     * The worker's part: everything about a window that does not depend on the windows before it. It reads a copy
+     * of the window (MappedInput: nothing reads the mapped file in place).
+     */
+    private Scanned scan(Window w) {
+        long length = w.to() - w.from();
+        long base = Math.max(0, w.from() - options.cdc().max());
+        int lead = (int) (w.from() - base);
+        byte[] heap = copies.poll();
+        if (heap == null) {
+            heap = new byte[(int) WINDOW + options.cdc().max()];
+        }
+        MemorySegment mapped = w.data().asSlice(base, w.to() - base);
+        Pages.populate(mapped);
+        try {
+            MappedInput.copy(w.file(), mapped, MemorySegment.ofArray(heap));
+        } catch (InputChangedException e) {
+            copies.add(heap);
+            throw new UncheckedIOException(e);
+        }
+        MemorySegment bytes = MemorySegment.ofArray(heap).asSlice(lead, length);
+        int n = (int) length;
+        long[] small = new long[(n + FIXED_SMALL - 1) / FIXED_SMALL];
+        for (int i = 0; i < small.length; i++) {
+            int o = i * FIXED_SMALL;
+            small[i] = SegmentHash.chunk(heap, lead + o, Math.min(FIXED_SMALL, n - o));
+        }
+        int parts = FIXED_LARGE / FIXED_SMALL; // WINDOW is a multiple of both sizes: chunks never straddle windows
+        long[] large = new long[(small.length + parts - 1) / parts];
+        for (int i = 0; i < large.length; i++) {
+            long o = (long) i * FIXED_LARGE;
+            large[i] = SegmentHash.combine(small, i * parts, Math.min(parts, small.length - i * parts),
+                    Math.min(FIXED_LARGE, length - o));
+        }
+        ValueSummary values = null;
+        ElfType type = w.tensor().dtype().elfType();
+        if (type != null) {
+            values = new ValueSummary();
+            values.add(type, bytes, SCRATCH.get());
+        }
+        return new Scanned(w, SegmentHash.piece(heap, lead, n), small, large, values, heap, base);
+    }
+
+    private final class Run implements AutoCloseable {
+        final Map<Dtype, Acc> acc = new TreeMap<>();
+        final Set<SegmentHash.Hash128> tensors = new HashSet<>();
+        final FingerprintSet.Budget budget = new FingerprintSet.Budget(options.memory());
+        FingerprintSet fixed4k, fixed512, cdcSet;
+        CodecEstimate estimate;
+        long chunks4k, chunks512, chunksCdc;
+
+        // the tensor whose windows are being merged: its hash so far, where its next FastCDC chunk starts, and
+        // up to where its pages were let go
+        HashStream128 whole;
+        long cdcAt, released;
+        double tensorMin, tensorMax; // and its values not finite: the range the estimate's uniform modes need
+        long tensorNotFinite;
+
+        Report analyse(List<Path> files) throws IOException {
+            Totals scan = totals(files);
+            // sized once for every chunk to come, the budget shared in proportion when it is short
+            long c4k = scan.chunks(FIXED_LARGE), c512 = scan.chunks(FIXED_SMALL), cdc = scan.chunks(options.cdc().min());
+            double perChunk = (double) budget.limit() / Math.max(1, c4k + c512 + cdc);
+            fixed4k = new FingerprintSet(budget, c4k, (long) (perChunk * c4k));
+            fixed512 = new FingerprintSet(budget, c512, (long) (perChunk * c512));
+            cdcSet = new FingerprintSet(budget, cdc, (long) (perChunk * cdc));
+            estimate = new CodecEstimate(scan.floatBytes());
+            options.progress().start(scan.bytes());
+            List<FileStats> stats = new ArrayList<>();
+            try {
+                for (Path f : files) {
+                    stats.add("elfz".equals(kind(f)) ? elfz(f) : weights(f));
+                }
+            } finally {
+                options.progress().end();
+            }
+            long layers = 0, bytes = 0;
+            for (Acc a : acc.values()) {
+                layers += a.layers;
+                bytes += a.bytes;
+            }
+            List<DtypeStats> rows = new ArrayList<>();
+            Acc total = new Acc();
+            for (Map.Entry<Dtype, Acc> e : acc.entrySet()) {
+                rows.add(row(e.getKey().name(), e.getValue(), layers, bytes, e.getKey().elfType() != null));
+                total.add(e.getValue());
+            }
+            DtypeStats all = row("total", total, layers, bytes, true);
+            ChunkIndex index = new ChunkIndex(chunks4k, chunks512, chunksCdc, fixed4k.size(), fixed512.size(),
+                    cdcSet.size(), fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(), budget.limit(),
+                    fixed4k.saturated() || fixed512.saturated() || cdcSet.saturated());
+            return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index,
+                    estimate.predictions(options.threads()));
+        }
+
+        /**
+         * What the safetensors files hold, from their headers: their tensors' bytes (what the progress counts),
+         * those of float tensors (what the estimate samples from), and how many.
+         */
+        record Totals(long bytes, long floatBytes, long tensors) {
+            /** Chunks of {@code size} there are at most (a tensor's last one may be short). */
+            long chunks(long size) {
+                return bytes / size + tensors;
+            }
+        }
+
+        private static Totals totals(List<Path> files) throws IOException {
+            long bytes = 0, floats = 0, tensors = 0;
+            for (Path f : files) {
+                if (!"elfz".equals(kind(f))) {
+                    try (Sources.Source s = Sources.Source.open(f.toString(), f)) {
+                        for (Sources.Source part : parts(s)) {
+                            for (TensorInfo t : part.tensors()) {
+                                bytes += t.byteSize();
+                                floats += t.dtype().elfType() != null ? t.byteSize() : 0;
+                                tensors++;
+                            }
+                        }
+                    }
+                }
+            }
+            return new Totals(bytes, floats, tensors);
+        }
+
+        /** Counts one layer (tensor) into its dtype's row. */
+        private Acc layer(Dtype dtype, long bytes, long elements) {
+            Acc a = acc.computeIfAbsent(dtype, d -> new Acc());
+            a.layers++;
+            a.bytes += bytes;
+            a.parameters += elements;
+            return a;
+        }
+
+        FileStats elfz(Path f) throws IOException {
+            try (ElfzReader r = ElfzReader.open(f)) {
+                long tb = 0;
+                for (ElfzTensor t : r.tensors()) {
+                    layer(t.dtype(), t.byteSize(), t.elements());
+                    tb += t.byteSize();
+                }
+                return new FileStats(f.toString(), "elfz", Files.size(f), r.tensors().size(), tb);
+            }
+        }
+
+        FileStats weights(Path f) throws IOException {
+            // an ONNX model's tensors are its initializers; its graph counts as a safetensors header does
+            // and its external data files' initializers are its tensors too, their gaps its skeleton
+            try (Sources.Source s = Sources.Source.open(f.toString(), f)) {
+                List<Window> windows = new ArrayList<>();
+                long tb = 0;
+                long bytes = 0;
+                int tensors = 0;
+                for (Sources.Source part : parts(s)) {
+                    for (TensorInfo t : part.tensors()) {
+                        Acc a = layer(t.dtype(), t.byteSize(), t.elements());
+                        a.scanned += t.byteSize();
+                        tb += t.byteSize();
+                        MemorySegment data = part.data(t);
+                        long size = data.byteSize();
+                        for (long w = 0; w < size || w == 0; w += WINDOW) { // an empty tensor has one empty window
+                            windows.add(new Window(Path.of(part.path()), t, a, data, w, Math.min(size, w + WINDOW)));
+                        }
+                    }
+                    bytes += part.size();
+                    tensors += part.tensors().size();
+                }
+                Workers.ordered(options.threads(), windows, Analysis.this::scan, this::merge);
+                estimate.addStored(bytes - tb); // the header, as compress keeps it
+                return new FileStats(f.toString(), kind(f), bytes, tensors, tb);
+            }
+        }
+
+        /** Takes a window's results, in order: the parts that depend on what came before. */
+        void merge(Scanned r) throws InputChangedException {
+            Window w = r.window();
+            Acc a = w.acc();
+            MemorySegment data = w.data();
+            long size = data.byteSize();
+            if (w.from() == 0) {
+                whole = SegmentHash.tensorStream(w.tensor().dtype(), w.tensor().shape(), size);
+                cdcAt = 0;
+                released = 0;
+                tensorMin = Double.POSITIVE_INFINITY;
+                tensorMax = Double.NEGATIVE_INFINITY;
+                tensorNotFinite = 0;
+            }
+            if (w.to() > w.from()) {
+                SegmentHash.put(whole, r.piece());
+            }
+            chunks512 += r.fixed512().length;
+            for (int i = 0; i < r.fixed512().length; i++) {
+                if (fixed512.seenOrAdd(r.fixed512()[i])) {
+                    a.fixed512 += Math.min(FIXED_SMALL, w.to() - w.from() - (long) i * FIXED_SMALL);
+                }
+            }
+            chunks4k += r.fixed4k().length;
+            for (int i = 0; i < r.fixed4k().length; i++) {
+                if (fixed4k.seenOrAdd(r.fixed4k()[i])) {
+                    a.fixed4k += Math.min(FIXED_LARGE, w.to() - w.from() - (long) i * FIXED_LARGE);
+                }
+            }
+            // FastCDC, a chunk after the other (each cut depends on the one before): a chunk is cut only when all
+            // its bytes up to the maximum are here (or the tensor ends)
+            // from the window's copy, which starts at most a maximum chunk before the window (where the last cut of
+            // the window before left cdcAt)
+            FastCdc cdc = options.cdc();
+            MemorySegment copy = MemorySegment.ofArray(r.copy()).asSlice(0, w.to() - r.base());
+            while (cdcAt < size && (w.to() == size || cdcAt + cdc.max() <= w.to())) {
+                long n = cdc.next(copy, cdcAt - r.base(), size - r.base());
+                chunksCdc++;
+                if (cdcSet.seenOrAdd(SegmentHash.chunk(r.copy(), (int) (cdcAt - r.base()), (int) n))) {
+                    a.cdcBytes += n;
+                }
+                cdcAt += n;
+            }
+            copies.add(r.copy());
+            if (r.values() != null) {
+                a.values.add(r.values());
+                tensorMin = Math.min(tensorMin, r.values().min);
+                tensorMax = Math.max(tensorMax, r.values().max);
+                tensorNotFinite += r.values().nan + r.values().inf;
+            }
+            long done = Math.min(cdcAt, w.to()); // bytes of chunks still to cut stay mapped
+            if (done > released) {
+                Pages.release(data.asSlice(released, done - released));
+                released = done;
+            }
+            if (w.to() == size) {
+                tensorDone(w, a, data);
+            }
+            options.progress().advance(w.to() - w.from());
+        }
+
+        /** A tensor's last window is merged: its hash is complete, and the estimate may sample it. */
+        private void tensorDone(Window w, Acc a, MemorySegment data) throws InputChangedException {
+            TensorInfo t = w.tensor();
+            if (!tensors.add(SegmentHash.value(whole))) {
+                a.dupLayers++;
+                a.dupLayerBytes += data.byteSize();
+            }
+            float lo = (float) tensorMin, hi = (float) tensorMax;
+            try { // the estimate copies its sample out of the mapping: a fault there is the file changing
+                estimate.offer(t.dtype(), t.shape(), data, t.dtype().elfType() == null ? null
+                        : new ValueRange(lo, hi, tensorNotFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi)));
+                MappedInput.raiseFaults();
+            } catch (InternalError e) {
+                throw new InputChangedException(w.file(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (estimate != null) {
+                estimate.close();
+            }
+            Stream.of(fixed4k, fixed512, cdcSet).filter(Objects::nonNull).forEach(FingerprintSet::close);
+        }
+    }
+
+    private static DtypeStats row(String name, Acc a, long layers, long bytes, boolean floats) {
+        ValueStats v = null;
+        ValueSummary s = a.values;
+        if (floats && s.values > 0) {
+            boolean any = s.finite > 0;
+            v = new ValueStats(s.values, s.inUnit, (double) s.inUnit / s.values, any ? s.min : Double.NaN,
+                    any ? s.max : Double.NaN, any ? s.mean : Double.NaN, any ? Math.sqrt(s.m2 / s.finite) : Double.NaN,
+                    s.nan, s.inf, new Histogram(HISTOGRAM_LOW, HISTOGRAM_HIGH, s.below(), s.bins(), s.above()));
+        }
+        return new DtypeStats(name, a.layers, share(a.layers, layers), a.bytes, share(a.bytes, bytes), a.parameters,
+                a.layers == 0 ? 0 : (double) a.parameters / a.layers, a.layers == 0 ? 0 : (double) a.bytes / a.layers,
+                v, new Duplication(a.scanned, a.dupLayers, a.dupLayerBytes, a.fixed4k, a.fixed512, a.cdcBytes));
+    }
+
+    private static double share(long part, long whole) {
+        return whole == 0 ? 0 : (double) part / whole;
+    }
+
+    /** Kept for callers that want the rows keyed by dtype name. */
+    public static Map<String, DtypeStats> byDtype(Report r) {
+        Map<String, DtypeStats> m = new LinkedHashMap<>();
+        r.dtypes().forEach(d -> m.put(d.dtype(), d));
+        return m;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.elfz.cli;
+
+import dev.elfz.Dtype;
+import dev.elfz.safetensors.SafetensorsWriter;
+import dev.elfz.safetensors.TensorSpec;
+import dev.elfz.io.AtomicFiles;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The training run of {@code bin/elfz}'s ahead-of-time cache (JDK 25, -XX:AOTCacheOutput): compresses, lists,
+ * verifies and decompresses a small generated model, also losslessly and within an error bound, so that the classes
+ * and profiles of every command and codec are in the cache and later runs start without loading and linking them again.
+ */
+public final class AotTraining {
+
+    private AotTraining() {}
+
+    public static void main(String[] args) throws IOException {
+        Path dir = AtomicFiles.createScratchDirectory("elfz-aot");
+        try {
+            Path model = dir.resolve("m.safetensors");
+            List<TensorSpec> specs = List.of(new TensorSpec("w", Dtype.F32, new long[] {512, 1024}),
+                    new TensorSpec("b", Dtype.BF16, new long[] {1024}));
+            try (Arena arena = Arena.ofConfined()) {
+                SplittableRandom r = new SplittableRandom(1);
+                MemorySegment w = arena.allocate(512 * 1024 * 4, 64);
+                for (long i = 0; i < 512 * 1024; i++) {
+                    w.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (0.04 * r.nextGaussian()));
+                }
+                MemorySegment b = arena.allocate(2048);
+                SafetensorsWriter.write(model, specs, List.of(w, b), Map.of("format", "pt"), true);
+            }
+            String z = dir.resolve("m.elfz").toString();
+            for (int round = 0; round < 3; round++) { // profiles need a few calls
+                run("compress", "-q", "-f", model.toString(), "-o", z);
+                run("info", z);
+                run("verify", "-q", model.toString(), z);
+                run("decompress", "-q", "-f", z, "-o", dir.resolve("back.safetensors").toString());
+                run("analyze", "-q", "--plot", dir.resolve("h.png").toString(), model.toString(), z);
+                for (List<String> mode : List.of(List.of("--codec", "lossless"), List.of("--error-bound", "1e-4"))) {
+                    run("compress", "-q", "-f", mode.get(0), mode.get(1), model.toString(), "-o", z);
+                    run("decompress", "-q", "-f", z, "-o", dir.resolve("back.safetensors").toString());
+                }
+            }
+        } finally {
+            AtomicFiles.deleteTemporary(dir);
+        }
+    }
+
+    private static void run(String... args) {
+        int code = Main.run(args);
+        if (code != 0) {
+            throw new IllegalStateException("elfz " + String.join(" ", args) + " exited with " + code);
+        }
+    }
+}

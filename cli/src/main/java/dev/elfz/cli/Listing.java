@@ -1,0 +1,151 @@
+package dev.elfz.cli;
+
+import dev.elfz.ElfzReader;
+import dev.elfz.ElfzTensor;
+import dev.elfz.container.Index;
+import dev.elfz.Codec;
+import dev.elfz.kernel.Kernel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The files and tensors of an .elfz file, from its index alone (nothing is decoded): the rows of
+ * {@code elfz info}, of {@code -v} and of the {@code --json} summaries.
+ */
+record Listing(String file, long fileBytes, String createdBy, String input, List<FileRow> files) {
+
+    /** @param exceptions values ELF keeps exactly; -1 when a chunk's length is damaged */
+    record TensorRow(String name, String dtype, long[] shape, String codec, long bytes, long storedBytes, double ratio,
+                     long exceptions, double errorBound, double formulaRatio) {}
+
+    /** @param tensors null for a blob */
+    record FileRow(String path, String kind, String codec, long bytes, long storedBytes, double ratio,
+                   Map<String, String> metadata, List<TensorRow> tensors) {}
+
+    /** Opens an .elfz file and lists it. */
+    static Listing read(Path file, Kernel kernel) throws IOException {
+        try (ElfzReader r = ElfzReader.open(file, kernel)) {
+            return of(r, Files.size(file));
+        }
+    }
+
+    static Listing of(ElfzReader r, long fileBytes) throws IOException {
+        List<FileRow> files = new ArrayList<>();
+        for (Index.FileEntry f : r.index().files()) {
+            if (Index.KIND_BLOB.equals(f.kind())) {
+                long stored = f.data().storedBytes();
+                files.add(new FileRow(f.path(), f.kind(), f.data().codec(), f.size(), stored,
+                        Units.ratio(f.size(), stored), null, null));
+                continue;
+            }
+            List<TensorRow> tensors = new ArrayList<>();
+            long stored = (f.header() != null ? f.header() : f.data()).storedBytes(); // onnx: its skeleton
+            for (Index.TensorEntry e : f.tensors()) {
+                ElfzTensor t = r.tensor(f.name(), e.name());
+                tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.codec().id(), t.byteSize(),
+                        t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(), t.errorBound(),
+                        r.formulaRatio(t)));
+                stored += t.storedBytes();
+            }
+            files.add(new FileRow(f.path(), f.kind(), null, f.size(), stored, Units.ratio(f.size(), stored),
+                    f.metadata(), tensors));
+        }
+        return new Listing(r.path().toString(), fileBytes, r.index().createdBy(), r.index().input(), files);
+    }
+
+    boolean directory() {
+        return Index.KIND_DIRECTORY.equals(input);
+    }
+
+    /** Bytes of the original files. */
+    long bytes() {
+        return files.stream().mapToLong(FileRow::bytes).sum();
+    }
+
+    List<TensorRow> tensors() {
+        return files.stream().filter(f -> f.tensors() != null).flatMap(f -> f.tensors().stream()).toList();
+    }
+
+    /** Tensors per codec id. */
+    Map<String, Integer> codecs() {
+        Map<String, Integer> counts = new TreeMap<>();
+        tensors().forEach(t -> counts.merge(t.codec(), 1, Integer::sum));
+        return counts;
+    }
+
+    /** The formula ratio of all tensors together: their original bytes over the sum of their formula sizes. */
+    double formulaRatio() {
+        double original = 0;
+        double ideal = 0;
+        for (FileRow f : files) {
+            for (TensorRow t : f.tensors() == null ? List.<TensorRow>of() : f.tensors()) {
+                original += t.bytes();
+                ideal += t.bytes() / t.formulaRatio();
+            }
+        }
+        return ideal == 0 ? 1 : original / ideal;
+    }
+
+    /** ELF and grid exceptions over every tensor; -1 when one is damaged. */
+    long exceptions() {
+        long sum = 0;
+        for (TensorRow t : tensors()) {
+            if (t.exceptions() < 0) {
+                return -1;
+            }
+            sum += t.exceptions();
+        }
+        return sum;
+    }
+
+    /** One row per file, tensors indented below their file; the total compares with the whole .elfz file. */
+    void print(PrintWriter w) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"file / tensor", "dtype", "shape", "codec", "original", "stored", "ratio", "formula",
+                "exceptions"});
+        for (FileRow f : files) {
+            rows.add(new String[] {f.path(), f.kind(), "", f.codec() == null ? "" : f.codec(), Units.bytes(f.bytes()),
+                    Units.bytes(f.storedBytes()), ratio(f.ratio()), "", ""});
+            for (TensorRow t : f.tensors() == null ? List.<TensorRow>of() : f.tensors()) {
+                rows.add(new String[] {"  " + t.name(), t.dtype(), Arrays.toString(t.shape()), t.codec(),
+                        Units.bytes(t.bytes()), Units.bytes(t.storedBytes()), ratio(t.ratio()), ratio(t.formulaRatio()),
+                        t.codec().equals(Codec.ELF.id()) || t.codec().equals(Codec.GRID.id()) ? count(t.exceptions()) : ""});
+            }
+        }
+        rows.add(new String[] {"total (whole .elfz file)", "", "", "", Units.bytes(bytes()), Units.bytes(fileBytes),
+                ratio(Units.ratio(bytes(), fileBytes)), ratio(formulaRatio()), count(exceptions())});
+        int[] width = new int[rows.getFirst().length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                boolean number = i >= 4; // sizes and counts align right
+                String cell = number ? " ".repeat(width[i] - row[i].length()) + row[i]
+                        : row[i] + " ".repeat(width[i] - row[i].length());
+                line.append(i == 0 ? "" : "  ").append(cell);
+            }
+            w.println(line.toString().stripTrailing());
+        }
+        w.flush();
+    }
+
+    private static String ratio(double r) {
+        return String.format(Locale.ROOT, "%.4f", r);
+    }
+
+    private static String count(long n) {
+        return n < 0 ? "damaged" : Long.toString(n);
+    }
+}

@@ -1,0 +1,98 @@
+package dev.elfz;
+
+import dev.elfz.container.Archive;
+import dev.elfz.container.Index;
+import dev.elfz.kernel.Kernel;
+import dev.elfz.kernel.Kernels;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * An .elfz file mapped read-only, its index checked: lists the tensors and decodes any one of them, touching
+ * only that tensor's chunks. Thread-safe: any number of threads may read at once. Every chunk's CRC32C is
+ * checked before it is decoded, and a lossless tensor's checksum after. Chunks are copied out of the mapping
+ * before anything reads them ({@link MappedInput}): a file cut short meanwhile is an {@link ElfzException} saying it
+ * changed, never a crash.
+ *
+ * <pre>{@code
+ * try (ElfzReader r = ElfzReader.open(Path.of("model.safetensors.elfz")); Arena arena = Arena.ofConfined()) {
+ *     MemorySegment w = r.read("encoder.layer.0.attention.self.query.weight", arena);
+ * }
+ * }</pre>
+ */
+public final class ElfzReader implements AutoCloseable {
+
+    private final Archive archive;
+
+    private ElfzReader(Archive archive) {
+        this.archive = archive;
+    }
+
+    /** Opens with the best kernel of this machine. */
+    public static ElfzReader open(Path path) throws IOException {
+        return open(path, Kernels.best());
+    }
+
+    public static ElfzReader open(Path path, Kernel kernel) throws IOException {
+        return new ElfzReader(Archive.open(path, kernel));
+    }
+
+    public Path path() {
+        return archive.path();
+    }
+
+    /** The whole index: input kind, files, tensors, chunks. */
+    public Index.Archive index() {
+        return archive.index();
+    }
+
+    /** True when the archive holds a model directory (several files), false for one safetensors file. */
+    public boolean directory() {
+        return archive.directory();
+    }
+
+    /** Every tensor of every safetensors and ONNX file, in file and data-offset order. */
+    public List<ElfzTensor> tensors() {
+        return archive.tensors();
+    }
+
+    public ElfzTensor tensor(String name) {
+        return archive.tensor(name);
+    }
+
+    public ElfzTensor tensor(String file, String name) {
+        return archive.tensor(file, name);
+    }
+
+    public MemorySegment read(String name, Arena arena) throws ElfzException {
+        return read(tensor(name), arena);
+    }
+
+    public MemorySegment read(ElfzTensor t, Arena arena) throws ElfzException {
+        MemorySegment dst = arena.allocate(t.byteSize(), Long.BYTES);
+        readInto(t, dst);
+        return dst;
+    }
+
+    /**
+     * Decodes a tensor into {@code dst}, which must be exactly {@link ElfzTensor#byteSize()} bytes: off-heap memory or a
+     * segment of a Java array. The Java Vector kernel is many times slower on array segments (HotSpot intrinsifies its
+     * segment loads for off-heap memory), so for it each chunk of such a {@code dst} is decoded off-heap and copied.
+     */
+    public void readInto(ElfzTensor t, MemorySegment dst) throws ElfzException {
+        archive.readInto(t, dst);
+    }
+
+    /** The ideal ratio of a tensor's codec ({@code FormulaRatio}); pruned tensors read their chunks' counts. */
+    public double formulaRatio(ElfzTensor t) throws ElfzException {
+        return archive.formulaRatio(t);
+    }
+
+    @Override
+    public void close() {
+        archive.close();
+    }
+}

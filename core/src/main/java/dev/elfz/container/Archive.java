@@ -1,0 +1,405 @@
+package dev.elfz.container;
+
+import dev.elfz.ElfzException;
+import dev.elfz.ElfzTensor;
+
+import com.fasterxml.jackson.core.JacksonException;
+import dev.elfz.Codec;
+import dev.elfz.codec.EntropyStage;
+import dev.elfz.codec.CodecParams;
+import dev.elfz.io.BufferPool;
+import dev.elfz.io.FileNames;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
+import dev.elfz.io.Pages;
+import dev.elfz.kernel.CorruptDataException;
+import dev.elfz.kernel.JavaVectorKernel;
+import dev.elfz.kernel.Kernel;
+import dev.elfz.Dtype;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An .elfz file mapped read-only, its index checked: the machinery behind {@link dev.elfz.ElfzReader}, decompression
+ * and verification. Thread-safe. Every chunk's CRC32C is checked before it is decoded, and a lossless tensor's checksum
+ * after. Chunks are copied out of the mapping before anything reads them ({@link MappedInput}): a file cut short
+ * meanwhile is an {@link ElfzException} saying it changed, never a crash.
+ */
+public final class Archive implements AutoCloseable {
+
+    private final Path path;
+    private final Arena arena;
+    private final MemorySegment file;
+    private final Index.Archive index;
+    private final List<ElfzTensor> tensors;
+    private final Map<String, List<ElfzTensor>> byName = new LinkedHashMap<>();
+    private final CodecPool codecs;
+    private final Map<Index.Stream, CodecParams> params = new ConcurrentHashMap<>();
+    private final BufferPool scratch; // private copies of coded chunks
+
+    private final Kernel kernel;
+
+    private Archive(Path path, Arena arena, MemorySegment file, Index.Archive index, Kernel kernel) {
+        this.path = path;
+        this.arena = arena;
+        this.file = file;
+        this.index = index;
+        this.codecs = new CodecPool(kernel);
+        this.kernel = kernel;
+        this.scratch = new BufferPool(arena, 2 * maxChunkBytes(index) + 4096); // Compressor's most for a coded chunk
+        List<ElfzTensor> all = new ArrayList<>();
+        for (Index.FileEntry f : index.files()) {
+            if (!Index.KIND_BLOB.equals(f.kind())) { // safetensors and onnx
+                for (Index.TensorEntry t : f.tensors()) {
+                    ElfzTensor e = new ElfzTensor(f.name(), t.name(), Dtype.forName(t.dtype()), t.shape(),
+                            Codec.forId(t.data().codec()), t.data());
+                    all.add(e);
+                    byName.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(e);
+                }
+            }
+        }
+        this.tensors = Collections.unmodifiableList(all);
+    }
+
+
+    /**
+     * Maps the file and checks its prologue, trailer and index.
+     *
+     * @throws ElfzException when it is not an .elfz file, is cut short or damaged, or comes from a newer elfz
+     */
+    public static Archive open(Path path, Kernel kernel) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            MemorySegment file = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            Index.Archive index = readIndex(path, file);
+            return new Archive(path, arena, file, index, kernel);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new ElfzException(path, "no such file", e);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static long maxChunkBytes(Index.Archive index) {
+        long most = 0;
+        for (Index.FileEntry f : index.files()) {
+            List<Index.Stream> streams = new ArrayList<>();
+            streams.add(f.header());
+            streams.add(f.data());
+            if (f.tensors() != null) {
+                f.tensors().forEach(t -> streams.add(t.data()));
+            }
+            for (Index.Stream s : streams) {
+                most = s == null ? most : Math.max(most, Math.min(s.chunkBytes(), s.size()));
+            }
+        }
+        return most;
+    }
+
+    private static Index.Archive readIndex(Path path, MemorySegment file) throws ElfzException {
+        long size = file.byteSize();
+        if (size == 0) {
+            throw new ElfzException(path, "empty file, not an .elfz file");
+        }
+        if (size < ElfzFormat.MAGIC.length && file.mismatch(MemorySegment.ofArray(ElfzFormat.MAGIC).asSlice(0, size)) == -1) {
+            throw new ElfzException(path, "cut short: " + size + " bytes, less than an empty .elfz file");
+        }
+        if (!ElfzFormat.startsWithMagic(file)) {
+            throw new ElfzException(path, "not an .elfz file (no elfz magic at the start)");
+        }
+        if (size < ElfzFormat.PROLOGUE_BYTES + ElfzFormat.TRAILER_BYTES) {
+            throw new ElfzException(path, "cut short: " + size + " bytes, less than an empty .elfz file");
+        }
+        int major = Short.toUnsignedInt(file.get(ElfzFormat.U16, 8));
+        int minor = Short.toUnsignedInt(file.get(ElfzFormat.U16, 10));
+        if (major < ElfzFormat.OLDEST_MAJOR || major > ElfzFormat.MAJOR) {
+            throw new ElfzException(path, "format version " + major + "." + minor + "; this elfz reads "
+                    + ElfzFormat.OLDEST_MAJOR + ".x to " + ElfzFormat.MAJOR + ".x"
+                    + (major > ElfzFormat.MAJOR ? " (made by a newer elfz?)" : ""));
+        }
+        if (file.get(ElfzFormat.U32, 12) != 0) {
+            throw new ElfzException(path, "unknown flags " + Integer.toHexString(file.get(ElfzFormat.U32, 12))
+                    + " in the prologue (made by a newer elfz?)");
+        }
+        long t = size - ElfzFormat.TRAILER_BYTES;
+        if (file.asSlice(t + 24, 8).mismatch(MemorySegment.ofArray(ElfzFormat.TRAILER_MAGIC)) != -1) {
+            throw new ElfzException(path, "cut short or damaged: no end marker (interrupted download or compression?)");
+        }
+        long indexOffset = file.get(ElfzFormat.U64, t);
+        long indexLength = file.get(ElfzFormat.U64, t + 8);
+        if (indexOffset < ElfzFormat.PROLOGUE_BYTES || indexLength < 0 || indexOffset > t
+                || indexLength != t - indexOffset || indexLength > Integer.MAX_VALUE - 16) {
+            throw new ElfzException(path, "damaged trailer: index at " + indexOffset + " of " + indexLength
+                    + " bytes does not end where the trailer begins (" + t + ")");
+        }
+        MemorySegment json = copy(path, file.asSlice(indexOffset, indexLength),
+                MemorySegment.ofArray(new byte[(int) indexLength]));
+        if ((int) Compressor.crc32c(json) != file.get(ElfzFormat.U32, t + 16)) {
+            throw new ElfzException(path, "damaged index (CRC32C mismatch)");
+        }
+        Index.Archive index;
+        try {
+            index = Index.JSON.readValue(json.toArray(ValueLayout.JAVA_BYTE), Index.Archive.class);
+        } catch (JacksonException e) {
+            throw new ElfzException(path, "damaged index: " + e.getOriginalMessage().lines().findFirst().orElse(""), e);
+        } catch (IOException e) {
+            throw new ElfzException(path, "damaged index: " + e.getMessage(), e);
+        }
+        if (index == null) {
+            throw new ElfzException(path, "damaged index: null");
+        }
+        IndexCheck.check(path, index, indexOffset);
+        return index;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The whole index: input kind, files, tensors, chunks. */
+    public Index.Archive index() {
+        return index;
+    }
+
+    /** True when the archive holds a model directory (several files), false for one safetensors file. */
+    public boolean directory() {
+        return Index.KIND_DIRECTORY.equals(index.input());
+    }
+
+    /** Every tensor of every safetensors and ONNX file, in file and data-offset order. */
+    public List<ElfzTensor> tensors() {
+        return tensors;
+    }
+
+    /**
+     * The tensor of this name.
+     *
+     * @throws IllegalArgumentException when there is none, or several (shards of a directory): then use
+     *     {@link #tensor(String, String)}
+     */
+    public ElfzTensor tensor(String name) {
+        List<ElfzTensor> found = byName.getOrDefault(name, List.of());
+        if (found.size() != 1) {
+            throw new IllegalArgumentException(path + ": " + (found.isEmpty() ? "no tensor " : "several tensors named ")
+                    + name + (found.isEmpty() ? "" : " (in " + found.stream().map(ElfzTensor::file).toList() + ")"));
+        }
+        return found.getFirst();
+    }
+
+    /** The tensor of this name in this file of the archive. */
+    public ElfzTensor tensor(String file, String name) {
+        for (ElfzTensor t : byName.getOrDefault(name, List.of())) {
+            if (t.file().equals(file)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(path + ": no tensor " + name + " in " + file);
+    }
+
+    /**
+     * Decodes a tensor into {@code dst}, which must be exactly {@link ElfzTensor#byteSize()} bytes: off-heap memory or a
+     * segment of a Java array. The Java Vector kernel is many times slower on array segments (HotSpot intrinsifies its
+     * segment loads for off-heap memory), so for it each chunk of such a {@code dst} is decoded off-heap and copied.
+     */
+    public void readInto(ElfzTensor t, MemorySegment dst) throws ElfzException {
+        if (dst.byteSize() != t.byteSize()) {
+            throw new IllegalArgumentException(t.name() + " needs " + t.byteSize() + " bytes, dst has " + dst.byteSize());
+        }
+        String what = describe(t);
+        Index.Stream s = t.stream();
+        boolean bounce = !dst.isNative() && kernel instanceof JavaVectorKernel && s.chunks().length > 0;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment buffer = bounce ? scratch.allocate(Math.min(s.chunkBytes(), s.size()), Long.BYTES) : null;
+            for (int i = 0; i < s.chunks().length; i++) {
+                MemorySegment chunk = dst.asSlice(i * s.chunkBytes(), s.chunkSize(i));
+                MemorySegment into = bounce ? buffer.asSlice(0, chunk.byteSize()) : chunk;
+                decodeChunk(what, s, t.dtype(), i, into);
+                if (bounce) {
+                    chunk.copyFrom(into);
+                }
+            }
+        }
+        checkStream(what, s, dst);
+    }
+
+    /** "tensor NAME", with its file in a directory archive. */
+    public String describe(ElfzTensor t) {
+        return "tensor " + t.name() + (directory() ? " of " + FileNames.display(t.file()) : "");
+    }
+
+    /** Decodes chunk {@code i} of a stream into dst (the chunk's original size), after checking its CRC32C. */
+    public void decodeChunk(String what, Index.Stream s, Dtype dtype, int i, MemorySegment dst) throws ElfzException {
+        if (s.chunks()[i][Index.Stream.CODED] == 0) {
+            storedChunk(what, s, i, dst); // its stored bytes are its bytes
+            return;
+        }
+        MemorySegment buffer = scratch.take(storedLength(s, i));
+        try {
+            decodeCoded(what, s, dtype, i, storedChunk(what, s, i, buffer), dst);
+        } finally {
+            scratch.give(buffer);
+        }
+    }
+
+    /** How many bytes chunk {@code i} of a stream takes in the file. */
+    public static long storedLength(Index.Stream s, int i) {
+        return s.chunks()[i][Index.Stream.LENGTH];
+    }
+
+    /**
+     * The stored bytes of chunk {@code i}, copied out of the mapping into the start of {@code into} (private memory of
+     * at least {@link #storedLength} bytes), once their CRC32C has been checked.
+     */
+    public MemorySegment storedChunk(String what, Index.Stream s, int i, MemorySegment into) throws ElfzException {
+        long[] c = s.chunks()[i];
+        MemorySegment mapped = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
+        Pages.populate(mapped);
+        MemorySegment stored = copy(path, mapped, into);
+        if (Compressor.crc32c(stored) != c[Index.Stream.CRC]) {
+            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length
+                    + " is damaged (CRC32C mismatch)");
+        }
+        return stored;
+    }
+
+    /** {@link MappedInput#copy}, a fault saying that the .elfz file changed. */
+    private static MemorySegment copy(Path path, MemorySegment mapped, MemorySegment into) throws ElfzException {
+        try {
+            return MappedInput.copy(path, mapped, into);
+        } catch (InputChangedException e) {
+            throw new ElfzException(path, InputChangedException.WHAT, e);
+        }
+    }
+
+    /** Lets go of the pages of chunk {@code i} (read for good): resident memory stays flat in file size. */
+    public void release(Index.Stream s, int i) {
+        long[] c = s.chunks()[i];
+        Pages.release(file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]));
+    }
+
+    /** Decodes a coded chunk whose stored bytes passed {@link #storedChunk}. */
+    public void decodeCoded(String what, Index.Stream s, Dtype dtype, int i, MemorySegment stored, MemorySegment dst)
+            throws ElfzException {
+        try {
+            long first = i * s.chunkBytes() / Math.max(1, dtype.bits() / 8);
+            codecs.decode(Codec.forId(s.codec()), dtype, params(s), s.entropy() != null, stored, first, dst);
+        } catch (CorruptDataException e) {
+            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The error bounds {@code Codec.bounds} gives the values of chunk {@code i} (0 for a stored chunk). */
+    public Codec.Bounds chunkBounds(String what, Index.Stream s, Dtype dtype, int i) throws ElfzException {
+        if (s.chunks()[i][Index.Stream.CODED] == 0) {
+            return Codec.Bounds.constant(0);
+        }
+        long unit = Math.max(1, dtype.bits() / 8);
+        Codec codec = Codec.forId(s.codec());
+        try {
+            MemorySegment coded = codec.boundReadsChunk() ? codedChunk(what, s, i) : MemorySegment.NULL;
+            return codec.bounds(params(s), dtype, coded, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
+        } catch (CorruptDataException e) {
+            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The value codec's bytes of coded chunk {@code i}: its stored bytes, decoded by the entropy stage when the stream
+     * has one (into a fresh buffer).
+     */
+    public MemorySegment codedChunk(String what, Index.Stream s, int i) throws ElfzException {
+        MemorySegment own = Arena.ofAuto().allocate(Math.max(1, storedLength(s, i)), Long.BYTES);
+        MemorySegment stored = storedChunk(what, s, i, own);
+        try {
+            return s.entropy() == null ? stored : codecs.unframe(stored, s.chunkSize(i));
+        } catch (CorruptDataException e) {
+            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first u32 of coded chunk {@code i}'s header, without reading the rest or checking its CRC. */
+    private long chunkHead(ElfzTensor t, int i) throws ElfzException {
+        Index.Stream s = t.stream();
+        long[] c = s.chunks()[i];
+        MemorySegment buffer = scratch.take(storedLength(s, i));
+        try {
+            MemorySegment stored = copy(path, file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]), buffer);
+            MemorySegment head = s.entropy() == null ? stored : EntropyStage.firstSection(kernel, stored, s.chunkSize(i));
+            if (head.byteSize() < Integer.BYTES) {
+                throw new CorruptDataException("its header is " + head.byteSize() + " bytes");
+            }
+            return Integer.toUnsignedLong(head.get(ElfzFormat.U32, 0));
+        } catch (CorruptDataException e) {
+            throw new ElfzException(path, t.name() + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        } finally {
+            scratch.give(buffer);
+        }
+    }
+
+    /** The ideal ratio of a tensor ({@link FormulaRatio}); pruned tensors read their chunks' counts. */
+    public double formulaRatio(ElfzTensor t) throws ElfzException {
+        Index.Stream s = t.stream();
+        long n = t.elements();
+        double kept = 1;
+        Codec codec = t.codec();
+        if (codec == Codec.PRUNE && n > 0) {
+            long survivors = 0;
+            for (int i = 0; i < s.chunks().length; i++) {
+                long[] c = s.chunks()[i];
+                long values = s.chunkSize(i) / t.dtype().elfType().valueBytes();
+                survivors += c[Index.Stream.CODED] == 0 ? values : chunkHead(t, i);
+            }
+            kept = (double) survivors / n;
+        }
+        return n == 0 ? 1 : FormulaRatio.of(codec, params(s), n, t.dtype().bits(), kept);
+    }
+
+    /** A stream's parsed codec parameters (validated when the index was opened), parsed once. */
+    public CodecParams params(Index.Stream s) {
+        return params.computeIfAbsent(s, k -> Codec.forId(k.codec()).parseParams(k.params()));
+    }
+
+    /** Checks a decoded stream against the checksum of its original bytes, when it has one. */
+    public void checkStream(String what, Index.Stream s, MemorySegment decoded) throws ElfzException {
+        checkStream(what, s, Compressor.crc32c(decoded));
+    }
+
+    /** Checks the CRC32C of a decoded stream against the one of its original bytes, when it has one. */
+    public void checkStream(String what, Index.Stream s, long decodedCrc) throws ElfzException {
+        if (s.crc32c() != null && decodedCrc != s.crc32c()) {
+            throw new ElfzException(path, what + ": decoded bytes differ from the original (CRC32C mismatch)");
+        }
+    }
+
+    /** Decodes a whole raw stream (a safetensors header) onto the heap. */
+    public byte[] readSmall(String what, Index.Stream s) throws ElfzException {
+        byte[] out = new byte[Math.toIntExact(s.size())];
+        MemorySegment dst = MemorySegment.ofArray(out);
+        for (int i = 0; i < s.chunks().length; i++) {
+            decodeChunk(what, s, Dtype.U8, i, dst.asSlice(i * s.chunkBytes(), s.chunkSize(i)));
+        }
+        checkStream(what, s, dst);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        codecs.close();
+        arena.close();
+    }
+}

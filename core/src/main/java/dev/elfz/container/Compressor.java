@@ -1,0 +1,257 @@
+package dev.elfz.container;
+
+import dev.elfz.Elfz;
+import dev.elfz.ElfzOptions;
+import dev.elfz.Codec;
+import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.EntropyStage;
+import dev.elfz.codec.uniform.UniformParams;
+import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.BufferPool;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
+import dev.elfz.io.Pages;
+import dev.elfz.io.Writeback;
+import dev.elfz.Dtype;
+import dev.elfz.safetensors.SafetensorsFile;
+import dev.elfz.safetensors.TensorInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes an .elfz file (FORMAT.md): every stream of the input is cut into chunks, the chunks are coded on the
+ * worker threads and appended in order to a temporary file, then the index and the trailer follow and the file
+ * is forced and renamed. Memory is a few chunk buffers per thread plus the index, whatever the input size.
+ */
+public final class Compressor {
+
+    /** One stream to write: its file and source bytes, how to code them, and the chunk entries once written. */
+    private static final class Plan {
+        final Path file;
+        final MemorySegment src;
+        final Codec codec;
+        final CodecParams params;
+        final Dtype dtype;
+        final long chunkBytes;
+        final long[][] chunks;
+        final CRC32C crc = new CRC32C(); // of the original bytes, while the stream may need it (see stream())
+        boolean coded;
+        long exceptions;
+
+        Plan(Path file, MemorySegment src, Codec codec, CodecParams params, Dtype dtype, long chunkBytes) {
+            this.file = file;
+            this.src = src;
+            this.codec = codec;
+            this.params = params;
+            this.dtype = dtype;
+            this.chunkBytes = chunkBytes;
+            this.chunks = new long[(int) ((src.byteSize() + chunkBytes - 1) / chunkBytes)][];
+        }
+
+        MemorySegment chunk(int i) {
+            long off = i * chunkBytes;
+            return src.asSlice(off, Math.min(chunkBytes, src.byteSize() - off));
+        }
+
+        /** True while the stream's checksum may be needed: it is lossless, or no chunk has been coded yet. */
+        boolean needsCrc() {
+            return codec.lossless() || !coded;
+        }
+
+        Index.Stream stream() {
+            Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
+            Long checksum = stored.lossless() ? crc.getValue() : null; // needsCrc() held for every chunk
+            Map<String, Object> p = coded ? params.toIndex() : Map.of();
+            return new Index.Stream(stored.id(), p, coded ? EntropyStage.ID : null, src.byteSize(), chunkBytes,
+                    checksum, coded && codec.keepsExceptions(params) ? exceptions : null, chunks);
+        }
+    }
+
+    private record Job(Plan plan, int chunk) {}
+
+    /**
+     * A chunk coded: the bytes to store, the private copy of its original bytes ({@code original}, a slice of
+     * {@code input}), the buffers to give back ({@code buffer} null when the copy itself is stored).
+     */
+    private record Result(Job job, MemorySegment stored, MemorySegment original, MemorySegment input,
+                          MemorySegment buffer, long crc, boolean coded, long exceptions) {}
+
+    private Compressor() {}
+
+    public static Index.Archive compress(Path in, Path out, ElfzOptions o) throws IOException {
+        AtomicFiles.checkTarget(out, o.overwrite());
+        try (Sources sources = Sources.open(in, out)) {
+            List<Index.FileEntry> entries = new ArrayList<>();
+            List<Plan> plans = new ArrayList<>();
+            List<Runnable> finish = new ArrayList<>(); // builds the entries once the chunks are written
+            Planner planner = Planner.plan(sources, o);
+            for (Sources.Source s : sources.files()) {
+                plan(s, sources.file(s), o, planner, plans, entries, finish);
+            }
+            List<Job> jobs = new ArrayList<>();
+            for (Plan p : plans) {
+                for (int i = 0; i < p.chunks.length; i++) {
+                    jobs.add(new Job(p, i));
+                }
+            }
+            AtomicFiles.Temp temp = AtomicFiles.createTempFile(out);
+            o.progress().start(sources.totalBytes());
+            try (Arena arena = Arena.ofShared(); CodecPool codecs = new CodecPool(o.kernel());
+                 Writeback writeback = Writeback.of(temp.path())) {
+                FileChannel ch = temp.channel();
+                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()));
+                // one pool of coded-chunk buffers and one of input copies: at most one each per chunk in flight
+                long maxChunk = plans.stream().mapToLong(p -> Math.min(p.chunkBytes, p.src.byteSize())).max().orElse(0);
+                // room for the entropy stage's worst case (codes a grid makes larger than the values, its section
+                // table), so that it writes in place rather than through a copy
+                BufferPool buffers = new BufferPool(arena, 2 * maxChunk + 4096);
+                BufferPool inputs = new BufferPool(arena, maxChunk);
+                long[] position = {ElfzFormat.PROLOGUE_BYTES};
+                Workers.ordered(o.threads(), jobs, job -> encode(job, codecs, inputs, buffers), r -> {
+                    Plan p = r.job().plan();
+                    long length = r.stored().byteSize();
+                    writeFully(out, ch, r.stored().asByteBuffer());
+                    writeback.start(position[0], length);
+                    p.chunks[r.job().chunk()] = new long[] {position[0], length, r.crc(), r.coded() ? 1 : 0};
+                    position[0] += length;
+                    p.exceptions += r.exceptions();
+                    if (p.needsCrc()) {
+                        update(p.crc, r.original());
+                    }
+                    p.coded |= r.coded();
+                    buffers.give(r.buffer());
+                    inputs.give(r.input());
+                    Pages.release(p.chunk(r.job().chunk())); // read for good: keep RSS flat in file size
+                    o.progress().advance(r.original().byteSize());
+                });
+                finish.forEach(Runnable::run);
+                Index.Archive archive = new Index.Archive("elfz " + Elfz.VERSION,
+                        sources.directory() ? Index.KIND_DIRECTORY : Index.KIND_FILE, entries);
+                byte[] json = Index.JSON.writeValueAsBytes(archive);
+                CRC32C indexCrc = new CRC32C();
+                indexCrc.update(json);
+                writeFully(out, ch, ByteBuffer.wrap(json));
+                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int) indexCrc.getValue())));
+                ch.force(true);
+                ch.close();
+                AtomicFiles.publishFile(temp.path(), out, o.overwrite());
+                return archive;
+            } catch (IOException | RuntimeException | Error e) {
+                AtomicFiles.discard(temp, e);
+                throw e;
+            } finally {
+                o.progress().end();
+            }
+        }
+    }
+
+    /** Adds the plans of one input file, and the step that builds its index entry from them. */
+    private static void plan(Sources.Source s, Path file, ElfzOptions o, Planner planner, List<Plan> plans,
+            List<Index.FileEntry> entries, List<Runnable> finish) {
+        int slot = entries.size();
+        entries.add(null);
+        // the bytes no tensor holds: a blob whole, a safetensors header, an ONNX (data) file's skeleton
+        Plan rest = new Plan(file, s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
+        plans.add(rest);
+        if (s.kind().equals(Index.KIND_BLOB)) {
+            finish.add(() -> entries.set(slot, Index.FileEntry.of(s.path(), Index.KIND_BLOB, s.size(),
+                    null, null, null, rest.stream())));
+            return;
+        }
+        List<Plan> tensorPlans = new ArrayList<>();
+        for (TensorInfo t : s.tensors()) {
+            Planner.Choice c = planner.choice(s.path(), t);
+            long unit = c.codec().unitBytes(t.dtype());
+            if (c.params() instanceof UniformParams u && u.granularity() == UniformParams.Granularity.GROUP) {
+                unit *= u.groupSize(); // whole groups per chunk: each chunk finds its groups' ranges itself
+            }
+            Plan p = new Plan(file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
+            tensorPlans.add(p);
+        }
+        plans.addAll(tensorPlans);
+        finish.add(() -> {
+            List<Index.TensorEntry> tensors = new ArrayList<>();
+            for (int i = 0; i < tensorPlans.size(); i++) {
+                TensorInfo t = s.tensors().get(i);
+                tensors.add(new Index.TensorEntry(t.name(), t.dtype().name(), t.shape(), t.begin(),
+                        tensorPlans.get(i).stream()));
+            }
+            SafetensorsFile f = s.safetensors();
+            entries.set(slot, f != null
+                    ? Index.FileEntry.of(s.path(), Index.KIND_SAFETENSORS, s.size(), rest.stream(),
+                            f.metadata().isEmpty() ? null : f.metadata(), tensors, null)
+                    : Index.FileEntry.of(s.path(), s.kind(), s.size(), null, null, tensors, rest.stream())); // onnx, onnx_data
+        });
+    }
+
+    /** Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput). */
+    private static Result encode(Job job, CodecPool codecs, BufferPool inputs, BufferPool buffers) {
+        Plan p = job.plan();
+        MemorySegment mapped = p.chunk(job.chunk());
+        Pages.populate(mapped);
+        MemorySegment input = inputs.take();
+        MemorySegment src;
+        try {
+            src = MappedInput.copy(p.file, mapped, input);
+        } catch (InputChangedException e) {
+            inputs.give(input);
+            throw new UncheckedIOException(e);
+        }
+        if (p.codec != Codec.RAW) {
+            MemorySegment buffer = buffers.take();
+            CodecPool.Encoded e = codecs.encode(p.codec, p.dtype, p.params, src,
+                    job.chunk() * p.chunkBytes / p.dtype.elfType().valueBytes(), buffer);
+            if (e.length() >= 0) {
+                MemorySegment stored = buffer.asSlice(0, e.length());
+                return new Result(job, stored, src, input, buffer, crc32c(stored), true, e.exceptions());
+            }
+            buffers.give(buffer);
+        }
+        return new Result(job, src, src, input, null, crc32c(src), false, 0);
+    }
+
+    static long crc32c(MemorySegment bytes) {
+        CRC32C c = new CRC32C();
+        update(c, bytes);
+        return c.getValue();
+    }
+
+    /**
+     * CRC32C over a segment of any size (a ByteBuffer holds at most 2 GiB) and kind: a segment of a Java array other
+     * than byte[] has no ByteBuffer view, so its bytes go through a byte[] 64 KiB at a time.
+     */
+    static void update(CRC32C c, MemorySegment bytes) {
+        boolean view = bytes.isNative() || bytes.heapBase().orElse(null) instanceof byte[];
+        long step = view ? 1L << 30 : 1L << 16;
+        byte[] copy = view ? null : new byte[(int) Math.min(step, bytes.byteSize())];
+        for (long off = 0; off < bytes.byteSize(); off += step) {
+            MemorySegment part = bytes.asSlice(off, Math.min(step, bytes.byteSize() - off));
+            if (view) {
+                c.update(part.asByteBuffer());
+            } else {
+                MemorySegment.copy(part, ValueLayout.JAVA_BYTE, 0, copy, 0, (int) part.byteSize());
+                c.update(copy, 0, (int) part.byteSize());
+            }
+        }
+    }
+
+    private static void writeFully(Path out, FileChannel ch, ByteBuffer b) throws IOException {
+        try {
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        } catch (IOException e) { // "No space left on device" says neither which file nor that nothing was kept
+            throw new IOException(out + ": cannot write (" + e.getMessage() + "); nothing written", e);
+        }
+    }
+}

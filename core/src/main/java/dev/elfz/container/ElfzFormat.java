@@ -1,0 +1,54 @@
+package dev.elfz.container;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/** The fixed parts of an .elfz file (FORMAT.md): a 16-byte prologue, chunks, the JSON index, a 32-byte trailer. */
+public final class ElfzFormat {
+
+    private ElfzFormat() {}
+
+    /** PNG-style: a high byte (7-bit transfers), the name, CR LF (newline conversion), ^Z (DOS type). */
+    static final byte[] MAGIC = {(byte) 0x89, 'E', 'L', 'F', 'Z', '\r', '\n', 0x1a};
+    static final byte[] TRAILER_MAGIC = "ELFZ-END".getBytes(StandardCharsets.US_ASCII);
+    /** 2.0 added the entropy stage and the lossless and grid codecs; 1.x files (none of them) still read. */
+    public static final int MAJOR = 2;
+    public static final int OLDEST_MAJOR = 1;
+    /**
+     * 2.1 added the file kind onnx, 2.2 onnx_data (and single-file archives of an ONNX model with its external data
+     * files), which older readers refuse as unknown kinds.
+     */
+    public static final int MINOR = 3;
+    public static final int PROLOGUE_BYTES = 16;
+    public static final int TRAILER_BYTES = 32;
+
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** magic, u16 major, u16 minor, u32 flags (0). */
+    static byte[] prologue() {
+        MemorySegment p = MemorySegment.ofArray(new byte[PROLOGUE_BYTES]);
+        MemorySegment.copy(MAGIC, 0, p, ValueLayout.JAVA_BYTE, 0, MAGIC.length);
+        p.set(U16, 8, (short) MAJOR);
+        p.set(U16, 10, (short) MINOR);
+        return p.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** u64 index offset, u64 index length, u32 CRC32C of the index, u32 0, the end magic. */
+    static byte[] trailer(long indexOffset, long indexLength, int indexCrc) {
+        MemorySegment t = MemorySegment.ofArray(new byte[TRAILER_BYTES]);
+        t.set(U64, 0, indexOffset);
+        t.set(U64, 8, indexLength);
+        t.set(U32, 16, indexCrc);
+        MemorySegment.copy(TRAILER_MAGIC, 0, t, ValueLayout.JAVA_BYTE, 24, TRAILER_MAGIC.length);
+        return t.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    static boolean startsWithMagic(MemorySegment file) {
+        return file.byteSize() >= MAGIC.length
+                && file.asSlice(0, MAGIC.length).mismatch(MemorySegment.ofArray(MAGIC)) == -1;
+    }
+}

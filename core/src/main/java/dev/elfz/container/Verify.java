@@ -1,0 +1,357 @@
+package dev.elfz.container;
+
+import dev.elfz.ElfzOptions;
+import dev.elfz.ElfzTensor;
+import dev.elfz.Codec;
+import dev.elfz.codec.FloatValues;
+import dev.elfz.io.BufferPool;
+import dev.elfz.io.FileNames;
+import dev.elfz.io.MappedInput;
+import dev.elfz.io.Pages;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.Dtype;
+import dev.elfz.safetensors.TensorInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks an .elfz file against the safetensors or ONNX file (with its external data) or model directory it was made from: the same files,
+ * tensor names, dtypes, shapes and metadata; every lossless stream (headers, blobs, raw tensors) bit for bit;
+ * every ELF value within its bound when |x| &lt; 1 and bit for bit otherwise (exceptions, NaN, Inf). Decodes
+ * chunk by chunk on the worker threads, so memory stays a few chunks per thread whatever the model's size.
+ *
+ * <pre>{@code
+ * Verify.Report r = Verify.verify(Path.of("model"), Path.of("model.elfz"), ElfzOptions.defaults());
+ * if (!r.ok()) System.err.println(r.problems().getFirst());
+ * }</pre>
+ */
+public final class Verify {
+
+    private Verify() {}
+
+    /** What a check compared. */
+    public enum Kind { TENSOR, HEADER, BLOB, SKELETON }
+
+    /**
+     * One tensor, safetensors header, ONNX skeleton or blob file, compared whole.
+     *
+     * @param what how messages name it, e.g. "tensor w of a.safetensors"
+     * @param name the tensor's name; null for a header or a blob
+     * @param dtype the tensor's dtype; U8 for a header or a blob
+     * @param bound the largest error the codec allows: 0 when lossless
+     * @param maxError the largest |x - x'| seen (values within the bound and out of it; NaN left out)
+     * @param problem null when it matches; else the first value or byte at fault
+     * @param rmse root mean squared error over the finite values (0 when lossless)
+     * @param snrDb signal-to-noise ratio in dB, {@code 10 log10(sum x^2 / sum (x - x')^2)}; infinite when exact
+     * @param values the finite values compared (0 for a header or a blob)
+     * @param meanSquare the mean of x^2 over them: with {@code rmse}, what overall figures are made of
+     */
+    public record Check(Kind kind, String what, String file, String name, Dtype dtype, Codec codec, long bytes,
+                        double bound, double maxError, String problem, double rmse, double snrDb, long values,
+                        double meanSquare) {
+        public boolean ok() {
+            return problem == null;
+        }
+    }
+
+    /**
+     * @param checks every stream compared, in archive order
+     * @param problems what does not match, one line each: first the files and tensors that differ in kind, name,
+     *     dtype, shape or metadata, then the checks that failed
+     */
+    public record Report(List<Check> checks, List<String> problems) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+
+        /** The RMSE over every finite value of every tensor. */
+        public double rmse() {
+            double sse = 0;
+            long n = 0;
+            for (Check c : checks) {
+                sse += c.rmse() * c.rmse() * c.values();
+                n += c.values();
+            }
+            return n == 0 ? 0 : Math.sqrt(sse / n);
+        }
+
+        /** The SNR in dB over every finite value of every tensor; infinite when all are exact. */
+        public double snrDb() {
+            double sse = 0;
+            double signal = 0;
+            for (Check c : checks) {
+                sse += c.rmse() * c.rmse() * c.values();
+                signal += c.meanSquare() * c.values();
+            }
+            return sse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(signal / sse);
+        }
+    }
+
+    /** A stream of the archive and the original bytes it should give, mapped from {@code source}. */
+    private record Target(Kind kind, String what, String file, String name, Dtype dtype, Codec codec,
+                          Index.Stream stream, MemorySegment original, Path source) {}
+
+    private record Job(int target, int chunk) {}
+
+    /**
+     * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, and the
+     * sums for RMSE and SNR over its finite values.
+     */
+    private record Outcome(int target, long bytes, double maxError, String problem, double bound, double squaredError,
+                           double squaredValue, long values) {
+
+        Outcome(int target, long bytes, double maxError, String problem) {
+            this(target, bytes, maxError, problem, 0, 0, 0, 0);
+        }
+    }
+
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Compares {@code elfz} with {@code original}; uses the options' threads, kernel and progress (bytes decoded).
+     *
+     * @return what matches and what does not; an unreadable or damaged file is an exception instead
+     */
+    public static Report verify(Path original, Path elfz, ElfzOptions options) throws IOException {
+        try (Archive r = Archive.open(elfz, options.kernel()); Sources src = Sources.open(original, elfz)) {
+            List<String> problems = new ArrayList<>();
+            List<Target> targets = match(r, src, original, problems);
+            List<Check> checks = compare(r, targets, options, problems);
+            return new Report(List.copyOf(checks), List.copyOf(problems));
+        }
+    }
+
+    /** Pairs the archive's files and tensors with the original's; what has no pair, or differs, is a problem. */
+    private static List<Target> match(Archive r, Sources src, Path original, List<String> problems) {
+        List<Target> targets = new ArrayList<>();
+        if (r.directory() != src.directory()) {
+            problems.add(original + " is a " + (src.directory() ? "directory" : "file") + " but " + r.path()
+                    + " holds a " + (r.directory() ? "model directory" : "single file"));
+            return targets;
+        }
+        Map<String, Sources.Source> left = new LinkedHashMap<>();
+        for (Sources.Source s : src.files()) {
+            // a single file may have been renamed since: it pairs with the first entry (its data files by location)
+            left.put(!r.directory() && s == src.files().getFirst() ? r.index().files().getFirst().name() : s.path(), s);
+        }
+        for (Index.FileEntry f : r.index().files()) {
+            Sources.Source s = left.remove(f.name());
+            if (s == null) {
+                problems.add(f.path() + ": in the archive, not in " + original);
+            } else if (!f.kind().equals(s.kind())) {
+                problems.add(f.path() + ": a " + f.kind() + " in the archive, not in " + original);
+            } else if (!Index.KIND_BLOB.equals(f.kind())) {
+                matchTensors(r, f, s, src.file(s), targets, problems);
+            } else {
+                targets.add(new Target(Kind.BLOB, f.path(), f.path(), null, Dtype.U8, Codec.RAW, f.data(), s.bytes(),
+                        src.file(s)));
+            }
+        }
+        for (String path : left.keySet()) {
+            problems.add(FileNames.display(path) + ": in " + original + ", not in the archive");
+        }
+        return targets;
+    }
+
+    private static void matchTensors(Archive r, Index.FileEntry f, Sources.Source o, Path source,
+            List<Target> targets, List<String> problems) {
+        if (o.safetensors() != null) {
+            Map<String, String> metadata = f.metadata() == null ? Map.of() : f.metadata();
+            if (!metadata.equals(o.safetensors().metadata())) {
+                problems.add(f.path() + ": __metadata__ differs from the original's");
+            }
+            targets.add(new Target(Kind.HEADER, f.path() + " header", f.path(), null, Dtype.U8, Codec.RAW, f.header(),
+                    o.rest(), source));
+        } else {
+            targets.add(new Target(Kind.SKELETON, f.path() + " skeleton", f.path(), null, Dtype.U8, Codec.RAW, f.data(),
+                    o.rest(), source));
+        }
+        Map<String, TensorInfo> originals = new LinkedHashMap<>();
+        for (TensorInfo t : o.tensors()) {
+            originals.put(t.name(), t);
+        }
+        for (Index.TensorEntry entry : f.tensors()) {
+            ElfzTensor t = r.tensor(f.name(), entry.name());
+            String what = r.describe(t);
+            TensorInfo ot = originals.remove(t.name());
+            if (ot == null) {
+                problems.add(what + ": in the archive, not in the original");
+            } else if (ot.dtype() != t.dtype() || !Arrays.equals(ot.shape(), t.shape())) {
+                problems.add(what + ": " + t.dtype() + " " + Arrays.toString(t.shape()) + " in the archive, "
+                        + ot.dtype() + " " + Arrays.toString(ot.shape()) + " in the original");
+            } else {
+                targets.add(new Target(Kind.TENSOR, what, f.path(), t.name(), t.dtype(), t.codec(), t.stream(),
+                        o.data(ot), source));
+            }
+        }
+        for (String name : originals.keySet()) {
+            problems.add("tensor " + name + (r.directory() ? " of " + f.path() : "") + ": in the original, not in the archive");
+        }
+    }
+
+    /** Decodes and compares every chunk of the targets on the worker threads; one check per target. */
+    private static List<Check> compare(Archive r, List<Target> targets, ElfzOptions o, List<String> problems)
+            throws IOException {
+        List<Job> jobs = new ArrayList<>();
+        long total = 0;
+        long chunkCap = 0;
+        for (int t = 0; t < targets.size(); t++) {
+            Index.Stream s = targets.get(t).stream();
+            if (s.size() != targets.get(t).original().byteSize()) {
+                continue; // a blob or header of another size: the check below says so
+            }
+            for (int i = 0; i < s.chunks().length; i++) {
+                jobs.add(new Job(t, i));
+            }
+            total += s.size();
+            chunkCap = Math.max(chunkCap, Math.min(s.chunkBytes(), s.size()));
+        }
+        double[] maxError = new double[targets.size()];
+        String[] problem = new String[targets.size()];
+        double[] bound = new double[targets.size()];
+        double[] sse = new double[targets.size()];
+        double[] ssx = new double[targets.size()];
+        long[] count = new long[targets.size()];
+        long cap = chunkCap;
+        o.progress().start(total);
+        try (Arena arena = Arena.ofShared()) {
+            BufferPool buffers = new BufferPool(arena, 2 * cap); // the decoded chunk, then a copy of the original's
+            Workers.ordered(o.threads(), jobs, job -> {
+                MemorySegment buffer = buffers.take();
+                try {
+                    return compareChunk(r, targets.get(job.target()), job, buffer.asSlice(0, cap),
+                            buffer.asSlice(cap, cap));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } finally {
+                    buffers.give(buffer);
+                }
+            }, done -> {
+                maxError[done.target()] = Math.max(maxError[done.target()], done.maxError());
+                bound[done.target()] = Math.max(bound[done.target()], done.bound());
+                sse[done.target()] += done.squaredError();
+                ssx[done.target()] += done.squaredValue();
+                count[done.target()] += done.values();
+                if (problem[done.target()] == null) {
+                    problem[done.target()] = done.problem();
+                }
+                o.progress().advance(done.bytes());
+            });
+        } finally {
+            o.progress().end();
+        }
+        List<Check> checks = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            Target t = targets.get(i);
+            if (t.stream().size() != t.original().byteSize()) {
+                problem[i] = t.stream().size() + " bytes in the archive, " + t.original().byteSize() + " in the original";
+            }
+            if (problem[i] != null) {
+                problems.add(t.what() + ": " + problem[i]);
+            }
+            double b = Double.isNaN(t.codec().errorBound(t.dtype())) ? bound[i] : t.codec().errorBound(t.dtype());
+            checks.add(new Check(t.kind(), t.what(), t.file(), t.name(), t.dtype(), t.codec(), t.stream().size(),
+                    b, maxError[i], problem[i], count[i] == 0 ? 0 : Math.sqrt(sse[i] / count[i]),
+                    sse[i] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(ssx[i] / sse[i]), count[i],
+                    count[i] == 0 ? 0 : ssx[i] / count[i]));
+        }
+        return checks;
+    }
+
+    /** Compares a chunk decoded into {@code buffer} with its original bytes, copied into {@code copy} (MappedInput). */
+    private static Outcome compareChunk(Archive r, Target t, Job job, MemorySegment buffer, MemorySegment copy)
+            throws IOException {
+        Index.Stream s = t.stream();
+        long start = job.chunk() * s.chunkBytes();
+        long size = s.chunkSize(job.chunk());
+        MemorySegment decoded = buffer.asSlice(0, size);
+        r.decodeChunk(t.what(), s, t.dtype(), job.chunk(), decoded);
+        MemorySegment mapped = t.original().asSlice(start, size);
+        Pages.populate(mapped);
+        MemorySegment original = MappedInput.copy(t.source(), mapped, copy);
+        Pages.release(mapped); // read for good: resident memory stays flat in file size
+        long at = original.mismatch(decoded);
+        if (at < 0 && t.codec().lossless()) {
+            return new Outcome(job.target(), size, 0, null);
+        }
+        if (t.codec().lossless() || t.dtype().elfType() == null) {
+            return new Outcome(job.target(), size, 0, String.format("byte %d differs (0x%02x in the original, 0x%02x decoded)",
+                    start + at, original.get(ValueLayout.JAVA_BYTE, at), decoded.get(ValueLayout.JAVA_BYTE, at)));
+        }
+        ElfType type = t.dtype().elfType();
+        int unit = type.valueBytes();
+        boolean elf = t.codec() == Codec.ELF;
+        Codec.Bounds bounds = r.chunkBounds(t.what(), s, t.dtype(), job.chunk());
+        double max = 0;
+        double sse = 0;
+        double ssx = 0;
+        long count = 0;
+        String problem = null;
+        for (long i = 0; i < size / unit; i++) {
+            double x = value(t.dtype(), original, i);
+            double y = value(t.dtype(), decoded, i);
+            double error = Math.abs(x - y);
+            if (Double.isFinite(error)) {
+                max = Math.max(max, error);
+                sse += error * error;
+                ssx += x * x;
+                count++;
+            }
+            if (at < 0 || bits(unit, original, i) == bits(unit, decoded, i)) {
+                continue; // equal bits are exact, whatever the values (NaN, Inf)
+            }
+            double bound = bounds.at().applyAsDouble(i);
+            String bad;
+            if (t.codec() == Codec.GRID) { // the user's bound, exactly: the kernel checked every value against it
+                bad = !Double.isFinite(x) ? "should be exact (NaN or Inf)"
+                        : error <= bound ? null : "error " + error + " > bound " + bound;
+            } else if (elf) {
+                bad = Math.abs(x) >= 1 || !Double.isFinite(x) ? "should be exact (|x| >= 1, NaN or Inf)"
+                        : error <= bound ? null : "error " + error + " > bound " + bound;
+            } else { // each value against its own bound (its group's), plus an ulp of the dtype for the rounding
+                bad = FloatValues.outside(type, x, y, bound);
+            }
+            if (bad != null && problem == null) {
+                problem = "value " + (start / unit + i) + ": " + show(t.dtype(), x) + " decoded as " + show(t.dtype(), y)
+                        + ", " + bad;
+            }
+        }
+        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count);
+    }
+
+    /** Value {@code i} of a little-endian float tensor of an ELF dtype, exactly, as a double. */
+    static double value(Dtype dtype, MemorySegment s, long i) {
+        return switch (dtype) {
+            case F32 -> Float.intBitsToFloat(s.getAtIndex(U32, i));
+            case F64 -> Double.longBitsToDouble(s.getAtIndex(U64, i));
+            case F16 -> Float.float16ToFloat(s.getAtIndex(U16, i));
+            case BF16 -> Float.intBitsToFloat(s.getAtIndex(U16, i) << 16);
+            default -> throw new IllegalArgumentException(dtype + " is not an ELF float");
+        };
+    }
+
+    private static long bits(int unit, MemorySegment s, long i) {
+        return switch (unit) {
+            case 2 -> s.getAtIndex(U16, i);
+            case 4 -> s.getAtIndex(U32, i);
+            default -> s.getAtIndex(U64, i);
+        };
+    }
+
+    /** The shortest decimal that gives the value back in its own precision. */
+    private static String show(Dtype dtype, double v) {
+        return dtype == Dtype.F64 ? Double.toString(v) : Float.toString((float) v);
+    }
+}
