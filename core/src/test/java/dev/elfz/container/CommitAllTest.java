@@ -1,6 +1,6 @@
 package dev.elfz.container;
 
-import dev.elfz.*;
+import dev.elfz.ChildJvm;
 
 import dev.elfz.container.Decompressor;
 import static org.junit.jupiter.api.Assertions.assertEquals;

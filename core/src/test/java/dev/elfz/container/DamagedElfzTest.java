@@ -1,6 +1,8 @@
 package dev.elfz.container;
 
-import dev.elfz.*;
+import dev.elfz.Elfz;
+import dev.elfz.ElfzOptions;
+import dev.elfz.TestModels;
 
 import dev.elfz.container.ElfzFormat;
 import dev.elfz.container.Index;
