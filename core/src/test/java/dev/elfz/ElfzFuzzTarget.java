@@ -18,6 +18,7 @@ import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -160,7 +161,7 @@ class ElfzFuzzTarget {
                 long n = t.byteSize() / (t.dtype().bits() / 8);
                 for (long i = 0; i < n; i++) {
                     if (t.dtype() == Dtype.I64) {
-                        m.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i, i);
+                        m.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, i);
                     } else {
                         TestModels.set(m, t.dtype(), i, 0.25 + 0.001 * ((i * 37) % 101));
                     }

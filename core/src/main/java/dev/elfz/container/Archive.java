@@ -32,6 +32,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An .elfz file mapped read-only, its index checked: the machinery behind {@link dev.elfz.ElfzReader}, decompression
@@ -48,7 +49,7 @@ public final class Archive implements AutoCloseable {
     private final List<ElfzTensor> tensors;
     private final Map<String, List<ElfzTensor>> byName = new LinkedHashMap<>();
     private final CodecPool codecs;
-    private final Map<Index.Stream, CodecParams> params = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Index.Stream, CodecParams> params = new ConcurrentHashMap<>();
     private final BufferPool scratch; // private copies of coded chunks
 
     private final Kernel kernel;

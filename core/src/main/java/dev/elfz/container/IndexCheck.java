@@ -13,6 +13,7 @@ import dev.elfz.safetensors.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -40,7 +41,7 @@ final class IndexCheck {
         if (!single && !Index.KIND_DIRECTORY.equals(a.input())) {
             throw fail("the index: input is " + a.input() + ", not file or directory");
         }
-        if (files.stream().anyMatch(java.util.Objects::isNull)) {
+        if (files.stream().anyMatch(Objects::isNull)) {
             throw fail("the index: a file entry is null");
         }
         if (single) {

@@ -13,6 +13,7 @@ import dev.elfz.Dtype;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -25,7 +26,7 @@ import java.util.function.Function;
 public final class PruneChunkCodec implements ChunkCodec {
 
     private static final int HEADER = Integer.BYTES + 1;
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Kernel kernel;
     private final ElfType type;

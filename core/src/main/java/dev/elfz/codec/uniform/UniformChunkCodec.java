@@ -9,6 +9,7 @@ import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Uniform quantization of a chunk (FORMAT.md, "uniform chunks"): the scale (float32) of every group the chunk
@@ -85,7 +86,7 @@ public final class UniformChunkCodec implements ChunkCodec {
             }
             float scale = UniformMath.scale((float) lo, (float) hi, p.bits(), p.symmetric());
             scales.setAtIndex(FloatValues.F32, g, scale);
-            zs.set(java.lang.foreign.ValueLayout.JAVA_BYTE, g,
+            zs.set(ValueLayout.JAVA_BYTE, g,
                     (byte) UniformMath.zero((float) hi, scale, p.bits(), p.symmetric()));
         }
         MemorySegment c = codes(n);
