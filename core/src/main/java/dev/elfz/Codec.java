@@ -177,7 +177,7 @@ public enum Codec {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> ip = p.get("inner_params") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
                 CodecParams innerParams = inner.parseParams(ip);
-                if (innerParams instanceof UniformParams u && u.granularity() == UniformParams.Granularity.CHANNEL) {
+                if (innerParams instanceof UniformParams u && u.granularity() == Granularity.CHANNEL) {
                     throw new IllegalArgumentException("per-channel quantization does not combine with pruning");
                 }
                 yield new PruneParams(Float.intBitsToFloat(t), inner, innerParams);

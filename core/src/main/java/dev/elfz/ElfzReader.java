@@ -1,7 +1,6 @@
 package dev.elfz;
 
 import dev.elfz.container.Archive;
-import dev.elfz.container.Index;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import java.io.IOException;
@@ -44,9 +43,9 @@ public final class ElfzReader implements AutoCloseable {
         return archive.path();
     }
 
-    /** The whole index: input kind, files, tensors, chunks. */
-    public Index.Archive index() {
-        return archive.index();
+    /** The whole index, typed: input kind, files, tensors, chunks. */
+    public ElfzArchive archive() {
+        return archive.info();
     }
 
     /** True when the archive holds a model directory (several files), false for one safetensors file. */

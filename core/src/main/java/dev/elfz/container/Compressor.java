@@ -1,8 +1,10 @@
 package dev.elfz.container;
 
 import dev.elfz.Elfz;
+import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzOptions;
 import dev.elfz.Codec;
+import dev.elfz.Granularity;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.uniform.UniformParams;
@@ -88,7 +90,8 @@ public final class Compressor {
 
     private Compressor() {}
 
-    public static Index.Archive compress(Path in, Path out, ElfzOptions o) throws IOException {
+    /** Writes {@code out}; returns what its index says. */
+    public static ElfzArchive compress(Path in, Path out, ElfzOptions o) throws IOException {
         AtomicFiles.checkTarget(out, o.overwrite());
         try (Sources sources = Sources.open(in, out)) {
             List<Index.FileEntry> entries = new ArrayList<>();
@@ -145,7 +148,7 @@ public final class Compressor {
                 ch.force(true);
                 ch.close();
                 AtomicFiles.publishFile(temp.path(), out, o.overwrite());
-                return archive;
+                return IndexView.of(archive);
             } catch (IOException | RuntimeException | Error e) {
                 AtomicFiles.discard(temp, e);
                 throw e;
@@ -172,7 +175,7 @@ public final class Compressor {
         for (TensorInfo t : s.tensors()) {
             Planner.Choice c = planner.choice(s.path(), t);
             long unit = c.codec().unitBytes(t.dtype());
-            if (c.params() instanceof UniformParams u && u.granularity() == UniformParams.Granularity.GROUP) {
+            if (c.params() instanceof UniformParams u && u.granularity() == Granularity.GROUP) {
                 unit *= u.groupSize(); // whole groups per chunk: each chunk finds its groups' ranges itself
             }
             Plan p = new Plan(file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
