@@ -19,6 +19,9 @@ import java.util.List;
  * <pre>{@code
  * try (ElfzReader r = ElfzReader.open(Path.of("model.safetensors.elfz")); Arena arena = Arena.ofConfined()) {
  *     MemorySegment w = r.read("encoder.layer.0.attention.self.query.weight", arena);
+ *     for (ElfzTensor t : r.tensors()) {
+ *         System.out.println(t.name() + " " + t.dtype() + " " + t.codec().id() + " " + t.storedBytes());
+ *     }
  * }
  * }</pre>
  */
@@ -53,7 +56,7 @@ public final class ElfzReader implements AutoCloseable {
         return archive.directory();
     }
 
-    /** Every tensor of every safetensors and ONNX file, in file and data-offset order. */
+    /** Every tensor of every safetensors and ONNX file, in file and data-offset order: {@code archive().tensors()}. */
     public List<ElfzTensor> tensors() {
         return archive.tensors();
     }

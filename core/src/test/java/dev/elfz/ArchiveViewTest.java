@@ -2,12 +2,14 @@ package dev.elfz;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.container.ElfzFormat;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -97,6 +99,22 @@ class ArchiveViewTest {
                     assertEquals(t.byteSize(), v.byteSize(), t.name());
                 }
             }
+        }
+    }
+
+    /** A tensor record names a tensor by file and name; reading it decodes the archive's own. */
+    @Test
+    void aTensorIsReadByItsFileAndName() throws IOException {
+        try (ElfzReader r = ElfzReader.open(z); SafetensorsFile s = SafetensorsFile.open(model.resolve("sub/b.safetensors"));
+             Arena arena = Arena.ofConfined()) {
+            ElfzTensor t = r.tensor("sub/b.safetensors", "t.i32");
+            ElfzTensor copy = new ElfzTensor(t.file(), t.name(), t.dtype(), t.shape(), t.offset(), t.exceptions(),
+                    t.errorBound(), t.data());
+            assertEquals(t, copy);
+            assertEquals(-1, r.read(copy, arena).mismatch(s.data(s.tensor("t.i32"))), "the original bytes");
+            ElfzTensor elsewhere = new ElfzTensor("c.safetensors", t.name(), t.dtype(), t.shape(), t.offset(),
+                    t.exceptions(), t.errorBound(), t.data());
+            assertThrows(IllegalArgumentException.class, () -> r.read(elsewhere, arena));
         }
     }
 

@@ -230,13 +230,16 @@ public final class Archive implements AutoCloseable {
      * Decodes a tensor into {@code dst}, which must be exactly {@link ElfzTensor#byteSize()} bytes: off-heap memory or a
      * segment of a Java array. The Java Vector kernel is many times slower on array segments (HotSpot intrinsifies its
      * segment loads for off-heap memory), so for it each chunk of such a {@code dst} is decoded off-heap and copied.
+     * The tensor is this archive's of the same file and name (a record anyone can make names it, nothing more).
      */
-    public void readInto(ElfzTensor t, MemorySegment dst) throws ElfzException {
+    public void readInto(ElfzTensor tensor, MemorySegment dst) throws ElfzException {
+        Entry e = entry(tensor.file(), tensor.name());
+        ElfzTensor t = e.tensor();
         if (dst.byteSize() != t.byteSize()) {
             throw new IllegalArgumentException(t.name() + " needs " + t.byteSize() + " bytes, dst has " + dst.byteSize());
         }
         String what = describe(t);
-        Index.Stream s = stream(t);
+        Index.Stream s = e.stream();
         boolean bounce = !dst.isNative() && kernel instanceof JavaVectorKernel && s.chunks().length > 0;
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment buffer = bounce ? scratch.allocate(Math.min(s.chunkBytes(), s.size()), Long.BYTES) : null;
