@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.analyze.Analysis;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.io.MappedInput;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
@@ -223,7 +221,7 @@ class ChangingInputTest {
                 case "plan-finite" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM), "b0");
                 case "plan-uniform" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM), "t0");
                 case "plan-uniform-group" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM)
-                        .withLossy(LossyOptions.NONE.withBits(4).withGranularity(UniformParams.Granularity.GROUP, 32)), "t0");
+                        .withLossy(LossyOptions.NONE.withBits(4).withGranularity(Granularity.GROUP, 32)), "t0");
                 case "plan-kmeans-range" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.KMEANS), "t0");
                 case "plan-kmeans" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.KMEANS)
                         .withLossy(LossyOptions.NONE.withSelection(List.of(), List.of("w1"), 4096)), "t0");

@@ -2,7 +2,6 @@ package dev.elfz;
 
 import dev.elfz.container.Compressor;
 import dev.elfz.container.Decompressor;
-import dev.elfz.container.Index;
 import dev.elfz.io.FileNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,9 +30,9 @@ public final class Elfz {
      * Compresses {@code in} (a safetensors file, or a directory: every {@code *.safetensors} under it compressed,
      * every other file kept as it is) into {@code out}.
      *
-     * @return the index written: files, tensors, codecs and sizes
+     * @return what the index written says: files, tensors, codecs, sizes and chunks
      */
-    public static Index.Archive compress(Path in, Path out, ElfzOptions options) throws IOException {
+    public static ElfzArchive compress(Path in, Path out, ElfzOptions options) throws IOException {
         checkDistinct(in, out);
         return Compressor.compress(in, out, options);
     }

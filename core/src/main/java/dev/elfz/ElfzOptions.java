@@ -1,6 +1,5 @@
 package dev.elfz;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import java.util.Locale;

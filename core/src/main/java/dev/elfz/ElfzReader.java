@@ -1,7 +1,6 @@
 package dev.elfz;
 
 import dev.elfz.container.Archive;
-import dev.elfz.container.Index;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import java.io.IOException;
@@ -20,6 +19,9 @@ import java.util.List;
  * <pre>{@code
  * try (ElfzReader r = ElfzReader.open(Path.of("model.safetensors.elfz")); Arena arena = Arena.ofConfined()) {
  *     MemorySegment w = r.read("encoder.layer.0.attention.self.query.weight", arena);
+ *     for (ElfzTensor t : r.tensors()) {
+ *         System.out.println(t.name() + " " + t.dtype() + " " + t.codec().id() + " " + t.storedBytes());
+ *     }
  * }
  * }</pre>
  */
@@ -44,9 +46,9 @@ public final class ElfzReader implements AutoCloseable {
         return archive.path();
     }
 
-    /** The whole index: input kind, files, tensors, chunks. */
-    public Index.Archive index() {
-        return archive.index();
+    /** The whole index, typed: input kind, files, tensors, chunks. */
+    public ElfzArchive archive() {
+        return archive.info();
     }
 
     /** True when the archive holds a model directory (several files), false for one safetensors file. */
@@ -54,7 +56,7 @@ public final class ElfzReader implements AutoCloseable {
         return archive.directory();
     }
 
-    /** Every tensor of every safetensors and ONNX file, in file and data-offset order. */
+    /** Every tensor of every safetensors and ONNX file, in file and data-offset order: {@code archive().tensors()}. */
     public List<ElfzTensor> tensors() {
         return archive.tensors();
     }
@@ -84,6 +86,14 @@ public final class ElfzReader implements AutoCloseable {
      */
     public void readInto(ElfzTensor t, MemorySegment dst) throws ElfzException {
         archive.readInto(t, dst);
+    }
+
+    /**
+     * Whether a tensor's codec keeps values exactly beside its codes, counted by {@link ElfzTensor#exceptions()}: ELF,
+     * grid and the survivors of pruning through them.
+     */
+    public boolean keepsExceptions(ElfzTensor t) {
+        return archive.keepsExceptions(t);
     }
 
     /**

@@ -1,23 +1,35 @@
 package dev.elfz;
 
-import dev.elfz.container.Index;
-import dev.elfz.codec.elf.ElfChunkCodec;
-import dev.elfz.codec.registry.Codecs;
-import dev.elfz.kernel.ElfType;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A tensor of an .elfz file, as its index describes it.
  *
- * @param file the path of the file it belongs to (its name for a single-file archive), exact: see
- *     {@link Index.FileEntry#name()}
- * @param stream where its chunks lie
+ * @param file the {@link ElfzFile#name()} of the file it belongs to
+ * @param offset where its bytes begin in its original file's data: a safetensors file's {@code data_offsets[0]}, an
+ *     ONNX (data) file's offset in the file
+ * @param exceptions values kept exactly by ELF or grid (outside their range, NaN, Inf); for files of format 1.x,
+ *     counted from the stored chunk lengths; 0 for the other codecs; -1 when a chunk's length fits no count
+ * @param errorBound the largest absolute error of a decoded value in (-1, 1): 0 when lossless, the user's bound for
+ *     grid, NaN when it depends on the chunks (uniform) or there is none (k-means, pruning)
+ * @param data its chunks
  */
-public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, Codec codec, Index.Stream stream) {
+public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, long offset, long exceptions,
+                         double errorBound, ChunkStream data) {
+
+    public ElfzTensor {
+        shape = shape.clone();
+    }
 
     @Override
     public long[] shape() {
         return shape.clone();
+    }
+
+    /** Its codec: the one of its chunks. */
+    public Codec codec() {
+        return data.codec();
     }
 
     public long elements() {
@@ -26,49 +38,29 @@ public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, Co
 
     /** Bytes of the decoded tensor (little-endian, row-major, as in safetensors). */
     public long byteSize() {
-        return stream.size();
+        return data.size();
     }
 
     /** Bytes its chunks take in the .elfz file. */
     public long storedBytes() {
-        return stream.storedBytes();
+        return data.storedBytes();
     }
 
-    /**
-     * Values kept exactly by ELF or grid (outside their range, NaN, Inf), as the index records them; for files of
-     * format 1.x, counted from the stored chunk lengths; 0 for the other codecs; -1 when a length fits no count.
-     */
-    public long exceptions() {
-        if (stream.exceptions() != null) {
-            return stream.exceptions();
-        }
-        if (codec != Codec.ELF || stream.entropy() != null) {
-            return 0;
-        }
-        ElfType type = dtype.elfType();
-        long sum = 0;
-        for (int i = 0; i < stream.chunks().length; i++) {
-            long[] c = stream.chunks()[i];
-            long e = c[Index.Stream.CODED] == 0 ? 0
-                    : ElfChunkCodec.exceptions(type, stream.chunkSize(i) / type.valueBytes(), c[Index.Stream.LENGTH]);
-            if (e < 0) {
-                return -1; // a damaged chunk: decoding it will say so
-            }
-            sum += e;
-        }
-        return sum;
+    /** Equal fields, the shape compared by value. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ElfzTensor t && file.equals(t.file) && name.equals(t.name) && dtype == t.dtype
+                && Arrays.equals(shape, t.shape) && offset == t.offset && exceptions == t.exceptions
+                && Double.compare(errorBound, t.errorBound) == 0 && data.equals(t.data);
     }
 
-    /**
-     * The largest absolute error of a decoded value in (-1, 1): 0 when lossless, the user's bound for grid, NaN
-     * when it depends on the chunks (uniform) or there is none (k-means, pruning).
-     */
-    public double errorBound() {
-        return Codecs.of(codec).errorBound(dtype, Codecs.params(codec, stream.params()));
+    @Override
+    public int hashCode() {
+        return Objects.hash(file, name, dtype, Arrays.hashCode(shape), offset, exceptions, errorBound, data);
     }
 
     @Override
     public String toString() {
-        return name + " " + dtype + " " + Arrays.toString(shape) + " " + codec.id();
+        return name + " " + dtype + " " + Arrays.toString(shape) + " " + codec().id();
     }
 }

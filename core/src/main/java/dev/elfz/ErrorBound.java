@@ -1,8 +1,5 @@
 package dev.elfz;
 
-import dev.elfz.codec.CodecParams;
-import dev.elfz.codec.grid.GridParams;
-
 /**
  * Which codec meets a user's absolute error bound E on a tensor (--error-bound). Every decoded value is within E
  * of the original; values no grid can hold within E stay exact.
@@ -33,10 +30,5 @@ public final class ErrorBound {
             return Codec.GRID;
         }
         return e >= dtype.elfType().errorBound() ? Codec.ELF : Codec.LOSSLESS;
-    }
-
-    /** The codec's parameters for that choice. */
-    public static CodecParams paramsFor(Codec codec, double e) {
-        return codec == Codec.GRID ? GridParams.forBound(e) : CodecParams.NONE;
     }
 }

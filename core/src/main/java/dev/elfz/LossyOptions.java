@@ -1,6 +1,5 @@
 package dev.elfz;
 
-import dev.elfz.codec.uniform.UniformParams;
 import java.util.List;
 
 /**
@@ -11,17 +10,17 @@ import java.util.List;
  *
  * @param bits code width of uniform and k-means quantization, 1..8
  * @param granularity uniform: one scale per tensor, per row of axis 0 (channel), or per group
- * @param groupSize values per group along the last axis for {@link UniformParams.Granularity#GROUP}
+ * @param groupSize values per group along the last axis for {@link Granularity#GROUP}
  * @param symmetric uniform: zero point 0, scale max|w| / Qmax
  * @param pruneFraction the fraction of the selected values (of all files together) with the smallest |w| to
  *     drop, or NaN for none
  * @param pruneThreshold drop every selected value with |w| below this, or NaN for none
  */
-public record LossyOptions(int bits, UniformParams.Granularity granularity, long groupSize, boolean symmetric,
+public record LossyOptions(int bits, Granularity granularity, long groupSize, boolean symmetric,
                            double pruneFraction, double pruneThreshold, List<String> include, List<String> exclude,
                            long minElements) {
 
-    public static final LossyOptions NONE = new LossyOptions(8, UniformParams.Granularity.TENSOR, 32, false,
+    public static final LossyOptions NONE = new LossyOptions(8, Granularity.TENSOR, 32, false,
             Double.NaN, Double.NaN, List.of(), List.of(), 4096);
 
     public LossyOptions {
@@ -48,7 +47,7 @@ public record LossyOptions(int bits, UniformParams.Granularity granularity, long
         if (minElements < 0) {
             throw new IllegalArgumentException("min elements must be 0 or more, not " + minElements);
         }
-        if (granularity == UniformParams.Granularity.CHANNEL && (!Double.isNaN(pruneFraction) || !Double.isNaN(pruneThreshold))) {
+        if (granularity == Granularity.CHANNEL && (!Double.isNaN(pruneFraction) || !Double.isNaN(pruneThreshold))) {
             throw new IllegalArgumentException("per-channel quantization does not combine with pruning (use a group size)");
         }
     }
@@ -63,7 +62,7 @@ public record LossyOptions(int bits, UniformParams.Granularity granularity, long
                 minElements);
     }
 
-    public LossyOptions withGranularity(UniformParams.Granularity g, long size) {
+    public LossyOptions withGranularity(Granularity g, long size) {
         return new LossyOptions(bits, g, size, symmetric, pruneFraction, pruneThreshold, include, exclude, minElements);
     }
 

@@ -1,12 +1,10 @@
 package dev.elfz;
 
-import dev.elfz.container.Index;
 import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.samples.BertSafetensors;
@@ -41,7 +39,7 @@ class BertRoundTripTest {
     @Test
     void elfWithTheEntropyStageReachesItsEntropyLimitWithinTheBound() throws IOException {
         Path z = dir.resolve("bert-elf.elfz");
-        Index.Archive a = Elfz.compress(bert, z, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(2));
+        ElfzArchive a = Elfz.compress(bert, z, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(2));
         double ratio = (double) Files.size(bert) / Files.size(z);
         // ELF alone gives 4/3; its grid's zero-order entropy allows 1.564 (anchors.md)
         assertTrue(ratio >= 1.55 && ratio < 1.6, "ratio " + ratio);

@@ -1,14 +1,11 @@
 package dev.elfz;
 
 import dev.elfz.container.Archive;
-import dev.elfz.container.Index;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -39,7 +36,7 @@ class ChunkFuzzTest {
                 Arguments.of("lossless", ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS)),
                 Arguments.of("error bound", ElfzOptions.defaults().withErrorBound(1e-3)),
                 Arguments.of("uniform groups", ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
-                        .withLossy(q.withBits(4).withGranularity(UniformParams.Granularity.GROUP, 32))),
+                        .withLossy(q.withBits(4).withGranularity(Granularity.GROUP, 32))),
                 Arguments.of("k-means", ElfzOptions.defaults().withCodec(CodecChoice.KMEANS).withLossy(q.withBits(3))),
                 Arguments.of("prune + elf", ElfzOptions.defaults().withCodec(CodecChoice.ELF).withLossy(q.withPruneFraction(0.5))));
     }
@@ -54,17 +51,17 @@ class ChunkFuzzTest {
         for (Kernel k : Kernels.available()) {
             try (Archive reader = Archive.open(z, k); Arena arena = Arena.ofConfined()) {
                 for (ElfzTensor t : reader.tensors()) {
-                    Index.Stream s = t.stream();
-                    for (int i = 0; i < s.chunks().length; i++) {
-                        if (s.chunks()[i][Index.Stream.CODED] == 0) {
+                    ChunkStream s = t.data();
+                    for (int i = 0; i < s.chunks().size(); i++) {
+                        if (!s.chunks().get(i).coded()) {
                             continue;
                         }
-                        MemorySegment good = reader.storedChunk("t", s, i, arena.allocate(Archive.storedLength(s, i)));
+                        MemorySegment good = reader.storedChunk(t, i, arena);
                         MemorySegment dst = arena.allocate(s.chunkSize(i));
                         for (int m = 0; m < 40; m++, tried++) {
                             MemorySegment bad = mutate(good, r, arena);
                             try {
-                                reader.decodeCoded(t.name(), s, t.dtype(), i, bad, dst);
+                                reader.decodeCoded(t, i, bad, dst);
                             } catch (ElfzException e) {
                                 refused++;
                             } catch (RuntimeException | Error e) {

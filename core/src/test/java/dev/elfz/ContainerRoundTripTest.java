@@ -1,12 +1,10 @@
 package dev.elfz;
 
-import dev.elfz.container.Index;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.safetensors.TensorSpec;
@@ -44,7 +42,7 @@ class ContainerRoundTripTest {
         ElfzOptions o = ElfzOptions.defaults().withCodec(choice).withChunkBytes(chunk);
         Path z1 = dir.resolve("one.elfz");
         Path z2 = dir.resolve("two.elfz");
-        Index.Archive a = Elfz.compress(in, z1, o.withThreads(1));
+        ElfzArchive a = Elfz.compress(in, z1, o.withThreads(1));
         Elfz.compress(in, z2, o.withThreads(2));
         assertEquals(-1, Files.mismatch(z1, z2), "the output does not depend on the thread count");
 
@@ -124,11 +122,11 @@ class ContainerRoundTripTest {
 
         Path z = dir.resolve("model.elfz");
         assertEquals(z.toAbsolutePath(), Elfz.compressedName(model));
-        Index.Archive a = Elfz.compress(model, z, ElfzOptions.defaults().withChunkBytes(256));
-        assertEquals(Index.KIND_DIRECTORY, a.input());
+        ElfzArchive a = Elfz.compress(model, z, ElfzOptions.defaults().withChunkBytes(256));
+        assertEquals(InputKind.DIRECTORY, a.input());
         assertEquals(List.of("1_Pooling/config.json", "config.json", "empty.txt", "model-00001-of-00002.safetensors",
                 "model-00002-of-00002.safetensors", "model.safetensors.index.json"),
-                a.files().stream().map(Index.FileEntry::path).toList());
+                a.files().stream().map(ElfzFile::path).toList());
 
         Path back = dir.resolve("back");
         Elfz.decompress(z, back, ElfzOptions.defaults());

@@ -2,11 +2,9 @@ package dev.elfz;
 
 import dev.elfz.container.Archive;
 import dev.elfz.container.ElfzFormat;
-import dev.elfz.container.Index;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
@@ -14,7 +12,6 @@ import dev.elfz.kernel.NativeLibrary;
 import dev.elfz.onnx.OnnxBytes;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -71,15 +68,15 @@ class ElfzFuzzTarget {
     /** Every coded chunk of every tensor, decoded from a fenced copy into a fenced output; then the formula ratios. */
     private static void decodeEveryChunk(Archive r, MemorySegment file) {
         for (ElfzTensor t : r.tensors()) {
-            Index.Stream s = t.stream();
-            for (int i = 0; i < s.chunks().length; i++) {
-                long[] c = s.chunks()[i];
-                if (c[Index.Stream.CODED] == 0) {
+            ChunkStream s = t.data();
+            for (int i = 0; i < s.chunks().size(); i++) {
+                Chunk c = s.chunks().get(i);
+                if (!c.coded()) {
                     continue;
                 }
                 try (FuzzSupport.Fenced fenced = new FuzzSupport.Fenced()) {
-                    MemorySegment stored = fenced.copyOf(file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]));
-                    r.decodeCoded(r.describe(t), s, t.dtype(), i, stored, fenced.allocate(s.chunkSize(i)));
+                    MemorySegment stored = fenced.copyOf(file.asSlice(c.offset(), c.length()));
+                    r.decodeCoded(t, i, stored, fenced.allocate(s.chunkSize(i)));
                 } catch (ElfzException e) {
                     FuzzSupport.assertOneLineNaming(r.path(), e);
                 }
@@ -128,7 +125,7 @@ class ElfzFuzzTarget {
         modes.put("lossless", ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS));
         modes.put("grid", ElfzOptions.defaults().withErrorBound(1e-3));
         modes.put("uniform", ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
-                .withLossy(q.withBits(4).withGranularity(UniformParams.Granularity.GROUP, 32)));
+                .withLossy(q.withBits(4).withGranularity(Granularity.GROUP, 32)));
         modes.put("kmeans", ElfzOptions.defaults().withCodec(CodecChoice.KMEANS).withLossy(q.withBits(3)));
         modes.put("prune", ElfzOptions.defaults().withCodec(CodecChoice.ELF).withLossy(q.withPruneFraction(0.5)));
         modes.put("raw", ElfzOptions.defaults().withCodec(CodecChoice.RAW));

@@ -1,13 +1,11 @@
 package dev.elfz;
 
 import dev.elfz.container.DamagedElfzTest;
-import dev.elfz.container.Index;
 import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.codec.grid.GridParams;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.SafetensorsWriter;
@@ -93,16 +91,16 @@ class EntropyCodecsTest {
         Path in = adversarial(1);
         Path z = dir.resolve("a.elfz");
         ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS).withChunkBytes(10_000);
-        Index.Archive a = Elfz.compress(in, z, o);
+        ElfzArchive a = Elfz.compress(in, z, o);
         Path back = dir.resolve("back.safetensors");
         Elfz.decompress(z, back, o);
         assertEquals(-1, Files.mismatch(in, back), "bit for bit, NaN payloads and all");
-        for (Index.TensorEntry t : a.files().getFirst().tensors()) {
+        for (ElfzTensor t : a.files().getFirst().tensors()) {
             // weights shrink, random ints are stored; the 16-bit sweeps shrink or not by chunk: both are exact
             if (!t.name().endsWith(".all")) {
-                assertEquals((t.name().endsWith(".mixed") ? Codec.LOSSLESS : Codec.RAW).id(), t.data().codec(), t.name());
+                assertEquals((t.name().endsWith(".mixed") ? Codec.LOSSLESS : Codec.RAW), t.data().codec(), t.name());
             }
-            assertTrue(t.data().crc32c() != null, t.name() + ": lossless streams keep their checksum");
+            assertTrue(t.data().crc32c().isPresent(), t.name() + ": lossless streams keep their checksum");
         }
         Verify.Report report = Verify.verify(in, z, o);
         assertTrue(report.ok(), report.problems().toString());
@@ -114,15 +112,15 @@ class EntropyCodecsTest {
         Path in = adversarial(2);
         Path z = dir.resolve("b.elfz");
         ElfzOptions o = ElfzOptions.defaults().withErrorBound(bound).withChunkBytes(7_000);
-        Index.Archive a = Elfz.compress(in, z, o);
+        ElfzArchive a = Elfz.compress(in, z, o);
         Path back = dir.resolve("back.safetensors");
         Elfz.decompress(z, back, o);
         try (SafetensorsFile x = SafetensorsFile.open(in); SafetensorsFile y = SafetensorsFile.open(back)) {
             for (TensorInfo t : x.tensors()) {
                 MemorySegment p = x.data(t);
                 MemorySegment q = y.data(y.tensor(t.name()));
-                Codec codec = Codec.forId(a.files().getFirst().tensors().stream()
-                        .filter(e -> e.name().equals(t.name())).findFirst().orElseThrow().data().codec());
+                Codec codec = a.files().getFirst().tensors().stream()
+                        .filter(e -> e.name().equals(t.name())).findFirst().orElseThrow().codec();
                 switch (t.dtype()) {
                     case F32, F64 -> {
                         assertEquals(Codec.GRID, codec, t.name());
@@ -162,20 +160,20 @@ class EntropyCodecsTest {
     void aDamagedHuffmanStreamIsAOneLineErrorEvenWithItsChunkChecksumMended() throws IOException {
         Path in = adversarial(3);
         Path z = dir.resolve("c.elfz");
-        Index.Archive a = Elfz.compress(in, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS));
-        Index.TensorEntry t = a.files().getFirst().tensors().stream().filter(e -> e.name().equals("f32.mixed"))
+        ElfzArchive a = Elfz.compress(in, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS));
+        ElfzTensor t = a.files().getFirst().tensors().stream().filter(e -> e.name().equals("f32.mixed"))
                 .findFirst().orElseThrow();
-        long[] chunk = t.data().chunks()[0];
-        assertEquals(Codec.LOSSLESS.id(), t.data().codec());
+        Chunk chunk = t.data().chunks().get(0);
+        assertEquals(Codec.LOSSLESS, t.data().codec());
         byte[] b = Files.readAllBytes(z);
-        int at = (int) (chunk[Index.Stream.OFFSET] + chunk[Index.Stream.LENGTH] - 40); // in the exponent plane's code
+        int at = (int) (chunk.offset() + chunk.length() - 40); // in the exponent plane's code
         for (int flip : new int[] {0x01, 0x10, 0xff}) {
             byte[] bad = b.clone();
             bad[at] ^= (byte) flip;
             CRC32C crc = new CRC32C();
-            crc.update(bad, (int) chunk[Index.Stream.OFFSET], (int) chunk[Index.Stream.LENGTH]);
+            crc.update(bad, (int) chunk.offset(), (int) chunk.length());
             byte[] mended = DamagedElfzTest.withIndex(bad, j -> j.replace(
-                    "[" + chunk[0] + "," + chunk[1] + "," + chunk[2] + ",", "[" + chunk[0] + "," + chunk[1] + "," + crc.getValue() + ","));
+                    "[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",", "[" + chunk.offset() + "," + chunk.length() + "," + crc.getValue() + ","));
             Path damaged = dir.resolve("damaged.elfz");
             Files.write(damaged, mended);
             IOException e = assertThrows(IOException.class,

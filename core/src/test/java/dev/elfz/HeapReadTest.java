@@ -2,7 +2,6 @@ package dev.elfz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import java.io.IOException;

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -81,10 +79,10 @@ class LossyPromiseTest {
             s.add(new Setting("uniform " + bits, u.withLossy(l.withBits(bits))));
         }
         s.add(new Setting("uniform symmetric", u.withLossy(l.withBits(4).withSymmetric(true))));
-        s.add(new Setting("uniform channel", u.withLossy(l.withBits(3).withGranularity(UniformParams.Granularity.CHANNEL, 64))));
-        s.add(new Setting("uniform group 2", u.withLossy(l.withBits(8).withGranularity(UniformParams.Granularity.GROUP, 2))));
+        s.add(new Setting("uniform channel", u.withLossy(l.withBits(3).withGranularity(Granularity.CHANNEL, 64))));
+        s.add(new Setting("uniform group 2", u.withLossy(l.withBits(8).withGranularity(Granularity.GROUP, 2))));
         s.add(new Setting("uniform group 32 pruned", u.withLossy(l.withBits(4)
-                .withGranularity(UniformParams.Granularity.GROUP, 32).withPruneFraction(0.3))));
+                .withGranularity(Granularity.GROUP, 32).withPruneFraction(0.3))));
         s.add(new Setting("kmeans 8 pruned", k.withLossy(l.withBits(8).withPruneThreshold(1e-30))));
         if (d == Dtype.F32 || d == Dtype.F64) {
             for (double e : new double[] {1e-3, 1e300, 1e308}) {
@@ -152,7 +150,7 @@ class LossyPromiseTest {
         }
         List<String> notes = new ArrayList<>();
         Elfz.compress(in, dir.resolve("across.elfz"), ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
-                .withLossy(LossyOptions.NONE.withBits(1).withGranularity(UniformParams.Granularity.GROUP, 1000))
+                .withLossy(LossyOptions.NONE.withBits(1).withGranularity(Granularity.GROUP, 1000))
                 .withProgress(new ElfzOptions.Progress() {
                     @Override
                     public void note(String line) {

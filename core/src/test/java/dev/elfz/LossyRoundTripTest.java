@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.codec.prune.MagnitudeSelect;
 import dev.elfz.safetensors.SafetensorsFile;
@@ -14,7 +13,6 @@ import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.safetensors.TensorSpec;
 import dev.elfz.codec.uniform.UniformMath;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -74,16 +72,16 @@ class LossyRoundTripTest {
         List<Arguments> a = new ArrayList<>();
         for (int bits : new int[] {1, 2, 4, 8}) {
             a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(bits)));
-            a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(bits).withGranularity(UniformParams.Granularity.CHANNEL, 32)));
-            a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(bits).withGranularity(UniformParams.Granularity.GROUP, 32)));
+            a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(bits).withGranularity(Granularity.CHANNEL, 32)));
+            a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(bits).withGranularity(Granularity.GROUP, 32)));
             a.add(Arguments.of(CodecChoice.KMEANS, base.withBits(bits)));
         }
         a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(4).withSymmetric(true)));
-        a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(4).withGranularity(UniformParams.Granularity.GROUP, 64)
+        a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(4).withGranularity(Granularity.GROUP, 64)
                 .withSymmetric(true)));
         a.add(Arguments.of(CodecChoice.AUTO, base.withPruneFraction(0.5)));
         a.add(Arguments.of(CodecChoice.ELF, base.withPruneThreshold(0.03)));
-        a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(4).withGranularity(UniformParams.Granularity.GROUP, 32)
+        a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(4).withGranularity(Granularity.GROUP, 32)
                 .withPruneFraction(0.6)));
         a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(3).withPruneFraction(0.3)));
         a.add(Arguments.of(CodecChoice.KMEANS, base.withBits(4).withPruneFraction(0.9)));
@@ -120,7 +118,7 @@ class LossyRoundTripTest {
                             t.name() + " " + c);
                 }
                 if (codec == CodecChoice.UNIFORM && !lossy.prunes() && c == Codec.UNIFORM
-                        && lossy.granularity() == UniformParams.Granularity.TENSOR) {
+                        && lossy.granularity() == Granularity.TENSOR) {
                     assertPerTensorBound(t, x.data(t), y.data(y.tensor(t.name())), lossy);
                 }
                 if (lossy.prunes() && c == Codec.PRUNE) {

@@ -2,14 +2,12 @@ package dev.elfz;
 
 import dev.elfz.container.DamagedElfzTest;
 import dev.elfz.container.ElfzFormat;
-import dev.elfz.container.Index;
 import static dev.elfz.onnx.OnnxBytes.floats;
 import static dev.elfz.onnx.OnnxBytes.weights;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.onnx.ExternalData;
 import dev.elfz.onnx.OnnxBytes;
 import java.io.IOException;
@@ -51,9 +49,9 @@ class OnnxDataIndexTest {
         byte[] b = Files.readAllBytes(good);
         assertEquals(ElfzFormat.MINOR, ByteBuffer.wrap(b, 10, 2).order(ByteOrder.LITTLE_ENDIAN).getShort(), "format 2.3");
         try (ElfzReader r = ElfzReader.open(good)) {
-            Index.FileEntry data = r.index().files().get(1);
-            assertEquals(Index.KIND_FILE, r.index().input());
-            assertEquals(Index.KIND_ONNX_DATA, data.kind());
+            ElfzFile data = r.archive().files().get(1);
+            assertEquals(InputKind.FILE, r.archive().input());
+            assertEquals(FileKind.ONNX_DATA, data.kind());
             assertEquals("w.bin", data.path());
             assertEquals(292, data.size());
             assertEquals(100, data.data().size(), "the skeleton: the tail");

@@ -1,8 +1,8 @@
 package dev.elfz.bench;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
-import dev.elfz.codec.CodecChoice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

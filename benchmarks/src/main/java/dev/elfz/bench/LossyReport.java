@@ -1,13 +1,13 @@
 package dev.elfz.bench;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
+import dev.elfz.Granularity;
 import dev.elfz.LossyOptions;
 import dev.elfz.container.Verify;
-import dev.elfz.codec.CodecChoice;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,12 +29,12 @@ public final class LossyReport {
         Path in = Path.of(args[0]);
         Path z = Path.of(args[1]).resolve("lossy.elfz");
         LossyOptions none = LossyOptions.NONE;
-        UniformParams.Granularity group = UniformParams.Granularity.GROUP;
+        Granularity group = Granularity.GROUP;
         Mode[] modes = {
             new Mode("elf", CodecChoice.ELF, none),
             new Mode("uniform 8-bit, per tensor", CodecChoice.UNIFORM, none.withBits(8)),
             new Mode("uniform 8-bit, per channel", CodecChoice.UNIFORM,
-                    none.withBits(8).withGranularity(UniformParams.Granularity.CHANNEL, 32)),
+                    none.withBits(8).withGranularity(Granularity.CHANNEL, 32)),
             new Mode("uniform 4-bit, groups of 32", CodecChoice.UNIFORM, none.withBits(4).withGranularity(group, 32)),
             new Mode("uniform 4-bit, groups of 32, symmetric", CodecChoice.UNIFORM,
                     none.withBits(4).withGranularity(group, 32).withSymmetric(true)),

@@ -1,8 +1,8 @@
 package dev.elfz.bench;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
-import dev.elfz.codec.CodecChoice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

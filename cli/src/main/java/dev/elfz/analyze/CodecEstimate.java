@@ -1,5 +1,7 @@
 package dev.elfz.analyze;
 
+import dev.elfz.CodecChoice;
+import dev.elfz.Granularity;
 import dev.elfz.container.ElfzFormat;
 import dev.elfz.ElfzOptions;
 import dev.elfz.container.Planner;
@@ -8,7 +10,6 @@ import dev.elfz.container.Planner.Choice;
 import dev.elfz.LossyOptions;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.Codec;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.kernel.ElfType;
@@ -309,7 +310,7 @@ public final class CodecEstimate implements AutoCloseable {
         }
         // uniform per tensor over all its values: no mode prunes and quantizes (the range would be the survivors')
         Choice inner = quantize ? new Choice(Codec.UNIFORM, new UniformParams(m.lossy().bits(),
-                UniformParams.Granularity.TENSOR, t.elements(), m.lossy().symmetric(), new double[] {t.range().lo()},
+                Granularity.TENSOR, t.elements(), m.lossy().symmetric(), new double[] {t.range().lo()},
                 new double[] {t.range().hi()})) : value;
         return m.lossy().prunes() ? new Choice(Codec.PRUNE, new PruneParams(threshold, inner.codec(), inner.params()))
                 : inner;

@@ -1,9 +1,9 @@
 package dev.elfz.cli;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.ElfzOptions;
+import dev.elfz.Granularity;
 import dev.elfz.LossyOptions;
-import dev.elfz.codec.CodecChoice;
-import dev.elfz.codec.uniform.UniformParams;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
@@ -109,8 +109,8 @@ final class CodecOptions {
         if (groupSize != null && perChannel) {
             throw new ParameterException(spec.commandLine(), "give --group-size or --per-channel, not both");
         }
-        UniformParams.Granularity g = perChannel ? UniformParams.Granularity.CHANNEL
-                : groupSize != null ? UniformParams.Granularity.GROUP : UniformParams.Granularity.TENSOR;
+        Granularity g = perChannel ? Granularity.CHANNEL
+                : groupSize != null ? Granularity.GROUP : Granularity.TENSOR;
         try {
             LossyOptions l = LossyOptions.NONE.withBits(bits).withGranularity(g, groupSize != null ? groupSize : 32)
                     .withSymmetric(symmetric).withSelection(include, exclude, minElements);

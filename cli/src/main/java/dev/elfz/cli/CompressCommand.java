@@ -1,8 +1,8 @@
 package dev.elfz.cli;
 
 import dev.elfz.Elfz;
+import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzOptions;
-import dev.elfz.container.Index;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,14 +43,14 @@ final class CompressCommand extends WorkCommand {
         Path target = out != null ? out : Path.of(shown(Elfz.compressedName(source)));
         checkWritable(target, false, force);
         long t0 = System.nanoTime();
-        Index.Archive archive;
+        ElfzArchive archive;
         try {
             archive = Elfz.compress(source, target, o);
         } catch (IOException e) {
             throw Errors.naming(target, e);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        long inBytes = archive.files().stream().mapToLong(Index.FileEntry::size).sum();
+        long inBytes = archive.originalBytes();
         long outBytes = Files.size(target);
         if (json) {
             Listing listing = Listing.read(target, o.kernel());

@@ -1,8 +1,8 @@
 package dev.elfz.cli;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.ElfzOptions;
 import dev.elfz.LossyOptions;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.codec.elf.ElfChunkCodec;
 import dev.elfz.eval.OnnxEval;
 import dev.elfz.kernel.ElfType;

@@ -1,6 +1,6 @@
 package dev.elfz.cli;
 
-import dev.elfz.container.Index;
+import dev.elfz.FileKind;
 import dev.elfz.kernel.Kernels;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ final class InfoCommand extends ElfzCommand {
             return 0;
         }
         out().printf("%s: %s, %d tensors, codecs %s; made by %s%n", shown(file),
-                l.directory() ? "a model directory of " + l.files().size() + " files" : Index.KIND_ONNX.equals(l.files().getFirst().kind())
+                l.directory() ? "a model directory of " + l.files().size() + " files" : FileKind.ONNX.id().equals(l.files().getFirst().kind())
                         ? "an ONNX file" + (l.files().size() > 1 ? " with " + (l.files().size() - 1) + " external data file" + (l.files().size() > 2 ? "s" : "") : "")
                         : "a safetensors file",
                 l.tensors().size(), l.codecs(), l.createdBy());

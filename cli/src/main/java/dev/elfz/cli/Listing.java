@@ -2,11 +2,13 @@ package dev.elfz.cli;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzFile;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
-import dev.elfz.container.Index;
-import dev.elfz.codec.ValueCodec;
-import dev.elfz.codec.registry.Codecs;
+import dev.elfz.Codec;
+import dev.elfz.FileKind;
+import dev.elfz.InputKind;
 import dev.elfz.kernel.Kernel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,32 +50,28 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
 
     static Listing of(ElfzReader r, long fileBytes) throws IOException {
         List<FileRow> files = new ArrayList<>();
-        for (Index.FileEntry f : r.index().files()) {
-            if (Index.KIND_BLOB.equals(f.kind())) {
-                long stored = f.data().storedBytes();
-                files.add(new FileRow(f.path(), f.kind(), f.data().codec(), f.size(), stored,
+        ElfzArchive archive = r.archive();
+        for (ElfzFile f : archive.files()) {
+            long stored = f.storedBytes();
+            if (f.kind() == FileKind.BLOB) {
+                files.add(new FileRow(f.path(), f.kind().id(), f.data().codec().id(), f.size(), stored,
                         Units.ratio(f.size(), stored), null, null));
                 continue;
             }
             List<TensorRow> tensors = new ArrayList<>();
-            long stored = (f.header() != null ? f.header() : f.data()).storedBytes(); // onnx: its skeleton
-            for (Index.TensorEntry e : f.tensors()) {
-                ElfzTensor t = r.tensor(f.name(), e.name());
-                ValueCodec codec = Codecs.of(t.codec());
-                boolean keeps = codec.keepsExceptions(Codecs.params(t.codec(), t.stream().params()));
+            for (ElfzTensor t : f.tensors()) {
                 tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.codec().id(), t.byteSize(),
-                        t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(), keeps,
-                        t.errorBound(), r.idealRatio(t)));
-                stored += t.storedBytes();
+                        t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(),
+                        r.keepsExceptions(t), t.errorBound(), r.idealRatio(t)));
             }
-            files.add(new FileRow(f.path(), f.kind(), null, f.size(), stored, Units.ratio(f.size(), stored),
-                    f.metadata(), tensors));
+            files.add(new FileRow(f.path(), f.kind().id(), null, f.size(), stored, Units.ratio(f.size(), stored),
+                    f.metadata().isEmpty() ? null : f.metadata(), tensors));
         }
-        return new Listing(r.path().toString(), fileBytes, r.index().createdBy(), r.index().input(), files);
+        return new Listing(r.path().toString(), fileBytes, archive.createdBy(), archive.input().id(), files);
     }
 
     boolean directory() {
-        return Index.KIND_DIRECTORY.equals(input);
+        return InputKind.DIRECTORY.id().equals(input);
     }
 
     /** Bytes of the original files. */

@@ -1,12 +1,12 @@
 package dev.elfz.cli;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.ElfzOptions;
+import dev.elfz.Granularity;
 import dev.elfz.LossyOptions;
 import dev.elfz.chart.Charts;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.eval.OnnxEval;
 import dev.elfz.onnx.OnnxFile;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +68,7 @@ final class SweepCommand extends WorkCommand {
         for (int bits : new int[] {8, 6, 4}) {
             s.add(new Setting("uniform per channel", bits + " bits", "--codec uniform --per-channel --bits " + bits,
                     o -> o.withCodec(CodecChoice.UNIFORM).withLossy(o.lossy().withBits(bits)
-                            .withGranularity(UniformParams.Granularity.CHANNEL, 32))));
+                            .withGranularity(Granularity.CHANNEL, 32))));
         }
         for (int bits : new int[] {6, 4, 3}) {
             s.add(new Setting("k-means", bits + " bits", "--codec kmeans --bits " + bits,

@@ -8,8 +8,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import dev.elfz.Elfz;
+import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzOptions;
-import dev.elfz.container.Index;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.onnx.OnnxGraph;
 import java.io.IOException;
@@ -121,12 +121,12 @@ public final class OnnxEval {
                 Path z = tmp.resolve("model.onnx.elfz");
                 Path back = tmp.resolve("model.onnx");
                 long t0 = System.nanoTime();
-                Index.Archive archive = Elfz.compress(model, z, options);
+                ElfzArchive archive = Elfz.compress(model, z, options);
                 long t1 = System.nanoTime();
                 Elfz.decompress(z, back, options);
                 long t2 = System.nanoTime();
                 try (OrtSession b = session(env, back)) {
-                    return new Trial(archive.files().stream().mapToLong(Index.FileEntry::size).sum(), Files.size(z),
+                    return new Trial(archive.originalBytes(), Files.size(z),
                             (t1 - t0) / 1e9, (t2 - t1) / 1e9, compare(env, model, a, b, feeds));
                 }
             } finally {

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.ChunkStream;
 import dev.elfz.Elfz;
+import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzOptions;
-import dev.elfz.container.Index;
+import dev.elfz.ElfzTensor;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
@@ -91,7 +93,7 @@ class CodecEstimateTest {
         assertEquals(CodecEstimate.MODES.size(), predicted.size());
         for (CodecEstimate.Prediction p : predicted) {
             Path z = dir.resolve("mixed.elfz");
-            Index.Archive a = Elfz.compress(model, z,
+            ElfzArchive a = Elfz.compress(model, z,
                     mode(p.mode()).options(ElfzOptions.defaults().withThreads(1)).withOverwrite(true));
             assertEquals(payload(a), p.predictedBytes() - p.containerBytes(), p.mode());
             assertEquals(Files.size(model), p.inputBytes(), p.mode());
@@ -206,11 +208,10 @@ class CodecEstimateTest {
     }
 
     /** Bytes of every stored chunk of the archive (headers and tensors): the file without prologue, index, trailer. */
-    private static long payload(Index.Archive a) {
+    private static long payload(ElfzArchive a) {
         return a.files().stream()
-                .flatMap(f -> Stream.concat(Stream.of(f.header()), f.tensors().stream().map(Index.TensorEntry::data)))
-                .flatMap(s -> Stream.of(s.chunks()))
-                .mapToLong(c -> c[Index.Stream.LENGTH]).sum();
+                .flatMap(f -> Stream.concat(Stream.of(f.header()), f.tensors().stream().map(ElfzTensor::data)))
+                .mapToLong(ChunkStream::storedBytes).sum();
     }
 
     /** n values of a float dtype, little-endian. */

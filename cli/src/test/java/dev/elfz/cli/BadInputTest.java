@@ -4,8 +4,8 @@ import static dev.elfz.cli.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.Chunk;
 import dev.elfz.ElfzReader;
-import dev.elfz.container.Index;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -216,10 +216,10 @@ class BadInputTest {
     static void flipByteInChunk(Path elfz, String tensor) throws IOException {
         long at;
         try (ElfzReader r = ElfzReader.open(elfz)) {
-            long[] chunk = r.tensors().stream().filter(t -> t.name().equals(tensor)).findFirst().orElseThrow()
-                    .stream().chunks()[0];
-            assertTrue(chunk[Index.Stream.LENGTH] > 5);
-            at = chunk[Index.Stream.OFFSET] + 5;
+            Chunk chunk = r.tensors().stream().filter(t -> t.name().equals(tensor)).findFirst().orElseThrow()
+                    .data().chunks().get(0);
+            assertTrue(chunk.length() > 5);
+            at = chunk.offset() + 5;
         }
         try (FileChannel ch = FileChannel.open(elfz, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);

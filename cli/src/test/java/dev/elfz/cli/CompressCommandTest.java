@@ -90,7 +90,7 @@ class CompressCommandTest {
         assertEquals("[]", file.get("tensors").get(9).get("shape").toString());
         assertTrue(bytes < file.get("bytes").asLong() && file.get("bytes").asLong() == Files.size(in));
         try (ElfzReader z = ElfzReader.open(out)) {
-            assertEquals(1024, z.tensors().getFirst().stream().chunkBytes(), "--chunk-size reached the container");
+            assertEquals(1024, z.tensors().getFirst().data().chunkBytes(), "--chunk-size reached the container");
         }
     }
 

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.safetensors.SafetensorsFile;
 import java.io.IOException;
 import java.net.URI;

@@ -3,9 +3,9 @@ package dev.elfz.onnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.eval.OnnxEval;
 import java.io.IOException;
 import java.nio.file.Files;

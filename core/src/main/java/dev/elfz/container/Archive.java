@@ -1,6 +1,7 @@
 package dev.elfz.container;
 
 import dev.elfz.ElfzException;
+import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzTensor;
 
 import com.fasterxml.jackson.core.JacksonException;
@@ -28,7 +29,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,36 +46,37 @@ public final class Archive implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment file;
     private final Index.Archive index;
+    private final ElfzArchive info;
     private final List<ElfzTensor> tensors;
-    private final Map<String, List<ElfzTensor>> byName = new LinkedHashMap<>();
+    private final Map<String, List<Entry>> byName = new LinkedHashMap<>();
     private final CodecPool codecs;
     private final Map<Index.Stream, CodecParams> params = new ConcurrentHashMap<>();
     private final BufferPool scratch; // private copies of coded chunks
 
     private final Kernel kernel;
 
+    /** A tensor's view and the index record the decoding reads. */
+    private record Entry(ElfzTensor tensor, Index.Stream stream) {}
+
     private Archive(Path path, Arena arena, MemorySegment file, Index.Archive index, Kernel kernel) {
         this.path = path;
         this.arena = arena;
         this.file = file;
         this.index = index;
+        this.info = IndexView.of(index);
+        this.tensors = info.tensors();
         this.codecs = new CodecPool(kernel);
         this.kernel = kernel;
         this.scratch = new BufferPool(arena, 2 * maxChunkBytes(index) + 4096); // Compressor's most for a coded chunk
-        List<ElfzTensor> all = new ArrayList<>();
-        for (Index.FileEntry f : index.files()) {
-            if (!Index.KIND_BLOB.equals(f.kind())) { // safetensors and onnx
-                for (Index.TensorEntry t : f.tensors()) {
-                    ElfzTensor e = new ElfzTensor(f.name(), t.name(), Dtype.forName(t.dtype()), t.shape(),
-                            Codec.forId(t.data().codec()), t.data());
-                    all.add(e);
-                    byName.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(e);
-                }
+        for (int f = 0; f < index.files().size(); f++) { // the view lists the same files and tensors in order
+            List<Index.TensorEntry> entries = index.files().get(f).tensors();
+            List<ElfzTensor> views = info.files().get(f).tensors();
+            for (int i = 0; i < views.size(); i++) {
+                Entry e = new Entry(views.get(i), entries.get(i).data());
+                byName.computeIfAbsent(e.tensor().name(), k -> new ArrayList<>()).add(e);
             }
         }
-        this.tensors = Collections.unmodifiableList(all);
     }
-
 
     /**
      * Maps the file and checks its prologue, trailer and index.
@@ -174,9 +175,14 @@ public final class Archive implements AutoCloseable {
         return path;
     }
 
-    /** The whole index: input kind, files, tensors, chunks. */
-    public Index.Archive index() {
+    /** The index records, for the container's readers. */
+    Index.Archive index() {
         return index;
+    }
+
+    /** The whole index, typed: input kind, files, tensors, chunks. */
+    public ElfzArchive info() {
+        return info;
     }
 
     /** True when the archive holds a model directory (several files), false for one safetensors file. */
@@ -196,19 +202,33 @@ public final class Archive implements AutoCloseable {
      *     {@link #tensor(String, String)}
      */
     public ElfzTensor tensor(String name) {
-        List<ElfzTensor> found = byName.getOrDefault(name, List.of());
+        List<Entry> found = byName.getOrDefault(name, List.of());
         if (found.size() != 1) {
             throw new IllegalArgumentException(path + ": " + (found.isEmpty() ? "no tensor " : "several tensors named ")
-                    + name + (found.isEmpty() ? "" : " (in " + found.stream().map(ElfzTensor::file).toList() + ")"));
+                    + name + (found.isEmpty() ? "" : " (in " + found.stream().map(e -> e.tensor().file()).toList() + ")"));
         }
-        return found.getFirst();
+        return found.getFirst().tensor();
     }
 
     /** The tensor of this name in this file of the archive. */
     public ElfzTensor tensor(String file, String name) {
-        for (ElfzTensor t : byName.getOrDefault(name, List.of())) {
-            if (t.file().equals(file)) {
-                return t;
+        return entry(file, name).tensor();
+    }
+
+    /** Whether a tensor's codec keeps values exactly beside its codes (ELF, grid, pruned survivors of those). */
+    public boolean keepsExceptions(ElfzTensor t) {
+        return Codecs.of(t.codec()).keepsExceptions(params(stream(t)));
+    }
+
+    /** The chunks of a tensor of this archive, as the index records them (found by its file and name). */
+    Index.Stream stream(ElfzTensor t) {
+        return entry(t.file(), t.name()).stream();
+    }
+
+    private Entry entry(String file, String name) {
+        for (Entry e : byName.getOrDefault(name, List.of())) {
+            if (e.tensor().file().equals(file)) {
+                return e;
             }
         }
         throw new IllegalArgumentException(path + ": no tensor " + name + " in " + file);
@@ -218,13 +238,16 @@ public final class Archive implements AutoCloseable {
      * Decodes a tensor into {@code dst}, which must be exactly {@link ElfzTensor#byteSize()} bytes: off-heap memory or a
      * segment of a Java array. The Java Vector kernel is many times slower on array segments (HotSpot intrinsifies its
      * segment loads for off-heap memory), so for it each chunk of such a {@code dst} is decoded off-heap and copied.
+     * The tensor is this archive's of the same file and name (a record anyone can make names it, nothing more).
      */
-    public void readInto(ElfzTensor t, MemorySegment dst) throws ElfzException {
+    public void readInto(ElfzTensor tensor, MemorySegment dst) throws ElfzException {
+        Entry e = entry(tensor.file(), tensor.name());
+        ElfzTensor t = e.tensor();
         if (dst.byteSize() != t.byteSize()) {
             throw new IllegalArgumentException(t.name() + " needs " + t.byteSize() + " bytes, dst has " + dst.byteSize());
         }
         String what = describe(t);
-        Index.Stream s = t.stream();
+        Index.Stream s = e.stream();
         boolean bounce = !dst.isNative() && kernel instanceof JavaVectorKernel && s.chunks().length > 0;
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment buffer = bounce ? scratch.allocate(Math.min(s.chunkBytes(), s.size()), Long.BYTES) : null;
@@ -246,7 +269,7 @@ public final class Archive implements AutoCloseable {
     }
 
     /** Decodes chunk {@code i} of a stream into dst (the chunk's original size), after checking its CRC32C. */
-    public void decodeChunk(String what, Index.Stream s, Dtype dtype, int i, MemorySegment dst) throws ElfzException {
+    void decodeChunk(String what, Index.Stream s, Dtype dtype, int i, MemorySegment dst) throws ElfzException {
         if (s.chunks()[i][Index.Stream.CODED] == 0) {
             storedChunk(what, s, i, dst); // its stored bytes are its bytes
             return;
@@ -260,7 +283,7 @@ public final class Archive implements AutoCloseable {
     }
 
     /** How many bytes chunk {@code i} of a stream takes in the file. */
-    public static long storedLength(Index.Stream s, int i) {
+    static long storedLength(Index.Stream s, int i) {
         return s.chunks()[i][Index.Stream.LENGTH];
     }
 
@@ -268,7 +291,7 @@ public final class Archive implements AutoCloseable {
      * The stored bytes of chunk {@code i}, copied out of the mapping into the start of {@code into} (private memory of
      * at least {@link #storedLength} bytes), once their CRC32C has been checked.
      */
-    public MemorySegment storedChunk(String what, Index.Stream s, int i, MemorySegment into) throws ElfzException {
+    MemorySegment storedChunk(String what, Index.Stream s, int i, MemorySegment into) throws ElfzException {
         long[] c = s.chunks()[i];
         MemorySegment mapped = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
         Pages.populate(mapped);
@@ -278,6 +301,20 @@ public final class Archive implements AutoCloseable {
                     + " is damaged (CRC32C mismatch)");
         }
         return stored;
+    }
+
+    /** {@link #storedChunk} of chunk {@code i} of a tensor, into fresh memory of {@code arena}. */
+    public MemorySegment storedChunk(ElfzTensor t, int i, Arena arena) throws ElfzException {
+        Index.Stream s = stream(t);
+        return storedChunk(describe(t), s, i, arena.allocate(storedLength(s, i)));
+    }
+
+    /**
+     * {@link #decodeCoded} of chunk {@code i} of a tensor from any {@code stored} bytes: what the fuzz tests feed
+     * damaged chunks through.
+     */
+    public void decodeCoded(ElfzTensor t, int i, MemorySegment stored, MemorySegment dst) throws ElfzException {
+        decodeCoded(describe(t), stream(t), t.dtype(), i, stored, dst);
     }
 
     /** {@link MappedInput#copy}, a fault saying that the .elfz file changed. */
@@ -290,13 +327,13 @@ public final class Archive implements AutoCloseable {
     }
 
     /** Lets go of the pages of chunk {@code i} (read for good): resident memory stays flat in file size. */
-    public void release(Index.Stream s, int i) {
+    void release(Index.Stream s, int i) {
         long[] c = s.chunks()[i];
         Pages.release(file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]));
     }
 
     /** Decodes a coded chunk whose stored bytes passed {@link #storedChunk}. */
-    public void decodeCoded(String what, Index.Stream s, Dtype dtype, int i, MemorySegment stored, MemorySegment dst)
+    void decodeCoded(String what, Index.Stream s, Dtype dtype, int i, MemorySegment stored, MemorySegment dst)
             throws ElfzException {
         try {
             long first = i * s.chunkBytes() / Math.max(1, dtype.bits() / 8);
@@ -307,7 +344,7 @@ public final class Archive implements AutoCloseable {
     }
 
     /** The error bounds {@link ValueCodec#bounds} gives the values of chunk {@code i} (0 for a stored chunk). */
-    public Bounds chunkBounds(String what, Index.Stream s, Dtype dtype, int i) throws ElfzException {
+    Bounds chunkBounds(String what, Index.Stream s, Dtype dtype, int i) throws ElfzException {
         if (s.chunks()[i][Index.Stream.CODED] == 0) {
             return Bounds.constant(0);
         }
@@ -325,7 +362,7 @@ public final class Archive implements AutoCloseable {
      * The value codec's bytes of coded chunk {@code i}: its stored bytes, decoded by the entropy stage when the stream
      * has one (into a fresh buffer).
      */
-    public MemorySegment codedChunk(String what, Index.Stream s, int i) throws ElfzException {
+    MemorySegment codedChunk(String what, Index.Stream s, int i) throws ElfzException {
         MemorySegment own = Arena.ofAuto().allocate(Math.max(1, storedLength(s, i)), Long.BYTES);
         MemorySegment stored = storedChunk(what, s, i, own);
         try {
@@ -340,7 +377,7 @@ public final class Archive implements AutoCloseable {
      * without reading the rest or checking its CRC.
      */
     private long keptValues(ElfzTensor t, ValueCodec codec, int i) throws ElfzException {
-        Index.Stream s = t.stream();
+        Index.Stream s = stream(t);
         long[] c = s.chunks()[i];
         MemorySegment buffer = scratch.take(storedLength(s, i));
         try {
@@ -359,7 +396,7 @@ public final class Archive implements AutoCloseable {
      * each coded chunk keeps.
      */
     public double idealRatio(ElfzTensor t) throws ElfzException {
-        Index.Stream s = t.stream();
+        Index.Stream s = stream(t);
         long n = t.elements();
         if (n == 0) {
             return 1;
@@ -377,24 +414,24 @@ public final class Archive implements AutoCloseable {
     }
 
     /** A stream's parsed codec parameters (validated when the index was opened), parsed once. */
-    public CodecParams params(Index.Stream s) {
+    CodecParams params(Index.Stream s) {
         return params.computeIfAbsent(s, k -> Codecs.params(Codec.forId(k.codec()), k.params()));
     }
 
     /** Checks a decoded stream against the checksum of its original bytes, when it has one. */
-    public void checkStream(String what, Index.Stream s, MemorySegment decoded) throws ElfzException {
+    void checkStream(String what, Index.Stream s, MemorySegment decoded) throws ElfzException {
         checkStream(what, s, Compressor.crc32c(decoded));
     }
 
     /** Checks the CRC32C of a decoded stream against the one of its original bytes, when it has one. */
-    public void checkStream(String what, Index.Stream s, long decodedCrc) throws ElfzException {
+    void checkStream(String what, Index.Stream s, long decodedCrc) throws ElfzException {
         if (s.crc32c() != null && decodedCrc != s.crc32c()) {
             throw new ElfzException(path, what + ": decoded bytes differ from the original (CRC32C mismatch)");
         }
     }
 
     /** Decodes a whole raw stream (a safetensors header) onto the heap. */
-    public byte[] readSmall(String what, Index.Stream s) throws ElfzException {
+    byte[] readSmall(String what, Index.Stream s) throws ElfzException {
         byte[] out = new byte[Math.toIntExact(s.size())];
         MemorySegment dst = MemorySegment.ofArray(out);
         for (int i = 0; i < s.chunks().length; i++) {

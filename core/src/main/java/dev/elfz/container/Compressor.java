@@ -1,8 +1,10 @@
 package dev.elfz.container;
 
 import dev.elfz.Elfz;
+import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzOptions;
 import dev.elfz.Codec;
+import dev.elfz.Granularity;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.registry.Codecs;
@@ -88,7 +90,8 @@ public final class Compressor {
 
     private Compressor() {}
 
-    public static Index.Archive compress(Path in, Path out, ElfzOptions o) throws IOException {
+    /** Writes {@code out}; returns what its index says. */
+    public static ElfzArchive compress(Path in, Path out, ElfzOptions o) throws IOException {
         AtomicFiles.checkTarget(out, o.overwrite());
         try (Sources sources = Sources.open(in, out)) {
             List<Index.FileEntry> entries = new ArrayList<>();
@@ -145,7 +148,7 @@ public final class Compressor {
                 ch.force(true);
                 ch.close();
                 AtomicFiles.publishFile(temp.path(), out, o.overwrite());
-                return archive;
+                return IndexView.of(archive);
             } catch (IOException | RuntimeException | Error e) {
                 AtomicFiles.discard(temp, e);
                 throw e;

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import dev.elfz.FileKind;
+import dev.elfz.InputKind;
 import dev.elfz.io.FileNames;
 import java.util.HexFormat;
 import java.util.List;
@@ -21,18 +23,19 @@ import java.util.Map;
  * The JSON index at the end of an .elfz file (FORMAT.md, "Index"), as records. Fields a kind does not use are
  * null and left out of the JSON. Parsing only builds the records; {@link IndexCheck} validates them.
  */
-public final class Index {
+final class Index {
 
     private Index() {}
 
-    public static final String KIND_FILE = "file";
-    public static final String KIND_DIRECTORY = "directory";
-    public static final String KIND_SAFETENSORS = "safetensors";
-    public static final String KIND_BLOB = "blob";
+    // The kinds as the index spells them: the ids of the API's enums.
+    static final String KIND_FILE = InputKind.FILE.id();
+    static final String KIND_DIRECTORY = InputKind.DIRECTORY.id();
+    static final String KIND_SAFETENSORS = FileKind.SAFETENSORS.id();
+    static final String KIND_BLOB = FileKind.BLOB.id();
     /** Since format 2.1. */
-    public static final String KIND_ONNX = "onnx";
+    static final String KIND_ONNX = FileKind.ONNX.id();
     /** Since format 2.2: an external data file of an onnx file, its initializers at their offsets. */
-    public static final String KIND_ONNX_DATA = "onnx_data";
+    static final String KIND_ONNX_DATA = FileKind.ONNX_DATA.id();
 
     /**
      * @param input {@link #KIND_FILE} (one file compressed) or {@link #KIND_DIRECTORY} (a model directory)

@@ -1,12 +1,14 @@
 package dev.elfz.container;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.ElfzOptions;
+import dev.elfz.Granularity;
 import dev.elfz.LossyOptions;
 import dev.elfz.ErrorBound;
 import dev.elfz.Codec;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
+import dev.elfz.codec.grid.GridParams;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.kernel.ElfType;
@@ -58,7 +60,7 @@ public final class Planner {
     public static Choice valueChoice(ElfzOptions o, Dtype dtype) {
         if (!Double.isNaN(o.errorBound())) {
             Codec c = ErrorBound.codecFor(dtype, o.errorBound());
-            return new Choice(c, ErrorBound.paramsFor(c, o.errorBound()));
+            return new Choice(c, c == Codec.GRID ? GridParams.forBound(o.errorBound()) : CodecParams.NONE);
         }
         return new Choice(o.codec().codecFor(dtype), CodecParams.NONE);
     }
@@ -156,7 +158,7 @@ public final class Planner {
             case CHANNEL -> n / t.shape()[0];
             case GROUP -> l.groupSize();
         };
-        if (l.granularity() == UniformParams.Granularity.GROUP) {
+        if (l.granularity() == Granularity.GROUP) {
             return new UniformParams(l.bits(), l.granularity(), groupSize, l.symmetric(), null, null);
         }
         int groups = (int) (n / groupSize);

@@ -196,7 +196,7 @@ public final class Verify {
                 problems.add(what + ": " + t.dtype() + " " + Arrays.toString(t.shape()) + " in the archive, "
                         + ot.dtype() + " " + Arrays.toString(ot.shape()) + " in the original");
             } else {
-                targets.add(new Target(Kind.TENSOR, what, f.path(), t.name(), t.dtype(), t.codec(), t.stream(),
+                targets.add(new Target(Kind.TENSOR, what, f.path(), t.name(), t.dtype(), t.codec(), r.stream(t),
                         o.data(ot), source));
             }
         }

@@ -1,17 +1,20 @@
 package dev.elfz.container;
 
+import dev.elfz.Chunk;
+import dev.elfz.ChunkStream;
 import dev.elfz.Elfz;
+import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzTensor;
 import dev.elfz.ElfzOptions;
 import dev.elfz.TestModels;
 
 import dev.elfz.container.ElfzFormat;
-import dev.elfz.container.Index;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.Codec;
-import dev.elfz.codec.CodecChoice;
+import dev.elfz.CodecChoice;
 import dev.elfz.codec.registry.Codecs;
 import java.io.IOException;
 import java.net.URI;
@@ -42,7 +45,7 @@ public class DamagedElfzTest {
     @TempDir
     Path dir;
     Path good;
-    Index.Archive index;
+    ElfzArchive index;
 
     @BeforeEach
     void compress() throws IOException {
@@ -66,16 +69,16 @@ public class DamagedElfzTest {
         return e.getMessage().substring(z.toString().length() + 2);
     }
 
-    private Index.TensorEntry tensor(String name) {
+    private ElfzTensor tensor(String name) {
         return index.files().getFirst().tensors().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
     }
 
     @Test
     void aFlippedByteInAChunkNamesTheTensor() throws IOException {
         byte[] b = Files.readAllBytes(good);
-        long[] chunk = tensor("big-f32").data().chunks()[3];
-        b[(int) (chunk[Index.Stream.OFFSET] + chunk[Index.Stream.LENGTH] / 2)] ^= 0x10;
-        assertEquals("tensor big-f32: chunk 3 of " + tensor("big-f32").data().chunks().length
+        Chunk chunk = tensor("big-f32").data().chunks().get(3);
+        b[(int) (chunk.offset() + chunk.length() / 2)] ^= 0x10;
+        assertEquals("tensor big-f32: chunk 3 of " + tensor("big-f32").data().chunks().size()
                 + " is damaged (CRC32C mismatch)", refused(b));
     }
 
@@ -121,8 +124,8 @@ public class DamagedElfzTest {
         assertEquals("damaged index: the index holds an unsafe file path: ../x",
                 refused(withIndex(s -> s.replace("\"input\":\"file\"", "\"input\":\"directory\"")
                         .replace("\"path\":\"m.safetensors\"", "\"path\":\"../x\""))));
-        long[] c = tensor("big-f32").data().chunks()[0];
-        String m = refused(withIndex(s -> s.replace("[" + c[0] + "," + c[1] + ",", "[" + (1L << 40) + "," + c[1] + ",")));
+        Chunk c = tensor("big-f32").data().chunks().get(0);
+        String m = refused(withIndex(s -> s.replace("[" + c.offset() + "," + c.length() + ",", "[" + (1L << 40) + "," + c.length() + ",")));
         assertTrue(m.startsWith("damaged index: m.safetensors: tensor big-f32: chunk 0 [1099511627776, +"), m);
         assertEquals("damaged index: m.safetensors: tensor big-f32: unknown codec zfp (made by a newer elfz?)",
                 refused(withIndex(s -> s.replaceFirst("(\"name\":\"big-f32\".*?\"codec\":)\"elf\"", "$1\"zfp\""))));
@@ -135,16 +138,16 @@ public class DamagedElfzTest {
     @Test
     void numbersInTheIndexAreIntegersNotStringsOrFractions() throws IOException {
         long size = index.files().getFirst().size();
-        Index.Stream s = tensor("big-f32").data();
-        long[] c = s.chunks()[0];
-        String chunk = "[" + c[0] + "," + c[1] + "," + c[2] + "," + c[3] + "]";
+        ChunkStream s = tensor("big-f32").data();
+        Chunk c = s.chunks().get(0);
+        String chunk = "[" + c.offset() + "," + c.length() + "," + c.crc32c() + "," + (c.coded() ? 1 : 0) + "]";
         List<UnaryOperator<String>> edits = List.of(
                 j -> j.replace("\"size\":" + size, "\"size\":\"" + size + "\""),
                 j -> j.replace("\"size\":" + size, "\"size\":" + size + ".0"),
                 j -> j.replace("\"size\":" + size, "\"size\":" + size + "e0"),
-                j -> j.replace(chunk, "[" + c[0] + ".0," + c[1] + "," + c[2] + "," + c[3] + "]"),
-                j -> j.replace(chunk, "[\"" + c[0] + "\"," + c[1] + "," + c[2] + "," + c[3] + "]"),
-                j -> j.replace(chunk, "[" + c[0] + "," + c[1] + "," + c[2] + ",true]"),
+                j -> j.replace(chunk, "[" + c.offset() + ".0," + c.length() + "," + c.crc32c() + "," + (c.coded() ? 1 : 0) + "]"),
+                j -> j.replace(chunk, "[\"" + c.offset() + "\"," + c.length() + "," + c.crc32c() + "," + (c.coded() ? 1 : 0) + "]"),
+                j -> j.replace(chunk, "[" + c.offset() + "," + c.length() + "," + c.crc32c() + ",true]"),
                 j -> j.replaceFirst("(\"name\":\"big-f32\".*?\"chunk_bytes\":)512", "$1512.0"),
                 j -> j.replaceFirst("(\"name\":\"big-f32\".*?\"offset\":)(\\d+)", "$1\"$2\""),
                 j -> j.replaceFirst("(\"name\":\"big-f32\",\"dtype\":\"F32\",\"shape\":\\[)(\\d+)", "$1$2.0"),
@@ -208,27 +211,27 @@ public class DamagedElfzTest {
     @Test
     void aChunkThatPassesItsChecksumButCannotBeDecodedIsRefused() throws IOException {
         byte[] b = Files.readAllBytes(good);
-        long[] chunk = tensor("big-f32").data().chunks()[1];
-        int at = (int) chunk[Index.Stream.OFFSET];
+        Chunk chunk = tensor("big-f32").data().chunks().get(1);
+        int at = (int) chunk.offset();
         b[at] = 9; // the entropy stage's section count: the chunk's length cannot hold 9 sections
-        long crc = crc(b, at, (int) chunk[Index.Stream.LENGTH]);
-        byte[] bad = withIndex(b, s -> s.replace("[" + chunk[0] + "," + chunk[1] + "," + chunk[2] + ",",
-                "[" + chunk[0] + "," + chunk[1] + "," + crc + ","));
+        long crc = crc(b, at, (int) chunk.length());
+        byte[] bad = withIndex(b, s -> s.replace("[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
+                "[" + chunk.offset() + "," + chunk.length() + "," + crc + ","));
         String m = refused(bad);
         assertTrue(m.startsWith("tensor big-f32: chunk 1 of "), m);
-        assertTrue(m.contains("an entropy-coded chunk of " + chunk[Index.Stream.LENGTH] + " bytes "), m);
+        assertTrue(m.contains("an entropy-coded chunk of " + chunk.length() + " bytes "), m);
     }
 
     @Test
     void aLosslessTensorIsCheckedAgainstItsOriginalChecksum() throws IOException {
         byte[] b = Files.readAllBytes(good);
-        Index.Stream s = tensor("t.i32").data();
-        long[] chunk = s.chunks()[0];
-        int at = (int) chunk[Index.Stream.OFFSET];
+        ChunkStream s = tensor("t.i32").data();
+        Chunk chunk = s.chunks().get(0);
+        int at = (int) chunk.offset();
         b[at] ^= 1;
-        long crc = crc(b, at, (int) chunk[Index.Stream.LENGTH]);
-        byte[] bad = withIndex(b, t -> t.replace("[" + chunk[0] + "," + chunk[1] + "," + chunk[2] + ",",
-                "[" + chunk[0] + "," + chunk[1] + "," + crc + ","));
+        long crc = crc(b, at, (int) chunk.length());
+        byte[] bad = withIndex(b, t -> t.replace("[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
+                "[" + chunk.offset() + "," + chunk.length() + "," + crc + ","));
         assertEquals("tensor t.i32: decoded bytes differ from the original (CRC32C mismatch)", refused(bad));
     }
 
@@ -245,11 +248,8 @@ public class DamagedElfzTest {
 
     /** The file with its index edited, and a trailer that fits the new index (so only the edit is wrong). */
     public static byte[] withIndex(byte[] b, UnaryOperator<String> edit) {
-        ByteBuffer t = ByteBuffer.wrap(b, b.length - ElfzFormat.TRAILER_BYTES, ElfzFormat.TRAILER_BYTES)
-                .slice().order(ByteOrder.LITTLE_ENDIAN);
-        int at = (int) t.getLong(0);
-        int len = (int) t.getLong(8);
-        String json = new String(b, at, len, StandardCharsets.UTF_8);
+        int at = indexOffset(b);
+        String json = index(b);
         String edited = edit.apply(json);
         assertTrue(!edited.equals(json), "the edit changed nothing in " + json.substring(0, 300));
         byte[] index = edited.getBytes(StandardCharsets.UTF_8);
@@ -258,6 +258,20 @@ public class DamagedElfzTest {
         ByteBuffer out = ByteBuffer.allocate(at + index.length + ElfzFormat.TRAILER_BYTES);
         out.put(b, 0, at).put(index).put(ElfzFormat.trailer(at, index.length, (int) crc.getValue()));
         return out.array();
+    }
+
+    /** The JSON index of an .elfz file, found through its trailer (FORMAT.md). */
+    public static String index(byte[] b) {
+        return new String(b, indexOffset(b), (int) trailer(b).getLong(8), StandardCharsets.UTF_8);
+    }
+
+    private static int indexOffset(byte[] b) {
+        return (int) trailer(b).getLong(0);
+    }
+
+    private static ByteBuffer trailer(byte[] b) {
+        return ByteBuffer.wrap(b, b.length - ElfzFormat.TRAILER_BYTES, ElfzFormat.TRAILER_BYTES).slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static long crc(byte[] b, int at, int len) {

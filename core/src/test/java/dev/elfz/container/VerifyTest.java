@@ -1,6 +1,7 @@
 package dev.elfz.container;
 
 import dev.elfz.Elfz;
+import dev.elfz.CodecChoice;
 import dev.elfz.ElfzOptions;
 
 import dev.elfz.container.Verify;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.Codec;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;

@@ -9,12 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
+import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzFile;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzReader;
-import dev.elfz.container.Index;
+import dev.elfz.FileKind;
+import dev.elfz.InputKind;
 import dev.elfz.container.Verify;
-import dev.elfz.codec.CodecChoice;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -130,9 +133,9 @@ class OnnxFileTest {
         Path z = dir.resolve("m.onnx.elfz");
         // 64-byte chunks: the skeleton's chunks straddle the runs between payloads
         ElfzOptions o = ElfzOptions.defaults().withCodec(codec).withChunkBytes(64).withThreads(2);
-        Index.Archive a = Elfz.compress(p, z, o);
-        assertEquals(Index.KIND_ONNX, a.files().getFirst().kind());
-        assertEquals(Index.KIND_FILE, a.input());
+        ElfzArchive a = Elfz.compress(p, z, o);
+        assertEquals(FileKind.ONNX, a.files().getFirst().kind());
+        assertEquals(InputKind.FILE, a.input());
         Path back = dir.resolve("back.onnx");
         Elfz.decompress(z, back, o);
         if (codec == CodecChoice.LOSSLESS || codec == CodecChoice.RAW) {
@@ -159,8 +162,8 @@ class OnnxFileTest {
         Files.writeString(dir.resolve("model/config.json"), "{}");
         Path z = dir.resolve("model.elfz");
         ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS);
-        Index.Archive a = Elfz.compress(dir.resolve("model"), z, o);
-        assertEquals(List.of("blob", "onnx"), a.files().stream().map(Index.FileEntry::kind).toList());
+        ElfzArchive a = Elfz.compress(dir.resolve("model"), z, o);
+        assertEquals(List.of(FileKind.BLOB, FileKind.ONNX), a.files().stream().map(ElfzFile::kind).toList());
         Elfz.decompress(z, dir.resolve("back"), o);
         assertEquals(-1, Files.mismatch(model.resolve("model.onnx"), dir.resolve("back/onnx/model.onnx")));
         assertTrue(Verify.verify(dir.resolve("model"), z, o).ok());

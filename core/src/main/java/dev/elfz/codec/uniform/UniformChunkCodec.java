@@ -1,6 +1,7 @@
 package dev.elfz.codec.uniform;
 
 import dev.elfz.codec.Bounds;
+import dev.elfz.Granularity;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
@@ -67,7 +68,7 @@ public final class UniformChunkCodec implements ChunkCodec {
         for (long g = 0; g < l.groups(); g++) {
             double lo;
             double hi;
-            if (p.granularity() == UniformParams.Granularity.GROUP) { // the chunk holds the whole group
+            if (p.granularity() == Granularity.GROUP) { // the chunk holds the whole group
                 long from = g * l.groupSize();
                 long to = Math.min(n, from + l.groupSize());
                 lo = Double.POSITIVE_INFINITY;

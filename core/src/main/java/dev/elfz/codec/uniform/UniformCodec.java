@@ -1,5 +1,6 @@
 package dev.elfz.codec.uniform;
 
+import dev.elfz.Granularity;
 import dev.elfz.Codec;
 import dev.elfz.Dtype;
 import dev.elfz.codec.Bounds;
@@ -30,13 +31,13 @@ public final class UniformCodec implements ValueCodec {
     @Override
     public long chunkUnit(Dtype dtype, CodecParams params) {
         UniformParams u = (UniformParams) params;
-        return unitBytes(dtype) * (u.granularity() == UniformParams.Granularity.GROUP ? u.groupSize() : 1);
+        return unitBytes(dtype) * (u.granularity() == Granularity.GROUP ? u.groupSize() : 1);
     }
 
     /** Per channel: a chunk of survivors no longer knows the rows of its values. */
     @Override
     public String refusesPruning(CodecParams params) {
-        return ((UniformParams) params).granularity() == UniformParams.Granularity.CHANNEL
+        return ((UniformParams) params).granularity() == Granularity.CHANNEL
                 ? "per-channel quantization does not combine with pruning" : null;
     }
 

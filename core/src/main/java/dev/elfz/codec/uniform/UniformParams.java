@@ -1,5 +1,6 @@
 package dev.elfz.codec.uniform;
 
+import dev.elfz.Granularity;
 import dev.elfz.codec.CodecParams;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -16,14 +17,6 @@ import java.util.Map;
  */
 public record UniformParams(int bits, Granularity granularity, long groupSize, boolean symmetric, double[] lo,
                             double[] hi) implements CodecParams {
-
-    public enum Granularity {
-        TENSOR, CHANNEL, GROUP;
-
-        public String id() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     public UniformParams {
         if (bits < 1 || bits > 8) {

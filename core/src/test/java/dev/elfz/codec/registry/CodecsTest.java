@@ -1,5 +1,6 @@
 package dev.elfz.codec.registry;
 
+import dev.elfz.Granularity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -37,7 +38,7 @@ class CodecsTest {
     private static final int N = 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final UniformParams UNIFORM =
-            new UniformParams(8, UniformParams.Granularity.GROUP, 64, false, null, null);
+            new UniformParams(8, Granularity.GROUP, 64, false, null, null);
 
     /** Parameters for a tensor of each codec, as a planner could choose them. */
     private static final Map<Codec, CodecParams> PARAMS = new EnumMap<>(Map.of(

@@ -1,7 +1,4 @@
-package dev.elfz.codec;
-
-import dev.elfz.Codec;
-import dev.elfz.Dtype;
+package dev.elfz;
 
 /** What the user asks for (--codec): one codec for every tensor it can handle, or elfz's choice per dtype. */
 public enum CodecChoice {
