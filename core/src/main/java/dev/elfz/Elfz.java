@@ -59,7 +59,7 @@ public final class Elfz {
     public static Path decompressedName(Path in) throws IOException {
         String name = FileNames.name(in.getFileName());
         if (!name.endsWith(SUFFIX) || name.length() == SUFFIX.length()) {
-            throw new IOException(in + ": name does not end in " + SUFFIX + "; give the output with -o");
+            throw new IOException(in + ": name does not end in " + SUFFIX + ", so it has no default output name");
         }
         Path dir = in.getParent();
         return FileNames.resolve(dir == null ? Path.of("") : dir, name.substring(0, name.length() - SUFFIX.length()));
