@@ -28,9 +28,9 @@ extern "C" {
 #  define ELFZ_API __attribute__((visibility("default")))
 #endif
 
-/* Version of this API and of the byte layout it produces. */
+/* Version of this API and of the byte layout it produces, bumped with every change of either (DEVELOPERS.md). */
 #define ELFZ_VERSION_MAJOR 0
-#define ELFZ_VERSION_MINOR 1
+#define ELFZ_VERSION_MINOR 2
 #define ELFZ_VERSION_PATCH 0
 
 /* Status codes (negative return values). */

@@ -128,12 +128,40 @@ int64_t elfz_elf_code_bytes(int32_t dtype, uint64_t n) {
     return (int64_t)code_bytes(dtype, n);
 }
 
+/* ---- Exceptions: shared by the ELF and grid codes ---- */
+
+/* Where encode puts up to cap exceptions, positions counted from pos_base. */
+static elfz_exc_sink exc_sink(int32_t dtype, uint64_t *pos, void *bits, uint64_t cap, uint64_t pos_base) {
+    return (elfz_exc_sink){.pos = pos, .bits = bits, .cap = cap, .count = 0, .base = pos_base,
+                           .size = elfz_value_size[dtype]};
+}
+
+/*
+ * True when at most n positions lie in [pos_base, pos_base + n) and strictly increase. Decode checks them all
+ * before it writes anything, so a corrupt list leaves dst untouched.
+ */
+static int exceptions_in_order(const uint64_t *pos, uint64_t n_exc, uint64_t n, uint64_t pos_base) {
+    if (n_exc > n) return 0;
+    for (uint64_t i = 0; i < n_exc; i++) {
+        const uint64_t p = pos[i];
+        if (p < pos_base || p - pos_base >= n || (i && p <= pos[i - 1])) return 0;
+    }
+    return 1;
+}
+
+/* Puts each exception's original bits (size bytes) back over the value decoded at its position. */
+static void patch_exceptions(void *dst, uint64_t size, const uint64_t *pos, const void *bits, uint64_t n_exc,
+                             uint64_t pos_base) {
+    for (uint64_t i = 0; i < n_exc; i++)
+        memcpy((uint8_t *)dst + (pos[i] - pos_base) * size, (const uint8_t *)bits + i * size, size);
+}
+
 int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, void *codes, uint64_t codes_cap,
                         uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base) {
     if (!valid_dtype(dtype) || n > ELFZ_MAX_N || pos_base > UINT64_MAX - n) return ELFZ_E_ARG;
     if ((n && (!src || !codes)) || (exc_cap && (!exc_pos || !exc_bits))) return ELFZ_E_NULL;
     if (codes_cap < code_bytes(dtype, n)) return ELFZ_E_CAPACITY;
-    elfz_exc_sink sink = {exc_pos, exc_bits, exc_cap, 0, pos_base, elfz_value_size[dtype]};
+    elfz_exc_sink sink = exc_sink(dtype, exc_pos, exc_bits, exc_cap, pos_base);
     if (n) current()->encode[dtype](src, n, 0, codes, &sink);
     return (int64_t)sink.count;
 }
@@ -146,15 +174,9 @@ int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, ui
     if (codes_len < code_bytes(dtype, n)) return ELFZ_E_TRUNCATED;
     const uint64_t size = (uint64_t)elfz_value_size[dtype];
     if (dst_cap < n * size) return ELFZ_E_CAPACITY;
-    if (n_exc > n) return ELFZ_E_CORRUPT;
-    /* Check every position before writing anything. */
-    for (uint64_t i = 0; i < n_exc; i++) {
-        uint64_t p = exc_pos[i];
-        if (p < pos_base || p - pos_base >= n || (i && p <= exc_pos[i - 1])) return ELFZ_E_CORRUPT;
-    }
+    if (!exceptions_in_order(exc_pos, n_exc, n, pos_base)) return ELFZ_E_CORRUPT;
     if (n) current()->decode[dtype](codes, n, 0, dst);
-    for (uint64_t i = 0; i < n_exc; i++)
-        memcpy((uint8_t *)dst + (exc_pos[i] - pos_base) * size, (const uint8_t *)exc_bits + i * size, size);
+    patch_exceptions(dst, size, exc_pos, exc_bits, n_exc, pos_base);
     return (int64_t)n;
 }
 
@@ -271,7 +293,7 @@ int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step
     if (k < 0 || !(bound >= 0 && bound <= DBL_MAX)) return ELFZ_E_ARG;
     if ((n && (!src || !codes)) || (exc_cap && (!exc_pos || !exc_bits))) return ELFZ_E_NULL;
     if (codes_cap < 4 * n) return ELFZ_E_CAPACITY;
-    elfz_exc_sink sink = {exc_pos, exc_bits, exc_cap, 0, pos_base, elfz_value_size[dtype]};
+    elfz_exc_sink sink = exc_sink(dtype, exc_pos, exc_bits, exc_cap, pos_base);
     if (n) current()->grid_encode[k](src, n, 0, step, bound, codes, &sink);
     return (int64_t)sink.count;
 }
@@ -285,13 +307,8 @@ int64_t elfz_grid_decode(int32_t dtype, const uint8_t *codes, uint64_t codes_len
     if (codes_len < 4 * n) return ELFZ_E_TRUNCATED;
     const uint64_t size = (uint64_t)elfz_value_size[dtype];
     if (dst_cap < n * size) return ELFZ_E_CAPACITY;
-    if (n_exc > n) return ELFZ_E_CORRUPT;
-    for (uint64_t i = 0; i < n_exc; i++) { /* every position checked before anything is written */
-        uint64_t p = exc_pos[i];
-        if (p < pos_base || p - pos_base >= n || (i && p <= exc_pos[i - 1])) return ELFZ_E_CORRUPT;
-    }
+    if (!exceptions_in_order(exc_pos, n_exc, n, pos_base)) return ELFZ_E_CORRUPT;
     if (n) current()->grid_decode[k](codes, n, 0, step, dst);
-    for (uint64_t i = 0; i < n_exc; i++)
-        memcpy((uint8_t *)dst + (exc_pos[i] - pos_base) * size, (const uint8_t *)exc_bits + i * size, size);
+    patch_exceptions(dst, size, exc_pos, exc_bits, n_exc, pos_base);
     return (int64_t)n;
 }

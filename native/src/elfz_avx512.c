@@ -115,17 +115,21 @@ static void decode_bf16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_
 }
 
 const elfz_kernels elfz_kernels_avx512 = {
-    ELFZ_ISA_AVX512,
-    {encode_f32, encode_f16, encode_bf16, elfz_encode_scalar_f64},
-    {decode_f32, decode_f16, decode_bf16, elfz_decode_scalar_f64},
-    elfz_pack_avx2,
-    elfz_unpack_avx2,
-    elfz_quantize_avx2, /* quantization: the AVX2 kernels, already faster than memory here (25-50 GB/s in cache) */
-    elfz_dequantize_avx2,
-    elfz_bucketize_avx2,
-    elfz_lookup_avx2,
-    elfz_planes_split_avx2, /* planes and grid codes: the AVX2 kernels */
-    elfz_planes_join_avx2,
-    {elfz_grid_encode_avx2_f32, elfz_grid_encode_avx2_f64},
-    {elfz_grid_decode_avx2_f32, elfz_grid_decode_avx2_f64},
+    .isa = ELFZ_ISA_AVX512,
+    .encode = {[ELFZ_F32] = encode_f32, [ELFZ_F16] = encode_f16,
+               [ELFZ_BF16] = encode_bf16, [ELFZ_F64] = elfz_encode_scalar_f64},
+    .decode = {[ELFZ_F32] = decode_f32, [ELFZ_F16] = decode_f16,
+               [ELFZ_BF16] = decode_bf16, [ELFZ_F64] = elfz_decode_scalar_f64},
+    .pack = elfz_pack_avx2,
+    .unpack = elfz_unpack_avx2,
+    /* quantization: the AVX2 kernels, already faster than memory here (25-50 GB/s in cache) */
+    .quantize = elfz_quantize_avx2,
+    .dequantize = elfz_dequantize_avx2,
+    .bucketize = elfz_bucketize_avx2,
+    .lookup = elfz_lookup_avx2,
+    /* planes and grid codes: the AVX2 kernels */
+    .planes_split = elfz_planes_split_avx2,
+    .planes_join = elfz_planes_join_avx2,
+    .grid_encode = {elfz_grid_encode_avx2_f32, elfz_grid_encode_avx2_f64},
+    .grid_decode = {elfz_grid_decode_avx2_f32, elfz_grid_decode_avx2_f64},
 };

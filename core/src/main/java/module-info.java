@@ -21,6 +21,7 @@ module dev.elfz.core {
     exports dev.elfz.codec.kmeans to dev.elfz.cli;
     exports dev.elfz.codec.lossless to dev.elfz.cli;
     exports dev.elfz.codec.prune to dev.elfz.cli;
+    exports dev.elfz.codec.registry to dev.elfz.cli;
     exports dev.elfz.io to dev.elfz.cli;
     exports dev.elfz.onnx to dev.elfz.cli;
 

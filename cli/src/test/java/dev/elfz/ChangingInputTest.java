@@ -138,7 +138,7 @@ class ChangingInputTest {
         assertChanged("verify-archive", "native", copy(archive, "v.safetensors.elfz"), model.toString());
     }
 
-    /** What info reads past the index: the survivor count in each pruned chunk's header (the formula ratio). */
+    /** What info reads past the index: the survivor count in each pruned chunk's header (the ideal ratio). */
     @ParameterizedTest
     @ValueSource(strings = {"native", "java-scalar"})
     void infoOfAPrunedArchiveCutShort(String kernel) throws Exception {
@@ -247,7 +247,7 @@ class ChangingInputTest {
                             if (a[0].equals("read")) {
                                 r.readInto(t, arena.allocate(t.byteSize()));
                             } else {
-                                r.formulaRatio(t);
+                                r.idealRatio(t);
                             }
                         }
                     }

@@ -3,6 +3,7 @@ package dev.elfz;
 import dev.elfz.codec.CodecChoice;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
+import java.util.Locale;
 
 /**
  * How to compress or decompress; immutable, start from {@link #defaults()}.
@@ -40,7 +41,7 @@ public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, lon
             }
             if (codec != CodecChoice.AUTO && codec != CodecChoice.UNIFORM && codec != CodecChoice.KMEANS) {
                 throw new IllegalArgumentException("an error bound picks the codec itself: it does not combine with codec "
-                        + codec.name().toLowerCase(java.util.Locale.ROOT));
+                        + codec.name().toLowerCase(Locale.ROOT));
             }
         }
     }

@@ -87,9 +87,13 @@ public final class ElfzReader implements AutoCloseable {
         archive.readInto(t, dst);
     }
 
-    /** The ideal ratio of a tensor's codec ({@code FormulaRatio}); pruned tensors read their chunks' counts. */
-    public double formulaRatio(ElfzTensor t) throws ElfzException {
-        return archive.formulaRatio(t);
+    /**
+     * The ideal ratio of a tensor: its size over its codec's codes alone, {@code N b / (coded bits)} with no entropy
+     * stage, chunking or index (ELF {@code b / (m + 1)}, exceptions left out; quantization and pruning with their
+     * group parameters, codebook and bitmap). Pruned tensors read how many values each chunk kept.
+     */
+    public double idealRatio(ElfzTensor t) throws ElfzException {
+        return archive.idealRatio(t);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.elfz;
 
 import dev.elfz.container.Index;
 import dev.elfz.codec.elf.ElfChunkCodec;
+import dev.elfz.codec.registry.Codecs;
 import dev.elfz.kernel.ElfType;
 import java.util.Arrays;
 
@@ -63,10 +64,7 @@ public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, Co
      * when it depends on the chunks (uniform) or there is none (k-means, pruning).
      */
     public double errorBound() {
-        if (codec == Codec.GRID && stream.params().get("error_bound") instanceof Number e) {
-            return e.doubleValue();
-        }
-        return codec.errorBound(dtype);
+        return Codecs.of(codec).errorBound(dtype, Codecs.params(codec, stream.params()));
     }
 
     @Override

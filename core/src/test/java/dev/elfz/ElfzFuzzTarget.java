@@ -18,6 +18,7 @@ import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Coverage-guided fuzzing of the .elfz reader (Jazzer): prologue, trailer, the JSON index and its checks, then every
  * coded chunk through every kernel's decoders (each native ISA of this CPU, the Java Vector and scalar twins) and the
- * chunk headers {@code formulaRatio} reads. The index's CRC32C is set right before the file is read, and chunks are
+ * chunk headers {@code idealRatio} reads. The index's CRC32C is set right before the file is read, and chunks are
  * given to the decoders without their CRC check, so the fuzzer gets past both checksums (a crafted file can have
  * right checksums). Property: an input opens and decodes, or is one ElfzException naming the file; never another
  * exception, never a crash, and no native access past a chunk or its output (both end at a guard page).
@@ -84,7 +85,7 @@ class ElfzFuzzTarget {
                 }
             }
             try {
-                double ratio = r.formulaRatio(t);
+                double ratio = r.idealRatio(t);
                 assertTrue(!Double.isNaN(ratio), t.name());
             } catch (ElfzException e) {
                 FuzzSupport.assertOneLineNaming(r.path(), e);
@@ -160,7 +161,7 @@ class ElfzFuzzTarget {
                 long n = t.byteSize() / (t.dtype().bits() / 8);
                 for (long i = 0; i < n; i++) {
                     if (t.dtype() == Dtype.I64) {
-                        m.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i, i);
+                        m.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, i);
                     } else {
                         TestModels.set(m, t.dtype(), i, 0.25 + 0.001 * ((i * 37) % 101));
                     }

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -171,7 +172,7 @@ class EntropyCodecsTest {
         for (int flip : new int[] {0x01, 0x10, 0xff}) {
             byte[] bad = b.clone();
             bad[at] ^= (byte) flip;
-            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            CRC32C crc = new CRC32C();
             crc.update(bad, (int) chunk[Index.Stream.OFFSET], (int) chunk[Index.Stream.LENGTH]);
             byte[] mended = DamagedElfzTest.withIndex(bad, j -> j.replace(
                     "[" + chunk[0] + "," + chunk[1] + "," + chunk[2] + ",", "[" + chunk[0] + "," + chunk[1] + "," + crc.getValue() + ","));

@@ -1,6 +1,6 @@
 package dev.elfz;
 
-import dev.elfz.container.FormulaRatio;
+import dev.elfz.codec.IdealRatio;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -29,7 +29,7 @@ class FormulaExamplesTest {
     @Test
     void pruningFifteenPercentOfAlexNet() {
         // 61M float32, 15% pruned, a 1-bit bitmap: 244M / 215M
-        assertEquals(1.135, FormulaRatio.pruning(61_000_000, 0.15, 32), 5e-4);
+        assertEquals(1.135, IdealRatio.pruning(61_000_000, 0.15, 32), 5e-4);
     }
 
     @Test
@@ -57,12 +57,12 @@ class FormulaExamplesTest {
                 }
             }
         }
-        assertEquals(5.93, FormulaRatio.uniform(10, 2, 1, 32), 5e-3); // 10 * 32 / (10 * 2 + 2 + 32)
+        assertEquals(5.93, IdealRatio.uniform(10, 2, 1, 32), 5e-3); // 10 * 32 / (10 * 2 + 2 + 32)
     }
 
     @Test
     void nonUniformTwoBitsOnTenValues() throws IOException {
-        assertEquals(2.05, FormulaRatio.nonUniform(10, 2, 32), 5e-3); // 10 * 32 / (10 * 2 + 4 * (2 + 32))
+        assertEquals(2.05, IdealRatio.nonUniform(10, 2, 32), 5e-3); // 10 * 32 / (10 * 2 + 4 * (2 + 32))
         // A rounded codebook {-1, 0, 1.5, 2.0}: the nearest centroid for each value (0 codes as 01, the centroid 0,
         // which is what a k-means assignment gives).
         KmeansParams rounded = new KmeansParams(2, new float[] {-1f, 0f, 1.5f, 2.0f}, 0);

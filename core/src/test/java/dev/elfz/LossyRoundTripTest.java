@@ -3,6 +3,7 @@ package dev.elfz;
 import dev.elfz.container.DamagedElfzTest;
 import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.codec.CodecChoice;
@@ -230,7 +231,7 @@ class LossyRoundTripTest {
         for (String[] e : edits) {
             Path bad = dir.resolve("bad.elfz");
             Files.write(bad, DamagedElfzTest.withIndex(good, j -> j.replace(e[0], e[1])));
-            IOException x = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+            IOException x = assertThrows(IOException.class,
                     () -> Elfz.decompress(bad, dir.resolve("out.safetensors"), o));
             assertTrue(x.getMessage().startsWith(bad + ": damaged index: ") && x.getMessage().contains(e[2]),
                     x.getMessage());

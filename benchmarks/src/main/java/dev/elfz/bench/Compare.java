@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.elfz.Dtype;
 import dev.elfz.chart.Charts;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.safetensors.SafetensorsFile;
@@ -14,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -149,11 +151,11 @@ public final class Compare {
     /** The model's float32 values, concatenated in file order (its data region); returns their count. */
     static long writeValues(Path model, Path values) throws IOException {
         try (SafetensorsFile s = SafetensorsFile.open(model); FileChannel ch = FileChannel.open(values,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
             long n = 0;
             for (TensorInfo t : s.tensors()) {
-                if (t.dtype() != dev.elfz.Dtype.F32) {
+                if (t.dtype() != Dtype.F32) {
                     throw new IOException(model + ": " + t.name() + " is " + t.dtype() + "; the peers get float32 only");
                 }
                 ch.write(s.data(t).asByteBuffer());

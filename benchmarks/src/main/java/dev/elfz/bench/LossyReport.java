@@ -56,7 +56,7 @@ public final class LossyReport {
             try (ElfzReader r = ElfzReader.open(z)) {
                 for (ElfzTensor t : r.tensors()) {
                     original += t.byteSize();
-                    ideal += t.byteSize() / r.formulaRatio(t);
+                    ideal += t.byteSize() / r.idealRatio(t);
                 }
             }
             Verify.Report v = Verify.verify(in, z, o);

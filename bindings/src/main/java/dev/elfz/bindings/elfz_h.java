@@ -32,10 +32,10 @@ public class elfz_h extends elfz_h$shared {
     public static int ELFZ_VERSION_MAJOR() {
         return ELFZ_VERSION_MAJOR;
     }
-    private static final int ELFZ_VERSION_MINOR = (int)1L;
+    private static final int ELFZ_VERSION_MINOR = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define ELFZ_VERSION_MINOR 1
+     * #define ELFZ_VERSION_MINOR 2
      * }
      */
     public static int ELFZ_VERSION_MINOR() {

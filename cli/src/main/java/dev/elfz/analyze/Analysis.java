@@ -1,6 +1,7 @@
 package dev.elfz.analyze;
 
 import com.dynatrace.hash4j.hashing.HashStream128;
+import com.sun.management.OperatingSystemMXBean;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
@@ -16,6 +17,7 @@ import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -155,8 +157,7 @@ public final class Analysis {
 
     /** The machine's memory (4 GiB if the JVM cannot tell). */
     static long physicalMemory() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             return os.getTotalMemorySize();
         }
         return 4L << 30;

@@ -15,6 +15,7 @@ import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.codec.prune.MagnitudeSelect;
+import dev.elfz.codec.registry.Codecs;
 import dev.elfz.codec.prune.PruneParams;
 import dev.elfz.Dtype;
 import dev.elfz.codec.uniform.UniformParams;
@@ -332,7 +333,7 @@ public final class CodecEstimate implements AutoCloseable {
                 return chunk.byteSize();
             }
             ChunkCodec codec = codecs.computeIfAbsent(c.codec().id() + "/" + dtype,
-                    k -> new EntropyStage(c.codec().newChunkCodec(dtype, kernel), kernel));
+                    k -> new EntropyStage(Codecs.of(c.codec()).newChunkCodec(dtype, kernel), kernel));
             long n = codec.encode(c.params(), chunk, first, dst);
             return n < 0 ? chunk.byteSize() : n;
         }

@@ -323,10 +323,10 @@ public final class Charts {
     private static JFreeChart points(String title, String xLabel, String yLabel, List<Points> series, boolean logY,
                                      boolean joined) {
         XYSeriesCollection data = new XYSeriesCollection();
-        List<List<String>> labels = new java.util.ArrayList<>();
+        List<List<String>> labels = new ArrayList<>();
         for (Points p : series) {
             XYSeries s = new XYSeries(p.name(), false, true);
-            List<String> l = new java.util.ArrayList<>();
+            List<String> l = new ArrayList<>();
             for (Point q : p.points()) {
                 if (q.x() > 0 && (q.y() > 0 || !logY)) {
                     s.add(q.x(), q.y());

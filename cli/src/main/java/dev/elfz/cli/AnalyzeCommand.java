@@ -10,6 +10,7 @@ import dev.elfz.analyze.CodecEstimate;
 import dev.elfz.chart.Charts;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,7 +93,7 @@ final class AnalyzeCommand extends WorkCommand {
     }
 
     private static String plain(double x) {
-        return java.math.BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
     }
 
     static void print(Report r, PrintWriter w) {

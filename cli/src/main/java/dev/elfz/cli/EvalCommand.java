@@ -6,6 +6,7 @@ import dev.elfz.onnx.OnnxFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,7 +72,7 @@ final class EvalCommand extends WorkCommand {
         out().printf(Locale.ROOT, "%-24s %-16s %16s %12s %12s %8s%n", "output", "shape", "cosine", "max abs", "max rel",
                 "argmax");
         for (Row r : rows) {
-            out().printf(Locale.ROOT, "%-24s %-16s %16.12f %12.3g %12.3g %8s%n", r.name(), java.util.Arrays.toString(r.shape()),
+            out().printf(Locale.ROOT, "%-24s %-16s %16.12f %12.3g %12.3g %8s%n", r.name(), Arrays.toString(r.shape()),
                     r.cosine(), r.maxAbsError(), r.maxRelError(),
                     r.argmaxAgreement() == null ? "-" : String.format(Locale.ROOT, "%.4f", r.argmaxAgreement()));
         }

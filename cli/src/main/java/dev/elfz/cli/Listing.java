@@ -1,9 +1,12 @@
 package dev.elfz.cli;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
 import dev.elfz.container.Index;
-import dev.elfz.Codec;
+import dev.elfz.codec.ValueCodec;
+import dev.elfz.codec.registry.Codecs;
 import dev.elfz.kernel.Kernel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,9 +25,15 @@ import java.util.TreeMap;
  */
 record Listing(String file, long fileBytes, String createdBy, String input, List<FileRow> files) {
 
-    /** @param exceptions values ELF keeps exactly; -1 when a chunk's length is damaged */
+    /**
+     * @param exceptions values the codec keeps exactly (ELF, grid, their survivors after pruning); -1 when a chunk's
+     *     length is damaged
+     * @param keepsExceptions whether the codec keeps any (the column is empty for the others)
+     * @param idealRatio {@link ElfzReader#idealRatio} ({@code formula_ratio} in the JSON summaries)
+     */
     record TensorRow(String name, String dtype, long[] shape, String codec, long bytes, long storedBytes, double ratio,
-                     long exceptions, double errorBound, double formulaRatio) {}
+                     long exceptions, @JsonIgnore boolean keepsExceptions, double errorBound,
+                     @JsonProperty("formula_ratio") double idealRatio) {}
 
     /** @param tensors null for a blob */
     record FileRow(String path, String kind, String codec, long bytes, long storedBytes, double ratio,
@@ -50,9 +59,11 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
             long stored = (f.header() != null ? f.header() : f.data()).storedBytes(); // onnx: its skeleton
             for (Index.TensorEntry e : f.tensors()) {
                 ElfzTensor t = r.tensor(f.name(), e.name());
+                ValueCodec codec = Codecs.of(t.codec());
+                boolean keeps = codec.keepsExceptions(Codecs.params(t.codec(), t.stream().params()));
                 tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.codec().id(), t.byteSize(),
-                        t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(), t.errorBound(),
-                        r.formulaRatio(t)));
+                        t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(), keeps,
+                        t.errorBound(), r.idealRatio(t)));
                 stored += t.storedBytes();
             }
             files.add(new FileRow(f.path(), f.kind(), null, f.size(), stored, Units.ratio(f.size(), stored),
@@ -81,14 +92,14 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
         return counts;
     }
 
-    /** The formula ratio of all tensors together: their original bytes over the sum of their formula sizes. */
-    double formulaRatio() {
+    /** The ideal ratio of all tensors together: their original bytes over the sum of their ideal sizes. */
+    double idealRatio() {
         double original = 0;
         double ideal = 0;
         for (FileRow f : files) {
             for (TensorRow t : f.tensors() == null ? List.<TensorRow>of() : f.tensors()) {
                 original += t.bytes();
-                ideal += t.bytes() / t.formulaRatio();
+                ideal += t.bytes() / t.idealRatio();
             }
         }
         return ideal == 0 ? 1 : original / ideal;
@@ -116,12 +127,12 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
                     Units.bytes(f.storedBytes()), ratio(f.ratio()), "", ""});
             for (TensorRow t : f.tensors() == null ? List.<TensorRow>of() : f.tensors()) {
                 rows.add(new String[] {"  " + t.name(), t.dtype(), Arrays.toString(t.shape()), t.codec(),
-                        Units.bytes(t.bytes()), Units.bytes(t.storedBytes()), ratio(t.ratio()), ratio(t.formulaRatio()),
-                        t.codec().equals(Codec.ELF.id()) || t.codec().equals(Codec.GRID.id()) ? count(t.exceptions()) : ""});
+                        Units.bytes(t.bytes()), Units.bytes(t.storedBytes()), ratio(t.ratio()), ratio(t.idealRatio()),
+                        t.keepsExceptions() ? count(t.exceptions()) : ""});
             }
         }
         rows.add(new String[] {"total (whole .elfz file)", "", "", "", Units.bytes(bytes()), Units.bytes(fileBytes),
-                ratio(Units.ratio(bytes(), fileBytes)), ratio(formulaRatio()), count(exceptions())});
+                ratio(Units.ratio(bytes(), fileBytes)), ratio(idealRatio()), count(exceptions())});
         int[] width = new int[rows.getFirst().length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {

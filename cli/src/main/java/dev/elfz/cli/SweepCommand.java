@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.jfree.chart.JFreeChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -124,7 +125,7 @@ final class SweepCommand extends WorkCommand {
     }
 
     /** Ratio against cosine, a line per family in the order swept. */
-    static org.jfree.chart.JFreeChart chart(String model, List<Point> points) {
+    static JFreeChart chart(String model, List<Point> points) {
         Map<String, List<Charts.Point>> byFamily = new LinkedHashMap<>();
         for (Point p : points) {
             byFamily.computeIfAbsent(p.family(), k -> new ArrayList<>()).add(new Charts.Point(p.ratio(), p.cosine(),

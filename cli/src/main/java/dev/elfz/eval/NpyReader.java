@@ -7,9 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A strict reader of NumPy's .npy format (what {@code np.save} writes): the magic, version 1.0, 2.0 or 3.0, a
@@ -55,7 +57,7 @@ final class NpyReader {
         int data = start + (int) length;
         if (b.limit() - data != expected) {
             throw bad(file, "holds " + (b.limit() - data) + " bytes of values, but shape "
-                    + java.util.Arrays.toString(header.shape()) + " of " + t.name() + " takes " + expected
+                    + Arrays.toString(header.shape()) + " of " + t.name() + " takes " + expected
                     + (b.limit() - data < expected ? " (truncated?)" : ""));
         }
         return t.values(file, header.shape(), b.slice(data, (int) expected).order(t.order()), n);
@@ -135,7 +137,7 @@ final class NpyReader {
 
         static Header parse(Path file, String text) throws IOException {
             Map<String, Object> dict = new Literal(file, text.strip()).dict();
-            if (!dict.keySet().equals(java.util.Set.of("descr", "fortran_order", "shape"))) {
+            if (!dict.keySet().equals(Set.of("descr", "fortran_order", "shape"))) {
                 throw bad(file, "header keys " + dict.keySet() + ", expected descr, fortran_order and shape");
             }
             if (!(dict.get("descr") instanceof String descr)) {

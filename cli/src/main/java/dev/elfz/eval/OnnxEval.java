@@ -18,6 +18,8 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +62,7 @@ public final class OnnxEval {
             if (samples < 1 || sequence < 1 || maxId < 0) {
                 throw new IllegalArgumentException("samples and sequence must be positive, max id 0 or more");
             }
-            files = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(files)); // the user's order
+            files = Collections.unmodifiableMap(new LinkedHashMap<>(files)); // the user's order
         }
 
         public static Inputs generated(int samples, int sequence, long maxId, long seed) {
@@ -100,7 +102,7 @@ public final class OnnxEval {
 
         /** The output that changed most: the smallest cosine. */
         public Output worst() {
-            return outputs().stream().min(java.util.Comparator.comparingDouble(Output::cosine)).orElseThrow();
+            return outputs().stream().min(Comparator.comparingDouble(Output::cosine)).orElseThrow();
         }
     }
 

@@ -15,6 +15,7 @@ import dev.elfz.analyze.Analysis.ValueStats;
 import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -116,7 +117,7 @@ class AnalysisTest {
                 .add("c", Dtype.U8, new long[] {n}, b).write(dir.resolve("m.safetensors"));
         Report r = analyse(dir);
         int cuts = 0;
-        java.lang.foreign.MemorySegment s = java.lang.foreign.MemorySegment.ofArray(b);
+        MemorySegment s = MemorySegment.ofArray(b);
         for (long o = 0; o < n; cuts++) {
             o += FastCdc.DEFAULT.next(s, o, n);
         }

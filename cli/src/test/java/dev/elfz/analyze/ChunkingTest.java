@@ -11,6 +11,7 @@ import dev.elfz.Dtype;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -73,7 +74,7 @@ class ChunkingTest {
     @Test
     void fastCdcGivesThePaperCutsAtEveryEnd() {
         byte[] b = Planted.random(18, 200_000);
-        java.util.Arrays.fill(b, 60_000, 100_000, (byte) 7); // a run without cuts: forced at the maximum
+        Arrays.fill(b, 60_000, 100_000, (byte) 7); // a run without cuts: forced at the maximum
         MemorySegment s = MemorySegment.ofArray(b);
         for (FastCdc c : List.of(FastCdc.DEFAULT, new FastCdc(64, 256, 1000), new FastCdc(5, 16, 21))) {
             for (int end : new int[] {b.length, b.length - 1, b.length - 3, b.length - 7, 150_001}) {

@@ -25,6 +25,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -368,7 +369,7 @@ class AnalyzeCommandTest {
         Path good = Models.file(dir, "good.safetensors", 1);
         byte[] bytes = Files.readAllBytes(good);
         Path cut = Files.write(Files.createDirectories(dir.resolve("sub")).resolve("cut.safetensors"),
-                Arrays.copyOf(bytes, bytes.length - 100), java.nio.file.StandardOpenOption.CREATE_NEW);
+                Arrays.copyOf(bytes, bytes.length - 100), StandardOpenOption.CREATE_NEW);
         run("analyze", dir).failsWith(cut.toString(), "truncated download?");
         run("analyze", "--json", dir).failsWith(cut.toString());
         Path lfs = Files.writeString(dir.resolve("lfs.safetensors"), "version https://git-lfs.github.com/spec/v1\n");

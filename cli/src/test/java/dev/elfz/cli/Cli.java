@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -84,7 +85,7 @@ final class Cli {
     /** Compressing {@code in} fails naming it and leaves {@code dir} as it was (no output, no temporary file). */
     static void compressFails(Path dir, Path in, String... parts) {
         List<String> before = listing(dir);
-        String[] all = java.util.Arrays.copyOf(parts, parts.length + 1);
+        String[] all = Arrays.copyOf(parts, parts.length + 1);
         all[parts.length] = in.toString();
         run("compress", in).failsWith(all);
         assertEquals(before, listing(dir), "no output or temporary file left");

@@ -11,6 +11,7 @@ import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,7 +140,7 @@ class DecompressCommandTest {
         run("decompress", dir.resolve("model.elfz"), "-o", other).failsWith(other.toString(), "already exists");
         assertEquals(List.of("keep.txt"), Cli.listing(other));
         run("decompress", "-q", "-f", dir.resolve("model.elfz"), "-o", other).succeeds();
-        List<String> merged = new java.util.ArrayList<>(Cli.listing(model));
+        List<String> merged = new ArrayList<>(Cli.listing(model));
         merged.add("keep.txt"); // -f replaces the archive's files, and leaves the others
         assertEquals(merged.stream().sorted().toList(), Cli.listing(other));
         assertEquals("mine", Files.readString(other.resolve("keep.txt")));

@@ -11,6 +11,7 @@ import dev.elfz.onnx.OnnxBytes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +59,7 @@ class DemoCommandTest {
             }
         }
         assertEquals(expected.size(), kernels.size(), kernels.toString());
-        assertTrue(kernels.containsAll(expected.stream().filter(java.util.Objects::nonNull).toList()), kernels.toString());
+        assertTrue(kernels.containsAll(expected.stream().filter(Objects::nonNull).toList()), kernels.toString());
     }
 
     @Test

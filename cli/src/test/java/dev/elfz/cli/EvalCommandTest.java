@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +44,7 @@ class EvalCommandTest {
         assertEquals(1.0, out.get("argmax_agreement").asDouble());
         Cli.Run elf = run("eval", model, "--samples", "2").succeeds();
         assertTrue(elf.out().contains("last_hidden_state"), elf.out());
-        assertEquals(java.util.List.of("all-minilm-l6-v2.onnx"), Cli.listing(dir), "nothing left beside the model");
+        assertEquals(List.of("all-minilm-l6-v2.onnx"), Cli.listing(dir), "nothing left beside the model");
     }
 
     /** "the cat sat on the mat" in BERT's uncased WordPiece, between [CLS] and [SEP]. */

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.elfz.onnx.OnnxBytes;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,7 +90,7 @@ class ExternalDataCliTest {
         run("compress", in, "-o", z, "--codec", "lossless", "-q").succeeds();
         byte[] b = Files.readAllBytes(z);
         // the last stream of the index is the last file's skeleton: weights/w.bin's
-        String text = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String text = new String(b, StandardCharsets.ISO_8859_1);
         String chunks = "\"chunks\":[[";
         int at = text.lastIndexOf(chunks) + chunks.length();
         b[Integer.parseInt(text.substring(at, text.indexOf(',', at)))] ^= 1;

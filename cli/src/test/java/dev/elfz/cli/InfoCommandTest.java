@@ -74,6 +74,10 @@ class InfoCommandTest {
                     double ratio = t.get("stored_bytes").asLong() == 0 ? 1 // an empty tensor
                             : t.get("bytes").asDouble() / t.get("stored_bytes").asLong();
                     assertEquals(ratio, t.get("ratio").asDouble(), 1e-9, t.toString());
+                    List<String> fields = new ArrayList<>();
+                    t.fieldNames().forEachRemaining(fields::add);
+                    assertEquals(List.of("name", "dtype", "shape", "codec", "bytes", "stored_bytes", "ratio",
+                            "exceptions", "error_bound", "formula_ratio"), fields, "the fields docs/cli.md lists");
                 }
                 assertTrue(stored < f.get("stored_bytes").asLong(), "the header is stored too");
             }

@@ -3,6 +3,7 @@ package dev.elfz.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.ElfzOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class ProgressBarTest {
     @Test
     void noBarWhenQuietOrNotATerminal() {
         // Tests run with stderr redirected: never a terminal here.
-        assertEquals(dev.elfz.ElfzOptions.Progress.NONE, ProgressBar.forTerminal(false, new PrintWriter(new StringWriter()), "x"));
-        assertEquals(dev.elfz.ElfzOptions.Progress.NONE, ProgressBar.forTerminal(true, new PrintWriter(new StringWriter()), "x"));
+        assertEquals(ElfzOptions.Progress.NONE, ProgressBar.forTerminal(false, new PrintWriter(new StringWriter()), "x"));
+        assertEquals(ElfzOptions.Progress.NONE, ProgressBar.forTerminal(true, new PrintWriter(new StringWriter()), "x"));
     }
 }

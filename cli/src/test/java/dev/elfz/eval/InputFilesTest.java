@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,7 +113,7 @@ class InputFilesTest {
         fails(json("x.npy", "[1, 2]"), "bad .npy file", "no \\x93NUMPY magic");
         fails(NpyBytes.write(dir.resolve("v4.npy"), 4, NpyBytes.dict("<i8", one), eight), "format version 4.0");
         Path cut = NpyBytes.write(dir.resolve("cut.npy"), 1, NpyBytes.dict("<i8", one), eight);
-        Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(cut), 40));
+        Files.write(cut, Arrays.copyOf(Files.readAllBytes(cut), 40));
         fails(cut, "header length 118 runs past the end of the file");
         fails(NpyBytes.write(dir.resolve("keys.npy"), 1, "{'descr': '<i8', 'shape': (1,), }", eight),
                 "header keys [descr, shape], expected descr, fortran_order and shape");
@@ -130,7 +132,7 @@ class InputFilesTest {
         fails(npy("b2.npy", "|b1", one, 2), "bool value 2 (not 0 or 1) at [0]");
         fails(json("x.txt", "[1]"), "not a .npy or .json file");
         IOException missing = assertThrows(IOException.class, () -> Values.read(dir.resolve("none.npy")));
-        assertTrue(missing instanceof java.nio.file.NoSuchFileException, missing.toString());
+        assertTrue(missing instanceof NoSuchFileException, missing.toString());
     }
 
     @Test

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +24,7 @@ class NpyFuzzTest {
     @Test
     void everyDamagedInputFileReadsOrIsOneIOException() throws IOException {
         byte[] npy = Files.readAllBytes(NpyBytes.longs(dir.resolve("good.npy"), new long[] {2, 3}, 1, 2, 3, 4, 5, 6));
-        byte[] json = "[[101, 1996, 4937], [0.5, true, -3]]".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] json = "[[101, 1996, 4937], [0.5, true, -3]]".getBytes(StandardCharsets.UTF_8);
         SplittableRandom r = new SplittableRandom(7);
         int refused = 0;
         for (int m = 0; m < 4000; m++) {
@@ -31,7 +33,7 @@ class NpyFuzzTest {
             byte[] bad = good.clone();
             int at = r.nextInt(good.length);
             if (r.nextInt(3) == 0) {
-                bad = java.util.Arrays.copyOf(good, at);
+                bad = Arrays.copyOf(good, at);
             } else {
                 bad[at] = (byte) r.nextInt(256);
             }

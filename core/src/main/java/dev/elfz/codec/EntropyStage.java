@@ -5,6 +5,7 @@ import dev.elfz.kernel.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * The entropy stage behind a value codec (FORMAT.md, "entropy stage"): the codec's output is cut into the
@@ -186,7 +187,7 @@ public final class EntropyStage implements ChunkCodec {
             }
         }
         cuts[k] = length;
-        return java.util.Arrays.copyOf(cuts, k + 1);
+        return Arrays.copyOf(cuts, k + 1);
     }
 
     private MemorySegment room(MemorySegment s, long bytes) {

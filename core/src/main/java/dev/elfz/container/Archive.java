@@ -6,7 +6,10 @@ import dev.elfz.ElfzTensor;
 import com.fasterxml.jackson.core.JacksonException;
 import dev.elfz.Codec;
 import dev.elfz.codec.EntropyStage;
+import dev.elfz.codec.Bounds;
 import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.ValueCodec;
+import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.BufferPool;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.InputChangedException;
@@ -29,6 +32,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An .elfz file mapped read-only, its index checked: the machinery behind {@link dev.elfz.ElfzReader}, decompression
@@ -45,7 +49,7 @@ public final class Archive implements AutoCloseable {
     private final List<ElfzTensor> tensors;
     private final Map<String, List<ElfzTensor>> byName = new LinkedHashMap<>();
     private final CodecPool codecs;
-    private final Map<Index.Stream, CodecParams> params = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Index.Stream, CodecParams> params = new ConcurrentHashMap<>();
     private final BufferPool scratch; // private copies of coded chunks
 
     private final Kernel kernel;
@@ -302,15 +306,15 @@ public final class Archive implements AutoCloseable {
         }
     }
 
-    /** The error bounds {@code Codec.bounds} gives the values of chunk {@code i} (0 for a stored chunk). */
-    public Codec.Bounds chunkBounds(String what, Index.Stream s, Dtype dtype, int i) throws ElfzException {
+    /** The error bounds {@link ValueCodec#bounds} gives the values of chunk {@code i} (0 for a stored chunk). */
+    public Bounds chunkBounds(String what, Index.Stream s, Dtype dtype, int i) throws ElfzException {
         if (s.chunks()[i][Index.Stream.CODED] == 0) {
-            return Codec.Bounds.constant(0);
+            return Bounds.constant(0);
         }
         long unit = Math.max(1, dtype.bits() / 8);
-        Codec codec = Codec.forId(s.codec());
+        ValueCodec codec = Codecs.of(Codec.forId(s.codec()));
         try {
-            MemorySegment coded = codec.boundReadsChunk() ? codedChunk(what, s, i) : MemorySegment.NULL;
+            MemorySegment coded = codec.boundsReadChunk() ? codedChunk(what, s, i) : MemorySegment.NULL;
             return codec.bounds(params(s), dtype, coded, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
         } catch (CorruptDataException e) {
             throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
@@ -331,18 +335,18 @@ public final class Archive implements AutoCloseable {
         }
     }
 
-    /** The first u32 of coded chunk {@code i}'s header, without reading the rest or checking its CRC. */
-    private long chunkHead(ElfzTensor t, int i) throws ElfzException {
+    /**
+     * The values coded chunk {@code i} keeps ({@link ValueCodec#keptValues}), from the first section of its bytes,
+     * without reading the rest or checking its CRC.
+     */
+    private long keptValues(ElfzTensor t, ValueCodec codec, int i) throws ElfzException {
         Index.Stream s = t.stream();
         long[] c = s.chunks()[i];
         MemorySegment buffer = scratch.take(storedLength(s, i));
         try {
             MemorySegment stored = copy(path, file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]), buffer);
             MemorySegment head = s.entropy() == null ? stored : EntropyStage.firstSection(kernel, stored, s.chunkSize(i));
-            if (head.byteSize() < Integer.BYTES) {
-                throw new CorruptDataException("its header is " + head.byteSize() + " bytes");
-            }
-            return Integer.toUnsignedLong(head.get(ElfzFormat.U32, 0));
+            return codec.keptValues(head, s.chunkSize(i) / t.dtype().elfType().valueBytes());
         } catch (CorruptDataException e) {
             throw new ElfzException(path, t.name() + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         } finally {
@@ -350,27 +354,31 @@ public final class Archive implements AutoCloseable {
         }
     }
 
-    /** The ideal ratio of a tensor ({@link FormulaRatio}); pruned tensors read their chunks' counts. */
-    public double formulaRatio(ElfzTensor t) throws ElfzException {
+    /**
+     * The ideal ratio of a tensor ({@link ValueCodec#idealRatio}); codecs that drop values (pruning) read how many
+     * each coded chunk keeps.
+     */
+    public double idealRatio(ElfzTensor t) throws ElfzException {
         Index.Stream s = t.stream();
         long n = t.elements();
-        double kept = 1;
-        Codec codec = t.codec();
-        if (codec == Codec.PRUNE && n > 0) {
-            long survivors = 0;
-            for (int i = 0; i < s.chunks().length; i++) {
-                long[] c = s.chunks()[i];
-                long values = s.chunkSize(i) / t.dtype().elfType().valueBytes();
-                survivors += c[Index.Stream.CODED] == 0 ? values : chunkHead(t, i);
-            }
-            kept = (double) survivors / n;
+        if (n == 0) {
+            return 1;
         }
-        return n == 0 ? 1 : FormulaRatio.of(codec, params(s), n, t.dtype().bits(), kept);
+        ValueCodec codec = Codecs.of(t.codec());
+        long kept = n;
+        if (codec.keptReadsChunk()) {
+            kept = 0;
+            for (int i = 0; i < s.chunks().length; i++) {
+                long values = s.chunkSize(i) / t.dtype().elfType().valueBytes();
+                kept += s.chunks()[i][Index.Stream.CODED] == 0 ? values : keptValues(t, codec, i);
+            }
+        }
+        return codec.idealRatio(params(s), n, kept, t.dtype().bits());
     }
 
     /** A stream's parsed codec parameters (validated when the index was opened), parsed once. */
     public CodecParams params(Index.Stream s) {
-        return params.computeIfAbsent(s, k -> Codec.forId(k.codec()).parseParams(k.params()));
+        return params.computeIfAbsent(s, k -> Codecs.params(Codec.forId(k.codec()), k.params()));
     }
 
     /** Checks a decoded stream against the checksum of its original bytes, when it has one. */

@@ -4,6 +4,7 @@ import dev.elfz.codec.ChunkCodec;
 import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
+import dev.elfz.codec.registry.Codecs;
 import java.lang.foreign.MemorySegment;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.Dtype;
@@ -55,7 +56,7 @@ final class CodecPool implements AutoCloseable {
     private ChunkCodec take(Codec codec, Dtype dtype, boolean entropy) {
         ChunkCodec c = queue(codec, dtype, entropy).poll();
         if (c == null) {
-            c = codec.newChunkCodec(dtype, kernel);
+            c = Codecs.of(codec).newChunkCodec(dtype, kernel);
             if (entropy) {
                 c = new EntropyStage(c, kernel);
             }

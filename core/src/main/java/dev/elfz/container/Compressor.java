@@ -5,7 +5,7 @@ import dev.elfz.ElfzOptions;
 import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
-import dev.elfz.codec.uniform.UniformParams;
+import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.BufferPool;
 import dev.elfz.io.InputChangedException;
@@ -65,15 +65,15 @@ public final class Compressor {
 
         /** True while the stream's checksum may be needed: it is lossless, or no chunk has been coded yet. */
         boolean needsCrc() {
-            return codec.lossless() || !coded;
+            return Codecs.of(codec).lossless() || !coded;
         }
 
         Index.Stream stream() {
             Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
-            Long checksum = stored.lossless() ? crc.getValue() : null; // needsCrc() held for every chunk
+            Long checksum = Codecs.of(stored).lossless() ? crc.getValue() : null; // needsCrc() held for every chunk
             Map<String, Object> p = coded ? params.toIndex() : Map.of();
             return new Index.Stream(stored.id(), p, coded ? EntropyStage.ID : null, src.byteSize(), chunkBytes,
-                    checksum, coded && codec.keepsExceptions(params) ? exceptions : null, chunks);
+                    checksum, coded && Codecs.of(codec).keepsExceptions(params) ? exceptions : null, chunks);
         }
     }
 
@@ -171,10 +171,7 @@ public final class Compressor {
         List<Plan> tensorPlans = new ArrayList<>();
         for (TensorInfo t : s.tensors()) {
             Planner.Choice c = planner.choice(s.path(), t);
-            long unit = c.codec().unitBytes(t.dtype());
-            if (c.params() instanceof UniformParams u && u.granularity() == UniformParams.Granularity.GROUP) {
-                unit *= u.groupSize(); // whole groups per chunk: each chunk finds its groups' ranges itself
-            }
+            long unit = Codecs.of(c.codec()).chunkUnit(t.dtype(), c.params());
             Plan p = new Plan(file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
             tensorPlans.add(p);
         }

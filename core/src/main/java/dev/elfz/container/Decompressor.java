@@ -13,6 +13,7 @@ import dev.elfz.onnx.OnnxException;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.onnx.Skeleton;
 import dev.elfz.Dtype;
+import dev.elfz.safetensors.SafetensorsException;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -350,7 +351,7 @@ public final class Decompressor {
         SafetensorsWriter w;
         try {
             w = SafetensorsWriter.createVerbatim(target, Arrays.copyOfRange(start, 8, start.length), infos, overwrite);
-        } catch (dev.elfz.safetensors.SafetensorsException e) {
+        } catch (SafetensorsException e) {
             throw new ElfzException(r.path(), "damaged: " + f.path() + "'s stored header: " + e.getMessage(), e);
         }
         for (int i = 0; i < f.tensors().size(); i++) {

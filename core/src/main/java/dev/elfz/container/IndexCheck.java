@@ -5,14 +5,15 @@ import dev.elfz.ElfzException;
 import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
-import dev.elfz.codec.prune.PruneParams;
-import dev.elfz.codec.elf.ElfChunkCodec;
+import dev.elfz.codec.ExceptionChunkCodec;
+import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.FileNames;
 import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -40,7 +41,7 @@ final class IndexCheck {
         if (!single && !Index.KIND_DIRECTORY.equals(a.input())) {
             throw fail("the index: input is " + a.input() + ", not file or directory");
         }
-        if (files.stream().anyMatch(java.util.Objects::isNull)) {
+        if (files.stream().anyMatch(Objects::isNull)) {
             throw fail("the index: a file entry is null");
         }
         if (single) {
@@ -129,7 +130,7 @@ final class IndexCheck {
             }
             Index.Stream s = require(t.data(), what, "data");
             Codec codec = codec(what, s);
-            if (!codec.supports(dtype)) {
+            if (!Codecs.of(codec).supports(dtype)) {
                 throw fail(what + ": codec " + codec.id() + " does not handle " + dtype);
             }
             same(what, "size", s.size(), bytes);
@@ -153,12 +154,13 @@ final class IndexCheck {
         }
         CodecParams params;
         try {
-            params = codec.parseParams(s.params());
+            params = Codecs.params(codec, s.params());
         } catch (IllegalArgumentException | ClassCastException e) {
             throw fail(what + ": codec " + codec.id() + ": " + e.getMessage());
         }
-        if (params instanceof PruneParams p && !p.inner().supports(dtype)) {
-            throw fail(what + ": prune's inner codec " + p.inner().id() + " does not handle " + dtype);
+        String refused = Codecs.of(codec).refuses(params, dtype);
+        if (refused != null) {
+            throw fail(what + ": " + refused);
         }
         if (s.entropy() != null && (!EntropyStage.ID.equals(s.entropy()) || codec == Codec.RAW)) {
             throw fail(what + ": entropy stage " + s.entropy() + (codec == Codec.RAW ? " on a raw stream"
@@ -170,9 +172,9 @@ final class IndexCheck {
         if (s.exceptions() != null && (s.exceptions() < 0 || s.exceptions() > s.size())) {
             throw fail(what + ": " + s.exceptions() + " exceptions in " + s.size() + " bytes");
         }
-        long unit = codec.unitBytes(dtype);
+        long unit = Codecs.of(codec).unitBytes(dtype);
         if (s.chunkBytes() < 1 || s.chunkBytes() > ElfzOptions.MAX_CHUNK_BYTES || s.chunkBytes() % unit != 0
-                || s.chunkBytes() / unit >= ElfChunkCodec.MAX_VALUES) {
+                || s.chunkBytes() / unit >= ExceptionChunkCodec.MAX_VALUES) {
             throw fail(what + ": chunk size " + s.chunkBytes() + " is not a positive multiple of " + unit
                     + " up to " + ElfzOptions.MAX_CHUNK_BYTES);
         }

@@ -22,6 +22,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,8 +162,8 @@ public final class Planner {
         int groups = (int) (n / groupSize);
         double[] lo = new double[groups];
         double[] hi = new double[groups];
-        java.util.Arrays.fill(lo, Double.POSITIVE_INFINITY);
-        java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
+        Arrays.fill(lo, Double.POSITIVE_INFINITY);
+        Arrays.fill(hi, Double.NEGATIVE_INFINITY);
         ElfType type = t.dtype().elfType();
         MappedInput.forEachPart(file, data, type.valueBytes(), (part, first) -> {
             for (long j = 0, m = part.byteSize() / type.valueBytes(); j < m; j++) {

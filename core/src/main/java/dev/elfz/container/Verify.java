@@ -3,7 +3,10 @@ package dev.elfz.container;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzTensor;
 import dev.elfz.Codec;
-import dev.elfz.codec.FloatValues;
+import dev.elfz.codec.Bounds;
+import dev.elfz.codec.ValueCheck;
+import dev.elfz.codec.ValueCodec;
+import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.BufferPool;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedInput;
@@ -27,7 +30,8 @@ import java.util.Map;
 /**
  * Checks an .elfz file against the safetensors or ONNX file (with its external data) or model directory it was made from: the same files,
  * tensor names, dtypes, shapes and metadata; every lossless stream (headers, blobs, raw tensors) bit for bit;
- * every ELF value within its bound when |x| &lt; 1 and bit for bit otherwise (exceptions, NaN, Inf). Decodes
+ * every other value as its codec promises ({@link ValueCodec#check}: ELF within its bound when |x| &lt; 1 and bit for
+ * bit otherwise, grid within the user's bound, quantization within its group's bound). Decodes
  * chunk by chunk on the worker threads, so memory stays a few chunks per thread whatever the model's size.
  *
  * <pre>{@code
@@ -261,7 +265,8 @@ public final class Verify {
             if (problem[i] != null) {
                 problems.add(t.what() + ": " + problem[i]);
             }
-            double b = Double.isNaN(t.codec().errorBound(t.dtype())) ? bound[i] : t.codec().errorBound(t.dtype());
+            double promised = Codecs.of(t.codec()).errorBound(t.dtype());
+            double b = Double.isNaN(promised) ? bound[i] : promised;
             checks.add(new Check(t.kind(), t.what(), t.file(), t.name(), t.dtype(), t.codec(), t.stream().size(),
                     b, maxError[i], problem[i], count[i] == 0 ? 0 : Math.sqrt(sse[i] / count[i]),
                     sse[i] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(ssx[i] / sse[i]), count[i],
@@ -283,17 +288,18 @@ public final class Verify {
         MemorySegment original = MappedInput.copy(t.source(), mapped, copy);
         Pages.release(mapped); // read for good: resident memory stays flat in file size
         long at = original.mismatch(decoded);
-        if (at < 0 && t.codec().lossless()) {
+        ValueCodec codec = Codecs.of(t.codec());
+        if (at < 0 && codec.lossless()) {
             return new Outcome(job.target(), size, 0, null);
         }
-        if (t.codec().lossless() || t.dtype().elfType() == null) {
+        if (codec.lossless() || t.dtype().elfType() == null) {
             return new Outcome(job.target(), size, 0, String.format("byte %d differs (0x%02x in the original, 0x%02x decoded)",
                     start + at, original.get(ValueLayout.JAVA_BYTE, at), decoded.get(ValueLayout.JAVA_BYTE, at)));
         }
         ElfType type = t.dtype().elfType();
         int unit = type.valueBytes();
-        boolean elf = t.codec() == Codec.ELF;
-        Codec.Bounds bounds = r.chunkBounds(t.what(), s, t.dtype(), job.chunk());
+        Bounds bounds = r.chunkBounds(t.what(), s, t.dtype(), job.chunk());
+        ValueCheck check = codec.check(r.params(s), t.dtype());
         double max = 0;
         double sse = 0;
         double ssx = 0;
@@ -312,17 +318,7 @@ public final class Verify {
             if (at < 0 || bits(unit, original, i) == bits(unit, decoded, i)) {
                 continue; // equal bits are exact, whatever the values (NaN, Inf)
             }
-            double bound = bounds.at().applyAsDouble(i);
-            String bad;
-            if (t.codec() == Codec.GRID) { // the user's bound, exactly: the kernel checked every value against it
-                bad = !Double.isFinite(x) ? "should be exact (NaN or Inf)"
-                        : error <= bound ? null : "error " + error + " > bound " + bound;
-            } else if (elf) {
-                bad = Math.abs(x) >= 1 || !Double.isFinite(x) ? "should be exact (|x| >= 1, NaN or Inf)"
-                        : error <= bound ? null : "error " + error + " > bound " + bound;
-            } else { // each value against its own bound (its group's), plus an ulp of the dtype for the rounding
-                bad = FloatValues.outside(type, x, y, bound);
-            }
+            String bad = check.outside(x, y, bounds.at().applyAsDouble(i));
             if (bad != null && problem == null) {
                 problem = "value " + (start / unit + i) + ": " + show(t.dtype(), x) + " decoded as " + show(t.dtype(), y)
                         + ", " + bad;

@@ -91,11 +91,9 @@ public final class NativeLibrary {
                 return new NativeLibrary(null, "no native library for " + platform()
                         + " in the jar (built without CMake, or another platform)");
             }
-            int expected = elfz_h.ELFZ_VERSION_MAJOR() << 16 | elfz_h.ELFZ_VERSION_MINOR() << 8 | elfz_h.ELFZ_VERSION_PATCH();
-            int actual = elfz_h.elfz_version();
-            if (actual != expected) {
-                return new NativeLibrary(null, String.format("native library %s is version %06x, the bindings %06x",
-                        file, actual, expected));
+            String stale = versionMismatch(file, elfz_h.elfz_version(), bindingsVersion());
+            if (stale != null) {
+                return new NativeLibrary(null, stale);
             }
             String cap = System.getenv("ELFZ_MAX_ISA");
             if (cap != null && !List.of("scalar", "avx2", "avx512").contains(cap)) { // the C side ignores it
@@ -106,6 +104,27 @@ public final class NativeLibrary {
         } catch (IOException | UnsatisfiedLinkError | IllegalCallerException e) {
             return new NativeLibrary(null, "cannot load the native library: " + e.getMessage());
         }
+    }
+
+    /** The C API version the bindings were generated from, encoded as elfz_version() returns it. */
+    static int bindingsVersion() {
+        return elfz_h.ELFZ_VERSION_MAJOR() << 16 | elfz_h.ELFZ_VERSION_MINOR() << 8 | elfz_h.ELFZ_VERSION_PATCH();
+    }
+
+    /**
+     * Null when the library speaks the bindings' C API, else why it is refused, in one line. Only an exact match
+     * passes: every change of the C API bumps ELFZ_VERSION (DEVELOPERS.md), and an older or newer library may lack a
+     * function or take other arguments.
+     */
+    static String versionMismatch(Path file, int library, int bindings) {
+        if (library == bindings) {
+            return null;
+        }
+        return "native library " + file + " has C API " + dotted(library) + ", this elfz needs " + dotted(bindings);
+    }
+
+    private static String dotted(int version) {
+        return (version >>> 16) + "." + (version >>> 8 & 0xff) + "." + (version & 0xff);
     }
 
     /**

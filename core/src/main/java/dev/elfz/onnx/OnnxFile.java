@@ -19,8 +19,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -141,7 +144,7 @@ public final class OnnxFile implements AutoCloseable {
         }
         List<TensorInfo> tensors = new ArrayList<>();
         List<External> external = new ArrayList<>();
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         List<TensorInfo> nested = new ArrayList<>();
         int nodes = 0;
         boolean graph = false;
@@ -317,7 +320,7 @@ public final class OnnxFile implements AutoCloseable {
         String payload = null; // the field holding the values in one run
         long payloadAt = 0;
         long payloadBytes = 0;
-        java.util.Set<String> fields = new java.util.LinkedHashSet<>(); // the fields holding values: one at most
+        Set<String> fields = new LinkedHashSet<>(); // the fields holding values: one at most
         int runs = 0; // packed runs of the payload field: one at most
         boolean unpacked = false; // values of float_data or double_data one per tag
         List<String[]> entries = new ArrayList<>(); // external_data, key and value

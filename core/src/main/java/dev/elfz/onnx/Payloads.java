@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,8 @@ import java.util.Map;
 public final class Payloads implements AutoCloseable {
 
     /** File order. */
-    public static final java.util.Comparator<TensorInfo> BY_OFFSET =
-            java.util.Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end);
+    public static final Comparator<TensorInfo> BY_OFFSET =
+            Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end);
 
     private final String name;
     private final Path path;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The bytes of an ONNX file outside its tensors' payloads (the graph, names, attributes, typed fields), as the
@@ -55,7 +56,7 @@ public final class Skeleton {
 
     /** Calls {@code run} for each piece of stream bytes [from, from + length), in order. */
     public void forEach(long from, long length, Run run) throws IOException {
-        java.util.Objects.checkFromIndexSize(from, length, size);
+        Objects.checkFromIndexSize(from, length, size);
         int i = Arrays.binarySearch(start, from);
         i = i >= 0 ? i : -i - 2;
         for (long done = 0; done < length; i++) {

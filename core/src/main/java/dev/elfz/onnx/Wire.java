@@ -3,6 +3,7 @@ package dev.elfz.onnx;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * A cursor over protobuf's wire format in a memory segment (a mapped file): tags, varints and the bounds of
@@ -69,7 +70,7 @@ final class Wire {
             }
         }
         throw fail(tagAt, name + " (field " + field + ") has wire type " + type + ", expected "
-                + java.util.Arrays.toString(types).replaceAll("[\\[\\]]", "").replace(", ", " or "));
+                + Arrays.toString(types).replaceAll("[\\[\\]]", "").replace(", ", " or "));
     }
 
     /** A base-128 varint of at most 10 bytes. */

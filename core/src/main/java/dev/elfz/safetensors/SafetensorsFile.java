@@ -15,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,7 @@ public final class SafetensorsFile implements AutoCloseable {
             long size = ch.size();
             checkStart(path, ch, size);
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            long n = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
+            long n = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             checkHeaderLength(path, n, size);
             byte[] header = file.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
             Header h = Header.parse(path, header, size - 8 - n);

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -191,7 +192,7 @@ public final class SafetensorsWriter implements AutoCloseable {
      * page faults on the mapping: the fast way for bulk data). Thread-safe.
      */
     public void write(int index, long offset, MemorySegment bytes) throws IOException {
-        java.util.Objects.checkFromIndexSize(offset, bytes.byteSize(), specs.get(index).byteSize());
+        Objects.checkFromIndexSize(offset, bytes.byteSize(), specs.get(index).byteSize());
         out.write(starts[index] + offset, bytes);
     }
 

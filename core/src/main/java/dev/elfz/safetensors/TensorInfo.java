@@ -1,6 +1,7 @@
 package dev.elfz.safetensors;
 
 import dev.elfz.Dtype;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -17,7 +18,7 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
         long size = dtype.byteSize(shape);
         if (begin < 0 || end - begin != size) {
             throw new IllegalArgumentException("tensor " + Messages.quote(name) + " [" + begin + ", " + end
-                    + "] does not hold the " + size + " bytes of " + dtype + " " + java.util.Arrays.toString(shape));
+                    + "] does not hold the " + size + " bytes of " + dtype + " " + Arrays.toString(shape));
         }
     }
 

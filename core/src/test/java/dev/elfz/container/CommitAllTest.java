@@ -1,6 +1,6 @@
 package dev.elfz.container;
 
-import dev.elfz.*;
+import dev.elfz.ChildJvm;
 
 import dev.elfz.container.Decompressor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,7 +46,7 @@ class CommitAllTest {
         try {
             return Files.readString(p);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -73,7 +75,7 @@ class CommitAllTest {
     void anExitDuringTheCommitsPutsTheUsersFilesBack() throws Exception {
         Process p = new ProcessBuilder(ChildJvm.command(ExitMidCommit.class, dir.toString())).redirectErrorStream(true)
                 .start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(130, p.exitValue(), out);
         assertEquals(List.of("a=old a", "b=old b", "c=old c"), listing(), "as before, no hidden copy left");

@@ -1,6 +1,8 @@
 package dev.elfz.container;
 
-import dev.elfz.*;
+import dev.elfz.Elfz;
+import dev.elfz.ElfzOptions;
+import dev.elfz.TestModels;
 
 import dev.elfz.container.ElfzFormat;
 import dev.elfz.container.Index;
@@ -10,13 +12,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.Codec;
 import dev.elfz.codec.CodecChoice;
+import dev.elfz.codec.registry.Codecs;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -150,13 +155,13 @@ public class DamagedElfzTest {
             String m = refused(withIndex(edits.get(i)));
             assertTrue(m.startsWith("damaged index: "), "edit " + i + ": " + m);
         }
-        Map<String, Object> uniform = new java.util.HashMap<>(Map.of("bits", 8, "granularity", "group", "group_size", 32,
+        Map<String, Object> uniform = new HashMap<>(Map.of("bits", 8, "granularity", "group", "group_size", 32,
                 "symmetric", false));
-        Codec.UNIFORM.parseParams(uniform);
+        Codecs.of(Codec.UNIFORM).parseParams(uniform);
         for (String key : List.of("bits", "group_size")) {
-            Map<String, Object> bad = new java.util.HashMap<>(uniform);
+            Map<String, Object> bad = new HashMap<>(uniform);
             bad.put(key, 8.0);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Codec.UNIFORM.parseParams(bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Codecs.of(Codec.UNIFORM).parseParams(bad));
             assertTrue(e.getMessage().contains(key), e.getMessage());
         }
     }
@@ -189,8 +194,8 @@ public class DamagedElfzTest {
     @Test
     void twoEntriesOfTheSameBytesAreRefused() throws IOException {
         Path in = Files.createDirectory(dir.resolve("raw"));
-        Files.writeString(Path.of(java.net.URI.create(in.toUri() + "x%FF.bin")), "A");
-        Files.writeString(Path.of(java.net.URI.create(in.toUri() + "x%FE.bin")), "B");
+        Files.writeString(Path.of(URI.create(in.toUri() + "x%FF.bin")), "A");
+        Files.writeString(Path.of(URI.create(in.toUri() + "x%FE.bin")), "B");
         Path z = dir.resolve("raw.elfz");
         Elfz.compress(in, z, ElfzOptions.defaults());
         Files.write(z, withIndex(Files.readAllBytes(z), s -> s.replace("78fe2e62696e", "78ff2e62696e")));

@@ -1,6 +1,7 @@
 package dev.elfz.container;
 
-import dev.elfz.*;
+import dev.elfz.Elfz;
+import dev.elfz.ElfzOptions;
 
 import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;

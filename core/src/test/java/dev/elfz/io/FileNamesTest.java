@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -43,16 +46,16 @@ class FileNamesTest {
             assertEquals(utf8, FileNames.isUtf8(name));
             assertEquals(utf8, FileNames.hexIfRaw(name) == null);
             names.add(name);
-            distinct.add(java.util.HexFormat.of().formatHex(b));
+            distinct.add(HexFormat.of().formatHex(b));
         }
         assertEquals(distinct.size(), names.size(), "distinct bytes, distinct names");
     }
 
     private static boolean isUtf8(byte[] b) {
         try {
-            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b));
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b));
             return true;
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             return false;
         }
     }

@@ -2,6 +2,7 @@ package dev.elfz.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -27,10 +28,16 @@ class BindingsTest {
     private static final Pattern PROTOTYPE =
             Pattern.compile("^ELFZ_API\\s+[^;(]*?\\b(elfz_\\w+)\\s*\\(([^)]*)\\)\\s*;", Pattern.MULTILINE);
 
+    private static final Pattern CONSTANT =
+            Pattern.compile("^#define\\s+(ELFZ_[A-Z0-9_]+)\\s+\\(?(-?\\d+)\\)?", Pattern.MULTILINE);
+
+    private static String header() throws IOException {
+        return Files.readString(Path.of(System.getProperty("basedir", "."), "..", "native", "include", "elfz.h"));
+    }
+
     /** Function name -> parameter count, read from the header. */
     static Map<String, Integer> headerFunctions() throws IOException {
-        Path header = Path.of(System.getProperty("basedir", "."), "..", "native", "include", "elfz.h");
-        String text = Files.readString(header);
+        String text = header();
         Map<String, Integer> functions = new TreeMap<>();
         Matcher m = PROTOTYPE.matcher(text);
         while (m.find()) {
@@ -58,6 +65,36 @@ class BindingsTest {
         assertFalse(header.isEmpty(), "no prototypes parsed from elfz.h");
         assumeTrue(NativeLibrary.get().available(), "the bindings' descriptors resolve symbols: native kernel needed");
         assertEquals(header, boundFunctions(), "elfz.h and bindings/ differ: run bindings/regenerate.sh");
+    }
+
+    /** Catches a header change, such as an ELFZ_VERSION bump, that was not followed by bindings/regenerate.sh. */
+    @Test
+    void everyHeaderConstantHasItsValueInTheBindings() throws Exception {
+        Matcher m = CONSTANT.matcher(header());
+        int seen = 0;
+        while (m.find()) {
+            Method bound = elfz_h.class.getMethod(m.group(1));
+            assertEquals(Integer.parseInt(m.group(2)), bound.invoke(null),
+                    m.group(1) + " differs in elfz.h and bindings/: run bindings/regenerate.sh");
+            seen++;
+        }
+        assertTrue(seen > 10, "only " + seen + " constants parsed from elfz.h");
+    }
+
+    @Test
+    void theLoadedLibraryHasTheBindingsVersion() {
+        assumeTrue(NativeLibrary.get().available(), () -> NativeLibrary.get().unavailableReason());
+        assertEquals(NativeLibrary.bindingsVersion(), elfz_h.elfz_version());
+    }
+
+    @Test
+    void aLibraryOfAnotherVersionIsRefusedInOneLine() {
+        Path file = Path.of("/tmp/libelfz.so");
+        assertNull(NativeLibrary.versionMismatch(file, 0x000200, 0x000200));
+        assertEquals("native library /tmp/libelfz.so has C API 0.1.0, this elfz needs 0.2.0",
+                NativeLibrary.versionMismatch(file, 0x000100, 0x000200));
+        assertEquals("native library /tmp/libelfz.so has C API 1.0.3, this elfz needs 0.2.0",
+                NativeLibrary.versionMismatch(file, 0x010003, 0x000200));
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -210,7 +211,7 @@ class CrossKernelTest {
      * Entropy planes: every kernel writes the same bytes for synthetic planes and for the byte planes of real
      * weights (float32, and float16 converted from them), and decodes what every other kernel wrote.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void sameEntropyPlanesAndMutualDecoding() throws IOException {
         List<byte[]> planes = new ArrayList<>();
         for (int n : new int[] {0, 1, 2, 5, 17, 64, 255, 1000, 4099, 65_521, 300_001}) {
@@ -242,7 +243,7 @@ class CrossKernelTest {
             for (Kernel k : kernels) {
                 byte[] dst = new byte[n + 1];
                 long size = k.entropyEncode(MemorySegment.ofArray(plane), n, MemorySegment.ofArray(dst));
-                stored.add(java.util.Arrays.copyOf(dst, (int) size));
+                stored.add(Arrays.copyOf(dst, (int) size));
             }
             for (int i = 1; i < stored.size(); i++) {
                 assertArrayEquals(stored.get(0), stored.get(i),
@@ -268,8 +269,8 @@ class CrossKernelTest {
             long nExc = k.elfEncode(type, src, n, MemorySegment.ofArray(codes), MemorySegment.ofArray(pos),
                     MemorySegment.ofArray(bits), n, 7);
             assertTrue(nExc <= n);
-            return new Encoded(codes, java.util.Arrays.copyOf(pos, (int) nExc),
-                    java.util.Arrays.copyOf(bits, (int) nExc * type.valueBytes()));
+            return new Encoded(codes, Arrays.copyOf(pos, (int) nExc),
+                    Arrays.copyOf(bits, (int) nExc * type.valueBytes()));
         }
 
         byte[] decodeWith(Kernel k, ElfType type, long n) {

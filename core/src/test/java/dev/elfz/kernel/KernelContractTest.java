@@ -6,13 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -162,7 +167,7 @@ abstract class KernelContractTest {
         long nExc = k.elfEncode(ElfType.F32, MemorySegment.ofArray(in), in.length, codes,
                 MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), in.length, 0);
         assertEquals(4, nExc, "0.99999994 (1+x rounds to 2), 1.0, NaN and -Inf are exceptions");
-        assertArrayEquals(new long[] {1, 6, 7, 8}, java.util.Arrays.copyOf(pos, 4));
+        assertArrayEquals(new long[] {1, 6, 7, 8}, Arrays.copyOf(pos, 4));
         k.elfDecode(ElfType.F32, codes, in.length, MemorySegment.ofArray(out), MemorySegment.ofArray(pos),
                 MemorySegment.ofArray(bits), nExc, 0);
         assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(out[0]), "-0.0 comes back as -0.0");
@@ -810,7 +815,7 @@ abstract class KernelContractTest {
         long[] wantExc = {1, 3, 4, 5, 6, 7, 9, 10, 11, 14};
         assertArrayEquals(new long[] {6, 0, 9, 0, 0, 0, 0, 0, 4294967294L, 0, 0, 0, 0, 0, 0, 4294967293L},
                 gridCodes(in, step, bound, wantExc.length, pos, bits, out));
-        assertArrayEquals(wantExc, java.util.Arrays.copyOf(pos, wantExc.length));
+        assertArrayEquals(wantExc, Arrays.copyOf(pos, wantExc.length));
         for (long p : wantExc) {
             assertEquals(Double.doubleToRawLongBits(in[(int) p]), Double.doubleToRawLongBits(out[(int) p]),
                     "exception " + in[(int) p] + " bit for bit, NaN payload included");
@@ -827,7 +832,7 @@ abstract class KernelContractTest {
         assertEquals(3, kernel().gridEncode(ElfType.F32, MemorySegment.ofArray(f), f.length, 0.1, 0,
                 MemorySegment.ofArray(new byte[4 * f.length]), MemorySegment.ofArray(pos), MemorySegment.ofArray(fbits),
                 f.length, 0));
-        assertArrayEquals(new long[] {1, 2, 3}, java.util.Arrays.copyOf(pos, 3));
+        assertArrayEquals(new long[] {1, 2, 3}, Arrays.copyOf(pos, 3));
         assertEquals(0x7fc0beef, fbits[2]);
     }
 
@@ -839,8 +844,8 @@ abstract class KernelContractTest {
         }
         long[] pos = new long[6];
         long[] bits = new long[6];
-        java.util.Arrays.fill(pos, -1);
-        java.util.Arrays.fill(bits, -1);
+        Arrays.fill(pos, -1);
+        Arrays.fill(bits, -1);
         MemorySegment codes = MemorySegment.ofArray(new byte[256]);
         assertEquals(16, kernel().gridEncode(ElfType.F64, MemorySegment.ofArray(in), 64, 0.01, 0.005, codes,
                 MemorySegment.ofArray(pos).asSlice(0, 40), MemorySegment.ofArray(bits).asSlice(0, 40), 5, 0));
@@ -891,7 +896,7 @@ abstract class KernelContractTest {
             long[] p = corrupt[c];
             long base = bases[c];
             assertThrows(CorruptDataException.class, () -> k.gridDecode(ElfType.F64, codes, 64, 1, out,
-                    MemorySegment.ofArray(p), bits, p.length, base), () -> java.util.Arrays.toString(p));
+                    MemorySegment.ofArray(p), bits, p.length, base), () -> Arrays.toString(p));
         }
         assertThrows(CorruptDataException.class, () -> k.gridDecode(ElfType.F64, codes, 64, 1, out, pos, bits, 65, 0));
         assertEquals(-1, out.mismatch(Arena.ofAuto().allocate(512)), "a corrupt list is refused before any write");
@@ -910,11 +915,11 @@ abstract class KernelContractTest {
             return null;
         }
         if (p[0] == 0) {
-            return p.length == n + 1 ? java.util.Arrays.copyOfRange(p, 1, n + 1) : null;
+            return p.length == n + 1 ? Arrays.copyOfRange(p, 1, n + 1) : null;
         }
         if (p[0] == 1) {
             byte[] out = new byte[n];
-            java.util.Arrays.fill(out, p.length == 2 ? p[1] : 0);
+            Arrays.fill(out, p.length == 2 ? p[1] : 0);
             return p.length == 2 && n > 0 ? out : null;
         }
         if (p.length < 2) {
@@ -951,7 +956,7 @@ abstract class KernelContractTest {
         long[] size = new long[4];
         long rest = p.length - header;
         for (int i = 0; i < 3; i++) {
-            size[i] = java.nio.ByteBuffer.wrap(p, header - 12 + 4 * i, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt()
+            size[i] = ByteBuffer.wrap(p, header - 12 + 4 * i, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
                     & 0xffffffffL;
             if (size[i] > rest) {
                 return null;
@@ -1013,9 +1018,9 @@ abstract class KernelContractTest {
         byte[] stored = dst.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
         byte[] want = new byte[n + 1];
         long wantSize = EntropyPlane.encode(MemorySegment.ofArray(plane), n, MemorySegment.ofArray(want));
-        assertArrayEquals(java.util.Arrays.copyOf(want, (int) wantSize), stored, what + ": not the reference's bytes");
+        assertArrayEquals(Arrays.copyOf(want, (int) wantSize), stored, what + ": not the reference's bytes");
 
-        long distinct = java.util.stream.IntStream.range(0, n).map(i -> plane[i]).distinct().count();
+        long distinct = IntStream.range(0, n).map(i -> plane[i]).distinct().count();
         int mode = stored[0];
         assertEquals(n == 0 ? 0 : distinct == 1 ? 1 : mode, mode, what + ": mode");
         assertTrue(mode != 2 || size < n - n / 64, what + ": a Huffman plane that saves too little");
@@ -1100,7 +1105,7 @@ abstract class KernelContractTest {
             }
             // counts 2^18, 2^17, ... over 22 symbols and more: optimal codes of up to 21 bits, limited to 11
             for (int symbols : new int[] {12, 22, 100, 256}) {
-                java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
                 for (int s = 0; s < symbols; s++) {
                     for (int c = 0; c < 1 << Math.max(0, 18 - s); c++) {
                         b.write(s);
@@ -1147,7 +1152,7 @@ abstract class KernelContractTest {
         }
         byte[] good = new byte[n + 1];
         int size = (int) k.entropyEncode(MemorySegment.ofArray(plane), n, MemorySegment.ofArray(good));
-        good = java.util.Arrays.copyOf(good, size);
+        good = Arrays.copyOf(good, size);
         assertEquals(2, good[0]);
         int header = 2 + ((good[1] & 0xff) + 2) / 2 + 12;
         MemorySegment out = MemorySegment.ofArray(new byte[n]);
@@ -1158,7 +1163,7 @@ abstract class KernelContractTest {
                 assertThrows(CorruptDataException.class, () -> k.entropyDecode(stored, n, out), "cut to " + cut);
             }
         }
-        byte[] longer = java.util.Arrays.copyOf(good, size + 1);
+        byte[] longer = Arrays.copyOf(good, size + 1);
         assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.ofArray(longer), n, out));
         for (int mode = 3; mode < 256; mode++) {
             byte[] bad = good.clone();

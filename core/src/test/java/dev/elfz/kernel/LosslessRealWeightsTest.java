@@ -9,7 +9,9 @@ import dev.elfz.codec.lossless.LosslessChunkCodec;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -58,7 +60,7 @@ class LosslessRealWeightsTest {
                         MemorySegment dst = arena.allocate(src.byteSize());
                         long len = stage.encode(CodecParams.NONE, src, at, dst);
                         assertTrue(len > 0, k.name() + ": a chunk of real " + type + " weights shrinks");
-                        stored.add(dst.asSlice(0, len).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                        stored.add(dst.asSlice(0, len).toArray(ValueLayout.JAVA_BYTE));
                         MemorySegment back = arena.allocate(src.byteSize());
                         stage.decode(CodecParams.NONE, dst.asSlice(0, len), at, back);
                         assertEquals(-1, src.mismatch(back), k.name() + ": chunk at " + at + " bit for bit");
@@ -70,7 +72,7 @@ class LosslessRealWeightsTest {
                     if (first == null) {
                         first = all;
                     } else {
-                        assertEquals(-1, java.util.Arrays.mismatch(first, all), k.name() + ": the same bytes as " + kernels.getFirst().name());
+                        assertEquals(-1, Arrays.mismatch(first, all), k.name() + ": the same bytes as " + kernels.getFirst().name());
                     }
                 }
             }

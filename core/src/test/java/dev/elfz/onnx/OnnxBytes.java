@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.SplittableRandom;
 
 /** Writes protobuf wire format by hand, field by field: crafted ONNX models for the tests. */
 public final class OnnxBytes {
@@ -86,7 +88,7 @@ public final class OnnxBytes {
     }
 
     /** A NodeProto: op_type, inputs, outputs (attributes with {@link #intAttribute} after). */
-    public static OnnxBytes node(String op, java.util.List<String> inputs, String... outputs) {
+    public static OnnxBytes node(String op, List<String> inputs, String... outputs) {
         OnnxBytes n = new OnnxBytes();
         inputs.forEach(i -> n.string(1, i));
         for (String o : outputs) {
@@ -124,7 +126,7 @@ public final class OnnxBytes {
 
     /** Seeded weight-like floats: small values around 0, a few outside (-1, 1). */
     public static float[] weights(int n, long seed) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) ((r.nextDouble() - 0.5) * (i % 50 == 0 ? 6 : 0.2));

@@ -26,6 +26,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -97,7 +98,7 @@ class OnnxFileTest {
         Path p = Files.write(dir.resolve("m.onnx"), crafted());
         try (OnnxFile f = OnnxFile.open(p)) {
             List<String> shown = f.tensors().stream().map(t -> t.name() + " " + t.dtype() + " "
-                    + java.util.Arrays.toString(t.shape())).toList();
+                    + Arrays.toString(t.shape())).toList();
             assertEquals(List.of("w_raw F32 [4, 8]", "w_float F32 [3, 5]", "w_double F64 [6]", "empty_raw F32 [0]",
                     "ids I64 [3]", "i8 I8 [7]", "f16 F16 [9]", "bf16 BF16 [3]", "u4 U8 [3]", "packed_dims F32 [2, 3]"),
                     shown, "typed, unpacked and string values and the payload-less tensor stay in the skeleton");

@@ -8,6 +8,7 @@ import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class OnnxFuzzTarget {
     void theSeedsParse() throws IOException {
         Files.write(dir.resolve("w.bin"), DATA_FILE);
         FuzzSupport.checkSeeds(getClass(), "model", seeds(), seed -> {
-            Path p = Files.copy(seed, dir.resolve("m.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Path p = Files.copy(seed, dir.resolve("m.onnx"), StandardCopyOption.REPLACE_EXISTING);
             try (OnnxFile f = OnnxFile.open(p)) {
                 assertTrue(!f.tensors().isEmpty(), seed.toString());
             }

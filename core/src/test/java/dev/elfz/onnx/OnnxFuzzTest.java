@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +31,14 @@ class OnnxFuzzTest {
                 .message(13, new OnnxBytes().string(1, "offset").string(2, "8"))
                 .message(13, new OnnxBytes().string(1, "length").string(2, "24"));
         byte[] weights = OnnxBytes.floats(OnnxBytes.weights(1024, 9)); // 4 KiB: nested tensors this size are taken
-        OnnxBytes body = new OnnxBytes().message(1, OnnxBytes.node("Identity", java.util.List.of("B"), "b"))
+        OnnxBytes body = new OnnxBytes().message(1, OnnxBytes.node("Identity", List.of("B"), "b"))
                 .message(5, OnnxBytes.tensor("B", 1, 1024).bytes(9, weights));
         OnnxBytes g = OnnxFileTest.craftedGraph()
                 .message(5, external)
-                .message(1, OnnxBytes.node("Gather", java.util.List.of("w_raw", "x"), "z"))
-                .message(1, OnnxBytes.node("Constant", java.util.List.of(), "c").message(5, new OnnxBytes()
+                .message(1, OnnxBytes.node("Gather", List.of("w_raw", "x"), "z"))
+                .message(1, OnnxBytes.node("Constant", List.of(), "c").message(5, new OnnxBytes()
                         .string(1, "value").message(5, OnnxBytes.tensor("", 1, 1024).bytes(9, weights)).varint(20, 4)))
-                .message(1, OnnxBytes.node("If", java.util.List.of("cond"), "o").message(5, new OnnxBytes()
+                .message(1, OnnxBytes.node("If", List.of("cond"), "o").message(5, new OnnxBytes()
                         .string(1, "then_branch").message(6, body).varint(20, 5)));
         return OnnxBytes.model(g);
     }

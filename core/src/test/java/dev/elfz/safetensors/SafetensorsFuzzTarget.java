@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.elfz.FuzzSupport;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +50,7 @@ class SafetensorsFuzzTarget {
         Map<String, byte[]> s = new LinkedHashMap<>();
         List<TensorSpec> specs = new ArrayList<>();
         for (Dtype d : Dtype.values()) {
-            specs.add(new TensorSpec(d.name().toLowerCase(java.util.Locale.ROOT), d, d.bits() < 8 ? new long[] {8} : new long[] {1, 2}));
+            specs.add(new TensorSpec(d.name().toLowerCase(Locale.ROOT), d, d.bits() < 8 ? new long[] {8} : new long[] {1, 2}));
         }
         specs.add(new TensorSpec("empty", Dtype.F32, new long[] {3, 0}));
         specs.add(new TensorSpec("scalar", Dtype.F64, new long[] {}));
@@ -60,10 +63,10 @@ class SafetensorsFuzzTarget {
 
     private byte[] write(List<TensorSpec> specs, Map<String, String> metadata) throws IOException {
         Path p = dir.resolve("s.safetensors");
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            List<java.lang.foreign.MemorySegment> data = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            List<MemorySegment> data = new ArrayList<>();
             for (TensorSpec t : specs) {
-                java.lang.foreign.MemorySegment m = arena.allocate(Math.max(1, t.byteSize())).asSlice(0, t.byteSize());
+                MemorySegment m = arena.allocate(Math.max(1, t.byteSize())).asSlice(0, t.byteSize());
                 m.fill((byte) 0x3c);
                 data.add(m);
             }

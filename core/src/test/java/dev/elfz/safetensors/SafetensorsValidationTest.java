@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +64,7 @@ class SafetensorsValidationTest {
         assertEquals(p + ": header length 7598263 exceeds the file (1200 bytes): truncated download?", rejects(p, ""));
         // A real file cut short inside its header.
         byte[] whole = assemble(64, SafetensorsTestFiles.padded("{" + A_F32_3 + "}"), new byte[12]);
-        rejects(write(dir, "cut.safetensors", java.util.Arrays.copyOf(whole, 40)), "exceeds the file (40 bytes)");
+        rejects(write(dir, "cut.safetensors", Arrays.copyOf(whole, 40)), "exceeds the file (40 bytes)");
     }
 
     @Test

@@ -1,9 +1,11 @@
 package dev.elfz.codec.prune;
 
-import dev.elfz.codec.ChunkCodec;
 import dev.elfz.Codec;
+import dev.elfz.codec.Bounds;
+import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
+import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
@@ -11,8 +13,10 @@ import dev.elfz.Dtype;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A pruned chunk (FORMAT.md, "prune chunks"): {@code u32 m} survivors, {@code u8} 1 if they are coded by the inner
@@ -22,10 +26,11 @@ import java.util.Map;
 public final class PruneChunkCodec implements ChunkCodec {
 
     private static final int HEADER = Integer.BYTES + 1;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Kernel kernel;
     private final ElfType type;
+    private final Function<Codec, ValueCodec> codecs;
     private final Arena arena = Arena.ofShared(); // pooled instances move between threads
     private final Map<Codec, ChunkCodec> inners = new EnumMap<>(Codec.class);
     private ChunkCodec lastInner; // the codec of the last encoded chunk's survivors, if they were coded
@@ -33,9 +38,11 @@ public final class PruneChunkCodec implements ChunkCodec {
     private MemorySegment survivors = MemorySegment.NULL;
     private MemorySegment coded = MemorySegment.NULL;
 
-    public PruneChunkCodec(Kernel kernel, ElfType type) {
+    /** @param codecs the value codec of each id, for the survivors' */
+    public PruneChunkCodec(Kernel kernel, ElfType type, Function<Codec, ValueCodec> codecs) {
         this.kernel = kernel;
         this.type = type;
+        this.codecs = codecs;
     }
 
     @Override
@@ -94,12 +101,8 @@ public final class PruneChunkCodec implements ChunkCodec {
         return new Parts(m, flag == 1, body);
     }
 
-    /** The threshold for the values a coded chunk drops, its survivors' codec's bound for the others. */
-    public static Codec.Bounds bounds(PruneParams p, Dtype dtype, MemorySegment stored, long n) {
-        Parts parts = parts(stored, n, dtype.elfType());
-        Codec.Bounds inner = parts.coded()
-                ? p.inner().bounds(p.innerParams(), dtype, parts.body(), parts.survivors(), 0)
-                : Codec.Bounds.constant(0);
+    /** The threshold for the values of chunk {@code stored} it drops, the survivors' bounds {@code inner} for the others. */
+    static Bounds bounds(PruneParams p, MemorySegment stored, long n, Bounds inner) {
         long[] rank = new long[(int) n]; // survivor number of each kept value, -1 for a dropped one
         long m = 0;
         for (int i = 0; i < n; i++) {
@@ -107,7 +110,7 @@ public final class PruneChunkCodec implements ChunkCodec {
             rank[i] = kept ? m++ : -1;
         }
         double threshold = p.threshold();
-        return new Codec.Bounds(Math.max(threshold, inner.max()),
+        return new Bounds(Math.max(threshold, inner.max()),
                 i -> rank[(int) i] < 0 ? threshold : inner.at().applyAsDouble(rank[(int) i]));
     }
 
@@ -185,7 +188,7 @@ public final class PruneChunkCodec implements ChunkCodec {
     }
 
     private ChunkCodec inner(Codec c) {
-        return inners.computeIfAbsent(c, k -> k.newChunkCodec(Dtype.valueOf(type.name()), kernel));
+        return inners.computeIfAbsent(c, k -> codecs.apply(k).newChunkCodec(Dtype.valueOf(type.name()), kernel));
     }
 
     /** Scratch buffer {@code which} (0 mask, 1 survivors, 2 coded survivors) of at least {@code bytes}. */

@@ -1,7 +1,7 @@
 package dev.elfz.codec.uniform;
 
+import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
-import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.kernel.CorruptDataException;
@@ -9,6 +9,7 @@ import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Uniform quantization of a chunk (FORMAT.md, "uniform chunks"): the scale (float32) of every group the chunk
@@ -85,7 +86,7 @@ public final class UniformChunkCodec implements ChunkCodec {
             }
             float scale = UniformMath.scale((float) lo, (float) hi, p.bits(), p.symmetric());
             scales.setAtIndex(FloatValues.F32, g, scale);
-            zs.set(java.lang.foreign.ValueLayout.JAVA_BYTE, g,
+            zs.set(ValueLayout.JAVA_BYTE, g,
                     (byte) UniformMath.zero((float) hi, scale, p.bits(), p.symmetric()));
         }
         MemorySegment c = codes(n);
@@ -112,7 +113,7 @@ public final class UniformChunkCodec implements ChunkCodec {
     }
 
     /** Half the scale of each value's group: the error bound of the values of a coded chunk. */
-    public static Codec.Bounds bounds(UniformParams p, MemorySegment stored, long n, long first) {
+    static Bounds bounds(UniformParams p, MemorySegment stored, long n, long first) {
         Layout l = Layout.of(p, n, first);
         if (stored.byteSize() < l.groups() * Float.BYTES) {
             throw new CorruptDataException("a uniform chunk of " + n + " values is shorter than its scales");
@@ -121,7 +122,7 @@ public final class UniformChunkCodec implements ChunkCodec {
         for (long g = 0; g < l.groups(); g++) {
             max = Math.max(max, stored.getAtIndex(FloatValues.F32, g));
         }
-        return new Codec.Bounds(max / 2.0,
+        return new Bounds(max / 2.0,
                 i -> stored.getAtIndex(FloatValues.F32, (l.offset() + i) / l.groupSize()) / 2.0);
     }
 

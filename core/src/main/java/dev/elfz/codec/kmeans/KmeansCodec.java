@@ -1,0 +1,50 @@
+package dev.elfz.codec.kmeans;
+
+import dev.elfz.Codec;
+import dev.elfz.Dtype;
+import dev.elfz.codec.Bounds;
+import dev.elfz.codec.ChunkCodec;
+import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.IdealRatio;
+import dev.elfz.codec.ValueCodec;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.kernel.Kernel;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/** Non-uniform quantization: indices into a k-means codebook of 2^bits float32 centroids. */
+public final class KmeansCodec implements ValueCodec {
+
+    @Override
+    public Codec id() {
+        return Codec.KMEANS;
+    }
+
+    /** The float types of the kernel: F32, F64, F16, BF16. */
+    @Override
+    public boolean supports(Dtype dtype) {
+        return dtype.elfType() != null;
+    }
+
+    @Override
+    public ChunkCodec chunkCodec(ElfType type, Kernel kernel) {
+        return new KmeansChunkCodec(kernel, type);
+    }
+
+    @Override
+    public CodecParams parseParams(Map<String, Object> params) {
+        return KmeansParams.fromIndex(params);
+    }
+
+    /** None: a value decodes as a centroid, at no promised distance. */
+    @Override
+    public Bounds bounds(CodecParams params, Dtype dtype, MemorySegment coded, long n, long first) {
+        return Bounds.constant(Double.POSITIVE_INFINITY);
+    }
+
+    /** {@link IdealRatio#nonUniform}: the codes and the codebook. */
+    @Override
+    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
+        return IdealRatio.nonUniform(n, ((KmeansParams) params).bits(), valueBits);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.elfz.codec.uniform;
+
+import dev.elfz.Codec;
+import dev.elfz.Dtype;
+import dev.elfz.codec.Bounds;
+import dev.elfz.codec.ChunkCodec;
+import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.IdealRatio;
+import dev.elfz.codec.ValueCodec;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.kernel.Kernel;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/** Uniform quantization, 1 to 8 bits, a scale and zero point per tensor, row or group. */
+public final class UniformCodec implements ValueCodec {
+
+    @Override
+    public Codec id() {
+        return Codec.UNIFORM;
+    }
+
+    /** The float types of the kernel: F32, F64, F16, BF16. */
+    @Override
+    public boolean supports(Dtype dtype) {
+        return dtype.elfType() != null;
+    }
+
+    /** Groups of G values are cut whole: each chunk finds its groups' ranges itself. */
+    @Override
+    public long chunkUnit(Dtype dtype, CodecParams params) {
+        UniformParams u = (UniformParams) params;
+        return unitBytes(dtype) * (u.granularity() == UniformParams.Granularity.GROUP ? u.groupSize() : 1);
+    }
+
+    /** Per channel: a chunk of survivors no longer knows the rows of its values. */
+    @Override
+    public String refusesPruning(CodecParams params) {
+        return ((UniformParams) params).granularity() == UniformParams.Granularity.CHANNEL
+                ? "per-channel quantization does not combine with pruning" : null;
+    }
+
+    @Override
+    public ChunkCodec chunkCodec(ElfType type, Kernel kernel) {
+        return new UniformChunkCodec(kernel, type);
+    }
+
+    @Override
+    public CodecParams parseParams(Map<String, Object> params) {
+        return UniformParams.fromIndex(params);
+    }
+
+    /** Half the scale of each value's group, read from the chunk's scales. */
+    @Override
+    public Bounds bounds(CodecParams params, Dtype dtype, MemorySegment coded, long n, long first) {
+        return UniformChunkCodec.bounds((UniformParams) params, coded, n, first);
+    }
+
+    @Override
+    public boolean boundsReadChunk() {
+        return true;
+    }
+
+    /** {@link IdealRatio#uniform} with the tensor's groups. */
+    @Override
+    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
+        UniformParams u = (UniformParams) params;
+        return IdealRatio.uniform(n, u.bits(), (n + u.groupSize() - 1) / u.groupSize(), valueBits);
+    }
+}
