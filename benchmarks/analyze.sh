@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `elfz analyze` on real weights (issue 6): BERT-base as float32 and bfloat16 safetensors, and a planted zoo made
+# `elfz analyze` on real weights: BERT-base as float32 and bfloat16 safetensors, and a planted zoo made
 # from it (dev.elfz.samples.PlantedZoo: the base model, N fine-tunes sharing all but their last 8 K tensors, and a
 # copy of the largest tensor shifted by 1000 bytes), whose duplicate bytes are known in advance and checked here.
 # Times the commands (-T1 and -T2, median of the runs, page cache warm, JVM start included) and, in a warm JVM,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# elfz against the compressors a user would pick instead (issue 7), on BERT-base f32 (real weights from Maven
+# elfz against the compressors a user would pick instead, on BERT-base f32 (real weights from Maven
 # Central, as safetensors), in one run: elfz in each mode (elf, lossless, error bound 1e-4 and 1e-6, uniform 8 and
 # 4 bits, k-means 4 bits, pruning 50% + elf) with one thread and all cores, zstd -1/-3/-19 (-T1 and -T0), pigz
 # (-p1 and all cores), xz -1, zfp -a 1e-4/1e-6 and fpzip (the last two on the bare float32 values), each

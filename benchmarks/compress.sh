@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end on real weights (issue 5's targets): elfz in each mode against `zstd -3` and `zfp -a`, on BERT-base as
+# End to end on real weights, against the targets: elfz in each mode against `zstd -3` and `zfp -a`, on BERT-base as
 # float32 and as bfloat16 safetensors files, in the same run, runs interleaved, page cache warm; then the memory
 # check: a 5 GiB synthetic safetensors (sparse) compressed and decompressed with -Xmx256m, peak RSS measured.
 # Writes benchmarks/results/compress.md (and prints it).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quantization and pruning on BERT-base f32 (real weights): every mode's on-disk and formula ratio, the
-# errors `elfz verify` measures, the time to compress (-T2, planning included), and the issue's single-thread
+# errors `elfz verify` measures, the time to compress (-T2, planning included), and the single-thread
 # targets (global threshold <= 1 s, 4-bit k-means on every prunable tensor <= 10 s). Writes
 # benchmarks/results/lossy.md (and prints it). About 2 minutes here.
 #
@@ -28,7 +28,7 @@ run() {
     "$(nproc) cores, $("$jdk/bin/java" -version 2>&1 | head -1)."
   echo "Selected tensors: float, rank >= 2, >= 4096 values (76 of BERT's 204; the rest stay ELF). Errors over"
   echo "every float tensor, as \`elfz verify\` measures them (every run passes its bounds). Ratio: on disk;"
-  echo "formula: the lecture's size model. Time: \`Elfz.compress\` with 2 threads, planning included."
+  echo "formula: the codec's ideal size formula. Time: \`Elfz.compress\` with 2 threads, planning included."
   echo
   echo "| mode | ratio | formula ratio | max abs error | RMSE | seconds |"
   echo "|---|---|---|---|---|---|"

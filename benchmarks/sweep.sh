@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `elfz sweep` on all-MiniLM-L6-v2 (a real 90 MB float32 ONNX model from Maven Central, langchain4j's jar): the
-# compression ratio against the fidelity of its output (last_hidden_state) for every codec family, as the lecture
-# draws it. Writes benchmarks/results/sweep.md and sweep.png (and prints the table). About 2 minutes.
+# compression ratio against the fidelity of its output (last_hidden_state) for every codec family (a rate-fidelity
+# curve). Writes benchmarks/results/sweep.md and sweep.png (and prints the table). About 2 minutes.
 #
 #   benchmarks/sweep.sh
 set -euo pipefail

@@ -24,6 +24,7 @@ for c in $(grep -oE '^#define ELFZ_[A-Z0-9_]+ [^ ]' "$header" | awk '{print $2}'
   args+=(--include-constant "$c")
 done
 
-rm -rf "$out/dev/elfz/bindings"
+# the generated files only: package-info.java is written by hand
+find "$out/dev/elfz/bindings" -name '*.java' ! -name package-info.java -delete 2>/dev/null || true
 "$jextract" --output "$out" --target-package dev.elfz.bindings --header-class-name elfz_h "${args[@]}" "$header"
-echo "regenerated $(find "$out/dev/elfz/bindings" -name '*.java' | wc -l) files with $("$jextract" --version 2>&1 | head -1)"
+echo "regenerated $(find "$out/dev/elfz/bindings" -name '*.java' ! -name package-info.java | wc -l) files with $("$jextract" --version 2>&1 | head -1)"

@@ -1,8 +1,8 @@
 /*
  * Entropy planes: a plane of bytes stored raw, as one repeated byte, or Huffman-coded in 4 streams with code
- * lengths of at most 11 bits. The format and every rule of the encoder are written out at the top of
- * java/src/main/java/dev/elfz/kernel/EntropyPlane.java (FORMAT.md, "entropy planes"); this file is its twin
- * and must write the same bytes for every input.
+ * lengths of at most 11 bits. The format and every rule of the encoder are specified in FORMAT.md, "Entropy
+ * planes"; core/src/main/java/dev/elfz/kernel/EntropyPlane.java is this file's Java twin, and both must write the
+ * same bytes for every input.
  *
  * Scalar on purpose: Huffman coding is serial per stream. Speed comes from 8 sub-histograms, a 64-bit bit
  * buffer with 8-byte stores, and a decoder that runs the 4 streams interleaved with a branchless refill

@@ -8,7 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The library's entry points. Compresses a safetensors file or a model directory into one .elfz file, and back.
+ * The library's entry points. Compresses a safetensors file, an ONNX file (with its external data files) or a model
+ * directory into one .elfz file, and back.
  *
  * <pre>{@code
  * Elfz.compress(Path.of("model.safetensors"), Path.of("model.safetensors.elfz"), ElfzOptions.defaults());
@@ -27,8 +28,9 @@ public final class Elfz {
     private Elfz() {}
 
     /**
-     * Compresses {@code in} (a safetensors file, or a directory: every {@code *.safetensors} under it compressed,
-     * every other file kept as it is) into {@code out}.
+     * Compresses {@code in} into {@code out}: a safetensors file; an ONNX file, with the external data files it names
+     * (their tensors compressed, the rest of the model kept byte for byte); or a directory, every {@code *.safetensors}
+     * and {@code *.onnx} under it compressed as such and every other file kept as it is.
      *
      * @return what the index written says: files, tensors, codecs, sizes and chunks
      */
@@ -37,7 +39,10 @@ public final class Elfz {
         return Compressor.compress(in, out, options);
     }
 
-    /** Rebuilds the safetensors file or the model directory of {@code in} at {@code out}. */
+    /**
+     * Rebuilds the input of {@code in} at {@code out}, byte for byte where the codecs are lossless: the safetensors
+     * file, the ONNX file (its external data files beside {@code out}, under their own names) or the model directory.
+     */
     public static void decompress(Path in, Path out, ElfzOptions options) throws IOException {
         checkDistinct(in, out);
         Decompressor.decompress(in, out, options);
@@ -54,11 +59,15 @@ public final class Elfz {
         return FileNames.resolve(abs.getParent(), FileNames.name(abs.getFileName()) + SUFFIX);
     }
 
-    /** {@code IN} without {@code .elfz}: where decompress writes by default. */
+    /**
+     * {@code IN} without {@code .elfz}: where decompress writes by default.
+     *
+     * @throws IOException when the name does not end in {@code .elfz}: then the caller must choose the output
+     */
     public static Path decompressedName(Path in) throws IOException {
         String name = FileNames.name(in.getFileName());
         if (!name.endsWith(SUFFIX) || name.length() == SUFFIX.length()) {
-            throw new IOException(in + ": name does not end in " + SUFFIX + "; give the output with -o");
+            throw new IOException(in + ": name does not end in " + SUFFIX + ", so it has no default output name");
         }
         Path dir = in.getParent();
         return FileNames.resolve(dir == null ? Path.of("") : dir, name.substring(0, name.length() - SUFFIX.length()));

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * An .elfz file mapped read-only, its index checked: lists the tensors and decodes any one of them, touching
+ * An .elfz file mapped read-only, its index checked: lists the tensors (of every safetensors and ONNX file it holds,
+ * or of its one file) and decodes any one of them, touching
  * only that tensor's chunks. Thread-safe: any number of threads may read at once. Every chunk's CRC32C is
  * checked before it is decoded, and a lossless tensor's checksum after. Chunks are copied out of the mapping
  * before anything reads them ({@link MappedInput}): a file cut short meanwhile is an {@link ElfzException} saying it
@@ -51,7 +52,7 @@ public final class ElfzReader implements AutoCloseable {
         return archive.info();
     }
 
-    /** True when the archive holds a model directory (several files), false for one safetensors file. */
+    /** True when the archive holds a model directory, false for one safetensors or ONNX file (and its data files). */
     public boolean directory() {
         return archive.directory();
     }

@@ -136,7 +136,7 @@ class LossyRoundTripTest {
         }
     }
 
-    /** Independent of the codec: half the lecture's Scaling (range widened to 0), plus the float's rounding. */
+    /** Independent of the codec: half the quantization step Scaling (range widened to 0), plus the float's rounding. */
     private static void assertPerTensorBound(TensorInfo t, MemorySegment x, MemorySegment y, LossyOptions l) {
         ElfType type = t.dtype().elfType();
         float lo = Float.POSITIVE_INFINITY;

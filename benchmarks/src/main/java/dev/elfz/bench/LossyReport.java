@@ -13,8 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Every mode of the quantization and pruning issue on one model, through the library: the on-disk ratio, the
- * lecture's formula ratio, the errors `elfz verify` measures (over all float tensors), and the time to compress
+ * Every quantization and pruning mode on one model, through the library: the on-disk ratio, the ideal
+ * ratio of the codec's size formula, the errors `elfz verify` measures (over all float tensors), and the time to compress
  * with two threads (planning included: thresholds, codebooks). Markdown rows.
  *
  * <pre>LossyReport FILE.safetensors WORKDIR</pre>

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The issue's single-thread targets on a real model: the global pruning threshold over every prunable tensor
+ * The single-thread targets on a real model: the global pruning threshold over every prunable tensor
  * (rank >= 2, >= 4096 values), and 4-bit k-means on each of them. Best of {@code ROUNDS} after one warm-up,
  * printed as Markdown rows.
  *

@@ -35,7 +35,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Stream;
 
 /**
- * What is inside a set of model files (the lecture's analysis of pre-trained models): per dtype, layer counts and
+ * What is inside a set of model files: per dtype, layer counts and
  * sizes, float value statistics, and how much repeats, as whole tensors and as chunks (fixed 4 KiB and 512 B, and
  * FastCDC). .elfz files are described from their index (dtype, shape, size: no values, no duplication).
  *

@@ -314,7 +314,7 @@ public final class Charts {
 
     /**
      * Labelled points joined in their order, a line per series: x on a log scale, y linear (a measure of
-     * fidelity against a ratio, as the lecture draws it).
+     * fidelity against a ratio: a rate-fidelity curve).
      */
     public static JFreeChart lines(String title, String xLabel, String yLabel, List<Points> series) {
         return points(title, xLabel, yLabel, series, false, true);

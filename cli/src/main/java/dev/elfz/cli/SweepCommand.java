@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** elfz sweep MODEL.onnx: the lecture's chart for the user's model, ratio against output fidelity per codec family. */
+/** elfz sweep MODEL.onnx: ratio against output fidelity per codec family, charted for the user's model. */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {
             "Compresses MODEL.onnx in every setting of each codec family (ELF; error bounds 1e-5, 1e-4, 1e-3; uniform "

@@ -14,8 +14,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Checks that FILE.elfz gives back ORIGINAL, within the codecs' bounds.",
                 "Decodes every tensor and compares it with ORIGINAL (the .safetensors or .onnx file or model directory it was "
-                        + "made from): lossless tensors, headers and other files bit for bit, ELF values within the "
-                        + "bound for |x| < 1 and exact otherwise; names, dtypes, shapes and metadata alike.",
+                        + "made from): lossless tensors, headers and other files bit for bit, every other value within "
+                        + "its codec's bound (ELF: 2^-24 for F32 when |x| < 1, exact otherwise; an error bound: E; "
+                        + "uniform: half its group's scale; pruning: the threshold; k-means is only measured); names, "
+                        + "dtypes, shapes and metadata alike.",
                 "Exit status 0 when everything matches, 1 otherwise."})
 final class VerifyCommand extends WorkCommand {
 

@@ -114,7 +114,7 @@ public final class OnnxEval {
      */
     public static Trial trial(Path model, ElfzOptions options, Inputs in) throws IOException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession a = session(env, model)) {
+        try (OrtSession a = open(env, model)) {
             Feeds feeds = feeds(model, a, in);
             Path tmp = AtomicFiles.createScratchDirectory("elfz-eval");
             try {
@@ -125,7 +125,7 @@ public final class OnnxEval {
                 long t1 = System.nanoTime();
                 Elfz.decompress(z, back, options);
                 long t2 = System.nanoTime();
-                try (OrtSession b = session(env, back)) {
+                try (OrtSession b = open(env, back)) {
                     return new Trial(archive.originalBytes(), Files.size(z),
                             (t1 - t0) / 1e9, (t2 - t1) / 1e9, compare(env, model, a, b, feeds));
                 }
@@ -140,15 +140,15 @@ public final class OnnxEval {
     /** Runs both models on the same inputs; one row per float output of {@code original}. */
     public static Comparison compare(Path original, Path other, Inputs in) throws IOException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession a = session(env, original); OrtSession b = session(env, other)) {
+        try (OrtSession a = open(env, original); OrtSession b = open(env, other)) {
             return compare(env, original, a, b, feeds(original, a, in));
         } catch (OrtException e) {
             throw new IOException(original + ": ONNX Runtime: " + e.getMessage(), e);
         }
     }
 
-    private static OrtSession session(OrtEnvironment env, Path model) throws OrtException {
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) { // the session keeps its own copy
+    private static OrtSession open(OrtEnvironment env, Path model) throws OrtException {
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) { // ONNX Runtime keeps its own copy
             o.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
             // a failed run is one OrtException, which elfz prints as its one line: not also ONNX Runtime's log line
             o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);

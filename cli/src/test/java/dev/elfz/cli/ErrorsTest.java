@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.elfz.ElfzException;
+import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,6 +22,7 @@ class ErrorsTest {
         assertEquals("a.elfz: permission denied", Errors.message(new AccessDeniedException("a.elfz")));
         assertEquals("a.elfz: already exists (use -f to overwrite)",
                 Errors.message(new FileAlreadyExistsException("a.elfz")));
+        assertEquals("a.elfz: already exists (use -f to overwrite)", Errors.message(AtomicFiles.exists(Path.of("a.elfz"))));
         assertEquals("a.elfz: No space left on device (disk full)",
                 Errors.message(new FileSystemException("a.elfz", null, "No space left on device")));
         assertEquals("a -> b: Read-only file system", Errors.message(new FileSystemException("a", "b", "Read-only file system")));

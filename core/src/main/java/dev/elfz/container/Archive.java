@@ -185,7 +185,7 @@ public final class Archive implements AutoCloseable {
         return info;
     }
 
-    /** True when the archive holds a model directory (several files), false for one safetensors file. */
+    /** True when the archive holds a model directory, false for one safetensors or ONNX file (and its data files). */
     public boolean directory() {
         return Index.KIND_DIRECTORY.equals(index.input());
     }

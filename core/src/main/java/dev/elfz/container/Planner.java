@@ -141,10 +141,10 @@ public final class Planner {
             return t.elements() + " values, fewer than " + l.minElements();
         }
         if (!include.isEmpty() && include.stream().noneMatch(m -> m.matches(name))) {
-            return "matches no --include";
+            return "matches no include glob";
         }
         if (exclude.stream().anyMatch(m -> m.matches(name))) {
-            return "matches an --exclude";
+            return "matches an exclude glob";
         }
         return null;
     }

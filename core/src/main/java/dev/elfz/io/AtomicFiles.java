@@ -281,8 +281,11 @@ public final class AtomicFiles {
         }
     }
 
+    /** Why an output is refused when overwriting is not asked for ({@link FileAlreadyExistsException#getReason}). */
+    public static final String EXISTS = "already exists (overwrite is off)";
+
     public static FileAlreadyExistsException exists(Path target) {
-        return new FileAlreadyExistsException(target.toString(), null, "already exists (use -f to overwrite)");
+        return new FileAlreadyExistsException(target.toString(), null, EXISTS);
     }
 
     private static void move(Path from, Path to) throws IOException {

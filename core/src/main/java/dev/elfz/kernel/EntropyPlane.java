@@ -4,66 +4,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-/*
- * Entropy planes (FORMAT.md, "entropy planes")
- * ============================================
- *
- * A plane of n bytes (a byte plane of a chunk, typically 256 KiB to 1 MiB) is stored as:
- *
- *   byte 0   mode: 0 raw, 1 constant, 2 Huffman
- *   mode 0   the n bytes as they are                                  n + 1 bytes in all
- *   mode 1   one byte; every byte of the plane equals it (n > 0)      2 bytes in all
- *   mode 2   byte 1: last, the largest symbol with a nonzero code length (0..255)
- *            ceil((last + 1) / 2) bytes: the code lengths of symbols 0..last, 4 bits each, two per byte, low
- *              nibble first (symbol 2k in the low nibble of byte k). Lengths are 0 (unused) .. 11; the length
- *              of `last` is not 0; when last + 1 is odd the high nibble of the last byte is 0.
- *            three u32 little-endian: the byte sizes of streams 0, 1 and 2; stream 3 takes the rest of the plane
- *            streams 0, 1, 2, 3, back to back
- *
- * Segments. With q = ceil(n / 4), segment i (0..3) is the bytes [min(i q, n), min((i + 1) q, n)) of the plane
- * (the last ones may be short or empty). Stream i holds the codes of segment i, so 4 decoders can run at once.
- *
- * Codes. Canonical, by deflate's rule: the symbols with a nonzero length, sorted by (length, symbol); the first
- * gets code 0, and the code of each next one is (previous code + 1) << (its length - previous length). The
- * lengths must form a complete code: at least 2 symbols, and the sum of 2^(11 - length) is exactly 2^11.
- *
- * Streams. A stream is its segment's codes, one after the other, as a sequence of bits stored LSB-first (bit j
- * of the stream is bit j % 8 of its byte j / 8); a code goes in from its most significant bit, i.e. each code is
- * written bit-reversed, so that a decoder can look the low 11 bits of its bit buffer up in a table of 2^11
- * (symbol, length) entries. The last byte is padded with 0 bits; a stream takes exactly ceil(bits / 8) bytes.
- *
- * Code lengths (the encoder's; integer arithmetic only, so every implementation finds the same):
- *   1. the histogram of the bytes;
- *   2. the symbols that occur, sorted by (count ascending, symbol ascending);
- *   3. minimum-redundancy lengths of those counts in that order by Moffat and Katajainen's in-place algorithm
- *      (as miniz's tdefl_calculate_minimum_redundancy; a single symbol gets length 1);
- *   4. if a length exceeds 11, the limit of miniz's tdefl_huffman_enforce_max_code_size: with num[l] codes of
- *      length l, every code longer than 11 becomes one of length 11; then, while the sum of
- *      num[l] * 2^(11 - l) exceeds 2^11, one code of length 11 is dropped and, for the largest l < 11 with
- *      num[l] > 0, one code of length l becomes two of length l + 1;
- *   5. the lengths are handed out in the sorted order of step 2, from its end: the most frequent symbols get the
- *      num[1] codes of length 1, the next ones num[2] of length 2, and so on (the least frequent get the longest).
- *
- * Mode (the encoder's choice, integer arithmetic only):
- *   1. n == 0: raw.
- *   2. Every byte the same: constant.
- *   3. Pre-check, so that no time goes into noise: the sample of every 16th byte (positions 0, 16, 32, ...;
- *      m = ceil(n / 16) bytes). When m >= 4096: its code lengths as above and coded bits = sum of
- *      count * length over its histogram; if bits * 64 >= m * 8 * 63 (it saves less than 1/64): raw.
- *   4. The plane's code lengths as above, and the exact size of its Huffman plane (2 + ceil((last + 1) / 2) + 12
- *      + the 4 stream sizes). If that size >= n - floor(n / 64), or a stream 0..2 would exceed 2^32 - 1 bytes: raw.
- *      Else Huffman.
- *
- * Decoding checks everything and reads nothing outside the plane: the mode is known; a raw plane has n + 1 bytes,
- * a constant one 2 bytes and n > 0; a Huffman plane holds its header, its lengths are at most 11, its `last`
- * has a length, the unused nibble is 0, the lengths form a complete code (above), the 3 stream sizes fit in what
- * follows the header; each stream decodes exactly its segment's symbols in exactly its bytes
- * (ceil(bits / 8) == its size) and its padding bits are 0. Anything else is a CorruptDataException.
- */
-
 /**
- * The reference coder of one entropy plane (the format above, FORMAT.md "entropy planes"): raw, constant or
- * Huffman-coded in 4 streams. The C kernel (native/src/elfz_entropy.c) is its twin: the same bytes for every input.
+ * The reference coder of one entropy plane: raw, constant or Huffman-coded in 4 streams. The byte format, the
+ * encoder's choice of mode and its code lengths (integer arithmetic only, so every implementation finds the same)
+ * and what decoding checks are specified in FORMAT.md, "Entropy planes", the one home of that format; the methods
+ * below follow its steps in order. The C kernel (native/src/elfz_entropy.c) is this class's twin: the same bytes
+ * for every input.
+ *
+ * <p>Here the encoder takes each segment's histogram in one pass and sums them for the plane's; the decoder looks the
+ * low {@link #MAX_LENGTH} bits of its bit buffer up in a table of 2^11 (symbol, length) entries, which is why codes
+ * are written bit-reversed. Every failed check is a {@link CorruptDataException}.
  */
 final class EntropyPlane {
 

@@ -1,14 +1,18 @@
 package dev.elfz.kernel;
 
+import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Picks the kernel: {@code -Delfz.kernel=auto|native|java-vector|java-scalar}. Default auto: native when it
  * loads and has a SIMD path for this CPU; else the Java Vector API twin (plain Java where the JVM has no
- * vectors of 256 bits or more). A fallback is announced once, in one line.
+ * vectors of 256 bits or more). A fallback is logged once, in one line, at INFO through {@link System.Logger}:
+ * the application decides whether and how its user sees it.
  */
 public final class Kernels {
+
+    private static final System.Logger LOG = System.getLogger(Kernels.class.getName());
 
     private static volatile Kernel best;
 
@@ -63,7 +67,7 @@ public final class Kernels {
             return new NativeKernel();
         }
         Kernel fallback = JavaVectorKernel.create();
-        System.err.println("elfz: " + why + "; using " + fallback.name());
+        LOG.log(Level.INFO, why + "; using " + fallback.name());
         return fallback;
     }
 }

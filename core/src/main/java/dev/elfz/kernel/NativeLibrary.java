@@ -6,6 +6,7 @@ import dev.elfz.io.ExitCleanup;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.file.Files;
@@ -96,7 +97,8 @@ public final class NativeLibrary {
             }
             String cap = System.getenv("ELFZ_MAX_ISA");
             if (cap != null && !List.of("scalar", "avx2", "avx512").contains(cap)) { // the C side ignores it
-                System.err.println("elfz: ELFZ_MAX_ISA=" + cap + " is not scalar, avx2 or avx512; ignored");
+                System.getLogger(NativeLibrary.class.getName())
+                        .log(Level.WARNING, "ELFZ_MAX_ISA=" + cap + " is not scalar, avx2 or avx512; ignored");
             }
             return new NativeLibrary(file, null);
         } catch (IOException | UnsatisfiedLinkError | IllegalCallerException e) {

@@ -907,7 +907,7 @@ abstract class KernelContractTest {
     // ---- Entropy planes: the bytes of the reference (EntropyPlane), read back by an independent reader.
 
     /**
-     * Reads a plane bit by bit as the format comment of {@link EntropyPlane} (FORMAT.md) describes it, without
+     * Reads a plane bit by bit as FORMAT.md, "Entropy planes", describes it, without
      * tables: the n bytes, or null when it is not a valid plane of n bytes.
      */
     static byte[] readPlane(byte[] p, int n) {

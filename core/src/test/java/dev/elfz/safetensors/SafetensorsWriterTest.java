@@ -86,7 +86,7 @@ class SafetensorsWriterTest {
         Files.writeString(p, "old");
         FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
                 () -> SafetensorsWriter.write(p, List.of(), List.of(), Map.of(), false));
-        assertEquals(p + ": already exists (use -f to overwrite)", e.getMessage());
+        assertEquals(p + ": already exists (overwrite is off)", e.getMessage());
         assertEquals("old", Files.readString(p));
 
         // The target appearing while the file is written is caught at commit, and the temporary file goes.

@@ -5,7 +5,7 @@ import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.QuantScalar;
 
 /**
- * The lecture's formulas for one group: {@code Scaling = (Rmax - Rmin) / (Qmax - Qmin)},
+ * Uniform affine quantization of one group (Jacob et al. 2018, arXiv:1712.05877): {@code Scaling = (Rmax - Rmin) / (Qmax - Qmin)},
  * {@code Z = round(Qmax - Rmax / Scaling)}; symmetric: {@code Scaling = max|R| / Qmax}, {@code Z = 0}.
  * The range is first widened to hold 0, as PyTorch does: 0 (pruned weights, padding) is then exact and Z
  * lies in [Qmin, Qmax], so it fits the code's own width. A group whose range is a single point 0 gets scale 1.

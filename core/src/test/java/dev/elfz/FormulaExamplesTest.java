@@ -17,8 +17,12 @@ import java.lang.foreign.ValueLayout;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The lecture's worked examples (../shared/reference, "Model quantization / pruning for PTM storage"), exactly. */
-class LectureExamplesTest {
+/**
+ * Worked examples of the quantization and pruning formulas, exactly: the ideal ratios, a 2-bit uniform quantization
+ * of ten values on every kernel, and a 2-bit k-means codebook of the same values (as in Han et al. 2016, Deep
+ * Compression, arXiv:1510.00149).
+ */
+class FormulaExamplesTest {
 
     static final float[] TEN = {2.09f, -0.98f, 1.48f, 0.09f, -0.05f, 1.92f, -1.03f, 1.53f, 0f, 2.12f};
 
@@ -30,7 +34,7 @@ class LectureExamplesTest {
 
     @Test
     void uniformTwoBitsOnTenValues() {
-        // Scaling = (2.12 - -1.03) / (1 - -2) = 1.05 by the formula (the slide rounds it to 1.04), Z = -1
+        // Scaling = (2.12 - -1.03) / (1 - -2) = 1.05 by the formula (a hand computation rounding early gets 1.04), Z = -1
         float scale = UniformMath.scale(-1.03f, 2.12f, 2, false);
         assertEquals(1.05f, scale, 1e-6f);
         assertEquals(-1, UniformMath.zero(2.12f, scale, 2, false));
@@ -59,11 +63,11 @@ class LectureExamplesTest {
     @Test
     void nonUniformTwoBitsOnTenValues() throws IOException {
         assertEquals(2.05, IdealRatio.nonUniform(10, 2, 32), 5e-3); // 10 * 32 / (10 * 2 + 4 * (2 + 32))
-        // The slide's codebook {-1, 0, 1.5, 2.0}: nearest centroid for each value. The slide codes 0 as 10 (1.5);
-        // nearest is 01 (0), which is what a k-means assignment gives.
-        KmeansParams slide = new KmeansParams(2, new float[] {-1f, 0f, 1.5f, 2.0f}, 0);
-        assertArrayEquals(new int[] {3, 0, 2, 1, 1, 3, 0, 2, 1, 3}, bucketize(slide));
-        // k-means on the ten values finds the clusters the slide shows, at their means
+        // A rounded codebook {-1, 0, 1.5, 2.0}: the nearest centroid for each value (0 codes as 01, the centroid 0,
+        // which is what a k-means assignment gives).
+        KmeansParams rounded = new KmeansParams(2, new float[] {-1f, 0f, 1.5f, 2.0f}, 0);
+        assertArrayEquals(new int[] {3, 0, 2, 1, 1, 3, 0, 2, 1, 3}, bucketize(rounded));
+        // k-means on the ten values finds these four clusters, at their means
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocateFrom(ValueLayout.JAVA_FLOAT, TEN);
             KmeansParams fit = Kmeans.fit(List.of(new Kmeans.Values(ElfType.F32, src)), 2, 0);
