@@ -1,6 +1,9 @@
 package dev.elfz;
 
+import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.IdealRatio;
+import dev.elfz.codec.ValueCodec;
+import dev.elfz.codec.registry.Codecs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -30,6 +33,16 @@ class FormulaExamplesTest {
     void pruningFifteenPercentOfAlexNet() {
         // 61M float32, 15% pruned, a 1-bit bitmap: 244M / 215M
         assertEquals(1.135, IdealRatio.pruning(61_000_000, 0.15, 32), 5e-4);
+    }
+
+    @Test
+    void elfKeepsSignAndMantissa() {
+        // 1 + |x| has a fixed exponent for |x| < 1: a code is the sign and the IEEE mantissa bits of the dtype
+        ValueCodec elf = Codecs.of(Codec.ELF);
+        assertEquals(32.0 / (1 + 23), elf.idealRatio(CodecParams.NONE, 100, 100, Dtype.F32), 1e-12);
+        assertEquals(16.0 / (1 + 10), elf.idealRatio(CodecParams.NONE, 100, 100, Dtype.F16), 1e-12);
+        assertEquals(16.0 / (1 + 7), elf.idealRatio(CodecParams.NONE, 100, 100, Dtype.BF16), 1e-12);
+        assertEquals(64.0 / (1 + 52), elf.idealRatio(CodecParams.NONE, 100, 100, Dtype.F64), 1e-12);
     }
 
     @Test

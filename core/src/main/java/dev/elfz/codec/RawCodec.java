@@ -52,7 +52,7 @@ public final class RawCodec implements ValueCodec {
     }
 
     @Override
-    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
+    public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
         return 1;
     }
 }

@@ -110,7 +110,7 @@ public interface ValueCodec {
      *
      * @param kept the values left to code: {@code n}, or the survivors of pruning ({@link #keptValues})
      */
-    double idealRatio(CodecParams params, long n, long kept, int valueBits);
+    double idealRatio(CodecParams params, long n, long kept, Dtype dtype);
 
     /**
      * The values a coded chunk of {@code n} values codes, from the first section of its value codec's bytes when

@@ -410,7 +410,7 @@ public final class Archive implements AutoCloseable {
                 kept += s.chunks()[i][Index.Stream.CODED] == 0 ? values : keptValues(t, codec, i);
             }
         }
-        return codec.idealRatio(params(s), n, kept, t.dtype().bits());
+        return codec.idealRatio(params(s), n, kept, t.dtype());
     }
 
     /** A stream's parsed codec parameters (validated when the index was opened), parsed once. */

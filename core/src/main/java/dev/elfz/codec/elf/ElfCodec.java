@@ -62,7 +62,7 @@ public final class ElfCodec implements ValueCodec {
 
     /** {@code b / (m + 1)}: the sign and mantissa bits of each code (24 for float32), exceptions left out. */
     @Override
-    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
-        return IdealRatio.fixedWidth(valueBits, valueBits == 32 ? 24 : valueBits == 64 ? 53 : valueBits == 16 ? 11 : 8);
+    public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
+        return IdealRatio.fixedWidth(dtype.bits(), dtype.elfType().codeBits()); // sign and mantissa: 24, 11, 8, 53
     }
 }

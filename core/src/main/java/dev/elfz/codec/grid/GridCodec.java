@@ -60,7 +60,7 @@ public final class GridCodec implements ValueCodec {
 
     /** {@code b / 32}: u32 codes before the entropy stage. */
     @Override
-    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
-        return IdealRatio.fixedWidth(valueBits, 32);
+    public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
+        return IdealRatio.fixedWidth(dtype.bits(), 32);
     }
 }

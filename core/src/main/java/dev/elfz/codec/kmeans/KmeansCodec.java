@@ -44,7 +44,7 @@ public final class KmeansCodec implements ValueCodec {
 
     /** {@link IdealRatio#nonUniform}: the codes and the codebook. */
     @Override
-    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
-        return IdealRatio.nonUniform(n, ((KmeansParams) params).bits(), valueBits);
+    public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
+        return IdealRatio.nonUniform(n, ((KmeansParams) params).bits(), dtype.bits());
     }
 }

@@ -52,7 +52,7 @@ public final class LosslessCodec implements ValueCodec {
 
     /** 1: it only reorders bytes, all its gain is the entropy stage's. */
     @Override
-    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
+    public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
         return 1;
     }
 }

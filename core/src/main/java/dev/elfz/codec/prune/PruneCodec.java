@@ -103,11 +103,11 @@ public final class PruneCodec implements ValueCodec {
 
     /** {@link IdealRatio#pruned}: the survivors at their codec's own ideal size, plus the bitmap. */
     @Override
-    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
+    public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
         PruneParams p = (PruneParams) params;
         double innerBits = kept == 0 ? 0
-                : kept * valueBits / codecs.apply(p.inner()).idealRatio(p.innerParams(), kept, kept, valueBits);
-        return IdealRatio.pruned(n, innerBits, valueBits);
+                : kept * dtype.bits() / codecs.apply(p.inner()).idealRatio(p.innerParams(), kept, kept, dtype);
+        return IdealRatio.pruned(n, innerBits, dtype.bits());
     }
 
     /** The survivor count at the head of a pruned chunk. */

@@ -64,8 +64,8 @@ public final class UniformCodec implements ValueCodec {
 
     /** {@link IdealRatio#uniform} with the tensor's groups. */
     @Override
-    public double idealRatio(CodecParams params, long n, long kept, int valueBits) {
+    public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
         UniformParams u = (UniformParams) params;
-        return IdealRatio.uniform(n, u.bits(), (n + u.groupSize() - 1) / u.groupSize(), valueBits);
+        return IdealRatio.uniform(n, u.bits(), (n + u.groupSize() - 1) / u.groupSize(), dtype.bits());
     }
 }
