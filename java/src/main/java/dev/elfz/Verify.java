@@ -7,6 +7,8 @@ import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
+import dev.elfz.kmeans.KmeansParams;
+import dev.elfz.prune.PruneParams;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -25,7 +27,8 @@ import java.util.Map;
 /**
  * Checks an .elfz file against the safetensors or ONNX file (with its external data) or model directory it was made from: the same files,
  * tensor names, dtypes, shapes and metadata; every lossless stream (headers, blobs, raw tensors) bit for bit;
- * every ELF value within its bound when |x| &lt; 1 and bit for bit otherwise (exceptions, NaN, Inf). Decodes
+ * every ELF value within its bound when |x| &lt; 1 and bit for bit otherwise (exceptions, NaN, Inf); every k-means
+ * value its nearest centroid, the centroids within the values' range. Decodes
  * chunk by chunk on the worker threads, so memory stays a few chunks per thread whatever the model's size.
  *
  * <pre>{@code
@@ -102,14 +105,14 @@ public final class Verify {
     private record Job(int target, int chunk) {}
 
     /**
-     * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, and the
-     * sums for RMSE and SNR over its finite values.
+     * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, the
+     * sums for RMSE and SNR over its finite values, and the range of the values a k-means codebook was fitted on.
      */
     private record Outcome(int target, long bytes, double maxError, String problem, double bound, double squaredError,
-                           double squaredValue, long values) {
+                           double squaredValue, long values, double low, double high) {
 
         Outcome(int target, long bytes, double maxError, String problem) {
-            this(target, bytes, maxError, problem, 0, 0, 0, 0);
+            this(target, bytes, maxError, problem, 0, 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
         }
     }
 
@@ -222,6 +225,10 @@ public final class Verify {
         double[] sse = new double[targets.size()];
         double[] ssx = new double[targets.size()];
         long[] count = new long[targets.size()];
+        double[] low = new double[targets.size()];
+        double[] high = new double[targets.size()];
+        Arrays.fill(low, Double.POSITIVE_INFINITY);
+        Arrays.fill(high, Double.NEGATIVE_INFINITY);
         long cap = chunkCap;
         o.progress().start(total);
         try (Arena arena = Arena.ofShared()) {
@@ -242,6 +249,8 @@ public final class Verify {
                 sse[done.target()] += done.squaredError();
                 ssx[done.target()] += done.squaredValue();
                 count[done.target()] += done.values();
+                low[done.target()] = Math.min(low[done.target()], done.low());
+                high[done.target()] = Math.max(high[done.target()], done.high());
                 if (problem[done.target()] == null) {
                     problem[done.target()] = done.problem();
                 }
@@ -255,6 +264,10 @@ public final class Verify {
             Target t = targets.get(i);
             if (t.stream().size() != t.original().byteSize()) {
                 problem[i] = t.stream().size() + " bytes in the archive, " + t.original().byteSize() + " in the original";
+            }
+            KmeansParams codebook = codebook(r, t);
+            if (problem[i] == null && codebook != null) {
+                problem[i] = codebook.outsideRange(low[i], high[i]);
             }
             if (problem[i] != null) {
                 problems.add(t.what() + ": " + problem[i]);
@@ -292,6 +305,11 @@ public final class Verify {
         int unit = type.valueBytes();
         boolean elf = t.codec() == Codec.ELF;
         Codec.Bounds bounds = r.chunkBounds(t.what(), s, t.dtype(), job.chunk());
+        KmeansParams codebook = codebook(r, t);
+        KmeansParams.Promise kmeans = codebook == null ? null : codebook.promise(type);
+        float fittedFrom = t.codec() == Codec.PRUNE ? ((PruneParams) r.params(s)).threshold() : 0;
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
         double max = 0;
         double sse = 0;
         double ssx = 0;
@@ -307,6 +325,10 @@ public final class Verify {
                 ssx += x * x;
                 count++;
             }
+            if (kmeans != null && Double.isFinite(x) && Math.abs((float) x) >= fittedFrom) { // what k-means was fitted on
+                low = Math.min(low, x);
+                high = Math.max(high, x);
+            }
             if (at < 0 || bits(unit, original, i) == bits(unit, decoded, i)) {
                 continue; // equal bits are exact, whatever the values (NaN, Inf)
             }
@@ -318,6 +340,8 @@ public final class Verify {
             } else if (elf) {
                 bad = Math.abs(x) >= 1 || !Double.isFinite(x) ? "should be exact (|x| >= 1, NaN or Inf)"
                         : error <= bound ? null : "error " + error + " > bound " + bound;
+            } else if (kmeans != null && bound == Double.POSITIVE_INFINITY) { // coded by k-means: a centroid, not a distance
+                bad = kmeans.outside(x, y);
             } else { // each value against its own bound (its group's), plus an ulp of the dtype for the rounding
                 bad = FloatValues.outside(type, x, y, bound);
             }
@@ -326,7 +350,19 @@ public final class Verify {
                         + ", " + bad;
             }
         }
-        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count);
+        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count, low, high);
+    }
+
+    /** The codebook of a k-means tensor, or of a pruned tensor's k-means survivors; null for the other codecs. */
+    private static KmeansParams codebook(ElfzReader r, Target t) {
+        if (t.kind() != Kind.TENSOR) {
+            return null;
+        }
+        return switch (r.params(t.stream())) {
+            case KmeansParams k -> k;
+            case PruneParams p when p.innerParams() instanceof KmeansParams k -> k;
+            default -> null;
+        };
     }
 
     /** Value {@code i} of a little-endian float tensor of an ELF dtype, exactly, as a double. */
