@@ -11,6 +11,8 @@ import dev.elfz.kmeans.KmeansParams;
 import dev.elfz.prune.PruneParams;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
+import dev.elfz.uniform.UniformMath;
+import dev.elfz.uniform.UniformParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -28,7 +30,8 @@ import java.util.Map;
  * Checks an .elfz file against the safetensors or ONNX file (with its external data) or model directory it was made from: the same files,
  * tensor names, dtypes, shapes and metadata; every lossless stream (headers, blobs, raw tensors) bit for bit;
  * every ELF value within its bound when |x| &lt; 1 and bit for bit otherwise (exceptions, NaN, Inf); every k-means
- * value its nearest centroid, the centroids within the values' range. Decodes
+ * value its nearest centroid, the centroids within the values' range; every uniform group's scale and zero point
+ * the formula's for its values. Decodes
  * chunk by chunk on the worker threads, so memory stays a few chunks per thread whatever the model's size.
  *
  * <pre>{@code
@@ -109,10 +112,73 @@ public final class Verify {
      * sums for RMSE and SNR over its finite values, and the range of the values a k-means codebook was fitted on.
      */
     private record Outcome(int target, long bytes, double maxError, String problem, double bound, double squaredError,
-                           double squaredValue, long values, double low, double high) {
+                           double squaredValue, long values, double low, double high, UniformGroups groups) {
 
         Outcome(int target, long bytes, double maxError, String problem) {
-            this(target, bytes, maxError, problem, 0, 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
+            this(target, bytes, maxError, problem, 0, 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, null);
+        }
+    }
+
+    /**
+     * The groups of a uniform tensor a chunk touches, from group {@code first} on: the range of their values in the
+     * chunk, and the scale and zero point it stores for them (scale NaN: the chunk is stored, not coded). A group
+     * (a channel, the tensor) may span chunks: {@link #check} merges them in order and checks each group once whole.
+     */
+    private record UniformGroups(long first, double[] lo, double[] hi, float[] scale, int[] zero, boolean last) {
+
+        /** The groups' ranges and stored parameters in chunk {@code c} of {@code t}, whose original values are {@code x}. */
+        static UniformGroups of(ElfzReader r, Target t, int c, MemorySegment x) throws ElfzException {
+            UniformParams p = (UniformParams) r.params(t.stream());
+            ElfType type = t.dtype().elfType();
+            long n = x.byteSize() / type.valueBytes();
+            long from = c * t.stream().chunkBytes() / type.valueBytes();
+            long first = from / p.groupSize();
+            int groups = (int) ((from + n - 1) / p.groupSize() - first + 1);
+            UniformGroups u = new UniformGroups(first, new double[groups], new double[groups], new float[groups],
+                    new int[groups], c == t.stream().chunks().length - 1);
+            Arrays.fill(u.lo, Double.POSITIVE_INFINITY);
+            Arrays.fill(u.hi, Double.NEGATIVE_INFINITY);
+            for (long i = 0; i < n; i++) {
+                int g = (int) ((from + i) / p.groupSize() - first);
+                double v = FloatValues.get(type, x, i);
+                u.lo[g] = Math.min(u.lo[g], v);
+                u.hi[g] = Math.max(u.hi[g], v);
+            }
+            MemorySegment coded = t.stream().chunks()[c][Index.Stream.CODED] == 0 ? null
+                    : r.codedChunk(t.what(), t.stream(), c);
+            for (int g = 0; g < groups; g++) { // FORMAT.md: the scales, then (unless symmetric) the zero points
+                u.scale[g] = coded == null ? Float.NaN : coded.getAtIndex(FloatValues.F32, g);
+                u.zero[g] = coded == null || p.symmetric() ? 0 : coded.get(ValueLayout.JAVA_BYTE, (long) groups * 4 + g);
+            }
+            return u;
+        }
+
+        /**
+         * Checks the groups of this chunk that end in it against the formula, and merges the last into {@code next}
+         * (the tensor's following chunk, or null after its last) when it goes on there; the first problem goes to
+         * {@code problem[0]}.
+         */
+        void check(UniformGroups next, UniformParams p, String[] problem) {
+            boolean spans = next != null && next.first == first + lo.length - 1;
+            for (int g = 0; g < lo.length - (spans ? 1 : 0); g++) {
+                String bad = Float.isNaN(scale[g]) ? null
+                        : UniformMath.wrongParams(lo[g], hi[g], p.bits(), p.symmetric(), scale[g], zero[g]);
+                if (bad != null && problem[0] == null) {
+                    problem[0] = "group " + (first + g) + ": " + bad;
+                }
+            }
+            if (spans) {
+                int g = lo.length - 1;
+                next.lo[0] = Math.min(next.lo[0], lo[g]);
+                next.hi[0] = Math.max(next.hi[0], hi[g]);
+                if (Float.isNaN(next.scale[0])) { // the next chunk is stored: this one's parameters stand
+                    next.scale[0] = scale[g];
+                    next.zero[0] = zero[g];
+                } else if (!Float.isNaN(scale[g]) && (Float.floatToRawIntBits(next.scale[0])
+                        != Float.floatToRawIntBits(scale[g]) || next.zero[0] != zero[g]) && problem[0] == null) {
+                    problem[0] = "group " + (first + g) + ": a scale and zero point that differ from chunk to chunk";
+                }
+            }
         }
     }
 
@@ -227,6 +293,7 @@ public final class Verify {
         long[] count = new long[targets.size()];
         double[] low = new double[targets.size()];
         double[] high = new double[targets.size()];
+        UniformGroups[] open = new UniformGroups[targets.size()]; // a uniform tensor's last chunk's groups, unchecked
         Arrays.fill(low, Double.POSITIVE_INFINITY);
         Arrays.fill(high, Double.NEGATIVE_INFINITY);
         long cap = chunkCap;
@@ -253,6 +320,19 @@ public final class Verify {
                 high[done.target()] = Math.max(high[done.target()], done.high());
                 if (problem[done.target()] == null) {
                     problem[done.target()] = done.problem();
+                }
+                if (done.groups() != null) { // chunks come in order: check the groups the previous one ended
+                    UniformParams p = (UniformParams) r.params(targets.get(done.target()).stream());
+                    String[] bad = {problem[done.target()]};
+                    if (open[done.target()] != null) {
+                        open[done.target()].check(done.groups(), p, bad);
+                    }
+                    open[done.target()] = done.groups();
+                    if (done.groups().last()) {
+                        done.groups().check(null, p, bad);
+                        open[done.target()] = null;
+                    }
+                    problem[done.target()] = bad[0];
                 }
                 o.progress().advance(done.bytes());
             });
@@ -350,7 +430,9 @@ public final class Verify {
                         + ", " + bad;
             }
         }
-        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count, low, high);
+        UniformGroups groups = t.codec() == Codec.UNIFORM && size > 0 ? UniformGroups.of(r, t, job.chunk(), original)
+                : null;
+        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count, low, high, groups);
     }
 
     /** The codebook of a k-means tensor, or of a pruned tensor's k-means survivors; null for the other codecs. */
