@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** Small safetensors files with every dtype, awkward shapes and the float values codecs get wrong. */
-final class TestModels {
+public final class TestModels {
 
     private TestModels() {}
 
@@ -48,7 +48,7 @@ final class TestModels {
      * Tensors of these shapes filled with BERT-base's float32 weights (its data file from the start, one tensor after
      * the other; embeddings first), converted to {@code dtype} as {@link #set} does.
      */
-    static Path bert(Path file, Dtype dtype, long[]... shapes) throws IOException {
+    public static Path bert(Path file, Dtype dtype, long[]... shapes) throws IOException {
         List<TensorSpec> specs = new ArrayList<>();
         long total = 0;
         for (int i = 0; i < shapes.length; i++) {
