@@ -3,7 +3,6 @@ package dev.elfz.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.elfz.bindings.elfz_h;
 import java.io.IOException;
@@ -56,13 +55,13 @@ class BindingsTest {
     void everyHeaderFunctionIsBoundWithTheSameArity() throws Exception {
         Map<String, Integer> header = headerFunctions();
         assertFalse(header.isEmpty(), "no prototypes parsed from elfz.h");
-        assumeTrue(NativeLibrary.get().available(), "the bindings' descriptors resolve symbols: native kernel needed");
+        NativeRequired.assume(); // the bindings' descriptors resolve symbols
         assertEquals(header, boundFunctions(), "elfz.h and bindings/ differ: run bindings/regenerate.sh");
     }
 
     @Test
     void theBuiltLibraryExportsEveryBoundSymbol() throws Exception {
-        assumeTrue(NativeLibrary.get().available(), () -> NativeLibrary.get().unavailableReason());
+        NativeRequired.assume();
         var lookup = NativeLibrary.get().lookup();
         for (String name : headerFunctions().keySet()) {
             assertTrue(lookup.find(name).isPresent(), name + " missing from " + NativeLibrary.get().path());
