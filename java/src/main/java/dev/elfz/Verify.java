@@ -120,65 +120,84 @@ public final class Verify {
     }
 
     /**
-     * The groups of a uniform tensor a chunk touches, from group {@code first} on: the range of their values in the
-     * chunk, and the scale and zero point it stores for them (scale NaN: the chunk is stored, not coded). A group
-     * (a channel, the tensor) may span chunks: {@link #check} merges them in order and checks each group once whole.
+     * One group of a uniform tensor as far as chunks have shown it: the range of its values, and the scale and zero
+     * point stored for it (scale NaN: only stored chunks so far). A group (a channel, the tensor) may span chunks.
      */
-    private record UniformGroups(long first, double[] lo, double[] hi, float[] scale, int[] zero, boolean last) {
+    private static final class Group {
+        final long index;
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        float scale = Float.NaN;
+        int zero;
 
-        /** The groups' ranges and stored parameters in chunk {@code c} of {@code t}, whose original values are {@code x}. */
+        Group(long index) {
+            this.index = index;
+        }
+
+        /** Takes in what an earlier chunk saw of this group; null, or what is wrong when the chunks disagree. */
+        String merge(Group earlier) {
+            lo = Math.min(lo, earlier.lo);
+            hi = Math.max(hi, earlier.hi);
+            if (Float.isNaN(scale)) {
+                scale = earlier.scale;
+                zero = earlier.zero;
+            } else if (!Float.isNaN(earlier.scale) && (Float.floatToRawIntBits(scale)
+                    != Float.floatToRawIntBits(earlier.scale) || zero != earlier.zero)) {
+                return "group " + index + ": a scale and zero point that differ from chunk to chunk";
+            }
+            return null;
+        }
+
+        /** Null when the group, seen whole, has the formula's scale and zero point (or was never coded). */
+        String check(UniformParams p) {
+            String bad = Float.isNaN(scale) ? null : UniformMath.wrongParams(lo, hi, p.bits(), p.symmetric(), scale, zero);
+            return bad == null ? null : "group " + index + ": " + bad;
+        }
+    }
+
+    /**
+     * What a chunk of a uniform tensor tells of its groups: the first and last it touches, which may go on in the
+     * chunks before and after (the same one when the chunk lies inside a group), and the first problem of those in
+     * between, checked here whole. Memory stays two groups, whatever the chunk and group sizes.
+     */
+    private record UniformGroups(Group first, Group last, String problem, boolean lastChunk) {
+
+        /** The groups of chunk {@code c} of {@code t}, whose original values are {@code x}. */
         static UniformGroups of(ElfzReader r, Target t, int c, MemorySegment x) throws ElfzException {
             UniformParams p = (UniformParams) r.params(t.stream());
             ElfType type = t.dtype().elfType();
             long n = x.byteSize() / type.valueBytes();
             long from = c * t.stream().chunkBytes() / type.valueBytes();
-            long first = from / p.groupSize();
-            int groups = (int) ((from + n - 1) / p.groupSize() - first + 1);
-            UniformGroups u = new UniformGroups(first, new double[groups], new double[groups], new float[groups],
-                    new int[groups], c == t.stream().chunks().length - 1);
-            Arrays.fill(u.lo, Double.POSITIVE_INFINITY);
-            Arrays.fill(u.hi, Double.NEGATIVE_INFINITY);
-            for (long i = 0; i < n; i++) {
-                int g = (int) ((from + i) / p.groupSize() - first);
-                double v = FloatValues.get(type, x, i);
-                u.lo[g] = Math.min(u.lo[g], v);
-                u.hi[g] = Math.max(u.hi[g], v);
-            }
+            long g0 = from / p.groupSize();
+            long groups = (from + n - 1) / p.groupSize() - g0 + 1;
             MemorySegment coded = t.stream().chunks()[c][Index.Stream.CODED] == 0 ? null
                     : r.codedChunk(t.what(), t.stream(), c);
-            for (int g = 0; g < groups; g++) { // FORMAT.md: the scales, then (unless symmetric) the zero points
-                u.scale[g] = coded == null ? Float.NaN : coded.getAtIndex(FloatValues.F32, g);
-                u.zero[g] = coded == null || p.symmetric() ? 0 : coded.get(ValueLayout.JAVA_BYTE, (long) groups * 4 + g);
+            Group first = new Group(g0);
+            Group last = groups == 1 ? first : new Group(g0 + groups - 1);
+            String problem = null;
+            Group g = first;
+            for (long i = 0; i < n; i++) {
+                long index = (from + i) / p.groupSize();
+                if (index != g.index) { // g ends here: stored parameters, then the check if it lay inside the chunk
+                    problem = stored(g, coded, p, g0, groups, problem, g != first);
+                    g = index == last.index ? last : new Group(index);
+                }
+                double v = FloatValues.get(type, x, i);
+                g.lo = Math.min(g.lo, v);
+                g.hi = Math.max(g.hi, v);
             }
-            return u;
+            stored(g, coded, p, g0, groups, null, false);
+            return new UniformGroups(first, last, problem, c == t.stream().chunks().length - 1);
         }
 
-        /**
-         * Checks the groups of this chunk that end in it against the formula, and merges the last into {@code next}
-         * (the tensor's following chunk, or null after its last) when it goes on there; the first problem goes to
-         * {@code problem[0]}.
-         */
-        void check(UniformGroups next, UniformParams p, String[] problem) {
-            boolean spans = next != null && next.first == first + lo.length - 1;
-            for (int g = 0; g < lo.length - (spans ? 1 : 0); g++) {
-                String bad = Float.isNaN(scale[g]) ? null
-                        : UniformMath.wrongParams(lo[g], hi[g], p.bits(), p.symmetric(), scale[g], zero[g]);
-                if (bad != null && problem[0] == null) {
-                    problem[0] = "group " + (first + g) + ": " + bad;
-                }
+        /** Reads g's scale and zero point from the chunk (FORMAT.md: the scales, then the zero points unless symmetric). */
+        private static String stored(Group g, MemorySegment coded, UniformParams p, long g0, long groups, String problem,
+                                     boolean whole) {
+            if (coded != null) {
+                g.scale = coded.getAtIndex(FloatValues.F32, g.index - g0);
+                g.zero = p.symmetric() ? 0 : coded.get(ValueLayout.JAVA_BYTE, groups * Float.BYTES + g.index - g0);
             }
-            if (spans) {
-                int g = lo.length - 1;
-                next.lo[0] = Math.min(next.lo[0], lo[g]);
-                next.hi[0] = Math.max(next.hi[0], hi[g]);
-                if (Float.isNaN(next.scale[0])) { // the next chunk is stored: this one's parameters stand
-                    next.scale[0] = scale[g];
-                    next.zero[0] = zero[g];
-                } else if (!Float.isNaN(scale[g]) && (Float.floatToRawIntBits(next.scale[0])
-                        != Float.floatToRawIntBits(scale[g]) || next.zero[0] != zero[g]) && problem[0] == null) {
-                    problem[0] = "group " + (first + g) + ": a scale and zero point that differ from chunk to chunk";
-                }
-            }
+            return problem != null || !whole ? problem : g.check(p);
         }
     }
 
@@ -293,7 +312,7 @@ public final class Verify {
         long[] count = new long[targets.size()];
         double[] low = new double[targets.size()];
         double[] high = new double[targets.size()];
-        UniformGroups[] open = new UniformGroups[targets.size()]; // a uniform tensor's last chunk's groups, unchecked
+        Group[] open = new Group[targets.size()]; // a uniform tensor's group that may go on in its next chunk
         Arrays.fill(low, Double.POSITIVE_INFINITY);
         Arrays.fill(high, Double.NEGATIVE_INFINITY);
         long cap = chunkCap;
@@ -321,18 +340,22 @@ public final class Verify {
                 if (problem[done.target()] == null) {
                     problem[done.target()] = done.problem();
                 }
-                if (done.groups() != null) { // chunks come in order: check the groups the previous one ended
+                if (done.groups() != null) { // chunks come in order: a group is checked once no later chunk holds it
                     UniformParams p = (UniformParams) r.params(targets.get(done.target()).stream());
-                    String[] bad = {problem[done.target()]};
-                    if (open[done.target()] != null) {
-                        open[done.target()].check(done.groups(), p, bad);
+                    UniformGroups u = done.groups();
+                    Group before = open[done.target()];
+                    List<String> bad = new ArrayList<>(Arrays.asList(problem[done.target()], u.problem()));
+                    if (before != null) {
+                        bad.add(before.index == u.first().index ? u.first().merge(before) : before.check(p));
                     }
-                    open[done.target()] = done.groups();
-                    if (done.groups().last()) {
-                        done.groups().check(null, p, bad);
-                        open[done.target()] = null;
+                    if (u.first() != u.last()) {
+                        bad.add(u.first().check(p));
                     }
-                    problem[done.target()] = bad[0];
+                    open[done.target()] = u.lastChunk() ? null : u.last();
+                    if (u.lastChunk()) {
+                        bad.add(u.last().check(p));
+                    }
+                    problem[done.target()] = bad.stream().filter(x -> x != null).findFirst().orElse(null);
                 }
                 o.progress().advance(done.bytes());
             });

@@ -74,14 +74,16 @@ class UniformOracleTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"scale", "zero point"})
+    @ValueSource(strings = {"scale", "zero point", "channel scale"})
     void aWrongScaleOrZeroPointIsCaughtByTheOracleAndByVerify(String wrong) throws IOException {
         Path in = TestModels.bert(dir.resolve("bert.safetensors"), Dtype.F32, new long[] {96, 768});
-        ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
-                .withLossy(LossyOptions.NONE.withBits(4).withGranularity(Granularity.GROUP, 64));
+        // per channel in 4 KiB chunks, a row (3 KiB) spans two chunks: each stores its scale, the first one doubled
+        ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM).withChunkBytes(4096)
+                .withLossy(LossyOptions.NONE.withBits(4).withGranularity(wrong.equals("channel scale")
+                        ? Granularity.CHANNEL : Granularity.GROUP, 64));
         // an encoder that codes with its own wrong parameters, consistently: every value still decodes within half
         // of the scale the chunk holds, so only the formula tells
-        Kernel wrongKernel = quantizingWith(wrong.equals("scale")
+        Kernel wrongKernel = quantizingWith(!wrong.equals("zero point")
                 ? (scales, zeros) -> scales.setAtIndex(TestModels.F32, 0, scales.getAtIndex(TestModels.F32, 0) * 2)
                 : (scales, zeros) -> zeros.set(ValueLayout.JAVA_BYTE, 0, (byte) (zeros.get(ValueLayout.JAVA_BYTE, 0) - 1)));
         Path z = dir.resolve("wrong.elfz");
@@ -96,7 +98,9 @@ class UniformOracleTest {
         String problem = report.problems().getFirst();
         // a zero point one off also pushes a group's extreme past its code range: that value's error may come first
         assertTrue(problem.matches("tensor bert\\.0: group \\d+: scale \\S+ and zero point -?\\d+, not the formula's \\S+ and "
-                + "-?\\d+ for its values in \\[\\S+, \\S+\\]") || wrong.equals("zero point")
+                + "-?\\d+ for its values in \\[\\S+, \\S+\\]") || wrong.equals("channel scale")
+                && problem.matches("tensor bert\\.0: group \\d+: a scale and zero point that differ from chunk to chunk")
+                || wrong.equals("zero point")
                 && problem.matches("tensor bert\\.0: value \\d+: \\S+ decoded as \\S+, error \\S+ > bound \\S+"), problem);
     }
 
