@@ -11,7 +11,6 @@ import dev.elfz.kmeans.KmeansParams;
 import dev.elfz.prune.PruneParams;
 import dev.elfz.safetensors.Dtype;
 import dev.elfz.safetensors.TensorInfo;
-import dev.elfz.uniform.UniformMath;
 import dev.elfz.uniform.UniformParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,95 +108,14 @@ public final class Verify {
 
     /**
      * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, the
-     * sums for RMSE and SNR over its finite values, and the range of the values a k-means codebook was fitted on.
+     * sums for RMSE and SNR over its finite values, the range of the values a k-means codebook was fitted on, and the
+     * groups of a uniform chunk.
      */
     private record Outcome(int target, long bytes, double maxError, String problem, double bound, double squaredError,
                            double squaredValue, long values, double low, double high, UniformGroups groups) {
 
         Outcome(int target, long bytes, double maxError, String problem) {
             this(target, bytes, maxError, problem, 0, 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, null);
-        }
-    }
-
-    /**
-     * One group of a uniform tensor as far as chunks have shown it: the range of its values, and the scale and zero
-     * point stored for it (scale NaN: only stored chunks so far). A group (a channel, the tensor) may span chunks.
-     */
-    private static final class Group {
-        final long index;
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        float scale = Float.NaN;
-        int zero;
-
-        Group(long index) {
-            this.index = index;
-        }
-
-        /** Takes in what an earlier chunk saw of this group; null, or what is wrong when the chunks disagree. */
-        String merge(Group earlier) {
-            lo = Math.min(lo, earlier.lo);
-            hi = Math.max(hi, earlier.hi);
-            if (Float.isNaN(scale)) {
-                scale = earlier.scale;
-                zero = earlier.zero;
-            } else if (!Float.isNaN(earlier.scale) && (Float.floatToRawIntBits(scale)
-                    != Float.floatToRawIntBits(earlier.scale) || zero != earlier.zero)) {
-                return "group " + index + ": a scale and zero point that differ from chunk to chunk";
-            }
-            return null;
-        }
-
-        /** Null when the group, seen whole, has the formula's scale and zero point (or was never coded). */
-        String check(UniformParams p) {
-            String bad = Float.isNaN(scale) ? null : UniformMath.wrongParams(lo, hi, p.bits(), p.symmetric(), scale, zero);
-            return bad == null ? null : "group " + index + ": " + bad;
-        }
-    }
-
-    /**
-     * What a chunk of a uniform tensor tells of its groups: the first and last it touches, which may go on in the
-     * chunks before and after (the same one when the chunk lies inside a group), and the first problem of those in
-     * between, checked here whole. Memory stays two groups, whatever the chunk and group sizes.
-     */
-    private record UniformGroups(Group first, Group last, String problem, boolean lastChunk) {
-
-        /** The groups of chunk {@code c} of {@code t}, whose original values are {@code x}. */
-        static UniformGroups of(ElfzReader r, Target t, int c, MemorySegment x) throws ElfzException {
-            UniformParams p = (UniformParams) r.params(t.stream());
-            ElfType type = t.dtype().elfType();
-            long n = x.byteSize() / type.valueBytes();
-            long from = c * t.stream().chunkBytes() / type.valueBytes();
-            long g0 = from / p.groupSize();
-            long groups = (from + n - 1) / p.groupSize() - g0 + 1;
-            MemorySegment coded = t.stream().chunks()[c][Index.Stream.CODED] == 0 ? null
-                    : r.codedChunk(t.what(), t.stream(), c);
-            Group first = new Group(g0);
-            Group last = groups == 1 ? first : new Group(g0 + groups - 1);
-            String problem = null;
-            Group g = first;
-            for (long i = 0; i < n; i++) {
-                long index = (from + i) / p.groupSize();
-                if (index != g.index) { // g ends here: stored parameters, then the check if it lay inside the chunk
-                    problem = stored(g, coded, p, g0, groups, problem, g != first);
-                    g = index == last.index ? last : new Group(index);
-                }
-                double v = FloatValues.get(type, x, i);
-                g.lo = Math.min(g.lo, v);
-                g.hi = Math.max(g.hi, v);
-            }
-            stored(g, coded, p, g0, groups, null, false);
-            return new UniformGroups(first, last, problem, c == t.stream().chunks().length - 1);
-        }
-
-        /** Reads g's scale and zero point from the chunk (FORMAT.md: the scales, then the zero points unless symmetric). */
-        private static String stored(Group g, MemorySegment coded, UniformParams p, long g0, long groups, String problem,
-                                     boolean whole) {
-            if (coded != null) {
-                g.scale = coded.getAtIndex(FloatValues.F32, g.index - g0);
-                g.zero = p.symmetric() ? 0 : coded.get(ValueLayout.JAVA_BYTE, groups * Float.BYTES + g.index - g0);
-            }
-            return problem != null || !whole ? problem : g.check(p);
         }
     }
 
@@ -312,7 +230,7 @@ public final class Verify {
         long[] count = new long[targets.size()];
         double[] low = new double[targets.size()];
         double[] high = new double[targets.size()];
-        Group[] open = new Group[targets.size()]; // a uniform tensor's group that may go on in its next chunk
+        UniformGroups.Group[] open = new UniformGroups.Group[targets.size()]; // a uniform group going on in the next chunk
         Arrays.fill(low, Double.POSITIVE_INFINITY);
         Arrays.fill(high, Double.NEGATIVE_INFINITY);
         long cap = chunkCap;
@@ -340,22 +258,11 @@ public final class Verify {
                 if (problem[done.target()] == null) {
                     problem[done.target()] = done.problem();
                 }
-                if (done.groups() != null) { // chunks come in order: a group is checked once no later chunk holds it
-                    UniformParams p = (UniformParams) r.params(targets.get(done.target()).stream());
-                    UniformGroups u = done.groups();
-                    Group before = open[done.target()];
-                    List<String> bad = new ArrayList<>(Arrays.asList(problem[done.target()], u.problem()));
-                    if (before != null) {
-                        bad.add(before.index == u.first().index ? u.first().merge(before) : before.check(p));
-                    }
-                    if (u.first() != u.last()) {
-                        bad.add(u.first().check(p));
-                    }
-                    open[done.target()] = u.lastChunk() ? null : u.last();
-                    if (u.lastChunk()) {
-                        bad.add(u.last().check(p));
-                    }
-                    problem[done.target()] = bad.stream().filter(x -> x != null).findFirst().orElse(null);
+                if (done.groups() != null) { // chunks come in order: each group is checked once no later chunk holds it
+                    String[] bad = {problem[done.target()]};
+                    open[done.target()] = done.groups().follow(open[done.target()],
+                            (UniformParams) r.params(targets.get(done.target()).stream()), bad);
+                    problem[done.target()] = bad[0];
                 }
                 o.progress().advance(done.bytes());
             });
@@ -453,8 +360,8 @@ public final class Verify {
                         + ", " + bad;
             }
         }
-        UniformGroups groups = t.codec() == Codec.UNIFORM && size > 0 ? UniformGroups.of(r, t, job.chunk(), original)
-                : null;
+        UniformGroups groups = t.codec() == Codec.UNIFORM && size > 0
+                ? UniformGroups.of(r, t.what(), s, t.dtype(), job.chunk(), original) : null;
         return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count, low, high, groups);
     }
 
