@@ -7,7 +7,7 @@
 # RESOURCE_DIR/<os>-<arch>/ (RESOURCE_DIR is .../classes/dev/elfz/native under Maven), with os one of
 # linux, mac, windows and arch one of x86_64, aarch64 (else what uname -m says).
 # ELFZ_NATIVE=false (mvn -Delfz.native=false), or no cmake on the PATH, builds nothing and exits 0:
-# the Java kernel serves then.
+# the Java kernel serves then. Under CI (CI=true) no cmake is an error: a CI run must test the native kernel.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -42,7 +42,13 @@ skip() {
 case "${ELFZ_NATIVE:-true}" in
   false | no | off | 0) skip "native build turned off (elfz.native=${ELFZ_NATIVE})" ;;
 esac
-command -v cmake >/dev/null 2>&1 || skip "cmake not found"
+if ! command -v cmake >/dev/null 2>&1; then
+  if [[ ${CI:-false} == true ]]; then
+    echo "elfz: CI=true but cmake is not on the PATH: the native kernel cannot be built and tested" >&2
+    exit 1
+  fi
+  skip "cmake not found"
+fi
 
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build_dir" -j2

@@ -4,7 +4,7 @@
 #   native/test.sh BUILD_DIR
 #
 # Exits 0 with one line when there is nothing to test: ELFZ_SKIP_TESTS=true, ELFZ_NATIVE=false, or no
-# CMake build in BUILD_DIR (native build skipped).
+# CMake build in BUILD_DIR (native build skipped); under CI (CI=true) a missing build or ctest is an error instead.
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -22,14 +22,16 @@ case "${ELFZ_NATIVE:-true}" in
     echo "elfz: native build turned off (elfz.native=${ELFZ_NATIVE}), C tests not run"
     exit 0 ;;
 esac
-if [[ ! -f "$build_dir/CTestTestfile.cmake" ]]; then
-  echo "elfz: no native build in $build_dir, C tests not run"
+missing() {
+  if [[ ${CI:-false} == true ]]; then
+    echo "elfz: CI=true but $1: the C tests cannot run" >&2
+    exit 1
+  fi
+  echo "elfz: $1, C tests not run"
   exit 0
-fi
-if ! command -v ctest >/dev/null 2>&1; then
-  echo "elfz: ctest not found, C tests not run"
-  exit 0
-fi
+}
+[[ -f "$build_dir/CTestTestfile.cmake" ]] || missing "no native build in $build_dir"
+command -v ctest >/dev/null 2>&1 || missing "ctest not found"
 
 cd "$build_dir"
 exec ctest --output-on-failure

@@ -1,9 +1,11 @@
 package dev.elfz;
 
 import dev.elfz.container.Archive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.elfz.CodecChoice;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import java.io.IOException;
@@ -22,12 +24,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Coded chunks damaged past their CRC32C (as a crafted file could be: the CRC is the writer's word, not proof),
  * given straight to the decoders on every kernel, native ones included: each decodes to some values or is one
- * ElfzException, never another exception, never a crash of the JVM.
+ * ElfzException, one line naming the file, the tensor and the chunk; never another exception, never a crash of the
+ * JVM. Mutant and output end at an inaccessible page and the output has a canary before it, so a native read or write
+ * past either end is a crash or a failure, not silence.
  */
 class ChunkFuzzTest {
 
     @TempDir
     Path dir;
+
+    /** Bytes before each output that no decode may touch. */
+    private static final int CANARY = 64;
 
     static Stream<Arguments> modes() {
         LossyOptions q = LossyOptions.NONE.withSelection(List.of(), List.of(), 16);
@@ -57,15 +64,27 @@ class ChunkFuzzTest {
                             continue;
                         }
                         MemorySegment good = reader.storedChunk(t, i, arena);
-                        MemorySegment dst = arena.allocate(s.chunkSize(i));
-                        for (int m = 0; m < 40; m++, tried++) {
-                            MemorySegment bad = mutate(good, r, arena);
-                            try {
-                                reader.decodeCoded(t, i, bad, dst);
-                            } catch (ElfzException e) {
-                                refused++;
-                            } catch (RuntimeException | Error e) {
-                                fail(k.name() + " " + t.name() + " chunk " + i + " mutant " + m + ": " + e, e);
+                        String what = reader.describe(t);
+                        try (FuzzSupport.Fenced fenced = new FuzzSupport.Fenced()) {
+                            MemorySegment guarded = fenced.allocate(CANARY + s.chunkSize(i));
+                            MemorySegment dst = guarded.asSlice(CANARY);
+                            for (int m = 0; m < 40; m++, tried++) {
+                                MemorySegment bad = fenced.copyOf(mutate(good, r, arena));
+                                guarded.asSlice(0, CANARY).fill((byte) 0xa5);
+                                try {
+                                    reader.decodeCoded(t, i, bad, dst);
+                                } catch (ElfzException e) {
+                                    refused++;
+                                    FuzzSupport.assertOneLineNaming(z, e);
+                                    assertTrue(e.getMessage().startsWith(z + ": " + what + ": chunk " + i + " of "
+                                            + s.chunks().size() + ": "), e.getMessage());
+                                } catch (RuntimeException | Error e) {
+                                    fail(k.name() + " " + t.name() + " chunk " + i + " mutant " + m + ": " + e, e);
+                                }
+                                for (long b = 0; b < CANARY; b++) {
+                                    assertEquals((byte) 0xa5, guarded.get(ValueLayout.JAVA_BYTE, b),
+                                            k.name() + " " + what + " chunk " + i + " mutant " + m + ": written before its output");
+                                }
                             }
                         }
                     }

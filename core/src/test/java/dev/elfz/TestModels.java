@@ -1,5 +1,6 @@
 package dev.elfz;
 
+import dev.elfz.samples.BertWeights;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;
@@ -7,6 +8,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +41,37 @@ public final class TestModels {
         specs.add(new TensorSpec("scalar64", Dtype.F64, new long[] {}));
         specs.add(new TensorSpec("big-f32", Dtype.F32, new long[] {64, 100}));
         return write(file, specs, Map.of("format", "pt", "note", "every dtype"), seed);
+    }
+
+    /**
+     * Tensors of these shapes filled with BERT-base's float32 weights (its data file from the start, one tensor after
+     * the other; embeddings first), converted to {@code dtype} as {@link #set} does.
+     */
+    public static Path bert(Path file, Dtype dtype, long[]... shapes) throws IOException {
+        List<TensorSpec> specs = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < shapes.length; i++) {
+            specs.add(new TensorSpec("bert." + i, dtype, shapes[i]));
+            total += specs.get(i).elements();
+        }
+        Path weights = Files.createTempFile(file.getParent(), "bert", ".f32");
+        BertWeights.extract(null, total * Float.BYTES, weights);
+        try (FileChannel ch = FileChannel.open(weights); Arena arena = Arena.ofConfined()) {
+            MemorySegment w = ch.map(FileChannel.MapMode.READ_ONLY, 0, total * Float.BYTES, arena);
+            List<MemorySegment> data = new ArrayList<>();
+            long at = 0;
+            for (TensorSpec s : specs) {
+                MemorySegment m = arena.allocate(s.byteSize());
+                for (long j = 0; j < s.elements(); j++) {
+                    set(m, dtype, j, w.getAtIndex(F32, at++));
+                }
+                data.add(m);
+            }
+            SafetensorsWriter.write(file, specs, data, Map.of(), true);
+        } finally {
+            Files.delete(weights);
+        }
+        return file;
     }
 
     public static Path write(Path file, List<TensorSpec> specs, Map<String, String> metadata, long seed) throws IOException {

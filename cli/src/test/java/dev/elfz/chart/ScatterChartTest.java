@@ -3,14 +3,17 @@ package dev.elfz.chart;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.Color;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.data.Range;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,20 +37,42 @@ class ScatterChartTest {
         Charts.save(chart, png);
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(Charts.WIDTH, image.getWidth());
-        int elfz = 0, zstd = 0;
+        // the same chart drawn here, for where its data area lies and the axes' ranges
+        ChartRenderingInfo info = new ChartRenderingInfo();
+        BufferedImage here = chart.createBufferedImage(Charts.WIDTH, Charts.HEIGHT, BufferedImage.TYPE_INT_RGB, info);
         for (int x = 0; x < image.getWidth(); x++) {
             for (int y = 0; y < image.getHeight(); y++) {
-                int rgb = image.getRGB(x, y) & 0xffffff;
-                if (rgb == (Charts.colour(0).getRGB() & 0xffffff)) {
-                    elfz++;
-                }
-                if (rgb == (Charts.colour(1).getRGB() & 0xffffff)) {
-                    zstd++;
-                }
+                assertEquals(here.getRGB(x, y), image.getRGB(x, y), "the file is the chart, at " + x + "," + y);
             }
         }
-        assertTrue(elfz > 30, "two elfz points and the legend: " + elfz);
-        assertTrue(zstd > 15, "one zstd point and the legend: " + zstd);
+        Rectangle2D area = info.getPlotInfo().getDataArea();
+        Range xr = plot.getDomainAxis().getRange();
+        Range yr = plot.getRangeAxis().getRange();
+        // each point's square in its series' colour where log10 puts it within the data area, and not the other's
+        double[][] points = {{300, 1.5, 0}, {250, 25, 0}, {400, 1.08, 1}};
+        for (double[] p : points) {
+            int x = (int) Math.round(area.getMinX() + fraction(p[0], xr) * area.getWidth());
+            int y = (int) Math.round(area.getMaxY() - fraction(p[1], yr) * area.getHeight());
+            int own = (int) p[2];
+            assertTrue(coloured(image, Charts.colour(own), x, y) >= 9, "series " + own + " at " + p[0] + ", " + p[1]);
+            assertEquals(0, coloured(image, Charts.colour(1 - own), x, y), "only its own colour at " + p[0]);
+        }
+    }
+
+    /** Where v lies between the ends of a log axis, 0 to 1. */
+    private static double fraction(double v, Range r) {
+        return (Math.log10(v) - Math.log10(r.getLowerBound())) / (Math.log10(r.getUpperBound()) - Math.log10(r.getLowerBound()));
+    }
+
+    /** Pixels of this colour within 3 of (x, y). */
+    private static int coloured(BufferedImage image, Color c, int x, int y) {
+        int n = 0;
+        for (int i = x - 3; i <= x + 3; i++) {
+            for (int j = y - 3; j <= y + 3; j++) {
+                n += (image.getRGB(i, j) & 0xffffff) == (c.getRGB() & 0xffffff) ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     @Test

@@ -10,11 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.elfz.onnx.OnnxBytes;
+import dev.elfz.onnx.OnnxFile;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,10 +82,25 @@ class ExternalDataCliTest {
         assertEquals(-1, Files.mismatch(in, out.resolve("m.onnx")));
         assertEquals(-1, Files.mismatch(data, out.resolve("weights/w.bin")));
         assertEquals(List.of("m.onnx", "weights", "weights/w.bin"), Cli.listing(out));
-        // ELF changes only the tensors: same sizes, and each file parses as it did
+        // ELF changes only the tensors' values: each file parses as it did, the bytes around the tensors are the
+        // same, and each value within ELF's 2^-24 (|x| < 1) or exact
         run("compress", in, "-o", dir.resolve("elf.elfz"), "--codec", "elf", "-q").succeeds();
         run("decompress", dir.resolve("elf.elfz"), "-o", out.resolve("m.onnx"), "-f", "-q").succeeds();
-        assertEquals(Files.size(data), Files.size(out.resolve("weights/w.bin")));
+        try (OnnxFile x = OnnxFile.open(in); OnnxFile y = OnnxFile.open(out.resolve("m.onnx"))) {
+            assertEquals(x.tensors(), y.tensors());
+        }
+        byte[] w = Files.readAllBytes(data);
+        byte[] back = Files.readAllBytes(out.resolve("weights/w.bin"));
+        assertEquals(w.length, back.length);
+        assertTrue(Arrays.equals(w, 128, 200, back, 128, 200) && Arrays.equals(w, 264, 300, back, 264, 300),
+                "the gap and the tail");
+        FloatBuffer before = ByteBuffer.wrap(w).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        FloatBuffer after = ByteBuffer.wrap(back).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i : IntStream.concat(IntStream.range(0, 32), IntStream.range(50, 66)).toArray()) {
+            float a = before.get(i);
+            float b = after.get(i);
+            assertTrue(Math.abs(a) < 1 ? Math.abs(a - b) <= 0x1p-24 : a == b, "value " + i + ": " + a + " as " + b);
+        }
     }
 
     @Test

@@ -7,6 +7,10 @@ import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
 import dev.elfz.eval.OnnxEval;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.kernel.PlaneEntropy;
+import dev.elfz.Dtype;
+import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +47,20 @@ class MiniLmTest {
         Path back = dir.resolve("lossless.onnx");
         Elfz.decompress(z, back, ElfzOptions.defaults());
         assertEquals(-1, Files.mismatch(model, back));
-        System.out.printf("MiniLM lossless: ratio %.4f%n", (double) Files.size(model) / Files.size(z));
+        double ratio = (double) Files.size(model) / Files.size(z);
+        long most; // the graph stored as it is, each weight at what its planes' entropy allows (measured: 1.21)
+        try (OnnxFile f = OnnxFile.open(model)) {
+            double bits = 0;
+            for (TensorInfo t : f.tensors()) {
+                if (t.dtype() == Dtype.F32) {
+                    bits += PlaneEntropy.bitsPerValue(ElfType.F32, f.data(t)) * t.elements();
+                } else {
+                    bits += 8.0 * t.byteSize();
+                }
+            }
+            most = f.skeleton().byteSize() + (long) Math.ceil(bits / 8);
+        }
+        assertTrue(ratio >= (double) Files.size(model) / most, "ratio " + ratio + ", " + most + " bytes at most");
         Files.delete(back);
     }
 
@@ -56,8 +73,9 @@ class MiniLmTest {
         assertEquals(Files.size(model), Files.size(back));
         List<OnnxEval.Output> out = OnnxEval.compare(model, back, OnnxEval.Inputs.DEFAULT).outputs();
         OnnxEval.Output hidden = out.stream().filter(o -> o.name().equals("last_hidden_state")).findFirst().orElseThrow();
-        System.out.printf("MiniLM elf: ratio %.4f, last_hidden_state cosine %.12f (1 - cosine %.3g), max abs error %.3g%n",
-                (double) Files.size(model) / Files.size(z), hidden.cosine(), 1 - hidden.cosine(), hidden.maxAbsError());
+        // ELF's 24-bit codes of float32 weights alone give 4/3, before the entropy stage (measured: 1.54)
+        double ratio = (double) Files.size(model) / Files.size(z);
+        assertTrue(ratio > 4.0 / 3, "ratio " + ratio);
         assertTrue(hidden.cosine() >= 0.9999, "cosine " + hidden.cosine());
         assertTrue(hidden.maxAbsError() < 1e-3, "max abs error " + hidden.maxAbsError());
     }

@@ -13,7 +13,11 @@ import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.Dtype;
+import dev.elfz.codec.kmeans.KmeansParams;
+import dev.elfz.codec.prune.PruneParams;
+import dev.elfz.codec.uniform.UniformParams;
 import dev.elfz.safetensors.TensorInfo;
+import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -31,7 +35,8 @@ import java.util.Map;
  * Checks an .elfz file against the safetensors or ONNX file (with its external data) or model directory it was made from: the same files,
  * tensor names, dtypes, shapes and metadata; every lossless stream (headers, blobs, raw tensors) bit for bit;
  * every other value as its codec promises ({@link ValueCodec#check}: ELF within its bound when |x| &lt; 1 and bit for
- * bit otherwise, grid within the user's bound, quantization within its group's bound). Decodes
+ * bit otherwise, grid within the user's bound, quantization within its group's bound, k-means the stored centroid nearest the value); the centroids within the
+ * values' range; every uniform group's scale and zero point the formula's for its values. Decodes
  * chunk by chunk on the worker threads, so memory stays a few chunks per thread whatever the model's size.
  *
  * <pre>{@code
@@ -108,14 +113,15 @@ public final class Verify {
     private record Job(int target, int chunk) {}
 
     /**
-     * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, and the
-     * sums for RMSE and SNR over its finite values.
+     * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, the
+     * sums for RMSE and SNR over its finite values, the range of the values a k-means codebook was fitted on, and the
+     * groups of a uniform chunk.
      */
     private record Outcome(int target, long bytes, double maxError, String problem, double bound, double squaredError,
-                           double squaredValue, long values) {
+                           double squaredValue, long values, double low, double high, UniformGroups groups) {
 
         Outcome(int target, long bytes, double maxError, String problem) {
-            this(target, bytes, maxError, problem, 0, 0, 0, 0);
+            this(target, bytes, maxError, problem, 0, 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, null);
         }
     }
 
@@ -228,6 +234,11 @@ public final class Verify {
         double[] sse = new double[targets.size()];
         double[] ssx = new double[targets.size()];
         long[] count = new long[targets.size()];
+        double[] low = new double[targets.size()];
+        double[] high = new double[targets.size()];
+        UniformGroups.Group[] open = new UniformGroups.Group[targets.size()]; // a uniform group going on in the next chunk
+        Arrays.fill(low, Double.POSITIVE_INFINITY);
+        Arrays.fill(high, Double.NEGATIVE_INFINITY);
         long cap = chunkCap;
         o.progress().start(total);
         try (Arena arena = Arena.ofShared()) {
@@ -248,8 +259,16 @@ public final class Verify {
                 sse[done.target()] += done.squaredError();
                 ssx[done.target()] += done.squaredValue();
                 count[done.target()] += done.values();
+                low[done.target()] = Math.min(low[done.target()], done.low());
+                high[done.target()] = Math.max(high[done.target()], done.high());
                 if (problem[done.target()] == null) {
                     problem[done.target()] = done.problem();
+                }
+                if (done.groups() != null) { // chunks come in order: each group is checked once no later chunk holds it
+                    String[] bad = {problem[done.target()]};
+                    open[done.target()] = done.groups().follow(open[done.target()],
+                            (UniformParams) r.params(targets.get(done.target()).stream()), bad);
+                    problem[done.target()] = bad[0];
                 }
                 o.progress().advance(done.bytes());
             });
@@ -261,6 +280,10 @@ public final class Verify {
             Target t = targets.get(i);
             if (t.stream().size() != t.original().byteSize()) {
                 problem[i] = t.stream().size() + " bytes in the archive, " + t.original().byteSize() + " in the original";
+            }
+            KmeansParams codebook = codebook(r, t);
+            if (problem[i] == null && codebook != null) {
+                problem[i] = codebook.outsideRange(low[i], high[i]);
             }
             if (problem[i] != null) {
                 problems.add(t.what() + ": " + problem[i]);
@@ -300,6 +323,10 @@ public final class Verify {
         int unit = type.valueBytes();
         Bounds bounds = r.chunkBounds(t.what(), s, t.dtype(), job.chunk());
         ValueCheck check = codec.check(r.params(s), t.dtype());
+        KmeansParams codebook = codebook(r, t);
+        float fittedFrom = t.codec() == Codec.PRUNE ? ((PruneParams) r.params(s)).threshold() : 0;
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
         double max = 0;
         double sse = 0;
         double ssx = 0;
@@ -315,6 +342,10 @@ public final class Verify {
                 ssx += x * x;
                 count++;
             }
+            if (codebook != null && Double.isFinite(x) && Math.abs((float) x) >= fittedFrom) { // what k-means was fitted on
+                low = Math.min(low, x);
+                high = Math.max(high, x);
+            }
             if (at < 0 || bits(unit, original, i) == bits(unit, decoded, i)) {
                 continue; // equal bits are exact, whatever the values (NaN, Inf)
             }
@@ -324,7 +355,21 @@ public final class Verify {
                         + ", " + bad;
             }
         }
-        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count);
+        UniformGroups groups = t.codec() == Codec.UNIFORM && size > 0
+                ? UniformGroups.of(r, t.what(), s, t.dtype(), job.chunk(), original) : null;
+        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count, low, high, groups);
+    }
+
+    /** The codebook of a k-means tensor, or of a pruned tensor's k-means survivors; null for the other codecs. */
+    private static KmeansParams codebook(Archive r, Target t) {
+        if (t.kind() != Kind.TENSOR) {
+            return null;
+        }
+        return switch (r.params(t.stream())) {
+            case KmeansParams k -> k;
+            case PruneParams p when p.innerParams() instanceof KmeansParams k -> k;
+            default -> null;
+        };
     }
 
     /** Value {@code i} of a little-endian float tensor of an ELF dtype, exactly, as a double. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.elfz.bindings.elfz_h;
 import java.io.IOException;
@@ -63,7 +62,7 @@ class BindingsTest {
     void everyHeaderFunctionIsBoundWithTheSameArity() throws Exception {
         Map<String, Integer> header = headerFunctions();
         assertFalse(header.isEmpty(), "no prototypes parsed from elfz.h");
-        assumeTrue(NativeLibrary.get().available(), "the bindings' descriptors resolve symbols: native kernel needed");
+        NativeRequired.assume(); // the bindings' descriptors resolve symbols
         assertEquals(header, boundFunctions(), "elfz.h and bindings/ differ: run bindings/regenerate.sh");
     }
 
@@ -83,7 +82,7 @@ class BindingsTest {
 
     @Test
     void theLoadedLibraryHasTheBindingsVersion() {
-        assumeTrue(NativeLibrary.get().available(), () -> NativeLibrary.get().unavailableReason());
+        NativeRequired.assume();
         assertEquals(NativeLibrary.bindingsVersion(), elfz_h.elfz_version());
     }
 
@@ -99,7 +98,7 @@ class BindingsTest {
 
     @Test
     void theBuiltLibraryExportsEveryBoundSymbol() throws Exception {
-        assumeTrue(NativeLibrary.get().available(), () -> NativeLibrary.get().unavailableReason());
+        NativeRequired.assume();
         var lookup = NativeLibrary.get().lookup();
         for (String name : headerFunctions().keySet()) {
             assertTrue(lookup.find(name).isPresent(), name + " missing from " + NativeLibrary.get().path());

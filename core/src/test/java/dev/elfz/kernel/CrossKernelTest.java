@@ -40,6 +40,13 @@ class CrossKernelTest {
         return all;
     }
 
+    /** The comparisons below take the native kernel when it is there: said here, by name, when it is not. */
+    @Test
+    void theNativeKernelIsAmongThem() {
+        NativeRequired.assume();
+        assertTrue(kernels().stream().anyMatch(k -> k.name().startsWith("native-")));
+    }
+
     @ParameterizedTest
     @EnumSource(ElfType.class)
     void sameBytesAndMutualDecoding(ElfType type) throws IOException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
+import dev.elfz.PromiseOracle;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -50,8 +51,8 @@ abstract class KernelContractTest {
                 continue;
             }
             double x = TestData.value(type, in), y = TestData.value(type, got);
-            if (Math.abs(x - y) > type.errorBound()) {
-                fail(type + " " + x + " decoded as " + y + ": error over " + type.errorBound());
+            if (Math.abs(x - y) > PromiseOracle.elfBound(type)) {
+                fail(type + " " + x + " decoded as " + y + ": error over " + PromiseOracle.elfBound(type));
             }
             long signBit = 1L << (8 * type.valueBytes() - 1);
             assertEquals(in & signBit, got & signBit, () -> type + " sign of " + x + " lost");
@@ -277,7 +278,7 @@ abstract class KernelContractTest {
         }
     }
 
-    // ---- Quantization: every kernel writes the bytes of the reference, QuantScalar, whatever the input.
+    // ---- Quantization: every kernel writes the bytes of QuantOracle (elfz.h's formulas), whatever the input.
 
     /** Scales near the data's range (powers of two, so ties are exact), and now and then an odd one. */
     private static float randomScale(SplittableRandom r, int bits) {
@@ -318,7 +319,7 @@ abstract class KernelContractTest {
         return heap ? MemorySegment.ofArray(new byte[(int) bytes]) : arena.allocate(bytes + 1).asSlice(1);
     }
 
-    /** Quantizes and dequantizes one block with the kernel and with the reference; the bytes must be the same. */
+    /** Quantizes and dequantizes one block with the kernel; the bytes must be the oracle's. */
     private void checkUniform(ElfType type, long n, long groupSize, long groupOffset, int bits, SplittableRandom r,
                               Arena arena) {
         Kernel k = kernel();
@@ -334,9 +335,9 @@ abstract class KernelContractTest {
         MemorySegment src = segment(n * type.valueBytes(), heap, arena);
         fillQuantInput(type, src, n, groupSize, groupOffset, scales, r);
         MemorySegment codes = segment(n, heap, arena);
-        MemorySegment want = segment(n, heap, arena);
+        MemorySegment want = MemorySegment.ofArray(QuantOracle.quantize(type, src, n, groupSize, groupOffset, scales,
+                zeros, bits));
         k.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
-        QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, want);
         String where = " (n=" + n + ", bits=" + bits + ", groups of " + groupSize + " from " + groupOffset + ")";
         assertSameBytes(want, codes, type + " quantize" + where);
 
@@ -345,8 +346,12 @@ abstract class KernelContractTest {
         }
         MemorySegment out = segment(n * type.valueBytes(), heap, arena);
         MemorySegment wantOut = segment(n * type.valueBytes(), heap, arena);
+        for (long i = 0; i < n; i++) {
+            long g = (groupOffset + i) / groupSize;
+            TestData.setBits(type, wantOut, i, QuantOracle.dequantize(type, codes.get(ValueLayout.JAVA_BYTE, i),
+                    scales.getAtIndex(QuantScalar.F32, g), zeros.get(ValueLayout.JAVA_BYTE, g), bits));
+        }
         k.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, out);
-        QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, wantOut);
         assertSameBytes(wantOut, out, type + " dequantize" + where);
     }
 
@@ -415,8 +420,11 @@ abstract class KernelContractTest {
                     }
                     MemorySegment codes = segment(n, heap, arena);
                     MemorySegment want = segment(n, heap, arena);
+                    float[] b32 = bounds.asSlice(0, nBounds * 4L).toArray(QuantScalar.F32);
+                    for (int i = 0; i < n; i++) {
+                        want.set(ValueLayout.JAVA_BYTE, i, (byte) QuantOracle.bucketize(type, TestData.bits(type, src, i), b32));
+                    }
                     k.bucketize(type, src, n, bounds, nBounds, codes);
-                    QuantScalar.bucketize(type, src, n, bounds, nBounds, want);
                     assertSameBytes(want, codes, type + " bucketize (n=" + n + ", " + nBounds + " bounds)");
 
                     // a table of any float32 bits: NaNs with payloads, values that round to Inf or to subnormals
@@ -430,8 +438,11 @@ abstract class KernelContractTest {
                     }
                     MemorySegment out = segment((long) n * type.valueBytes(), heap, arena);
                     MemorySegment wantOut = segment((long) n * type.valueBytes(), heap, arena);
+                    for (int i = 0; i < n; i++) {
+                        TestData.setBits(type, wantOut, i, QuantOracle.round(type,
+                                table.getAtIndex(QuantScalar.F32, codes.get(ValueLayout.JAVA_BYTE, i) & ((1 << bits) - 1))));
+                    }
                     k.lookup(type, codes, n, table, bits, out);
-                    QuantScalar.lookup(type, codes, n, table, bits, wantOut);
                     assertSameBytes(wantOut, out, type + " lookup (n=" + n + ", bits=" + bits + ")");
                 }
             }

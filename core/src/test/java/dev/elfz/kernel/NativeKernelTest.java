@@ -1,6 +1,6 @@
 package dev.elfz.kernel;
 
-/** The contract on the native kernel with the best ISA of this CPU (AVX-512 on the CI machine). */
+/** The contract on the native kernel with the best ISA of this CPU (what the library picks by itself). */
 class NativeKernelTest extends PinnedIsaKernelTest {
     @Override
     String isa() {

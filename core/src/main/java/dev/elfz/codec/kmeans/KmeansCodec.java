@@ -6,6 +6,7 @@ import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.IdealRatio;
+import dev.elfz.codec.ValueCheck;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
@@ -40,6 +41,13 @@ public final class KmeansCodec implements ValueCodec {
     @Override
     public Bounds bounds(CodecParams params, Dtype dtype, MemorySegment coded, long n, long first) {
         return Bounds.constant(Double.POSITIVE_INFINITY);
+    }
+
+    /** A centroid, not a distance: each value decodes as the stored centroid nearest it ({@link KmeansParams.Promise}). */
+    @Override
+    public ValueCheck check(CodecParams params, Dtype dtype) {
+        KmeansParams.Promise promise = ((KmeansParams) params).promise(dtype.elfType());
+        return (x, y, bound) -> promise.outside(x, y);
     }
 
     /** {@link IdealRatio#nonUniform}: the codes and the codebook. */

@@ -73,6 +73,18 @@ public final class UniformMath {
         return null;
     }
 
+    /**
+     * Why a stored scale and zero point are not the formula's for a group of values in [lo, hi] (exactly, as doubles);
+     * null when they are, bit for bit.
+     */
+    public static String wrongParams(double lo, double hi, int bits, boolean symmetric, float scale, int zero) {
+        float s = scale((float) lo, (float) hi, bits, symmetric);
+        int z = zero((float) hi, s, bits, symmetric);
+        return Float.floatToRawIntBits(s) == Float.floatToRawIntBits(scale) && z == zero ? null
+                : "scale " + scale + " and zero point " + zero + ", not the formula's " + s + " and " + z
+                        + " for its values in [" + lo + ", " + hi + "]";
+    }
+
     /** The zero point for a group of values in [rmin, rmax] with this scale; 0 when symmetric. */
     public static int zero(float rmax, float scale, int bits, boolean symmetric) {
         if (symmetric) {
