@@ -104,6 +104,11 @@ public interface ValueCodec {
         return (x, y, bound) -> FloatValues.outside(type, x, y, bound);
     }
 
+    /** What {@code elfz verify} checks of a whole tensor (a fresh one per tensor), or null when the values are all. */
+    default TensorCheck tensorCheck(CodecParams params, Dtype dtype) {
+        return null;
+    }
+
     /**
      * The ideal ratio of a tensor of {@code n} values of {@code valueBits} bits ({@link IdealRatio}): its size over
      * the codec's codes alone, without entropy stage, chunking or index.

@@ -4,6 +4,7 @@ import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzTensor;
 import dev.elfz.Codec;
 import dev.elfz.codec.Bounds;
+import dev.elfz.codec.TensorCheck;
 import dev.elfz.codec.ValueCheck;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.codec.registry.Codecs;
@@ -11,13 +12,11 @@ import dev.elfz.io.BufferPool;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
+import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.Dtype;
-import dev.elfz.codec.kmeans.KmeansParams;
-import dev.elfz.codec.prune.PruneParams;
-import dev.elfz.codec.uniform.UniformParams;
+import dev.elfz.ElfzException;
 import dev.elfz.safetensors.TensorInfo;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -114,14 +113,13 @@ public final class Verify {
 
     /**
      * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, the
-     * sums for RMSE and SNR over its finite values, the range of the values a k-means codebook was fitted on, and the
-     * groups of a uniform chunk.
+     * sums for RMSE and SNR over its finite values, and what its codec's tensor check took from it (or null).
      */
     private record Outcome(int target, long bytes, double maxError, String problem, double bound, double squaredError,
-                           double squaredValue, long values, double low, double high, UniformGroups groups) {
+                           double squaredValue, long values, TensorCheck.Part part) {
 
         Outcome(int target, long bytes, double maxError, String problem) {
-            this(target, bytes, maxError, problem, 0, 0, 0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, null);
+            this(target, bytes, maxError, problem, 0, 0, 0, 0, null);
         }
     }
 
@@ -234,11 +232,10 @@ public final class Verify {
         double[] sse = new double[targets.size()];
         double[] ssx = new double[targets.size()];
         long[] count = new long[targets.size()];
-        double[] low = new double[targets.size()];
-        double[] high = new double[targets.size()];
-        UniformGroups.Group[] open = new UniformGroups.Group[targets.size()]; // a uniform group going on in the next chunk
-        Arrays.fill(low, Double.POSITIVE_INFINITY);
-        Arrays.fill(high, Double.NEGATIVE_INFINITY);
+        TensorCheck[] tensorChecks = new TensorCheck[targets.size()];
+        for (int t = 0; t < targets.size(); t++) {
+            tensorChecks[t] = tensorCheck(r, targets.get(t));
+        }
         long cap = chunkCap;
         o.progress().start(total);
         try (Arena arena = Arena.ofShared()) {
@@ -246,8 +243,8 @@ public final class Verify {
             Workers.ordered(o.threads(), jobs, job -> {
                 MemorySegment buffer = buffers.take();
                 try {
-                    return compareChunk(r, targets.get(job.target()), job, buffer.asSlice(0, cap),
-                            buffer.asSlice(cap, cap));
+                    return compareChunk(r, targets.get(job.target()), tensorChecks[job.target()], job,
+                            buffer.asSlice(0, cap), buffer.asSlice(cap, cap));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } finally {
@@ -259,16 +256,12 @@ public final class Verify {
                 sse[done.target()] += done.squaredError();
                 ssx[done.target()] += done.squaredValue();
                 count[done.target()] += done.values();
-                low[done.target()] = Math.min(low[done.target()], done.low());
-                high[done.target()] = Math.max(high[done.target()], done.high());
                 if (problem[done.target()] == null) {
                     problem[done.target()] = done.problem();
                 }
-                if (done.groups() != null) { // chunks come in order: each group is checked once no later chunk holds it
-                    String[] bad = {problem[done.target()]};
-                    open[done.target()] = done.groups().follow(open[done.target()],
-                            (UniformParams) r.params(targets.get(done.target()).stream()), bad);
-                    problem[done.target()] = bad[0];
+                if (done.part() != null) { // chunks come in order
+                    String bad = tensorChecks[done.target()].follow(done.part());
+                    problem[done.target()] = problem[done.target()] == null ? bad : problem[done.target()];
                 }
                 o.progress().advance(done.bytes());
             });
@@ -281,9 +274,8 @@ public final class Verify {
             if (t.stream().size() != t.original().byteSize()) {
                 problem[i] = t.stream().size() + " bytes in the archive, " + t.original().byteSize() + " in the original";
             }
-            KmeansParams codebook = codebook(r, t);
-            if (problem[i] == null && codebook != null) {
-                problem[i] = codebook.outsideRange(low[i], high[i]);
+            if (problem[i] == null && tensorChecks[i] != null) {
+                problem[i] = tensorChecks[i].finish();
             }
             if (problem[i] != null) {
                 problems.add(t.what() + ": " + problem[i]);
@@ -299,7 +291,8 @@ public final class Verify {
     }
 
     /** Compares a chunk decoded into {@code buffer} with its original bytes, copied into {@code copy} (MappedInput). */
-    private static Outcome compareChunk(Archive r, Target t, Job job, MemorySegment buffer, MemorySegment copy)
+    private static Outcome compareChunk(Archive r, Target t, TensorCheck tensorCheck, Job job, MemorySegment buffer,
+            MemorySegment copy)
             throws IOException {
         Index.Stream s = t.stream();
         long start = job.chunk() * s.chunkBytes();
@@ -323,10 +316,6 @@ public final class Verify {
         int unit = type.valueBytes();
         Bounds bounds = r.chunkBounds(t.what(), s, t.dtype(), job.chunk());
         ValueCheck check = codec.check(r.params(s), t.dtype());
-        KmeansParams codebook = codebook(r, t);
-        float fittedFrom = t.codec() == Codec.PRUNE ? ((PruneParams) r.params(s)).threshold() : 0;
-        double low = Double.POSITIVE_INFINITY;
-        double high = Double.NEGATIVE_INFINITY;
         double max = 0;
         double sse = 0;
         double ssx = 0;
@@ -342,10 +331,6 @@ public final class Verify {
                 ssx += x * x;
                 count++;
             }
-            if (codebook != null && Double.isFinite(x) && Math.abs((float) x) >= fittedFrom) { // what k-means was fitted on
-                low = Math.min(low, x);
-                high = Math.max(high, x);
-            }
             if (at < 0 || bits(unit, original, i) == bits(unit, decoded, i)) {
                 continue; // equal bits are exact, whatever the values (NaN, Inf)
             }
@@ -355,21 +340,31 @@ public final class Verify {
                         + ", " + bad;
             }
         }
-        UniformGroups groups = t.codec() == Codec.UNIFORM && size > 0
-                ? UniformGroups.of(r, t.what(), s, t.dtype(), job.chunk(), original) : null;
-        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count, low, high, groups);
+        TensorCheck.Part part = tensorCheck == null ? null : tensorPart(r, t, tensorCheck, job.chunk(), original);
+        return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count, part);
     }
 
-    /** The codebook of a k-means tensor, or of a pruned tensor's k-means survivors; null for the other codecs. */
-    private static KmeansParams codebook(Archive r, Target t) {
-        if (t.kind() != Kind.TENSOR) {
+    /** The check of a whole tensor its codec makes (ValueCodec#tensorCheck), or null (other streams, other codecs). */
+    private static TensorCheck tensorCheck(Archive r, Target t) {
+        if (t.kind() != Kind.TENSOR || t.dtype().elfType() == null) {
             return null;
         }
-        return switch (r.params(t.stream())) {
-            case KmeansParams k -> k;
-            case PruneParams p when p.innerParams() instanceof KmeansParams k -> k;
-            default -> null;
-        };
+        return Codecs.of(t.codec()).tensorCheck(r.params(t.stream()), t.dtype());
+    }
+
+    /** What a tensor check takes from chunk {@code c}, whose original values are {@code original}. */
+    private static TensorCheck.Part tensorPart(Archive r, Target t, TensorCheck check, int c, MemorySegment original)
+            throws ElfzException {
+        Index.Stream s = t.stream();
+        boolean coded = s.chunks()[c][Index.Stream.CODED] != 0;
+        MemorySegment codes = check.readsCoded() && coded ? r.codedChunk(t.what(), s, c) : null;
+        try {
+            return check.part(original, c * s.chunkBytes() / t.dtype().elfType().valueBytes(), codes,
+                    c == s.chunks().length - 1, x -> true);
+        } catch (CorruptDataException e) {
+            throw new ElfzException(r.path(), t.what() + ": chunk " + c + " of " + s.chunks().length + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Value {@code i} of a little-endian float tensor of an ELF dtype, exactly, as a double. */

@@ -6,6 +6,7 @@ import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.IdealRatio;
+import dev.elfz.codec.TensorCheck;
 import dev.elfz.codec.ValueCheck;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.ElfType;
@@ -48,6 +49,12 @@ public final class KmeansCodec implements ValueCodec {
     public ValueCheck check(CodecParams params, Dtype dtype) {
         KmeansParams.Promise promise = ((KmeansParams) params).promise(dtype.elfType());
         return (x, y, bound) -> promise.outside(x, y);
+    }
+
+    /** The codebook within the values it was fitted on. */
+    @Override
+    public TensorCheck tensorCheck(CodecParams params, Dtype dtype) {
+        return new CodebookRange((KmeansParams) params, dtype.elfType());
     }
 
     /** {@link IdealRatio#nonUniform}: the codes and the codebook. */

@@ -7,6 +7,8 @@ import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.codec.IdealRatio;
+import java.util.function.DoublePredicate;
+import dev.elfz.codec.TensorCheck;
 import dev.elfz.codec.ValueCheck;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.CorruptDataException;
@@ -99,6 +101,36 @@ public final class PruneCodec implements ValueCodec {
         ValueCheck survivor = codecs.apply(p.inner()).check(p.innerParams(), dtype);
         return (x, y, bound) -> p.keeps(Math.abs((float) x)) ? survivor.outside(x, y, bound)
                 : FloatValues.outside(type, x, y, bound);
+    }
+
+    /**
+     * The survivors' codec's check, on the values it coded (the survivors); none when that check reads coded bytes,
+     * which sit inside pruning's own chunk format.
+     */
+    @Override
+    public TensorCheck tensorCheck(CodecParams params, Dtype dtype) {
+        PruneParams p = (PruneParams) params;
+        TensorCheck inner = codecs.apply(p.inner()).tensorCheck(p.innerParams(), dtype);
+        if (inner == null || inner.readsCoded()) {
+            return null;
+        }
+        return new TensorCheck() {
+            @Override
+            public Part part(MemorySegment original, long first, MemorySegment coded, boolean last,
+                    DoublePredicate coding) throws CorruptDataException {
+                return inner.part(original, first, null, last, x -> coding.test(x) && p.keeps(Math.abs((float) x)));
+            }
+
+            @Override
+            public String follow(Part part) {
+                return inner.follow(part);
+            }
+
+            @Override
+            public String finish() {
+                return inner.finish();
+            }
+        };
     }
 
     /** {@link IdealRatio#pruned}: the survivors at their codec's own ideal size, plus the bitmap. */

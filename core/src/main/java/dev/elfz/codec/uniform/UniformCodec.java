@@ -6,6 +6,7 @@ import dev.elfz.Dtype;
 import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.TensorCheck;
 import dev.elfz.codec.IdealRatio;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.ElfType;
@@ -67,5 +68,11 @@ public final class UniformCodec implements ValueCodec {
     public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
         UniformParams u = (UniformParams) params;
         return IdealRatio.uniform(n, u.bits(), (n + u.groupSize() - 1) / u.groupSize(), dtype.bits());
+    }
+
+    /** Each group's scale and zero point the formula's for its values ({@link UniformGroups}). */
+    @Override
+    public TensorCheck tensorCheck(CodecParams params, Dtype dtype) {
+        return new UniformGroupCheck((UniformParams) params, dtype.elfType());
     }
 }

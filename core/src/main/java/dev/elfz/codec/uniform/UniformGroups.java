@@ -1,13 +1,11 @@
-package dev.elfz.container;
+package dev.elfz.codec.uniform;
 
 import dev.elfz.codec.FloatValues;
+import dev.elfz.codec.TensorCheck;
 import dev.elfz.kernel.ElfType;
-import dev.elfz.Dtype;
-import dev.elfz.ElfzException;
-import dev.elfz.codec.uniform.UniformMath;
-import dev.elfz.codec.uniform.UniformParams;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.DoublePredicate;
 
 /**
  * What verify learns from one chunk of a uniform tensor about its groups, to check that each group's stored scale
@@ -15,7 +13,8 @@ import java.lang.foreign.ValueLayout;
  * the chunks before and after (the same one when the chunk lies inside a group), and the first problem of those in
  * between, checked whole in the worker. Memory stays two groups, whatever the chunk and group sizes.
  */
-record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String problem, boolean lastChunk) {
+record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String problem, boolean lastChunk)
+        implements TensorCheck.Part {
 
     /**
      * One group as far as chunks have shown it: the range of its values, and the scale and zero point stored for it
@@ -53,16 +52,15 @@ record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String
         }
     }
 
-    /** The groups of chunk {@code c} of a uniform stream, whose original values are {@code x}. */
-    static UniformGroups of(Archive r, String what, Index.Stream s, Dtype dtype, int c, MemorySegment x)
-            throws ElfzException {
-        UniformParams p = (UniformParams) r.params(s);
-        ElfType type = dtype.elfType();
+    /**
+     * The groups of a chunk of a uniform tensor whose original values are {@code x}, from value {@code from} of the
+     * tensor; {@code coded} is the chunk's coded bytes (its scales and zero points first), null when it was stored.
+     */
+    static UniformGroups of(UniformParams p, ElfType type, MemorySegment x, long from, MemorySegment coded,
+            boolean lastChunk) {
         long n = x.byteSize() / type.valueBytes();
-        long from = c * s.chunkBytes() / type.valueBytes();
         long g0 = from / p.groupSize();
         long groups = (from + n - 1) / p.groupSize() - g0 + 1;
-        MemorySegment coded = s.chunks()[c][Index.Stream.CODED] == 0 ? null : r.codedChunk(what, s, c);
         Group first = new Group(g0);
         Group last = groups == 1 ? first : new Group(g0 + groups - 1);
         String problem = null;
@@ -79,7 +77,7 @@ record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String
             g.hi = Math.max(g.hi, v);
         }
         stored(g, coded, p, g0, groups);
-        return new UniformGroups(first, last, problem, c == s.chunks().length - 1);
+        return new UniformGroups(first, last, problem, lastChunk);
     }
 
     /** Reads g's scale and zero point from the chunk (FORMAT.md: the scales, then the zero points unless symmetric). */
@@ -105,5 +103,36 @@ record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String
             }
         }
         return lastChunk ? null : last;
+    }
+}
+
+/** Verify's check of a uniform tensor's groups, in chunk order ({@link UniformGroups}). */
+final class UniformGroupCheck implements TensorCheck {
+
+    private final UniformParams params;
+    private final ElfType type;
+    private UniformGroups.Group open; // a group that may go on in the next chunk
+
+    UniformGroupCheck(UniformParams params, ElfType type) {
+        this.params = params;
+        this.type = type;
+    }
+
+    @Override
+    public boolean readsCoded() {
+        return true;
+    }
+
+    @Override
+    public Part part(MemorySegment original, long first, MemorySegment coded, boolean last,
+            DoublePredicate coding) {
+        return UniformGroups.of(params, type, original, first, coded, last);
+    }
+
+    @Override
+    public String follow(Part part) {
+        String[] problem = {null};
+        open = ((UniformGroups) part).follow(open, params, problem);
+        return problem[0];
     }
 }
