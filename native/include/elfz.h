@@ -23,9 +23,9 @@ extern "C" {
 #endif
 
 #if defined(_WIN32)
-#  define ELFZ_API __declspec(dllexport)
+#define ELFZ_API __declspec(dllexport)
 #else
-#  define ELFZ_API __attribute__((visibility("default")))
+#define ELFZ_API __attribute__((visibility("default")))
 #endif
 
 /* Version of this API and of the byte layout it produces, bumped with every change of either (DEVELOPERS.md). */
@@ -91,33 +91,31 @@ ELFZ_API int64_t elfz_elf_code_bytes(int32_t dtype, uint64_t n);
  * exc_cap are stored and the caller must encode again with room for all. exc_pos and exc_bits may be
  * NULL when exc_cap is 0. Buffers need no alignment.
  */
-ELFZ_API int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, void *codes,
-                                 uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits,
-                                 uint64_t exc_cap, uint64_t pos_base);
+ELFZ_API int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, void *codes, uint64_t codes_cap,
+                                 uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base);
 
 /*
  * Decodes n values from codes (codes_len bytes) into dst (dst_cap bytes, at least n * dtype size),
  * then writes the n_exc exceptions back: exc_pos must be strictly increasing and lie in
  * [pos_base, pos_base + n). Returns n, or a negative status (then nothing was written to dst).
  */
-ELFZ_API int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, uint64_t n,
-                                 void *dst, uint64_t dst_cap, const uint64_t *exc_pos,
-                                 const void *exc_bits, uint64_t n_exc, uint64_t pos_base);
+ELFZ_API int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, uint64_t n, void *dst,
+                                 uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc,
+                                 uint64_t pos_base);
 
 /*
  * Bit-packs n codes of `width` bits (1..8, one per byte; higher bits are ignored) LSB-first into dst
  * (dst_cap bytes, at least ceil(n * width / 8)); unused bits of the last byte are 0. Returns the bytes
  * written.
  */
-ELFZ_API int64_t elfz_pack_bits(const uint8_t *codes, uint64_t n, int32_t width, uint8_t *dst,
-                                uint64_t dst_cap);
+ELFZ_API int64_t elfz_pack_bits(const uint8_t *codes, uint64_t n, int32_t width, uint8_t *dst, uint64_t dst_cap);
 
 /*
  * Unpacks n codes of `width` bits (1..8) from src (src_len bytes, at least ceil(n * width / 8)) into
  * codes (codes_cap bytes, at least n). Returns n.
  */
-ELFZ_API int64_t elfz_unpack_bits(const uint8_t *src, uint64_t src_len, uint64_t n, int32_t width,
-                                  uint8_t *codes, uint64_t codes_cap);
+ELFZ_API int64_t elfz_unpack_bits(const uint8_t *src, uint64_t src_len, uint64_t n, int32_t width, uint8_t *codes,
+                                  uint64_t codes_cap);
 
 /*
  * Uniform quantization of n values (little-endian, of the dtype) from src into one code byte each. Value i
@@ -131,9 +129,8 @@ ELFZ_API int64_t elfz_unpack_bits(const uint8_t *src, uint64_t src_len, uint64_t
  * code 0. Any scale is allowed (0, NaN and Inf follow IEEE division). bits is 1..8; group_size >= 1;
  * group_offset < group_size, and group_offset + n must not overflow. Returns ELFZ_OK.
  */
-ELFZ_API int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group_size,
-                               uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits,
-                               uint8_t *codes);
+ELFZ_API int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group_size, uint64_t group_offset,
+                               const float *scales, const int8_t *zeros, int32_t bits, uint8_t *codes);
 
 /*
  * The inverse of elfz_quantize, with the same groups: x' = (c + qmin - zero) * scale in float32 (float64 for
@@ -176,8 +173,8 @@ ELFZ_API int64_t elfz_planes_split(const void *src, uint64_t n, int32_t width, i
  * `width` bytes in dst (dst_cap bytes, at least width * n), rotated right by one bit when rotate = 1.
  * Returns n.
  */
-ELFZ_API int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, uint64_t n, int32_t width,
-                                  int32_t rotate, void *dst, uint64_t dst_cap);
+ELFZ_API int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, uint64_t n, int32_t width, int32_t rotate,
+                                  void *dst, uint64_t dst_cap);
 
 /*
  * Error-bound grid codes of n F32 or F64 values from src, computed in float64 (no fused operations):
@@ -193,9 +190,9 @@ ELFZ_API int64_t elfz_planes_join(const uint8_t *planes, uint64_t planes_len, ui
  * exc_cap only the first exc_cap are stored. dtype is ELFZ_F32 or ELFZ_F64; step is finite and > 0, bound
  * finite and >= 0 (else ELFZ_E_ARG).
  */
-ELFZ_API int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step, double bound,
-                                  uint8_t *codes, uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits,
-                                  uint64_t exc_cap, uint64_t pos_base);
+ELFZ_API int64_t elfz_grid_encode(int32_t dtype, const void *src, uint64_t n, double step, double bound, uint8_t *codes,
+                                  uint64_t codes_cap, uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap,
+                                  uint64_t pos_base);
 
 /*
  * Decodes n grid codes from codes (codes_len bytes, at least 4 * n) into dst (dst_cap bytes, at least

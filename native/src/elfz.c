@@ -68,9 +68,7 @@ static const elfz_kernels *current(void) {
     return k;
 }
 
-int32_t elfz_version(void) {
-    return ELFZ_VERSION_MAJOR << 16 | ELFZ_VERSION_MINOR << 8 | ELFZ_VERSION_PATCH;
-}
+int32_t elfz_version(void) { return ELFZ_VERSION_MAJOR << 16 | ELFZ_VERSION_MINOR << 8 | ELFZ_VERSION_PATCH; }
 
 const char *elfz_status_message(int64_t status) {
     switch (status) {
@@ -79,7 +77,8 @@ const char *elfz_status_message(int64_t status) {
     case ELFZ_E_ARG: return "an argument is out of range";
     case ELFZ_E_CAPACITY: return "an output buffer is too small";
     case ELFZ_E_TRUNCATED: return "an input buffer is shorter than its count implies";
-    case ELFZ_E_CORRUPT: return "corrupt input: exception positions out of range or out of order, or not a valid entropy plane";
+    case ELFZ_E_CORRUPT:
+        return "corrupt input: exception positions out of range or out of order, or not a valid entropy plane";
     case ELFZ_E_UNSUPPORTED: return "the instruction set is not supported here";
     default: return status > 0 ? "ok" : "unknown status";
     }
@@ -114,9 +113,7 @@ const char *elfz_isa_name(int32_t isa) {
 
 static int valid_dtype(int32_t dtype) { return dtype >= 0 && dtype < ELFZ_DTYPES; }
 
-int32_t elfz_elf_code_width(int32_t dtype) {
-    return valid_dtype(dtype) ? elfz_code_width[dtype] : ELFZ_E_ARG;
-}
+int32_t elfz_elf_code_width(int32_t dtype) { return valid_dtype(dtype) ? elfz_code_width[dtype] : ELFZ_E_ARG; }
 
 static uint64_t code_bytes(int dtype, uint64_t n) {
     int w = elfz_code_width[dtype];
@@ -132,8 +129,8 @@ int64_t elfz_elf_code_bytes(int32_t dtype, uint64_t n) {
 
 /* Where encode puts up to cap exceptions, positions counted from pos_base. */
 static elfz_exc_sink exc_sink(int32_t dtype, uint64_t *pos, void *bits, uint64_t cap, uint64_t pos_base) {
-    return (elfz_exc_sink){.pos = pos, .bits = bits, .cap = cap, .count = 0, .base = pos_base,
-                           .size = elfz_value_size[dtype]};
+    return (elfz_exc_sink){
+        .pos = pos, .bits = bits, .cap = cap, .count = 0, .base = pos_base, .size = elfz_value_size[dtype]};
 }
 
 /*
@@ -156,8 +153,8 @@ static void patch_exceptions(void *dst, uint64_t size, const uint64_t *pos, cons
         memcpy((uint8_t *)dst + (pos[i] - pos_base) * size, (const uint8_t *)bits + i * size, size);
 }
 
-int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, void *codes, uint64_t codes_cap,
-                        uint64_t *exc_pos, void *exc_bits, uint64_t exc_cap, uint64_t pos_base) {
+int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, void *codes, uint64_t codes_cap, uint64_t *exc_pos,
+                        void *exc_bits, uint64_t exc_cap, uint64_t pos_base) {
     if (!valid_dtype(dtype) || n > ELFZ_MAX_N || pos_base > UINT64_MAX - n) return ELFZ_E_ARG;
     if ((n && (!src || !codes)) || (exc_cap && (!exc_pos || !exc_bits))) return ELFZ_E_NULL;
     if (codes_cap < code_bytes(dtype, n)) return ELFZ_E_CAPACITY;
@@ -166,9 +163,8 @@ int64_t elfz_elf_encode(int32_t dtype, const void *src, uint64_t n, void *codes,
     return (int64_t)sink.count;
 }
 
-int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, uint64_t n, void *dst,
-                        uint64_t dst_cap, const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc,
-                        uint64_t pos_base) {
+int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, uint64_t n, void *dst, uint64_t dst_cap,
+                        const uint64_t *exc_pos, const void *exc_bits, uint64_t n_exc, uint64_t pos_base) {
     if (!valid_dtype(dtype) || n > ELFZ_MAX_N || pos_base > UINT64_MAX - n) return ELFZ_E_ARG;
     if ((n && (!codes || !dst)) || (n_exc && (!exc_pos || !exc_bits))) return ELFZ_E_NULL;
     if (codes_len < code_bytes(dtype, n)) return ELFZ_E_TRUNCATED;
@@ -180,7 +176,9 @@ int64_t elfz_elf_decode(int32_t dtype, const void *codes, uint64_t codes_len, ui
     return (int64_t)n;
 }
 
-static uint64_t packed_bytes(uint64_t n, int width) { return (n / 8) * (uint64_t)width + ((n % 8) * (uint64_t)width + 7) / 8; }
+static uint64_t packed_bytes(uint64_t n, int width) {
+    return (n / 8) * (uint64_t)width + ((n % 8) * (uint64_t)width + 7) / 8;
+}
 
 int64_t elfz_pack_bits(const uint8_t *codes, uint64_t n, int32_t width, uint8_t *dst, uint64_t dst_cap) {
     if (width < 1 || width > 8 || n > ELFZ_MAX_N) return ELFZ_E_ARG;
@@ -228,8 +226,8 @@ int32_t elfz_quantize(int32_t dtype, const void *src, uint64_t n, uint64_t group
     return uniform(0, dtype, src, n, group_size, group_offset, scales, zeros, bits, codes);
 }
 
-int32_t elfz_dequantize(int32_t dtype, const uint8_t *codes, uint64_t n, uint64_t group_size,
-                        uint64_t group_offset, const float *scales, const int8_t *zeros, int32_t bits, void *dst) {
+int32_t elfz_dequantize(int32_t dtype, const uint8_t *codes, uint64_t n, uint64_t group_size, uint64_t group_offset,
+                        const float *scales, const int8_t *zeros, int32_t bits, void *dst) {
     return uniform(1, dtype, codes, n, group_size, group_offset, scales, zeros, bits, dst);
 }
 

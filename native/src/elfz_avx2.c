@@ -8,9 +8,9 @@
 #include "elfz_avx2_inl.h"
 
 /* Bytes 0..3 of every dword of a lane gathered as [byte2 x4 | byte1 x4 | byte0 x4 | zero x4]. */
-#define PLANE_SHUFFLE                                                                                  \
-    _mm256_setr_epi8(2, 6, 10, 14, 1, 5, 9, 13, 0, 4, 8, 12, -1, -1, -1, -1, 2, 6, 10, 14, 1, 5, 9, 13, \
-                     0, 4, 8, 12, -1, -1, -1, -1)
+#define PLANE_SHUFFLE                                                                                                  \
+    _mm256_setr_epi8(2, 6, 10, 14, 1, 5, 9, 13, 0, 4, 8, 12, -1, -1, -1, -1, 2, 6, 10, 14, 1, 5, 9, 13, 0, 4, 8, 12,   \
+                     -1, -1, -1, -1)
 
 /* After PLANE_SHUFFLE: qword 0 = byte2 of the 8 dwords, qword 1 = byte1, qword 2 = byte0. */
 static inline __m256i gather_planes(__m256i code) {
@@ -96,9 +96,11 @@ static void encode_f16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *
 
 /* Codes (dwords) -> f16: (-1)^s q 2^-10 in float32, exact, then converted (exactly) by F16C. */
 static inline __m128i f16_bits(__m256i code) {
-    __m256 a = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(code, _mm256_set1_epi32(1023))), _mm256_set1_ps(0x1p-10f));
+    __m256 a =
+        _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(code, _mm256_set1_epi32(1023))), _mm256_set1_ps(0x1p-10f));
     __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(code, 10), 31);
-    return _mm256_cvtps_ph(_mm256_castsi256_ps(_mm256_or_si256(_mm256_castps_si256(a), sign)), _MM_FROUND_TO_NEAREST_INT);
+    return _mm256_cvtps_ph(_mm256_castsi256_ps(_mm256_or_si256(_mm256_castps_si256(a), sign)),
+                           _MM_FROUND_TO_NEAREST_INT);
 }
 
 static void decode_f16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst) {
@@ -108,7 +110,8 @@ static void decode_f16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t
         __m256i high = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(codes + g)));
         __m256i c16 = _mm256_or_si256(_mm256_slli_epi16(high, 3), elfz_unpack3x16(rem + g / 8 * 3));
         _mm_storeu_si128((__m128i *)(dst + g * 2), f16_bits(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(c16))));
-        _mm_storeu_si128((__m128i *)(dst + g * 2 + 16), f16_bits(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(c16, 1))));
+        _mm_storeu_si128((__m128i *)(dst + g * 2 + 16),
+                         f16_bits(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(c16, 1))));
     }
     if (g < n) elfz_decode_scalar_f16(codes, n, g, dst);
 }
@@ -117,8 +120,8 @@ static void decode_f16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t
 static void encode_bf16(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes, elfz_exc_sink *sink) {
     const __m256 scale = _mm256_set1_ps(128.0f);
     const __m256i abs = _mm256_set1_epi32(0x7fffffff);
-    const __m256i shuf = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8,
-                                          12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m256i shuf = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1,
+                                          -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
     const __m256i perm = _mm256_setr_epi32(0, 4, 1, 2, 3, 5, 6, 7);
     uint64_t g = start;
     for (; g + 8 <= n; g += 8) {
@@ -358,14 +361,15 @@ static inline void lookup_run(int dt, const uint8_t *codes, uint64_t n, const ui
 /* 4 vectors of 8 dwords (32 values in order) -> bytes 0..3 of each, 32 per plane, at p + b * stride. */
 static inline void split_dwords(__m256i a, __m256i b, __m256i c, __m256i d, uint8_t *p, uint64_t stride) {
     /* per 128-bit lane: byte j of its 4 dwords into dword j; then qword j = byte j of the 8 dwords */
-    const __m256i shuf = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5,
-                                          9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __m256i shuf = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5, 9,
+                                          13, 2, 6, 10, 14, 3, 7, 11, 15);
     const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     a = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(a, shuf), perm);
     b = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(b, shuf), perm);
     c = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(c, shuf), perm);
     d = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(d, shuf), perm);
-    __m256i ab02 = _mm256_unpacklo_epi64(a, b), ab13 = _mm256_unpackhi_epi64(a, b); /* [a0 b0 | a2 b2], [a1 b1 | a3 b3] */
+    __m256i ab02 = _mm256_unpacklo_epi64(a, b),
+            ab13 = _mm256_unpackhi_epi64(a, b); /* [a0 b0 | a2 b2], [a1 b1 | a3 b3] */
     __m256i cd02 = _mm256_unpacklo_epi64(c, d), cd13 = _mm256_unpackhi_epi64(c, d);
     _mm256_storeu_si256((__m256i *)p, _mm256_permute2x128_si256(ab02, cd02, 0x20));
     _mm256_storeu_si256((__m256i *)(p + stride), _mm256_permute2x128_si256(ab13, cd13, 0x20));
@@ -464,7 +468,8 @@ static inline uint64_t join_run(const uint8_t *planes, uint64_t n, uint64_t star
                 /* qwords of values 0 1 | 4 5 and 2 3 | 6 7 */
                 __m256i u0 = _mm256_unpacklo_epi32(lo[k], hi[k]), u1 = _mm256_unpackhi_epi32(lo[k], hi[k]);
                 _mm256_storeu_si256((__m256i *)(d + 64 * k), rotr64(_mm256_permute2x128_si256(u0, u1, 0x20), rotate));
-                _mm256_storeu_si256((__m256i *)(d + 64 * k + 32), rotr64(_mm256_permute2x128_si256(u0, u1, 0x31), rotate));
+                _mm256_storeu_si256((__m256i *)(d + 64 * k + 32),
+                                    rotr64(_mm256_permute2x128_si256(u0, u1, 0x31), rotate));
             }
         }
     }
@@ -559,8 +564,9 @@ static inline void grid_encode_run(int f64, const uint8_t *src, uint64_t n, uint
 
 /* 8 codes -> 8 values: unzigzag, to double (exact), times step, rounded to the dtype. */
 static inline void grid_values8(__m256i code, __m256d step, int f64, uint8_t *p) {
-    __m256i k = _mm256_xor_si256(_mm256_srli_epi32(code, 1),
-                                 _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_and_si256(code, _mm256_set1_epi32(1))));
+    __m256i k =
+        _mm256_xor_si256(_mm256_srli_epi32(code, 1),
+                         _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_and_si256(code, _mm256_set1_epi32(1))));
     __m256d y0 = _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(k)), step);
     __m256d y1 = _mm256_mul_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(k, 1)), step);
     if (f64) {
@@ -610,10 +616,14 @@ ELFZ_QUANT_KERNELS(avx2) /* F64: the scalar code, whole */
 
 const elfz_kernels elfz_kernels_avx2 = {
     .isa = ELFZ_ISA_AVX2,
-    .encode = {[ELFZ_F32] = encode_f32, [ELFZ_F16] = encode_f16,
-               [ELFZ_BF16] = encode_bf16, [ELFZ_F64] = elfz_encode_scalar_f64},
-    .decode = {[ELFZ_F32] = decode_f32, [ELFZ_F16] = decode_f16,
-               [ELFZ_BF16] = decode_bf16, [ELFZ_F64] = elfz_decode_scalar_f64},
+    .encode = {[ELFZ_F32] = encode_f32,
+               [ELFZ_F16] = encode_f16,
+               [ELFZ_BF16] = encode_bf16,
+               [ELFZ_F64] = elfz_encode_scalar_f64},
+    .decode = {[ELFZ_F32] = decode_f32,
+               [ELFZ_F16] = decode_f16,
+               [ELFZ_BF16] = decode_bf16,
+               [ELFZ_F64] = elfz_decode_scalar_f64},
     .pack = elfz_pack_avx2,
     .unpack = elfz_unpack_avx2,
     .quantize = elfz_quantize_avx2,

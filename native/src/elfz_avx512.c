@@ -73,7 +73,8 @@ static void decode_f16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t
     uint64_t g = start;
     for (; g + 19 <= n; g += 16) { /* 3 more values follow: their 2 remainder bytes make an 8-byte load safe */
         __m512i high = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(codes + g)));
-        __m512i code = _mm512_or_si512(_mm512_slli_epi32(high, 3), _mm512_cvtepu16_epi32(elfz_unpack3x16(rem + g / 8 * 3)));
+        __m512i code =
+            _mm512_or_si512(_mm512_slli_epi32(high, 3), _mm512_cvtepu16_epi32(elfz_unpack3x16(rem + g / 8 * 3)));
         __m512 a = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_and_si512(code, _mm512_set1_epi32(1023))), inv);
         __m512i sign = _mm512_slli_epi32(_mm512_srli_epi32(code, 10), 31);
         __m512 x = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), sign));
@@ -116,10 +117,14 @@ static void decode_bf16(const uint8_t *codes, uint64_t n, uint64_t start, uint8_
 
 const elfz_kernels elfz_kernels_avx512 = {
     .isa = ELFZ_ISA_AVX512,
-    .encode = {[ELFZ_F32] = encode_f32, [ELFZ_F16] = encode_f16,
-               [ELFZ_BF16] = encode_bf16, [ELFZ_F64] = elfz_encode_scalar_f64},
-    .decode = {[ELFZ_F32] = decode_f32, [ELFZ_F16] = decode_f16,
-               [ELFZ_BF16] = decode_bf16, [ELFZ_F64] = elfz_decode_scalar_f64},
+    .encode = {[ELFZ_F32] = encode_f32,
+               [ELFZ_F16] = encode_f16,
+               [ELFZ_BF16] = encode_bf16,
+               [ELFZ_F64] = elfz_encode_scalar_f64},
+    .decode = {[ELFZ_F32] = decode_f32,
+               [ELFZ_F16] = decode_f16,
+               [ELFZ_BF16] = decode_bf16,
+               [ELFZ_F64] = elfz_decode_scalar_f64},
     .pack = elfz_pack_avx2,
     .unpack = elfz_unpack_avx2,
     /* quantization: the AVX2 kernels, already faster than memory here (25-50 GB/s in cache) */

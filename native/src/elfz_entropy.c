@@ -229,7 +229,7 @@ __attribute__((noinline)) static void segment_histograms(const uint8_t *src, con
 
 /* Appends the codes of `count` symbols LSB-first; 8-byte stores while 8 bytes of the stream remain. */
 __attribute__((noinline)) static uint8_t *encode_stream(const uint8_t *in, uint64_t count, const uint64_t code[256],
-                                                       const uint8_t len[256], uint8_t *out, const uint8_t *end) {
+                                                        const uint8_t len[256], uint8_t *out, const uint8_t *end) {
     uint64_t buf = 0;
     unsigned bc = 0;
     const uint8_t *stop = in + count;
@@ -338,25 +338,25 @@ int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64
 
 typedef struct {
     const uint8_t *start, *p, *end;
-    uint64_t buf;     /* bits not yet consumed, LSB first; above bc it may hold the next bits of the stream */
-    unsigned bc;      /* valid bits in buf */
-    uint64_t virt;    /* zero bytes fed past the end of the stream */
+    uint64_t buf;  /* bits not yet consumed, LSB first; above bc it may hold the next bits of the stream */
+    unsigned bc;   /* valid bits in buf */
+    uint64_t virt; /* zero bytes fed past the end of the stream */
 } huf_reader;
 
 /* At least 56 valid bits: 8 bytes read, as many whole bytes taken as fit (needs 8 bytes before the end). */
-#define REFILL(r)                                                                                              \
-    do {                                                                                                       \
-        (r).buf |= ld64((r).p) << (r).bc;                                                                      \
-        (r).p += (63 - (r).bc) >> 3;                                                                           \
-        (r).bc |= 56;                                                                                          \
+#define REFILL(r)                                                                                                      \
+    do {                                                                                                               \
+        (r).buf |= ld64((r).p) << (r).bc;                                                                              \
+        (r).p += (63 - (r).bc) >> 3;                                                                                   \
+        (r).bc |= 56;                                                                                                  \
     } while (0)
 
-#define DECODE(r, o)                                                                                           \
-    do {                                                                                                       \
-        const unsigned e_ = table[(r).buf & (HUF_TABLE - 1)];                                                  \
-        *(o)++ = (uint8_t)(e_ >> 8);                                                                           \
-        (r).buf >>= e_ & 63;                                                                                   \
-        (r).bc -= e_ & 63;                                                                                     \
+#define DECODE(r, o)                                                                                                   \
+    do {                                                                                                               \
+        const unsigned e_ = table[(r).buf & (HUF_TABLE - 1)];                                                          \
+        *(o)++ = (uint8_t)(e_ >> 8);                                                                                   \
+        (r).buf >>= e_ & 63;                                                                                           \
+        (r).bc -= e_ & 63;                                                                                             \
     } while (0)
 
 /* The last symbols of one stream, with a careful refill near its end; then the stream must end exactly. */
@@ -382,7 +382,7 @@ static int finish_stream(huf_reader *r, uint8_t *o, uint64_t left, const uint16_
     }
     const uint64_t size = (uint64_t)(s.end - s.start);
     const uint64_t consumed = ((uint64_t)(s.p - s.start) + s.virt) * 8 - s.bc;
-    if (consumed / 8 + (consumed % 8 != 0) != size) return 0; /* short of its bytes, or past them */
+    if (consumed / 8 + (consumed % 8 != 0) != size) return 0;          /* short of its bytes, or past them */
     if (consumed % 8 && s.start[size - 1] >> (consumed % 8)) return 0; /* padding bits must be 0 */
     return 1;
 }
@@ -471,9 +471,7 @@ int64_t elfz_entropy_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, 
         if (src_len != 2 || n == 0) return ELFZ_E_CORRUPT;
         memset(dst, src[1], n);
         return ELFZ_OK;
-    case MODE_HUFFMAN:
-        return huffman_decode(src, src_len, dst, n);
-    default:
-        return ELFZ_E_CORRUPT;
+    case MODE_HUFFMAN: return huffman_decode(src, src_len, dst, n);
+    default: return ELFZ_E_CORRUPT;
     }
 }

@@ -43,8 +43,7 @@ static inline void elfz_exc_put_lanes(elfz_exc_sink *sink, unsigned bad, const u
  * value range [start, n) of a block of n values; start is a multiple of 8 so that the bit-packed
  * remainder plane starts on a byte boundary.
  */
-typedef void (*elfz_encode_fn)(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes,
-                               elfz_exc_sink *sink);
+typedef void (*elfz_encode_fn)(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes, elfz_exc_sink *sink);
 typedef void (*elfz_decode_fn)(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst);
 typedef void (*elfz_pack_fn)(const uint8_t *codes, uint64_t n, int width, uint8_t *dst);
 typedef void (*elfz_unpack_fn)(const uint8_t *src, uint64_t n, int width, uint8_t *codes);
@@ -62,8 +61,7 @@ typedef void (*elfz_quantize_fn)(const uint8_t *src, uint64_t n, float scale, in
                                  uint8_t *codes);
 typedef void (*elfz_dequantize_fn)(const uint8_t *codes, uint64_t n, float scale, int32_t offset, int32_t top,
                                    uint8_t *dst);
-typedef void (*elfz_bucketize_fn)(const uint8_t *src, uint64_t n, const float *bounds, int n_bounds,
-                                  uint8_t *codes);
+typedef void (*elfz_bucketize_fn)(const uint8_t *src, uint64_t n, const float *bounds, int n_bounds, uint8_t *codes);
 /* table: the 2^bits entries already rounded to the dtype (elfz_lookup_table); top = 2^bits - 1 */
 typedef void (*elfz_lookup_fn)(const uint8_t *codes, uint64_t n, const uint8_t *table, int top, uint8_t *dst);
 
@@ -150,33 +148,32 @@ ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_avx512;
  * static inline quantize_run, dequantize_run, bucketize_run and lookup_run of the file that expands it:
  * those take the dtype first, a constant in each entry point, so every dtype gets its own loop.
  */
-#define ELFZ_QUANT_DTYPE(name, DT)                                                                          \
-    static void quantize_##name(const uint8_t *src, uint64_t n, float scale, int32_t offset, int32_t top,   \
-                                uint8_t *codes) {                                                           \
-        quantize_run(DT, src, n, scale, offset, top, codes);                                                \
-    }                                                                                                       \
-    static void dequantize_##name(const uint8_t *codes, uint64_t n, float scale, int32_t offset, int32_t top, \
-                                  uint8_t *dst) {                                                           \
-        dequantize_run(DT, codes, n, scale, offset, top, dst);                                              \
-    }                                                                                                       \
-    static void bucketize_##name(const uint8_t *src, uint64_t n, const float *bounds, int n_bounds,         \
-                                 uint8_t *codes) {                                                          \
-        bucketize_run(DT, src, n, bounds, n_bounds, codes);                                                 \
-    }                                                                                                       \
-    static void lookup_##name(const uint8_t *codes, uint64_t n, const uint8_t *table, int top, uint8_t *dst) { \
-        lookup_run(DT, codes, n, table, top, dst);                                                          \
+#define ELFZ_QUANT_DTYPE(name, DT)                                                                                     \
+    static void quantize_##name(const uint8_t *src, uint64_t n, float scale, int32_t offset, int32_t top,              \
+                                uint8_t *codes) {                                                                      \
+        quantize_run(DT, src, n, scale, offset, top, codes);                                                           \
+    }                                                                                                                  \
+    static void dequantize_##name(const uint8_t *codes, uint64_t n, float scale, int32_t offset, int32_t top,          \
+                                  uint8_t *dst) {                                                                      \
+        dequantize_run(DT, codes, n, scale, offset, top, dst);                                                         \
+    }                                                                                                                  \
+    static void bucketize_##name(const uint8_t *src, uint64_t n, const float *bounds, int n_bounds, uint8_t *codes) {  \
+        bucketize_run(DT, src, n, bounds, n_bounds, codes);                                                            \
+    }                                                                                                                  \
+    static void lookup_##name(const uint8_t *codes, uint64_t n, const uint8_t *table, int top, uint8_t *dst) {         \
+        lookup_run(DT, codes, n, table, top, dst);                                                                     \
     }
-#define ELFZ_QUANT_KERNELS(isa)                                                                             \
-    ELFZ_QUANT_DTYPE(f32, ELFZ_F32)                                                                         \
-    ELFZ_QUANT_DTYPE(f16, ELFZ_F16)                                                                         \
-    ELFZ_QUANT_DTYPE(bf16, ELFZ_BF16)                                                                       \
-    ELFZ_QUANT_DTYPE(f64, ELFZ_F64)                                                                         \
-    const elfz_quantize_fn elfz_quantize_##isa[ELFZ_DTYPES] = {quantize_f32, quantize_f16, quantize_bf16,   \
-                                                               quantize_f64};                               \
-    const elfz_dequantize_fn elfz_dequantize_##isa[ELFZ_DTYPES] = {dequantize_f32, dequantize_f16,          \
-                                                                   dequantize_bf16, dequantize_f64};        \
-    const elfz_bucketize_fn elfz_bucketize_##isa[ELFZ_DTYPES] = {bucketize_f32, bucketize_f16,              \
-                                                                 bucketize_bf16, bucketize_f64};            \
+#define ELFZ_QUANT_KERNELS(isa)                                                                                        \
+    ELFZ_QUANT_DTYPE(f32, ELFZ_F32)                                                                                    \
+    ELFZ_QUANT_DTYPE(f16, ELFZ_F16)                                                                                    \
+    ELFZ_QUANT_DTYPE(bf16, ELFZ_BF16)                                                                                  \
+    ELFZ_QUANT_DTYPE(f64, ELFZ_F64)                                                                                    \
+    const elfz_quantize_fn elfz_quantize_##isa[ELFZ_DTYPES] = {quantize_f32, quantize_f16, quantize_bf16,              \
+                                                               quantize_f64};                                          \
+    const elfz_dequantize_fn elfz_dequantize_##isa[ELFZ_DTYPES] = {dequantize_f32, dequantize_f16, dequantize_bf16,    \
+                                                                   dequantize_f64};                                    \
+    const elfz_bucketize_fn elfz_bucketize_##isa[ELFZ_DTYPES] = {bucketize_f32, bucketize_f16, bucketize_bf16,         \
+                                                                 bucketize_f64};                                       \
     const elfz_lookup_fn elfz_lookup_##isa[ELFZ_DTYPES] = {lookup_f32, lookup_f16, lookup_bf16, lookup_f64};
 
 /* Code width in bits and value size in bytes per dtype (index = ELFZ_F32 ...). */

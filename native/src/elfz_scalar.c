@@ -7,10 +7,26 @@
 const int elfz_code_width[ELFZ_DTYPES] = {24, 11, 8, 53};
 const int elfz_value_size[ELFZ_DTYPES] = {4, 2, 2, 8};
 
-static inline float f32_of(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
-static inline uint32_t bits_f32(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
-static inline double f64_of(uint64_t b) { double f; memcpy(&f, &b, 8); return f; }
-static inline uint64_t bits_f64(double f) { uint64_t b; memcpy(&b, &f, 8); return b; }
+static inline float f32_of(uint32_t b) {
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+static inline uint32_t bits_f32(float f) {
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+static inline double f64_of(uint64_t b) {
+    double f;
+    memcpy(&f, &b, 8);
+    return f;
+}
+static inline uint64_t bits_f64(double f) {
+    uint64_t b;
+    memcpy(&b, &f, 8);
+    return b;
+}
 
 /*
  * Value bits -> ELF code; returns 0 for an exception. Every type lets one IEEE addition (round to nearest
@@ -111,13 +127,13 @@ static inline void decode_range(int dt, const uint8_t *codes, uint64_t n, uint64
     }
 }
 
-#define ELFZ_SCALAR_DTYPE(name, DT)                                                                    \
-    void elfz_encode_scalar_##name(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes,     \
-                                   elfz_exc_sink *sink) {                                              \
-        encode_range(DT, src, n, start, codes, sink);                                                  \
-    }                                                                                                  \
-    void elfz_decode_scalar_##name(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst) {   \
-        decode_range(DT, codes, n, start, dst);                                                        \
+#define ELFZ_SCALAR_DTYPE(name, DT)                                                                                    \
+    void elfz_encode_scalar_##name(const uint8_t *src, uint64_t n, uint64_t start, uint8_t *codes,                     \
+                                   elfz_exc_sink *sink) {                                                              \
+        encode_range(DT, src, n, start, codes, sink);                                                                  \
+    }                                                                                                                  \
+    void elfz_decode_scalar_##name(const uint8_t *codes, uint64_t n, uint64_t start, uint8_t *dst) {                   \
+        decode_range(DT, codes, n, start, dst);                                                                        \
     }
 ELFZ_SCALAR_DTYPE(f32, ELFZ_F32)
 ELFZ_SCALAR_DTYPE(f16, ELFZ_F16)
@@ -152,7 +168,7 @@ static inline float f16_value(uint32_t h) {
 static inline uint16_t f16_bits(float x) {
     uint32_t b = bits_f32(x), sign = b >> 16 & 0x8000u, a = b & 0x7fffffffu;
     if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | (a >> 13 & 0x3ffu)); /* quiet, top payload bits */
-    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* 65520 and up round to Inf */
+    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);                     /* 65520 and up round to Inf */
     if (a >= 0x38800000u) { /* normal: rebias the exponent, round the 13 dropped bits half to even */
         uint32_t r = a - (112u << 23);
         return (uint16_t)(sign | (r + 0xfffu + (r >> 13 & 1)) >> 13);
@@ -301,12 +317,10 @@ void elfz_planes_join_scalar(const uint8_t *planes, uint64_t n, uint64_t start, 
  */
 
 /* The decoded value of grid point q as a double (exact for F32, whose value it is). */
-static inline double grid_value(int f64, double q, double step) {
-    return f64 ? q * step : (double)(float)(q * step);
-}
+static inline double grid_value(int f64, double q, double step) { return f64 ? q * step : (double)(float)(q * step); }
 
-static inline void grid_encode_range(int f64, const uint8_t *src, uint64_t n, uint64_t start, double step,
-                                     double bound, uint8_t *codes, elfz_exc_sink *sink) {
+static inline void grid_encode_range(int f64, const uint8_t *src, uint64_t n, uint64_t start, double step, double bound,
+                                     uint8_t *codes, elfz_exc_sink *sink) {
     const int vs = f64 ? 8 : 4;
     for (uint64_t i = start; i < n; i++) {
         const uint8_t *p = src + i * vs;
@@ -356,10 +370,14 @@ void elfz_grid_decode_scalar_f64(const uint8_t *codes, uint64_t n, uint64_t star
 
 const elfz_kernels elfz_kernels_scalar = {
     .isa = ELFZ_ISA_SCALAR,
-    .encode = {[ELFZ_F32] = elfz_encode_scalar_f32, [ELFZ_F16] = elfz_encode_scalar_f16,
-               [ELFZ_BF16] = elfz_encode_scalar_bf16, [ELFZ_F64] = elfz_encode_scalar_f64},
-    .decode = {[ELFZ_F32] = elfz_decode_scalar_f32, [ELFZ_F16] = elfz_decode_scalar_f16,
-               [ELFZ_BF16] = elfz_decode_scalar_bf16, [ELFZ_F64] = elfz_decode_scalar_f64},
+    .encode = {[ELFZ_F32] = elfz_encode_scalar_f32,
+               [ELFZ_F16] = elfz_encode_scalar_f16,
+               [ELFZ_BF16] = elfz_encode_scalar_bf16,
+               [ELFZ_F64] = elfz_encode_scalar_f64},
+    .decode = {[ELFZ_F32] = elfz_decode_scalar_f32,
+               [ELFZ_F16] = elfz_decode_scalar_f16,
+               [ELFZ_BF16] = elfz_decode_scalar_bf16,
+               [ELFZ_F64] = elfz_decode_scalar_f64},
     .pack = elfz_pack_scalar,
     .unpack = elfz_unpack_scalar,
     .quantize = elfz_quantize_scalar,

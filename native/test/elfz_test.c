@@ -13,15 +13,15 @@
 #include <string.h>
 
 static int failures;
-#define CHECK(cond, ...)                                                                               \
-    do {                                                                                               \
-        if (!(cond)) {                                                                                 \
-            if (failures++ < 20) {                                                                     \
-                fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);               \
-                fprintf(stderr, __VA_ARGS__);                                                          \
-                fputc('\n', stderr);                                                                   \
-            }                                                                                          \
-        }                                                                                              \
+#define CHECK(cond, ...)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            if (failures++ < 20) {                                                                                     \
+                fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);                               \
+                fprintf(stderr, __VA_ARGS__);                                                                          \
+                fputc('\n', stderr);                                                                                   \
+            }                                                                                                          \
+        }                                                                                                              \
     } while (0)
 
 static const int VSIZE[4] = {4, 2, 2, 8};
@@ -54,10 +54,25 @@ static double to_double(int dt, uint64_t b) {
     int sign, e, ebits, mbits;
     uint64_t m;
     switch (dt) {
-    case ELFZ_F32: { float f; uint32_t u = (uint32_t)b; memcpy(&f, &u, 4); return f; }
-    case ELFZ_F64: { double d; memcpy(&d, &b, 8); return d; }
-    case ELFZ_F16: ebits = 5; mbits = 10; break;
-    default: ebits = 8; mbits = 7; break;
+    case ELFZ_F32: {
+        float f;
+        uint32_t u = (uint32_t)b;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    case ELFZ_F64: {
+        double d;
+        memcpy(&d, &b, 8);
+        return d;
+    }
+    case ELFZ_F16:
+        ebits = 5;
+        mbits = 10;
+        break;
+    default:
+        ebits = 8;
+        mbits = 7;
+        break;
     }
     sign = (int)(b >> 15) & 1;
     e = (int)(b >> mbits) & ((1 << ebits) - 1);
@@ -101,38 +116,75 @@ static uint64_t weight_like(int dt) {
     double x;
     uint64_t r = rnd() % 1000;
     if (r < 3) return rnd() & ((dt == ELFZ_F64) ? ~0ull : (1ull << (VSIZE[dt] * 8)) - 1); /* any bits */
-    if (r < 6) x = gauss() * 3;                                                            /* outliers */
-    else if (r < 9) x = gauss() * 1e-6;                                                    /* tiny */
+    if (r < 6) x = gauss() * 3;                                                           /* outliers */
+    else if (r < 9) x = gauss() * 1e-6;                                                   /* tiny */
     else x = gauss() * 0.05;
     switch (dt) {
-    case ELFZ_F32: { float f = (float)x; uint32_t u; memcpy(&u, &f, 4); return u; }
-    case ELFZ_F64: { uint64_t u; memcpy(&u, &x, 8); return u; }
+    case ELFZ_F32: {
+        float f = (float)x;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        return u;
+    }
+    case ELFZ_F64: {
+        uint64_t u;
+        memcpy(&u, &x, 8);
+        return u;
+    }
     case ELFZ_F16: { /* truncate a float to f16 bits (any f16 is fine: the test only needs variety) */
-        float f = (float)x; uint32_t u; memcpy(&u, &f, 4);
-        uint32_t s = u >> 31 << 15; int e = (int)(u >> 23 & 255) - 127 + 15;
+        float f = (float)x;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        uint32_t s = u >> 31 << 15;
+        int e = (int)(u >> 23 & 255) - 127 + 15;
         if (e <= 0) return s | (rnd() & 0x3ff) * (e == 0);
         if (e >= 31) return s | 0x7c00;
         return s | (uint32_t)e << 10 | (u >> 13 & 0x3ff);
     }
-    default: { float f = (float)x; uint32_t u; memcpy(&u, &f, 4); return u >> 16; }
+    default: {
+        float f = (float)x;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        return u >> 16;
+    }
     }
 }
 
 /* values that sit on every boundary of the rule */
 static const uint64_t EDGE_F32[] = {0x00000000, 0x80000000, 0x3f7fffff /* 0.99999994: rounds to 2 */,
-    0x3f7ffffe, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc12345,
-    0x00000001, 0x80000001, 0x007fffff, 0x33800000 /* 2^-24: tie to 0 */, 0x33800001, 0x34000000,
-    0x34400000 /* 1.5 * 2^-23: tie to even */, 0xb3c00000, 0x3f000000, 0x7f7fffff, 0x3effffff};
-static const uint64_t EDGE_F16[] = {0x0000, 0x8000, 0x3bff /* 0.99951: rounds to 1 */, 0x3bfe, 0x3c00,
-    0xbc00, 0x7c00, 0xfc00, 0x7e00, 0x7c01, 0xfe37, 0x0001, 0x8001, 0x03ff, 0x1000 /* 2^-11: tie */,
-    0x1001, 0x1200, 0x1400, 0x3800, 0x7bff};
-static const uint64_t EDGE_BF16[] = {0x0000, 0x8000, 0x3f7f /* 0.996: rounds to 1 */, 0x3f7e, 0x3f80,
-    0xbf80, 0x7f80, 0xff80, 0x7fc0, 0x7f81, 0x0001, 0x8001, 0x3b80 /* 2^-8: tie */, 0x3b81, 0x3c40,
-    0x3f00, 0x7f7f};
-static const uint64_t EDGE_F64[] = {0, 0x8000000000000000ull, 0x3fefffffffffffffull, 0x3feffffffffffffeull,
-    0x3ff0000000000000ull, 0xbff0000000000000ull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
-    0x7ff8000000000000ull, 0x7ff0000000000001ull, 1, 0x8000000000000001ull, 0x3ca0000000000000ull,
-    0x3ca0000000000001ull, 0x3cb8000000000000ull, 0x3fe0000000000000ull};
+                                    0x3f7ffffe, 0x3f800000, 0xbf800000,
+                                    0x7f800000, 0xff800000, 0x7fc00000,
+                                    0x7f800001, 0xffc12345, 0x00000001,
+                                    0x80000001, 0x007fffff, 0x33800000 /* 2^-24: tie to 0 */,
+                                    0x33800001, 0x34000000, 0x34400000 /* 1.5 * 2^-23: tie to even */,
+                                    0xb3c00000, 0x3f000000, 0x7f7fffff,
+                                    0x3effffff};
+static const uint64_t EDGE_F16[] = {0x0000, 0x8000, 0x3bff /* 0.99951: rounds to 1 */,
+                                    0x3bfe, 0x3c00, 0xbc00,
+                                    0x7c00, 0xfc00, 0x7e00,
+                                    0x7c01, 0xfe37, 0x0001,
+                                    0x8001, 0x03ff, 0x1000 /* 2^-11: tie */,
+                                    0x1001, 0x1200, 0x1400,
+                                    0x3800, 0x7bff};
+static const uint64_t EDGE_BF16[] = {
+    0x0000, 0x8000, 0x3f7f /* 0.996: rounds to 1 */, 0x3f7e, 0x3f80, 0xbf80, 0x7f80, 0xff80, 0x7fc0, 0x7f81,
+    0x0001, 0x8001, 0x3b80 /* 2^-8: tie */,          0x3b81, 0x3c40, 0x3f00, 0x7f7f};
+static const uint64_t EDGE_F64[] = {0,
+                                    0x8000000000000000ull,
+                                    0x3fefffffffffffffull,
+                                    0x3feffffffffffffeull,
+                                    0x3ff0000000000000ull,
+                                    0xbff0000000000000ull,
+                                    0x7ff0000000000000ull,
+                                    0xfff0000000000000ull,
+                                    0x7ff8000000000000ull,
+                                    0x7ff0000000000001ull,
+                                    1,
+                                    0x8000000000000001ull,
+                                    0x3ca0000000000000ull,
+                                    0x3ca0000000000001ull,
+                                    0x3cb8000000000000ull,
+                                    0x3fe0000000000000ull};
 
 static const uint64_t *edges(int dt, size_t *count) {
     switch (dt) {
@@ -188,8 +240,8 @@ static void check_block(int dt, const uint64_t *vals, uint64_t n, int shift) {
         uint64_t *pos = (uint64_t *)guarded((n + 1) * 8);
         uint8_t *bits = guarded((n + 1) * vs);
         int64_t ne = elfz_elf_encode(dt, src, n, codes, cb, pos, bits, n, base);
-        CHECK(ne == (int64_t)ref_exc, "%s n=%llu isa=%s exceptions %lld want %llu", DNAME[dt],
-              (unsigned long long)n, elfz_isa_name(enc), (long long)ne, (unsigned long long)ref_exc);
+        CHECK(ne == (int64_t)ref_exc, "%s n=%llu isa=%s exceptions %lld want %llu", DNAME[dt], (unsigned long long)n,
+              elfz_isa_name(enc), (long long)ne, (unsigned long long)ref_exc);
         CHECK(memcmp(codes, ref, cb) == 0, "%s n=%llu isa=%s shift=%d codes differ from reference", DNAME[dt],
               (unsigned long long)n, elfz_isa_name(enc), shift);
         CHECK(ne < 0 || memcmp(pos, ref_pos, (size_t)ne * 8) == 0, "%s n=%llu exception positions", DNAME[dt],
@@ -213,7 +265,8 @@ static void check_block(int dt, const uint64_t *vals, uint64_t n, int shift) {
                 }
                 double x = to_double(dt, vals[i]), y = to_double(dt, got);
                 CHECK(sign_bit(dt, got) == sign_bit(dt, vals[i]), "%s sign of %g lost", DNAME[dt], x);
-                CHECK(fabs(x - y) <= ldexp(1.0, -(MANT[dt] + 1)), "%s %g decoded as %g: over the bound", DNAME[dt], x, y);
+                CHECK(fabs(x - y) <= ldexp(1.0, -(MANT[dt] + 1)), "%s %g decoded as %g: over the bound", DNAME[dt], x,
+                      y);
                 CHECK(y == (sign_bit(dt, got) ? -1 : 1) * ldexp((double)(code & ((1ull << MANT[dt]) - 1)), -MANT[dt]),
                       "%s %g decoded as %g, not the grid value", DNAME[dt], x, y);
             }
@@ -268,7 +321,8 @@ static void test_edges(void) {
     }
     /* every f32 bit pattern just below 1.0 and around the 2^-24 rounding step */
     uint64_t *near = malloc(4096 * 8);
-    for (uint64_t i = 0; i < 4096; i++) near[i] = (i < 2048 ? 0x3f7fffffu - i : 0x33800000u - 1024 + (i - 2048)) | (i & 1) << 31;
+    for (uint64_t i = 0; i < 4096; i++)
+        near[i] = (i < 2048 ? 0x3f7fffffu - i : 0x33800000u - 1024 + (i - 2048)) | (i & 1) << 31;
     check_block(ELFZ_F32, near, 4096, 5);
     free(near);
 }
@@ -294,16 +348,21 @@ static void test_capacity_and_errors(void) {
     CHECK(elfz_elf_encode(7, src, 64, codes, 192, pos, bits, 64, 0) == ELFZ_E_ARG, "bad dtype");
     CHECK(elfz_elf_encode(-1, src, 64, codes, 192, pos, bits, 64, 0) == ELFZ_E_ARG, "negative dtype");
     CHECK(elfz_elf_encode(ELFZ_F32, src, UINT64_MAX, codes, 192, pos, bits, 64, 0) == ELFZ_E_ARG, "huge n");
-    CHECK(elfz_elf_encode(ELFZ_F32, src, 64, codes, 192, pos, bits, 64, UINT64_MAX - 10) == ELFZ_E_ARG, "base overflow");
+    CHECK(elfz_elf_encode(ELFZ_F32, src, 64, codes, 192, pos, bits, 64, UINT64_MAX - 10) == ELFZ_E_ARG,
+          "base overflow");
     CHECK(elfz_elf_encode(ELFZ_F32, NULL, 0, NULL, 0, NULL, NULL, 0, 0) == 0, "empty");
 
     int64_t ne = elfz_elf_encode(ELFZ_F32, src, 64, codes, 192, pos, bits, 64, 100);
     CHECK(ne == 16, "encode");
     float out[64];
-    CHECK(elfz_elf_decode(ELFZ_F32, codes, 191, 64, out, sizeof out, pos, bits, 16, 100) == ELFZ_E_TRUNCATED, "short codes");
-    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out - 1, pos, bits, 16, 100) == ELFZ_E_CAPACITY, "short dst");
-    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 16, 101) == ELFZ_E_CORRUPT, "pos below base");
-    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 16, 0) == ELFZ_E_CORRUPT, "pos past end");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 191, 64, out, sizeof out, pos, bits, 16, 100) == ELFZ_E_TRUNCATED,
+          "short codes");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out - 1, pos, bits, 16, 100) == ELFZ_E_CAPACITY,
+          "short dst");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 16, 101) == ELFZ_E_CORRUPT,
+          "pos below base");
+    CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 16, 0) == ELFZ_E_CORRUPT,
+          "pos past end");
     CHECK(elfz_elf_decode(ELFZ_F32, codes, 192, 64, out, sizeof out, pos, bits, 65, 100) == ELFZ_E_CORRUPT, "too many");
     uint64_t swapped = pos[3];
     pos[3] = pos[2];
@@ -381,7 +440,12 @@ static uint64_t ref_round(int dt, float v) {
     uint32_t b;
     memcpy(&b, &v, 4);
     if (dt == ELFZ_F32) return b;
-    if (dt == ELFZ_F64) { double d = v; uint64_t u; memcpy(&u, &d, 8); return u; }
+    if (dt == ELFZ_F64) {
+        double d = v;
+        uint64_t u;
+        memcpy(&u, &d, 8);
+        return u;
+    }
     const int mbits = MANT[dt], emax = dt == ELFZ_F16 ? 15 : 127, emin = 1 - emax;
     const uint64_t sign = b >> 31 << 15, inf = (uint64_t)(2 * emax + 1) << mbits;
     if (isnan(v)) return dt == ELFZ_F16 ? sign | 0x7e00 | (b >> 13 & 0x3ff) : (b >> 16) | 0x40;
@@ -392,7 +456,10 @@ static uint64_t ref_round(int dt, float v) {
     frexp(a, &e);
     e -= 1; /* a in [2^e, 2^(e+1)) */
     double m = rint(ldexp(a, mbits - e));
-    if (m == ldexp(1, mbits + 1)) { m /= 2; e++; }
+    if (m == ldexp(1, mbits + 1)) {
+        m /= 2;
+        e++;
+    }
     if (e > emax) return sign | inf;
     return sign | (uint64_t)(e + emax) << mbits | ((uint64_t)m - (1ull << mbits));
 }
@@ -412,16 +479,25 @@ static uint8_t ref_quantize(int dt, uint64_t bits, float scale, int zero, int nb
 
 static uint64_t ref_dequantize(int dt, uint8_t code, float scale, int zero, int nbits) {
     int level = (code & ((1 << nbits) - 1)) - (1 << (nbits - 1)) - zero;
-    if (dt == ELFZ_F64) { double d = level * (double)scale; uint64_t u; memcpy(&u, &d, 8); return u; }
+    if (dt == ELFZ_F64) {
+        double d = level * (double)scale;
+        uint64_t u;
+        memcpy(&u, &d, 8);
+        return u;
+    }
     return ref_round(dt, (float)level * scale);
 }
 
-static float f32_from(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
+static float f32_from(uint32_t b) {
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
 
 /* A scale for a group: mostly a power of two or a random one near the data's range, sometimes an odd one. */
 static float random_scale(int nbits) {
-    static const uint32_t odd[] = {0x00000000, 0x80000000, 0x7fc00000, 0x7f800001, 0x7f800000, 0xff800000,
-                                   0x00000001, 0x00400000, 0x7f7fffff, 0x0d800000 /* 2^-100 */};
+    static const uint32_t odd[] = {0x00000000, 0x80000000, 0x7fc00000, 0x7f800001, 0x7f800000,
+                                   0xff800000, 0x00000001, 0x00400000, 0x7f7fffff, 0x0d800000 /* 2^-100 */};
     uint64_t r = rnd() % 16;
     if (r == 0) return f32_from(odd[rnd() % (sizeof odd / 4)]);
     float s = (float)(0.15 / (1 << (nbits - 1)));
@@ -432,13 +508,26 @@ static float random_scale(int nbits) {
 /* A value of the dtype near a group's scale: ties (k + 1/2) * scale, weights, every edge value. */
 static uint64_t random_value(int dt, float scale) {
     uint64_t r = rnd() % 16;
-    if (r == 0) { size_t count; const uint64_t *e = edges(dt, &count); return e[rnd() % count]; }
+    if (r == 0) {
+        size_t count;
+        const uint64_t *e = edges(dt, &count);
+        return e[rnd() % count];
+    }
     if (r > 3) return weight_like(dt);
     double x = ((int)(rnd() % 600) - 300 + (r == 1 ? 0.5 : 0.0)) * (double)scale;
     if (r == 3) x *= 1e30; /* far out of range */
     switch (dt) {
-    case ELFZ_F32: { float f = (float)x; uint32_t u; memcpy(&u, &f, 4); return u; }
-    case ELFZ_F64: { uint64_t u; memcpy(&u, &x, 8); return u; }
+    case ELFZ_F32: {
+        float f = (float)x;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        return u;
+    }
+    case ELFZ_F64: {
+        uint64_t u;
+        memcpy(&u, &x, 8);
+        return u;
+    }
     default: return ref_round(dt, (float)x);
     }
 }
@@ -629,7 +718,7 @@ static void check_planes(uint64_t n, int width, int rotate, int shift) {
     uint8_t *src = guarded(bytes + shift) + shift, *ref = malloc(bytes + 1);
     for (uint64_t i = 0; i < n; i++) {
         uint64_t r = rnd() % 8;
-        uint64_t v = r == 0 ? 0 : r == 1 ? ~0ull : rnd(); /* all zero, all one, random bits */
+        uint64_t v = r == 0 ? 0 : r == 1 ? ~0ull : rnd();      /* all zero, all one, random bits */
         if (r == 2) v = 1ull << (8 * width - 1) | (rnd() & 1); /* sign bit alone */
         store(src + i * width, v, width);
         v = load(src + i * width, width);
@@ -694,10 +783,26 @@ static void test_planes(void) {
 
 /* ---- grid codes: the rule of elfz.h written out in double, branch by branch ---- */
 
-static double f32_value(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
-static double f64_value(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
-static uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static double f32_value(uint32_t b) {
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+static double f64_value(uint64_t b) {
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
+}
+static uint64_t f64_bits(double d) {
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+static uint32_t f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
 
 /* 1 and the code when x is on the grid within the bound, else 0 (an exception). */
 static int ref_grid_code(int dt, uint64_t bits, double step, double bound, uint32_t *code) {
@@ -727,15 +832,24 @@ static uint64_t bits_of(int dt, double x) { return dt == ELFZ_F32 ? f32_bits((fl
 static uint64_t grid_value(int dt, double step, double bound) {
     static const uint64_t odd32[] = {0x7fc00000, 0xffc00001, 0x7f800001, 0x7f800000, 0xff800000, 0x80000000, 0,
                                      0x00000001, 0x80000001, 0x007fffff, 0x00800000, 0x7f7fffff, 0xff7fffff};
-    static const uint64_t odd64[] = {0x7ff8000000000000ull, 0xfff8deadbeef0001ull, 0x7ff0000000000001ull,
-                                     0x7ff0000000000000ull, 0xfff0000000000000ull, 0x8000000000000000ull, 0, 1,
-                                     0x8000000000000001ull, 0x000fffffffffffffull, 0x0010000000000000ull,
-                                     0x7fefffffffffffffull, 0xffefffffffffffffull};
+    static const uint64_t odd64[] = {0x7ff8000000000000ull,
+                                     0xfff8deadbeef0001ull,
+                                     0x7ff0000000000001ull,
+                                     0x7ff0000000000000ull,
+                                     0xfff0000000000000ull,
+                                     0x8000000000000000ull,
+                                     0,
+                                     1,
+                                     0x8000000000000001ull,
+                                     0x000fffffffffffffull,
+                                     0x0010000000000000ull,
+                                     0x7fefffffffffffffull,
+                                     0xffefffffffffffffull};
     double k = (double)((int64_t)(rnd() % 2001) - 1000), x;
     switch (rnd() % 12) {
     case 0: return dt == ELFZ_F32 ? odd32[rnd() % 13] : odd64[rnd() % 13];
-    case 1: x = (k + 0.5) * step; break;                                   /* halfway between grid points */
-    case 2: x = k * step + (rnd() % 2 ? bound : -bound); break;            /* at the bound */
+    case 1: x = (k + 0.5) * step; break;                                      /* halfway between grid points */
+    case 2: x = k * step + (rnd() % 2 ? bound : -bound); break;               /* at the bound */
     case 3: x = nextafter(k * step + bound, rnd() % 2 ? INFINITY : 0); break; /* just over or under it */
     case 4: x = nextafter(k * step - bound, rnd() % 2 ? -INFINITY : 0); break;
     case 5: /* around q = +-(2^31 - 1) */
@@ -780,7 +894,8 @@ static void check_grid(int dt, uint64_t n, double step, double bound, int shift)
                   (unsigned long long)vals[i], got, want);
             break;
         }
-        CHECK(ne != (int64_t)ref_exc || memcmp(pos, ref_pos, ref_exc * 8) == 0, "grid %s exception positions", DNAME[dt]);
+        CHECK(ne != (int64_t)ref_exc || memcmp(pos, ref_pos, ref_exc * 8) == 0, "grid %s exception positions",
+              DNAME[dt]);
         for (uint64_t e = 0; ne == (int64_t)ref_exc && e < ref_exc; e++)
             CHECK(load(bits + e * vs, vs) == vals[ref_pos[e] - base], "grid %s exception bits", DNAME[dt]);
         CHECK(intact(codes - shift, cb + shift) && intact(bits, (n + 1) * vs) && intact((uint8_t *)pos, (n + 1) * 8),
@@ -793,7 +908,8 @@ static void check_grid(int dt, uint64_t n, double step, double bound, int shift)
             for (uint64_t i = 0; i < n; i++) {
                 uint32_t code;
                 uint64_t got = load(out + i * vs, vs);
-                uint64_t want = ref_grid_code(dt, vals[i], step, bound, &code) ? ref_grid_value(dt, code, step) : vals[i];
+                uint64_t want =
+                    ref_grid_code(dt, vals[i], step, bound, &code) ? ref_grid_value(dt, code, step) : vals[i];
                 if (got == want) continue;
                 CHECK(0, "grid %s decode n=%llu step=%a isa=%s value %llu (%llx): %llx, want %llx", DNAME[dt],
                       (unsigned long long)n, step, elfz_isa_name(dec), (unsigned long long)i,
@@ -817,7 +933,8 @@ static void check_grid_decode_any(int dt, double step) {
     uint8_t *codes = malloc(4 * n), *out = malloc(n * vs);
     uint32_t *c = malloc(n * 4);
     for (uint64_t i = 0; i < n; i++) {
-        c[i] = i < 8 ? (uint32_t[]){0, 1, 2, 0xfffffffe, 0xffffffff, 0x80000000, 0x7fffffff, 0x80000001}[i] : (uint32_t)rnd();
+        c[i] = i < 8 ? (uint32_t[]){0, 1, 2, 0xfffffffe, 0xffffffff, 0x80000000, 0x7fffffff, 0x80000001}[i]
+                     : (uint32_t)rnd();
         for (int b = 0; b < 4; b++) codes[b * n + i] = (uint8_t)(c[i] >> (8 * b));
     }
     for (int isa = 0; isa < isa_count(); isa++) {
@@ -851,7 +968,8 @@ static void test_grid(void) {
     float x[12] = {-0.0f, 0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 0.7f, NAN, INFINITY, -INFINITY, 1e-40f, 3e9f};
     uint8_t codes[48], bits[48];
     uint64_t pos[12];
-    CHECK(elfz_grid_encode(ELFZ_F32, x, 12, 1.0, 0.5, codes, 48, pos, bits, 12, 100) == 4, "named values: 4 exceptions");
+    CHECK(elfz_grid_encode(ELFZ_F32, x, 12, 1.0, 0.5, codes, 48, pos, bits, 12, 100) == 4,
+          "named values: 4 exceptions");
     /* plane 0: zigzag of 0, 0 (0.5 ties to 0), 2, 2, 0 (-0.5 ties to -0), -2, 1 (0.7); exceptions and 1e-40: 0 */
     const uint8_t want0[12] = {0, 0, 4, 4, 0, 3, 2, 0, 0, 0, 0, 0};
     CHECK(memcmp(codes, want0, 12) == 0, "grid ties: %d %d %d %d %d %d %d", codes[0], codes[1], codes[2], codes[3],
@@ -888,8 +1006,10 @@ static void test_grid(void) {
     pp[0] = 64;
     CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 1, 0) == ELFZ_E_CORRUPT, "past n");
     pp[0] = 4;
-    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 1, 5) == ELFZ_E_CORRUPT, "before base");
-    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 65, 0) == ELFZ_E_CORRUPT, "n_exc > n");
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 1, 5) == ELFZ_E_CORRUPT,
+          "before base");
+    CHECK(elfz_grid_decode(ELFZ_F64, c64, 256, 64, 0.01, out, sizeof out, pp, b5, 65, 0) == ELFZ_E_CORRUPT,
+          "n_exc > n");
     const uint8_t *o = (const uint8_t *)out;
     int untouched = 1;
     for (size_t i = 0; i < sizeof out; i++) untouched &= o[i] == 0x5a;
@@ -1044,7 +1164,8 @@ static int64_t check_entropy(const uint8_t *src, uint64_t n, int want_mode, cons
     int distinct = 0;
     for (int s = 0; s < 256; s++) distinct += count[s] != 0;
     if (n == 0) CHECK(mode == 0 && r == 1, "%s: empty plane is raw", what);
-    else if (distinct == 1) CHECK(mode == 1 && r == 2 && dst[1] == src[0], "%s n=%llu: constant", what, (unsigned long long)n);
+    else if (distinct == 1)
+        CHECK(mode == 1 && r == 2 && dst[1] == src[0], "%s n=%llu: constant", what, (unsigned long long)n);
     else CHECK(mode == 0 || mode == 2, "%s n=%llu: mode %d", what, (unsigned long long)n, mode);
     if (mode == 0) CHECK((uint64_t)r == n + 1 && memcmp(dst + 1, src, n) == 0, "%s: raw bytes", what);
     if (mode == 2) {
@@ -1112,13 +1233,13 @@ static void test_entropy(void) {
     /* known planes, worked out by hand from the format */
     uint8_t src[64], buf[65];
     for (int i = 0; i < 64; i++) src[i] = i % 4 == 3;
-    const uint8_t want1[] = {2, 1, 0x11, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0,
-                             0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88};
+    const uint8_t want1[] = {2, 1, 0x11, 2,    0,    0,    0,    2,    0,    0,    0,   2,
+                             0, 0, 0,    0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88};
     CHECK(elfz_entropy_encode(src, 64, buf, 65) == sizeof want1 && memcmp(buf, want1, sizeof want1) == 0,
           "two symbols, one bit each");
     for (int i = 0; i < 64; i++) src[i] = (uint8_t)(i % 4 == 1 ? 7 : i % 4 == 3 ? 9 : 5);
-    const uint8_t want2[] = {2, 9, 0x00, 0x00, 0x10, 0x20, 0x20, 3, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0,
-                             0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb};
+    const uint8_t want2[] = {2, 9, 0x00, 0x00, 0x10, 0x20, 0x20, 3,    0,    0,    0,    3,    0,    0,    0,   3,
+                             0, 0, 0,    0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb, 0xb2, 0x2c, 0xcb};
     CHECK(elfz_entropy_encode(src, 64, buf, 65) == sizeof want2 && memcmp(buf, want2, sizeof want2) == 0,
           "5, 7, 9: lengths 1, 2, 2, codes 0, 10, 11 bit-reversed");
     CHECK(elfz_entropy_encode(src, 64, buf, 64) == ELFZ_E_CAPACITY, "dst_cap n");
@@ -1203,14 +1324,15 @@ static void test_entropy(void) {
             memcpy(bad, good, (size_t)r);
             bad[at] ^= (uint8_t)(1 << bit);
             int64_t st = elfz_entropy_decode(bad, (uint64_t)r, out, n);
-            CHECK(st == ELFZ_OK || st == ELFZ_E_CORRUPT, "flip at %llu: status %lld", (unsigned long long)at, (long long)st);
+            CHECK(st == ELFZ_OK || st == ELFZ_E_CORRUPT, "flip at %llu: status %lld", (unsigned long long)at,
+                  (long long)st);
             int ok = ref_entropy_decode(bad, (uint64_t)r, n, p + n);
             CHECK(ok == (st == ELFZ_OK), "flip at byte %llu bit %d: library says %lld, reference %d",
                   (unsigned long long)at, bit, (long long)st, ok);
             if (ok) CHECK(memcmp(out, p + n, n) == 0, "flip at %llu: decoders differ", (unsigned long long)at);
             /* a length, the unused nibble or a stream size changed: never a valid plane */
-            if (at >= 2 && at < header) CHECK(st == ELFZ_E_CORRUPT, "header flip at byte %llu bit %d decodes",
-                                              (unsigned long long)at, bit);
+            if (at >= 2 && at < header)
+                CHECK(st == ELFZ_E_CORRUPT, "header flip at byte %llu bit %d decodes", (unsigned long long)at, bit);
             caught += st != ELFZ_OK;
             tried++;
         }
@@ -1242,7 +1364,8 @@ int main(int argc, char **argv) {
         int cap = 0;
         while (cap <= ELFZ_ISA_AVX512 && strcmp(elfz_isa_name(cap), argv[2]) != 0) cap++;
         if (cap > elfz_isa_supported()) {
-            printf("skipped: this CPU (or build) has no %s, only up to %s\n", argv[2], elfz_isa_name(elfz_isa_supported()));
+            printf("skipped: this CPU (or build) has no %s, only up to %s\n", argv[2],
+                   elfz_isa_name(elfz_isa_supported()));
             return 77; /* ctest's SKIP_RETURN_CODE: reported as skipped, by name */
         }
         int active = elfz_isa_active(), want = cap;
@@ -1252,8 +1375,8 @@ int main(int argc, char **argv) {
         printf("%s under ELFZ_MAX_ISA=%s (%d failures)\n", failures ? "FAILED" : "passed", argv[2], failures);
         return failures ? 1 : 0;
     }
-    printf("elfz %d.%d.%d, supported ISA %s, active %s\n", ELFZ_VERSION_MAJOR, ELFZ_VERSION_MINOR,
-           ELFZ_VERSION_PATCH, elfz_isa_name(elfz_isa_supported()), elfz_isa_name(elfz_isa_active()));
+    printf("elfz %d.%d.%d, supported ISA %s, active %s\n", ELFZ_VERSION_MAJOR, ELFZ_VERSION_MINOR, ELFZ_VERSION_PATCH,
+           elfz_isa_name(elfz_isa_supported()), elfz_isa_name(elfz_isa_active()));
     test_capacity_and_errors();
     test_quantization_errors();
     test_quantization();

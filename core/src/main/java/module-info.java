@@ -11,20 +11,32 @@ module dev.elfz.core {
 
     exports dev.elfz;
     exports dev.elfz.kernel;
-
-    exports dev.elfz.codec to dev.elfz.cli;
-    exports dev.elfz.codec.elf to dev.elfz.cli;
-    exports dev.elfz.codec.grid to dev.elfz.cli;
-    exports dev.elfz.codec.kmeans to dev.elfz.cli;
-    exports dev.elfz.codec.lossless to dev.elfz.cli;
-    exports dev.elfz.codec.prune to dev.elfz.cli;
-    exports dev.elfz.codec.registry to dev.elfz.cli;
-    exports dev.elfz.codec.uniform to dev.elfz.cli;
-    exports dev.elfz.container to dev.elfz.cli;
-    exports dev.elfz.io to dev.elfz.cli;
-    exports dev.elfz.onnx to dev.elfz.cli;
-    exports dev.elfz.safetensors to dev.elfz.cli;
+    exports dev.elfz.codec to
+            dev.elfz.cli;
+    exports dev.elfz.codec.elf to
+            dev.elfz.cli;
+    exports dev.elfz.codec.grid to
+            dev.elfz.cli;
+    exports dev.elfz.codec.kmeans to
+            dev.elfz.cli;
+    exports dev.elfz.codec.lossless to
+            dev.elfz.cli;
+    exports dev.elfz.codec.prune to
+            dev.elfz.cli;
+    exports dev.elfz.codec.registry to
+            dev.elfz.cli;
+    exports dev.elfz.codec.uniform to
+            dev.elfz.cli;
+    exports dev.elfz.container to
+            dev.elfz.cli;
+    exports dev.elfz.io to
+            dev.elfz.cli;
+    exports dev.elfz.onnx to
+            dev.elfz.cli;
+    exports dev.elfz.safetensors to
+            dev.elfz.cli;
 
     // The index is JSON read and written by Jackson through its records.
-    opens dev.elfz.container to com.fasterxml.jackson.databind;
+    opens dev.elfz.container to
+            com.fasterxml.jackson.databind;
 }

@@ -1,10 +1,10 @@
 package dev.elfz;
 
-import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.analyze.Analysis;
+import dev.elfz.container.Verify;
 import dev.elfz.io.MappedInput;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
@@ -16,10 +16,10 @@ import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +75,10 @@ class ChangingInputTest {
      * 4 MiB each, which the cut leaves mostly past the end. All finite, so that every pass reads them whole.
      */
     private static Path lossyModel(Path file) throws IOException {
-        List<TensorSpec> specs = List.of(new TensorSpec("b0", Dtype.F32, new long[] {256}),
-                new TensorSpec("t0", Dtype.F64, new long[] {256, 256}), new TensorSpec("w1", Dtype.F64, new long[] {512, 1024}),
+        List<TensorSpec> specs = List.of(
+                new TensorSpec("b0", Dtype.F32, new long[] {256}),
+                new TensorSpec("t0", Dtype.F64, new long[] {256, 256}),
+                new TensorSpec("w1", Dtype.F64, new long[] {512, 1024}),
                 new TensorSpec("w2", Dtype.F32, new long[] {1024, 1024}));
         SplittableRandom r = new SplittableRandom(16);
         try (Arena arena = Arena.ofConfined()) {
@@ -177,21 +179,34 @@ class ChangingInputTest {
      * file, changed while it was being read.
      */
     private void assertChanged(String op, String kernel, Path file, String... other) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "--enable-native-access=ALL-UNNAMED",
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"),
+                "--enable-native-access=ALL-UNNAMED",
+                "--add-modules",
+                "jdk.incubator.vector",
+                "-cp",
+                System.getProperty("java.class.path"),
                 Child.class.getName()));
         cmd.addAll(List.of(op, kernel, file.toString()));
         cmd.addAll(List.of(other));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), "timed out: " + out);
-        List<String> lines = out.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+        List<String> lines = out.lines()
+                .filter(l -> !l.startsWith("WARNING: Using incubator modules"))
+                .toList();
         assertEquals(1, p.exitValue(), op + " " + kernel + ": " + out);
         assertEquals(List.of(file + ": changed while it was being read"), lines);
         assertEquals(CUT, Files.size(file), "the child cut the file");
         try (Stream<Path> s = Files.list(dir)) {
-            assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList());
+            assertEquals(
+                    List.of(),
+                    s.filter(f -> f.getFileName().toString().startsWith("hs_err"))
+                            .toList());
         }
     }
 
@@ -220,26 +235,41 @@ class ChangingInputTest {
                 case "compress" -> Elfz.compress(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
                 case "plan-finite" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM), "b0");
                 case "plan-uniform" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM), "t0");
-                case "plan-uniform-group" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.UNIFORM)
-                        .withLossy(LossyOptions.NONE.withBits(4).withGranularity(Granularity.GROUP, 32)), "t0");
+                case "plan-uniform-group" ->
+                    compressCutAtNote(
+                            first,
+                            a[3],
+                            o.withCodec(CodecChoice.UNIFORM)
+                                    .withLossy(LossyOptions.NONE.withBits(4).withGranularity(Granularity.GROUP, 32)),
+                            "t0");
                 case "plan-kmeans-range" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.KMEANS), "t0");
-                case "plan-kmeans" -> compressCutAtNote(first, a[3], o.withCodec(CodecChoice.KMEANS)
-                        .withLossy(LossyOptions.NONE.withSelection(List.of(), List.of("w1"), 4096)), "t0");
-                case "plan-prune" -> compressCutAtNote(first, a[3],
-                        o.withLossy(LossyOptions.NONE.withPruneFraction(0.5)), "b0");
+                case "plan-kmeans" ->
+                    compressCutAtNote(
+                            first,
+                            a[3],
+                            o.withCodec(CodecChoice.KMEANS)
+                                    .withLossy(LossyOptions.NONE.withSelection(List.of(), List.of("w1"), 4096)),
+                            "t0");
+                case "plan-prune" ->
+                    compressCutAtNote(first, a[3], o.withLossy(LossyOptions.NONE.withPruneFraction(0.5)), "b0");
                 case "decompress" -> Elfz.decompress(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
                 case "verify-original" -> Verify.verify(first, Path.of(a[3]), o.withProgress(cutAtStart(first)));
                 case "verify-archive" -> Verify.verify(Path.of(a[3]), first, o.withProgress(cutAtStart(first)));
                 case "copy" -> hotCopy(first);
-                case "analyze" -> new Analysis(Analysis.Options.defaults().withThreads(1).withMemory(64 << 20)
-                        .withProgress(new ElfzOptions.Progress() {
-                            @Override
-                            public void advance(long bytes) {
-                                cut(first);
-                            }
-                        })).run(List.of(first));
+                case "analyze" ->
+                    new Analysis(Analysis.Options.defaults()
+                                    .withThreads(1)
+                                    .withMemory(64 << 20)
+                                    .withProgress(new ElfzOptions.Progress() {
+                                        @Override
+                                        public void advance(long bytes) {
+                                            cut(first);
+                                        }
+                                    }))
+                            .run(List.of(first));
                 case "read", "info" -> {
-                    try (ElfzReader r = ElfzReader.open(first, kernel); Arena arena = Arena.ofConfined()) {
+                    try (ElfzReader r = ElfzReader.open(first, kernel);
+                            Arena arena = Arena.ofConfined()) {
                         cut(first);
                         for (ElfzTensor t : r.tensors()) {
                             if (a[0].equals("read")) {
@@ -259,7 +289,8 @@ class ChangingInputTest {
          * later than where it happened unless MappedInput makes it raise it at once.
          */
         private static void hotCopy(Path file) throws IOException {
-            try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            try (Arena arena = Arena.ofConfined();
+                    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
                 MemorySegment into = arena.allocate(4096);
                 int pages = (int) (CUT / 4096);

@@ -14,8 +14,8 @@ import java.util.OptionalLong;
  * @param crc32c the CRC32C of the original bytes, present when they decode exactly (raw or lossless)
  * @param chunks in order
  */
-public record ChunkStream(Codec codec, boolean entropyCoded, long size, long chunkBytes, OptionalLong crc32c,
-                          List<Chunk> chunks) {
+public record ChunkStream(
+        Codec codec, boolean entropyCoded, long size, long chunkBytes, OptionalLong crc32c, List<Chunk> chunks) {
 
     public ChunkStream {
         chunks = List.copyOf(chunks);

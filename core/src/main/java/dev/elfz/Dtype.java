@@ -80,7 +80,8 @@ public enum Dtype {
             try {
                 n = Math.multiplyExact(n, d);
             } catch (ArithmeticException e) {
-                throw new IllegalArgumentException("element count of shape " + Arrays.toString(shape) + " overflows 64 bits");
+                throw new IllegalArgumentException(
+                        "element count of shape " + Arrays.toString(shape) + " overflows 64 bits");
             }
         }
         return n;

@@ -17,8 +17,15 @@ import java.util.Map;
  *     blob: none
  * @param data blob: its bytes; ONNX, ONNX data: every byte outside its tensors; safetensors: null
  */
-public record ElfzFile(String name, String path, FileKind kind, long size, ChunkStream header,
-                       Map<String, String> metadata, List<ElfzTensor> tensors, ChunkStream data) {
+public record ElfzFile(
+        String name,
+        String path,
+        FileKind kind,
+        long size,
+        ChunkStream header,
+        Map<String, String> metadata,
+        List<ElfzTensor> tensors,
+        ChunkStream data) {
 
     public ElfzFile {
         metadata = Map.copyOf(metadata);

@@ -17,8 +17,15 @@ import java.util.Locale;
  * @param errorBound an absolute error bound for every float tensor the codec choice does not quantize, or NaN for
  *     none (default); see {@link ErrorBound}. Only with the AUTO, UNIFORM or KMEANS choices.
  */
-public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, long chunkBytes, Kernel kernel,
-                          Progress progress, LossyOptions lossy, double errorBound) {
+public record ElfzOptions(
+        CodecChoice codec,
+        int threads,
+        boolean overwrite,
+        long chunkBytes,
+        Kernel kernel,
+        Progress progress,
+        LossyOptions lossy,
+        double errorBound) {
 
     public static final long DEFAULT_CHUNK_BYTES = 1 << 20;
     /** Chunks stay under 1 GiB: one ByteBuffer, one write, u32 positions. */
@@ -39,15 +46,23 @@ public record ElfzOptions(CodecChoice codec, int threads, boolean overwrite, lon
                 throw new IllegalArgumentException("the error bound must be a finite number >= 0, not " + errorBound);
             }
             if (codec != CodecChoice.AUTO && codec != CodecChoice.UNIFORM && codec != CodecChoice.KMEANS) {
-                throw new IllegalArgumentException("an error bound picks the codec itself: it does not combine with codec "
-                        + codec.name().toLowerCase(Locale.ROOT));
+                throw new IllegalArgumentException(
+                        "an error bound picks the codec itself: it does not combine with codec "
+                                + codec.name().toLowerCase(Locale.ROOT));
             }
         }
     }
 
     public static ElfzOptions defaults() {
-        return new ElfzOptions(CodecChoice.AUTO, Runtime.getRuntime().availableProcessors(), false,
-                DEFAULT_CHUNK_BYTES, Kernels.best(), Progress.NONE, LossyOptions.NONE, Double.NaN);
+        return new ElfzOptions(
+                CodecChoice.AUTO,
+                Runtime.getRuntime().availableProcessors(),
+                false,
+                DEFAULT_CHUNK_BYTES,
+                Kernels.best(),
+                Progress.NONE,
+                LossyOptions.NONE,
+                Double.NaN);
     }
 
     public ElfzOptions withCodec(CodecChoice c) {

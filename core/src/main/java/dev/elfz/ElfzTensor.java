@@ -15,8 +15,15 @@ import java.util.Objects;
  *     grid, NaN when it depends on the chunks (uniform) or there is none (k-means, pruning)
  * @param data its chunks
  */
-public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, long offset, long exceptions,
-                         double errorBound, ChunkStream data) {
+public record ElfzTensor(
+        String file,
+        String name,
+        Dtype dtype,
+        long[] shape,
+        long offset,
+        long exceptions,
+        double errorBound,
+        ChunkStream data) {
 
     public ElfzTensor {
         shape = shape.clone();
@@ -49,9 +56,15 @@ public record ElfzTensor(String file, String name, Dtype dtype, long[] shape, lo
     /** Equal fields, the shape compared by value. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof ElfzTensor t && file.equals(t.file) && name.equals(t.name) && dtype == t.dtype
-                && Arrays.equals(shape, t.shape) && offset == t.offset && exceptions == t.exceptions
-                && Double.compare(errorBound, t.errorBound) == 0 && data.equals(t.data);
+        return o instanceof ElfzTensor t
+                && file.equals(t.file)
+                && name.equals(t.name)
+                && dtype == t.dtype
+                && Arrays.equals(shape, t.shape)
+                && offset == t.offset
+                && exceptions == t.exceptions
+                && Double.compare(errorBound, t.errorBound) == 0
+                && data.equals(t.data);
     }
 
     @Override

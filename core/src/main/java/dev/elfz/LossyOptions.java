@@ -16,12 +16,19 @@ import java.util.List;
  *     drop, or NaN for none
  * @param pruneThreshold drop every selected value with |w| below this, or NaN for none
  */
-public record LossyOptions(int bits, Granularity granularity, long groupSize, boolean symmetric,
-                           double pruneFraction, double pruneThreshold, List<String> include, List<String> exclude,
-                           long minElements) {
+public record LossyOptions(
+        int bits,
+        Granularity granularity,
+        long groupSize,
+        boolean symmetric,
+        double pruneFraction,
+        double pruneThreshold,
+        List<String> include,
+        List<String> exclude,
+        long minElements) {
 
-    public static final LossyOptions NONE = new LossyOptions(8, Granularity.TENSOR, 32, false,
-            Double.NaN, Double.NaN, List.of(), List.of(), 4096);
+    public static final LossyOptions NONE =
+            new LossyOptions(8, Granularity.TENSOR, 32, false, Double.NaN, Double.NaN, List.of(), List.of(), 4096);
 
     public LossyOptions {
         include = List.copyOf(include);
@@ -48,7 +55,8 @@ public record LossyOptions(int bits, Granularity granularity, long groupSize, bo
             throw new IllegalArgumentException("min elements must be 0 or more, not " + minElements);
         }
         if (granularity == Granularity.CHANNEL && (!Double.isNaN(pruneFraction) || !Double.isNaN(pruneThreshold))) {
-            throw new IllegalArgumentException("per-channel quantization does not combine with pruning (use a group size)");
+            throw new IllegalArgumentException(
+                    "per-channel quantization does not combine with pruning (use a group size)");
         }
     }
 
@@ -58,8 +66,8 @@ public record LossyOptions(int bits, Granularity granularity, long groupSize, bo
     }
 
     public LossyOptions withBits(int b) {
-        return new LossyOptions(b, granularity, groupSize, symmetric, pruneFraction, pruneThreshold, include, exclude,
-                minElements);
+        return new LossyOptions(
+                b, granularity, groupSize, symmetric, pruneFraction, pruneThreshold, include, exclude, minElements);
     }
 
     public LossyOptions withGranularity(Granularity g, long size) {
@@ -67,8 +75,8 @@ public record LossyOptions(int bits, Granularity granularity, long groupSize, bo
     }
 
     public LossyOptions withSymmetric(boolean s) {
-        return new LossyOptions(bits, granularity, groupSize, s, pruneFraction, pruneThreshold, include, exclude,
-                minElements);
+        return new LossyOptions(
+                bits, granularity, groupSize, s, pruneFraction, pruneThreshold, include, exclude, minElements);
     }
 
     /** @throws IllegalArgumentException for NaN too, which in the record means "no pruning" */

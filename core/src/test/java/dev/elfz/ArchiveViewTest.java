@@ -30,6 +30,7 @@ class ArchiveViewTest {
 
     @TempDir
     static Path dir;
+
     static Path model;
     static Path z;
     static ElfzArchive written;
@@ -42,7 +43,8 @@ class ArchiveViewTest {
         TestModels.everyDtype(Files.createDirectories(model.resolve("sub")).resolve("b.safetensors"), 2);
         Files.writeString(model.resolve("config.json"), "{\"hidden_size\": 48}");
         z = dir.resolve("model.elfz");
-        written = Elfz.compress(model, z, ElfzOptions.defaults().withChunkBytes(512).withThreads(2));
+        written = Elfz.compress(
+                model, z, ElfzOptions.defaults().withChunkBytes(512).withThreads(2));
         file = Files.readAllBytes(z);
     }
 
@@ -51,8 +53,12 @@ class ArchiveViewTest {
         try (ElfzReader r = ElfzReader.open(z)) {
             assertEquals(written, r.archive());
             assertEquals(written.tensors(), r.tensors());
-            assertEquals(r.tensor("sub/b.safetensors", "big-f32"), written.files().get(2).tensors().stream()
-                    .filter(t -> t.name().equals("big-f32")).findFirst().orElseThrow());
+            assertEquals(
+                    r.tensor("sub/b.safetensors", "big-f32"),
+                    written.files().get(2).tensors().stream()
+                            .filter(t -> t.name().equals("big-f32"))
+                            .findFirst()
+                            .orElseThrow());
         }
         assertEquals("elfz " + Elfz.VERSION, written.createdBy());
         assertEquals(InputKind.DIRECTORY, written.input());
@@ -60,9 +66,11 @@ class ArchiveViewTest {
 
     @Test
     void filesHaveTheirKindsAndSizes() throws IOException {
-        assertEquals(List.of("a.safetensors", "config.json", "sub/b.safetensors"),
+        assertEquals(
+                List.of("a.safetensors", "config.json", "sub/b.safetensors"),
                 written.files().stream().map(ElfzFile::name).toList());
-        assertEquals(List.of(FileKind.SAFETENSORS, FileKind.BLOB, FileKind.SAFETENSORS),
+        assertEquals(
+                List.of(FileKind.SAFETENSORS, FileKind.BLOB, FileKind.SAFETENSORS),
                 written.files().stream().map(ElfzFile::kind).toList());
         long total = 0;
         for (ElfzFile f : written.files()) {
@@ -86,9 +94,13 @@ class ArchiveViewTest {
             try (SafetensorsFile s = SafetensorsFile.open(model.resolve(f.name()))) {
                 assertEquals(s.metadata(), f.metadata(), f.name());
                 assertEquals(8 + s.headerLength(), f.header().size(), f.name() + ": length field and header");
-                List<TensorInfo> byOffset = s.tensors().stream().sorted(Comparator.comparingLong(TensorInfo::begin)).toList();
-                assertEquals(byOffset.stream().map(TensorInfo::name).toList(),
-                        f.tensors().stream().map(ElfzTensor::name).toList(), "data-offset order");
+                List<TensorInfo> byOffset = s.tensors().stream()
+                        .sorted(Comparator.comparingLong(TensorInfo::begin))
+                        .toList();
+                assertEquals(
+                        byOffset.stream().map(TensorInfo::name).toList(),
+                        f.tensors().stream().map(ElfzTensor::name).toList(),
+                        "data-offset order");
                 for (int i = 0; i < byOffset.size(); i++) {
                     TensorInfo t = byOffset.get(i);
                     ElfzTensor v = f.tensors().get(i);
@@ -105,15 +117,23 @@ class ArchiveViewTest {
     /** A tensor record names a tensor by file and name; reading it decodes the archive's own. */
     @Test
     void aTensorIsReadByItsFileAndName() throws IOException {
-        try (ElfzReader r = ElfzReader.open(z); SafetensorsFile s = SafetensorsFile.open(model.resolve("sub/b.safetensors"));
-             Arena arena = Arena.ofConfined()) {
+        try (ElfzReader r = ElfzReader.open(z);
+                SafetensorsFile s = SafetensorsFile.open(model.resolve("sub/b.safetensors"));
+                Arena arena = Arena.ofConfined()) {
             ElfzTensor t = r.tensor("sub/b.safetensors", "t.i32");
-            ElfzTensor copy = new ElfzTensor(t.file(), t.name(), t.dtype(), t.shape(), t.offset(), t.exceptions(),
-                    t.errorBound(), t.data());
+            ElfzTensor copy = new ElfzTensor(
+                    t.file(), t.name(), t.dtype(), t.shape(), t.offset(), t.exceptions(), t.errorBound(), t.data());
             assertEquals(t, copy);
             assertEquals(-1, r.read(copy, arena).mismatch(s.data(s.tensor("t.i32"))), "the original bytes");
-            ElfzTensor elsewhere = new ElfzTensor("c.safetensors", t.name(), t.dtype(), t.shape(), t.offset(),
-                    t.exceptions(), t.errorBound(), t.data());
+            ElfzTensor elsewhere = new ElfzTensor(
+                    "c.safetensors",
+                    t.name(),
+                    t.dtype(),
+                    t.shape(),
+                    t.offset(),
+                    t.exceptions(),
+                    t.errorBound(),
+                    t.data());
             assertThrows(IllegalArgumentException.class, () -> r.read(elsewhere, arena));
         }
     }
@@ -126,11 +146,17 @@ class ArchiveViewTest {
         for (ElfzTensor t : tensors) {
             boolean coded = t.data().chunks().stream().anyMatch(Chunk::coded);
             assertEquals(coded ? CodecChoice.AUTO.codecFor(t.dtype()) : Codec.RAW, t.codec(), t.toString());
-            assertEquals(t.codec() == Codec.RAW || t.codec() == Codec.LOSSLESS, t.data().crc32c().isPresent(), t.toString());
+            assertEquals(
+                    t.codec() == Codec.RAW || t.codec() == Codec.LOSSLESS,
+                    t.data().crc32c().isPresent(),
+                    t.toString());
             assertEquals(t.codec() == Codec.ELF ? t.dtype().elfType().errorBound() : 0, t.errorBound(), t.toString());
             assertTrue(t.exceptions() >= 0, t.toString());
         }
-        ElfzTensor big = tensors.stream().filter(t -> t.name().equals("big-f32")).findFirst().orElseThrow();
+        ElfzTensor big = tensors.stream()
+                .filter(t -> t.name().equals("big-f32"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(Codec.ELF, big.codec());
         assertTrue(big.data().entropyCoded());
         assertTrue(big.storedBytes() < big.byteSize(), "ELF shrinks Gaussian weights");
@@ -141,7 +167,8 @@ class ArchiveViewTest {
     @Test
     void chunksLieInsideTheFile() {
         ByteBuffer trailer = ByteBuffer.wrap(file, file.length - ElfzFormat.TRAILER_BYTES, ElfzFormat.TRAILER_BYTES)
-                .slice().order(ByteOrder.LITTLE_ENDIAN);
+                .slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
         long indexOffset = trailer.getLong(0);
         List<Chunk> all = new ArrayList<>();
         for (ElfzFile f : written.files()) {
@@ -154,7 +181,9 @@ class ArchiveViewTest {
             }
             f.tensors().forEach(t -> streams.add(t.data()));
             for (ChunkStream s : streams) {
-                assertEquals((s.size() + s.chunkBytes() - 1) / s.chunkBytes(), s.chunks().size());
+                assertEquals(
+                        (s.size() + s.chunkBytes() - 1) / s.chunkBytes(),
+                        s.chunks().size());
                 long original = 0;
                 for (int i = 0; i < s.chunks().size(); i++) {
                     original += s.chunkSize(i);

@@ -1,10 +1,9 @@
 package dev.elfz;
 
-import dev.elfz.container.Verify;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.container.Verify;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.samples.BertSafetensors;
@@ -28,6 +27,7 @@ class BertRoundTripTest {
 
     @TempDir
     static Path dir;
+
     static Path bert;
 
     @BeforeAll
@@ -39,7 +39,8 @@ class BertRoundTripTest {
     @Test
     void elfWithTheEntropyStageReachesItsEntropyLimitWithinTheBound() throws IOException {
         Path z = dir.resolve("bert-elf.elfz");
-        ElfzArchive a = Elfz.compress(bert, z, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(2));
+        ElfzArchive a = Elfz.compress(
+                bert, z, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(2));
         double ratio = (double) Files.size(bert) / Files.size(z);
         // ELF alone gives 4/3; its grid's zero-order entropy allows 1.564 (anchors.md)
         assertTrue(ratio >= 1.55 && ratio < 1.6, "ratio " + ratio);
@@ -53,8 +54,10 @@ class BertRoundTripTest {
 
         Path back = dir.resolve("bert-elf.safetensors");
         Elfz.decompress(z, back, ElfzOptions.defaults().withThreads(2));
-        try (SafetensorsFile orig = SafetensorsFile.open(bert); SafetensorsFile dec = SafetensorsFile.open(back);
-             ElfzReader r = ElfzReader.open(z); Arena arena = Arena.ofConfined()) {
+        try (SafetensorsFile orig = SafetensorsFile.open(bert);
+                SafetensorsFile dec = SafetensorsFile.open(back);
+                ElfzReader r = ElfzReader.open(z);
+                Arena arena = Arena.ofConfined()) {
             assertEquals(orig.tensors(), dec.tensors());
             assertEquals(orig.metadata(), dec.metadata());
             assertEquals(-1, orig.headerBytes().mismatch(dec.headerBytes()), "the header is kept byte for byte");
@@ -63,7 +66,8 @@ class BertRoundTripTest {
                 MemorySegment y = dec.data(dec.tensor(t.name()));
                 ElfzTensor et = r.tensor(t.name());
                 // LayerNorm gains lie around 1: all exceptions, so ELF would not shrink them and they stay raw
-                assertTrue(et.codec() == Codec.ELF || t.name().endsWith("LayerNorm/gamma"), t.name() + " " + et.codec());
+                assertTrue(
+                        et.codec() == Codec.ELF || t.name().endsWith("LayerNorm/gamma"), t.name() + " " + et.codec());
                 assertWithin(x, y, et.codec() == Codec.ELF ? 0x1p-24 : 0, t.name());
                 // the reader's single-tensor path gives the same bytes as whole-file decompression
                 assertEquals(-1, r.read(et, arena).mismatch(y), t.name());
@@ -75,7 +79,8 @@ class BertRoundTripTest {
     void oneReaderServesManyThreadsAtOnce() throws Exception {
         Path z = dir.resolve("bert-threads.elfz");
         Elfz.compress(bert, z, ElfzOptions.defaults().withChunkBytes(1 << 16));
-        try (ElfzReader r = ElfzReader.open(z); SafetensorsFile orig = SafetensorsFile.open(bert)) {
+        try (ElfzReader r = ElfzReader.open(z);
+                SafetensorsFile orig = SafetensorsFile.open(bert)) {
             List<ElfzTensor> tensors = r.tensors();
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
@@ -87,8 +92,11 @@ class BertRoundTripTest {
                         for (int i = 0; i < tensors.size(); i++) {
                             ElfzTensor et = tensors.get((start * 51 + i) % tensors.size());
                             try (Arena arena = Arena.ofConfined()) {
-                                assertWithin(orig.data(orig.tensor(et.name())), r.read(et, arena),
-                                        et.codec() == Codec.ELF ? 0x1p-24 : 0, et.name());
+                                assertWithin(
+                                        orig.data(orig.tensor(et.name())),
+                                        r.read(et, arena),
+                                        et.codec() == Codec.ELF ? 0x1p-24 : 0,
+                                        et.name());
                             }
                         }
                         return "ok";
@@ -106,7 +114,8 @@ class BertRoundTripTest {
     @Test
     void losslessIsByteIdenticalAndBeatsBytePlanesWithZstd() throws IOException {
         Path z = dir.resolve("bert-lossless.elfz");
-        Elfz.compress(bert, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS).withThreads(2));
+        Elfz.compress(
+                bert, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS).withThreads(2));
         double ratio = (double) Files.size(bert) / Files.size(z);
         assertTrue(ratio >= 1.19, "ratio " + ratio + " (zstd -3: 1.082, byte planes + zstd -3: 1.172)");
         Path back = dir.resolve("bert-lossless.safetensors");

@@ -1,11 +1,10 @@
 package dev.elfz;
 
-import dev.elfz.container.Archive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.elfz.CodecChoice;
+import dev.elfz.container.Archive;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import java.io.IOException;
@@ -42,10 +41,17 @@ class ChunkFuzzTest {
                 Arguments.of("elf", ElfzOptions.defaults().withCodec(CodecChoice.ELF)),
                 Arguments.of("lossless", ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS)),
                 Arguments.of("error bound", ElfzOptions.defaults().withErrorBound(1e-3)),
-                Arguments.of("uniform groups", ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
-                        .withLossy(q.withBits(4).withGranularity(Granularity.GROUP, 32))),
-                Arguments.of("k-means", ElfzOptions.defaults().withCodec(CodecChoice.KMEANS).withLossy(q.withBits(3))),
-                Arguments.of("prune + elf", ElfzOptions.defaults().withCodec(CodecChoice.ELF).withLossy(q.withPruneFraction(0.5))));
+                Arguments.of(
+                        "uniform groups",
+                        ElfzOptions.defaults()
+                                .withCodec(CodecChoice.UNIFORM)
+                                .withLossy(q.withBits(4).withGranularity(Granularity.GROUP, 32))),
+                Arguments.of(
+                        "k-means",
+                        ElfzOptions.defaults().withCodec(CodecChoice.KMEANS).withLossy(q.withBits(3))),
+                Arguments.of(
+                        "prune + elf",
+                        ElfzOptions.defaults().withCodec(CodecChoice.ELF).withLossy(q.withPruneFraction(0.5))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -56,7 +62,8 @@ class ChunkFuzzTest {
         SplittableRandom r = new SplittableRandom(mode.hashCode());
         int tried = 0, refused = 0;
         for (Kernel k : Kernels.available()) {
-            try (Archive reader = Archive.open(z, k); Arena arena = Arena.ofConfined()) {
+            try (Archive reader = Archive.open(z, k);
+                    Arena arena = Arena.ofConfined()) {
                 for (ElfzTensor t : reader.tensors()) {
                     ChunkStream s = t.data();
                     for (int i = 0; i < s.chunks().size(); i++) {
@@ -76,14 +83,20 @@ class ChunkFuzzTest {
                                 } catch (ElfzException e) {
                                     refused++;
                                     FuzzSupport.assertOneLineNaming(z, e);
-                                    assertTrue(e.getMessage().startsWith(z + ": " + what + ": chunk " + i + " of "
-                                            + s.chunks().size() + ": "), e.getMessage());
+                                    assertTrue(
+                                            e.getMessage()
+                                                    .startsWith(z + ": " + what + ": chunk " + i + " of "
+                                                            + s.chunks().size() + ": "),
+                                            e.getMessage());
                                 } catch (RuntimeException | Error e) {
                                     fail(k.name() + " " + t.name() + " chunk " + i + " mutant " + m + ": " + e, e);
                                 }
                                 for (long b = 0; b < CANARY; b++) {
-                                    assertEquals((byte) 0xa5, guarded.get(ValueLayout.JAVA_BYTE, b),
-                                            k.name() + " " + what + " chunk " + i + " mutant " + m + ": written before its output");
+                                    assertEquals(
+                                            (byte) 0xa5,
+                                            guarded.get(ValueLayout.JAVA_BYTE, b),
+                                            k.name() + " " + what + " chunk " + i + " mutant " + m
+                                                    + ": written before its output");
                                 }
                             }
                         }
@@ -103,7 +116,8 @@ class ChunkFuzzTest {
         MemorySegment.copy(good, 0, bad, 0, Math.min(n, size));
         if (how == 0 && n > 0) {
             long at = r.nextLong(n);
-            bad.set(ValueLayout.JAVA_BYTE, at, (byte) (r.nextBoolean() ? r.nextInt(256) : bad.get(ValueLayout.JAVA_BYTE, at) ^ 1 << r.nextInt(8)));
+            bad.set(ValueLayout.JAVA_BYTE, at, (byte)
+                    (r.nextBoolean() ? r.nextInt(256) : bad.get(ValueLayout.JAVA_BYTE, at) ^ 1 << r.nextInt(8)));
         } else if (how == 2) {
             bad.set(ValueLayout.JAVA_BYTE, n, (byte) r.nextInt(256));
         }

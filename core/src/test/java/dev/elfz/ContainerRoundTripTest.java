@@ -32,8 +32,8 @@ class ContainerRoundTripTest {
     Path dir;
 
     static Stream<Arguments> choices() {
-        return Stream.of(CodecChoice.values()).flatMap(c -> Stream.of(64L, 1000L, 1L << 20)
-                .map(chunk -> Arguments.of(c, chunk)));
+        return Stream.of(CodecChoice.values())
+                .flatMap(c -> Stream.of(64L, 1000L, 1L << 20).map(chunk -> Arguments.of(c, chunk)));
     }
 
     @ParameterizedTest
@@ -52,8 +52,10 @@ class ContainerRoundTripTest {
         if (choice == CodecChoice.RAW || choice == CodecChoice.LOSSLESS) {
             assertEquals(-1, Files.mismatch(in, back), "lossless: the same file, byte for byte");
         }
-        try (SafetensorsFile x = SafetensorsFile.open(in); SafetensorsFile y = SafetensorsFile.open(back);
-             ElfzReader r = ElfzReader.open(z1); Arena arena = Arena.ofConfined()) {
+        try (SafetensorsFile x = SafetensorsFile.open(in);
+                SafetensorsFile y = SafetensorsFile.open(back);
+                ElfzReader r = ElfzReader.open(z1);
+                Arena arena = Arena.ofConfined()) {
             assertEquals(-1, x.headerBytes().mismatch(y.headerBytes()));
             assertEquals(Map.of("format", "pt", "note", "every dtype"), y.metadata());
             assertEquals(x.tensors(), y.tensors());
@@ -69,8 +71,10 @@ class ContainerRoundTripTest {
             }
         }
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of("back.safetensors", "m.safetensors", "one.elfz", "two.elfz"),
-                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary file left");
+            assertEquals(
+                    List.of("back.safetensors", "m.safetensors", "one.elfz", "two.elfz"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary file left");
         }
     }
 
@@ -107,7 +111,9 @@ class ContainerRoundTripTest {
         for (long i = 0; i < n; i++) {
             double a = TestModels.get(x, d, i);
             double b = TestModels.get(y, d, i);
-            boolean sameBits = x.asSlice(i * (d.bits() / 8), d.bits() / 8).mismatch(y.asSlice(i * (d.bits() / 8), d.bits() / 8)) == -1;
+            boolean sameBits =
+                    x.asSlice(i * (d.bits() / 8), d.bits() / 8).mismatch(y.asSlice(i * (d.bits() / 8), d.bits() / 8))
+                            == -1;
             if (!sameBits && !(Math.abs(a) < 1 && Math.abs(a - b) <= bound)) {
                 throw new AssertionError(name + "[" + i + "]: " + a + " decoded as " + b + ", bound " + bound);
             }
@@ -117,13 +123,16 @@ class ContainerRoundTripTest {
     @Test
     void aModelDirectoryRoundTripsWithShardsAndOtherFiles() throws IOException {
         Path model = Files.createDirectories(dir.resolve("model"));
-        List<TensorSpec> shard1 = List.of(new TensorSpec("a.weight", Dtype.F32, new long[] {40, 30}),
+        List<TensorSpec> shard1 = List.of(
+                new TensorSpec("a.weight", Dtype.F32, new long[] {40, 30}),
                 new TensorSpec("a.bias", Dtype.F32, new long[] {30}));
-        List<TensorSpec> shard2 = List.of(new TensorSpec("b.weight", Dtype.BF16, new long[] {50, 10}),
+        List<TensorSpec> shard2 = List.of(
+                new TensorSpec("b.weight", Dtype.BF16, new long[] {50, 10}),
                 new TensorSpec("a.bias", Dtype.F16, new long[] {3})); // same name in another shard
         TestModels.write(model.resolve("model-00001-of-00002.safetensors"), shard1, Map.of("format", "pt"), 1);
         TestModels.write(model.resolve("model-00002-of-00002.safetensors"), shard2, Map.of(), 2);
-        Files.writeString(model.resolve("model.safetensors.index.json"),
+        Files.writeString(
+                model.resolve("model.safetensors.index.json"),
                 "{\"weight_map\": {\"a.weight\": \"model-00001-of-00002.safetensors\"}}");
         Files.writeString(model.resolve("config.json"), "{\"hidden_size\": 30}");
         Files.createDirectories(model.resolve("1_Pooling"));
@@ -134,31 +143,45 @@ class ContainerRoundTripTest {
         assertEquals(z.toAbsolutePath(), Elfz.compressedName(model));
         ElfzArchive a = Elfz.compress(model, z, ElfzOptions.defaults().withChunkBytes(256));
         assertEquals(InputKind.DIRECTORY, a.input());
-        assertEquals(List.of("1_Pooling/config.json", "config.json", "empty.txt", "model-00001-of-00002.safetensors",
-                "model-00002-of-00002.safetensors", "model.safetensors.index.json"),
+        assertEquals(
+                List.of(
+                        "1_Pooling/config.json",
+                        "config.json",
+                        "empty.txt",
+                        "model-00001-of-00002.safetensors",
+                        "model-00002-of-00002.safetensors",
+                        "model.safetensors.index.json"),
                 a.files().stream().map(ElfzFile::path).toList());
 
         Path back = dir.resolve("back");
         Elfz.decompress(z, back, ElfzOptions.defaults());
-        for (String blob : List.of("1_Pooling/config.json", "config.json", "empty.txt", "model.safetensors.index.json")) {
+        for (String blob :
+                List.of("1_Pooling/config.json", "config.json", "empty.txt", "model.safetensors.index.json")) {
             assertEquals(-1, Files.mismatch(model.resolve(blob), back.resolve(blob)), blob);
         }
         // the BF16 and F16 shard is lossless under auto: byte for byte
-        assertEquals(-1, Files.mismatch(model.resolve("model-00002-of-00002.safetensors"),
-                back.resolve("model-00002-of-00002.safetensors")));
+        assertEquals(
+                -1,
+                Files.mismatch(
+                        model.resolve("model-00002-of-00002.safetensors"),
+                        back.resolve("model-00002-of-00002.safetensors")));
         try (SafetensorsFile x = SafetensorsFile.open(model.resolve("model-00001-of-00002.safetensors"));
-             SafetensorsFile y = SafetensorsFile.open(back.resolve("model-00001-of-00002.safetensors"));
-             ElfzReader r = ElfzReader.open(z)) {
+                SafetensorsFile y = SafetensorsFile.open(back.resolve("model-00001-of-00002.safetensors"));
+                ElfzReader r = ElfzReader.open(z)) {
             for (TensorInfo t : x.tensors()) {
                 assertDecoded(x.data(t), y.data(y.tensor(t.name())), t.dtype(), 0x1p-24, t.name());
             }
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> r.tensor("a.bias"));
             assertTrue(e.getMessage().contains("several tensors named a.bias"), e.getMessage());
-            assertEquals(Dtype.F16, r.tensor("model-00002-of-00002.safetensors", "a.bias").dtype());
+            assertEquals(
+                    Dtype.F16,
+                    r.tensor("model-00002-of-00002.safetensors", "a.bias").dtype());
         }
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of("back", "model", "model.elfz"),
-                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary directory left");
+            assertEquals(
+                    List.of("back", "model", "model.elfz"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary directory left");
         }
     }
 
@@ -167,22 +190,25 @@ class ContainerRoundTripTest {
         Path in = TestModels.everyDtype(dir.resolve("m.safetensors"), 3);
         Path z = dir.resolve("m.safetensors.elfz");
         Files.writeString(z, "precious");
-        FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
-                () -> Elfz.compress(in, z, ElfzOptions.defaults()));
+        FileAlreadyExistsException e =
+                assertThrows(FileAlreadyExistsException.class, () -> Elfz.compress(in, z, ElfzOptions.defaults()));
         assertEquals(AtomicFiles.EXISTS, e.getReason());
         assertEquals("precious", Files.readString(z));
         Elfz.compress(in, z, ElfzOptions.defaults().withOverwrite(true));
         assertEquals(Path.of("m.safetensors"), Elfz.decompressedName(Path.of("m.safetensors.elfz")));
         assertThrows(FileAlreadyExistsException.class, () -> Elfz.decompress(z, in, ElfzOptions.defaults()));
         assertThrows(IOException.class, () -> Elfz.decompressedName(Path.of("m.safetensors")));
-        assertThrows(IOException.class, () -> Elfz.compress(in, in, ElfzOptions.defaults().withOverwrite(true)));
+        assertThrows(
+                IOException.class,
+                () -> Elfz.compress(in, in, ElfzOptions.defaults().withOverwrite(true)));
         try (SafetensorsFile f = SafetensorsFile.open(in)) {
             assertTrue(f.tensors().size() > 20, "the input is untouched");
         }
         // overwrite replaces files, never a device or a pipe (a rename over it would replace the node itself)
         Path fifo = dir.resolve("fifo");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        IOException notAFile = assertThrows(IOException.class,
+        IOException notAFile = assertThrows(
+                IOException.class,
                 () -> Elfz.compress(in, fifo, ElfzOptions.defaults().withOverwrite(true)));
         assertEquals(fifo + ": cannot write: not a regular file", notAFile.getMessage());
         assertTrue(Files.isRegularFile(fifo) == false && Files.exists(fifo), "the fifo is still there");

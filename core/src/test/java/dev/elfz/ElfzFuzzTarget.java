@@ -1,10 +1,10 @@
 package dev.elfz;
 
-import dev.elfz.container.Archive;
-import dev.elfz.container.ElfzFormat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.elfz.container.Archive;
+import dev.elfz.container.ElfzFormat;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
@@ -124,8 +124,11 @@ class ElfzFuzzTarget {
         modes.put("elf", ElfzOptions.defaults().withCodec(CodecChoice.ELF));
         modes.put("lossless", ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS));
         modes.put("grid", ElfzOptions.defaults().withErrorBound(1e-3));
-        modes.put("uniform", ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
-                .withLossy(q.withBits(4).withGranularity(Granularity.GROUP, 32)));
+        modes.put(
+                "uniform",
+                ElfzOptions.defaults()
+                        .withCodec(CodecChoice.UNIFORM)
+                        .withLossy(q.withBits(4).withGranularity(Granularity.GROUP, 32)));
         modes.put("kmeans", ElfzOptions.defaults().withCodec(CodecChoice.KMEANS).withLossy(q.withBits(3)));
         modes.put("prune", ElfzOptions.defaults().withCodec(CodecChoice.ELF).withLossy(q.withPruneFraction(0.5)));
         modes.put("raw", ElfzOptions.defaults().withCodec(CodecChoice.RAW));
@@ -133,13 +136,19 @@ class ElfzFuzzTarget {
         for (Map.Entry<String, ElfzOptions> m : modes.entrySet()) {
             seeds.put("valid-" + m.getKey(), compressed(st, m.getValue().withChunkBytes(512)));
         }
-        Path onnx = Files.write(dir.resolve("m.onnx"), OnnxBytes.model(new OnnxBytes()
-                .message(5, OnnxBytes.tensor("w", 1, 8, 8).bytes(9, OnnxBytes.floats(OnnxBytes.weights(64, 5))))));
+        Path onnx = Files.write(
+                dir.resolve("m.onnx"),
+                OnnxBytes.model(new OnnxBytes()
+                        .message(
+                                5,
+                                OnnxBytes.tensor("w", 1, 8, 8).bytes(9, OnnxBytes.floats(OnnxBytes.weights(64, 5))))));
         seeds.put("valid-onnx", compressed(onnx, ElfzOptions.defaults().withChunkBytes(128)));
         Path models = Files.createDirectories(dir.resolve("models/sub"));
         Files.copy(st, models.resolve("a.safetensors"));
         Files.writeString(models.resolve("config.json"), "{\"hidden\": 16}");
-        seeds.put("valid-directory", compressed(models.getParent(), ElfzOptions.defaults().withChunkBytes(256)));
+        seeds.put(
+                "valid-directory",
+                compressed(models.getParent(), ElfzOptions.defaults().withChunkBytes(256)));
         return seeds;
     }
 
@@ -148,8 +157,10 @@ class ElfzFuzzTarget {
      * exponents (so that lossless chunks are coded, not stored), and a small I64 tensor.
      */
     private static Path smoothWeights(Path file) throws IOException {
-        List<TensorSpec> specs = List.of(new TensorSpec("w", Dtype.F32, new long[] {16, 16}),
-                new TensorSpec("h", Dtype.F16, new long[] {8, 16}), new TensorSpec("d", Dtype.F64, new long[] {4, 16}),
+        List<TensorSpec> specs = List.of(
+                new TensorSpec("w", Dtype.F32, new long[] {16, 16}),
+                new TensorSpec("h", Dtype.F16, new long[] {8, 16}),
+                new TensorSpec("d", Dtype.F64, new long[] {4, 16}),
                 new TensorSpec("ids", Dtype.I64, new long[] {3}));
         try (Arena arena = Arena.ofConfined()) {
             List<MemorySegment> data = new ArrayList<>();
@@ -181,7 +192,8 @@ class ElfzFuzzTarget {
     void theSeedsOpenAndDecode() throws IOException {
         FuzzSupport.checkSeeds(getClass(), "archive", seeds(), seed -> {
             assertTrue(Files.size(seed) <= 4096, seed + " is small");
-            try (ElfzReader r = ElfzReader.open(seed); Arena arena = Arena.ofConfined()) {
+            try (ElfzReader r = ElfzReader.open(seed);
+                    Arena arena = Arena.ofConfined()) {
                 for (ElfzTensor t : r.tensors()) {
                     r.read(t, arena);
                 }

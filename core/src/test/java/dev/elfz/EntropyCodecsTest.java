@@ -1,12 +1,12 @@
 package dev.elfz;
 
-import dev.elfz.container.DamagedElfzTest;
-import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.codec.grid.GridParams;
+import dev.elfz.container.DamagedElfzTest;
+import dev.elfz.container.Verify;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
@@ -39,9 +39,32 @@ class EntropyCodecsTest {
     Path dir;
 
     /** Values that break float codecs: specials, NaN payloads, subnormals, extremes, grid midpoints. */
-    static final double[] SPECIALS = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
-            Double.MIN_VALUE, -Double.MIN_VALUE, Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE,
-            Double.MAX_VALUE, 1.0, -1.0, 0.999999, 1e-30, 1e30, -1e30, 3e9, -3e9, 0.5, 1.5e-4, 2.5e-4, -2.5e-4};
+    static final double[] SPECIALS = {
+        0.0,
+        -0.0,
+        Double.NaN,
+        Double.POSITIVE_INFINITY,
+        Double.NEGATIVE_INFINITY,
+        Double.MIN_VALUE,
+        -Double.MIN_VALUE,
+        Float.MIN_VALUE,
+        Float.MIN_NORMAL,
+        Float.MAX_VALUE,
+        -Float.MAX_VALUE,
+        Double.MAX_VALUE,
+        1.0,
+        -1.0,
+        0.999999,
+        1e-30,
+        1e30,
+        -1e30,
+        3e9,
+        -3e9,
+        0.5,
+        1.5e-4,
+        2.5e-4,
+        -2.5e-4
+    };
 
     /**
      * Every 16-bit pattern (all NaN payloads, subnormals, both zeros) for F16 and BF16; for F32 and F64 real-looking
@@ -64,10 +87,14 @@ class EntropyCodecsTest {
                 for (long i = 0; i < n; i++) {
                     switch (s.dtype()) {
                         case F16, BF16 -> m.setAtIndex(U16, i, (short) i);
-                        case F32 -> m.setAtIndex(U32, i, (i / 500) % 7 == 3 ? r.nextInt()
-                                : Float.floatToRawIntBits((float) value(r)));
-                        case F64 -> m.setAtIndex(U64, i, (i / 500) % 7 == 3 ? r.nextLong()
-                                : Double.doubleToRawLongBits(value(r)));
+                        case F32 ->
+                            m.setAtIndex(
+                                    U32,
+                                    i,
+                                    (i / 500) % 7 == 3 ? r.nextInt() : Float.floatToRawIntBits((float) value(r)));
+                        case F64 ->
+                            m.setAtIndex(
+                                    U64, i, (i / 500) % 7 == 3 ? r.nextLong() : Double.doubleToRawLongBits(value(r)));
                         default -> m.setAtIndex(U32, i, r.nextInt());
                     }
                 }
@@ -98,7 +125,10 @@ class EntropyCodecsTest {
         for (ElfzTensor t : a.files().getFirst().tensors()) {
             // weights shrink, random ints are stored; the 16-bit sweeps shrink or not by chunk: both are exact
             if (!t.name().endsWith(".all")) {
-                assertEquals((t.name().endsWith(".mixed") ? Codec.LOSSLESS : Codec.RAW), t.data().codec(), t.name());
+                assertEquals(
+                        (t.name().endsWith(".mixed") ? Codec.LOSSLESS : Codec.RAW),
+                        t.data().codec(),
+                        t.name());
             }
             assertTrue(t.data().crc32c().isPresent(), t.name() + ": lossless streams keep their checksum");
         }
@@ -115,12 +145,16 @@ class EntropyCodecsTest {
         ElfzArchive a = Elfz.compress(in, z, o);
         Path back = dir.resolve("back.safetensors");
         Elfz.decompress(z, back, o);
-        try (SafetensorsFile x = SafetensorsFile.open(in); SafetensorsFile y = SafetensorsFile.open(back)) {
+        try (SafetensorsFile x = SafetensorsFile.open(in);
+                SafetensorsFile y = SafetensorsFile.open(back)) {
             for (TensorInfo t : x.tensors()) {
                 MemorySegment p = x.data(t);
                 MemorySegment q = y.data(y.tensor(t.name()));
                 Codec codec = a.files().getFirst().tensors().stream()
-                        .filter(e -> e.name().equals(t.name())).findFirst().orElseThrow().codec();
+                        .filter(e -> e.name().equals(t.name()))
+                        .findFirst()
+                        .orElseThrow()
+                        .codec();
                 switch (t.dtype()) {
                     case F32, F64 -> {
                         assertEquals(Codec.GRID, codec, t.name());
@@ -143,9 +177,15 @@ class EntropyCodecsTest {
         long n = p.byteSize() / (d.bits() / 8);
         long exact = 0;
         for (long i = 0; i < n; i++) {
-            double x = d == Dtype.F32 ? Float.intBitsToFloat(p.getAtIndex(U32, i)) : Double.longBitsToDouble(p.getAtIndex(U64, i));
-            double y = d == Dtype.F32 ? Float.intBitsToFloat(q.getAtIndex(U32, i)) : Double.longBitsToDouble(q.getAtIndex(U64, i));
-            boolean same = d == Dtype.F32 ? p.getAtIndex(U32, i) == q.getAtIndex(U32, i) : p.getAtIndex(U64, i) == q.getAtIndex(U64, i);
+            double x = d == Dtype.F32
+                    ? Float.intBitsToFloat(p.getAtIndex(U32, i))
+                    : Double.longBitsToDouble(p.getAtIndex(U64, i));
+            double y = d == Dtype.F32
+                    ? Float.intBitsToFloat(q.getAtIndex(U32, i))
+                    : Double.longBitsToDouble(q.getAtIndex(U64, i));
+            boolean same = d == Dtype.F32
+                    ? p.getAtIndex(U32, i) == q.getAtIndex(U32, i)
+                    : p.getAtIndex(U64, i) == q.getAtIndex(U64, i);
             if (!Double.isFinite(x)) {
                 assertTrue(same, name + "[" + i + "]: " + x + " must come back bit for bit");
             } else if (!(Math.abs(x - y) <= bound)) {
@@ -161,8 +201,10 @@ class EntropyCodecsTest {
         Path in = adversarial(3);
         Path z = dir.resolve("c.elfz");
         ElfzArchive a = Elfz.compress(in, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS));
-        ElfzTensor t = a.files().getFirst().tensors().stream().filter(e -> e.name().equals("f32.mixed"))
-                .findFirst().orElseThrow();
+        ElfzTensor t = a.files().getFirst().tensors().stream()
+                .filter(e -> e.name().equals("f32.mixed"))
+                .findFirst()
+                .orElseThrow();
         Chunk chunk = t.data().chunks().get(0);
         assertEquals(Codec.LOSSLESS, t.data().codec());
         byte[] b = Files.readAllBytes(z);
@@ -172,11 +214,15 @@ class EntropyCodecsTest {
             bad[at] ^= (byte) flip;
             CRC32C crc = new CRC32C();
             crc.update(bad, (int) chunk.offset(), (int) chunk.length());
-            byte[] mended = DamagedElfzTest.withIndex(bad, j -> j.replace(
-                    "[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",", "[" + chunk.offset() + "," + chunk.length() + "," + crc.getValue() + ","));
+            byte[] mended = DamagedElfzTest.withIndex(
+                    bad,
+                    j -> j.replace(
+                            "[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
+                            "[" + chunk.offset() + "," + chunk.length() + "," + crc.getValue() + ","));
             Path damaged = dir.resolve("damaged.elfz");
             Files.write(damaged, mended);
-            IOException e = assertThrows(IOException.class,
+            IOException e = assertThrows(
+                    IOException.class,
                     () -> Elfz.decompress(damaged, dir.resolve("out.safetensors"), ElfzOptions.defaults()));
             // the Huffman decoder finds the stream broken, or the tensor's own checksum finds the bytes wrong
             assertTrue(e.getMessage().startsWith(damaged + ": tensor f32.mixed: "), e.getMessage());
@@ -207,8 +253,12 @@ class EntropyCodecsTest {
         ElfzOptions o = ElfzOptions.defaults();
         assertThrows(IllegalArgumentException.class, () -> o.withErrorBound(-1e-4));
         assertThrows(IllegalArgumentException.class, () -> o.withErrorBound(Double.POSITIVE_INFINITY));
-        assertThrows(IllegalArgumentException.class, () -> o.withCodec(CodecChoice.ELF).withErrorBound(1e-4));
-        assertThrows(IllegalArgumentException.class, () -> o.withCodec(CodecChoice.LOSSLESS).withErrorBound(1e-4));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> o.withCodec(CodecChoice.ELF).withErrorBound(1e-4));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> o.withCodec(CodecChoice.LOSSLESS).withErrorBound(1e-4));
         assertThrows(IllegalArgumentException.class, () -> new GridParams(1e-4, 3e-4));
         assertThrows(IllegalArgumentException.class, () -> GridParams.fromIndex(Map.of("error_bound", 1e-4)));
     }

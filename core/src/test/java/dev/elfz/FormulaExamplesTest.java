@@ -1,18 +1,18 @@
 package dev.elfz;
 
-import dev.elfz.codec.CodecParams;
-import dev.elfz.codec.IdealRatio;
-import dev.elfz.codec.ValueCodec;
-import dev.elfz.codec.registry.Codecs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.IdealRatio;
+import dev.elfz.codec.ValueCodec;
+import dev.elfz.codec.kmeans.Kmeans;
+import dev.elfz.codec.kmeans.KmeansParams;
+import dev.elfz.codec.registry.Codecs;
+import dev.elfz.codec.uniform.UniformMath;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
-import dev.elfz.codec.kmeans.Kmeans;
-import dev.elfz.codec.kmeans.KmeansParams;
-import dev.elfz.codec.uniform.UniformMath;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -47,7 +47,8 @@ class FormulaExamplesTest {
 
     @Test
     void uniformTwoBitsOnTenValues() {
-        // Scaling = (2.12 - -1.03) / (1 - -2) = 1.05 by the formula (a hand computation rounding early gets 1.04), Z = -1
+        // Scaling = (2.12 - -1.03) / (1 - -2) = 1.05 by the formula (a hand computation rounding early gets 1.04), Z =
+        // -1
         float scale = UniformMath.scale(-1.03f, 2.12f, 2, false);
         assertEquals(1.05f, scale, 1e-6f);
         assertEquals(-1, UniformMath.zero(2.12f, scale, 2, false));
@@ -84,8 +85,9 @@ class FormulaExamplesTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocateFrom(ValueLayout.JAVA_FLOAT, TEN);
             KmeansParams fit = Kmeans.fit(List.of(new Kmeans.Values(ElfType.F32, src)), 2, 0);
-            float[] expected = {(-0.98f - 1.03f) / 2, (0.09f - 0.05f + 0f) / 3, (1.48f + 1.53f) / 2,
-                    (2.09f + 1.92f + 2.12f) / 3};
+            float[] expected = {
+                (-0.98f - 1.03f) / 2, (0.09f - 0.05f + 0f) / 3, (1.48f + 1.53f) / 2, (2.09f + 1.92f + 2.12f) / 3
+            };
             assertArrayEquals(expected, fit.codebook(), 1e-6f);
             assertArrayEquals(new int[] {3, 0, 2, 1, 1, 3, 0, 2, 1, 3}, bucketize(fit));
         }

@@ -26,6 +26,7 @@ class FullDiskTest {
 
     @TempDir
     static Path dir;
+
     static Path disk;
     static Path model;
     static Path elfz;
@@ -34,12 +35,16 @@ class FullDiskTest {
     static void mount() throws Exception {
         disk = Files.createDirectories(dir.resolve("disk"));
         Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", disk.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "cannot mount a tmpfs: " + out);
         // 4 MB of float32: 3 MB as ELF, more than the disk holds
-        model = TestModels.write(dir.resolve("m.safetensors"),
-                List.of(new TensorSpec("w", Dtype.F32, new long[] {1000, 1000})), Map.of(), 5);
+        model = TestModels.write(
+                dir.resolve("m.safetensors"),
+                List.of(new TensorSpec("w", Dtype.F32, new long[] {1000, 1000})),
+                Map.of(),
+                5);
         elfz = dir.resolve("m.elfz");
         Elfz.compress(model, elfz, ElfzOptions.defaults());
     }
@@ -63,7 +68,8 @@ class FullDiskTest {
     void decompressingOntoAFullDiskFailsBeforeWriting() throws IOException {
         Path out = disk.resolve("m.safetensors");
         IOException e = assertThrows(IOException.class, () -> Elfz.decompress(elfz, out, ElfzOptions.defaults()));
-        assertTrue(e.getMessage().startsWith(out + ": needs ") && e.getMessage().endsWith("(disk full)"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith(out + ": needs ") && e.getMessage().endsWith("(disk full)"), e.getMessage());
         assertEmpty();
     }
 

@@ -43,7 +43,8 @@ public final class FuzzSupport {
     private static Path scratchDirectory() {
         try {
             Path shm = Path.of("/dev/shm");
-            Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "elfz-fuzz")
+            Path dir = Files.isDirectory(shm) && Files.isWritable(shm)
+                    ? Files.createTempDirectory(shm, "elfz-fuzz")
                     : Files.createTempDirectory("elfz-fuzz");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try (Stream<Path> s = Files.list(dir)) {
@@ -74,13 +75,22 @@ public final class FuzzSupport {
     private static final long PAGE = 4096;
     private static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle MMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("mmap").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("mmap").orElseThrow(),
+            FunctionDescriptor.of(
+                    ValueLayout.ADDRESS,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG));
     private static final MethodHandle MPROTECT = LINKER.downcallHandle(
             LINKER.defaultLookup().find("mprotect").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle MUNMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("munmap").orElseThrow(),
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("munmap").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
 
     /**
@@ -96,8 +106,8 @@ public final class FuzzSupport {
         public MemorySegment allocate(long size) {
             long data = (size + PAGE - 1) / PAGE * PAGE;
             try {
-                MemorySegment base = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, data + PAGE,
-                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+                MemorySegment base = (MemorySegment) MMAP.invokeExact(
+                        MemorySegment.NULL, data + PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
                 if (base.address() == -1L) {
                     throw new IllegalStateException("mmap failed");
                 }
@@ -156,7 +166,8 @@ public final class FuzzSupport {
             }
         }
         if (!names.containsAll(seeds.keySet())) {
-            throw new AssertionError("not every seed of " + seeds.keySet() + " is committed (bin/fuzz.sh seeds): " + names);
+            throw new AssertionError(
+                    "not every seed of " + seeds.keySet() + " is committed (bin/fuzz.sh seeds): " + names);
         }
     }
 
@@ -166,8 +177,11 @@ public final class FuzzSupport {
      * {@code seeds}, made by the tests' helpers.
      */
     private static List<Path> seedFiles(Class<?> target, String method, Map<String, byte[]> seeds) throws IOException {
-        Path dir = Path.of("src/test/resources", target.getPackageName().replace('.', '/'),
-                target.getSimpleName() + "Inputs", method);
+        Path dir = Path.of(
+                "src/test/resources",
+                target.getPackageName().replace('.', '/'),
+                target.getSimpleName() + "Inputs",
+                method);
         if (Boolean.getBoolean("elfz.fuzz.writeSeeds")) {
             Files.createDirectories(dir);
             for (Map.Entry<String, byte[]> s : seeds.entrySet()) {

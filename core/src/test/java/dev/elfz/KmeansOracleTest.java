@@ -1,15 +1,12 @@
 package dev.elfz;
 
-import dev.elfz.container.DamagedElfzTest;
-import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.Codec;
-import dev.elfz.CodecChoice;
-import dev.elfz.Dtype;
+import dev.elfz.container.DamagedElfzTest;
+import dev.elfz.container.Verify;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
@@ -39,16 +36,21 @@ class KmeansOracleTest {
 
     @TempDir
     static Path dir;
+
     static Path bert;
 
     @BeforeAll
     static void write() throws IOException {
         // the embeddings (LayerNorm, positions, token types, words), then the first words again
-        bert = TestModels.bert(dir.resolve("bert.safetensors"), Dtype.F32, new long[] {512, 768}, new long[] {384, 768});
+        bert = TestModels.bert(
+                dir.resolve("bert.safetensors"), Dtype.F32, new long[] {512, 768}, new long[] {384, 768});
     }
 
     private static ElfzOptions kmeans(int bits, LossyOptions lossy) {
-        return ElfzOptions.defaults().withCodec(CodecChoice.KMEANS).withLossy(lossy.withBits(bits)).withThreads(2);
+        return ElfzOptions.defaults()
+                .withCodec(CodecChoice.KMEANS)
+                .withLossy(lossy.withBits(bits))
+                .withThreads(2);
     }
 
     @ParameterizedTest
@@ -60,23 +62,29 @@ class KmeansOracleTest {
         Elfz.decompress(z, back, ElfzOptions.defaults());
         Verify.Report report = Verify.verify(bert, z, ElfzOptions.defaults());
         assertTrue(report.ok(), report.problems().toString());
-        try (SafetensorsFile x = SafetensorsFile.open(bert); SafetensorsFile y = SafetensorsFile.open(back);
-             ElfzReader r = ElfzReader.open(z)) {
+        try (SafetensorsFile x = SafetensorsFile.open(bert);
+                SafetensorsFile y = SafetensorsFile.open(back);
+                ElfzReader r = ElfzReader.open(z)) {
             for (TensorInfo t : x.tensors()) {
                 ElfzTensor et = r.tensor(t.name());
                 assertEquals(Codec.KMEANS, et.codec(), t.name());
                 double[] v = values(x.data(t), t.elements());
                 double[] c = codebook(PromiseOracle.params(z).get(et.name()));
                 double mse = nearestMse(v, c);
-                double estimate = ((Number) PromiseOracle.params(z).get(et.name()).get("mse")).doubleValue();
+                double estimate =
+                        ((Number) PromiseOracle.params(z).get(et.name()).get("mse")).doubleValue();
                 assertEquals(mse, estimate, 0.01 * mse, t.name() + ": the index's estimate, from a histogram");
-                assertEquals(mse, decodedMse(v, values(y.data(y.tensor(t.name())), t.elements())), 1e-9 * mse,
+                assertEquals(
+                        mse,
+                        decodedMse(v, values(y.data(y.tensor(t.name())), t.elements())),
+                        1e-9 * mse,
                         t.name() + ": every value decoded as its nearest centroid");
                 // converged: one more step on the real values moves no centroid by more than 1% of the gap to its
                 // neighbour (k-means ran on 2^16 bins of the values, not on the values)
                 double[] next = lloydStep(v, c);
                 for (int j = 0; j < c.length; j++) {
-                    double gap = Math.min(j > 0 ? c[j] - c[j - 1] : Double.MAX_VALUE,
+                    double gap = Math.min(
+                            j > 0 ? c[j] - c[j - 1] : Double.MAX_VALUE,
                             j + 1 < c.length ? c[j + 1] - c[j] : Double.MAX_VALUE);
                     assertEquals(c[j], next[j], 0.01 * gap, t.name() + ": centroid " + j + " of " + Arrays.toString(c));
                 }
@@ -112,8 +120,10 @@ class KmeansOracleTest {
         assertFalse(report.ok());
         assertEquals(1, report.problems().size(), report.problems().toString());
         // the values of 7 near 8, or those of 6 near the moved 7
-        assertTrue(report.problems().getFirst().matches(
-                "tensor bert\\.0: value \\d+: \\S+ decoded as \\S+, centroid \\S+ is not the nearest"),
+        assertTrue(
+                report.problems()
+                        .getFirst()
+                        .matches("tensor bert\\.0: value \\d+: \\S+ decoded as \\S+, centroid \\S+ is not the nearest"),
                 report.problems().getFirst());
         Path badBack = dir.resolve(mode + "-bad.safetensors");
         Elfz.decompress(bad, badBack, ElfzOptions.defaults());
@@ -127,8 +137,12 @@ class KmeansOracleTest {
         Path in = dir.resolve("constant.safetensors");
         float[] w = new float[8192];
         Arrays.fill(w, 0.3f);
-        SafetensorsWriter.write(in, List.of(new TensorSpec("w", Dtype.F32, new long[] {64, 128})),
-                List.of(MemorySegment.ofArray(w)), Map.of(), true);
+        SafetensorsWriter.write(
+                in,
+                List.of(new TensorSpec("w", Dtype.F32, new long[] {64, 128})),
+                List.of(MemorySegment.ofArray(w)),
+                Map.of(),
+                true);
         Path z = dir.resolve("constant.elfz");
         Elfz.compress(in, z, kmeans(2, LossyOptions.NONE));
         double[] c;
@@ -136,30 +150,40 @@ class KmeansOracleTest {
             assertEquals(Codec.KMEANS, r.tensor("w").codec());
             c = codebook(PromiseOracle.params(z).get("w"));
         }
-        assertEquals(List.of(0.3f, 0.3f, 0.3f, 0.3f), Arrays.stream(c).mapToObj(v -> (float) v).toList());
+        assertEquals(
+                List.of(0.3f, 0.3f, 0.3f, 0.3f),
+                Arrays.stream(c).mapToObj(v -> (float) v).toList());
         assertTrue(Verify.verify(in, z, ElfzOptions.defaults()).ok());
         double[] moved = c.clone();
         moved[3] = 5; // every value has code 0: they all still decode exactly
         Verify.Report report = Verify.verify(in, damaged(z, c, moved), ElfzOptions.defaults());
-        assertEquals(List.of("tensor w: centroid 3 (5.0) lies outside the values' range [0.3, 0.3]"), report.problems());
+        assertEquals(
+                List.of("tensor w: centroid 3 (5.0) lies outside the values' range [0.3, 0.3]"), report.problems());
     }
 
     /** A copy of the archive with one codebook replaced in its index (the index's checksum made right again). */
     private static Path damaged(Path z, double[] codebook, double[] replacement) throws IOException {
         Path bad = dir.resolve("damaged-" + z.getFileName());
-        Files.write(bad, DamagedElfzTest.withIndex(Files.readAllBytes(z),
-                json -> json.replace(codebookJson(codebook), codebookJson(replacement))));
+        Files.write(
+                bad,
+                DamagedElfzTest.withIndex(
+                        Files.readAllBytes(z),
+                        json -> json.replace(codebookJson(codebook), codebookJson(replacement))));
         return bad;
     }
 
     private static String codebookJson(double[] c) {
-        return "\"codebook_bits\":" + Arrays.stream(c).mapToObj(v -> String.valueOf(Float.floatToRawIntBits((float) v)))
-                .collect(Collectors.joining(",", "[", "]"));
+        return "\"codebook_bits\":"
+                + Arrays.stream(c)
+                        .mapToObj(v -> String.valueOf(Float.floatToRawIntBits((float) v)))
+                        .collect(Collectors.joining(",", "[", "]"));
     }
 
     private static double[] codebook(Map<String, Object> params) {
-        return ((List<?>) params.get("codebook_bits")).stream()
-                .mapToDouble(b -> Float.intBitsToFloat(((Number) b).intValue())).toArray();
+        return ((List<?>) params.get("codebook_bits"))
+                .stream()
+                        .mapToDouble(b -> Float.intBitsToFloat(((Number) b).intValue()))
+                        .toArray();
     }
 
     private static double[] values(MemorySegment s, long n) {

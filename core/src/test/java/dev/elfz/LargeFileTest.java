@@ -33,7 +33,8 @@ class LargeFileTest {
     @Test
     void overFourGiBWithASmallHeap(@TempDir Path dir) throws Exception {
         Path in = dir.resolve("big.safetensors");
-        List<TensorSpec> specs = List.of(new TensorSpec("head", Dtype.F32, new long[] {2}),
+        List<TensorSpec> specs = List.of(
+                new TensorSpec("head", Dtype.F32, new long[] {2}),
                 new TensorSpec("big", Dtype.BF16, new long[] {2, BIG / 2}));
         try (SafetensorsWriter w = SafetensorsWriter.create(in, specs, Map.of("k", "v"), false)) {
             w.region(0).setAtIndex(TestModels.F32, 1, 0.5f);
@@ -62,9 +63,18 @@ class LargeFileTest {
 
     /** Runs {@link Main} in a JVM with -Xmx256m. */
     private static void run(String what, String from, String to) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), what, from, to));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "--enable-native-access=ALL-UNNAMED",
+                "--add-modules",
+                "jdk.incubator.vector",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                what,
+                from,
+                to));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), what + " timed out");

@@ -1,10 +1,10 @@
 package dev.elfz;
 
-import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.container.Verify;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;
@@ -54,8 +54,10 @@ class LossyPromiseTest {
                 for (long i = 0; i < 512; i++) {
                     double x = switch (kind) {
                         case 0 -> r.nextGaussian() * sigma;
-                        case 1 -> r.nextInt(16) == 0 ? (r.nextBoolean() ? max : -max) * (1 - r.nextDouble(1e-3))
-                                : r.nextGaussian() * sigma;
+                        case 1 ->
+                            r.nextInt(16) == 0
+                                    ? (r.nextBoolean() ? max : -max) * (1 - r.nextDouble(1e-3))
+                                    : r.nextGaussian() * sigma;
                         case 2 -> tiny * r.nextInt(-300, 300); // subnormals
                         case 3 -> r.nextBoolean() ? tiny * r.nextInt(-9, 9) : r.nextGaussian() * max / 4;
                         default -> r.nextGaussian() * (i % 64 == 0 ? max / 2 : 1e-3); // one huge column
@@ -72,7 +74,10 @@ class LossyPromiseTest {
 
     private static List<Setting> settings(Dtype d) {
         LossyOptions l = LossyOptions.NONE.withSelection(List.of(), List.of(), 16);
-        ElfzOptions u = ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM).withChunkBytes(1024).withThreads(1);
+        ElfzOptions u = ElfzOptions.defaults()
+                .withCodec(CodecChoice.UNIFORM)
+                .withChunkBytes(1024)
+                .withThreads(1);
         ElfzOptions k = u.withCodec(CodecChoice.KMEANS);
         List<Setting> s = new ArrayList<>();
         for (int bits : new int[] {1, 3, 8}) {
@@ -81,12 +86,15 @@ class LossyPromiseTest {
         s.add(new Setting("uniform symmetric", u.withLossy(l.withBits(4).withSymmetric(true))));
         s.add(new Setting("uniform channel", u.withLossy(l.withBits(3).withGranularity(Granularity.CHANNEL, 64))));
         s.add(new Setting("uniform group 2", u.withLossy(l.withBits(8).withGranularity(Granularity.GROUP, 2))));
-        s.add(new Setting("uniform group 32 pruned", u.withLossy(l.withBits(4)
-                .withGranularity(Granularity.GROUP, 32).withPruneFraction(0.3))));
+        s.add(new Setting(
+                "uniform group 32 pruned",
+                u.withLossy(l.withBits(4).withGranularity(Granularity.GROUP, 32).withPruneFraction(0.3))));
         s.add(new Setting("kmeans 8 pruned", k.withLossy(l.withBits(8).withPruneThreshold(1e-30))));
         if (d == Dtype.F32 || d == Dtype.F64) {
             for (double e : new double[] {1e-3, 1e300, 1e308}) {
-                s.add(new Setting("error bound " + e, ElfzOptions.defaults().withErrorBound(e).withChunkBytes(1024)));
+                s.add(new Setting(
+                        "error bound " + e,
+                        ElfzOptions.defaults().withErrorBound(e).withChunkBytes(1024)));
             }
         }
         return s;
@@ -117,8 +125,8 @@ class LossyPromiseTest {
                 Files.delete(in);
             }
         }
-        seen.forEach((d, c) -> assertTrue(c[0] > 0 && c[1] > 0, d + ": both quantized and left-out tensors, "
-                + c[0] + " and " + c[1]));
+        seen.forEach((d, c) -> assertTrue(
+                c[0] > 0 && c[1] > 0, d + ": both quantized and left-out tensors, " + c[0] + " and " + c[1]));
     }
 
     /**
@@ -128,7 +136,8 @@ class LossyPromiseTest {
      */
     @Test
     void aGroupAcrossThePlannersReadsIsCheckedWhole() throws IOException {
-        List<TensorSpec> specs = List.of(new TensorSpec("both", Dtype.F64, new long[] {128, 2048}),
+        List<TensorSpec> specs = List.of(
+                new TensorSpec("both", Dtype.F64, new long[] {128, 2048}),
                 new TensorSpec("low", Dtype.F64, new long[] {128, 2048}),
                 new TensorSpec("high", Dtype.F64, new long[] {128, 2048}));
         Path in = dir.resolve("across.safetensors");
@@ -149,16 +158,21 @@ class LossyPromiseTest {
             w.commit();
         }
         List<String> notes = new ArrayList<>();
-        Elfz.compress(in, dir.resolve("across.elfz"), ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
-                .withLossy(LossyOptions.NONE.withBits(1).withGranularity(Granularity.GROUP, 1000))
-                .withProgress(new ElfzOptions.Progress() {
-                    @Override
-                    public void note(String line) {
-                        notes.add(line);
-                    }
-                }));
+        Elfz.compress(
+                in,
+                dir.resolve("across.elfz"),
+                ElfzOptions.defaults()
+                        .withCodec(CodecChoice.UNIFORM)
+                        .withLossy(LossyOptions.NONE.withBits(1).withGranularity(Granularity.GROUP, 1000))
+                        .withProgress(new ElfzOptions.Progress() {
+                            @Override
+                            public void note(String line) {
+                                notes.add(line);
+                            }
+                        }));
         assertEquals(1, notes.size(), notes.toString());
-        assertTrue(notes.getFirst().contains(" both: group 131: range [-2.0E38, 2.0E38]: its scale overflows float32"),
+        assertTrue(
+                notes.getFirst().contains(" both: group 131: range [-2.0E38, 2.0E38]: its scale overflows float32"),
                 notes.toString());
     }
 }

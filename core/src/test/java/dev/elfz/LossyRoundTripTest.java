@@ -1,13 +1,13 @@
 package dev.elfz;
 
-import dev.elfz.container.DamagedElfzTest;
-import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.codec.prune.MagnitudeSelect;
+import dev.elfz.container.DamagedElfzTest;
+import dev.elfz.container.Verify;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
@@ -76,12 +76,14 @@ class LossyRoundTripTest {
             a.add(Arguments.of(CodecChoice.KMEANS, base.withBits(bits)));
         }
         a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(4).withSymmetric(true)));
-        a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(4).withGranularity(Granularity.GROUP, 64)
-                .withSymmetric(true)));
+        a.add(Arguments.of(
+                CodecChoice.UNIFORM,
+                base.withBits(4).withGranularity(Granularity.GROUP, 64).withSymmetric(true)));
         a.add(Arguments.of(CodecChoice.AUTO, base.withPruneFraction(0.5)));
         a.add(Arguments.of(CodecChoice.ELF, base.withPruneThreshold(0.03)));
-        a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(4).withGranularity(Granularity.GROUP, 32)
-                .withPruneFraction(0.6)));
+        a.add(Arguments.of(
+                CodecChoice.UNIFORM,
+                base.withBits(4).withGranularity(Granularity.GROUP, 32).withPruneFraction(0.6)));
         a.add(Arguments.of(CodecChoice.UNIFORM, base.withBits(3).withPruneFraction(0.3)));
         a.add(Arguments.of(CodecChoice.KMEANS, base.withBits(4).withPruneFraction(0.9)));
         return a.stream();
@@ -103,10 +105,15 @@ class LossyRoundTripTest {
         Path back = dir.resolve("back.safetensors");
         Elfz.decompress(z, back, o);
         assertNull(PromiseOracle.check(in, back, z), "every value, survivors of pruning too, within its promise");
-        try (SafetensorsFile x = SafetensorsFile.open(in); SafetensorsFile y = SafetensorsFile.open(back);
-             ElfzReader r = ElfzReader.open(z)) {
-            assertEquals(-1, x.data(x.tensor("bias")).mismatch(y.data(y.tensor("bias"))) >= 0
-                    ? r.tensor("bias").codec() == Codec.ELF ? -1 : 0 : -1, "excluded: left to its value codec");
+        try (SafetensorsFile x = SafetensorsFile.open(in);
+                SafetensorsFile y = SafetensorsFile.open(back);
+                ElfzReader r = ElfzReader.open(z)) {
+            assertEquals(
+                    -1,
+                    x.data(x.tensor("bias")).mismatch(y.data(y.tensor("bias"))) >= 0
+                            ? r.tensor("bias").codec() == Codec.ELF ? -1 : 0
+                            : -1,
+                    "excluded: left to its value codec");
             assertEquals(Codec.ELF, r.tensor("bias").codec());
             long zeros = 0;
             long pruned = 0;
@@ -114,13 +121,15 @@ class LossyRoundTripTest {
                 Codec c = r.tensor(t.name()).codec();
                 boolean selected = !t.name().equals("bias") && !t.name().equals("short");
                 if (selected && !lossy.prunes()) {
-                    assertTrue(c == (codec == CodecChoice.KMEANS ? Codec.KMEANS : Codec.UNIFORM) || c == Codec.RAW,
+                    assertTrue(
+                            c == (codec == CodecChoice.KMEANS ? Codec.KMEANS : Codec.UNIFORM) || c == Codec.RAW,
                             t.name() + " " + c);
                 }
                 if (codec == CodecChoice.UNIFORM && !lossy.prunes() && c == Codec.UNIFORM) {
-                    long groupSize = ((Number) PromiseOracle.params(z).get(t.name()).get("group_size")).longValue();
-                    assertNull(UniformOracleTest.mismatch(t, x.data(t), y.data(y.tensor(t.name())), groupSize,
-                            lossy.bits(), lossy.symmetric()));
+                    long groupSize =
+                            ((Number) PromiseOracle.params(z).get(t.name()).get("group_size")).longValue();
+                    assertNull(UniformOracleTest.mismatch(
+                            t, x.data(t), y.data(y.tensor(t.name())), groupSize, lossy.bits(), lossy.symmetric()));
                 }
                 if (lossy.prunes() && c == Codec.PRUNE) {
                     zeros += assertPrunedAreZero(t, x.data(t), y.data(y.tensor(t.name())), lossy);
@@ -155,8 +164,10 @@ class LossyRoundTripTest {
         TensorInfo t = x.tensor(name);
         double max = 0;
         for (long i = 0; i < t.elements(); i++) {
-            max = Math.max(max, Math.abs(TestModels.get(x.data(t), t.dtype(), i)
-                    - TestModels.get(y.data(y.tensor(name)), t.dtype(), i)));
+            max = Math.max(
+                    max,
+                    Math.abs(TestModels.get(x.data(t), t.dtype(), i)
+                            - TestModels.get(y.data(y.tensor(name)), t.dtype(), i)));
         }
         return max;
     }
@@ -200,7 +211,8 @@ class LossyRoundTripTest {
     void craftedParametersAreRefusedInOneLine() throws IOException {
         Path in = model("m.safetensors", 5);
         Path z = dir.resolve("m.elfz");
-        ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM)
+        ElfzOptions o = ElfzOptions.defaults()
+                .withCodec(CodecChoice.UNIFORM)
                 .withLossy(LossyOptions.NONE.withBits(4).withPruneFraction(0.5));
         Elfz.compress(in, z, o);
         byte[] good = Files.readAllBytes(z);
@@ -212,9 +224,11 @@ class LossyRoundTripTest {
         for (String[] e : edits) {
             Path bad = dir.resolve("bad.elfz");
             Files.write(bad, DamagedElfzTest.withIndex(good, j -> j.replace(e[0], e[1])));
-            IOException x = assertThrows(IOException.class,
-                    () -> Elfz.decompress(bad, dir.resolve("out.safetensors"), o));
-            assertTrue(x.getMessage().startsWith(bad + ": damaged index: ") && x.getMessage().contains(e[2]),
+            IOException x =
+                    assertThrows(IOException.class, () -> Elfz.decompress(bad, dir.resolve("out.safetensors"), o));
+            assertTrue(
+                    x.getMessage().startsWith(bad + ": damaged index: ")
+                            && x.getMessage().contains(e[2]),
                     x.getMessage());
             assertTrue(Files.notExists(dir.resolve("out.safetensors")));
         }
@@ -222,8 +236,11 @@ class LossyRoundTripTest {
 
     @Test
     void tensorsWithNanOrInfAreLeftToTheirValueCodecAndSaidSo() throws IOException {
-        Path in = TestModels.write(dir.resolve("nan.safetensors"),
-                List.of(new TensorSpec("w", Dtype.F32, new long[] {64, 64})), Map.of(), 1);
+        Path in = TestModels.write(
+                dir.resolve("nan.safetensors"),
+                List.of(new TensorSpec("w", Dtype.F32, new long[] {64, 64})),
+                Map.of(),
+                1);
         try (SafetensorsFile f = SafetensorsFile.open(in)) { // TestModels puts a NaN last
             assertTrue(Double.isNaN(TestModels.get(f.data(f.tensor("w")), Dtype.F32, 64 * 64 - 1)));
         }

@@ -28,14 +28,16 @@ public final class PromiseOracle {
 
     /** The first value of any tensor outside its codec's promise, or null. */
     public static String check(Path original, Path decompressed, Path elfz) throws IOException {
-        try (SafetensorsFile a = SafetensorsFile.open(original); SafetensorsFile b = SafetensorsFile.open(decompressed);
-             ElfzReader r = ElfzReader.open(elfz)) {
+        try (SafetensorsFile a = SafetensorsFile.open(original);
+                SafetensorsFile b = SafetensorsFile.open(decompressed);
+                ElfzReader r = ElfzReader.open(elfz)) {
             Map<String, Map<String, Object>> params = params(elfz);
             for (TensorInfo t : a.tensors()) {
                 ElfzTensor z = r.tensor(t.name());
                 String bad = check(t, a.data(t), b.data(b.tensor(t.name())), z.codec(), params.get(t.name()));
                 if (bad != null) {
-                    return "tensor " + t.name() + " (" + t.dtype() + ", " + z.codec().id() + "): " + bad;
+                    return "tensor " + t.name() + " (" + t.dtype() + ", "
+                            + z.codec().id() + "): " + bad;
                 }
             }
         }
@@ -58,8 +60,8 @@ public final class PromiseOracle {
     /** The codec parameters of each tensor of a single-file archive, as its JSON index writes them (FORMAT.md). */
     @SuppressWarnings("unchecked")
     public static Map<String, Map<String, Object>> params(Path elfz) throws IOException {
-        Map<String, Object> index = new ObjectMapper().readValue(DamagedElfzTest.index(Files.readAllBytes(elfz)),
-                Map.class);
+        Map<String, Object> index =
+                new ObjectMapper().readValue(DamagedElfzTest.index(Files.readAllBytes(elfz)), Map.class);
         Map<String, Map<String, Object>> byTensor = new HashMap<>();
         for (Object f : (List<Object>) index.get("files")) {
             for (Object t : (List<Object>) ((Map<String, Object>) f).getOrDefault("tensors", List.of())) {
@@ -79,7 +81,8 @@ public final class PromiseOracle {
     }
 
     @SuppressWarnings("unchecked")
-    private static String check(TensorInfo t, MemorySegment x, MemorySegment y, Codec codec, Map<String, Object> params) {
+    private static String check(
+            TensorInfo t, MemorySegment x, MemorySegment y, Codec codec, Map<String, Object> params) {
         Dtype d = t.dtype();
         long n = t.elements();
         float threshold = 0;
@@ -114,10 +117,16 @@ public final class PromiseOracle {
                     case RAW, LOSSLESS -> "should be exact";
                     case ELF -> Math.abs(xi) < 1 && e <= elfBound(d.elfType()) ? null : "beyond ELF's bound";
                     case GRID -> e <= ((Number) p.get("error_bound")).doubleValue() ? null : "beyond the error bound";
-                    case UNIFORM -> e <= scale[(int) (i / groupSize)] / 2 * (1 + 0x1p-16) + ulp(d, Math.max(Math.abs(xi),
-                            Math.abs(yi))) ? null : "error " + e + " > half the scale " + scale[(int) (i / groupSize)];
-                    case KMEANS -> e <= nearest(p, xi) + ulp(d, Math.max(Math.abs(xi), Math.abs(yi))) + Math.ulp((float) xi)
-                            ? null : "not the nearest centroid";
+                    case UNIFORM ->
+                        e
+                                        <= scale[(int) (i / groupSize)] / 2 * (1 + 0x1p-16)
+                                                + ulp(d, Math.max(Math.abs(xi), Math.abs(yi)))
+                                ? null
+                                : "error " + e + " > half the scale " + scale[(int) (i / groupSize)];
+                    case KMEANS ->
+                        e <= nearest(p, xi) + ulp(d, Math.max(Math.abs(xi), Math.abs(yi))) + Math.ulp((float) xi)
+                                ? null
+                                : "not the nearest centroid";
                     case PRUNE -> "prune inside prune";
                 };
             }
@@ -138,8 +147,8 @@ public final class PromiseOracle {
     }
 
     /** FORMAT.md's scale of each group, in double from the group's true range (of the survivors of pruning). */
-    private static double[] scales(Dtype d, MemorySegment x, long n, long groupSize, float threshold,
-                                   Map<String, Object> p) {
+    private static double[] scales(
+            Dtype d, MemorySegment x, long n, long groupSize, float threshold, Map<String, Object> p) {
         int bits = ((Number) p.get("bits")).intValue();
         boolean symmetric = (Boolean) p.get("symmetric");
         double[] scale = new double[(int) ((n + groupSize - 1) / groupSize)];
@@ -161,7 +170,8 @@ public final class PromiseOracle {
     private static double ulp(Dtype d, double v) {
         return switch (d) {
             case F32 -> Math.ulp((float) v);
-            case F64 -> Math.max(Math.scalb(Math.ulp(v), 29), 0x1p-149); // float32's: F64 is quantized with float32 scales
+            case F64 ->
+                Math.max(Math.scalb(Math.ulp(v), 29), 0x1p-149); // float32's: F64 is quantized with float32 scales
             case F16 -> Math.max(Math.scalb(Math.ulp((float) v), 13), 0x1p-24); // 10 bits, subnormals from 2^-24
             default -> Math.max(Math.scalb(Math.ulp((float) v), 16), 0x1p-133); // BF16: 7 bits
         };

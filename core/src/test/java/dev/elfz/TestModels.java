@@ -1,8 +1,8 @@
 package dev.elfz;
 
-import dev.elfz.samples.BertWeights;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
+import dev.elfz.samples.BertWeights;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,8 +22,23 @@ public final class TestModels {
     private TestModels() {}
 
     /** Float values of weight-like size, with every special case sprinkled in. */
-    public static final double[] SPECIALS = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0.0,
-            1.0, -1.0, 0.99999994, -0.9995, 2.5, -6.82, 1e-30, -1e-40, 65504, 3e38};
+    public static final double[] SPECIALS = {
+        Double.NaN,
+        Double.POSITIVE_INFINITY,
+        Double.NEGATIVE_INFINITY,
+        -0.0,
+        0.0,
+        1.0,
+        -1.0,
+        0.99999994,
+        -0.9995,
+        2.5,
+        -6.82,
+        1e-30,
+        -1e-40,
+        65504,
+        3e38
+    };
 
     /**
      * Every dtype (a few hundred values each, so several chunks at small chunk sizes), an empty tensor, a
@@ -56,7 +71,8 @@ public final class TestModels {
         }
         Path weights = Files.createTempFile(file.getParent(), "bert", ".f32");
         BertWeights.extract(null, total * Float.BYTES, weights);
-        try (FileChannel ch = FileChannel.open(weights); Arena arena = Arena.ofConfined()) {
+        try (FileChannel ch = FileChannel.open(weights);
+                Arena arena = Arena.ofConfined()) {
             MemorySegment w = ch.map(FileChannel.MapMode.READ_ONLY, 0, total * Float.BYTES, arena);
             List<MemorySegment> data = new ArrayList<>();
             long at = 0;
@@ -74,7 +90,8 @@ public final class TestModels {
         return file;
     }
 
-    public static Path write(Path file, List<TensorSpec> specs, Map<String, String> metadata, long seed) throws IOException {
+    public static Path write(Path file, List<TensorSpec> specs, Map<String, String> metadata, long seed)
+            throws IOException {
         SplittableRandom r = new SplittableRandom(seed);
         try (Arena arena = Arena.ofConfined()) {
             List<MemorySegment> data = new ArrayList<>();

@@ -1,19 +1,15 @@
 package dev.elfz;
 
-import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.Codec;
-import dev.elfz.CodecChoice;
+import dev.elfz.container.Verify;
 import dev.elfz.kernel.JavaScalarKernel;
 import dev.elfz.kernel.Kernel;
-import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
-import dev.elfz.Granularity;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -64,7 +60,10 @@ class UniformOracleTest {
             lossy = lossy.withGranularity(g, Math.max(1, size));
         }
         // 4 KiB chunks: rows of F64 (6 KiB) and per-tensor groups span chunks
-        ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM).withLossy(lossy).withChunkBytes(4096);
+        ElfzOptions o = ElfzOptions.defaults()
+                .withCodec(CodecChoice.UNIFORM)
+                .withLossy(lossy)
+                .withChunkBytes(4096);
         Path z = dir.resolve("bert.elfz");
         Elfz.compress(in, z, o);
         Path back = dir.resolve("back.safetensors");
@@ -79,14 +78,20 @@ class UniformOracleTest {
     void aWrongScaleOrZeroPointIsCaughtByTheOracleAndByVerify(String wrong) throws IOException {
         Path in = TestModels.bert(dir.resolve("bert.safetensors"), Dtype.F32, new long[] {96, 768});
         // per channel in 4 KiB chunks, a row (3 KiB) spans two chunks: each stores its scale, the first one doubled
-        ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.UNIFORM).withChunkBytes(4096)
-                .withLossy(LossyOptions.NONE.withBits(4).withGranularity(wrong.equals("channel scale")
-                        ? Granularity.CHANNEL : Granularity.GROUP, 64));
+        ElfzOptions o = ElfzOptions.defaults()
+                .withCodec(CodecChoice.UNIFORM)
+                .withChunkBytes(4096)
+                .withLossy(LossyOptions.NONE
+                        .withBits(4)
+                        .withGranularity(wrong.equals("channel scale") ? Granularity.CHANNEL : Granularity.GROUP, 64));
         // an encoder that codes with its own wrong parameters, consistently: every value still decodes within half
         // of the scale the chunk holds, so only the formula tells
-        Kernel wrongKernel = quantizingWith(!wrong.equals("zero point")
-                ? (scales, zeros) -> scales.setAtIndex(TestModels.F32, 0, scales.getAtIndex(TestModels.F32, 0) * 2)
-                : (scales, zeros) -> zeros.set(ValueLayout.JAVA_BYTE, 0, (byte) (zeros.get(ValueLayout.JAVA_BYTE, 0) - 1)));
+        Kernel wrongKernel = quantizingWith(
+                !wrong.equals("zero point")
+                        ? (scales, zeros) ->
+                                scales.setAtIndex(TestModels.F32, 0, scales.getAtIndex(TestModels.F32, 0) * 2)
+                        : (scales, zeros) ->
+                                zeros.set(ValueLayout.JAVA_BYTE, 0, (byte) (zeros.get(ValueLayout.JAVA_BYTE, 0) - 1)));
         Path z = dir.resolve("wrong.elfz");
         Elfz.compress(in, z, o.withKernel(wrongKernel));
         Path back = dir.resolve("back.safetensors");
@@ -98,18 +103,24 @@ class UniformOracleTest {
         assertEquals(1, report.problems().size(), report.problems().toString());
         String problem = report.problems().getFirst();
         // a zero point one off also pushes a group's extreme past its code range: that value's error may come first
-        assertTrue(problem.matches("tensor bert\\.0: group \\d+: scale \\S+ and zero point -?\\d+, not the formula's \\S+ and "
-                + "-?\\d+ for its values in \\[\\S+, \\S+\\]") || wrong.equals("channel scale")
-                && problem.matches("tensor bert\\.0: group \\d+: a scale and zero point that differ from chunk to chunk")
-                || wrong.equals("zero point")
-                && problem.matches("tensor bert\\.0: value \\d+: \\S+ decoded as \\S+, error \\S+ > bound \\S+"), problem);
+        assertTrue(
+                problem.matches(
+                                "tensor bert\\.0: group \\d+: scale \\S+ and zero point -?\\d+, not the formula's \\S+ and "
+                                        + "-?\\d+ for its values in \\[\\S+, \\S+\\]")
+                        || wrong.equals("channel scale")
+                                && problem.matches(
+                                        "tensor bert\\.0: group \\d+: a scale and zero point that differ from chunk to chunk")
+                        || wrong.equals("zero point")
+                                && problem.matches(
+                                        "tensor bert\\.0: value \\d+: \\S+ decoded as \\S+, error \\S+ > bound \\S+"),
+                problem);
     }
 
     /** The Java scalar kernel, but {@code wrong} changes the first group's parameters of each chunk before it codes. */
     private static Kernel quantizingWith(BiConsumer<MemorySegment, MemorySegment> wrong) {
         Kernel k = new JavaScalarKernel();
-        return (Kernel) Proxy.newProxyInstance(Kernel.class.getClassLoader(), new Class<?>[] {Kernel.class},
-                (proxy, m, args) -> {
+        return (Kernel) Proxy.newProxyInstance(
+                Kernel.class.getClassLoader(), new Class<?>[] {Kernel.class}, (proxy, m, args) -> {
                     if (m.getName().equals("quantize")) {
                         wrong.accept((MemorySegment) args[5], (MemorySegment) args[6]);
                     }
@@ -124,12 +135,14 @@ class UniformOracleTest {
     /** The first value of a uniform tensor whose decoded bits are not the oracle's, or null. */
     private static String mismatch(Path original, Path decompressed, Path elfz, int bits, boolean symmetric)
             throws IOException {
-        try (SafetensorsFile x = SafetensorsFile.open(original); SafetensorsFile y = SafetensorsFile.open(decompressed);
-             ElfzReader r = ElfzReader.open(elfz)) {
+        try (SafetensorsFile x = SafetensorsFile.open(original);
+                SafetensorsFile y = SafetensorsFile.open(decompressed);
+                ElfzReader r = ElfzReader.open(elfz)) {
             for (TensorInfo t : x.tensors()) {
                 ElfzTensor et = r.tensor(t.name());
                 assertEquals(Codec.UNIFORM, et.codec(), t.name());
-                long groupSize = ((Number) PromiseOracle.params(elfz).get(et.name()).get("group_size")).longValue();
+                long groupSize =
+                        ((Number) PromiseOracle.params(elfz).get(et.name()).get("group_size")).longValue();
                 String bad = mismatch(t, x.data(t), y.data(y.tensor(t.name())), groupSize, bits, symmetric);
                 if (bad != null) {
                     return bad;
@@ -140,7 +153,8 @@ class UniformOracleTest {
     }
 
     /** The first value of tensor {@code t} whose decoded bits ({@code y}) are not the oracle's, or null. */
-    static String mismatch(TensorInfo t, MemorySegment x, MemorySegment y, long groupSize, int bits, boolean symmetric) {
+    static String mismatch(
+            TensorInfo t, MemorySegment x, MemorySegment y, long groupSize, int bits, boolean symmetric) {
         long[] want = expected(x, t.dtype(), t.elements(), groupSize, bits, symmetric);
         for (int i = 0; i < want.length; i++) {
             if (bits(y, t.dtype(), i) != want[i]) {

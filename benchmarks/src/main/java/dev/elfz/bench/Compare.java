@@ -42,10 +42,16 @@ public final class Compare {
     private Compare() {}
 
     /** What a case reads: the safetensors file, or its bare float32 values. */
-    enum Input { FILE, VALUES }
+    enum Input {
+        FILE,
+        VALUES
+    }
 
     /** How an output is checked. */
-    enum Check { SAME_BYTES, ERROR }
+    enum Check {
+        SAME_BYTES,
+        ERROR
+    }
 
     /**
      * One tool in one mode: {@code {in}}, {@code {packed}} and {@code {out}} in the commands stand for the files;
@@ -58,45 +64,95 @@ public final class Compare {
     }
 
     /** The medians of a case. */
-    record Row(String tool, String mode, int threads, long inputBytes, long packedBytes, double ratio,
-               double compressMBps, double decompressMBps, double compressSeconds, double decompressSeconds,
-               double maxAbsError, long compressPeakRssKb, long decompressPeakRssKb) {}
+    record Row(
+            String tool,
+            String mode,
+            int threads,
+            long inputBytes,
+            long packedBytes,
+            double ratio,
+            double compressMBps,
+            double decompressMBps,
+            double compressSeconds,
+            double decompressSeconds,
+            double maxAbsError,
+            long compressPeakRssKb,
+            long decompressPeakRssKb) {}
 
     static List<Case> cases(String elfz, long values, int cores) {
         List<Case> c = new ArrayList<>();
-        String[][] elfzModes = {{"elf", "--codec elf"}, {"lossless", "--codec lossless"},
-            {"bound 1e-4", "--error-bound 1e-4"}, {"bound 1e-6", "--error-bound 1e-6"},
-            {"uniform 8", "--codec uniform --bits 8"}, {"uniform 4", "--codec uniform --bits 4"},
-            {"kmeans 4", "--codec kmeans --bits 4"}, {"prune 50% + elf", "--codec elf --prune 0.5"}};
+        String[][] elfzModes = {
+            {"elf", "--codec elf"},
+            {"lossless", "--codec lossless"},
+            {"bound 1e-4", "--error-bound 1e-4"},
+            {"bound 1e-6", "--error-bound 1e-6"},
+            {"uniform 8", "--codec uniform --bits 8"},
+            {"uniform 4", "--codec uniform --bits 4"},
+            {"kmeans 4", "--codec kmeans --bits 4"},
+            {"prune 50% + elf", "--codec elf --prune 0.5"}
+        };
         for (int t : new int[] {1, cores}) {
             for (String[] m : elfzModes) {
-                c.add(new Case("elfz", m[0], t, Input.FILE, m[0].equals("lossless") ? Check.SAME_BYTES : Check.ERROR,
+                c.add(new Case(
+                        "elfz",
+                        m[0],
+                        t,
+                        Input.FILE,
+                        m[0].equals("lossless") ? Check.SAME_BYTES : Check.ERROR,
                         elfz + " compress -q -f -T " + t + " " + m[1] + " {in} -o {packed}",
                         elfz + " decompress -q -f -T " + t + " {packed} -o {out}"));
             }
             for (int level : new int[] {1, 3, 19}) {
-                c.add(new Case("zstd", "-" + level, t, Input.FILE, Check.SAME_BYTES,
+                c.add(new Case(
+                        "zstd",
+                        "-" + level,
+                        t,
+                        Input.FILE,
+                        Check.SAME_BYTES,
                         "zstd -q -f -" + level + " -T" + (t == 1 ? 1 : 0) + " {in} -o {packed}",
                         "zstd -q -f -d {packed} -o {out}"));
             }
-            c.add(new Case("pigz", "-6", t, Input.FILE, Check.SAME_BYTES, "pigz -c -6 -p " + t + " {in} > {packed}",
+            c.add(new Case(
+                    "pigz",
+                    "-6",
+                    t,
+                    Input.FILE,
+                    Check.SAME_BYTES,
+                    "pigz -c -6 -p " + t + " {in} > {packed}",
                     "pigz -d -c -p " + t + " {packed} > {out}"));
         }
-        c.add(new Case("xz", "-1", 1, Input.FILE, Check.SAME_BYTES, "xz -c -1 -T1 {in} > {packed}",
+        c.add(new Case(
+                "xz",
+                "-1",
+                1,
+                Input.FILE,
+                Check.SAME_BYTES,
+                "xz -c -1 -T1 {in} > {packed}",
                 "xz -d -c -T1 {packed} > {out}"));
         for (String e : new String[] {"1e-4", "1e-6"}) {
-            c.add(new Case("zfp", "-a " + e, 1, Input.VALUES, Check.ERROR,
+            c.add(new Case(
+                    "zfp",
+                    "-a " + e,
+                    1,
+                    Input.VALUES,
+                    Check.ERROR,
                     "zfp -f -1 " + values + " -a " + e + " -i {in} -z {packed}",
                     "zfp -f -1 " + values + " -a " + e + " -z {packed} -o {out}"));
         }
-        c.add(new Case("fpzip", "lossless", 1, Input.VALUES, Check.SAME_BYTES,
+        c.add(new Case(
+                "fpzip",
+                "lossless",
+                1,
+                Input.VALUES,
+                Check.SAME_BYTES,
                 "fpzip -q -t float -1 " + values + " -i {in} -o {packed}",
                 "fpzip -q -d -t float -1 " + values + " -i {packed} -o {out}"));
         return c;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * {@code ELFZ MODEL WORK RUNS OUT}: runs every case, writes OUT.json and OUT.png, prints the table; {@code --redraw
@@ -120,7 +176,14 @@ public final class Compare {
         Map<Case, Double> errors = new LinkedHashMap<>();
         for (int r = 0; r < runs; r++) {
             for (Case c : cases) {
-                System.err.printf(Locale.ROOT, "compare: run %d of %d: %s %s -T%d%n", r + 1, runs, c.tool(), c.mode(), c.threads());
+                System.err.printf(
+                        Locale.ROOT,
+                        "compare: run %d of %d: %s %s -T%d%n",
+                        r + 1,
+                        runs,
+                        c.tool(),
+                        c.mode(),
+                        c.threads());
                 Path in = c.input() == Input.FILE ? model : values;
                 Path packed = work.resolve(c.id() + ".packed");
                 Path back = work.resolve(c.id() + ".out");
@@ -139,8 +202,19 @@ public final class Compare {
             long inBytes = Files.size(in), packedBytes = Files.size(work.resolve(c.id() + ".packed"));
             double[][] t = times.get(c);
             double cs = median(t, 0), ds = median(t, 1);
-            rows.add(new Row(c.tool(), c.mode(), c.threads(), inBytes, packedBytes, (double) inBytes / packedBytes,
-                    inBytes / 1e6 / cs, inBytes / 1e6 / ds, cs, ds, errors.get(c), (long) median(t, 2),
+            rows.add(new Row(
+                    c.tool(),
+                    c.mode(),
+                    c.threads(),
+                    inBytes,
+                    packedBytes,
+                    (double) inBytes / packedBytes,
+                    inBytes / 1e6 / cs,
+                    inBytes / 1e6 / ds,
+                    cs,
+                    ds,
+                    errors.get(c),
+                    (long) median(t, 2),
                     (long) median(t, 3)));
         }
         JSON.writeValue(Path.of(out + ".json").toFile(), rows);
@@ -150,13 +224,17 @@ public final class Compare {
 
     /** The model's float32 values, concatenated in file order (its data region); returns their count. */
     static long writeValues(Path model, Path values) throws IOException {
-        try (SafetensorsFile s = SafetensorsFile.open(model); FileChannel ch = FileChannel.open(values,
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (SafetensorsFile s = SafetensorsFile.open(model);
+                FileChannel ch = FileChannel.open(
+                        values,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
             long n = 0;
             for (TensorInfo t : s.tensors()) {
                 if (t.dtype() != Dtype.F32) {
-                    throw new IOException(model + ": " + t.name() + " is " + t.dtype() + "; the peers get float32 only");
+                    throw new IOException(
+                            model + ": " + t.name() + " is " + t.dtype() + "; the peers get float32 only");
                 }
                 ch.write(s.data(t).asByteBuffer());
                 n += t.elements();
@@ -167,7 +245,8 @@ public final class Compare {
 
     /** Runs a command under /usr/bin/time; returns {seconds, peak RSS in KB}. */
     private static double[] run(String command, Path in, Path packed, Path back, Path work) throws Exception {
-        String cmd = command.replace("{in}", in.toString()).replace("{packed}", packed.toString())
+        String cmd = command.replace("{in}", in.toString())
+                .replace("{packed}", packed.toString())
                 .replace("{out}", back.toString());
         List<String> words = new ArrayList<>(Arrays.asList(cmd.split(" ")));
         Path target = null;
@@ -180,14 +259,17 @@ public final class Compare {
         full.addAll(words);
         Path log = work.resolve("command.log"); // zfp reports on stderr: kept out of the script's output
         ProcessBuilder pb = new ProcessBuilder(full).redirectError(log.toFile());
-        pb.redirectOutput(target == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(target.toFile()));
+        pb.redirectOutput(
+                target == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(target.toFile()));
         long t = System.nanoTime();
         Process p = pb.start();
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IOException("compare: `" + cmd + "` failed: " + String.join(" | ", Files.readAllLines(log)));
         }
         double seconds = (System.nanoTime() - t) / 1e9;
-        return new double[] {seconds, Double.parseDouble(Files.readAllLines(rss).getLast().trim())};
+        return new double[] {
+            seconds, Double.parseDouble(Files.readAllLines(rss).getLast().trim())
+        };
     }
 
     /** 0 for a lossless case whose output is the input's bytes (else it throws); the largest error otherwise. */
@@ -204,10 +286,17 @@ public final class Compare {
             }
         }
         double worst = 0;
-        try (SafetensorsFile x = SafetensorsFile.open(in); SafetensorsFile y = SafetensorsFile.open(back)) {
+        try (SafetensorsFile x = SafetensorsFile.open(in);
+                SafetensorsFile y = SafetensorsFile.open(back)) {
             for (TensorInfo t : x.tensors()) {
-                worst = Math.max(worst, maxAbsError(x.data(t), y.data(y.tensors().stream()
-                        .filter(u -> u.name().equals(t.name())).findFirst().orElseThrow())));
+                worst = Math.max(
+                        worst,
+                        maxAbsError(
+                                x.data(t),
+                                y.data(y.tensors().stream()
+                                        .filter(u -> u.name().equals(t.name()))
+                                        .findFirst()
+                                        .orElseThrow())));
             }
         }
         return worst;
@@ -227,7 +316,8 @@ public final class Compare {
         double worst = 0;
         for (long i = 0, n = x.byteSize() / 4; i < n; i++) {
             float a = x.getAtIndex(FloatValues.F32, i), b = y.getAtIndex(FloatValues.F32, i);
-            double d = Float.isNaN(a) || Float.isNaN(b) ? (Float.isNaN(a) && Float.isNaN(b) ? 0 : Double.POSITIVE_INFINITY)
+            double d = Float.isNaN(a) || Float.isNaN(b)
+                    ? (Float.isNaN(a) && Float.isNaN(b) ? 0 : Double.POSITIVE_INFINITY)
                     : Math.abs((double) a - b);
             worst = Math.max(worst, d);
         }
@@ -243,10 +333,18 @@ public final class Compare {
         StringBuilder s = new StringBuilder("| tool | mode | threads | ratio | compress MB/s | decompress MB/s "
                 + "| max abs error | peak RSS MB (c / d) |\n|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f | %.0f | %.0f | %s | %d / %d |%n", r.tool(),
-                    r.mode(), r.threads(), r.ratio(), r.compressMBps(), r.decompressMBps(),
+            s.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %d | %.3f | %.0f | %.0f | %s | %d / %d |%n",
+                    r.tool(),
+                    r.mode(),
+                    r.threads(),
+                    r.ratio(),
+                    r.compressMBps(),
+                    r.decompressMBps(),
                     r.maxAbsError() == 0 ? "0 (exact)" : String.format(Locale.ROOT, "%.3g", r.maxAbsError()),
-                    r.compressPeakRssKb() / 1024, r.decompressPeakRssKb() / 1024));
+                    r.compressPeakRssKb() / 1024,
+                    r.decompressPeakRssKb() / 1024));
         }
         return s.toString();
     }
@@ -255,13 +353,17 @@ public final class Compare {
     static JFreeChart chart(List<Row> rows) {
         Map<String, List<Charts.Point>> byTool = new LinkedHashMap<>();
         for (Row r : rows) {
-            byTool.computeIfAbsent(r.tool(), k -> new ArrayList<>()).add(new Charts.Point(r.compressMBps(), r.ratio(),
-                    r.mode() + (r.threads() > 1 ? " -T" + r.threads() : "")));
+            byTool.computeIfAbsent(r.tool(), k -> new ArrayList<>())
+                    .add(new Charts.Point(
+                            r.compressMBps(), r.ratio(), r.mode() + (r.threads() > 1 ? " -T" + r.threads() : "")));
         }
-        List<Charts.Points> series = byTool.entrySet().stream().map(e -> new Charts.Points(e.getKey(), e.getValue()))
+        List<Charts.Points> series = byTool.entrySet().stream()
+                .map(e -> new Charts.Points(e.getKey(), e.getValue()))
                 .toList();
-        return Charts.scatter("Compression ratio against compress speed (BERT-base f32)",
-                "compress MB/s (log scale; the whole command, as a user runs it)", "compression ratio (log scale)",
+        return Charts.scatter(
+                "Compression ratio against compress speed (BERT-base f32)",
+                "compress MB/s (log scale; the whole command, as a user runs it)",
+                "compression ratio (log scale)",
                 series);
     }
 }

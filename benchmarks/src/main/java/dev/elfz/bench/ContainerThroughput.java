@@ -32,8 +32,12 @@ public final class ContainerThroughput {
             String mode = c3[0];
             int threads = Integer.parseInt(c3[1]);
             long chunk = Long.parseLong(c3[2]);
-            ElfzOptions o = ElfzOptions.defaults().withThreads(threads).withChunkBytes(chunk).withOverwrite(true);
-            o = mode.startsWith("bound=") ? o.withErrorBound(Double.parseDouble(mode.substring(6)))
+            ElfzOptions o = ElfzOptions.defaults()
+                    .withThreads(threads)
+                    .withChunkBytes(chunk)
+                    .withOverwrite(true);
+            o = mode.startsWith("bound=")
+                    ? o.withErrorBound(Double.parseDouble(mode.substring(6)))
                     : o.withCodec(CodecChoice.valueOf(mode.toUpperCase(Locale.ROOT)));
             double[] c = new double[rounds];
             double[] d = new double[rounds];
@@ -48,9 +52,18 @@ public final class ContainerThroughput {
                     d[r] = (t2 - t1) / 1e9;
                 }
             }
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %d KiB | %.4f | %.0f | %.0f | %.2f / %.2f |%n", in.getFileName(),
-                    mode.startsWith("bound=") ? "--error-bound " + mode.substring(6) : "--codec " + mode, threads, chunk >> 10,
-                    mb * 1e6 / Files.size(z), mb / median(c), mb / median(d), median(c), median(d));
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %s | %d | %d KiB | %.4f | %.0f | %.0f | %.2f / %.2f |%n",
+                    in.getFileName(),
+                    mode.startsWith("bound=") ? "--error-bound " + mode.substring(6) : "--codec " + mode,
+                    threads,
+                    chunk >> 10,
+                    mb * 1e6 / Files.size(z),
+                    mb / median(c),
+                    mb / median(d),
+                    median(c),
+                    median(d));
         }
         Files.deleteIfExists(z);
         Files.deleteIfExists(back);

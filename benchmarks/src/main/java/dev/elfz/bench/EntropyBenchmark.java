@@ -1,7 +1,6 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.Kernel;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,8 +43,9 @@ public class EntropyBenchmark extends KernelBench {
         long compressed = kernel.entropyEncode(plane, bytes, out);
         stored = copy(out.asSlice(0, compressed));
         dst = allocate(Kernel.entropyBound(bytes)); // encode needs the bound, decode the plane
-        System.out.printf("%n%s, %s exponent plane: %d bytes -> %d (mode %d, %.3f bits/byte)%n", impl, data, bytes,
-                compressed, out.get(ValueLayout.JAVA_BYTE, 0), 8.0 * compressed / bytes);
+        System.out.printf(
+                "%n%s, %s exponent plane: %d bytes -> %d (mode %d, %.3f bits/byte)%n",
+                impl, data, bytes, compressed, out.get(ValueLayout.JAVA_BYTE, 0), 8.0 * compressed / bytes);
     }
 
     @Benchmark

@@ -1,7 +1,6 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.ElfType;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,7 +1,6 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.Kernel;
-
 import org.openjdk.jmh.annotations.Param;
 
 /**

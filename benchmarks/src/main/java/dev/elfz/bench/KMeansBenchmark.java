@@ -1,7 +1,6 @@
 package dev.elfz.bench;
 
 import dev.elfz.kernel.ElfType;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,7 +41,8 @@ public class KMeansBenchmark extends ImplBench {
         for (int c = 0; c < k; c++) {
             centroids[c] = sample[(int) ((c + 0.5) * sample.length / k)];
         }
-        MemorySegment t = arena.allocate((long) k * Float.BYTES, 64), b = arena.allocate((long) (k - 1) * Float.BYTES, 64);
+        MemorySegment t = arena.allocate((long) k * Float.BYTES, 64),
+                b = arena.allocate((long) (k - 1) * Float.BYTES, 64);
         for (int c = 0; c < k; c++) {
             t.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, c, centroids[c]);
             if (c > 0) {

@@ -6,7 +6,6 @@ import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
 import dev.elfz.samples.BertWeights;
 import dev.elfz.samples.SyntheticWeights;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -50,7 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx2g"})
 @Warmup(iterations = 4, time = 300, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 3, time = 800, timeUnit = TimeUnit.MILLISECONDS)
 public abstract class KernelBench {
@@ -105,7 +106,8 @@ public abstract class KernelBench {
         }
         long n = Long.parseLong(s) * unit;
         if (n <= 0 || n % 8 != 0) {
-            throw new IllegalArgumentException("size " + size + " is not a positive multiple of 8 bytes (" + SIZES + ")");
+            throw new IllegalArgumentException(
+                    "size " + size + " is not a positive multiple of 8 bytes (" + SIZES + ")");
         }
         return n;
     }
@@ -113,12 +115,14 @@ public abstract class KernelBench {
     /** A zeroed buffer of {@code n} bytes in {@link #memory}, 8-byte aligned at least. */
     protected MemorySegment allocate(long n) throws IOException {
         return switch (memory) {
-            case "heap" -> MemorySegment.ofArray(new long[Math.toIntExact((n + 7) / 8)]).asSlice(0, n);
+            case "heap" ->
+                MemorySegment.ofArray(new long[Math.toIntExact((n + 7) / 8)]).asSlice(0, n);
             case "native" -> arena.allocate(n, 64);
             case "mapped" -> {
                 Path file = Files.createTempFile("elfz-bench", ".bin");
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                    yield ch.map(FileChannel.MapMode.READ_WRITE, 0, Math.max(n, 1), arena).asSlice(0, n);
+                    yield ch.map(FileChannel.MapMode.READ_WRITE, 0, Math.max(n, 1), arena)
+                            .asSlice(0, n);
                 } finally {
                     Files.delete(file); // the mapping stays until the arena closes
                 }
@@ -159,10 +163,12 @@ public abstract class KernelBench {
     private static MemorySegment bert(long values, Arena arena) throws IOException {
         String jar = System.getProperty("elfz.bert.jar");
         if (jar == null) {
-            throw new IllegalStateException("-Delfz.bert.jar=<path of " + BertWeights.ARTIFACT + "> is needed for data=bert");
+            throw new IllegalStateException(
+                    "-Delfz.bert.jar=<path of " + BertWeights.ARTIFACT + "> is needed for data=bert");
         }
         if (values * 4 > BertWeights.DATA_BYTES) {
-            throw new IllegalArgumentException("BERT-base has " + BertWeights.DATA_BYTES + " bytes of weights, not " + values * 4);
+            throw new IllegalArgumentException(
+                    "BERT-base has " + BertWeights.DATA_BYTES + " bytes of weights, not " + values * 4);
         }
         Path file = Files.createTempFile("bert", ".f32");
         try {

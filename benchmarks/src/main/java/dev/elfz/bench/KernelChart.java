@@ -2,7 +2,6 @@ package dev.elfz.bench;
 
 import dev.elfz.bench.KernelReport.Result;
 import dev.elfz.chart.Charts;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,12 +20,33 @@ import org.jfree.chart.title.TextTitle;
  */
 final class KernelChart {
 
-    private static final Map<String, String> SHORT = Map.of("ElfKernelBenchmark", "ELF", "QuantKernelBenchmark", "quantize",
-            "PackBenchmark", "bit pack", "KMeansBenchmark", "k-means", "PlanesBenchmark", "planes", "GridBenchmark", "grid",
-            "EntropyBenchmark", "entropy", "PruneBenchmark", "prune");
+    private static final Map<String, String> SHORT = Map.of(
+            "ElfKernelBenchmark",
+            "ELF",
+            "QuantKernelBenchmark",
+            "quantize",
+            "PackBenchmark",
+            "bit pack",
+            "KMeansBenchmark",
+            "k-means",
+            "PlanesBenchmark",
+            "planes",
+            "GridBenchmark",
+            "grid",
+            "EntropyBenchmark",
+            "entropy",
+            "PruneBenchmark",
+            "prune");
 
-    private static final List<String> ORDER = List.of("ElfKernelBenchmark", "PackBenchmark", "QuantKernelBenchmark",
-            "KMeansBenchmark", "PlanesBenchmark", "GridBenchmark", "EntropyBenchmark", "PruneBenchmark");
+    private static final List<String> ORDER = List.of(
+            "ElfKernelBenchmark",
+            "PackBenchmark",
+            "QuantKernelBenchmark",
+            "KMeansBenchmark",
+            "PlanesBenchmark",
+            "GridBenchmark",
+            "EntropyBenchmark",
+            "PruneBenchmark");
 
     private KernelChart() {}
 
@@ -60,12 +80,21 @@ final class KernelChart {
     static Selection select(List<Result> results) {
         Optional<String> size = values(results, "size").stream().max(KernelReport::compareValues);
         List<String> memories = values(results, "memory"), data = values(results, "data");
-        return new Selection(size.orElse(null), memories.contains("mapped") ? "mapped" : memories.stream().findFirst().orElse(null),
+        return new Selection(
+                size.orElse(null),
+                memories.contains("mapped")
+                        ? "mapped"
+                        : memories.stream().findFirst().orElse(null),
                 data.contains("bert") ? "bert" : data.stream().findFirst().orElse(null));
     }
 
     private static List<String> values(List<Result> results, String param) {
-        return results.stream().map(r -> r.params().get(param)).filter(v -> v != null).distinct().sorted().toList();
+        return results.stream()
+                .map(r -> r.params().get(param))
+                .filter(v -> v != null)
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     /** A category's name: the short kernel name, the benchmark's own params but data (numbers as key=value), the op. */
@@ -83,8 +112,9 @@ final class KernelChart {
     static JFreeChart chart(List<Result> results) {
         Selection sel = select(results);
         // category (in benchmark order, then by params and op) -> impl -> GB/s
-        Map<List<String>, String> names = new TreeMap<>(Comparator.comparingInt((List<String> k) -> Integer.parseInt(k.get(0)))
-                .thenComparing(k -> k.subList(1, k.size()), KernelReport::compareRows));
+        Map<List<String>, String> names =
+                new TreeMap<>(Comparator.comparingInt((List<String> k) -> Integer.parseInt(k.get(0)))
+                        .thenComparing(k -> k.subList(1, k.size()), KernelReport::compareRows));
         Map<String, Map<String, Double>> gbps = new TreeMap<>();
         for (Result r : results) {
             if (!sel.accepts(r)) {
@@ -101,15 +131,16 @@ final class KernelChart {
         }
         List<String> categories = List.copyOf(names.values());
         List<String> impls = KernelReport.IMPLS.stream()
-                .filter(i -> gbps.values().stream().anyMatch(m -> m.containsKey(i))).toList();
+                .filter(i -> gbps.values().stream().anyMatch(m -> m.containsKey(i)))
+                .toList();
         double[][] values = new double[impls.size()][categories.size()];
         for (int s = 0; s < impls.size(); s++) {
             for (int c = 0; c < categories.size(); c++) {
                 values[s][c] = gbps.get(categories.get(c)).getOrDefault(impls.get(s), Double.NaN);
             }
         }
-        JFreeChart chart = Charts.groupedBars("elfz kernels, native vs JVM: GB/s, one thread", null, "GB/s", impls,
-                categories, values, true);
+        JFreeChart chart = Charts.groupedBars(
+                "elfz kernels, native vs JVM: GB/s, one thread", null, "GB/s", impls, categories, values, true);
         chart.addSubtitle(new TextTitle(sel.describe() + "; JMH, benchmarks/run.sh"));
         return Charts.style(chart);
     }

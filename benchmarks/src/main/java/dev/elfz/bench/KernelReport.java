@@ -2,7 +2,6 @@ package dev.elfz.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,26 +25,44 @@ import java.util.TreeMap;
  */
 public final class KernelReport {
 
-    static final List<String> IMPLS = List.of("native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar");
+    static final List<String> IMPLS =
+            List.of("native-avx512", "native-avx2", "native-scalar", "java-vector", "java-scalar");
 
     /** What a table measures, by benchmark class. */
     private static final Map<String, String> TITLES = Map.ofEntries(
             Map.entry("ElfKernelBenchmark", "ELF kernels, GB/s of float data (input of encode, output of decode)."),
-            Map.entry("QuantKernelBenchmark", "4-bit uniform quantization, GB/s of float32 (input of quantize, output of"
-                    + " dequantize); group32: a scale per 32 values, tensor: one scale."),
+            Map.entry(
+                    "QuantKernelBenchmark",
+                    "4-bit uniform quantization, GB/s of float32 (input of quantize, output of"
+                            + " dequantize); group32: a scale per 32 values, tensor: one scale."),
             Map.entry("PackBenchmark", "Bit packing, GB/s of one-byte codes (input of pack, output of unpack)."),
-            Map.entry("KMeansBenchmark", "4-bit k-means quantization (16 centroids), GB/s of float32 (input of bucketize,"
-                    + " output of lookup)."),
-            Map.entry("PlanesBenchmark", "Byte planes (rotated) of BERT's bytes as values of `width` bytes, GB/s of values."),
-            Map.entry("GridBenchmark", "Error-bound grid codes (step = 2 * bound), GB/s of values (input of encode,"
-                    + " output of decode)."),
-            Map.entry("EntropyBenchmark", "Entropy stage (Huffman, 4 streams) of the f32 exponent plane, GB/s of plane"
-                    + " bytes; one C coder for every ISA and one Java coder for both Java kernels."),
+            Map.entry(
+                    "KMeansBenchmark",
+                    "4-bit k-means quantization (16 centroids), GB/s of float32 (input of bucketize,"
+                            + " output of lookup)."),
+            Map.entry(
+                    "PlanesBenchmark",
+                    "Byte planes (rotated) of BERT's bytes as values of `width` bytes, GB/s of values."),
+            Map.entry(
+                    "GridBenchmark",
+                    "Error-bound grid codes (step = 2 * bound), GB/s of values (input of encode,"
+                            + " output of decode)."),
+            Map.entry(
+                    "EntropyBenchmark",
+                    "Entropy stage (Huffman, 4 streams) of the f32 exponent plane, GB/s of plane"
+                            + " bytes; one C coder for every ISA and one Java coder for both Java kernels."),
             Map.entry("PruneBenchmark", "Pruning threshold select (radix select of |w|, plain Java), GB/s of values."));
 
     /** The order of the tables. */
-    private static final List<String> BENCHES = List.of("ElfKernelBenchmark", "PackBenchmark", "QuantKernelBenchmark",
-            "KMeansBenchmark", "PlanesBenchmark", "GridBenchmark", "EntropyBenchmark", "PruneBenchmark");
+    private static final List<String> BENCHES = List.of(
+            "ElfKernelBenchmark",
+            "PackBenchmark",
+            "QuantKernelBenchmark",
+            "KMeansBenchmark",
+            "PlanesBenchmark",
+            "GridBenchmark",
+            "EntropyBenchmark",
+            "PruneBenchmark");
 
     /** Params that are columns after the benchmark's own, in this order; impl is the table's columns. */
     private static final List<String> COMMON = List.of("size", "memory");
@@ -77,22 +94,31 @@ public final class KernelReport {
         for (JsonNode r : new ObjectMapper().readTree(json.toFile())) {
             String[] name = r.get("benchmark").asText().split("\\.");
             // data first, then the benchmark's own params by name; size and memory last
-            Map<String, String> own = new TreeMap<>(Comparator.comparing((String k) -> !k.equals("data")).thenComparing(k -> k));
+            Map<String, String> own = new TreeMap<>(
+                    Comparator.comparing((String k) -> !k.equals("data")).thenComparing(k -> k));
             Map<String, String> common = new TreeMap<>(Comparator.comparingInt(COMMON::indexOf));
             String impl = "java-scalar";
             for (var e : r.get("params").properties()) {
                 if (e.getKey().equals("impl")) {
                     impl = e.getValue().asText();
                 } else {
-                    (COMMON.contains(e.getKey()) ? common : own).put(e.getKey(), e.getValue().asText());
+                    (COMMON.contains(e.getKey()) ? common : own)
+                            .put(e.getKey(), e.getValue().asText());
                 }
             }
             Map<String, String> params = new LinkedHashMap<>(own);
             params.putAll(common);
-            JsonNode m = r.path("secondaryMetrics").has("bytes") ? r.get("secondaryMetrics").get("bytes") : r.get("primaryMetric");
+            JsonNode m = r.path("secondaryMetrics").has("bytes")
+                    ? r.get("secondaryMetrics").get("bytes")
+                    : r.get("primaryMetric");
             double error = m.path("scoreError").asDouble(Double.NaN); // "NaN" with a single iteration
-            results.add(new Result(name[name.length - 2], name[name.length - 1], params, impl,
-                    m.get("score").asDouble() / 1000, error / 1000)); // MB/s -> GB/s
+            results.add(new Result(
+                    name[name.length - 2],
+                    name[name.length - 1],
+                    params,
+                    impl,
+                    m.get("score").asDouble() / 1000,
+                    error / 1000)); // MB/s -> GB/s
             jvm = r.get("vmName").asText() + " " + r.get("jdkVersion").asText();
         }
         return new Run(results, jvm);
@@ -113,8 +139,11 @@ public final class KernelReport {
             headers.put(r.bench(), header);
             tables.computeIfAbsent(r.bench(), k -> new TreeMap<>(KernelReport::compareRows))
                     .computeIfAbsent(row, k -> new TreeMap<>())
-                    .put(r.impl(), Double.isNaN(r.error()) ? number(r.gbps(), r.gbps()) : number(r.gbps(), r.gbps()) + " ± "
-                            + number(r.error(), r.gbps()));
+                    .put(
+                            r.impl(),
+                            Double.isNaN(r.error())
+                                    ? number(r.gbps(), r.gbps())
+                                    : number(r.gbps(), r.gbps()) + " ± " + number(r.error(), r.gbps()));
         }
         List<String> out = new ArrayList<>();
         for (var table : tables.entrySet()) {
@@ -124,18 +153,26 @@ public final class KernelReport {
             out.add("");
             out.add("| " + String.join(" | ", header) + " | " + String.join(" | ", IMPLS) + " |");
             out.add("|" + "---|".repeat(header.size()) + "---:|".repeat(IMPLS.size()));
-            table.getValue().forEach((row, byImpl) -> out.add("| " + String.join(" | ", row) + " | "
-                    + String.join(" | ", IMPLS.stream().map(i -> byImpl.getOrDefault(i, "-")).toList()) + " |"));
+            table.getValue()
+                    .forEach((row, byImpl) -> out.add("| " + String.join(" | ", row) + " | "
+                            + String.join(
+                                    " | ",
+                                    IMPLS.stream()
+                                            .map(i -> byImpl.getOrDefault(i, "-"))
+                                            .toList()) + " |"));
             out.add("");
         }
-        out.add("Machine: " + machine + "; " + run.jvm() + ". Source: `benchmarks/run.sh` -> `benchmarks/results/kernels.json`.");
+        out.add("Machine: " + machine + "; " + run.jvm()
+                + ". Source: `benchmarks/run.sh` -> `benchmarks/results/kernels.json`.");
         return out;
     }
 
     /** {@code x} with two decimals, or as many as give {@code scale} two significant digits when it is below 0.1. */
     static String number(double x, double scale) {
-        return Math.abs(scale) >= 0.1 || x == 0 ? String.format(Locale.ROOT, "%.2f", x)
-                : String.format(Locale.ROOT, "%." + Math.max(2, 1 - (int) Math.floor(Math.log10(Math.abs(scale)))) + "f", x);
+        return Math.abs(scale) >= 0.1 || x == 0
+                ? String.format(Locale.ROOT, "%.2f", x)
+                : String.format(
+                        Locale.ROOT, "%." + Math.max(2, 1 - (int) Math.floor(Math.log10(Math.abs(scale)))) + "f", x);
     }
 
     /** Rows compare value by value: sizes ("4KiB", "16MiB") by bytes, numbers as numbers, the rest as text. */
@@ -169,8 +206,11 @@ public final class KernelReport {
     private static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.replaceAll(".*:\\s*", "")).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.replaceAll(".*:\\s*", ""))
+                    .orElse(cpu);
         } catch (IOException | RuntimeException e) {
             // not Linux: the CPU name is a nicety
         }

@@ -33,20 +33,34 @@ public final class LossyReport {
         Mode[] modes = {
             new Mode("elf", CodecChoice.ELF, none),
             new Mode("uniform 8-bit, per tensor", CodecChoice.UNIFORM, none.withBits(8)),
-            new Mode("uniform 8-bit, per channel", CodecChoice.UNIFORM,
+            new Mode(
+                    "uniform 8-bit, per channel",
+                    CodecChoice.UNIFORM,
                     none.withBits(8).withGranularity(Granularity.CHANNEL, 32)),
-            new Mode("uniform 4-bit, groups of 32", CodecChoice.UNIFORM, none.withBits(4).withGranularity(group, 32)),
-            new Mode("uniform 4-bit, groups of 32, symmetric", CodecChoice.UNIFORM,
+            new Mode(
+                    "uniform 4-bit, groups of 32",
+                    CodecChoice.UNIFORM,
+                    none.withBits(4).withGranularity(group, 32)),
+            new Mode(
+                    "uniform 4-bit, groups of 32, symmetric",
+                    CodecChoice.UNIFORM,
                     none.withBits(4).withGranularity(group, 32).withSymmetric(true)),
             new Mode("k-means 4-bit", CodecChoice.KMEANS, none.withBits(4)),
             new Mode("prune 50% + elf", CodecChoice.ELF, none.withPruneFraction(0.5)),
-            new Mode("prune 50% + uniform 4-bit, groups of 32", CodecChoice.UNIFORM,
+            new Mode(
+                    "prune 50% + uniform 4-bit, groups of 32",
+                    CodecChoice.UNIFORM,
                     none.withBits(4).withGranularity(group, 32).withPruneFraction(0.5)),
-            new Mode("prune 90% + k-means 4-bit", CodecChoice.KMEANS, none.withBits(4).withPruneFraction(0.9)),
+            new Mode(
+                    "prune 90% + k-means 4-bit",
+                    CodecChoice.KMEANS, none.withBits(4).withPruneFraction(0.9)),
         };
         double size = Files.size(in);
         for (Mode m : modes) {
-            ElfzOptions o = ElfzOptions.defaults().withCodec(m.codec()).withLossy(m.lossy()).withOverwrite(true)
+            ElfzOptions o = ElfzOptions.defaults()
+                    .withCodec(m.codec())
+                    .withLossy(m.lossy())
+                    .withOverwrite(true)
                     .withThreads(2);
             long t0 = System.nanoTime();
             Elfz.compress(in, z, o);
@@ -74,8 +88,9 @@ public final class LossyReport {
                     max = Math.max(max, c.maxError());
                 }
             }
-            System.out.printf("| %s | %.3f | %.3f | %.3g | %.3g | %.1f |%n", m.name(), size / Files.size(z),
-                    original / ideal, max, Math.sqrt(sse / count), seconds);
+            System.out.printf(
+                    "| %s | %.3f | %.3f | %.3g | %.3g | %.1f |%n",
+                    m.name(), size / Files.size(z), original / ideal, max, Math.sqrt(sse / count), seconds);
         }
         Files.deleteIfExists(z);
     }

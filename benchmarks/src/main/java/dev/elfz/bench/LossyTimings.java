@@ -1,8 +1,8 @@
 package dev.elfz.bench;
 
-import dev.elfz.kernel.ElfType;
 import dev.elfz.codec.kmeans.Kmeans;
 import dev.elfz.codec.prune.MagnitudeSelect;
+import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -50,8 +50,9 @@ public final class LossyTimings {
                     kmeans = Math.min(kmeans, (t2 - t1) / 1e9);
                 }
             }
-            System.out.printf("| global threshold, 50%%, %d tensors, %.1fM values | %.2f s | <= 1 s |%n", parts.size(),
-                    values / 1e6, select);
+            System.out.printf(
+                    "| global threshold, 50%%, %d tensors, %.1fM values | %.2f s | <= 1 s |%n",
+                    parts.size(), values / 1e6, select);
             System.out.printf("| 4-bit k-means on each of them | %.2f s | <= 10 s |%n", kmeans);
         }
     }

@@ -35,11 +35,13 @@ public final class MappedCopyCost {
         Path back = Path.of(args[1]).resolve("copycost.out");
         int rounds = Integer.parseInt(args[2]);
         double mb = Files.size(in) / 1e6;
-        ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(1).withOverwrite(true);
+        ElfzOptions o =
+                ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(1).withOverwrite(true);
         double[] copy = new double[rounds];
         double[] c = new double[rounds];
         double[] d = new double[rounds];
-        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(in, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(in, StandardOpenOption.READ)) {
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             MemorySegment buffer = arena.allocate(1 << 20, 64);
             for (int r = -1; r < rounds; r++) { // round -1 warms up
@@ -59,8 +61,12 @@ public final class MappedCopyCost {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%s, %.0f MB, CPU seconds of this thread (MB per CPU second), median of %d:%n",
-                in.getFileName(), mb, rounds);
+        System.out.printf(
+                Locale.ROOT,
+                "%s, %.0f MB, CPU seconds of this thread (MB per CPU second), median of %d:%n",
+                in.getFileName(),
+                mb,
+                rounds);
         print("copy out of the mapping, 1 MiB at a time", ContainerThroughput.median(copy), mb);
         print("compress, elf, -T1", ContainerThroughput.median(c), mb);
         print("decompress, -T1", ContainerThroughput.median(d), mb);

@@ -1,6 +1,5 @@
 package dev.elfz.bench;
 
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import org.openjdk.jmh.annotations.Benchmark;

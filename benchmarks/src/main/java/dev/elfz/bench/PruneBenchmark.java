@@ -1,11 +1,9 @@
 package dev.elfz.bench;
 
+import dev.elfz.codec.prune.MagnitudeSelect;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.kernel.ElfType;
-import dev.elfz.codec.prune.MagnitudeSelect;
-
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -40,7 +38,8 @@ public class PruneBenchmark extends KernelBench {
             throw new IllegalArgumentException("the threshold select is plain Java only (impl=java-scalar)");
         }
         open();
-        values = List.of(new MagnitudeSelect.Values(type, copy(convert(weights(data, bytes / type.valueBytes()), type))));
+        values = List.of(new MagnitudeSelect.Values(
+                type, copy(convert(weights(data, bytes / type.valueBytes()), type))));
     }
 
     @Benchmark

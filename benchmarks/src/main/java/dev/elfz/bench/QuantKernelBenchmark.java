@@ -2,7 +2,6 @@ package dev.elfz.bench;
 
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -34,7 +34,10 @@ class KernelReportTest {
         assertEquals("ElfKernelBenchmark", first.bench());
         assertEquals("encode", first.op());
         assertEquals("native-avx2", first.impl());
-        assertEquals(List.of("data", "type", "size", "memory"), List.copyOf(first.params().keySet()), "data, own, common");
+        assertEquals(
+                List.of("data", "type", "size", "memory"),
+                List.copyOf(first.params().keySet()),
+                "data, own, common");
         assertEquals(4.4, first.gbps(), 1e-12);
         assertEquals(0.12, first.error(), 1e-12);
         assertTrue(Double.isNaN(run.results().get(6).error()), "JMH's \"NaN\" error");
@@ -44,19 +47,28 @@ class KernelReportTest {
     @Test
     void tablesPerBenchmarkWithSizesInOrder() throws Exception {
         List<String> md = KernelReport.markdown(KernelReport.read(sample()), "a CPU, 2 cores");
-        int elf = md.indexOf("| data | type | size | memory | op | native-avx512 | native-avx2 | native-scalar | java-vector | java-scalar |");
+        int elf = md.indexOf(
+                "| data | type | size | memory | op | native-avx512 | native-avx2 | native-scalar | java-vector | java-scalar |");
         assertTrue(elf > 0, String.join("\n", md));
         assertTrue(md.get(elf - 2).startsWith("ELF kernels"));
         assertEquals("|---|---|---|---|---|---:|---:|---:|---:|---:|", md.get(elf + 1));
-        assertEquals(List.of(
-                "| bert | F32 | 4KiB | mapped | encode | - | 4.40 ± 0.12 | - | 2.10 ± 0.12 | - |",
-                "| bert | F32 | 16MiB | heap | encode | - | 13.50 ± 0.70 | - | 16.90 ± 0.70 | - |",
-                "| bert | F32 | 16MiB | mapped | encode | - | 14.00 ± 0.80 | - | 17.50 ± 0.80 | - |"), md.subList(elf + 2, elf + 5));
+        assertEquals(
+                List.of(
+                        "| bert | F32 | 4KiB | mapped | encode | - | 4.40 ± 0.12 | - | 2.10 ± 0.12 | - |",
+                        "| bert | F32 | 16MiB | heap | encode | - | 13.50 ± 0.70 | - | 16.90 ± 0.70 | - |",
+                        "| bert | F32 | 16MiB | mapped | encode | - | 14.00 ± 0.80 | - | 17.50 ± 0.80 | - |"),
+                md.subList(elf + 2, elf + 5));
         // tables in the suite's order: ELF, bit packing, ..., entropy, prune
-        int pack = index(md, "Bit packing"), entropy = index(md, "Entropy stage"), prune = index(md, "Pruning threshold");
+        int pack = index(md, "Bit packing"),
+                entropy = index(md, "Entropy stage"),
+                prune = index(md, "Pruning threshold");
         assertTrue(elf < pack && pack < entropy && entropy < prune, md.toString());
-        assertTrue(md.contains("| bert | 4 | 16MiB | mapped | unpack | - | - | 1.30 | - | - |"), "no error: the score alone");
-        assertTrue(md.contains("| bert | 16MiB | mapped | decode | - | - | - | - | 0.086 ± 0.003 |"), "small values: two significant digits");
+        assertTrue(
+                md.contains("| bert | 4 | 16MiB | mapped | unpack | - | - | 1.30 | - | - |"),
+                "no error: the score alone");
+        assertTrue(
+                md.contains("| bert | 16MiB | mapped | decode | - | - | - | - | 0.086 ± 0.003 |"),
+                "small values: two significant digits");
         assertTrue(md.getLast().startsWith("Machine: a CPU, 2 cores; OpenJDK 64-Bit Server VM 25.0.3."));
     }
 
@@ -69,7 +81,8 @@ class KernelReportTest {
                   "vmName": "VM", "jdkVersion": "25"}]
                 """);
         List<String> md = KernelReport.markdown(KernelReport.read(old), "cpu");
-        assertTrue(md.contains("| bert | tensor | quantizePack | - | - | - | 9.58 ± 0.06 | - |"), String.join("\n", md));
+        assertTrue(
+                md.contains("| bert | tensor | quantizePack | - | - | - | 9.58 ± 0.06 | - |"), String.join("\n", md));
     }
 
     @Test
@@ -91,13 +104,19 @@ class KernelReportTest {
         assertEquals(new KernelChart.Selection("16MiB", "mapped", "bert"), KernelChart.select(results));
         JFreeChart chart = KernelChart.chart(results);
         CategoryDataset data = chart.getCategoryPlot().getDataset();
-        assertEquals(List.of("ELF F32 encode", "bit pack width=4 unpack", "entropy decode", "prune fraction=0.5 F32 threshold"),
+        assertEquals(
+                List.of(
+                        "ELF F32 encode",
+                        "bit pack width=4 unpack",
+                        "entropy decode",
+                        "prune fraction=0.5 F32 threshold"),
                 data.getColumnKeys());
         assertEquals(List.of("native-avx2", "native-scalar", "java-vector", "java-scalar"), data.getRowKeys());
         assertEquals(14.0, data.getValue("native-avx2", "ELF F32 encode").doubleValue(), 1e-12, "mapped, not heap");
         assertEquals(17.5, data.getValue("java-vector", "ELF F32 encode").doubleValue(), 1e-12);
         assertEquals(null, data.getValue("native-avx2", "entropy decode"));
-        assertEquals("16MiB per call, BERT-base weights, mapped memory; JMH, benchmarks/run.sh",
+        assertEquals(
+                "16MiB per call, BERT-base weights, mapped memory; JMH, benchmarks/run.sh",
                 ((TextTitle) chart.getSubtitle(1)).getText());
 
         Path png = dir.resolve("kernels.png"), md = dir.resolve("kernels.md");

@@ -2,6 +2,7 @@ package dev.elfz.analyze;
 
 import com.dynatrace.hash4j.hashing.HashStream128;
 import com.sun.management.OperatingSystemMXBean;
+import dev.elfz.Dtype;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
@@ -12,7 +13,6 @@ import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.onnx.OnnxFile;
-import dev.elfz.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,6 +57,7 @@ public final class Analysis {
 
     /** The chunk sizes of the fixed chunkings. */
     public static final int FIXED_LARGE = 4096;
+
     public static final int FIXED_SMALL = 512;
 
     /**
@@ -65,8 +66,17 @@ public final class Analysis {
      * @param inUnit values v with -1 < v < 1
      * @param inUnitShare inUnit over all values (NaN and Inf included)
      */
-    public record ValueStats(long values, long inUnit, double inUnitShare, double min, double max, double mean,
-                             double std, long nan, long inf, Histogram histogram) {}
+    public record ValueStats(
+            long values,
+            long inUnit,
+            double inUnitShare,
+            double min,
+            double max,
+            double mean,
+            double std,
+            long nan,
+            long inf,
+            Histogram histogram) {}
 
     /**
      * Finite values counted in {@link #BINS} equal bins over [low, high); {@code below} and {@code above} count the
@@ -76,6 +86,7 @@ public final class Analysis {
 
     /** The histogram's bins over [-2, 2): 0.02 wide, (-1, 1) is bins 50 to 149. */
     public static final int BINS = ValueSummary.BINS;
+
     public static final double HISTOGRAM_LOW = ValueSummary.LOW;
     public static final double HISTOGRAM_HIGH = ValueSummary.HIGH;
 
@@ -86,16 +97,30 @@ public final class Analysis {
      *
      * @param scannedBytes bytes of the safetensors tensors looked at (.elfz tensors are not)
      */
-    public record Duplication(long scannedBytes, long duplicateLayers, long duplicateLayerBytes, long fixed4kBytes,
-                              long fixed512Bytes, long cdcBytes) {}
+    public record Duplication(
+            long scannedBytes,
+            long duplicateLayers,
+            long duplicateLayerBytes,
+            long fixed4kBytes,
+            long fixed512Bytes,
+            long cdcBytes) {}
 
     /**
      * One row of the per-dtype table.
      *
      * @param values null for non-float dtypes and when no float value was read (only .elfz files)
      */
-    public record DtypeStats(String dtype, long layers, double layerShare, long bytes, double byteShare, long parameters,
-                             double averageParameters, double averageBytes, ValueStats values, Duplication duplication) {}
+    public record DtypeStats(
+            String dtype,
+            long layers,
+            double layerShare,
+            long bytes,
+            double byteShare,
+            long parameters,
+            double averageParameters,
+            double averageBytes,
+            ValueStats values,
+            Duplication duplication) {}
 
     /** @param kind "safetensors", "onnx" or "elfz" */
     public record FileStats(String path, String kind, long bytes, int tensors, long tensorBytes) {}
@@ -108,9 +133,16 @@ public final class Analysis {
      * @param saturated true when a table could not grow within the limit: duplicate chunk bytes are then a lower
      *     bound
      */
-    public record ChunkIndex(long fixed4kChunks, long fixed512Chunks, long cdcChunks, long distinctFixed4k,
-                             long distinctFixed512, long distinctCdc, long memoryBytes, long memoryLimit,
-                             boolean saturated) {}
+    public record ChunkIndex(
+            long fixed4kChunks,
+            long fixed512Chunks,
+            long cdcChunks,
+            long distinctFixed4k,
+            long distinctFixed512,
+            long distinctCdc,
+            long memoryBytes,
+            long memoryLimit,
+            boolean saturated) {}
 
     /**
      * The whole result.
@@ -118,8 +150,14 @@ public final class Analysis {
      * @param predictions what {@code elfz compress} would give the safetensors files in a few modes, estimated
      *     ({@link CodecEstimate}); empty when there are none
      */
-    public record Report(List<FileStats> files, long tensors, long bytes, List<DtypeStats> dtypes, DtypeStats total,
-                         ChunkIndex chunkIndex, List<CodecEstimate.Prediction> predictions) {}
+    public record Report(
+            List<FileStats> files,
+            long tensors,
+            long bytes,
+            List<DtypeStats> dtypes,
+            DtypeStats total,
+            ChunkIndex chunkIndex,
+            List<CodecEstimate.Prediction> predictions) {}
 
     /**
      * How an analysis runs.
@@ -138,7 +176,10 @@ public final class Analysis {
 
         /** One thread per core, half of the machine's memory for the tables, FastCDC's default sizes. */
         public static Options defaults() {
-            return new Options(Runtime.getRuntime().availableProcessors(), physicalMemory() / 2, FastCdc.DEFAULT,
+            return new Options(
+                    Runtime.getRuntime().availableProcessors(),
+                    physicalMemory() / 2,
+                    FastCdc.DEFAULT,
                     ElfzOptions.Progress.NONE);
         }
 
@@ -188,7 +229,9 @@ public final class Analysis {
             if (Files.isDirectory(p)) {
                 List<Path> found;
                 try (Stream<Path> s = Files.walk(p, FileVisitOption.FOLLOW_LINKS)) {
-                    found = s.filter(f -> Files.isRegularFile(f) && kind(f) != null).sorted().toList();
+                    found = s.filter(f -> Files.isRegularFile(f) && kind(f) != null)
+                            .sorted()
+                            .toList();
                 } catch (UncheckedIOException e) { // a link loop, an unreadable directory
                     throw e.getCause();
                 }
@@ -211,8 +254,9 @@ public final class Analysis {
 
     private static String kind(Path p) {
         String n = p.getFileName().toString();
-        return n.endsWith(".safetensors") ? "safetensors" : n.endsWith(OnnxFile.SUFFIX) ? "onnx"
-                : n.endsWith(".elfz") ? "elfz" : null;
+        return n.endsWith(".safetensors")
+                ? "safetensors"
+                : n.endsWith(OnnxFile.SUFFIX) ? "onnx" : n.endsWith(".elfz") ? "elfz" : null;
     }
 
     /** A file and the external data files of an ONNX model. */
@@ -258,8 +302,14 @@ public final class Analysis {
      * holds the window's bytes from {@code base}: up to FastCDC's maximum chunk before it (the merge cuts the chunks
      * that straddle windows from it), then the window.
      */
-    private record Scanned(Window window, SegmentHash.Hash128 piece, long[] fixed512, long[] fixed4k,
-                           ValueSummary values, byte[] copy, long base) {}
+    private record Scanned(
+            Window window,
+            SegmentHash.Hash128 piece,
+            long[] fixed512,
+            long[] fixed4k,
+            ValueSummary values,
+            byte[] copy,
+            long base) {}
 
     /** A worker's buffers. */
     private static final ThreadLocal<ValueSummary.Scratch> SCRATCH = ThreadLocal.withInitial(ValueSummary.Scratch::new);
@@ -295,8 +345,8 @@ public final class Analysis {
         long[] large = new long[(small.length + parts - 1) / parts];
         for (int i = 0; i < large.length; i++) {
             long o = (long) i * FIXED_LARGE;
-            large[i] = SegmentHash.combine(small, i * parts, Math.min(parts, small.length - i * parts),
-                    Math.min(FIXED_LARGE, length - o));
+            large[i] = SegmentHash.combine(
+                    small, i * parts, Math.min(parts, small.length - i * parts), Math.min(FIXED_LARGE, length - o));
         }
         ValueSummary values = null;
         ElfType type = w.tensor().dtype().elfType();
@@ -325,7 +375,9 @@ public final class Analysis {
         Report analyse(List<Path> files) throws IOException {
             Totals scan = totals(files);
             // sized once for every chunk to come, the budget shared in proportion when it is short
-            long c4k = scan.chunks(FIXED_LARGE), c512 = scan.chunks(FIXED_SMALL), cdc = scan.chunks(options.cdc().min());
+            long c4k = scan.chunks(FIXED_LARGE),
+                    c512 = scan.chunks(FIXED_SMALL),
+                    cdc = scan.chunks(options.cdc().min());
             double perChunk = (double) budget.limit() / Math.max(1, c4k + c512 + cdc);
             fixed4k = new FingerprintSet(budget, c4k, (long) (perChunk * c4k));
             fixed512 = new FingerprintSet(budget, c512, (long) (perChunk * c512));
@@ -348,14 +400,32 @@ public final class Analysis {
             List<DtypeStats> rows = new ArrayList<>();
             Acc total = new Acc();
             for (Map.Entry<Dtype, Acc> e : acc.entrySet()) {
-                rows.add(row(e.getKey().name(), e.getValue(), layers, bytes, e.getKey().elfType() != null));
+                rows.add(row(
+                        e.getKey().name(),
+                        e.getValue(),
+                        layers,
+                        bytes,
+                        e.getKey().elfType() != null));
                 total.add(e.getValue());
             }
             DtypeStats all = row("total", total, layers, bytes, true);
-            ChunkIndex index = new ChunkIndex(chunks4k, chunks512, chunksCdc, fixed4k.size(), fixed512.size(),
-                    cdcSet.size(), fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(), budget.limit(),
+            ChunkIndex index = new ChunkIndex(
+                    chunks4k,
+                    chunks512,
+                    chunksCdc,
+                    fixed4k.size(),
+                    fixed512.size(),
+                    cdcSet.size(),
+                    fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(),
+                    budget.limit(),
                     fixed4k.saturated() || fixed512.saturated() || cdcSet.saturated());
-            return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index,
+            return new Report(
+                    List.copyOf(stats),
+                    layers,
+                    bytes,
+                    List.copyOf(rows),
+                    all,
+                    index,
                     estimate.predictions(options.threads()));
         }
 
@@ -404,7 +474,8 @@ public final class Analysis {
                     layer(t.dtype(), t.byteSize(), t.elements());
                     tb += t.byteSize();
                 }
-                return new FileStats(f.toString(), "elfz", Files.size(f), r.tensors().size(), tb);
+                return new FileStats(
+                        f.toString(), "elfz", Files.size(f), r.tensors().size(), tb);
             }
         }
 
@@ -506,8 +577,14 @@ public final class Analysis {
             }
             float lo = (float) tensorMin, hi = (float) tensorMax;
             try { // the estimate copies its sample out of the mapping: a fault there is the file changing
-                estimate.offer(t.dtype(), t.shape(), data, t.dtype().elfType() == null ? null
-                        : new ValueRange(lo, hi, tensorNotFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi)));
+                estimate.offer(
+                        t.dtype(),
+                        t.shape(),
+                        data,
+                        t.dtype().elfType() == null
+                                ? null
+                                : new ValueRange(
+                                        lo, hi, tensorNotFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi)));
                 MappedInput.raiseFaults();
             } catch (InternalError e) {
                 throw new InputChangedException(w.file(), e);
@@ -528,13 +605,29 @@ public final class Analysis {
         ValueSummary s = a.values;
         if (floats && s.values > 0) {
             boolean any = s.finite > 0;
-            v = new ValueStats(s.values, s.inUnit, (double) s.inUnit / s.values, any ? s.min : Double.NaN,
-                    any ? s.max : Double.NaN, any ? s.mean : Double.NaN, any ? Math.sqrt(s.m2 / s.finite) : Double.NaN,
-                    s.nan, s.inf, new Histogram(HISTOGRAM_LOW, HISTOGRAM_HIGH, s.below(), s.bins(), s.above()));
+            v = new ValueStats(
+                    s.values,
+                    s.inUnit,
+                    (double) s.inUnit / s.values,
+                    any ? s.min : Double.NaN,
+                    any ? s.max : Double.NaN,
+                    any ? s.mean : Double.NaN,
+                    any ? Math.sqrt(s.m2 / s.finite) : Double.NaN,
+                    s.nan,
+                    s.inf,
+                    new Histogram(HISTOGRAM_LOW, HISTOGRAM_HIGH, s.below(), s.bins(), s.above()));
         }
-        return new DtypeStats(name, a.layers, share(a.layers, layers), a.bytes, share(a.bytes, bytes), a.parameters,
-                a.layers == 0 ? 0 : (double) a.parameters / a.layers, a.layers == 0 ? 0 : (double) a.bytes / a.layers,
-                v, new Duplication(a.scanned, a.dupLayers, a.dupLayerBytes, a.fixed4k, a.fixed512, a.cdcBytes));
+        return new DtypeStats(
+                name,
+                a.layers,
+                share(a.layers, layers),
+                a.bytes,
+                share(a.bytes, bytes),
+                a.parameters,
+                a.layers == 0 ? 0 : (double) a.parameters / a.layers,
+                a.layers == 0 ? 0 : (double) a.bytes / a.layers,
+                v,
+                new Duplication(a.scanned, a.dupLayers, a.dupLayerBytes, a.fixed4k, a.fixed512, a.cdcBytes));
     }
 
     private static double share(long part, long whole) {

@@ -1,25 +1,25 @@
 package dev.elfz.analyze;
 
+import dev.elfz.Codec;
 import dev.elfz.CodecChoice;
-import dev.elfz.Granularity;
-import dev.elfz.container.ElfzFormat;
+import dev.elfz.Dtype;
 import dev.elfz.ElfzOptions;
-import dev.elfz.container.Planner;
-import dev.elfz.container.Workers;
-import dev.elfz.container.Planner.Choice;
+import dev.elfz.Granularity;
 import dev.elfz.LossyOptions;
 import dev.elfz.codec.ChunkCodec;
-import dev.elfz.Codec;
 import dev.elfz.codec.EntropyStage;
+import dev.elfz.codec.prune.MagnitudeSelect;
+import dev.elfz.codec.prune.PruneParams;
+import dev.elfz.codec.registry.Codecs;
+import dev.elfz.codec.uniform.UniformParams;
+import dev.elfz.container.ElfzFormat;
+import dev.elfz.container.Planner;
+import dev.elfz.container.Planner.Choice;
+import dev.elfz.container.Workers;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
-import dev.elfz.codec.prune.MagnitudeSelect;
-import dev.elfz.codec.registry.Codecs;
-import dev.elfz.codec.prune.PruneParams;
-import dev.elfz.Dtype;
-import dev.elfz.codec.uniform.UniformParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -84,14 +84,24 @@ public final class CodecEstimate implements AutoCloseable {
             new Mode("elf", "--codec elf", CodecChoice.ELF, LossyOptions.NONE, Double.NaN),
             new Mode("lossless", "--codec lossless", CodecChoice.LOSSLESS, LossyOptions.NONE, Double.NaN),
             new Mode("error bound 1e-4", "--error-bound 1e-4", CodecChoice.AUTO, LossyOptions.NONE, 1e-4),
-            new Mode("uniform 8-bit", "--codec uniform --bits 8", CodecChoice.UNIFORM, LossyOptions.NONE.withBits(8),
+            new Mode(
+                    "uniform 8-bit",
+                    "--codec uniform --bits 8",
+                    CodecChoice.UNIFORM,
+                    LossyOptions.NONE.withBits(8),
                     Double.NaN),
-            new Mode("uniform 4-bit", "--codec uniform --bits 4", CodecChoice.UNIFORM, LossyOptions.NONE.withBits(4),
+            new Mode(
+                    "uniform 4-bit",
+                    "--codec uniform --bits 4",
+                    CodecChoice.UNIFORM,
+                    LossyOptions.NONE.withBits(4),
                     Double.NaN),
-            new Mode("prune 50% + elf", "--codec elf --prune 0.5", CodecChoice.ELF,
-                    LossyOptions.NONE.withPruneFraction(0.5), Double.NaN),
-            new Mode("prune 90% + elf", "--codec elf --prune 0.9", CodecChoice.ELF,
-                    LossyOptions.NONE.withPruneFraction(0.9), Double.NaN));
+            new Mode(
+                    "prune 50% + elf",
+                    "--codec elf --prune 0.5", CodecChoice.ELF, LossyOptions.NONE.withPruneFraction(0.5), Double.NaN),
+            new Mode(
+                    "prune 90% + elf",
+                    "--codec elf --prune 0.9", CodecChoice.ELF, LossyOptions.NONE.withPruneFraction(0.9), Double.NaN));
 
     /**
      * One mode's estimate.
@@ -102,8 +112,14 @@ public final class CodecEstimate implements AutoCloseable {
      * @param sampledBytes the float bytes coded to make it
      * @param containerBytes the part of {@code predictedBytes} that is the container's: prologue, index, trailer
      */
-    public record Prediction(String mode, String flags, long inputBytes, long predictedBytes, double ratio,
-                             long sampledBytes, long containerBytes) {}
+    public record Prediction(
+            String mode,
+            String flags,
+            long inputBytes,
+            long predictedBytes,
+            double ratio,
+            long sampledBytes,
+            long containerBytes) {}
 
     /** What the planner knows of a tensor before its chunks are coded. */
     private record Tensor(Dtype dtype, long elements, boolean selected, ValueRange range) {}
@@ -153,7 +169,10 @@ public final class CodecEstimate implements AutoCloseable {
      * @param pieceBytes bytes sampled at a point: a chunk, or an aligned part of one coded as a chunk
      */
     public CodecEstimate(long totalFloatBytes, long budget, long chunkBytes, long pieceBytes, Kernel kernel) {
-        if (chunkBytes < 64 || pieceBytes < 64 || pieceBytes > chunkBytes || budget < pieceBytes
+        if (chunkBytes < 64
+                || pieceBytes < 64
+                || pieceBytes > chunkBytes
+                || budget < pieceBytes
                 || totalFloatBytes < 0) {
             throw new IllegalArgumentException("budget " + budget + ", chunk " + chunkBytes + ", piece " + pieceBytes
                     + ", total " + totalFloatBytes);
@@ -256,16 +275,28 @@ public final class CodecEstimate implements AutoCloseable {
             return List.of();
         }
         long sampled = pieces.stream().mapToLong(p -> p.bytes.byteSize()).sum();
-        long container = ElfzFormat.PROLOGUE_BYTES + ElfzFormat.TRAILER_BYTES + tensors * INDEX_BYTES_PER_TENSOR
+        long container = ElfzFormat.PROLOGUE_BYTES
+                + ElfzFormat.TRAILER_BYTES
+                + tensors * INDEX_BYTES_PER_TENSOR
                 + chunks * INDEX_BYTES_PER_CHUNK;
         long input = floatBytes + otherBytes;
         List<Prediction> out = new ArrayList<>();
         try {
-            Workers.ordered(threads, MODES, m -> {
-                long predicted = floatPrediction(m) + otherBytes + container;
-                return new Prediction(m.name(), m.flags(), input, predicted,
-                        input == 0 ? 1 : (double) input / predicted, sampled, container);
-            }, out::add);
+            Workers.ordered(
+                    threads,
+                    MODES,
+                    m -> {
+                        long predicted = floatPrediction(m) + otherBytes + container;
+                        return new Prediction(
+                                m.name(),
+                                m.flags(),
+                                input,
+                                predicted,
+                                input == 0 ? 1 : (double) input / predicted,
+                                sampled,
+                                container);
+                    },
+                    out::add);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // the sink adds to a list: no I/O
         }
@@ -294,8 +325,13 @@ public final class CodecEstimate implements AutoCloseable {
     /** Pruning's global threshold, as the planner finds it, over the sampled values of the selected tensors. */
     private float threshold(double fraction) {
         try {
-            return MagnitudeSelect.threshold(pieces.stream().filter(p -> p.tensor.selected())
-                    .map(p -> new MagnitudeSelect.Values(p.tensor.dtype().elfType(), p.bytes)).toList(), fraction);
+            return MagnitudeSelect.threshold(
+                    pieces.stream()
+                            .filter(p -> p.tensor.selected())
+                            .map(p ->
+                                    new MagnitudeSelect.Values(p.tensor.dtype().elfType(), p.bytes))
+                            .toList(),
+                    fraction);
         } catch (InputChangedException e) {
             throw new UncheckedIOException(e); // the pieces are private copies: no file is read
         }
@@ -305,14 +341,25 @@ public final class CodecEstimate implements AutoCloseable {
     private static Choice choice(Mode m, Tensor t, float threshold) {
         Choice value = Planner.valueChoice(m.options(ElfzOptions.defaults()), t.dtype());
         boolean quantize = m.codec() == CodecChoice.UNIFORM;
-        if (!t.selected() || (quantize && !t.range().finite()) || (!quantize && !m.lossy().prunes())) {
+        if (!t.selected()
+                || (quantize && !t.range().finite())
+                || (!quantize && !m.lossy().prunes())) {
             return value;
         }
         // uniform per tensor over all its values: no mode prunes and quantizes (the range would be the survivors')
-        Choice inner = quantize ? new Choice(Codec.UNIFORM, new UniformParams(m.lossy().bits(),
-                Granularity.TENSOR, t.elements(), m.lossy().symmetric(), new double[] {t.range().lo()},
-                new double[] {t.range().hi()})) : value;
-        return m.lossy().prunes() ? new Choice(Codec.PRUNE, new PruneParams(threshold, inner.codec(), inner.params()))
+        Choice inner = quantize
+                ? new Choice(
+                        Codec.UNIFORM,
+                        new UniformParams(
+                                m.lossy().bits(),
+                                Granularity.TENSOR,
+                                t.elements(),
+                                m.lossy().symmetric(),
+                                new double[] {t.range().lo()},
+                                new double[] {t.range().hi()}))
+                : value;
+        return m.lossy().prunes()
+                ? new Choice(Codec.PRUNE, new PruneParams(threshold, inner.codec(), inner.params()))
                 : inner;
     }
 
@@ -333,7 +380,8 @@ public final class CodecEstimate implements AutoCloseable {
             if (c.codec() == Codec.RAW) {
                 return chunk.byteSize();
             }
-            ChunkCodec codec = codecs.computeIfAbsent(c.codec().id() + "/" + dtype,
+            ChunkCodec codec = codecs.computeIfAbsent(
+                    c.codec().id() + "/" + dtype,
                     k -> new EntropyStage(Codecs.of(c.codec()).newChunkCodec(dtype, kernel), kernel));
             long n = codec.encode(c.params(), chunk, first, dst);
             return n < 0 ? chunk.byteSize() : n;

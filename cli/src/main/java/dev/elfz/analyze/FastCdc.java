@@ -46,7 +46,8 @@ public final class FastCdc {
     /** @param avg a power of two; min <= avg <= max */
     public FastCdc(int min, int avg, int max) {
         if (Integer.bitCount(avg) != 1 || min < 1 || min > avg || avg > max) {
-            throw new IllegalArgumentException("FastCDC sizes: min " + min + ", avg " + avg + " (a power of 2), max " + max);
+            throw new IllegalArgumentException(
+                    "FastCDC sizes: min " + min + ", avg " + avg + " (a power of 2), max " + max);
         }
         this.min = min;
         this.avg = avg;

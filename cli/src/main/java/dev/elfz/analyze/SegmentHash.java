@@ -20,7 +20,6 @@ public final class SegmentHash {
 
     private SegmentHash() {}
 
-
     private static final Hasher128 XXH3_128 = Hashing.xxh3_128();
     private static final Hasher64 XXH3_64 = Hashing.xxh3_64();
 
@@ -104,7 +103,11 @@ public final class SegmentHash {
      * chunks share it when their parts are the same bytes (but for 2^-64 per part).
      */
     public static long combine(long[] parts, int from, int count, long length) {
-        return COMBINE.get().reset().putLongs(parts, from, count).putLong(length).getAsLong();
+        return COMBINE.get()
+                .reset()
+                .putLongs(parts, from, count)
+                .putLong(length)
+                .getAsLong();
     }
 
     /** A stream per thread, reset for each chunk: no allocation per chunk. */

@@ -19,6 +19,7 @@ final class ValueSummary {
 
     /** The histogram: {@link #BINS} bins of equal width over [LOW, HIGH). */
     static final int BINS = 200;
+
     static final double LOW = -2, HIGH = 2, SCALE = BINS / (HIGH - LOW);
 
     /** Histogram slots: the bins, then below, above, and one for NaN and Inf (not reported). */

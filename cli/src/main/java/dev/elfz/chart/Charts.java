@@ -28,12 +28,12 @@ import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.LogarithmicAxis;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.TickUnits;
-import org.jfree.chart.plot.IntervalMarker;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.block.BlockBorder;
 import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.IntervalMarker;
 import org.jfree.chart.plot.Plot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.PlotRenderingInfo;
@@ -79,8 +79,13 @@ public final class Charts {
     public static final int WIDTH = 1000, HEIGHT = 560;
 
     /** Series colours, in order (matplotlib's first six, told apart by most readers). */
-    public static final List<Color> PALETTE = List.of(new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-            new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b));
+    public static final List<Color> PALETTE = List.of(
+            new Color(0x1f77b4),
+            new Color(0xd62728),
+            new Color(0x2ca02c),
+            new Color(0xff7f0e),
+            new Color(0x9467bd),
+            new Color(0x8c564b));
 
     /** The fill of a marked band (an interval of the domain), opaque so that it reads the same in both formats. */
     public static final Color BAND = new Color(0xe4ecf4);
@@ -89,11 +94,14 @@ public final class Charts {
 
     /** The picture formats {@link #save} writes. */
     public enum Format {
-        PNG, SVG;
+        PNG,
+        SVG;
 
         /** The format of a file name's extension (either case). */
         public static Format of(Path file) {
-            String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+            String name = file.getFileName() == null
+                    ? ""
+                    : file.getFileName().toString().toLowerCase(Locale.ROOT);
             if (name.endsWith(".png")) {
                 return PNG;
             }
@@ -117,8 +125,8 @@ public final class Charts {
         axis.setBase(10);
         TickUnits decades = new TickUnits(); // in the axis' exponent space
         for (int k : new int[] {1, 2, 3, 5, 10, 20, 50, 100}) {
-            decades.add(new NumberTickUnit(k, new DecimalFormat("0", DecimalFormatSymbols.getInstance(Locale.ROOT)),
-                    k == 1 ? 9 : 0));
+            decades.add(new NumberTickUnit(
+                    k, new DecimalFormat("0", DecimalFormatSymbols.getInstance(Locale.ROOT)), k == 1 ? 9 : 0));
         }
         axis.setStandardTickUnits(decades);
         axis.setMinorTickMarksVisible(true);
@@ -204,16 +212,22 @@ public final class Charts {
      * bar out (its place stays empty). Horizontal bars put the categories down the left, which suits long names and
      * many groups; the value axis starts at 0.
      */
-    public static JFreeChart groupedBars(String title, String categoryLabel, String valueLabel, List<String> series,
-                                         List<String> categories, double[][] values, boolean horizontal) {
+    public static JFreeChart groupedBars(
+            String title,
+            String categoryLabel,
+            String valueLabel,
+            List<String> series,
+            List<String> categories,
+            double[][] values,
+            boolean horizontal) {
         if (values.length != series.size()) {
             throw new IllegalArgumentException(values.length + " rows of values for " + series.size() + " series");
         }
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (int s = 0; s < series.size(); s++) {
             if (values[s].length != categories.size()) {
-                throw new IllegalArgumentException(series.get(s) + ": " + values[s].length + " values for "
-                        + categories.size() + " categories");
+                throw new IllegalArgumentException(
+                        series.get(s) + ": " + values[s].length + " values for " + categories.size() + " categories");
             }
             for (int c = 0; c < categories.size(); c++) {
                 data.addValue(Double.isNaN(values[s][c]) ? null : values[s][c], series.get(s), categories.get(c));
@@ -320,8 +334,8 @@ public final class Charts {
         return points(title, xLabel, yLabel, series, false, true);
     }
 
-    private static JFreeChart points(String title, String xLabel, String yLabel, List<Points> series, boolean logY,
-                                     boolean joined) {
+    private static JFreeChart points(
+            String title, String xLabel, String yLabel, List<Points> series, boolean logY, boolean joined) {
         XYSeriesCollection data = new XYSeriesCollection();
         List<List<String>> labels = new ArrayList<>();
         for (Points p : series) {
@@ -366,7 +380,7 @@ public final class Charts {
      * points of two series (a ratio reached by two codecs, -T1 and -T2 of one mode) wrote over each other.
      */
     static final class UncrowdedLabels extends XYLineAndShapeRenderer {
-        private static final double GAP = 4;  // between a point and its label, in Java2D units
+        private static final double GAP = 4; // between a point and its label, in Java2D units
         private static final double MARK = 4; // half the side of the square kept free around every point
 
         private final transient List<Rectangle2D> taken = new ArrayList<>();
@@ -377,8 +391,8 @@ public final class Charts {
         }
 
         @Override
-        public XYItemRendererState initialise(Graphics2D g2, Rectangle2D area, XYPlot plot, XYDataset data,
-                                              PlotRenderingInfo info) {
+        public XYItemRendererState initialise(
+                Graphics2D g2, Rectangle2D area, XYPlot plot, XYDataset data, PlotRenderingInfo info) {
             this.area = area;
             taken.clear(); // once per drawing: every point's square is taken before any label is placed
             for (int s = 0; s < data.getSeriesCount(); s++) {
@@ -392,8 +406,15 @@ public final class Charts {
         }
 
         @Override
-        protected void drawItemLabel(Graphics2D g2, PlotOrientation orientation, XYDataset data, int series, int item,
-                                     double x, double y, boolean negative) {
+        protected void drawItemLabel(
+                Graphics2D g2,
+                PlotOrientation orientation,
+                XYDataset data,
+                int series,
+                int item,
+                double x,
+                double y,
+                boolean negative) {
             String label = getItemLabelGenerator(series, item).generateLabel(data, series, item);
             g2.setFont(getItemLabelFont(series, item));
             g2.setPaint(lookupSeriesPaint(series)); // in its series' colour: a label away from its point is still known
@@ -409,15 +430,23 @@ public final class Charts {
          */
         static Rectangle2D place(Rectangle2D area, List<Rectangle2D> taken, double x, double y, double w, double h) {
             double[][] corners = { // top-left corners of the candidates, in order of preference
-                {x - w / 2, y - GAP - h}, {x - w / 2, y + GAP}, {x + GAP + MARK, y - h / 2}, {x - GAP - MARK - w, y - h / 2},
-                {x + GAP, y - GAP - h}, {x - GAP - w, y - GAP - h}, {x + GAP, y + GAP}, {x - GAP - w, y + GAP}};
+                {x - w / 2, y - GAP - h},
+                {x - w / 2, y + GAP},
+                {x + GAP + MARK, y - h / 2},
+                {x - GAP - MARK - w, y - h / 2},
+                {x + GAP, y - GAP - h},
+                {x - GAP - w, y - GAP - h},
+                {x + GAP, y + GAP},
+                {x - GAP - w, y + GAP}
+            };
             for (double[] c : corners) {
                 Rectangle2D r = new Rectangle2D.Double(c[0], c[1], w, h);
                 if (area.contains(r) && taken.stream().noneMatch(r::intersects)) {
                     return r;
                 }
             }
-            return new Rectangle2D.Double(corners[0][0], corners[0][1], w, h); // crowded all round: above, as JFreeChart
+            return new Rectangle2D.Double(
+                    corners[0][0], corners[0][1], w, h); // crowded all round: above, as JFreeChart
         }
     }
 
@@ -450,8 +479,8 @@ public final class Charts {
                     chart.draw(g, new Rectangle(0, 0, width, height));
                     // no DOCTYPE (getSVGDocument's points to the W3C's DTD, which XML parsers then fetch); a viewBox
                     // so that the picture scales
-                    String svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + g.getSVGElement(null, true,
-                            new ViewBox(0, 0, width, height), null, null) + "\n";
+                    String svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                            + g.getSVGElement(null, true, new ViewBox(0, 0, width, height), null, null) + "\n";
                     out.write(svg.getBytes(StandardCharsets.UTF_8));
                 }
             }

@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** elfz analyze PATH...: per dtype, what the files hold and how much of it repeats. */
-@Command(name = "analyze", mixinStandardHelpOptions = true,
+@Command(
+        name = "analyze",
+        mixinStandardHelpOptions = true,
         description = {
             "Analyses .safetensors and .onnx files (and .elfz files, from their index) in files and directories (recursively): "
                     + "per dtype, layer counts and sizes, float value statistics, duplicate tensors and chunks.",
@@ -41,13 +43,18 @@ final class AnalyzeCommand extends WorkCommand {
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories (.safetensors, .onnx, .elfz).")
     List<Path> paths;
 
-    @Option(names = "--memory", paramLabel = "BYTES", converter = Units.SizeConverter.class,
+    @Option(
+            names = "--memory",
+            paramLabel = "BYTES",
+            converter = Units.SizeConverter.class,
             description = "Most memory the chunk fingerprint tables may take, off the heap (default: half of this "
                     + "machine's memory). When they outgrow it, duplicate chunk bytes are lower bounds, and the "
                     + "output says so.")
     Long memory;
 
-    @Option(names = "--plot", paramLabel = "FILE.png|FILE.svg",
+    @Option(
+            names = "--plot",
+            paramLabel = "FILE.png|FILE.svg",
             description = "Also write the histogram of float values as a picture (PNG or SVG, by the extension; "
                     + "an existing file is replaced): one line per dtype, counts on a log scale, the (-1, 1) band "
                     + "shaded. Drawn with JFreeChart.")
@@ -62,7 +69,8 @@ final class AnalyzeCommand extends WorkCommand {
             checkPlot(plot);
         }
         ElfzOptions o = options("analyze");
-        Analysis.Options a = Analysis.Options.defaults().withThreads(o.threads()).withProgress(o.progress());
+        Analysis.Options a =
+                Analysis.Options.defaults().withThreads(o.threads()).withProgress(o.progress());
         Report r = new Analysis(memory == null ? a : a.withMemory(memory)).run(paths);
         if (plot != null) {
             Charts.save(histogram(r.dtypes()), plot);
@@ -82,14 +90,23 @@ final class AnalyzeCommand extends WorkCommand {
             ValueStats v = d.values();
             if (v != null) {
                 Analysis.Histogram h = v.histogram();
-                series.add(new Charts.Binned(String.format(Locale.ROOT, "%s (%.4f %% in (-1, 1))", d.dtype(),
-                        100 * v.inUnitShare()), h.low(), h.high(), h.below(), h.counts(), h.above()));
+                series.add(new Charts.Binned(
+                        String.format(Locale.ROOT, "%s (%.4f %% in (-1, 1))", d.dtype(), 100 * v.inUnitShare()),
+                        h.low(),
+                        h.high(),
+                        h.below(),
+                        h.counts(),
+                        h.above()));
             }
         }
-        return Charts.histogram("Float parameter values", "value (bins of " + plain((Analysis.HISTOGRAM_HIGH
-                        - Analysis.HISTOGRAM_LOW) / Analysis.BINS) + "; the two points outside count the values beyond ["
+        return Charts.histogram(
+                "Float parameter values",
+                "value (bins of " + plain((Analysis.HISTOGRAM_HIGH - Analysis.HISTOGRAM_LOW) / Analysis.BINS)
+                        + "; the two points outside count the values beyond ["
                         + plain(Analysis.HISTOGRAM_LOW) + ", " + plain(Analysis.HISTOGRAM_HIGH) + "))",
-                "parameters per bin (log scale)", series, new Charts.Band(-1, 1, "(-1, 1)"));
+                "parameters per bin (log scale)",
+                series,
+                new Charts.Band(-1, 1, "(-1, 1)"));
     }
 
     private static String plain(double x) {
@@ -97,11 +114,19 @@ final class AnalyzeCommand extends WorkCommand {
     }
 
     static void print(Report r, PrintWriter w) {
-        long safetensors = r.files().stream().filter(f -> f.kind().equals("safetensors")).count();
+        long safetensors =
+                r.files().stream().filter(f -> f.kind().equals("safetensors")).count();
         long onnx = r.files().stream().filter(f -> f.kind().equals("onnx")).count();
-        w.printf(Locale.ROOT, "%d %s (%d safetensors, %s%d elfz), %d tensors, %s of tensors%n", r.files().size(),
-                r.files().size() == 1 ? "file" : "files", safetensors, onnx > 0 ? onnx + " onnx, " : "",
-                r.files().size() - safetensors - onnx, r.tensors(), Units.bytes(r.bytes()));
+        w.printf(
+                Locale.ROOT,
+                "%d %s (%d safetensors, %s%d elfz), %d tensors, %s of tensors%n",
+                r.files().size(),
+                r.files().size() == 1 ? "file" : "files",
+                safetensors,
+                onnx > 0 ? onnx + " onnx, " : "",
+                r.files().size() - safetensors - onnx,
+                r.tensors(),
+                Units.bytes(r.bytes()));
         List<DtypeStats> rows = new ArrayList<>(r.dtypes());
         rows.add(r.total());
 
@@ -109,9 +134,15 @@ final class AnalyzeCommand extends WorkCommand {
         List<String[]> t = new ArrayList<>();
         t.add(new String[] {"dtype", "layers", "layers %", "size", "size %", "avg params", "avg size"});
         for (DtypeStats d : rows) {
-            t.add(new String[] {d.dtype(), Long.toString(d.layers()), pct(d.layerShare()), Units.bytes(d.bytes()),
-                    pct(d.byteShare()), String.format(Locale.ROOT, "%.1f", d.averageParameters()),
-                    Units.bytes(Math.round(d.averageBytes()))});
+            t.add(new String[] {
+                d.dtype(),
+                Long.toString(d.layers()),
+                pct(d.layerShare()),
+                Units.bytes(d.bytes()),
+                pct(d.byteShare()),
+                String.format(Locale.ROOT, "%.1f", d.averageParameters()),
+                Units.bytes(Math.round(d.averageBytes()))
+            });
         }
         table(w, t);
 
@@ -120,9 +151,17 @@ final class AnalyzeCommand extends WorkCommand {
         for (DtypeStats d : rows) {
             ValueStats s = d.values();
             if (s != null) {
-                v.add(new String[] {d.dtype(), Long.toString(s.values()),
-                        String.format(Locale.ROOT, "%.4f", 100 * s.inUnitShare()), num(s.min()),
-                        num(s.max()), num(s.mean()), num(s.std()), Long.toString(s.nan()), Long.toString(s.inf())});
+                v.add(new String[] {
+                    d.dtype(),
+                    Long.toString(s.values()),
+                    String.format(Locale.ROOT, "%.4f", 100 * s.inUnitShare()),
+                    num(s.min()),
+                    num(s.max()),
+                    num(s.mean()),
+                    num(s.std()),
+                    Long.toString(s.nan()),
+                    Long.toString(s.inf())
+                });
             }
         }
         if (v.size() > 1) {
@@ -132,21 +171,49 @@ final class AnalyzeCommand extends WorkCommand {
 
         w.println();
         List<String[]> u = new ArrayList<>();
-        u.add(new String[] {"dtype", "scanned", "dup layers", "dup layer size", "dup %", "4 KiB dup", "dup %",
-                "512 B dup", "dup %", "CDC dup", "dup %"});
+        u.add(new String[] {
+            "dtype",
+            "scanned",
+            "dup layers",
+            "dup layer size",
+            "dup %",
+            "4 KiB dup",
+            "dup %",
+            "512 B dup",
+            "dup %",
+            "CDC dup",
+            "dup %"
+        });
         for (DtypeStats d : rows) {
             Duplication x = d.duplication();
             long s = x.scannedBytes();
-            u.add(new String[] {d.dtype(), Units.bytes(s), Long.toString(x.duplicateLayers()),
-                    Units.bytes(x.duplicateLayerBytes()), pct(s, x.duplicateLayerBytes()), Units.bytes(x.fixed4kBytes()),
-                    pct(s, x.fixed4kBytes()), Units.bytes(x.fixed512Bytes()), pct(s, x.fixed512Bytes()),
-                    Units.bytes(x.cdcBytes()), pct(s, x.cdcBytes())});
+            u.add(new String[] {
+                d.dtype(),
+                Units.bytes(s),
+                Long.toString(x.duplicateLayers()),
+                Units.bytes(x.duplicateLayerBytes()),
+                pct(s, x.duplicateLayerBytes()),
+                Units.bytes(x.fixed4kBytes()),
+                pct(s, x.fixed4kBytes()),
+                Units.bytes(x.fixed512Bytes()),
+                pct(s, x.fixed512Bytes()),
+                Units.bytes(x.cdcBytes()),
+                pct(s, x.cdcBytes())
+            });
         }
         table(w, u);
         Analysis.ChunkIndex c = r.chunkIndex();
-        w.printf(Locale.ROOT, "%nchunks: %d of 4 KiB (%d distinct), %d of 512 B (%d distinct), %d by FastCDC (%d distinct); "
-                        + "fingerprint tables %s of %s%s%n", c.fixed4kChunks(), c.distinctFixed4k(), c.fixed512Chunks(),
-                c.distinctFixed512(), c.cdcChunks(), c.distinctCdc(), Units.bytes(c.memoryBytes()),
+        w.printf(
+                Locale.ROOT,
+                "%nchunks: %d of 4 KiB (%d distinct), %d of 512 B (%d distinct), %d by FastCDC (%d distinct); "
+                        + "fingerprint tables %s of %s%s%n",
+                c.fixed4kChunks(),
+                c.distinctFixed4k(),
+                c.fixed512Chunks(),
+                c.distinctFixed512(),
+                c.cdcChunks(),
+                c.distinctCdc(),
+                Units.bytes(c.memoryBytes()),
                 Units.bytes(c.memoryLimit()),
                 c.saturated() ? " (full: duplicate chunk bytes are a lower bound)" : "");
         predictions(r, w);
@@ -158,13 +225,16 @@ final class AnalyzeCommand extends WorkCommand {
         if (r.predictions().isEmpty()) {
             return;
         }
-        w.printf(Locale.ROOT, "%nelfz compress, estimated from %s of float values coded in each mode:%n",
+        w.printf(
+                Locale.ROOT,
+                "%nelfz compress, estimated from %s of float values coded in each mode:%n",
                 Units.bytes(r.predictions().getFirst().sampledBytes()));
         List<String[]> t = new ArrayList<>();
         t.add(new String[] {"mode", "flags", "size", "ratio"});
         for (CodecEstimate.Prediction p : r.predictions()) {
-            t.add(new String[] {p.mode(), p.flags(), Units.bytes(p.predictedBytes()),
-                    String.format(Locale.ROOT, "%.3f", p.ratio())});
+            t.add(new String[] {
+                p.mode(), p.flags(), Units.bytes(p.predictedBytes()), String.format(Locale.ROOT, "%.3f", p.ratio())
+            });
         }
         table(w, t);
     }

@@ -1,9 +1,9 @@
 package dev.elfz.cli;
 
 import dev.elfz.Dtype;
+import dev.elfz.io.AtomicFiles;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
-import dev.elfz.io.AtomicFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,7 +26,8 @@ public final class AotTraining {
         Path dir = AtomicFiles.createScratchDirectory("elfz-aot");
         try {
             Path model = dir.resolve("m.safetensors");
-            List<TensorSpec> specs = List.of(new TensorSpec("w", Dtype.F32, new long[] {512, 1024}),
+            List<TensorSpec> specs = List.of(
+                    new TensorSpec("w", Dtype.F32, new long[] {512, 1024}),
                     new TensorSpec("b", Dtype.BF16, new long[] {1024}));
             try (Arena arena = Arena.ofConfined()) {
                 SplittableRandom r = new SplittableRandom(1);
@@ -42,11 +43,23 @@ public final class AotTraining {
                 run("compress", "-q", "-f", model.toString(), "-o", z);
                 run("info", z);
                 run("verify", "-q", model.toString(), z);
-                run("decompress", "-q", "-f", z, "-o", dir.resolve("back.safetensors").toString());
+                run(
+                        "decompress",
+                        "-q",
+                        "-f",
+                        z,
+                        "-o",
+                        dir.resolve("back.safetensors").toString());
                 run("analyze", "-q", "--plot", dir.resolve("h.png").toString(), model.toString(), z);
                 for (List<String> mode : List.of(List.of("--codec", "lossless"), List.of("--error-bound", "1e-4"))) {
                     run("compress", "-q", "-f", mode.get(0), mode.get(1), model.toString(), "-o", z);
-                    run("decompress", "-q", "-f", z, "-o", dir.resolve("back.safetensors").toString());
+                    run(
+                            "decompress",
+                            "-q",
+                            "-f",
+                            z,
+                            "-o",
+                            dir.resolve("back.safetensors").toString());
                 }
             }
         } finally {

@@ -19,23 +19,34 @@ final class CodecOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--codec", paramLabel = "auto|elf|lossless|raw|uniform|kmeans", defaultValue = "auto",
+    @Option(
+            names = "--codec",
+            paramLabel = "auto|elf|lossless|raw|uniform|kmeans",
+            defaultValue = "auto",
             converter = CodecConverter.class,
             description = "auto: ELF for F32/F64, lossless for F16/BF16, the rest as it is; elf: ELF for every float; "
                     + "lossless: every float bit for bit; raw: everything as it is, no entropy stage; uniform, kmeans: "
                     + "quantize the selected tensors to --bits (the rest as auto). Default ${DEFAULT-VALUE}.")
     CodecChoice codec;
 
-    @Option(names = "--error-bound", paramLabel = "E",
-            description = "Every decoded float within E (absolute) of the original, with the codec that gives the "
-                    + "smallest file: a grid of step ~2E for F32/F64 (E >= 2^-20), ELF, or lossless (E = 0, F16, BF16).")
+    @Option(
+            names = "--error-bound",
+            paramLabel = "E",
+            description =
+                    "Every decoded float within E (absolute) of the original, with the codec that gives the "
+                            + "smallest file: a grid of step ~2E for F32/F64 (E >= 2^-20), ELF, or lossless (E = 0, F16, BF16).")
     Double errorBound;
 
-    @Option(names = "--bits", paramLabel = "N", defaultValue = "8",
+    @Option(
+            names = "--bits",
+            paramLabel = "N",
+            defaultValue = "8",
             description = "Bits per value for uniform and kmeans, 1 to 8 (default ${DEFAULT-VALUE}).")
     int bits;
 
-    @Option(names = "--group-size", paramLabel = "G",
+    @Option(
+            names = "--group-size",
+            paramLabel = "G",
             description = "uniform: a scale and zero point per G consecutive values (default: one per tensor).")
     Long groupSize;
 
@@ -45,7 +56,9 @@ final class CodecOptions {
     @Option(names = "--symmetric", description = "uniform: zero point 0, scale max|w| / (2^(N-1) - 1).")
     boolean symmetric;
 
-    @Option(names = "--prune", paramLabel = "FRACTION",
+    @Option(
+            names = "--prune",
+            paramLabel = "FRACTION",
             description = "Drop this fraction of the selected values with the smallest |w|, one threshold for all "
                     + "tensors and files; combines with any codec.")
     Double pruneFraction;
@@ -53,18 +66,31 @@ final class CodecOptions {
     @Option(names = "--prune-threshold", paramLabel = "T", description = "Drop the selected values with |w| < T.")
     Double pruneThreshold;
 
-    @Option(names = "--include", paramLabel = "GLOB",
+    @Option(
+            names = "--include",
+            paramLabel = "GLOB",
             description = "Quantize and prune only tensors whose name matches (repeatable; * stops at /, ** does not).")
     List<String> include = List.of();
 
-    @Option(names = "--exclude", paramLabel = "GLOB", description = "Leave out tensors whose name matches (repeatable).")
+    @Option(
+            names = "--exclude",
+            paramLabel = "GLOB",
+            description = "Leave out tensors whose name matches (repeatable).")
     List<String> exclude = List.of();
 
-    @Option(names = "--min-elements", paramLabel = "N", defaultValue = "4096",
-            description = "Quantize and prune only tensors of rank >= 2 with at least N values (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--min-elements",
+            paramLabel = "N",
+            defaultValue = "4096",
+            description =
+                    "Quantize and prune only tensors of rank >= 2 with at least N values (default ${DEFAULT-VALUE}).")
     long minElements;
 
-    @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "1M", converter = Units.SizeConverter.class,
+    @Option(
+            names = "--chunk-size",
+            paramLabel = "BYTES",
+            defaultValue = "1M",
+            converter = Units.SizeConverter.class,
             description = "Input bytes per chunk, e.g. 256K, 1M, 64M (default ${DEFAULT-VALUE}).")
     long chunkBytes;
 
@@ -83,8 +109,8 @@ final class CodecOptions {
     /** {@code o} with these choices; a combination that makes no sense is a usage error. */
     ElfzOptions apply(ElfzOptions o) {
         if (chunkBytes < 64 || chunkBytes > ElfzOptions.MAX_CHUNK_BYTES) {
-            throw new ParameterException(spec.commandLine(), "--chunk-size must be between 64 bytes and 1G, not "
-                    + chunkBytes);
+            throw new ParameterException(
+                    spec.commandLine(), "--chunk-size must be between 64 bytes and 1G, not " + chunkBytes);
         }
         o = o.withCodec(codec).withChunkBytes(chunkBytes).withLossy(lossy());
         if (errorBound != null) {
@@ -104,16 +130,19 @@ final class CodecOptions {
     private LossyOptions lossy() {
         boolean uniformOnly = groupSize != null || perChannel || symmetric;
         if (uniformOnly && codec != CodecChoice.UNIFORM) {
-            throw new ParameterException(spec.commandLine(), "--group-size, --per-channel and --symmetric need --codec uniform");
+            throw new ParameterException(
+                    spec.commandLine(), "--group-size, --per-channel and --symmetric need --codec uniform");
         }
         if (groupSize != null && perChannel) {
             throw new ParameterException(spec.commandLine(), "give --group-size or --per-channel, not both");
         }
-        Granularity g = perChannel ? Granularity.CHANNEL
-                : groupSize != null ? Granularity.GROUP : Granularity.TENSOR;
+        Granularity g = perChannel ? Granularity.CHANNEL : groupSize != null ? Granularity.GROUP : Granularity.TENSOR;
         try {
-            LossyOptions l = LossyOptions.NONE.withBits(bits).withGranularity(g, groupSize != null ? groupSize : 32)
-                    .withSymmetric(symmetric).withSelection(include, exclude, minElements);
+            LossyOptions l = LossyOptions.NONE
+                    .withBits(bits)
+                    .withGranularity(g, groupSize != null ? groupSize : 32)
+                    .withSymmetric(symmetric)
+                    .withSelection(include, exclude, minElements);
             if (pruneFraction != null) {
                 l = l.withPruneFraction(pruneFraction);
             }
@@ -128,5 +157,4 @@ final class CodecOptions {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
-
 }

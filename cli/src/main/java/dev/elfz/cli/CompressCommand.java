@@ -15,26 +15,44 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** elfz compress IN [-o OUT]: a safetensors or ONNX file or a model directory into one .elfz file. */
-@Command(name = "compress", mixinStandardHelpOptions = true,
+@Command(
+        name = "compress",
+        mixinStandardHelpOptions = true,
         description = "Compresses a .safetensors or .onnx file or a model directory into IN.elfz (or -o OUT).")
 final class CompressCommand extends WorkCommand {
 
     @Parameters(index = "0", paramLabel = "IN", description = "A .safetensors or .onnx file or a model directory.")
     Path in;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "The .elfz file to write (default IN.elfz).")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "OUT",
+            description = "The .elfz file to write (default IN.elfz).")
     Path out;
 
-    @Option(names = {"-f", "--force"}, description = "Overwrite an existing output.")
+    @Option(
+            names = {"-f", "--force"},
+            description = "Overwrite an existing output.")
     boolean force;
 
     @Mixin
     CodecOptions codecs;
 
     /** The --json summary. */
-    record Summary(String input, String output, long inputBytes, long outputBytes, double ratio, double seconds,
-                   double mbPerS, int threads, String kernel, String codec, long chunkBytes, Map<String, Integer> codecs,
-                   List<Listing.FileRow> files) {}
+    record Summary(
+            String input,
+            String output,
+            long inputBytes,
+            long outputBytes,
+            double ratio,
+            double seconds,
+            double mbPerS,
+            int threads,
+            String kernel,
+            String codec,
+            long chunkBytes,
+            Map<String, Integer> codecs,
+            List<Listing.FileRow> files) {}
 
     @Override
     public Integer call() throws IOException {
@@ -54,16 +72,35 @@ final class CompressCommand extends WorkCommand {
         long outBytes = Files.size(target);
         if (json) {
             Listing listing = Listing.read(target, o.kernel());
-            printJson(new Summary(in.toString(), target.toString(), inBytes, outBytes, Units.ratio(inBytes, outBytes),
-                    seconds, Units.megabytesPerSecond(inBytes, seconds), o.threads(), o.kernel().name(),
-                    codecs.codec.name().toLowerCase(Locale.ROOT), o.chunkBytes(), listing.codecs(), listing.files()));
+            printJson(new Summary(
+                    in.toString(),
+                    target.toString(),
+                    inBytes,
+                    outBytes,
+                    Units.ratio(inBytes, outBytes),
+                    seconds,
+                    Units.megabytesPerSecond(inBytes, seconds),
+                    o.threads(),
+                    o.kernel().name(),
+                    codecs.codec.name().toLowerCase(Locale.ROOT),
+                    o.chunkBytes(),
+                    listing.codecs(),
+                    listing.files()));
         } else if (!quiet) {
             if (verbose) {
                 Listing.read(target, o.kernel()).print(err());
             }
-            err().printf(Locale.ROOT, "%s : %6.2f%%   (%s => %s, %s) %.3fx in %s (%s)%n", shown(in),
-                    100.0 * outBytes / Math.max(1, inBytes), Units.bytes(inBytes), Units.bytes(outBytes), shown(target),
-                    Units.ratio(inBytes, outBytes), Units.seconds(seconds), Units.speed(inBytes, seconds));
+            err().printf(
+                            Locale.ROOT,
+                            "%s : %6.2f%%   (%s => %s, %s) %.3fx in %s (%s)%n",
+                            shown(in),
+                            100.0 * outBytes / Math.max(1, inBytes),
+                            Units.bytes(inBytes),
+                            Units.bytes(outBytes),
+                            shown(target),
+                            Units.ratio(inBytes, outBytes),
+                            Units.seconds(seconds),
+                            Units.speed(inBytes, seconds));
             err().flush();
         }
         return 0;

@@ -10,23 +10,38 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** elfz decompress IN.elfz [-o OUT]: the safetensors or ONNX file or model directory back. */
-@Command(name = "decompress", mixinStandardHelpOptions = true,
+@Command(
+        name = "decompress",
+        mixinStandardHelpOptions = true,
         description = "Rebuilds the .safetensors or .onnx file or model directory of IN.elfz as IN (or -o OUT).")
 final class DecompressCommand extends WorkCommand {
 
     @Parameters(index = "0", paramLabel = "IN.elfz", description = "An .elfz file.")
     Path in;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "OUT",
             description = "The file or directory to write (default: IN without .elfz).")
     Path out;
 
-    @Option(names = {"-f", "--force"}, description = "Overwrite an existing output.")
+    @Option(
+            names = {"-f", "--force"},
+            description = "Overwrite an existing output.")
     boolean force;
 
     /** The --json summary. */
-    record Summary(String input, String output, long inputBytes, long outputBytes, double seconds, double mbPerS,
-                   int threads, String kernel, int files, int tensors) {}
+    record Summary(
+            String input,
+            String output,
+            long inputBytes,
+            long outputBytes,
+            double seconds,
+            double mbPerS,
+            int threads,
+            String kernel,
+            int files,
+            int tensors) {}
 
     @Override
     public Integer call() throws IOException {
@@ -45,15 +60,30 @@ final class DecompressCommand extends WorkCommand {
         long inBytes = listing.fileBytes();
         long outBytes = listing.bytes();
         if (json) {
-            printJson(new Summary(in.toString(), target.toString(), inBytes, outBytes, seconds,
-                    Units.megabytesPerSecond(outBytes, seconds), o.threads(), o.kernel().name(), listing.files().size(),
+            printJson(new Summary(
+                    in.toString(),
+                    target.toString(),
+                    inBytes,
+                    outBytes,
+                    seconds,
+                    Units.megabytesPerSecond(outBytes, seconds),
+                    o.threads(),
+                    o.kernel().name(),
+                    listing.files().size(),
                     listing.tensors().size()));
         } else if (!quiet) {
             if (verbose) {
                 listing.print(err());
             }
-            err().printf(Locale.ROOT, "%s : %s => %s, %s in %s (%s)%n", shown(in), Units.bytes(inBytes),
-                    Units.bytes(outBytes), shown(target), Units.seconds(seconds), Units.speed(outBytes, seconds));
+            err().printf(
+                            Locale.ROOT,
+                            "%s : %s => %s, %s in %s (%s)%n",
+                            shown(in),
+                            Units.bytes(inBytes),
+                            Units.bytes(outBytes),
+                            shown(target),
+                            Units.seconds(seconds),
+                            Units.speed(outBytes, seconds));
             err().flush();
         }
         return 0;

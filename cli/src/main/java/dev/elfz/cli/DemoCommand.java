@@ -1,6 +1,7 @@
 package dev.elfz.cli;
 
 import dev.elfz.CodecChoice;
+import dev.elfz.Dtype;
 import dev.elfz.ElfzOptions;
 import dev.elfz.LossyOptions;
 import dev.elfz.codec.elf.ElfChunkCodec;
@@ -11,7 +12,6 @@ import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.onnx.Payloads;
-import dev.elfz.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -38,7 +38,9 @@ import picocli.CommandLine.Parameters;
  * against the original (as {@code elfz eval}); then ELF's chunk coding alone on every kernel of this machine, native
  * and Java, on the model's float32 weights.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = {
             "Real weights: compresses MODEL (default all-MiniLM-L6-v2, put in cli/target/models by the build) in each "
                     + "mode, decompresses it, runs both in ONNX Runtime on the same generated inputs and prints one "
@@ -53,38 +55,62 @@ final class DemoCommand extends WorkCommand {
 
     static final String MODEL = "all-minilm-l6-v2.onnx";
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "MODEL",
             description = "An .onnx file (default: " + MODEL + " in the build's target/models).")
     Path model;
 
     @Mixin
     EvalInputs inputs;
 
-    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+    @Option(
+            names = "--rounds",
+            paramLabel = "N",
+            defaultValue = "3",
             description = "Timed rounds of the kernel table, best kept (default ${DEFAULT-VALUE}).")
     int rounds;
 
     private static final long BLOCK = 1 << 18; // 1 MiB of float32 per chunk, as the container's default
 
     /** The sweep's settings the demo shows, mildest first, after lossless. */
-    private static final Set<String> MODES = Set.of("--codec elf", "--error-bound 1e-04",
-            "--codec uniform --per-channel --bits 8", "--codec kmeans --bits 4", "--codec elf --prune 0.3");
+    private static final Set<String> MODES = Set.of(
+            "--codec elf",
+            "--error-bound 1e-04",
+            "--codec uniform --per-channel --bits 8",
+            "--codec kmeans --bits 4",
+            "--codec elf --prune 0.3");
 
     /** One mode: compressed, decompressed, run. */
-    record Mode(String mode, String flags, long compressedBytes, double ratio, double compressMbPerS,
-                double decompressMbPerS, String output, double cosine, double maxAbsError) {}
+    record Mode(
+            String mode,
+            String flags,
+            long compressedBytes,
+            double ratio,
+            double compressMbPerS,
+            double decompressMbPerS,
+            String output,
+            double cosine,
+            double maxAbsError) {}
 
     /** ELF's chunk coding on one kernel. */
-    record KernelRow(String kernel, double ratio, double encodeMbPerS, double decodeMbPerS, double maxError,
-                     long exceptions) {}
+    record KernelRow(
+            String kernel, double ratio, double encodeMbPerS, double decodeMbPerS, double maxError, long exceptions) {}
 
     /** The --json summary. */
-    record Summary(String model, long inputBytes, String kernel, Map<String, String> inputs, List<Mode> modes,
-                   List<KernelRow> kernels) {}
+    record Summary(
+            String model,
+            long inputBytes,
+            String kernel,
+            Map<String, String> inputs,
+            List<Mode> modes,
+            List<KernelRow> kernels) {}
 
     static List<SweepCommand.Setting> modes() {
         List<SweepCommand.Setting> m = new ArrayList<>();
-        m.add(new SweepCommand.Setting("lossless", "lossless", "--codec lossless", o -> o.withCodec(CodecChoice.LOSSLESS)));
+        m.add(new SweepCommand.Setting(
+                "lossless", "lossless", "--codec lossless", o -> o.withCodec(CodecChoice.LOSSLESS)));
         SweepCommand.settings().stream().filter(s -> MODES.contains(s.flags())).forEach(m::add);
         return m;
     }
@@ -101,13 +127,27 @@ final class DemoCommand extends WorkCommand {
         Path source = model != null ? existing(model) : builtModel();
         String name = shown(source);
         try (OnnxFile onnx = OnnxFile.open(source)) { // checked before the trials; its weights for the kernel table
-            long size = onnx.fileSize() + onnx.dataFiles().stream().mapToLong(Payloads::fileSize).sum();
+            long size = onnx.fileSize()
+                    + onnx.dataFiles().stream().mapToLong(Payloads::fileSize).sum();
             ElfzOptions base = options(name).withLossy(LossyOptions.NONE);
             if (!json) {
-                out().printf(Locale.ROOT, "%s (%s), default kernel %s, %d cores; %s%n%n", name, Units.bytes(size),
-                        Kernels.best().name(), base.threads(), EvalInputs.summary(in));
-                out().printf(Locale.ROOT, "%-40s %7s %14s %16s %10s %14s%n", "compress flags", "ratio", "compress MB/s",
-                        "decompress MB/s", "cosine", "max abs error");
+                out().printf(
+                                Locale.ROOT,
+                                "%s (%s), default kernel %s, %d cores; %s%n%n",
+                                name,
+                                Units.bytes(size),
+                                Kernels.best().name(),
+                                base.threads(),
+                                EvalInputs.summary(in));
+                out().printf(
+                                Locale.ROOT,
+                                "%-40s %7s %14s %16s %10s %14s%n",
+                                "compress flags",
+                                "ratio",
+                                "compress MB/s",
+                                "decompress MB/s",
+                                "cosine",
+                                "max abs error");
             }
             List<Mode> modes = new ArrayList<>();
             Map<String, String> described = Map.of();
@@ -115,22 +155,38 @@ final class DemoCommand extends WorkCommand {
                 OnnxEval.Trial t = EvalInputs.trial("demo", source, s.options().apply(base), in);
                 described = t.comparison().inputs();
                 OnnxEval.Output worst = t.worst();
-                Mode m = new Mode(s.family().equals(s.setting()) ? s.family() : s.family() + " " + s.setting(),
-                        s.flags(), t.compressedBytes(), Units.ratio(size, t.compressedBytes()),
+                Mode m = new Mode(
+                        s.family().equals(s.setting()) ? s.family() : s.family() + " " + s.setting(),
+                        s.flags(),
+                        t.compressedBytes(),
+                        Units.ratio(size, t.compressedBytes()),
                         Units.megabytesPerSecond(size, t.compressSeconds()),
-                        Units.megabytesPerSecond(size, t.decompressSeconds()), worst.name(), worst.cosine(),
+                        Units.megabytesPerSecond(size, t.decompressSeconds()),
+                        worst.name(),
+                        worst.cosine(),
                         worst.maxAbsError());
                 modes.add(m);
                 if (!json) {
-                    out().printf(Locale.ROOT, "%-40s %7.3f %14.0f %16.0f %10.7f %14.3g%n", m.flags(), m.ratio(),
-                            m.compressMbPerS(), m.decompressMbPerS(), m.cosine(), m.maxAbsError());
+                    out().printf(
+                                    Locale.ROOT,
+                                    "%-40s %7.3f %14.0f %16.0f %10.7f %14.3g%n",
+                                    m.flags(),
+                                    m.ratio(),
+                                    m.compressMbPerS(),
+                                    m.decompressMbPerS(),
+                                    m.cosine(),
+                                    m.maxAbsError());
                     out().flush();
                 }
             }
             if (!json) {
-                out().printf(Locale.ROOT, "%nratio: the model's bytes (with any external data) over the .elfz file's. "
-                        + "MB/s: of the model, to and from files, %d threads, one run. cosine, max abs error: the output "
-                        + "that changed most (%s), worst of the inputs:%n", base.threads(), modes.getFirst().output());
+                out().printf(
+                                Locale.ROOT,
+                                "%nratio: the model's bytes (with any external data) over the .elfz file's. "
+                                        + "MB/s: of the model, to and from files, %d threads, one run. cosine, max abs error: the output "
+                                        + "that changed most (%s), worst of the inputs:%n",
+                                base.threads(),
+                                modes.getFirst().output());
                 EvalInputs.print(out(), described);
                 out().println();
             }
@@ -146,9 +202,15 @@ final class DemoCommand extends WorkCommand {
     static Path builtModel() throws IOException {
         Path target;
         try {
-            target = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+            target = Path.of(DemoCommand.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .getParent();
         } catch (URISyntaxException | RuntimeException e) {
-            throw new IOException("elfz demo: cannot tell where elfz runs from; give the model: elfz demo MODEL.onnx", e);
+            throw new IOException(
+                    "elfz demo: cannot tell where elfz runs from; give the model: elfz demo MODEL.onnx", e);
         }
         Path p = target.resolve("models").resolve(MODEL);
         if (!Files.isRegularFile(p)) {
@@ -172,11 +234,22 @@ final class DemoCommand extends WorkCommand {
                 return rows;
             }
             if (!json) {
-                out().printf(Locale.ROOT, "ELF alone on the %s of float32 initializers (1 MiB chunks, no entropy stage, "
-                        + "no container), one thread, best of %d rounds; bound 2^-24 = %.3g%n", Units.bytes(bytes), rounds,
-                        ElfType.F32.errorBound());
-                out().printf(Locale.ROOT, "%-14s %7s %12s %12s %11s %10s%n", "kernel", "ratio", "encode MB/s",
-                        "decode MB/s", "max error", "exceptions");
+                out().printf(
+                                Locale.ROOT,
+                                "ELF alone on the %s of float32 initializers (1 MiB chunks, no entropy stage, "
+                                        + "no container), one thread, best of %d rounds; bound 2^-24 = %.3g%n",
+                                Units.bytes(bytes),
+                                rounds,
+                                ElfType.F32.errorBound());
+                out().printf(
+                                Locale.ROOT,
+                                "%-14s %7s %12s %12s %11s %10s%n",
+                                "kernel",
+                                "ratio",
+                                "encode MB/s",
+                                "decode MB/s",
+                                "max error",
+                                "exceptions");
             }
             long raw = 0;
             for (Kernel k : Kernels.available()) {
@@ -190,9 +263,10 @@ final class DemoCommand extends WorkCommand {
                 }
             }
             if (!json) {
-                out().printf("ratio = float32 bytes / stored bytes: per chunk a 4-byte count, 24-bit codes and 8 bytes "
-                        + "per exception; %s. All values checked.%n", raw == 0 ? "every chunk shrank"
-                        : raw + " chunks ELF cannot shrink stored as they are");
+                out().printf(
+                                "ratio = float32 bytes / stored bytes: per chunk a 4-byte count, 24-bit codes and 8 bytes "
+                                        + "per exception; %s. All values checked.%n",
+                                raw == 0 ? "every chunk shrank" : raw + " chunks ELF cannot shrink stored as they are");
                 out().flush();
             }
         }
@@ -205,24 +279,41 @@ final class DemoCommand extends WorkCommand {
 
     /** Adds and prints a kernel's row; returns its count of chunks stored as they are. */
     private long report(List<KernelRow> rows, Kernel k, Result r, long bytes) {
-        KernelRow row = new KernelRow(k.name(), (double) bytes / r.stored, Units.megabytesPerSecond(bytes, r.encodeSeconds),
-                Units.megabytesPerSecond(bytes, r.decodeSeconds), r.maxError, r.exceptions);
+        KernelRow row = new KernelRow(
+                k.name(),
+                (double) bytes / r.stored,
+                Units.megabytesPerSecond(bytes, r.encodeSeconds),
+                Units.megabytesPerSecond(bytes, r.decodeSeconds),
+                r.maxError,
+                r.exceptions);
         rows.add(row);
         if (!json) {
-            out().printf(Locale.ROOT, "%-14s %7.4f %12.0f %12.0f %11.3g %10d%n", row.kernel(), row.ratio(),
-                    row.encodeMbPerS(), row.decodeMbPerS(), row.maxError(), row.exceptions());
+            out().printf(
+                            Locale.ROOT,
+                            "%-14s %7.4f %12.0f %12.0f %11.3g %10d%n",
+                            row.kernel(),
+                            row.ratio(),
+                            row.encodeMbPerS(),
+                            row.decodeMbPerS(),
+                            row.maxError(),
+                            row.exceptions());
             out().flush();
         }
         if (r.maxError > ElfType.F32.errorBound() || r.inexactExceptions > 0) {
-            throw new IllegalStateException(k.name() + " broke the bound: max error " + r.maxError
-                    + ", " + r.inexactExceptions + " exceptions not restored");
+            throw new IllegalStateException(k.name() + " broke the bound: max error " + r.maxError + ", "
+                    + r.inexactExceptions + " exceptions not restored");
         }
         return r.rawChunks;
     }
 
-    private record Result(long stored, long exceptions, long rawChunks, double encodeSeconds, double decodeSeconds,
-                          double maxError, long inexactExceptions) {
-    }
+    private record Result(
+            long stored,
+            long exceptions,
+            long rawChunks,
+            double encodeSeconds,
+            double decodeSeconds,
+            double maxError,
+            long inexactExceptions) {}
 
     /** Encodes and decodes every chunk as the container does: a chunk ELF cannot shrink is stored as it is. */
     private Result measure(Kernel kernel, List<MemorySegment> tensors, Arena arena) {

@@ -25,7 +25,9 @@ abstract class ElfzCommand implements Callable<Integer> {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Option(names = {"-v", "--verbose"}, description = "More detail: a line per tensor; a stack trace on errors.")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "More detail: a line per tensor; a stack trace on errors.")
     boolean verbose;
 
     @Option(names = "--json", description = "Print a machine-readable summary on stdout instead.")

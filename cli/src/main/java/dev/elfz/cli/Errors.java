@@ -20,14 +20,18 @@ final class Errors {
             return message(u.getCause());
         }
         String m = switch (e) {
-            case FileAlreadyExistsException f -> f.getFile() + ": " + (f.getReason() == null
-                    || f.getReason().equals(AtomicFiles.EXISTS) ? "already exists (use -f to overwrite)" : f.getReason());
+            case FileAlreadyExistsException f ->
+                f.getFile() + ": "
+                        + (f.getReason() == null || f.getReason().equals(AtomicFiles.EXISTS)
+                                ? "already exists (use -f to overwrite)"
+                                : f.getReason());
             case NoSuchFileException f -> f.getFile() + ": no such file or directory";
             case AccessDeniedException f -> f.getFile() + ": permission denied";
-            case FileSystemLoopException f -> f.getFile() + ": a symbolic link loop (the link leads back to a directory"
-                    + " that holds it)";
-            case FileSystemException f -> f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "")
-                    + ": " + (f.getReason() != null ? f.getReason() : "file system error");
+            case FileSystemLoopException f ->
+                f.getFile() + ": a symbolic link loop (the link leads back to a directory" + " that holds it)";
+            case FileSystemException f ->
+                f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": "
+                        + (f.getReason() != null ? f.getReason() : "file system error");
             default -> e.getMessage() != null ? e.getMessage() : e.toString();
         };
         if (m.contains("No space left on device") && !m.contains("disk full")) {
@@ -46,7 +50,9 @@ final class Errors {
      * which the JDK throws without a file; messages that already say where (they hold ": ") pass unchanged.
      */
     static IOException naming(Path file, IOException e) {
-        if (e.getClass() == IOException.class && e.getMessage() != null && !e.getMessage().contains(": ")) {
+        if (e.getClass() == IOException.class
+                && e.getMessage() != null
+                && !e.getMessage().contains(": ")) {
             return new IOException(file + ": " + e.getMessage(), e);
         }
         return e;

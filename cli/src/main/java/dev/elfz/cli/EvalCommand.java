@@ -4,7 +4,6 @@ import dev.elfz.ElfzOptions;
 import dev.elfz.eval.OnnxEval;
 import dev.elfz.onnx.OnnxFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -12,11 +11,13 @@ import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 
 /** elfz eval MODEL.onnx [codec options]: what a codec does to a model's outputs, measured in ONNX Runtime. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
         description = "Compresses and decompresses MODEL.onnx with the codec options (in a temporary directory), runs "
                 + "the original and the result in ONNX Runtime on the same inputs (generated, or the user's --input "
                 + "files) and reports, per float output, the cosine similarity, max abs and relative error and argmax "
@@ -33,15 +34,26 @@ final class EvalCommand extends WorkCommand {
     EvalInputs inputs;
 
     /** One float output compared; {@code argmaxAgreement} absent when its last axis has fewer than 2 values. */
-    record Row(String name, long[] shape, double cosine, double maxAbsError, double maxRelError, Double argmaxAgreement) {}
+    record Row(
+            String name, long[] shape, double cosine, double maxAbsError, double maxRelError, Double argmaxAgreement) {}
 
     /**
      * The --json summary; {@code sequence} and {@code seed} absent with --input, {@code maxId} unless given.
      *
      * @param inputs per model input, what it held (as the text report says)
      */
-    record Summary(String model, String codec, long inputBytes, long compressedBytes, double ratio, int samples,
-                   Integer sequence, Long maxId, Long seed, Map<String, String> inputs, List<Row> outputs) {}
+    record Summary(
+            String model,
+            String codec,
+            long inputBytes,
+            long compressedBytes,
+            double ratio,
+            int samples,
+            Integer sequence,
+            Long maxId,
+            Long seed,
+            Map<String, String> inputs,
+            List<Row> outputs) {}
 
     @Override
     public Integer call() throws IOException {
@@ -56,25 +68,63 @@ final class EvalCommand extends WorkCommand {
         Map<String, String> described = trial.comparison().inputs();
         long compressed = trial.compressedBytes();
         long size = trial.inputBytes(); // the model and its external data files
-        List<Row> rows = outputs.stream().map(x -> new Row(x.name(), x.shape(), x.cosine(), x.maxAbsError(),
-                x.maxRelError(), Double.isNaN(x.argmaxAgreement()) ? null : x.argmaxAgreement())).toList();
+        List<Row> rows = outputs.stream()
+                .map(x -> new Row(
+                        x.name(),
+                        x.shape(),
+                        x.cosine(),
+                        x.maxAbsError(),
+                        x.maxRelError(),
+                        Double.isNaN(x.argmaxAgreement()) ? null : x.argmaxAgreement()))
+                .toList();
         String codec = codecs.codec.name().toLowerCase(Locale.ROOT);
         if (json) {
             boolean given = in.given();
-            printJson(new Summary(model.toString(), codec, size, compressed, Units.ratio(size, compressed), in.samples(),
-                    given ? null : in.sequence(), in.maxId() > 0 ? in.maxId() : null, given ? null : in.seed(),
-                    described, rows));
+            printJson(new Summary(
+                    model.toString(),
+                    codec,
+                    size,
+                    compressed,
+                    Units.ratio(size, compressed),
+                    in.samples(),
+                    given ? null : in.sequence(),
+                    in.maxId() > 0 ? in.maxId() : null,
+                    given ? null : in.seed(),
+                    described,
+                    rows));
             return 0;
         }
-        out().printf(Locale.ROOT, "%s: %s, ratio %.4f (%s => %s); %s%n", shown(model), codec,
-                Units.ratio(size, compressed), Units.bytes(size), Units.bytes(compressed), EvalInputs.summary(in));
+        out().printf(
+                        Locale.ROOT,
+                        "%s: %s, ratio %.4f (%s => %s); %s%n",
+                        shown(model),
+                        codec,
+                        Units.ratio(size, compressed),
+                        Units.bytes(size),
+                        Units.bytes(compressed),
+                        EvalInputs.summary(in));
         EvalInputs.print(out(), described);
-        out().printf(Locale.ROOT, "%-24s %-16s %16s %12s %12s %8s%n", "output", "shape", "cosine", "max abs", "max rel",
-                "argmax");
+        out().printf(
+                        Locale.ROOT,
+                        "%-24s %-16s %16s %12s %12s %8s%n",
+                        "output",
+                        "shape",
+                        "cosine",
+                        "max abs",
+                        "max rel",
+                        "argmax");
         for (Row r : rows) {
-            out().printf(Locale.ROOT, "%-24s %-16s %16.12f %12.3g %12.3g %8s%n", r.name(), Arrays.toString(r.shape()),
-                    r.cosine(), r.maxAbsError(), r.maxRelError(),
-                    r.argmaxAgreement() == null ? "-" : String.format(Locale.ROOT, "%.4f", r.argmaxAgreement()));
+            out().printf(
+                            Locale.ROOT,
+                            "%-24s %-16s %16.12f %12.3g %12.3g %8s%n",
+                            r.name(),
+                            Arrays.toString(r.shape()),
+                            r.cosine(),
+                            r.maxAbsError(),
+                            r.maxRelError(),
+                            r.argmaxAgreement() == null
+                                    ? "-"
+                                    : String.format(Locale.ROOT, "%.4f", r.argmaxAgreement()));
         }
         out().flush();
         return 0;

@@ -10,30 +10,61 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** elfz info FILE.elfz: the files and tensors inside, read from the index (nothing is decoded). */
-@Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Lists the files and tensors of an .elfz file: dtype, shape, codec, sizes, ratio, ELF exceptions.")
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
+        description =
+                "Lists the files and tensors of an .elfz file: dtype, shape, codec, sizes, ratio, ELF exceptions.")
 final class InfoCommand extends ElfzCommand {
 
     @Parameters(index = "0", paramLabel = "FILE.elfz", description = "An .elfz file.")
     Path file;
 
     /** The --json form. */
-    record Summary(String file, String createdBy, String input, long bytes, long storedBytes, double ratio, int tensors,
-                   long exceptions, Map<String, Integer> codecs, List<Listing.FileRow> files) {}
+    record Summary(
+            String file,
+            String createdBy,
+            String input,
+            long bytes,
+            long storedBytes,
+            double ratio,
+            int tensors,
+            long exceptions,
+            Map<String, Integer> codecs,
+            List<Listing.FileRow> files) {}
 
     @Override
     public Integer call() throws IOException {
         Listing l = Listing.read(existingFile(file), Kernels.best());
         if (json) {
-            printJson(new Summary(file.toString(), l.createdBy(), l.input(), l.bytes(), l.fileBytes(),
-                    Units.ratio(l.bytes(), l.fileBytes()), l.tensors().size(), l.exceptions(), l.codecs(), l.files()));
+            printJson(new Summary(
+                    file.toString(),
+                    l.createdBy(),
+                    l.input(),
+                    l.bytes(),
+                    l.fileBytes(),
+                    Units.ratio(l.bytes(), l.fileBytes()),
+                    l.tensors().size(),
+                    l.exceptions(),
+                    l.codecs(),
+                    l.files()));
             return 0;
         }
-        out().printf("%s: %s, %d tensors, codecs %s; made by %s%n", shown(file),
-                l.directory() ? "a model directory of " + l.files().size() + " files" : FileKind.ONNX.id().equals(l.files().getFirst().kind())
-                        ? "an ONNX file" + (l.files().size() > 1 ? " with " + (l.files().size() - 1) + " external data file" + (l.files().size() > 2 ? "s" : "") : "")
-                        : "a safetensors file",
-                l.tensors().size(), l.codecs(), l.createdBy());
+        out().printf(
+                        "%s: %s, %d tensors, codecs %s; made by %s%n",
+                        shown(file),
+                        l.directory()
+                                ? "a model directory of " + l.files().size() + " files"
+                                : FileKind.ONNX.id().equals(l.files().getFirst().kind())
+                                        ? "an ONNX file"
+                                                + (l.files().size() > 1
+                                                        ? " with " + (l.files().size() - 1) + " external data file"
+                                                                + (l.files().size() > 2 ? "s" : "")
+                                                        : "")
+                                        : "a safetensors file",
+                        l.tensors().size(),
+                        l.codecs(),
+                        l.createdBy());
         l.print(out());
         return 0;
     }

@@ -6,7 +6,6 @@ import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzFile;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
-import dev.elfz.Codec;
 import dev.elfz.FileKind;
 import dev.elfz.InputKind;
 import dev.elfz.kernel.Kernel;
@@ -33,13 +32,29 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
      * @param keepsExceptions whether the codec keeps any (the column is empty for the others)
      * @param idealRatio {@link ElfzReader#idealRatio} ({@code formula_ratio} in the JSON summaries)
      */
-    record TensorRow(String name, String dtype, long[] shape, String codec, long bytes, long storedBytes, double ratio,
-                     long exceptions, @JsonIgnore boolean keepsExceptions, double errorBound,
-                     @JsonProperty("formula_ratio") double idealRatio) {}
+    record TensorRow(
+            String name,
+            String dtype,
+            long[] shape,
+            String codec,
+            long bytes,
+            long storedBytes,
+            double ratio,
+            long exceptions,
+            @JsonIgnore boolean keepsExceptions,
+            double errorBound,
+            @JsonProperty("formula_ratio") double idealRatio) {}
 
     /** @param tensors null for a blob */
-    record FileRow(String path, String kind, String codec, long bytes, long storedBytes, double ratio,
-                   Map<String, String> metadata, List<TensorRow> tensors) {}
+    record FileRow(
+            String path,
+            String kind,
+            String codec,
+            long bytes,
+            long storedBytes,
+            double ratio,
+            Map<String, String> metadata,
+            List<TensorRow> tensors) {}
 
     /** Opens an .elfz file and lists it. */
     static Listing read(Path file, Kernel kernel) throws IOException {
@@ -54,20 +69,48 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
         for (ElfzFile f : archive.files()) {
             long stored = f.storedBytes();
             if (f.kind() == FileKind.BLOB) {
-                files.add(new FileRow(f.path(), f.kind().id(), f.data().codec().id(), f.size(), stored,
-                        Units.ratio(f.size(), stored), null, null));
+                files.add(new FileRow(
+                        f.path(),
+                        f.kind().id(),
+                        f.data().codec().id(),
+                        f.size(),
+                        stored,
+                        Units.ratio(f.size(), stored),
+                        null,
+                        null));
                 continue;
             }
             List<TensorRow> tensors = new ArrayList<>();
             for (ElfzTensor t : f.tensors()) {
-                tensors.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.codec().id(), t.byteSize(),
-                        t.storedBytes(), Units.ratio(t.byteSize(), t.storedBytes()), t.exceptions(),
-                        r.keepsExceptions(t), t.errorBound(), r.idealRatio(t)));
+                tensors.add(new TensorRow(
+                        t.name(),
+                        t.dtype().name(),
+                        t.shape(),
+                        t.codec().id(),
+                        t.byteSize(),
+                        t.storedBytes(),
+                        Units.ratio(t.byteSize(), t.storedBytes()),
+                        t.exceptions(),
+                        r.keepsExceptions(t),
+                        t.errorBound(),
+                        r.idealRatio(t)));
             }
-            files.add(new FileRow(f.path(), f.kind().id(), null, f.size(), stored, Units.ratio(f.size(), stored),
-                    f.metadata().isEmpty() ? null : f.metadata(), tensors));
+            files.add(new FileRow(
+                    f.path(),
+                    f.kind().id(),
+                    null,
+                    f.size(),
+                    stored,
+                    Units.ratio(f.size(), stored),
+                    f.metadata().isEmpty() ? null : f.metadata(),
+                    tensors));
         }
-        return new Listing(r.path().toString(), fileBytes, archive.createdBy(), archive.input().id(), files);
+        return new Listing(
+                r.path().toString(),
+                fileBytes,
+                archive.createdBy(),
+                archive.input().id(),
+                files);
     }
 
     boolean directory() {
@@ -80,7 +123,10 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
     }
 
     List<TensorRow> tensors() {
-        return files.stream().filter(f -> f.tensors() != null).flatMap(f -> f.tensors().stream()).toList();
+        return files.stream()
+                .filter(f -> f.tensors() != null)
+                .flatMap(f -> f.tensors().stream())
+                .toList();
     }
 
     /** Tensors per codec id. */
@@ -118,19 +164,46 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
     /** One row per file, tensors indented below their file; the total compares with the whole .elfz file. */
     void print(PrintWriter w) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"file / tensor", "dtype", "shape", "codec", "original", "stored", "ratio", "formula",
-                "exceptions"});
+        rows.add(new String[] {
+            "file / tensor", "dtype", "shape", "codec", "original", "stored", "ratio", "formula", "exceptions"
+        });
         for (FileRow f : files) {
-            rows.add(new String[] {f.path(), f.kind(), "", f.codec() == null ? "" : f.codec(), Units.bytes(f.bytes()),
-                    Units.bytes(f.storedBytes()), ratio(f.ratio()), "", ""});
+            rows.add(new String[] {
+                f.path(),
+                f.kind(),
+                "",
+                f.codec() == null ? "" : f.codec(),
+                Units.bytes(f.bytes()),
+                Units.bytes(f.storedBytes()),
+                ratio(f.ratio()),
+                "",
+                ""
+            });
             for (TensorRow t : f.tensors() == null ? List.<TensorRow>of() : f.tensors()) {
-                rows.add(new String[] {"  " + t.name(), t.dtype(), Arrays.toString(t.shape()), t.codec(),
-                        Units.bytes(t.bytes()), Units.bytes(t.storedBytes()), ratio(t.ratio()), ratio(t.idealRatio()),
-                        t.keepsExceptions() ? count(t.exceptions()) : ""});
+                rows.add(new String[] {
+                    "  " + t.name(),
+                    t.dtype(),
+                    Arrays.toString(t.shape()),
+                    t.codec(),
+                    Units.bytes(t.bytes()),
+                    Units.bytes(t.storedBytes()),
+                    ratio(t.ratio()),
+                    ratio(t.idealRatio()),
+                    t.keepsExceptions() ? count(t.exceptions()) : ""
+                });
             }
         }
-        rows.add(new String[] {"total (whole .elfz file)", "", "", "", Units.bytes(bytes()), Units.bytes(fileBytes),
-                ratio(Units.ratio(bytes(), fileBytes)), ratio(idealRatio()), count(exceptions())});
+        rows.add(new String[] {
+            "total (whole .elfz file)",
+            "",
+            "",
+            "",
+            Units.bytes(bytes()),
+            Units.bytes(fileBytes),
+            ratio(Units.ratio(bytes(), fileBytes)),
+            ratio(idealRatio()),
+            count(exceptions())
+        });
         int[] width = new int[rows.getFirst().length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
@@ -141,7 +214,8 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
                 boolean number = i >= 4; // sizes and counts align right
-                String cell = number ? " ".repeat(width[i] - row[i].length()) + row[i]
+                String cell = number
+                        ? " ".repeat(width[i] - row[i].length()) + row[i]
                         : row[i] + " ".repeat(width[i] - row[i].length());
                 line.append(i == 0 ? "" : "  ").append(cell);
             }

@@ -16,10 +16,21 @@ import picocli.CommandLine.Spec;
  * The elfz command line. Exit codes: 0 success, 1 error (one line: the file and what is wrong; -v adds the stack
  * trace), 2 usage error (one line and a pointer to --help).
  */
-@Command(name = "elfz", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "elfz",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Compresses model weights (ELF: sign + mantissa of 1+|x|, exceptions exact).",
-        subcommands = {CompressCommand.class, DecompressCommand.class, InfoCommand.class, VerifyCommand.class,
-                DemoCommand.class, AnalyzeCommand.class, EvalCommand.class, SweepCommand.class})
+        subcommands = {
+            CompressCommand.class,
+            DecompressCommand.class,
+            InfoCommand.class,
+            VerifyCommand.class,
+            DemoCommand.class,
+            AnalyzeCommand.class,
+            EvalCommand.class,
+            SweepCommand.class
+        })
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -43,8 +54,9 @@ public final class Main implements Runnable {
         });
         cli.setParameterExceptionHandler((e, arguments) -> {
             CommandLine line = e.getCommandLine();
-            line.getErr().println("elfz: " + Errors.oneLine(e.getMessage()) + " (see "
-                    + line.getCommandSpec().qualifiedName() + " --help)");
+            line.getErr()
+                    .println("elfz: " + Errors.oneLine(e.getMessage()) + " (see "
+                            + line.getCommandSpec().qualifiedName() + " --help)");
             line.getErr().flush();
             return 2;
         });
@@ -58,8 +70,9 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         List<String> names = List.copyOf(spec.subcommands().keySet());
-        throw new ParameterException(spec.commandLine(), "missing command: "
-                + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast());
+        throw new ParameterException(
+                spec.commandLine(),
+                "missing command: " + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast());
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -63,8 +63,14 @@ final class ProgressBar implements ElfzOptions.Progress {
 
     String line(double seconds) {
         double percent = total == 0 ? 100 : 100.0 * done / total;
-        return String.format(Locale.ROOT, "%s %3.0f%%  %s / %s  %s", label, percent, Units.bytes(done),
-                Units.bytes(total), Units.speed(done, seconds));
+        return String.format(
+                Locale.ROOT,
+                "%s %3.0f%%  %s / %s  %s",
+                label,
+                percent,
+                Units.bytes(done),
+                Units.bytes(total),
+                Units.speed(done, seconds));
     }
 
     private void draw(String line) {

@@ -8,7 +8,6 @@ import dev.elfz.chart.Charts;
 import dev.elfz.eval.OnnxEval;
 import dev.elfz.onnx.OnnxFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +23,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** elfz sweep MODEL.onnx: ratio against output fidelity per codec family, charted for the user's model. */
-@Command(name = "sweep", mixinStandardHelpOptions = true,
+@Command(
+        name = "sweep",
+        mixinStandardHelpOptions = true,
         description = {
             "Compresses MODEL.onnx in every setting of each codec family (ELF; error bounds 1e-5, 1e-4, 1e-3; uniform "
                     + "8, 6, 4 bits per channel; k-means 6, 4, 3 bits; pruning 10, 30, 50%% + ELF), decompresses it, "
@@ -42,7 +43,9 @@ final class SweepCommand extends WorkCommand {
     @Mixin
     EvalInputs inputs;
 
-    @Option(names = "--plot", paramLabel = "FILE.png|FILE.svg",
+    @Option(
+            names = "--plot",
+            paramLabel = "FILE.png|FILE.svg",
             description = "Also draw ratio (log scale) against cosine similarity, a line per family (PNG or SVG by the "
                     + "extension; an existing file is replaced). Drawn with JFreeChart.")
     Path plot;
@@ -51,8 +54,15 @@ final class SweepCommand extends WorkCommand {
     record Setting(String family, String setting, String flags, UnaryOperator<ElfzOptions> options) {}
 
     /** One point of the sweep. */
-    record Point(String family, String setting, String flags, long compressedBytes, double ratio, String output,
-                 double cosine, double maxAbsError) {}
+    record Point(
+            String family,
+            String setting,
+            String flags,
+            long compressedBytes,
+            double ratio,
+            String output,
+            double cosine,
+            double maxAbsError) {}
 
     /** The --json summary. */
     record Summary(String model, long inputBytes, Map<String, String> inputs, List<Point> points) {}
@@ -66,16 +76,25 @@ final class SweepCommand extends WorkCommand {
             s.add(new Setting("error bound", label, "--error-bound " + label, o -> o.withErrorBound(e)));
         }
         for (int bits : new int[] {8, 6, 4}) {
-            s.add(new Setting("uniform per channel", bits + " bits", "--codec uniform --per-channel --bits " + bits,
-                    o -> o.withCodec(CodecChoice.UNIFORM).withLossy(o.lossy().withBits(bits)
-                            .withGranularity(Granularity.CHANNEL, 32))));
+            s.add(new Setting(
+                    "uniform per channel",
+                    bits + " bits",
+                    "--codec uniform --per-channel --bits " + bits,
+                    o -> o.withCodec(CodecChoice.UNIFORM)
+                            .withLossy(o.lossy().withBits(bits).withGranularity(Granularity.CHANNEL, 32))));
         }
         for (int bits : new int[] {6, 4, 3}) {
-            s.add(new Setting("k-means", bits + " bits", "--codec kmeans --bits " + bits,
+            s.add(new Setting(
+                    "k-means",
+                    bits + " bits",
+                    "--codec kmeans --bits " + bits,
                     o -> o.withCodec(CodecChoice.KMEANS).withLossy(o.lossy().withBits(bits))));
         }
         for (double f : new double[] {0.1, 0.3, 0.5}) {
-            s.add(new Setting("pruning + elf", Math.round(100 * f) + "%", "--codec elf --prune " + f,
+            s.add(new Setting(
+                    "pruning + elf",
+                    Math.round(100 * f) + "%",
+                    "--codec elf --prune " + f,
                     o -> o.withCodec(CodecChoice.ELF).withLossy(o.lossy().withPruneFraction(f))));
         }
         return s;
@@ -100,8 +119,15 @@ final class SweepCommand extends WorkCommand {
             described = t.comparison().inputs();
             OnnxEval.Output worst = t.worst();
             size = t.inputBytes();
-            points.add(new Point(s.family(), s.setting(), s.flags(), t.compressedBytes(),
-                    Units.ratio(size, t.compressedBytes()), worst.name(), worst.cosine(), worst.maxAbsError()));
+            points.add(new Point(
+                    s.family(),
+                    s.setting(),
+                    s.flags(),
+                    t.compressedBytes(),
+                    Units.ratio(size, t.compressedBytes()),
+                    worst.name(),
+                    worst.cosine(),
+                    worst.maxAbsError()));
         }
         if (plot != null) {
             Charts.save(chart(model.getFileName().toString(), points), plot);
@@ -110,14 +136,24 @@ final class SweepCommand extends WorkCommand {
             printJson(new Summary(model.toString(), size, described, points));
             return 0;
         }
-        out().printf(Locale.ROOT, "%s (%s), %s; per setting the output that changed most%n", shown(model),
-                Units.bytes(size), EvalInputs.summary(in));
+        out().printf(
+                        Locale.ROOT,
+                        "%s (%s), %s; per setting the output that changed most%n",
+                        shown(model),
+                        Units.bytes(size),
+                        EvalInputs.summary(in));
         EvalInputs.print(out(), described);
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"family", "setting", "ratio", "output", "cosine", "max abs error"});
         for (Point p : points) {
-            rows.add(new String[] {p.family(), p.setting(), String.format(Locale.ROOT, "%.3f", p.ratio()), p.output(),
-                    String.format(Locale.ROOT, "%.9f", p.cosine()), String.format(Locale.ROOT, "%.3g", p.maxAbsError())});
+            rows.add(new String[] {
+                p.family(),
+                p.setting(),
+                String.format(Locale.ROOT, "%.3f", p.ratio()),
+                p.output(),
+                String.format(Locale.ROOT, "%.9f", p.cosine()),
+                String.format(Locale.ROOT, "%.3g", p.maxAbsError())
+            });
         }
         AnalyzeCommand.table(out(), rows);
         out().flush();
@@ -128,11 +164,15 @@ final class SweepCommand extends WorkCommand {
     static JFreeChart chart(String model, List<Point> points) {
         Map<String, List<Charts.Point>> byFamily = new LinkedHashMap<>();
         for (Point p : points) {
-            byFamily.computeIfAbsent(p.family(), k -> new ArrayList<>()).add(new Charts.Point(p.ratio(), p.cosine(),
-                    p.setting()));
+            byFamily.computeIfAbsent(p.family(), k -> new ArrayList<>())
+                    .add(new Charts.Point(p.ratio(), p.cosine(), p.setting()));
         }
-        return Charts.lines("Compression ratio against output fidelity: " + model,
-                "compression ratio (log scale)", "cosine similarity of the output that changed most",
-                byFamily.entrySet().stream().map(e -> new Charts.Points(e.getKey(), e.getValue())).toList());
+        return Charts.lines(
+                "Compression ratio against output fidelity: " + model,
+                "compression ratio (log scale)",
+                "cosine similarity of the output that changed most",
+                byFamily.entrySet().stream()
+                        .map(e -> new Charts.Points(e.getKey(), e.getValue()))
+                        .toList());
     }
 }

@@ -11,10 +11,15 @@ import picocli.CommandLine.ParameterException;
 /** A command that reads or writes a whole model: -q, -T, a progress bar, the output's directory checked. */
 abstract class WorkCommand extends ElfzCommand {
 
-    @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Print nothing but errors.")
     boolean quiet;
 
-    @Option(names = {"-T", "--threads"}, paramLabel = "N", defaultValue = "0",
+    @Option(
+            names = {"-T", "--threads"},
+            paramLabel = "N",
+            defaultValue = "0",
             description = "Worker threads (default 0: one per core).")
     int threads;
 
@@ -25,24 +30,26 @@ abstract class WorkCommand extends ElfzCommand {
         }
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         ElfzOptions.Progress bar = ProgressBar.forTerminal(quiet, err(), label);
-        ElfzOptions.Progress progress = !verbose ? bar : new ElfzOptions.Progress() { // -v: notes too
-            public void start(long total) {
-                bar.start(total);
-            }
+        ElfzOptions.Progress progress = !verbose
+                ? bar
+                : new ElfzOptions.Progress() { // -v: notes too
+                    public void start(long total) {
+                        bar.start(total);
+                    }
 
-            public void advance(long bytes) {
-                bar.advance(bytes);
-            }
+                    public void advance(long bytes) {
+                        bar.advance(bytes);
+                    }
 
-            public void note(String line) {
-                err().println("elfz: " + Errors.oneLine(line));
-                err().flush();
-            }
+                    public void note(String line) {
+                        err().println("elfz: " + Errors.oneLine(line));
+                        err().flush();
+                    }
 
-            public void end() {
-                bar.end();
-            }
-        };
+                    public void end() {
+                        bar.end();
+                    }
+                };
         return ElfzOptions.defaults().withThreads(t).withProgress(progress);
     }
 
@@ -55,10 +62,13 @@ abstract class WorkCommand extends ElfzCommand {
      */
     static void checkWritable(Path out, boolean directory, boolean force) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
-        String why = dir == null ? null
-                : !Files.exists(dir) ? "directory " + dir + " does not exist"
-                : !Files.isDirectory(dir) ? dir + " is not a directory"
-                : !Files.isWritable(dir) ? "permission denied in " + dir : null;
+        String why = dir == null
+                ? null
+                : !Files.exists(dir)
+                        ? "directory " + dir + " does not exist"
+                        : !Files.isDirectory(dir)
+                                ? dir + " is not a directory"
+                                : !Files.isWritable(dir) ? "permission denied in " + dir : null;
         if (why != null) {
             throw new IOException(out + ": cannot write: " + why);
         }

@@ -42,9 +42,14 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
 
     /** The element types elfz gives, with the range of values each holds (integers) and its width. */
     private enum Target {
-        BOOL(0, 1, 1), INT8(Byte.MIN_VALUE, Byte.MAX_VALUE, 1), UINT8(0, 255, 1),
-        INT16(Short.MIN_VALUE, Short.MAX_VALUE, 2), INT32(Integer.MIN_VALUE, Integer.MAX_VALUE, 4),
-        INT64(Long.MIN_VALUE, Long.MAX_VALUE, 8), FLOAT(0, 0, 4), DOUBLE(0, 0, 8);
+        BOOL(0, 1, 1),
+        INT8(Byte.MIN_VALUE, Byte.MAX_VALUE, 1),
+        UINT8(0, 255, 1),
+        INT16(Short.MIN_VALUE, Short.MAX_VALUE, 2),
+        INT32(Integer.MIN_VALUE, Integer.MAX_VALUE, 4),
+        INT64(Long.MIN_VALUE, Long.MAX_VALUE, 8),
+        FLOAT(0, 0, 4),
+        DOUBLE(0, 0, 8);
 
         final long min;
         final long max;
@@ -65,8 +70,8 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
             try {
                 return valueOf(t.name());
             } catch (IllegalArgumentException e) {
-                throw new IOException(where + ": input " + input + " is " + t + "; elfz eval gives BOOL, INT8, UINT8, INT16, "
-                        + "INT32, INT64, FLOAT and DOUBLE inputs");
+                throw new IOException(where + ": input " + input + " is " + t
+                        + "; elfz eval gives BOOL, INT8, UINT8, INT16, " + "INT32, INT64, FLOAT and DOUBLE inputs");
             }
         }
     }
@@ -76,7 +81,8 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, NodeInfo> e : info.entrySet()) {
             if (!(e.getValue().getInfo() instanceof TensorInfo t)) {
-                throw new IOException(model + ": input " + e.getKey() + " is not a tensor: elfz eval gives tensors only");
+                throw new IOException(
+                        model + ": input " + e.getKey() + " is not a tensor: elfz eval gives tensors only");
             }
             tensors.put(e.getKey(), t);
         }
@@ -86,13 +92,15 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
     // ---- given: one sample, every input from a file
 
     private static Feeds given(Path model, Map<String, TensorInfo> info, Map<String, Path> files) throws IOException {
-        List<String> unknown = files.keySet().stream().filter(n -> !info.containsKey(n)).toList();
+        List<String> unknown =
+                files.keySet().stream().filter(n -> !info.containsKey(n)).toList();
         if (!unknown.isEmpty()) {
             throw new IOException(model + ": no input named " + String.join(", ", unknown) + " (--input "
                     + unknown.getFirst() + "=" + files.get(unknown.getFirst()) + "); its inputs: "
                     + String.join(", ", info.keySet()));
         }
-        List<String> missing = info.keySet().stream().filter(n -> !files.containsKey(n)).toList();
+        List<String> missing =
+                info.keySet().stream().filter(n -> !files.containsKey(n)).toList();
         if (!missing.isEmpty()) {
             throw new IOException(model + ": --input missing for " + String.join(", ", missing)
                     + ": give every input of the model, or none to generate them");
@@ -114,15 +122,16 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
      * The file's shape against the input's: the same rank, the fixed dimensions equal, and a named dynamic one
      * (sequence) the size the other files gave it: ONNX Runtime would refuse it too, naming no file.
      */
-    private static void checkShape(String input, TensorInfo t, Values v, Map<String, Sized> symbols) throws IOException {
+    private static void checkShape(String input, TensorInfo t, Values v, Map<String, Sized> symbols)
+            throws IOException {
         long[] want = t.getShape();
         boolean fits = want.length == v.shape().length;
         for (int d = 0; fits && d < want.length; d++) {
             fits = want[d] < 0 || want[d] == v.shape()[d];
         }
         if (!fits) {
-            throw new IOException(v.source() + ": shape " + Arrays.toString(v.shape()) + ", but input " + input
-                    + " is " + shown(t));
+            throw new IOException(
+                    v.source() + ": shape " + Arrays.toString(v.shape()) + ", but input " + input + " is " + shown(t));
         }
         String[] names = dimensionNames(t);
         for (int d = 0; d < want.length; d++) {
@@ -206,7 +215,8 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
             if (ints == null) {
                 double[] v = new double[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+                    v[i] = Math.sqrt(-2 * Math.log(1 - random.nextDouble()))
+                            * Math.cos(2 * Math.PI * random.nextDouble());
                 }
                 return new Values(source, Values.Kind.FLOAT, "float64", shape, null, v);
             }
@@ -239,8 +249,9 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
         if (table != null && table.rows() > 0) {
             return ids(table.rows(), "ids in [0, " + table.rows() + "): the rows of " + table.name());
         }
-        return ids(FALLBACK_MAX_ID, "ids in [0, " + FALLBACK_MAX_ID + "): no embedding table found for it "
-                + "(--max-id sets the range)");
+        return ids(
+                FALLBACK_MAX_ID,
+                "ids in [0, " + FALLBACK_MAX_ID + "): no embedding table found for it " + "(--max-id sets the range)");
     }
 
     private static Generator ids(long bound, String described) {
@@ -301,7 +312,8 @@ record Feeds(List<Map<String, Feeds.Feed>> samples, Map<String, String> describe
     }
 
     private static IOException outOfRange(Values v, int i, String x, String input, Target t) {
-        String range = t.floating() ? "is not exact in " + t : "is out of range for " + t + " [" + t.min + ", " + t.max + "]";
+        String range =
+                t.floating() ? "is not exact in " + t : "is out of range for " + t + " [" + t.min + ", " + t.max + "]";
         return new IOException(v.source() + ": value " + x + " at " + Values.position(v.shape(), i) + " " + range
                 + " (input " + input + ")");
     }

@@ -56,8 +56,9 @@ final class JsonArrays {
             return;
         }
         if (!n.isArray() || n.size() != shape[depth]) {
-            throw new IOException(file + ": ragged array: " + here + " has " + (n.isArray() ? n.size() + " elements"
-                    : "a single value") + ", expected " + shape[depth] + " as the first one at its depth");
+            throw new IOException(file + ": ragged array: " + here + " has "
+                    + (n.isArray() ? n.size() + " elements" : "a single value") + ", expected " + shape[depth]
+                    + " as the first one at its depth");
         }
         for (int i = 0; i < n.size(); i++) {
             flatten(file, n.get(i), shape, depth + 1, at + "[" + i + "]", out);
@@ -74,19 +75,33 @@ final class JsonArrays {
                         + (bools ? "booleans" : "numbers") + ": give all numbers or all true/false");
             }
             if (v.isIntegralNumber() && !v.canConvertToLong()) {
-                throw new IOException(file + ": value " + v + " at " + Values.position(shape, i) + " does not fit in 64 bits");
+                throw new IOException(
+                        file + ": value " + v + " at " + Values.position(shape, i) + " does not fit in 64 bits");
             }
         }
         if (floats) {
-            return new Values(file.toString(), Values.Kind.FLOAT, "float", shape, null,
+            return new Values(
+                    file.toString(),
+                    Values.Kind.FLOAT,
+                    "float",
+                    shape,
+                    null,
                     leaves.stream().mapToDouble(JsonNode::doubleValue).toArray());
         }
-        return new Values(file.toString(), bools ? Values.Kind.BOOL : Values.Kind.INT, bools ? "bool" : "int", shape,
-                leaves.stream().mapToLong(v -> bools ? (v.booleanValue() ? 1 : 0) : v.longValue()).toArray(), null);
+        return new Values(
+                file.toString(),
+                bools ? Values.Kind.BOOL : Values.Kind.INT,
+                bools ? "bool" : "int",
+                shape,
+                leaves.stream()
+                        .mapToLong(v -> bools ? (v.booleanValue() ? 1 : 0) : v.longValue())
+                        .toArray(),
+                null);
     }
 
     private static String describe(JsonNode v) {
-        return v.isTextual() ? "a string" : v.isNull() ? "null" : v.isObject() ? "an object"
-                : v.isBoolean() ? "a boolean" : "a number " + v;
+        return v.isTextual()
+                ? "a string"
+                : v.isNull() ? "null" : v.isObject() ? "an object" : v.isBoolean() ? "a boolean" : "a number " + v;
     }
 }

@@ -56,9 +56,11 @@ final class NpyReader {
         long expected = (long) n * t.bytes();
         int data = start + (int) length;
         if (b.limit() - data != expected) {
-            throw bad(file, "holds " + (b.limit() - data) + " bytes of values, but shape "
-                    + Arrays.toString(header.shape()) + " of " + t.name() + " takes " + expected
-                    + (b.limit() - data < expected ? " (truncated?)" : ""));
+            throw bad(
+                    file,
+                    "holds " + (b.limit() - data) + " bytes of values, but shape "
+                            + Arrays.toString(header.shape()) + " of " + t.name() + " takes " + expected
+                            + (b.limit() - data < expected ? " (truncated?)" : ""));
         }
         return t.values(file, header.shape(), b.slice(data, (int) expected).order(t.order()), n);
     }
@@ -70,7 +72,9 @@ final class NpyReader {
     /** Text echoed from the file, with control characters as \xNN: the error stays one line. */
     private static String printable(String s) {
         StringBuilder b = new StringBuilder(s.length());
-        s.chars().forEach(c -> b.append(Character.isISOControl(c) ? String.format("\\x%02x", c) : String.valueOf((char) c)));
+        s.chars()
+                .forEach(c ->
+                        b.append(Character.isISOControl(c) ? String.format("\\x%02x", c) : String.valueOf((char) c)));
         return b.toString();
     }
 
@@ -81,14 +85,19 @@ final class NpyReader {
             if (descr.length() >= 3 && "<>|".indexOf(descr.charAt(0)) >= 0) {
                 char kind = descr.charAt(1);
                 String size = descr.substring(2);
-                if ((kind == 'b' && size.equals("1")) || ("iu".indexOf(kind) >= 0 && List.of("1", "2", "4", "8").contains(size))
+                if ((kind == 'b' && size.equals("1"))
+                        || ("iu".indexOf(kind) >= 0
+                                && List.of("1", "2", "4", "8").contains(size))
                         || (kind == 'f' && List.of("2", "4", "8").contains(size))) {
-                    return new Dtype(descr, descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN,
-                            kind, Integer.parseInt(size));
+                    return new Dtype(
+                            descr,
+                            descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN,
+                            kind,
+                            Integer.parseInt(size));
                 }
             }
-            throw new IOException(file + ": dtype '" + printable(descr) + "' is not supported (bool, int8-64, uint8-64, "
-                    + "float16-64)");
+            throw new IOException(file + ": dtype '" + printable(descr)
+                    + "' is not supported (bool, int8-64, uint8-64, " + "float16-64)");
         }
 
         String name() {
@@ -121,14 +130,16 @@ final class NpyReader {
                     default -> b.getLong();
                 };
                 if (kind == 'b' && v[i] > 1) {
-                    throw new IOException(file + ": bool value " + v[i] + " (not 0 or 1) at " + Values.position(shape, i));
+                    throw new IOException(
+                            file + ": bool value " + v[i] + " (not 0 or 1) at " + Values.position(shape, i));
                 }
                 if (kind == 'u' && bytes == 8 && v[i] < 0) {
                     throw new IOException(file + ": value " + Long.toUnsignedString(v[i]) + " at "
                             + Values.position(shape, i) + " is over 2^63 - 1: too large for any input elfz gives");
                 }
             }
-            return new Values(file.toString(), kind == 'b' ? Values.Kind.BOOL : Values.Kind.INT, name(), shape, v, null);
+            return new Values(
+                    file.toString(), kind == 'b' ? Values.Kind.BOOL : Values.Kind.INT, name(), shape, v, null);
         }
     }
 
@@ -141,8 +152,10 @@ final class NpyReader {
                 throw bad(file, "header keys " + dict.keySet() + ", expected descr, fortran_order and shape");
             }
             if (!(dict.get("descr") instanceof String descr)) {
-                throw bad(file, "descr is " + dict.get("descr") + ", not a type string (structured dtypes are not "
-                        + "supported)");
+                throw bad(
+                        file,
+                        "descr is " + dict.get("descr") + ", not a type string (structured dtypes are not "
+                                + "supported)");
             }
             if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
                 throw bad(file, "fortran_order is not True or False");

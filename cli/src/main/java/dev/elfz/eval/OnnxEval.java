@@ -13,9 +13,9 @@ import dev.elfz.ElfzOptions;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.onnx.OnnxGraph;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,8 +45,8 @@ public final class OnnxEval {
      * @param argmaxAgreement the share of rows (along the last axis) whose argmax is the same; NaN for a last axis
      *     of fewer than 2 values
      */
-    public record Output(String name, long[] shape, double cosine, double maxAbsError, double maxRelError,
-                         double argmaxAgreement) {}
+    public record Output(
+            String name, long[] shape, double cosine, double maxAbsError, double maxRelError, double argmaxAgreement) {}
 
     /**
      * How the inputs are made: generated ({@code files} empty), or one sample read from {@code files}, a file per
@@ -93,8 +93,12 @@ public final class OnnxEval {
      * A model compressed and decompressed with some options: its size (with its external data files), the compressed
      * size, the wall time of each way (files on disk, every thread the options allow) and how its outputs compare.
      */
-    public record Trial(long inputBytes, long compressedBytes, double compressSeconds, double decompressSeconds,
-                        Comparison comparison) {
+    public record Trial(
+            long inputBytes,
+            long compressedBytes,
+            double compressSeconds,
+            double decompressSeconds,
+            Comparison comparison) {
 
         public List<Output> outputs() {
             return comparison.outputs();
@@ -102,7 +106,9 @@ public final class OnnxEval {
 
         /** The output that changed most: the smallest cosine. */
         public Output worst() {
-            return outputs().stream().min(Comparator.comparingDouble(Output::cosine)).orElseThrow();
+            return outputs().stream()
+                    .min(Comparator.comparingDouble(Output::cosine))
+                    .orElseThrow();
         }
     }
 
@@ -126,8 +132,12 @@ public final class OnnxEval {
                 Elfz.decompress(z, back, options);
                 long t2 = System.nanoTime();
                 try (OrtSession b = open(env, back)) {
-                    return new Trial(archive.originalBytes(), Files.size(z),
-                            (t1 - t0) / 1e9, (t2 - t1) / 1e9, compare(env, model, a, b, feeds));
+                    return new Trial(
+                            archive.originalBytes(),
+                            Files.size(z),
+                            (t1 - t0) / 1e9,
+                            (t2 - t1) / 1e9,
+                            compare(env, model, a, b, feeds));
                 }
             } finally {
                 AtomicFiles.deleteTemporary(tmp);
@@ -140,7 +150,8 @@ public final class OnnxEval {
     /** Runs both models on the same inputs; one row per float output of {@code original}. */
     public static Comparison compare(Path original, Path other, Inputs in) throws IOException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession a = open(env, original); OrtSession b = open(env, other)) {
+        try (OrtSession a = open(env, original);
+                OrtSession b = open(env, other)) {
             return compare(env, original, a, b, feeds(original, a, in));
         } catch (OrtException e) {
             throw new IOException(original + ": ONNX Runtime: " + e.getMessage(), e);
@@ -169,11 +180,16 @@ public final class OnnxEval {
                 for (Map.Entry<String, Feeds.Feed> e : sample.entrySet()) {
                     inputs.put(e.getKey(), e.getValue().tensor(env));
                 }
-                try (OrtSession.Result ra = a.run(inputs); OrtSession.Result rb = b.run(inputs)) {
+                try (OrtSession.Result ra = a.run(inputs);
+                        OrtSession.Result rb = b.run(inputs)) {
                     for (Map.Entry<String, OnnxValue> e : ra) {
-                        if (e.getValue() instanceof OnnxTensor x && rb.get(e.getKey()).orElse(null) instanceof OnnxTensor y
+                        if (e.getValue() instanceof OnnxTensor x
+                                && rb.get(e.getKey()).orElse(null) instanceof OnnxTensor y
                                 && floating(x)) {
-                            stats.computeIfAbsent(e.getKey(), k -> new Stats(x.getInfo().getShape())).add(x, y);
+                            stats.computeIfAbsent(
+                                            e.getKey(),
+                                            k -> new Stats(x.getInfo().getShape()))
+                                    .add(x, y);
                         }
                     }
                 }
@@ -229,7 +245,12 @@ public final class OnnxEval {
         }
 
         Output output(String name) {
-            return new Output(name, shape, cosine, maxAbs, maxRef == 0 ? maxAbs : maxAbs / maxRef,
+            return new Output(
+                    name,
+                    shape,
+                    cosine,
+                    maxAbs,
+                    maxRef == 0 ? maxAbs : maxAbs / maxRef,
                     argmax ? (double) agreeing / rows : Double.NaN);
         }
 

@@ -15,7 +15,11 @@ import java.util.Arrays;
  */
 record Values(String source, Kind kind, String dtype, long[] shape, long[] ints, double[] floats) {
 
-    enum Kind { BOOL, INT, FLOAT }
+    enum Kind {
+        BOOL,
+        INT,
+        FLOAT
+    }
 
     /** Arrays over this many elements are refused: Java arrays and ONNX Runtime's buffers stop at 2^31. */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
@@ -55,7 +59,7 @@ record Values(String source, Kind kind, String dtype, long[] shape, long[] ints,
         if (name.endsWith(".json")) {
             return JsonArrays.read(file);
         }
-        throw new IOException(file + ": not a .npy or .json file (--input takes NumPy's np.save output or a JSON "
-                + "nested array)");
+        throw new IOException(
+                file + ": not a .npy or .json file (--input takes NumPy's np.save output or a JSON " + "nested array)");
     }
 }

@@ -7,13 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.Dtype;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
 import dev.elfz.analyze.Analysis.DtypeStats;
 import dev.elfz.analyze.Analysis.Report;
 import dev.elfz.analyze.Analysis.ValueStats;
-import dev.elfz.Dtype;
+import dev.elfz.onnx.OnnxBytes;
 import dev.elfz.safetensors.SafetensorsException;
+import dev.elfz.samples.PlantedZoo;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -25,8 +27,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import dev.elfz.onnx.OnnxBytes;
-import dev.elfz.samples.PlantedZoo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,10 +45,14 @@ class AnalysisTest {
         byte[] w = Planted.random(1, 4096);
         byte[] b = Planted.random(2, 1024);
         byte[] ids = Planted.random(3, 64);
-        new Planted().add("w", Dtype.F32, new long[] {32, 32}, w).add("b", Dtype.F32, new long[] {256}, b)
-                .add("x", Dtype.I64, new long[] {8}, ids).write(dir.resolve("a.safetensors"));
+        new Planted()
+                .add("w", Dtype.F32, new long[] {32, 32}, w)
+                .add("b", Dtype.F32, new long[] {256}, b)
+                .add("x", Dtype.I64, new long[] {8}, ids)
+                .write(dir.resolve("a.safetensors"));
         Files.createDirectories(dir.resolve("sub"));
-        new Planted().add("w.copy", Dtype.F32, new long[] {32, 32}, w)
+        new Planted()
+                .add("w.copy", Dtype.F32, new long[] {32, 32}, w)
                 .add("b.reshaped", Dtype.F32, new long[] {16, 16}, b) // same bytes, another shape: not the same tensor
                 .add("y", Dtype.I64, new long[] {8}, ids)
                 .add("other", Dtype.F32, new long[] {256}, Planted.random(4, 1024))
@@ -77,9 +81,9 @@ class AnalysisTest {
     @Test
     void duplicateChunksAtKnownOffsets() throws IOException {
         byte[] t = Planted.random(5, 16384);
-        System.arraycopy(t, 0, t, 8192, 4096);      // a 4 KiB block again, 4 KiB-aligned: 4096 B by both
-        System.arraycopy(t, 1024, t, 13312, 512);   // a 512 B block again, 512-aligned only: 512 B more by 512 B chunks
-        System.arraycopy(t, 2000, t, 14000, 512);   // a copy on no boundary: nothing by either
+        System.arraycopy(t, 0, t, 8192, 4096); // a 4 KiB block again, 4 KiB-aligned: 4096 B by both
+        System.arraycopy(t, 1024, t, 13312, 512); // a 512 B block again, 512-aligned only: 512 B more by 512 B chunks
+        System.arraycopy(t, 2000, t, 14000, 512); // a copy on no boundary: nothing by either
         new Planted().add("u", Dtype.U8, new long[] {16384}, t).write(dir.resolve("m.safetensors"));
         DtypeStats u = Analysis.byDtype(analyse(dir)).get("U8");
         assertEquals(4096, u.duplication().fixed4kBytes());
@@ -99,7 +103,9 @@ class AnalysisTest {
         byte[] b = new byte[100 + a.length];
         System.arraycopy(Planted.random(7, 100), 0, b, 0, 100);
         System.arraycopy(a, 0, b, 100, a.length);
-        new Planted().add("a", Dtype.U8, new long[] {a.length}, a).add("b", Dtype.U8, new long[] {b.length}, b)
+        new Planted()
+                .add("a", Dtype.U8, new long[] {a.length}, a)
+                .add("b", Dtype.U8, new long[] {b.length}, b)
                 .write(dir.resolve("m.safetensors"));
         DtypeStats u = Analysis.byDtype(analyse(dir)).get("U8");
         assertEquals(0, u.duplication().fixed4kBytes());
@@ -113,8 +119,11 @@ class AnalysisTest {
     void tensorsLargerThanAWindowAreChunkedAsIfWhole() throws IOException {
         int n = (int) (3 * Analysis.WINDOW + 1000);
         byte[] b = Planted.random(8, n);
-        new Planted().add("a", Dtype.U8, new long[] {n}, b).add("b", Dtype.I8, new long[] {n}, b)
-                .add("c", Dtype.U8, new long[] {n}, b).write(dir.resolve("m.safetensors"));
+        new Planted()
+                .add("a", Dtype.U8, new long[] {n}, b)
+                .add("b", Dtype.I8, new long[] {n}, b)
+                .add("c", Dtype.U8, new long[] {n}, b)
+                .write(dir.resolve("m.safetensors"));
         Report r = analyse(dir);
         int cuts = 0;
         MemorySegment s = MemorySegment.ofArray(b);
@@ -126,9 +135,14 @@ class AnalysisTest {
         assertEquals(3L * ((n + 4095) / 4096), r.chunkIndex().fixed4kChunks());
         assertEquals((n + 4095) / 4096, r.chunkIndex().distinctFixed4k());
         DtypeStats u8 = Analysis.byDtype(r).get("U8");
-        assertEquals(List.of(1L, (long) n, (long) n, (long) n, (long) n), List.of(u8.duplication().duplicateLayers(),
-                u8.duplication().duplicateLayerBytes(), u8.duplication().fixed4kBytes(),
-                u8.duplication().fixed512Bytes(), u8.duplication().cdcBytes()));
+        assertEquals(
+                List.of(1L, (long) n, (long) n, (long) n, (long) n),
+                List.of(
+                        u8.duplication().duplicateLayers(),
+                        u8.duplication().duplicateLayerBytes(),
+                        u8.duplication().fixed4kBytes(),
+                        u8.duplication().fixed512Bytes(),
+                        u8.duplication().cdcBytes()));
         DtypeStats i8 = Analysis.byDtype(r).get("I8");
         assertEquals(0, i8.duplication().duplicateLayers(), "another dtype: not the same tensor");
         assertEquals(n, i8.duplication().cdcBytes(), "but the same chunks");
@@ -136,8 +150,20 @@ class AnalysisTest {
 
     @Test
     void valueStatisticsOfKnownValues() throws IOException {
-        float[] v = {0.5f, -0.5f, 0.999f, -1f, 1f, 2f, -3f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
-            0f, -0.0f};
+        float[] v = {
+            0.5f,
+            -0.5f,
+            0.999f,
+            -1f,
+            1f,
+            2f,
+            -3f,
+            Float.NaN,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            0f,
+            -0.0f
+        };
         new Planted().floats("f", v).write(dir.resolve("m.safetensors"));
         ValueStats s = Analysis.byDtype(analyse(dir)).get("F32").values();
         assertEquals(12, s.values());
@@ -156,8 +182,8 @@ class AnalysisTest {
         assertEquals(1, h.below(), "-3");
         assertEquals(1, h.above(), "2 (the range is [-2, 2))");
         long[] expected = new long[Analysis.BINS];
-        expected[50] = 1;  // -1
-        expected[75] = 1;  // -0.5
+        expected[50] = 1; // -1
+        expected[75] = 1; // -0.5
         expected[100] = 2; // 0 and -0
         expected[125] = 1; // 0.5
         expected[149] = 1; // 0.999
@@ -175,19 +201,28 @@ class AnalysisTest {
         for (float f : new float[] {-0.75f, 3f, Float.NEGATIVE_INFINITY}) {
             bf.putShort((short) (Float.floatToRawIntBits(f) >>> 16));
         }
-        ByteBuffer d = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1e-300).putDouble(-0.999999999999);
-        new Planted().add("h", Dtype.F16, new long[] {4}, h.array()).add("bf", Dtype.BF16, new long[] {3}, bf.array())
-                .add("d", Dtype.F64, new long[] {2}, d.array()).write(dir.resolve("m.safetensors"));
+        ByteBuffer d = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putDouble(1e-300)
+                .putDouble(-0.999999999999);
+        new Planted()
+                .add("h", Dtype.F16, new long[] {4}, h.array())
+                .add("bf", Dtype.BF16, new long[] {3}, bf.array())
+                .add("d", Dtype.F64, new long[] {2}, d.array())
+                .write(dir.resolve("m.safetensors"));
         Report r = analyse(dir);
         Map<String, DtypeStats> m = Analysis.byDtype(r);
         ValueStats f16 = m.get("F16").values();
-        assertEquals(List.of(4L, 1L, -1.5, 65504.0, 1L, 0L),
+        assertEquals(
+                List.of(4L, 1L, -1.5, 65504.0, 1L, 0L),
                 List.of(f16.values(), f16.inUnit(), f16.min(), f16.max(), f16.nan(), f16.inf()));
         ValueStats b16 = m.get("BF16").values();
-        assertEquals(List.of(3L, 1L, -0.75, 3.0, 0L, 1L),
+        assertEquals(
+                List.of(3L, 1L, -0.75, 3.0, 0L, 1L),
                 List.of(b16.values(), b16.inUnit(), b16.min(), b16.max(), b16.nan(), b16.inf()));
         ValueStats f64 = m.get("F64").values();
-        assertEquals(List.of(2L, 2L, -0.999999999999, 1e-300), List.of(f64.values(), f64.inUnit(), f64.min(), f64.max()));
+        assertEquals(
+                List.of(2L, 2L, -0.999999999999, 1e-300), List.of(f64.values(), f64.inUnit(), f64.min(), f64.max()));
         ValueStats all = r.total().values();
         assertEquals(9, all.values());
         assertEquals(4, all.inUnit());
@@ -224,13 +259,19 @@ class AnalysisTest {
 
     @Test
     void dtypeMixCountsAndShares() throws IOException {
-        new Planted().add("w", Dtype.F32, new long[] {10, 10}, new byte[400]).add("b", Dtype.F32, new long[] {5}, new byte[20])
-                .add("h", Dtype.F16, new long[] {8}, new byte[16]).add("i", Dtype.I64, new long[] {3}, new byte[24])
-                .add("m", Dtype.BOOL, new long[] {4}, new byte[4]).write(dir.resolve("m.safetensors"));
+        new Planted()
+                .add("w", Dtype.F32, new long[] {10, 10}, new byte[400])
+                .add("b", Dtype.F32, new long[] {5}, new byte[20])
+                .add("h", Dtype.F16, new long[] {8}, new byte[16])
+                .add("i", Dtype.I64, new long[] {3}, new byte[24])
+                .add("m", Dtype.BOOL, new long[] {4}, new byte[4])
+                .write(dir.resolve("m.safetensors"));
         Report r = analyse(dir.resolve("m.safetensors"));
         assertEquals(5, r.tensors());
         assertEquals(464, r.bytes());
-        assertEquals(List.of("BOOL", "F16", "F32", "I64"), r.dtypes().stream().map(DtypeStats::dtype).sorted().toList());
+        assertEquals(
+                List.of("BOOL", "F16", "F32", "I64"),
+                r.dtypes().stream().map(DtypeStats::dtype).sorted().toList());
         DtypeStats f32 = Analysis.byDtype(r).get("F32");
         assertEquals(2, f32.layers());
         assertEquals(0.4, f32.layerShare());
@@ -251,7 +292,9 @@ class AnalysisTest {
 
     @Test
     void elfzFilesAreDescribedFromTheirIndex() throws IOException {
-        Path in = new Planted().floats("f", 0.5f, 0.25f, -0.125f, 2f).add("i", Dtype.I32, new long[] {2}, new byte[8])
+        Path in = new Planted()
+                .floats("f", 0.5f, 0.25f, -0.125f, 2f)
+                .add("i", Dtype.I32, new long[] {2}, new byte[8])
                 .write(dir.resolve("m.safetensors"));
         Path z = dir.resolve("m.elfz");
         Elfz.compress(in, z, ElfzOptions.defaults());
@@ -285,7 +328,9 @@ class AnalysisTest {
     @Test
     void aFullFingerprintTableGivesALowerBoundAndSaysSo() throws IOException {
         byte[] b = Planted.random(9, 64 * 512);
-        new Planted().add("a", Dtype.U8, new long[] {b.length}, b).add("b", Dtype.I8, new long[] {b.length}, b)
+        new Planted()
+                .add("a", Dtype.U8, new long[] {b.length}, b)
+                .add("b", Dtype.I8, new long[] {b.length}, b)
                 .write(dir.resolve("m.safetensors"));
         Report full = analyse(dir);
         assertFalse(full.chunkIndex().saturated());
@@ -307,13 +352,20 @@ class AnalysisTest {
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) Math.sin(i * 0.001) * (i % 5 == 0 ? 3 : 0.5f);
         }
-        new Planted().add("w", Dtype.U8, new long[] {w.length}, w).floats("v", v).write(dir.resolve("a.safetensors"));
-        new Planted().add("w2", Dtype.U8, new long[] {w.length}, w).floats("v", v).write(dir.resolve("b.safetensors"));
+        new Planted()
+                .add("w", Dtype.U8, new long[] {w.length}, w)
+                .floats("v", v)
+                .write(dir.resolve("a.safetensors"));
+        new Planted()
+                .add("w2", Dtype.U8, new long[] {w.length}, w)
+                .floats("v", v)
+                .write(dir.resolve("b.safetensors"));
         Report one = new Analysis(Analysis.Options.defaults().withThreads(1)).run(List.of(dir));
         for (int t : new int[] {2, 3}) {
             Report more = new Analysis(Analysis.Options.defaults().withThreads(t)).run(List.of(dir));
             assertEquals(withoutArrays(one), withoutArrays(more), t + " threads");
-            assertArrayEquals(Analysis.byDtype(one).get("F32").values().histogram().counts(),
+            assertArrayEquals(
+                    Analysis.byDtype(one).get("F32").values().histogram().counts(),
                     Analysis.byDtype(more).get("F32").values().histogram().counts());
             assertEquals(one.chunkIndex(), more.chunkIndex(), t + " threads");
         }
@@ -347,7 +399,8 @@ class AnalysisTest {
         assertEquals(p.duplicateLayerBytes(), d.fixed4kBytes(), "only whole tensors repeat on the 4 KiB grid");
         assertEquals(p.duplicateLayerBytes(), d.fixed512Bytes());
         long cdcShifted = d.cdcBytes() - p.duplicateLayerBytes();
-        assertTrue(cdcShifted <= p.shiftedBytes() && cdcShifted >= p.shiftedBytes() - 2 * 16384,
+        assertTrue(
+                cdcShifted <= p.shiftedBytes() && cdcShifted >= p.shiftedBytes() - 2 * 16384,
                 cdcShifted + " of " + p.shiftedBytes() + " shifted bytes found by FastCDC");
     }
 
@@ -362,14 +415,17 @@ class AnalysisTest {
         Files.write(dir.resolve("m.onnx"), model);
         new Planted().add("w", Dtype.F32, new long[] {30, 100}, bytes).write(dir.resolve("m.safetensors"));
         Report r = analyse(dir);
-        assertEquals(List.of("onnx", "safetensors"), r.files().stream().map(Analysis.FileStats::kind).toList());
+        assertEquals(
+                List.of("onnx", "safetensors"),
+                r.files().stream().map(Analysis.FileStats::kind).toList());
         assertEquals(model.length, r.files().getFirst().bytes());
         assertEquals(4, r.tensors());
         DtypeStats f32 = Analysis.byDtype(r).get("F32");
         assertEquals(3, f32.layers());
         assertEquals(2, f32.duplication().duplicateLayers(), "the packed copy and the safetensors one");
         assertEquals(9000, f32.values().values());
-        assertEquals(Arrays.stream(toDoubles(w)).min().orElseThrow(), f32.values().min());
+        assertEquals(
+                Arrays.stream(toDoubles(w)).min().orElseThrow(), f32.values().min());
         assertEquals(1, Analysis.byDtype(r).get("I64").layers());
         assertTrue(r.predictions().size() > 0, "ONNX weights get an estimate too");
     }
@@ -380,7 +436,9 @@ class AnalysisTest {
         assertEquals(102, r.tensors(), "101 float32 initializers and position_ids");
         DtypeStats f32 = Analysis.byDtype(r).get("F32");
         assertEquals(101, f32.layers());
-        assertTrue(f32.values().inUnitShare() > 0.999, "nearly every float32 weight lies in (-1, 1): " + f32.values().inUnitShare());
+        assertTrue(
+                f32.values().inUnitShare() > 0.999,
+                "nearly every float32 weight lies in (-1, 1): " + f32.values().inUnitShare());
         assertEquals(0, f32.values().nan() + f32.values().inf());
         assertEquals(f32.bytes(), f32.duplication().scannedBytes());
     }

@@ -180,7 +180,9 @@ class ChunkingTest {
         MemorySegment s = MemorySegment.ofArray(b);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment off = arena.allocate(b.length).copyFrom(s);
-            for (int[] r : new int[][] {{0, 0}, {0, 1}, {3, 16}, {5, 17}, {1, 128}, {7, 240}, {9, 241}, {0, 4096}, {13, 4987}}) {
+            for (int[] r :
+                    new int[][] {{0, 0}, {0, 1}, {3, 16}, {5, 17}, {1, 128}, {7, 240}, {9, 241}, {0, 4096}, {13, 4987}
+                    }) {
                 long expected = Hashing.xxh3_64().hashBytesToLong(b, r[0], r[1]);
                 assertEquals(expected, SegmentHash.chunk(s, r[0], r[1]));
                 assertEquals(expected, SegmentHash.chunk(off, r[0], r[1]));

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.ChunkStream;
+import dev.elfz.Dtype;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzTensor;
 import dev.elfz.kernel.Kernels;
-import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.samples.BertSafetensors;
@@ -39,30 +39,37 @@ class CodecEstimateTest {
     Path dir;
 
     /** 1% but where marked; measured: elf, lossless, error bound, pruning 50% within 0.1%, the others 0.7%. */
-    private static final Map<String, Double> BERT_TOLERANCE = Map.of("uniform 8-bit", 0.03, "uniform 4-bit", 0.03,
-            "prune 90% + elf", 0.03);
+    private static final Map<String, Double> BERT_TOLERANCE =
+            Map.of("uniform 8-bit", 0.03, "uniform 4-bit", 0.03, "prune 90% + elf", 0.03);
 
     @Test
     void bertPredictionsAreWithinTheirToleranceOfRealCompression() throws IOException {
         Path bert = dir.resolve("bert.safetensors");
         BertSafetensors.write(null, bert, false);
         List<CodecEstimate.Prediction> predicted;
-        try (SafetensorsFile f = SafetensorsFile.open(bert); CodecEstimate e = new CodecEstimate(floatBytes(f))) {
+        try (SafetensorsFile f = SafetensorsFile.open(bert);
+                CodecEstimate e = new CodecEstimate(floatBytes(f))) {
             long t0 = System.nanoTime();
             offerAll(e, f);
             long t1 = System.nanoTime();
             predicted = e.predictions();
-            System.out.printf(Locale.ROOT, "offer %.2f s, predictions %.2f s%n", (t1 - t0) / 1e9,
-                    (System.nanoTime() - t1) / 1e9);
+            System.out.printf(
+                    Locale.ROOT, "offer %.2f s, predictions %.2f s%n", (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
             assertTrue(predicted.getFirst().sampledBytes() <= CodecEstimate.DEFAULT_BUDGET);
         }
         for (CodecEstimate.Prediction p : predicted) {
             CodecEstimate.Mode m = mode(p.mode());
             Path z = dir.resolve("bert.elfz");
-            Elfz.compress(bert, z, m.options(ElfzOptions.defaults().withThreads(2)).withOverwrite(true));
+            Elfz.compress(
+                    bert, z, m.options(ElfzOptions.defaults().withThreads(2)).withOverwrite(true));
             double real = (double) Files.size(bert) / Files.size(z);
             double error = p.ratio() / real - 1;
-            System.out.printf(Locale.ROOT, "%-18s predicted %7.4f real %7.4f (%+.2f%%)%n", p.mode(), p.ratio(), real,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-18s predicted %7.4f real %7.4f (%+.2f%%)%n",
+                    p.mode(),
+                    p.ratio(),
+                    real,
                     100 * error);
             assertTrue(Math.abs(error) <= BERT_TOLERANCE.getOrDefault(p.mode(), 0.01), p.mode() + ": " + error);
             assertEquals(Files.size(bert), p.inputBytes(), p.mode());
@@ -74,10 +81,18 @@ class CodecEstimateTest {
         SplittableRandom r = new SplittableRandom(6);
         return new Planted()
                 .add("w", Dtype.F32, new long[] {256, 512}, values(Dtype.F32, 256 * 512, i -> r.nextGaussian() * 0.05))
-                .add("big", Dtype.F32, new long[] {1024, 320}, values(Dtype.F32, 1024 * 320, i -> r.nextGaussian() / 50))
+                .add(
+                        "big",
+                        Dtype.F32,
+                        new long[] {1024, 320},
+                        values(Dtype.F32, 1024 * 320, i -> r.nextGaussian() / 50))
                 .add("zeros", Dtype.F32, new long[] {64, 64}, values(Dtype.F32, 4096, i -> 0))
                 .add("half", Dtype.BF16, new long[] {128, 64}, values(Dtype.BF16, 8192, i -> 0.5))
-                .add("nan", Dtype.F32, new long[] {64, 128}, values(Dtype.F32, 8192, i -> i == 7 ? Double.NaN : i / 1e4))
+                .add(
+                        "nan",
+                        Dtype.F32,
+                        new long[] {64, 128},
+                        values(Dtype.F32, 8192, i -> i == 7 ? Double.NaN : i / 1e4))
                 .add("f16", Dtype.F16, new long[] {96, 96}, values(Dtype.F16, 96 * 96, i -> r.nextGaussian() * 0.1))
                 .add("f64", Dtype.F64, new long[] {80, 80}, values(Dtype.F64, 6400, i -> r.nextGaussian() * 0.03))
                 .add("bias", Dtype.F32, new long[] {512}, values(Dtype.F32, 512, i -> r.nextGaussian()))
@@ -93,8 +108,12 @@ class CodecEstimateTest {
         assertEquals(CodecEstimate.MODES.size(), predicted.size());
         for (CodecEstimate.Prediction p : predicted) {
             Path z = dir.resolve("mixed.elfz");
-            ElfzArchive a = Elfz.compress(model, z,
-                    mode(p.mode()).options(ElfzOptions.defaults().withThreads(1)).withOverwrite(true));
+            ElfzArchive a = Elfz.compress(
+                    model,
+                    z,
+                    mode(p.mode())
+                            .options(ElfzOptions.defaults().withThreads(1))
+                            .withOverwrite(true));
             assertEquals(payload(a), p.predictedBytes() - p.containerBytes(), p.mode());
             assertEquals(Files.size(model), p.inputBytes(), p.mode());
             // the index estimate is rough: within 1 KiB on this file of 11 tensors
@@ -104,11 +123,12 @@ class CodecEstimateTest {
 
     @Test
     void identicalChunksSampledGiveTheExactSum() throws IOException {
-        Path one = new Planted().add("w", Dtype.F32, new long[] {256, 1024},
-                values(Dtype.F32, 256 * 1024, i -> Math.sin(i) * 0.1)).write(dir.resolve("one.safetensors"));
+        Path one = new Planted()
+                .add("w", Dtype.F32, new long[] {256, 1024}, values(Dtype.F32, 256 * 1024, i -> Math.sin(i) * 0.1))
+                .write(dir.resolve("one.safetensors"));
         try (SafetensorsFile f = SafetensorsFile.open(one);
-             CodecEstimate all = new CodecEstimate(MIB, MIB, MIB, MIB, Kernels.best());
-             CodecEstimate sampled = new CodecEstimate(48 * MIB, 4 * MIB, MIB, MIB, Kernels.best())) {
+                CodecEstimate all = new CodecEstimate(MIB, MIB, MIB, MIB, Kernels.best());
+                CodecEstimate sampled = new CodecEstimate(48 * MIB, 4 * MIB, MIB, MIB, Kernels.best())) {
             TensorInfo t = f.tensors().getFirst();
             all.offer(t.dtype(), t.shape(), f.data(t));
             for (int i = 0; i < 48; i++) {
@@ -126,17 +146,22 @@ class CodecEstimateTest {
 
     @Test
     void nonFloatTensorsAreStoredAsTheyAre() {
-        try (Arena arena = Arena.ofConfined(); CodecEstimate e = new CodecEstimate(0)) {
+        try (Arena arena = Arena.ofConfined();
+                CodecEstimate e = new CodecEstimate(0)) {
             e.offer(Dtype.I64, new long[] {1000}, arena.allocate(8000));
             e.offer(Dtype.U8, new long[] {3, 5}, arena.allocate(15));
             e.addStored(100);
             List<CodecEstimate.Prediction> ps = e.predictions();
             assertEquals(CodecEstimate.MODES.size(), ps.size());
-            long container = 16 + 32 + 2 * CodecEstimate.INDEX_BYTES_PER_TENSOR
+            long container = 16
+                    + 32
+                    + 2 * CodecEstimate.INDEX_BYTES_PER_TENSOR
                     + 3 * CodecEstimate.INDEX_BYTES_PER_CHUNK; // prologue, trailer, 2 tensors, 3 chunks (one stored)
             for (CodecEstimate.Prediction p : ps) {
-                assertEquals(new CodecEstimate.Prediction(p.mode(), p.flags(), 8115, 8115 + container,
-                        8115.0 / (8115 + container), 0, container), p);
+                assertEquals(
+                        new CodecEstimate.Prediction(
+                                p.mode(), p.flags(), 8115, 8115 + container, 8115.0 / (8115 + container), 0, container),
+                        p);
             }
         }
     }
@@ -185,8 +210,12 @@ class CodecEstimateTest {
 
     private List<CodecEstimate.Prediction> estimate(Path model, long budget) throws IOException {
         try (SafetensorsFile f = SafetensorsFile.open(model);
-             CodecEstimate e = new CodecEstimate(floatBytes(f), budget, ElfzOptions.DEFAULT_CHUNK_BYTES,
-                     Math.min(budget, CodecEstimate.DEFAULT_PIECE), Kernels.best())) {
+                CodecEstimate e = new CodecEstimate(
+                        floatBytes(f),
+                        budget,
+                        ElfzOptions.DEFAULT_CHUNK_BYTES,
+                        Math.min(budget, CodecEstimate.DEFAULT_PIECE),
+                        Kernels.best())) {
             offerAll(e, f);
             return e.predictions();
         }
@@ -200,18 +229,26 @@ class CodecEstimateTest {
     }
 
     private static long floatBytes(SafetensorsFile f) {
-        return f.tensors().stream().filter(t -> t.dtype().elfType() != null).mapToLong(TensorInfo::byteSize).sum();
+        return f.tensors().stream()
+                .filter(t -> t.dtype().elfType() != null)
+                .mapToLong(TensorInfo::byteSize)
+                .sum();
     }
 
     private static CodecEstimate.Mode mode(String name) {
-        return CodecEstimate.MODES.stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+        return CodecEstimate.MODES.stream()
+                .filter(m -> m.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** Bytes of every stored chunk of the archive (headers and tensors): the file without prologue, index, trailer. */
     private static long payload(ElfzArchive a) {
         return a.files().stream()
-                .flatMap(f -> Stream.concat(Stream.of(f.header()), f.tensors().stream().map(ElfzTensor::data)))
-                .mapToLong(ChunkStream::storedBytes).sum();
+                .flatMap(f -> Stream.concat(
+                        Stream.of(f.header()), f.tensors().stream().map(ElfzTensor::data)))
+                .mapToLong(ChunkStream::storedBytes)
+                .sum();
     }
 
     /** n values of a float dtype, little-endian. */

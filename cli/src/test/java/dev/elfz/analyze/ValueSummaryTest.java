@@ -15,8 +15,25 @@ class ValueSummaryTest {
 
     /** Values with the awkward ones mixed in: bin edges, the histogram's ends, ±1, NaN, ±Inf, -0, subnormals. */
     private static double pick(SplittableRandom r) {
-        double[] special = {-2, 2, -1, 1, -0.0, 0, 1.98, -1.98, 0.02, 1.99999, -2.0000001, Double.NaN,
-                Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-40, 65504, 3e38};
+        double[] special = {
+            -2,
+            2,
+            -1,
+            1,
+            -0.0,
+            0,
+            1.98,
+            -1.98,
+            0.02,
+            1.99999,
+            -2.0000001,
+            Double.NaN,
+            Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY,
+            1e-40,
+            65504,
+            3e38
+        };
         return r.nextInt(4) == 0 ? special[r.nextInt(special.length)] : r.nextGaussian() * (r.nextBoolean() ? 0.1 : 3);
     }
 
@@ -36,7 +53,8 @@ class ValueSummaryTest {
         try (Arena arena = Arena.ofConfined()) {
             for (ElfType type : ElfType.values()) {
                 for (int n : new int[] {0, 1, 3, 7, 8, 9, 15, 17, 31, 33, 100, ValueSummary.BLOCK + 5}) {
-                    MemorySegment s = arena.allocate((long) n * type.valueBytes() + 1).asSlice(1, (long) n * type.valueBytes());
+                    MemorySegment s =
+                            arena.allocate((long) n * type.valueBytes() + 1).asSlice(1, (long) n * type.valueBytes());
                     for (int i = 0; i < n; i++) {
                         put(type, s, i, pick(r));
                     }

@@ -42,7 +42,8 @@ class ChartsTest {
         assertEquals(Charts.Format.PNG, Charts.Format.of(Path.of("B.PNG")));
         assertEquals(Charts.Format.SVG, Charts.Format.of(Path.of("c.Svg")));
         for (String name : List.of("d.jpg", "png", "e.svg.gz", "f.")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Charts.Format.of(Path.of(name)));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> Charts.Format.of(Path.of(name)));
             assertTrue(e.getMessage().contains(name), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> Charts.Format.of(Path.of("/")));
@@ -60,7 +61,8 @@ class ChartsTest {
     void aFailedDrawingLeavesTheOldFile() throws IOException {
         XYPlot failing = new XYPlot() {
             @Override
-            public void draw(Graphics2D g2, Rectangle2D area, Point2D anchor, PlotState parentState, PlotRenderingInfo info) {
+            public void draw(
+                    Graphics2D g2, Rectangle2D area, Point2D anchor, PlotState parentState, PlotRenderingInfo info) {
                 throw new IllegalStateException("drawing failed");
             }
         };
@@ -83,8 +85,13 @@ class ChartsTest {
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(300, image.getWidth());
         assertEquals(200, image.getHeight());
-        assertEquals("svg", DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile())
-                .getDocumentElement().getTagName());
+        assertEquals(
+                "svg",
+                DocumentBuilderFactory.newInstance()
+                        .newDocumentBuilder()
+                        .parse(svg.toFile())
+                        .getDocumentElement()
+                        .getTagName());
         assertFalse(Files.readString(svg).contains("<!DOCTYPE"), "no DTD for a parser to fetch");
     }
 
@@ -92,8 +99,13 @@ class ChartsTest {
     @Test
     void zeroCountsAreGaps() throws IOException {
         long[] counts = {0, 5, 0, 0, 7, 0};
-        JFreeChart chart = Charts.histogram("gaps", "x", "count",
-                List.of(new Charts.Binned("a", 0, 6, 0, counts, 3), new Charts.Binned("zeros", 0, 6, 0, new long[6], 0)),
+        JFreeChart chart = Charts.histogram(
+                "gaps",
+                "x",
+                "count",
+                List.of(
+                        new Charts.Binned("a", 0, 6, 0, counts, 3),
+                        new Charts.Binned("zeros", 0, 6, 0, new long[6], 0)),
                 null);
         var steps = chart.getXYPlot().getDataset(0);
         int points = 0;
@@ -128,7 +140,10 @@ class ChartsTest {
         Path png = dir.resolve("bars.png");
         Charts.save(chart, png, 640, 400);
         byte[] bytes = Files.readAllBytes(png);
-        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, Arrays.copyOf(bytes, 8), "PNG signature");
+        assertArrayEquals(
+                new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'},
+                Arrays.copyOf(bytes, 8),
+                "PNG signature");
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(640, image.getWidth());
         assertEquals(400, image.getHeight());
@@ -150,9 +165,11 @@ class ChartsTest {
 
     @Test
     void groupedBarsCheckTheirShape() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Charts.groupedBars("t", "x", "y", List.of("a", "b"), List.of("c"), new double[][] {{1}}, true));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Charts.groupedBars("t", "x", "y", List.of("a"), List.of("c", "d"), new double[][] {{1}}, true));
     }
 

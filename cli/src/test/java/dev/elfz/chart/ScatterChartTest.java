@@ -26,13 +26,16 @@ class ScatterChartTest {
     @Test
     void pointsLandOnLogAxesWithTheirSeriesColour() throws Exception {
         List<Charts.Points> series = List.of(
-                new Charts.Points("elfz", List.of(new Charts.Point(300, 1.5, "elf"), new Charts.Point(250, 25, "uniform 4"))),
-                new Charts.Points("zstd", List.of(new Charts.Point(400, 1.08, "-3"), new Charts.Point(0, 1.1, "dropped"))));
+                new Charts.Points(
+                        "elfz", List.of(new Charts.Point(300, 1.5, "elf"), new Charts.Point(250, 25, "uniform 4"))),
+                new Charts.Points(
+                        "zstd", List.of(new Charts.Point(400, 1.08, "-3"), new Charts.Point(0, 1.1, "dropped"))));
         JFreeChart chart = Charts.scatter("t", "MB/s", "ratio", series);
         XYPlot plot = chart.getXYPlot();
         assertEquals(2, plot.getDataset().getSeriesCount());
         assertEquals(1, plot.getDataset().getItemCount(1), "a point at 0 has no place on a log axis");
-        assertEquals("uniform 4", plot.getRenderer().getDefaultItemLabelGenerator().generateLabel(plot.getDataset(), 0, 1));
+        assertEquals(
+                "uniform 4", plot.getRenderer().getDefaultItemLabelGenerator().generateLabel(plot.getDataset(), 0, 1));
         Path png = dir.resolve("s.png");
         Charts.save(chart, png);
         BufferedImage image = ImageIO.read(png.toFile());
@@ -61,7 +64,8 @@ class ScatterChartTest {
 
     /** Where v lies between the ends of a log axis, 0 to 1. */
     private static double fraction(double v, Range r) {
-        return (Math.log10(v) - Math.log10(r.getLowerBound())) / (Math.log10(r.getUpperBound()) - Math.log10(r.getLowerBound()));
+        return (Math.log10(v) - Math.log10(r.getLowerBound()))
+                / (Math.log10(r.getUpperBound()) - Math.log10(r.getLowerBound()));
     }
 
     /** Pixels of this colour within 3 of (x, y). */

@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.analyze.CodecEstimate;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.elfz.analyze.Analysis;
-import dev.elfz.chart.Charts;
 import dev.elfz.Dtype;
+import dev.elfz.analyze.Analysis;
+import dev.elfz.analyze.CodecEstimate;
+import dev.elfz.chart.Charts;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.awt.Color;
@@ -37,11 +37,11 @@ import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.plot.XYPlot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** elfz analyze: the tables, --json, the --plot pictures, and bad input. */
 class AnalyzeCommandTest {
@@ -56,27 +56,34 @@ class AnalyzeCommandTest {
         Cli.Run r = run("analyze", dir).succeeds();
         assertEquals("", r.err());
         List<String> lines = r.out().lines().toList();
-        assertTrue(lines.get(0).matches("3 files \\(3 safetensors, 0 elfz\\), 30 tensors, [\\d.]+ KB of tensors"),
+        assertTrue(
+                lines.get(0).matches("3 files \\(3 safetensors, 0 elfz\\), 30 tensors, [\\d.]+ KB of tensors"),
                 lines.get(0));
         assertTrue(lines.get(2).matches("dtype +layers +layers % +size +size % +avg params +avg size"), lines.get(2));
         // Models.file: F32 embed, norm, empty; F16; BF16; F64 double, scalar; I64; U8; BOOL - three times
         assertTrue(lines.stream().anyMatch(l -> l.matches("BOOL +3 +10\\.00 +9 B +0\\.\\d\\d +3\\.0 +3 B")), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.matches("F32 +9 +30\\.00 .*")), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.matches("total +30 +100\\.00 +[\\d.]+ KB +100\\.00 .*")), r.out());
-        assertTrue(lines.stream().anyMatch(l -> l.matches("dtype +values +in \\(-1,1\\) % +min +max +mean +std +NaN +Inf")),
+        assertTrue(
+                lines.stream()
+                        .anyMatch(l -> l.matches("dtype +values +in \\(-1,1\\) % +min +max +mean +std +NaN +Inf")),
                 r.out());
         // shard 2 repeats two tensors of shard 1 (the empty F32 [0] and the BOOL mask, the same in every
         // Models.file); the copy repeats all 10 of shard 1: 12 duplicates in all
         JsonNode j = run("analyze", "--json", dir).succeeds().json();
-        assertEquals(12, j.get("total").get("duplication").get("duplicate_layers").asLong());
+        assertEquals(
+                12, j.get("total").get("duplication").get("duplicate_layers").asLong());
         assertTrue(lines.stream().anyMatch(l -> l.matches("total +[\\d.]+ KB +12 .*")), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("chunks: ")), r.out());
         // the estimate: every chunk sampled (the floats fit the budget), one row per mode
-        assertTrue(lines.stream().anyMatch(l -> l.matches("elfz compress, estimated from [\\d.]+ KB of float values .*")),
+        assertTrue(
+                lines.stream().anyMatch(l -> l.matches("elfz compress, estimated from [\\d.]+ KB of float values .*")),
                 r.out());
-        assertTrue(lines.stream().anyMatch(l -> l.matches("lossless +--codec lossless +[\\d.]+ KB +\\d+\\.\\d{3}")),
+        assertTrue(
+                lines.stream().anyMatch(l -> l.matches("lossless +--codec lossless +[\\d.]+ KB +\\d+\\.\\d{3}")),
                 r.out());
-        assertTrue(lines.getLast().matches("prune 90% \\+ elf +--codec elf --prune 0\\.9 +[\\d.]+ KB +\\d+\\.\\d{3}"),
+        assertTrue(
+                lines.getLast().matches("prune 90% \\+ elf +--codec elf --prune 0\\.9 +[\\d.]+ KB +\\d+\\.\\d{3}"),
                 lines.getLast());
     }
 
@@ -95,8 +102,16 @@ class AnalyzeCommandTest {
         assertEquals(20, j.get("tensors").asLong());
         JsonNode f32 = null;
         for (JsonNode d : j.get("dtypes")) {
-            for (String field : List.of("dtype", "layers", "layer_share", "bytes", "byte_share", "parameters",
-                    "average_parameters", "average_bytes", "duplication")) {
+            for (String field : List.of(
+                    "dtype",
+                    "layers",
+                    "layer_share",
+                    "bytes",
+                    "byte_share",
+                    "parameters",
+                    "average_parameters",
+                    "average_bytes",
+                    "duplication")) {
                 assertTrue(d.has(field), field + " in " + d);
             }
             if (d.get("dtype").asText().equals("F32")) {
@@ -116,21 +131,35 @@ class AnalyzeCommandTest {
             assertTrue(v.has(field), field);
         }
         JsonNode dup = j.get("total").get("duplication");
-        for (String field : List.of("scanned_bytes", "duplicate_layers", "duplicate_layer_bytes", "fixed4k_bytes",
-                "fixed512_bytes", "cdc_bytes")) {
+        for (String field : List.of(
+                "scanned_bytes",
+                "duplicate_layers",
+                "duplicate_layer_bytes",
+                "fixed4k_bytes",
+                "fixed512_bytes",
+                "cdc_bytes")) {
             assertTrue(dup.has(field), field);
         }
-        assertEquals(j.get("files").get(0).get("tensor_bytes").asLong(),
+        assertEquals(
+                j.get("files").get(0).get("tensor_bytes").asLong(),
                 dup.get("scanned_bytes").asLong());
         JsonNode c = j.get("chunk_index");
-        for (String field : List.of("fixed4k_chunks", "fixed512_chunks", "cdc_chunks", "distinct_fixed4k",
-                "distinct_fixed512", "distinct_cdc", "memory_bytes", "memory_limit", "saturated")) {
+        for (String field : List.of(
+                "fixed4k_chunks",
+                "fixed512_chunks",
+                "cdc_chunks",
+                "distinct_fixed4k",
+                "distinct_fixed512",
+                "distinct_cdc",
+                "memory_bytes",
+                "memory_limit",
+                "saturated")) {
             assertTrue(c.has(field), field);
         }
         JsonNode p = j.get("predictions");
         assertEquals(CodecEstimate.MODES.size(), p.size());
-        for (String field : List.of("mode", "flags", "input_bytes", "predicted_bytes", "ratio", "sampled_bytes",
-                "container_bytes")) {
+        for (String field : List.of(
+                "mode", "flags", "input_bytes", "predicted_bytes", "ratio", "sampled_bytes", "container_bytes")) {
             assertTrue(p.get(0).has(field), field);
         }
         assertEquals("elf", p.get(0).get("mode").asText());
@@ -159,8 +188,12 @@ class AnalyzeCommandTest {
             data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, values.get(i));
         }
         Path wide = dir.resolve("wide.safetensors");
-        SafetensorsWriter.write(wide, List.of(new TensorSpec("wide", Dtype.F32, new long[] {values.size()})),
-                List.of(data), Map.of(), false);
+        SafetensorsWriter.write(
+                wide,
+                List.of(new TensorSpec("wide", Dtype.F32, new long[] {values.size()})),
+                List.of(data),
+                Map.of(),
+                false);
         return List.of(Models.file(dir, "m.safetensors", 3), wide);
     }
 
@@ -203,8 +236,12 @@ class AnalyzeCommandTest {
                 f32 = s;
             }
         }
-        Analysis.Histogram h = report.dtypes().stream().filter(d -> d.dtype().equals("F32")).findFirst().orElseThrow()
-                .values().histogram();
+        Analysis.Histogram h = report.dtypes().stream()
+                .filter(d -> d.dtype().equals("F32"))
+                .findFirst()
+                .orElseThrow()
+                .values()
+                .histogram();
         for (int b : new int[] {5, 20, 180, 195}) {
             assertEquals(1 + (b * 131) % 400, h.counts()[b]);
             int x = px(plot, area, Analysis.HISTOGRAM_LOW + 0.02 * b + 0.01);
@@ -252,7 +289,8 @@ class AnalyzeCommandTest {
             assertTrue(lines > 0, "a line of series " + s + " (" + rgb + ")");
         }
         Color band = Charts.BAND;
-        assertTrue(text.contains("rgb(" + band.getRed() + "," + band.getGreen() + "," + band.getBlue() + ")"),
+        assertTrue(
+                text.contains("rgb(" + band.getRed() + "," + band.getGreen() + "," + band.getBlue() + ")"),
                 "the band is shaded");
         List<String> labels = new ArrayList<>();
         NodeList texts = doc.getElementsByTagName("text");
@@ -268,7 +306,12 @@ class AnalyzeCommandTest {
     @Test
     void plotCountsEveryFiniteValue() throws IOException {
         Path f = Models.file(dir, "m.safetensors", 3);
-        JsonNode h = run("analyze", "--json", f).succeeds().json().get("total").get("values").get("histogram");
+        JsonNode h = run("analyze", "--json", f)
+                .succeeds()
+                .json()
+                .get("total")
+                .get("values")
+                .get("histogram");
         long sum = h.get("below").asLong() + h.get("above").asLong();
         for (JsonNode c : h.get("counts")) {
             sum += c.asLong();
@@ -278,7 +321,9 @@ class AnalyzeCommandTest {
         for (JsonNode d : run("analyze", "--json", f).succeeds().json().get("dtypes")) {
             if (d.has("values")) {
                 JsonNode v = d.get("values");
-                finite += v.get("values").asLong() - v.get("nan").asLong() - v.get("inf").asLong();
+                finite += v.get("values").asLong()
+                        - v.get("nan").asLong()
+                        - v.get("inf").asLong();
             }
         }
         assertEquals(finite, sum, "every finite value in one bin");
@@ -289,7 +334,8 @@ class AnalyzeCommandTest {
         Path f = Models.file(dir, "m.safetensors", 3);
         Set<Path> before = Set.copyOf(list(dir));
         for (String name : List.of("h.jpg", "h.svg.txt", "png")) {
-            run("analyze", "--plot", dir.resolve(name), f).usageError("--plot", dir.resolve(name).toString(), ".png", ".svg");
+            run("analyze", "--plot", dir.resolve(name), f)
+                    .usageError("--plot", dir.resolve(name).toString(), ".png", ".svg");
         }
         assertEquals(before, Set.copyOf(list(dir)), "nothing written");
 
@@ -310,12 +356,21 @@ class AnalyzeCommandTest {
 
         // no float values: a picture all the same
         Path ints = dir.resolve("ints.safetensors");
-        SafetensorsWriter.write(ints, List.of(new TensorSpec("ids", Dtype.I64, new long[] {2})),
-                List.of(MemorySegment.ofArray(new long[] {1, 2})), Map.of(), false);
+        SafetensorsWriter.write(
+                ints,
+                List.of(new TensorSpec("ids", Dtype.I64, new long[] {2})),
+                List.of(MemorySegment.ofArray(new long[] {1, 2})),
+                Map.of(),
+                false);
         Path empty = dir.resolve("empty.svg");
         run("analyze", "--plot", empty, ints).succeeds();
-        assertEquals("svg", DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(empty.toFile())
-                .getDocumentElement().getTagName());
+        assertEquals(
+                "svg",
+                DocumentBuilderFactory.newInstance()
+                        .newDocumentBuilder()
+                        .parse(empty.toFile())
+                        .getDocumentElement()
+                        .getTagName());
     }
 
     private static List<Path> list(Path d) throws IOException {
@@ -344,7 +399,8 @@ class AnalyzeCommandTest {
         for (int y = Math.max(0, y0); y < Math.min(image.getHeight(), y0 + h); y++) {
             for (int x = Math.max(0, x0); x < Math.min(image.getWidth(), x0 + w); x++) {
                 int p = image.getRGB(x, y);
-                if (Math.abs((p >> 16 & 0xff) - c.getRed()) <= 64 && Math.abs((p >> 8 & 0xff) - c.getGreen()) <= 64
+                if (Math.abs((p >> 16 & 0xff) - c.getRed()) <= 64
+                        && Math.abs((p >> 8 & 0xff) - c.getGreen()) <= 64
                         && Math.abs((p & 0xff) - c.getBlue()) <= 64) {
                     n++;
                 }
@@ -368,8 +424,10 @@ class AnalyzeCommandTest {
     void badInputIsOneLineNamingTheFile() throws IOException {
         Path good = Models.file(dir, "good.safetensors", 1);
         byte[] bytes = Files.readAllBytes(good);
-        Path cut = Files.write(Files.createDirectories(dir.resolve("sub")).resolve("cut.safetensors"),
-                Arrays.copyOf(bytes, bytes.length - 100), StandardOpenOption.CREATE_NEW);
+        Path cut = Files.write(
+                Files.createDirectories(dir.resolve("sub")).resolve("cut.safetensors"),
+                Arrays.copyOf(bytes, bytes.length - 100),
+                StandardOpenOption.CREATE_NEW);
         run("analyze", dir).failsWith(cut.toString(), "truncated download?");
         run("analyze", "--json", dir).failsWith(cut.toString());
         Path lfs = Files.writeString(dir.resolve("lfs.safetensors"), "version https://git-lfs.github.com/spec/v1\n");

@@ -8,10 +8,10 @@ import dev.elfz.Chunk;
 import dev.elfz.ElfzReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -49,8 +49,10 @@ class BadInputTest {
 
     @Test
     void aGitLfsPointer() throws IOException {
-        Path p = Files.writeString(dir.resolve("lfs.safetensors"), "version https://git-lfs.github.com/spec/v1\n"
-                + "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 440473133\n");
+        Path p = Files.writeString(
+                dir.resolve("lfs.safetensors"),
+                "version https://git-lfs.github.com/spec/v1\n"
+                        + "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 440473133\n");
         compressFails(p, "a git-LFS pointer file, not the weights (run git lfs pull)");
     }
 
@@ -67,20 +69,31 @@ class BadInputTest {
 
     @Test
     void anUnknownDtype() throws IOException {
-        compressFails(safetensors("dtype.safetensors", "{\"a\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+        compressFails(
+                safetensors("dtype.safetensors", "{\"a\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
                 "tensor \"a\": unknown dtype \"F33\"");
     }
 
     @Test
     void overlappingOffsets() throws IOException {
-        compressFails(safetensors("overlap.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12), "overlap tensor \"a\"");
+        compressFails(
+                safetensors(
+                        "overlap.safetensors",
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                        12),
+                "overlap tensor \"a\"");
     }
 
     @Test
     void aHoleBetweenTensors() throws IOException {
-        compressFails(safetensors("hole.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12), "a hole before \"b\"");
+        compressFails(
+                safetensors(
+                        "hole.safetensors",
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
+                        12),
+                "a hole before \"b\"");
     }
 
     @Test
@@ -102,7 +115,8 @@ class BadInputTest {
         flipByteInChunk(z, "embed.weight");
         List<String> before = Cli.listing(dir);
         for (String threads : List.of("1", "2")) { // one thread runs on the caller, more on workers: same message
-            run("decompress", "-T", threads, z).failsWith(z.toString(), "tensor embed.weight: chunk 0 of 12 is damaged (CRC32C mismatch)");
+            run("decompress", "-T", threads, z)
+                    .failsWith(z.toString(), "tensor embed.weight: chunk 0 of 12 is damaged (CRC32C mismatch)");
             assertEquals(before, Cli.listing(dir));
         }
         run("info", z).succeeds(); // info reads the index only
@@ -112,8 +126,8 @@ class BadInputTest {
         run("compress", "-q", model).succeeds();
         flipByteInChunk(mz, "half");
         List<String> beforeDir = Cli.listing(dir);
-        run("decompress", mz, "-o", dir.resolve("back")).failsWith(mz.toString(),
-                "tensor half of model-00001-of-00002.safetensors", "damaged");
+        run("decompress", mz, "-o", dir.resolve("back"))
+                .failsWith(mz.toString(), "tensor half of model-00001-of-00002.safetensors", "damaged");
         assertEquals(beforeDir, Cli.listing(dir), "the temporary directory is gone");
     }
 
@@ -208,7 +222,10 @@ class BadInputTest {
         assertEquals(1, r.code());
         List<String> lines = r.err().lines().toList();
         assertTrue(lines.getFirst().startsWith("elfz: " + p + ": header is not valid JSON"), r.err());
-        assertTrue(lines.size() > 3 && r.err().contains("SafetensorsException") && r.err().contains("\tat dev.elfz."),
+        assertTrue(
+                lines.size() > 3
+                        && r.err().contains("SafetensorsException")
+                        && r.err().contains("\tat dev.elfz."),
                 r.err());
     }
 
@@ -216,8 +233,13 @@ class BadInputTest {
     static void flipByteInChunk(Path elfz, String tensor) throws IOException {
         long at;
         try (ElfzReader r = ElfzReader.open(elfz)) {
-            Chunk chunk = r.tensors().stream().filter(t -> t.name().equals(tensor)).findFirst().orElseThrow()
-                    .data().chunks().get(0);
+            Chunk chunk = r.tensors().stream()
+                    .filter(t -> t.name().equals(tensor))
+                    .findFirst()
+                    .orElseThrow()
+                    .data()
+                    .chunks()
+                    .get(0);
             assertTrue(chunk.length() > 5);
             at = chunk.offset() + 5;
         }

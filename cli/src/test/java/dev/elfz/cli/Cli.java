@@ -94,7 +94,10 @@ final class Cli {
     /** Every path under dir (relative, sorted): to see that a failure left no output and no temporary file. */
     static List<String> listing(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted().toList();
+            return s.filter(p -> !p.equals(dir))
+                    .map(p -> dir.relativize(p).toString())
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -84,7 +84,9 @@ class CliDocsTest {
 
     @Test
     void theSynopsisNamesExactlyTheCommands() throws IOException {
-        assertEquals(new TreeSet<>(ELFZ.subcommands().keySet()), new TreeSet<>(synopsis(page()).keySet()));
+        assertEquals(
+                new TreeSet<>(ELFZ.subcommands().keySet()),
+                new TreeSet<>(synopsis(page()).keySet()));
     }
 
     @Test
@@ -126,7 +128,8 @@ class CliDocsTest {
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, CommandLine> e : ELFZ.subcommands().entrySet()) {
             // picocli formats descriptions (%% is a percent sign), as its help shows them
-            String summary = String.format(Locale.ROOT, e.getValue().getCommandSpec().usageMessage().description()[0]);
+            String summary = String.format(
+                    Locale.ROOT, e.getValue().getCommandSpec().usageMessage().description()[0]);
             if (!page.contains(summary.replaceAll("\\s+", " "))) {
                 missing.add(e.getKey() + ": " + summary);
             }

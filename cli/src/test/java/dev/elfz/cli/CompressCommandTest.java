@@ -34,11 +34,17 @@ class CompressCommandTest {
         assertEquals("", r.out());
         List<String> lines = r.err().lines().toList();
         assertEquals(1, lines.size(), r.err());
-        assertTrue(lines.getFirst().matches(".*m\\.safetensors : +\\d+\\.\\d\\d%   \\([\\d.]+ KB => [\\d.]+ KB, "
-                + ".*m\\.safetensors\\.elfz\\) \\d\\.\\d{3}x in [\\d.]+ s \\([\\d.]+ MB/s\\)"), lines.getFirst());
+        assertTrue(
+                lines.getFirst()
+                        .matches(".*m\\.safetensors : +\\d+\\.\\d\\d%   \\([\\d.]+ KB => [\\d.]+ KB, "
+                                + ".*m\\.safetensors\\.elfz\\) \\d\\.\\d{3}x in [\\d.]+ s \\([\\d.]+ MB/s\\)"),
+                lines.getFirst());
         try (ElfzReader z = ElfzReader.open(out)) {
-            assertEquals(Models.NAMES, z.tensors().stream().map(ElfzTensor::name).toList());
-            assertEquals(Models.AUTO_CODECS, z.tensors().stream().map(t -> t.codec().id()).toList());
+            assertEquals(
+                    Models.NAMES, z.tensors().stream().map(ElfzTensor::name).toList());
+            assertEquals(
+                    Models.AUTO_CODECS,
+                    z.tensors().stream().map(t -> t.codec().id()).toList());
         }
     }
 
@@ -55,7 +61,8 @@ class CompressCommandTest {
         Path in = Models.file(dir, "m.safetensors", 1);
         Path out = dir.resolve("m.elfz");
         JsonNode j = run("compress", in, "-o", out, "--json", "--codec", "ELF", "-T", "2", "--chunk-size", "1K")
-                .succeeds().json();
+                .succeeds()
+                .json();
         assertEquals(in.toString(), j.get("input").asText());
         assertEquals(out.toString(), j.get("output").asText());
         assertEquals(Files.size(in), j.get("input_bytes").asLong());
@@ -66,8 +73,13 @@ class CompressCommandTest {
         assertEquals(Kernels.best().name(), j.get("kernel").asText());
         assertEquals("elf", j.get("codec").asText());
         assertEquals(1024, j.get("chunk_bytes").asLong());
-        assertEquals(Map.of("elf", 4, "raw", 6), Map.of("elf", j.get("codecs").get("elf").asInt(),
-                "raw", j.get("codecs").get("raw").asInt()));
+        assertEquals(
+                Map.of("elf", 4, "raw", 6),
+                Map.of(
+                        "elf",
+                        j.get("codecs").get("elf").asInt(),
+                        "raw",
+                        j.get("codecs").get("raw").asInt()));
         JsonNode file = j.get("files").get(0);
         assertEquals("m.safetensors", file.get("path").asText());
         assertEquals("safetensors", file.get("kind").asText());
@@ -98,7 +110,8 @@ class CompressCommandTest {
     void threadsZeroMeansEveryCore() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 1);
         JsonNode j = run("compress", in, "--json", "-T", "0").succeeds().json();
-        assertEquals(Runtime.getRuntime().availableProcessors(), j.get("threads").asInt());
+        assertEquals(
+                Runtime.getRuntime().availableProcessors(), j.get("threads").asInt());
     }
 
     @Test
@@ -128,8 +141,14 @@ class CompressCommandTest {
             paths.add(f.get("path").asText());
             kinds.add(f.get("kind").asText());
         });
-        assertEquals(List.of("config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
-                "model.safetensors.index.json", "tokenizer/vocab.txt"), paths);
+        assertEquals(
+                List.of(
+                        "config.json",
+                        "model-00001-of-00002.safetensors",
+                        "model-00002-of-00002.safetensors",
+                        "model.safetensors.index.json",
+                        "tokenizer/vocab.txt"),
+                paths);
         assertEquals(List.of("blob", "safetensors", "safetensors", "blob", "blob"), kinds);
         assertEquals(4, j.get("codecs").get("elf").asInt(), "embed.weight and double of both shards");
     }
@@ -148,12 +167,16 @@ class CompressCommandTest {
     @Test
     void usageErrorsExitTwoInOneLine() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 1);
-        run("compress", in, "--codec", "zstd").usageError("--codec", "'zstd' is not auto, elf, lossless, raw, uniform or kmeans",
-                "elfz compress --help");
+        run("compress", in, "--codec", "zstd")
+                .usageError(
+                        "--codec", "'zstd' is not auto, elf, lossless, raw, uniform or kmeans", "elfz compress --help");
         run("compress", in, "--bits", "9", "--codec", "uniform").usageError("bits must be 1 to 8, not 9");
-        run("compress", in, "--group-size", "32").usageError("--group-size, --per-channel and --symmetric need --codec uniform");
-        run("compress", in, "--codec", "uniform", "--per-channel", "--group-size", "8").usageError("not both");
-        run("compress", in, "--codec", "uniform", "--per-channel", "--prune", "0.5").usageError("does not combine");
+        run("compress", in, "--group-size", "32")
+                .usageError("--group-size, --per-channel and --symmetric need --codec uniform");
+        run("compress", in, "--codec", "uniform", "--per-channel", "--group-size", "8")
+                .usageError("not both");
+        run("compress", in, "--codec", "uniform", "--per-channel", "--prune", "0.5")
+                .usageError("does not combine");
         run("compress", in, "--prune", "1.5").usageError("prune fraction must be between 0 and 1");
         run("compress", in, "--prune", "0.1", "--prune-threshold", "0.01").usageError("not both");
         run("compress", in, "--codec", "uniform", "--symmetric", "--bits", "1").usageError("2 bits or more");

@@ -30,30 +30,38 @@ class DecompressCommandTest {
         Cli.Run r = run("decompress", dir.resolve("m.safetensors.elfz")).succeeds();
         assertEquals(-1, Files.mismatch(kept, in));
         assertEquals("", r.out());
-        assertTrue(r.err().strip().matches(".*m\\.safetensors\\.elfz : [\\d.]+ KB => [\\d.]+ KB, .*m\\.safetensors in "
-                + "[\\d.]+ s \\([\\d.]+ MB/s\\)"), r.err());
+        assertTrue(
+                r.err()
+                        .strip()
+                        .matches(".*m\\.safetensors\\.elfz : [\\d.]+ KB => [\\d.]+ KB, .*m\\.safetensors in "
+                                + "[\\d.]+ s \\([\\d.]+ MB/s\\)"),
+                r.err());
     }
 
     @Test
     void elfStaysWithinTheBoundAndKeepsEverythingElse() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 1);
         Path z = dir.resolve("m.elfz");
-        run("compress", "-q", "--codec", "elf", "--chunk-size", "1K", in, "-o", z).succeeds();
+        run("compress", "-q", "--codec", "elf", "--chunk-size", "1K", in, "-o", z)
+                .succeeds();
         Path back = dir.resolve("back.safetensors");
         run("decompress", "-q", "-T", "1", z, "-o", back).succeeds();
         run("verify", "-q", in, z).succeeds();
         run("verify", "-q", back, z).succeeds(); // the decompressed file is what the archive decodes to
-        try (SafetensorsFile a = SafetensorsFile.open(in); SafetensorsFile b = SafetensorsFile.open(back)) {
+        try (SafetensorsFile a = SafetensorsFile.open(in);
+                SafetensorsFile b = SafetensorsFile.open(back)) {
             assertEquals(-1, a.headerBytes().mismatch(b.headerBytes()), "the header byte for byte");
             assertEquals(a.metadata(), b.metadata());
             for (TensorInfo t : a.tensors()) {
-                boolean lossy = List.of("embed.weight", "half", "brain", "double").contains(t.name());
+                boolean lossy =
+                        List.of("embed.weight", "half", "brain", "double").contains(t.name());
                 assertEquals(lossy, a.data(t).mismatch(b.data(b.tensor(t.name()))) != -1, t.name());
             }
             // the exceptions come back exactly, -0.0 keeps its sign
             var embed = b.data(b.tensor("embed.weight"));
             for (int i = 0; i < Models.F32_EXCEPTIONS.length; i++) {
-                assertEquals(Float.floatToRawIntBits(Models.F32_EXCEPTIONS[i]),
+                assertEquals(
+                        Float.floatToRawIntBits(Models.F32_EXCEPTIONS[i]),
                         Float.floatToRawIntBits(embed.getAtIndex(Models.F32, 100 * i + 7)));
             }
             assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(embed.getAtIndex(Models.F32, 3)));
@@ -83,7 +91,9 @@ class DecompressCommandTest {
         assertEquals(total, j.get("output_bytes").asLong());
         assertEquals(5, j.get("files").asInt());
         assertEquals(20, j.get("tensors").asInt());
-        assertTrue(j.get("threads").asInt() >= 1 && j.hasNonNull("kernel") && j.get("seconds").asDouble() > 0);
+        assertTrue(j.get("threads").asInt() >= 1
+                && j.hasNonNull("kernel")
+                && j.get("seconds").asDouble() > 0);
     }
 
     @Test
@@ -98,14 +108,17 @@ class DecompressCommandTest {
             assertEquals(-1, Files.mismatch(model.resolve(blob), back.resolve(blob)), blob);
         }
         try (SafetensorsFile a = SafetensorsFile.open(model.resolve("model-00002-of-00002.safetensors"));
-             SafetensorsFile b = SafetensorsFile.open(back.resolve("model-00002-of-00002.safetensors"))) {
+                SafetensorsFile b = SafetensorsFile.open(back.resolve("model-00002-of-00002.safetensors"))) {
             assertEquals(a.tensors(), b.tensors());
             var x = a.data(a.tensor("embed.weight"));
             var y = b.data(b.tensor("embed.weight"));
             for (long i = 0; i < x.byteSize() / 4; i++) {
                 float u = x.getAtIndex(Models.F32, i), v = y.getAtIndex(Models.F32, i);
-                assertTrue(Math.abs(u) >= 1 || Float.isNaN(u) ? Float.floatToRawIntBits(u) == Float.floatToRawIntBits(v)
-                        : Math.abs((double) u - v) <= 0x1p-24, i + ": " + u + " " + v);
+                assertTrue(
+                        Math.abs(u) >= 1 || Float.isNaN(u)
+                                ? Float.floatToRawIntBits(u) == Float.floatToRawIntBits(v)
+                                : Math.abs((double) u - v) <= 0x1p-24,
+                        i + ": " + u + " " + v);
             }
         }
     }

@@ -30,8 +30,15 @@ class DemoCommandTest {
 
         List<String> flags = new ArrayList<>();
         j.get("modes").forEach(m -> flags.add(m.get("flags").asText()));
-        assertEquals(List.of("--codec lossless", "--codec elf", "--error-bound 1e-04",
-                "--codec uniform --per-channel --bits 8", "--codec kmeans --bits 4", "--codec elf --prune 0.3"), flags);
+        assertEquals(
+                List.of(
+                        "--codec lossless",
+                        "--codec elf",
+                        "--error-bound 1e-04",
+                        "--codec uniform --per-channel --bits 8",
+                        "--codec kmeans --bits 4",
+                        "--codec elf --prune 0.3"),
+                flags);
         JsonNode lossless = j.get("modes").get(0), elf = j.get("modes").get(1);
         assertEquals(1.0, lossless.get("cosine").asDouble(), 0.0, "lossless gives the same outputs");
         assertEquals(0.0, lossless.get("max_abs_error").asDouble(), 0.0);
@@ -40,7 +47,8 @@ class DemoCommandTest {
         assertTrue(elf.get("ratio").asDouble() > lossless.get("ratio").asDouble(), elf.toString());
         j.get("modes").forEach(m -> {
             assertEquals("last_hidden_state", m.get("output").asText(), m.toString());
-            assertTrue(m.get("compress_mb_per_s").asDouble() > 0 && m.get("decompress_mb_per_s").asDouble() > 0);
+            assertTrue(m.get("compress_mb_per_s").asDouble() > 0
+                    && m.get("decompress_mb_per_s").asDouble() > 0);
         });
 
         List<String> kernels = new ArrayList<>();
@@ -59,7 +67,8 @@ class DemoCommandTest {
             }
         }
         assertEquals(expected.size(), kernels.size(), kernels.toString());
-        assertTrue(kernels.containsAll(expected.stream().filter(Objects::nonNull).toList()), kernels.toString());
+        assertTrue(
+                kernels.containsAll(expected.stream().filter(Objects::nonNull).toList()), kernels.toString());
     }
 
     @Test

@@ -27,7 +27,8 @@ class ErrorBoundCliTest {
         Path back = dir.resolve("back.safetensors");
         run("decompress", "-q", z, "-o", back).succeeds();
         assertEquals(-1, Files.mismatch(in, back));
-        JsonNode report = new ObjectMapper().readTree(run("verify", "--json", in, z).succeeds().out());
+        JsonNode report = new ObjectMapper()
+                .readTree(run("verify", "--json", in, z).succeeds().out());
         for (JsonNode check : report.get("checks")) {
             assertEquals(0.0, check.get("max_error").asDouble(), check.toString());
         }
@@ -38,9 +39,11 @@ class ErrorBoundCliTest {
         Path in = Models.file(dir, "m.safetensors", 4);
         Path z = dir.resolve("m.elfz");
         run("compress", "-q", "--error-bound", "1e-3", in, "-o", z).succeeds();
-        JsonNode info = new ObjectMapper().readTree(run("info", "--json", z).succeeds().out());
+        JsonNode info =
+                new ObjectMapper().readTree(run("info", "--json", z).succeeds().out());
         assertTrue(info.get("codecs").has("grid"), info.get("codecs").toString());
-        JsonNode report = new ObjectMapper().readTree(run("verify", "--json", in, z).succeeds().out());
+        JsonNode report = new ObjectMapper()
+                .readTree(run("verify", "--json", in, z).succeeds().out());
         assertTrue(report.get("ok").asBoolean(), report.toString());
         boolean sawGrid = false;
         for (JsonNode check : report.get("checks")) {
@@ -56,8 +59,11 @@ class ErrorBoundCliTest {
     @Test
     void aBoundThatCannotApplyIsAUsageError() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 5);
-        for (List<String> bad : List.of(List.of("--error-bound", "-1e-4"), List.of("--error-bound", "NaN"),
-                List.of("--error-bound", "Infinity"), List.of("--error-bound", "1e-4", "--codec", "elf"),
+        for (List<String> bad : List.of(
+                List.of("--error-bound", "-1e-4"),
+                List.of("--error-bound", "NaN"),
+                List.of("--error-bound", "Infinity"),
+                List.of("--error-bound", "1e-4", "--codec", "elf"),
                 List.of("--error-bound", "abc"))) {
             Object[] args = new Object[bad.size() + 2];
             args[0] = "compress";

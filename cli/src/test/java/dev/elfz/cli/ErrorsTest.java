@@ -20,12 +20,17 @@ class ErrorsTest {
     void fileSystemErrorsNameTheFile() {
         assertEquals("a.elfz: no such file or directory", Errors.message(new NoSuchFileException("a.elfz")));
         assertEquals("a.elfz: permission denied", Errors.message(new AccessDeniedException("a.elfz")));
-        assertEquals("a.elfz: already exists (use -f to overwrite)",
+        assertEquals(
+                "a.elfz: already exists (use -f to overwrite)",
                 Errors.message(new FileAlreadyExistsException("a.elfz")));
-        assertEquals("a.elfz: already exists (use -f to overwrite)", Errors.message(AtomicFiles.exists(Path.of("a.elfz"))));
-        assertEquals("a.elfz: No space left on device (disk full)",
+        assertEquals(
+                "a.elfz: already exists (use -f to overwrite)", Errors.message(AtomicFiles.exists(Path.of("a.elfz"))));
+        assertEquals(
+                "a.elfz: No space left on device (disk full)",
                 Errors.message(new FileSystemException("a.elfz", null, "No space left on device")));
-        assertEquals("a -> b: Read-only file system", Errors.message(new FileSystemException("a", "b", "Read-only file system")));
+        assertEquals(
+                "a -> b: Read-only file system",
+                Errors.message(new FileSystemException("a", "b", "Read-only file system")));
     }
 
     @Test

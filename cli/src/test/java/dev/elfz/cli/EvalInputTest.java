@@ -73,9 +73,13 @@ class EvalInputTest {
 
     /** The tiny model's three inputs: ids as .npy, mask and scale as JSON. */
     private List<Object> goodInputs() throws IOException {
-        return List.of("--input", "input_ids=" + NpyBytes.longs(dir.resolve("ids.npy"), new long[] {1, 3}, 1, 49, 0),
-                "--input", "attention_mask=" + text("mask.json", "[[true, true, false]]"),
-                "--input", "scale=" + text("scale.json", "[1.5, -2]"));
+        return List.of(
+                "--input",
+                "input_ids=" + NpyBytes.longs(dir.resolve("ids.npy"), new long[] {1, 3}, 1, 49, 0),
+                "--input",
+                "attention_mask=" + text("mask.json", "[[true, true, false]]"),
+                "--input",
+                "scale=" + text("scale.json", "[1.5, -2]"));
     }
 
     private static Object[] args(List<Object> head, List<Object> inputs, Object... tail) {
@@ -89,12 +93,20 @@ class EvalInputTest {
     void givenInputsAreOneSampleReportedByFile() throws IOException {
         Path model = tiny();
         List<Object> in = goodInputs();
-        JsonNode j = run(args(List.of("eval", model, "--codec", "lossless", "--json"), in)).succeeds().json();
+        JsonNode j = run(args(List.of("eval", model, "--codec", "lossless", "--json"), in))
+                .succeeds()
+                .json();
         assertEquals(1, j.get("samples").asInt());
         assertFalse(j.has("sequence") || j.has("seed") || j.has("max_id"), j.toString());
-        assertEquals(dir.resolve("ids.npy") + ": int64 [1, 3]", j.get("inputs").get("input_ids").asText());
-        assertEquals(dir.resolve("mask.json") + ": bool [1, 3]", j.get("inputs").get("attention_mask").asText());
-        assertEquals(dir.resolve("scale.json") + ": float [2]", j.get("inputs").get("scale").asText());
+        assertEquals(
+                dir.resolve("ids.npy") + ": int64 [1, 3]",
+                j.get("inputs").get("input_ids").asText());
+        assertEquals(
+                dir.resolve("mask.json") + ": bool [1, 3]",
+                j.get("inputs").get("attention_mask").asText());
+        assertEquals(
+                dir.resolve("scale.json") + ": float [2]",
+                j.get("inputs").get("scale").asText());
         List<String> names = new ArrayList<>();
         j.get("outputs").forEach(o -> {
             names.add(o.get("name").asText());
@@ -106,26 +118,36 @@ class EvalInputTest {
         Cli.Run text = run(args(List.of("eval", model), in)).succeeds();
         assertTrue(text.out().contains("1 sample from the --input files"), text.out());
         assertTrue(text.out().contains("  input_ids       " + dir.resolve("ids.npy") + ": int64 [1, 3]"), text.out());
-        JsonNode sweep = run(args(List.of("sweep", model, "--json"), in)).succeeds().json();
+        JsonNode sweep =
+                run(args(List.of("sweep", model, "--json"), in)).succeeds().json();
         assertEquals(SweepCommand.settings().size(), sweep.get("points").size());
-        assertEquals(dir.resolve("ids.npy") + ": int64 [1, 3]", sweep.get("inputs").get("input_ids").asText());
+        assertEquals(
+                dir.resolve("ids.npy") + ": int64 [1, 3]",
+                sweep.get("inputs").get("input_ids").asText());
     }
 
     @Test
     void generatedIdsStayInsideTheEmbeddingTable() throws IOException {
         Path model = tiny();
-        JsonNode j = run("eval", model, "--codec", "lossless", "--samples", "2", "--json").succeeds().json();
-        assertEquals("ids in [0, 50): the rows of table", j.get("inputs").get("input_ids").asText());
+        JsonNode j = run("eval", model, "--codec", "lossless", "--samples", "2", "--json")
+                .succeeds()
+                .json();
+        assertEquals(
+                "ids in [0, 50): the rows of table",
+                j.get("inputs").get("input_ids").asText());
         assertEquals("ones (a mask)", j.get("inputs").get("attention_mask").asText());
         assertEquals("Gaussian (seeded)", j.get("inputs").get("scale").asText());
         assertFalse(j.has("max_id"), j.toString());
-        JsonNode given = run("eval", model, "--max-id", "7", "--json").succeeds().json();
+        JsonNode given =
+                run("eval", model, "--max-id", "7", "--json").succeeds().json();
         assertEquals(7, given.get("max_id").asInt());
-        assertEquals("ids in [0, 7) (--max-id)", given.get("inputs").get("input_ids").asText());
+        assertEquals(
+                "ids in [0, 7) (--max-id)", given.get("inputs").get("input_ids").asText());
         // the old default, 1000, runs past the table: ONNX Runtime refuses it, in one line
         run("eval", model, "--max-id", "1000").failsWith(model.toString(), "ONNX Runtime");
         JsonNode plain = run("eval", noTable(), "--json").succeeds().json();
-        assertEquals("ids in [0, 1000): no embedding table found for it (--max-id sets the range)",
+        assertEquals(
+                "ids in [0, 1000): no embedding table found for it (--max-id sets the range)",
                 plain.get("inputs").get("ids").asText());
         Cli.Run text = run("eval", noTable()).succeeds();
         assertTrue(text.out().contains("4 inputs, dynamic dimensions 16"), text.out());
@@ -144,7 +166,10 @@ class EvalInputTest {
     /** The good inputs with one replaced. */
     private List<Object> with(String name, Object file) throws IOException {
         List<Object> in = new ArrayList<>(goodInputs());
-        int at = in.indexOf(in.stream().filter(a -> a.toString().startsWith(name + "=")).findFirst().orElseThrow());
+        int at = in.indexOf(in.stream()
+                .filter(a -> a.toString().startsWith(name + "="))
+                .findFirst()
+                .orElseThrow());
         in.set(at, name + "=" + file);
         return in;
     }
@@ -156,7 +181,8 @@ class EvalInputTest {
         refused(with("input_ids", none), none + ": no such file or directory");
         Path header = NpyBytes.write(dir.resolve("header.npy"), 1, "{'descr': '<i8', 'shape': (1, 3), }", new byte[24]);
         refused(with("input_ids", header), header + ": bad .npy file: header keys [descr, shape]");
-        Path floats = NpyBytes.write(dir.resolve("floats.npy"), 1, NpyBytes.dict("<f4", new long[] {1, 3}), new byte[12]);
+        Path floats =
+                NpyBytes.write(dir.resolve("floats.npy"), 1, NpyBytes.dict("<f4", new long[] {1, 3}), new byte[12]);
         refused(with("input_ids", floats), floats + ": float32 values, but input input_ids is INT64: give integers");
         Path ragged = text("ragged.json", "[[1, 2], [3]]");
         refused(with("input_ids", ragged), ragged + ": ragged array: [1] has 1 elements, expected 2");
@@ -165,11 +191,13 @@ class EvalInputTest {
         Path three = text("three.json", "[1, 2, 3]");
         refused(with("scale", three), three + ": shape [3], but input scale is [2]");
         Path longer = text("longer.json", "[[true, true, true, true]]");
-        refused(with("attention_mask", longer), longer + ": dimension 1 (sequence) is 4, but "
-                + dir.resolve("ids.npy") + " gives sequence = 3");
+        refused(
+                with("attention_mask", longer),
+                longer + ": dimension 1 (sequence) is 4, but " + dir.resolve("ids.npy") + " gives sequence = 3");
         Path two = text("two.json", "[[1, 2, 0]]");
-        refused(with("attention_mask", two), two + ": value 2 at [0, 1] is out of range for BOOL [0, 1] (input "
-                + "attention_mask)");
+        refused(
+                with("attention_mask", two),
+                two + ": value 2 at [0, 1] is out of range for BOOL [0, 1] (input " + "attention_mask)");
         Path big = text("big.json", "[[1, 50000000000000000000, 0]]");
         refused(with("input_ids", big), big + ": value 50000000000000000000 at [0, 1] does not fit in 64 bits");
         Path txt = text("ids.txt", "1 2 3");
@@ -177,9 +205,12 @@ class EvalInputTest {
         Path model = dir.resolve("tiny.onnx");
         List<Object> unknown = new ArrayList<>(goodInputs());
         unknown.addAll(List.of("--input", "token_type_ids=" + dir.resolve("ids.npy")));
-        refused(unknown, model + ": no input named token_type_ids (--input token_type_ids=" + dir.resolve("ids.npy")
-                + "); its inputs: input_ids, attention_mask, scale");
-        refused(List.of("--input", "input_ids=" + dir.resolve("ids.npy")),
+        refused(
+                unknown,
+                model + ": no input named token_type_ids (--input token_type_ids=" + dir.resolve("ids.npy")
+                        + "); its inputs: input_ids, attention_mask, scale");
+        refused(
+                List.of("--input", "input_ids=" + dir.resolve("ids.npy")),
                 model + ": --input missing for attention_mask, scale: give every input of the model, or none");
     }
 
@@ -188,7 +219,8 @@ class EvalInputTest {
         Path model = tiny();
         run(args(List.of("eval", model), goodInputs(), "--samples", "2", "--max-id", "9"))
                 .usageError("--samples, --max-id generate inputs: not with --input");
-        run(args(List.of("sweep", model), goodInputs(), "--seed", "2")).usageError("--seed generate inputs: not with --input");
+        run(args(List.of("sweep", model), goodInputs(), "--seed", "2"))
+                .usageError("--seed generate inputs: not with --input");
         run("eval", model, "--max-id", "0").usageError("must be positive");
         run("eval", model, "--input", "ids").usageError("--input");
         run(args(List.of("eval", model), goodInputs(), "--input", "scale=" + dir.resolve("mask.json")))

@@ -35,7 +35,7 @@ class ExternalDataCliTest {
     Path dir;
 
     static final long[] A = {4, 8}; // 128 bytes at 0
-    static final long[] B = {16};   // 64 bytes at 200
+    static final long[] B = {16}; // 64 bytes at 200
 
     /** weights/w.bin: a [0, 128), a gap, b [200, 264), a tail to 300. */
     private Path dataFile(Path at) throws IOException {
@@ -84,19 +84,24 @@ class ExternalDataCliTest {
         assertEquals(List.of("m.onnx", "weights", "weights/w.bin"), Cli.listing(out));
         // ELF changes only the tensors' values: each file parses as it did, the bytes around the tensors are the
         // same, and each value within ELF's 2^-24 (|x| < 1) or exact
-        run("compress", in, "-o", dir.resolve("elf.elfz"), "--codec", "elf", "-q").succeeds();
-        run("decompress", dir.resolve("elf.elfz"), "-o", out.resolve("m.onnx"), "-f", "-q").succeeds();
-        try (OnnxFile x = OnnxFile.open(in); OnnxFile y = OnnxFile.open(out.resolve("m.onnx"))) {
+        run("compress", in, "-o", dir.resolve("elf.elfz"), "--codec", "elf", "-q")
+                .succeeds();
+        run("decompress", dir.resolve("elf.elfz"), "-o", out.resolve("m.onnx"), "-f", "-q")
+                .succeeds();
+        try (OnnxFile x = OnnxFile.open(in);
+                OnnxFile y = OnnxFile.open(out.resolve("m.onnx"))) {
             assertEquals(x.tensors(), y.tensors());
         }
         byte[] w = Files.readAllBytes(data);
         byte[] back = Files.readAllBytes(out.resolve("weights/w.bin"));
         assertEquals(w.length, back.length);
-        assertTrue(Arrays.equals(w, 128, 200, back, 128, 200) && Arrays.equals(w, 264, 300, back, 264, 300),
+        assertTrue(
+                Arrays.equals(w, 128, 200, back, 128, 200) && Arrays.equals(w, 264, 300, back, 264, 300),
                 "the gap and the tail");
         FloatBuffer before = ByteBuffer.wrap(w).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         FloatBuffer after = ByteBuffer.wrap(back).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        for (int i : IntStream.concat(IntStream.range(0, 32), IntStream.range(50, 66)).toArray()) {
+        for (int i : IntStream.concat(IntStream.range(0, 32), IntStream.range(50, 66))
+                .toArray()) {
             float a = before.get(i);
             float b = after.get(i);
             assertTrue(Math.abs(a) < 1 ? Math.abs(a - b) <= 0x1p-24 : a == b, "value " + i + ": " + a + " as " + b);
@@ -138,11 +143,13 @@ class ExternalDataCliTest {
         assertEquals(-1, Files.mismatch(data, out.resolve("weights/w.bin")));
         assertEquals(-1, Files.mismatch(d.resolve("decoder_with_past.onnx"), out.resolve("decoder_with_past.onnx")));
         // regions two models read differently are refused
-        Files.write(d.resolve("decoder_with_past.onnx"), graph(tensor("e", 1, B, "location", "weights/w.bin",
-                "offset", "100")));
+        Files.write(
+                d.resolve("decoder_with_past.onnx"),
+                graph(tensor("e", 1, B, "location", "weights/w.bin", "offset", "100")));
         Cli.compressFails(dir, d, "initializers \"a\" [0, 128) and \"e\" [100, 164) overlap in weights/w.bin");
-        Files.write(d.resolve("decoder_with_past.onnx"), graph(tensor("a", 1, B, "location", "weights/w.bin",
-                "offset", "136")));
+        Files.write(
+                d.resolve("decoder_with_past.onnx"),
+                graph(tensor("a", 1, B, "location", "weights/w.bin", "offset", "136")));
         Cli.compressFails(dir, d, "initializers named \"a\" of two models lie at different places");
         Files.write(d.resolve("decoder_with_past.onnx"), graph(tensor("a", 1, B, "location", "decoder.onnx")));
         Cli.compressFails(dir, d, "external data file decoder.onnx is a model itself");
@@ -169,23 +176,42 @@ class ExternalDataCliTest {
         refused(graph(tensor("a", 1, A, "location", "bad.onnx")), "names the model itself");
         refused(graph(tensor("a", 1, A, "location", w, "offset", "-4")), "offset \"-4\" is not a number");
         refused(graph(tensor("a", 1, A, "location", w, "offset", "x")), "offset \"x\" is not a number");
-        refused(graph(tensor("a", 1, A, "location", w, "length", "99999999999999999999")), "length \"99999999999999999999\"");
-        refused(graph(tensor("a", 1, A, "location", w, "offset", "200")), "external data [200, 328) runs past the end of "
-                + w + " (300 bytes)");
+        refused(
+                graph(tensor("a", 1, A, "location", w, "length", "99999999999999999999")),
+                "length \"99999999999999999999\"");
+        refused(
+                graph(tensor("a", 1, A, "location", w, "offset", "200")),
+                "external data [200, 328) runs past the end of " + w + " (300 bytes)");
         refused(graph(tensor("a", 1, A, "location", w, "offset", "1000000")), "runs past the end of " + w);
-        refused(graph(tensor("a", 1, A, "location", w, "length", "100")),
+        refused(
+                graph(tensor("a", 1, A, "location", w, "length", "100")),
                 "external data holds 100 bytes, data_type 1 dims [4, 8] needs 128");
-        refused(graph(a(), tensor("b", 1, B, "location", w, "offset", "100")),
+        refused(
+                graph(a(), tensor("b", 1, B, "location", w, "offset", "100")),
                 "initializers \"a\" [0, 128) and \"b\" [100, 164) overlap in " + w);
         refused(graph(a(), tensor("c", 1, A, "location", w)), "overlap in " + w);
-        refused(graph(OnnxBytes.tensor("a", 1, 4).varint(14, 1)), "data_location EXTERNAL without external_data entries");
-        refused(graph(OnnxBytes.tensor("a", 1, 2).bytes(9, floats(1, 2)).message(13, new OnnxBytes().string(1, "location")
-                .string(2, w)).varint(14, 1)), "initializer \"a\": external data", "and values inline in raw_data");
-        refused(graph(OnnxBytes.tensor("a", 1, 2).message(13, new OnnxBytes().string(1, "location").string(2, w))),
+        refused(
+                graph(OnnxBytes.tensor("a", 1, 4).varint(14, 1)),
+                "data_location EXTERNAL without external_data entries");
+        refused(
+                graph(OnnxBytes.tensor("a", 1, 2)
+                        .bytes(9, floats(1, 2))
+                        .message(13, new OnnxBytes().string(1, "location").string(2, w))
+                        .varint(14, 1)),
+                "initializer \"a\": external data",
+                "and values inline in raw_data");
+        refused(
+                graph(OnnxBytes.tensor("a", 1, 2)
+                        .message(13, new OnnxBytes().string(1, "location").string(2, w))),
                 "1 external_data entries but data_location is 0, not EXTERNAL (1)");
         refused(graph(tensor("a", 1, A, "location", w, "location", w)), "external_data key \"location\" given twice");
-        refused(graph(tensor("a", 8, A, "location", w)), "external data of data_type 8, which has no fixed element size");
-        Files.writeString(dir.resolve("lfs.bin"), "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 128\n");
-        refused(graph(tensor("a", 1, A, "location", "lfs.bin")), "external data file lfs.bin is a git-LFS pointer file");
+        refused(
+                graph(tensor("a", 8, A, "location", w)),
+                "external data of data_type 8, which has no fixed element size");
+        Files.writeString(
+                dir.resolve("lfs.bin"), "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 128\n");
+        refused(
+                graph(tensor("a", 1, A, "location", "lfs.bin")),
+                "external data file lfs.bin is a git-LFS pointer file");
     }
 }

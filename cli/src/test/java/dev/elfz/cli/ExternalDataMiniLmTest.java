@@ -27,6 +27,7 @@ class ExternalDataMiniLmTest {
 
     @TempDir
     static Path dir;
+
     static Path original;
     static Path model;
     static Path data;
@@ -48,10 +49,13 @@ class ExternalDataMiniLmTest {
             assertEquals(1, f.dataFiles().size());
             assertEquals(moved, f.dataFiles().getFirst().tensors().size());
             assertEquals(102, f.tensors().size() + moved);
-            assertTrue(f.dataFiles().getFirst().skeleton().byteSize() > ExternalData.ALIGNMENT,
-                    "gaps between aligned tensors: " + f.dataFiles().getFirst().skeleton().byteSize());
+            assertTrue(
+                    f.dataFiles().getFirst().skeleton().byteSize() > ExternalData.ALIGNMENT,
+                    "gaps between aligned tensors: "
+                            + f.dataFiles().getFirst().skeleton().byteSize());
         }
-        for (OnnxEval.Output o : OnnxEval.compare(original, model, OnnxEval.Inputs.generated(2, 16, 0, 1)).outputs()) {
+        for (OnnxEval.Output o : OnnxEval.compare(original, model, OnnxEval.Inputs.generated(2, 16, 0, 1))
+                .outputs()) {
             assertEquals(0.0, o.maxAbsError(), o.name());
         }
     }
@@ -81,14 +85,17 @@ class ExternalDataMiniLmTest {
 
     @Test
     void elfThroughEvalKeepsTheOutputs() {
-        JsonNode j = run("eval", model, "--codec", "elf", "--samples", "2", "--json").succeeds().json();
+        JsonNode j = run("eval", model, "--codec", "elf", "--samples", "2", "--json")
+                .succeeds()
+                .json();
         JsonNode hidden = j.get("outputs").get(0);
         assertEquals("last_hidden_state", hidden.get("name").asText());
         assertTrue(hidden.get("cosine").asDouble() >= 0.9999, j.toString());
         long input = j.get("input_bytes").asLong();
         assertTrue(input > 90_000_000L, "the model and its data file: " + input);
-        System.out.printf("MiniLM external data, elf: ratio %.4f, cosine %.12f%n", j.get("ratio").asDouble(),
-                hidden.get("cosine").asDouble());
+        System.out.printf(
+                "MiniLM external data, elf: ratio %.4f, cosine %.12f%n",
+                j.get("ratio").asDouble(), hidden.get("cosine").asDouble());
     }
 
     @Test

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** In a fresh JVM without the native library: one line says why, and the Java kernel serves. */
 class FallbackTest {
 
-    private record Result(int code, String out, String err) {
-    }
+    private record Result(int code, String out, String err) {}
 
     private static Result elfz(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
         return elfz(Map.of(), jvmOptions, args);
@@ -28,8 +27,11 @@ class FallbackTest {
 
     private static Result elfz(Map<String, String> env, List<String> jvmOptions, String... args)
             throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "--add-modules",
+                "jdk.incubator.vector"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
@@ -38,7 +40,8 @@ class FallbackTest {
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes(), err = p.getErrorStream().readAllBytes();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        return new Result(
+                p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }
 
     @TempDir
@@ -48,7 +51,15 @@ class FallbackTest {
     private Result roundTrip(List<String> jvmOptions) throws Exception {
         Path model = Models.file(dir, "m.safetensors", 1);
         Result r = elfz(jvmOptions, "compress", "-q", model.toString());
-        return r.code() != 0 ? r : elfz(jvmOptions, "decompress", "-q", model + ".elfz", "-o", dir.resolve("back").toString());
+        return r.code() != 0
+                ? r
+                : elfz(
+                        jvmOptions,
+                        "decompress",
+                        "-q",
+                        model + ".elfz",
+                        "-o",
+                        dir.resolve("back").toString());
     }
 
     @Test
@@ -57,7 +68,8 @@ class FallbackTest {
         Result r = roundTrip(noNative);
         assertEquals(0, r.code(), r.err());
         List<String> notes = r.err().lines().filter(l -> l.startsWith("elfz:")).toList();
-        assertEquals(List.of("elfz: native kernel unavailable (disabled by -Delfz.native=false); using java-vector"), notes);
+        assertEquals(
+                List.of("elfz: native kernel unavailable (disabled by -Delfz.native=false); using java-vector"), notes);
         // logged by the library, printed once by the CLI: not also in java.util.logging's own two-line format
         assertTrue(r.err().lines().noneMatch(l -> l.contains("Kernels") || l.startsWith("INFO")), r.err());
         assertTrue(elfz(noNative, "--version").out().contains("kernel java-vector"));

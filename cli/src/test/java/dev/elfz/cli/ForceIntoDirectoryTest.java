@@ -45,10 +45,16 @@ class ForceIntoDirectoryTest {
             List<String> out = new ArrayList<>();
             for (Path p : s.filter(p -> !p.equals(root)).toList()) {
                 String rel = root.relativize(p).toString();
-                out.add(Files.isSymbolicLink(p) ? rel + " -> " + Files.readSymbolicLink(p)
-                        : Files.isDirectory(p) ? rel + "/"
-                        : rel + "=" + (p.toString().endsWith(".elfz") ? "archive " + Files.size(p)
-                                : new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1)));
+                out.add(
+                        Files.isSymbolicLink(p)
+                                ? rel + " -> " + Files.readSymbolicLink(p)
+                                : Files.isDirectory(p)
+                                        ? rel + "/"
+                                        : rel + "="
+                                                + (p.toString().endsWith(".elfz")
+                                                        ? "archive " + Files.size(p)
+                                                        : new String(
+                                                                Files.readAllBytes(p), StandardCharsets.ISO_8859_1)));
             }
             return out.stream().sorted().toList();
         }
@@ -61,10 +67,21 @@ class ForceIntoDirectoryTest {
         Files.writeString(dir.resolve("models/notes.txt"), "keep");
         Files.writeString(dir.resolve("models/a.bin"), "old a");
         Files.writeString(models.resolve("other.txt"), "mine");
-        run("decompress", "-q", dir.resolve("models/dirs.elfz"), "-o", dir.resolve("models"), "-f").succeeds();
-        assertEquals(List.of("a.bin=new a", "dirs.elfz=archive " + Files.size(z), "new/", "new/deeper/",
-                "new/deeper/c.bin=" + "Q".repeat(1000), "notes.txt=keep", "sub/", "sub/b.bin=new b", "sub/other.txt=mine"),
-                state(dir.resolve("models")), "no hidden copy left either");
+        run("decompress", "-q", dir.resolve("models/dirs.elfz"), "-o", dir.resolve("models"), "-f")
+                .succeeds();
+        assertEquals(
+                List.of(
+                        "a.bin=new a",
+                        "dirs.elfz=archive " + Files.size(z),
+                        "new/",
+                        "new/deeper/",
+                        "new/deeper/c.bin=" + "Q".repeat(1000),
+                        "notes.txt=keep",
+                        "sub/",
+                        "sub/b.bin=new b",
+                        "sub/other.txt=mine"),
+                state(dir.resolve("models")),
+                "no hidden copy left either");
         assertEquals(-1, Files.mismatch(z, dir.resolve("models/dirs.elfz")));
     }
 
@@ -78,12 +95,13 @@ class ForceIntoDirectoryTest {
         Files.writeString(t.resolve("x.bin"), "old x");
         List<String> before = state(t);
         byte[] archive = Files.readAllBytes(t.resolve("self.elfz"));
-        run("decompress", t.resolve("self.elfz"), "-o", t, "-f").failsWith(t.resolve("self.elfz").toString(),
-                "is the input", "never replaced");
+        run("decompress", t.resolve("self.elfz"), "-o", t, "-f")
+                .failsWith(t.resolve("self.elfz").toString(), "is the input", "never replaced");
         assertEquals(before, state(t));
         assertArrayEquals(archive, Files.readAllBytes(t.resolve("self.elfz")));
         // nor a single file: the output named as the archive
-        run("decompress", t.resolve("self.elfz"), "-o", t.resolve("self.elfz"), "-f").failsWith("the output is the input");
+        run("decompress", t.resolve("self.elfz"), "-o", t.resolve("self.elfz"), "-f")
+                .failsWith("the output is the input");
         assertArrayEquals(archive, Files.readAllBytes(t.resolve("self.elfz")));
     }
 
@@ -91,14 +109,14 @@ class ForceIntoDirectoryTest {
     void aFileWhereTheArchiveHasADirectoryOrADirectoryWhereItHasAFileIsRefused() throws IOException {
         Path u = Files.createDirectories(dir.resolve("u"));
         Files.writeString(u.resolve("sub"), "a file named sub");
-        run("decompress", z, "-o", u, "-f").failsWith(u.resolve("sub").toString(), "is a file where the archive has a "
-                + "directory");
+        run("decompress", z, "-o", u, "-f")
+                .failsWith(u.resolve("sub").toString(), "is a file where the archive has a " + "directory");
         assertEquals(List.of("sub=a file named sub"), state(u));
 
         Path v = Files.createDirectories(dir.resolve("v/a.bin"));
         Files.writeString(v.resolve("inside.txt"), "mine");
-        run("decompress", z, "-o", dir.resolve("v"), "-f").failsWith(v.toString(), "is a directory where the archive has "
-                + "a file");
+        run("decompress", z, "-o", dir.resolve("v"), "-f")
+                .failsWith(v.toString(), "is a directory where the archive has " + "a file");
         assertEquals(List.of("a.bin/", "a.bin/inside.txt=mine"), state(dir.resolve("v")));
     }
 
@@ -108,8 +126,8 @@ class ForceIntoDirectoryTest {
         Files.writeString(outside.resolve("a.txt"), "outside a");
         Path w = Files.createDirectories(dir.resolve("w"));
         Files.createSymbolicLink(w.resolve("sub"), outside);
-        run("decompress", z, "-o", w, "-f").failsWith(w.resolve("sub").toString(), "symbolic link",
-                "does not write through it");
+        run("decompress", z, "-o", w, "-f")
+                .failsWith(w.resolve("sub").toString(), "symbolic link", "does not write through it");
         assertEquals(List.of("a.txt=outside a"), state(outside));
         assertEquals(List.of("sub -> " + outside), state(w));
 
@@ -142,7 +160,14 @@ class ForceIntoDirectoryTest {
         Path f = Files.writeString(dir.resolve("f"), "a file");
         run("decompress", z, "-o", f).failsWith(f.toString(), "already exists");
         run("decompress", "-q", z, "-o", f, "-f").succeeds();
-        assertEquals(List.of("a.bin=new a", "new/", "new/deeper/", "new/deeper/c.bin=" + "Q".repeat(1000), "sub/",
-                "sub/b.bin=new b"), state(f));
+        assertEquals(
+                List.of(
+                        "a.bin=new a",
+                        "new/",
+                        "new/deeper/",
+                        "new/deeper/c.bin=" + "Q".repeat(1000),
+                        "sub/",
+                        "sub/b.bin=new b"),
+                state(f));
     }
 }

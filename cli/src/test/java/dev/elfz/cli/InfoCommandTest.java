@@ -28,17 +28,26 @@ class InfoCommandTest {
         assertEquals("", r.err());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.get(0).contains("a safetensors file, 10 tensors, codecs {elf=4, raw=6}"), lines.get(0));
-        assertTrue(lines.get(1).matches("file / tensor +dtype +shape +codec +original +stored +ratio +formula +exceptions"),
+        assertTrue(
+                lines.get(1)
+                        .matches("file / tensor +dtype +shape +codec +original +stored +ratio +formula +exceptions"),
                 lines.get(1));
-        assertTrue(lines.get(2).matches("m\\.safetensors +safetensors +[\\d.]+ KB +[\\d.]+ KB +1\\.\\d{4}"), lines.get(2));
+        assertTrue(
+                lines.get(2).matches("m\\.safetensors +safetensors +[\\d.]+ KB +[\\d.]+ KB +1\\.\\d{4}"), lines.get(2));
         // 3072 float32 = 12.29 KB; ELF: 24-bit codes, 8 bytes per exception, 4 bytes per chunk
-        assertTrue(lines.get(3).matches("  embed\\.weight +F32 +\\[64, 48] +elf +12\\.29 KB +\\d\\.\\d\\d KB +1\\.\\d{4} +1\\.3333 +5"),
+        assertTrue(
+                lines.get(3)
+                        .matches(
+                                "  embed\\.weight +F32 +\\[64, 48] +elf +12\\.29 KB +\\d\\.\\d\\d KB +1\\.\\d{4} +1\\.3333 +5"),
                 lines.get(3));
-        assertTrue(lines.get(4).matches("  norm\\.weight +F32 +\\[48] +raw +192 B +192 B +1\\.0000 +1\\.0000"), lines.get(4));
+        assertTrue(
+                lines.get(4).matches("  norm\\.weight +F32 +\\[48] +raw +192 B +192 B +1\\.0000 +1\\.0000"),
+                lines.get(4));
         assertTrue(lines.get(5).matches("  half +F16 +\\[3, 100] +elf .* 0"), lines.get(5));
         assertTrue(lines.get(11).matches("  empty +F32 +\\[0] +raw +0 B +0 B +1\\.0000 +1\\.0000"), lines.get(11));
         assertTrue(lines.get(12).matches("  scalar +F64 +\\[] +raw +8 B +8 B +1\\.0000 +1\\.0000"), lines.get(12));
-        assertTrue(lines.get(13).matches("total \\(whole \\.elfz file\\) +[\\d.]+ KB +[\\d.]+ KB +1\\.\\d{4} +[\\d.]+ +5"),
+        assertTrue(
+                lines.get(13).matches("total \\(whole \\.elfz file\\) +[\\d.]+ KB +[\\d.]+ KB +1\\.\\d{4} +[\\d.]+ +5"),
                 lines.get(13));
         assertEquals(14, lines.size());
     }
@@ -63,7 +72,9 @@ class InfoCommandTest {
         for (JsonNode f : j.get("files")) {
             bytes += f.get("bytes").asLong();
             kinds.add(f.get("kind").asText());
-            assertEquals(Files.size(model.resolve(f.get("path").asText())), f.get("bytes").asLong());
+            assertEquals(
+                    Files.size(model.resolve(f.get("path").asText())),
+                    f.get("bytes").asLong());
             if (f.get("kind").asText().equals("blob")) {
                 assertEquals("raw", f.get("codec").asText());
                 assertEquals(f.get("bytes").asLong(), f.get("stored_bytes").asLong());
@@ -71,13 +82,26 @@ class InfoCommandTest {
                 long stored = 0;
                 for (JsonNode t : f.get("tensors")) {
                     stored += t.get("stored_bytes").asLong();
-                    double ratio = t.get("stored_bytes").asLong() == 0 ? 1 // an empty tensor
+                    double ratio = t.get("stored_bytes").asLong() == 0
+                            ? 1 // an empty tensor
                             : t.get("bytes").asDouble() / t.get("stored_bytes").asLong();
                     assertEquals(ratio, t.get("ratio").asDouble(), 1e-9, t.toString());
                     List<String> fields = new ArrayList<>();
                     t.fieldNames().forEachRemaining(fields::add);
-                    assertEquals(List.of("name", "dtype", "shape", "codec", "bytes", "stored_bytes", "ratio",
-                            "exceptions", "error_bound", "formula_ratio"), fields, "the fields docs/cli.md lists");
+                    assertEquals(
+                            List.of(
+                                    "name",
+                                    "dtype",
+                                    "shape",
+                                    "codec",
+                                    "bytes",
+                                    "stored_bytes",
+                                    "ratio",
+                                    "exceptions",
+                                    "error_bound",
+                                    "formula_ratio"),
+                            fields,
+                            "the fields docs/cli.md lists");
                 }
                 assertTrue(stored < f.get("stored_bytes").asLong(), "the header is stored too");
             }

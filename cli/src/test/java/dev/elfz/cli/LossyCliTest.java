@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.elfz.TestModels;
 import dev.elfz.Dtype;
+import dev.elfz.TestModels;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -26,11 +26,27 @@ class LossyCliTest {
     void uniformGroupsWithPruningAcrossShards() throws IOException {
         Path model = Models.directory(dir, "model", 4);
         Path z = dir.resolve("model.elfz");
-        Cli.Run c = run("compress", "-v", "--codec", "uniform", "--bits", "4", "--group-size", "32", "--prune", "0.5",
-                "--min-elements", "64", model, "-o", z).succeeds();
+        Cli.Run c = run(
+                        "compress",
+                        "-v",
+                        "--codec",
+                        "uniform",
+                        "--bits",
+                        "4",
+                        "--group-size",
+                        "32",
+                        "--prune",
+                        "0.5",
+                        "--min-elements",
+                        "64",
+                        model,
+                        "-o",
+                        z)
+                .succeeds();
         assertTrue(c.err().contains("elfz: left as lossless: "), c.err()); // every left-out tensor is said, with why
         assertTrue(c.err().contains("(biases and norms stay as they are)"), c.err());
-        JsonNode info = new ObjectMapper().readTree(run("info", "--json", z).succeeds().out());
+        JsonNode info =
+                new ObjectMapper().readTree(run("info", "--json", z).succeeds().out());
         assertTrue(info.get("codecs").has("prune"), info.get("codecs").toString());
         Cli.Run v = run("verify", "--json", model, z).succeeds();
         JsonNode report = new ObjectMapper().readTree(v.out());
@@ -40,7 +56,8 @@ class LossyCliTest {
         for (JsonNode check : report.get("checks")) {
             if (check.get("codec").asText().equals("prune")) {
                 sawPruned = true;
-                assertTrue(check.get("max_error").asDouble() <= check.get("bound").asDouble() * 1.01, check.toString());
+                assertTrue(
+                        check.get("max_error").asDouble() <= check.get("bound").asDouble() * 1.01, check.toString());
             }
         }
         assertTrue(sawPruned, v.out());
@@ -49,10 +66,12 @@ class LossyCliTest {
 
     @Test
     void eightBitsOnBertGiveTheSnrOfTheirStep() throws IOException {
-        Path in = TestModels.bert(dir.resolve("bert.safetensors"), Dtype.F32, new long[] {512, 768}, new long[] {256, 768});
+        Path in = TestModels.bert(
+                dir.resolve("bert.safetensors"), Dtype.F32, new long[] {512, 768}, new long[] {256, 768});
         Path z = dir.resolve("bert.elfz");
         run("compress", "-q", "--codec", "uniform", "--bits", "8", in, "-o", z).succeeds();
-        JsonNode report = new ObjectMapper().readTree(run("verify", "--json", in, z).succeeds().out());
+        JsonNode report = new ObjectMapper()
+                .readTree(run("verify", "--json", in, z).succeeds().out());
         // rounding to a grid of step s = (max(hi, 0) - min(lo, 0)) / 255 leaves an error spread evenly over
         // [-s/2, s/2]: a mean square of s^2 / 12 per value
         double signal = 0;
@@ -79,11 +98,27 @@ class LossyCliTest {
     void kmeansAndAnAbsoluteThreshold() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 2);
         Path z = dir.resolve("m.elfz");
-        run("compress", "-q", "--codec", "kmeans", "--bits", "3", "--prune-threshold", "0.02", "--min-elements", "64",
-                in, "-o", z).succeeds();
+        run(
+                        "compress",
+                        "-q",
+                        "--codec",
+                        "kmeans",
+                        "--bits",
+                        "3",
+                        "--prune-threshold",
+                        "0.02",
+                        "--min-elements",
+                        "64",
+                        in,
+                        "-o",
+                        z)
+                .succeeds();
         Cli.Run v = run("verify", in, z).succeeds();
-        assertTrue(v.out().lines().anyMatch(l -> l.startsWith("tensor half ") && l.contains(" prune ")
-                && l.endsWith(" ok")), v.out());
+        assertTrue(
+                v.out()
+                        .lines()
+                        .anyMatch(l -> l.startsWith("tensor half ") && l.contains(" prune ") && l.endsWith(" ok")),
+                v.out());
         assertEquals(0, run("verify", "-q", in, z).code());
     }
 }

@@ -5,16 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elfz.PromiseOracle;
 import dev.elfz.Codec;
 import dev.elfz.Dtype;
+import dev.elfz.PromiseOracle;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +37,8 @@ class LossyPromiseCliTest {
     Path dir;
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A [64, 128] tensor w of N(0, 0.05) weights with {@code special} values at the given places. */
@@ -70,7 +71,9 @@ class LossyPromiseCliTest {
         List<Object> args = new ArrayList<>(List.of("compress", "-v", "-f", in, "-o", z));
         args.addAll(List.of(options));
         Cli.Run c = run(args.toArray()).succeeds();
-        assertTrue(c.err().contains("elfz: left as " + kept.id() + ": " + in.getFileName() + " w: "), List.of(options) + ": " + c.err());
+        assertTrue(
+                c.err().contains("elfz: left as " + kept.id() + ": " + in.getFileName() + " w: "),
+                List.of(options) + ": " + c.err());
         assertEquals(kept, PromiseOracle.codec(z, "w"), List.of(options).toString());
         checkRoundTrip(in, z);
     }
@@ -85,7 +88,8 @@ class LossyPromiseCliTest {
 
     @Test
     void fltMaxIsLeftToElf() throws IOException {
-        Path in = tensor("max.safetensors", Dtype.F32, Map.of(0, (double) Float.MAX_VALUE, 1, (double) -Float.MAX_VALUE));
+        Path in =
+                tensor("max.safetensors", Dtype.F32, Map.of(0, (double) Float.MAX_VALUE, 1, (double) -Float.MAX_VALUE));
         leftTo(Codec.ELF, in, "--codec", "uniform", "--bits", "8");
     }
 
@@ -120,7 +124,8 @@ class LossyPromiseCliTest {
         Map<Integer, Double> big = Map.of(0, 1000.0, 1, -1000.0); // group 0's scale is 7.8, the others' about 1e-3
         Path in = tensor("groups.safetensors", Dtype.F32, big);
         Path z = dir.resolve("groups.elfz");
-        run("compress", "-q", "--codec", "uniform", "--bits", "8", "--group-size", "32", in, "-o", z).succeeds();
+        run("compress", "-q", "--codec", "uniform", "--bits", "8", "--group-size", "32", in, "-o", z)
+                .succeeds();
         checkRoundTrip(in, z);
         // the original changes by 0.5 in a group of small values: within group 0's bound, far outside its own
         byte[] bytes = Files.readAllBytes(in);
@@ -148,8 +153,8 @@ class LossyPromiseCliTest {
 
     @Test
     void equalBitsAreExactWhateverTheValues() throws IOException {
-        Map<Integer, Double> special = Map.of(5000, Double.POSITIVE_INFINITY, 6000, Double.NaN,
-                7000, Double.NEGATIVE_INFINITY);
+        Map<Integer, Double> special =
+                Map.of(5000, Double.POSITIVE_INFINITY, 6000, Double.NaN, 7000, Double.NEGATIVE_INFINITY);
         Path f16 = tensor("inf.safetensors", Dtype.F16, special);
         Path z = dir.resolve("inf.elfz");
         run("compress", "-q", "--prune", "0", f16, "-o", z).succeeds();
@@ -159,9 +164,13 @@ class LossyPromiseCliTest {
         run("verify", "-q", f16, z).succeeds();
 
         Path bf16 = tensor("inf16.safetensors", Dtype.BF16, special);
-        for (List<String> o : List.of(List.of("--prune", "0.5"), List.of("--prune", "1"),
-                List.of("--prune-threshold", "0.01"), List.of("--prune", "0.5", "--codec", "lossless"),
-                List.of("--prune", "0.5", "--codec", "raw"), List.of("--prune", "0.5", "--error-bound", "0.01"),
+        for (List<String> o : List.of(
+                List.of("--prune", "0.5"),
+                List.of("--prune", "1"),
+                List.of("--prune-threshold", "0.01"),
+                List.of("--prune", "0.5", "--codec", "lossless"),
+                List.of("--prune", "0.5", "--codec", "raw"),
+                List.of("--prune", "0.5", "--error-bound", "0.01"),
                 List.of("--prune", "0.5", "--codec", "elf"))) {
             List<Object> args = new ArrayList<>(List.of("compress", "-q", "-f", bf16, "-o", z));
             args.addAll(o);

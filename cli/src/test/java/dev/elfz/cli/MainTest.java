@@ -19,8 +19,9 @@ class MainTest {
         assertEquals(2, run("demo", "--rounds", "0").code());
         assertEquals(2, run("demo", "--no-such-option").code());
         assertEquals(2, run("no-such-command").code());
-        run().usageError("missing command: compress, decompress, info, verify, demo, analyze, eval or sweep",
-                "(see elfz --help)");
+        run().usageError(
+                        "missing command: compress, decompress, info, verify, demo, analyze, eval or sweep",
+                        "(see elfz --help)");
         Cli.Run bad = run("demo", "--rounds", "x");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--rounds"), bad.err());
@@ -29,7 +30,9 @@ class MainTest {
     @Test
     void theMissingCommandMessageNamesEveryCommand() {
         String err = run().err();
-        new picocli.CommandLine(new Main()).getSubcommands().keySet()
+        new picocli.CommandLine(new Main())
+                .getSubcommands()
+                .keySet()
                 .forEach(c -> assertTrue(err.contains(" " + c), c + " missing from: " + err));
     }
 
@@ -47,7 +50,8 @@ class MainTest {
     void numericOptionsRefuseNaNAndMeaninglessNegatives(@TempDir Path dir) throws IOException {
         Path model = Models.file(dir, "m.safetensors", 1);
         run("compress", model, "--prune", "NaN").usageError("prune fraction must be between 0 and 1, not NaN");
-        run("compress", model, "--prune-threshold", "NaN").usageError("prune threshold must be a finite number >= 0, not NaN");
+        run("compress", model, "--prune-threshold", "NaN")
+                .usageError("prune threshold must be a finite number >= 0, not NaN");
         run("compress", model, "--min-elements", "-1").usageError("min elements must be 0 or more, not -1");
         run("compress", model, "--prune", "Infinity").usageError("prune fraction");
         run("compress", model, "--prune-threshold", "-Infinity").usageError("prune threshold");

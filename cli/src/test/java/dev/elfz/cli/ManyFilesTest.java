@@ -55,7 +55,10 @@ class ManyFilesTest {
         Files.writeString(two.resolve("a.txt"), "a");
         Files.writeString(two.resolve("b.txt"), "b");
         small = shared.resolve("two.elfz");
-        assertEquals(0, Cli.run("compress", "-q", two.toString(), "-o", small.toString()).code());
+        assertEquals(
+                0,
+                Cli.run("compress", "-q", two.toString(), "-o", small.toString())
+                        .code());
     }
 
     /** Runs a JVM under {@code ulimit -n 1024}; returns its exit code, a space and its output. */
@@ -65,16 +68,22 @@ class ManyFilesTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        return p.exitValue() + " " + out.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules"))
-                .map(l -> l + "\n").collect(Collectors.joining());
+        return p.exitValue() + " "
+                + out.lines()
+                        .filter(l -> !l.startsWith("WARNING: Using incubator modules"))
+                        .map(l -> l + "\n")
+                        .collect(Collectors.joining());
     }
 
     @Test
     void fifteenHundredFilesWithAThousandDescriptors() throws Exception {
         Path out = dir.resolve("out");
-        assertEquals("0 ", run(ChildJvm.command(Main.class, "decompress", "-q", archive.toString(), "-o", out.toString())));
+        assertEquals(
+                "0 ", run(ChildJvm.command(Main.class, "decompress", "-q", archive.toString(), "-o", out.toString())));
         for (int i = 0; i < FILES; i++) {
-            assertEquals("file " + i + "\n", Files.readString(out.resolve("d" + i % 20).resolve("f" + i + ".txt")));
+            assertEquals(
+                    "file " + i + "\n",
+                    Files.readString(out.resolve("d" + i % 20).resolve("f" + i + ".txt")));
         }
         try (Stream<Path> s = Files.walk(out)) {
             assertEquals(FILES + 21, s.count(), "the files, their 20 directories and out");

@@ -26,10 +26,13 @@ final class Models {
     static final float[] F32_EXCEPTIONS = {1.5f, -2f, Float.NaN, Float.POSITIVE_INFINITY, 0.99999994f};
 
     /** The tensors of {@link #file}, in file order, with the codec --codec auto gives each. */
-    static final List<String> NAMES = List.of("embed.weight", "norm.weight", "half", "brain", "double", "ids", "bytes",
-            "mask", "empty", "scalar");
-    static final List<String> AUTO_CODECS = List.of("elf", "raw", "lossless", "lossless", "elf", "raw", "raw", "raw", "raw", "raw");
-    static final List<String> ELF_CODECS = List.of("elf", "raw", "elf", "elf", "elf", "raw", "raw", "raw", "raw", "raw");
+    static final List<String> NAMES = List.of(
+            "embed.weight", "norm.weight", "half", "brain", "double", "ids", "bytes", "mask", "empty", "scalar");
+
+    static final List<String> AUTO_CODECS =
+            List.of("elf", "raw", "lossless", "lossless", "elf", "raw", "raw", "raw", "raw", "raw");
+    static final List<String> ELF_CODECS =
+            List.of("elf", "raw", "elf", "elf", "elf", "raw", "raw", "raw", "raw", "raw");
 
     /**
      * A safetensors file: F32 weights (with {@link #F32_EXCEPTIONS}), an F32 LayerNorm gain around 1 (ELF cannot
@@ -70,7 +73,8 @@ final class Models {
         Path dir = Files.createDirectories(parent.resolve(name));
         file(dir, "model-00001-of-00002.safetensors", seed);
         file(dir, "model-00002-of-00002.safetensors", seed + 1);
-        Files.writeString(dir.resolve("model.safetensors.index.json"),
+        Files.writeString(
+                dir.resolve("model.safetensors.index.json"),
                 "{\"metadata\": {}, \"weight_map\": {\"embed.weight\": \"model-00001-of-00002.safetensors\"}}\n");
         Files.writeString(dir.resolve("config.json"), "{\"hidden_size\": 48, \"seed\": " + seed + "}\n");
         Files.createDirectories(dir.resolve("tokenizer"));
@@ -79,10 +83,16 @@ final class Models {
     }
 
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private static void add(List<TensorSpec> specs, List<MemorySegment> data, String name, Dtype dtype, long[] shape,
+    private static void add(
+            List<TensorSpec> specs,
+            List<MemorySegment> data,
+            String name,
+            Dtype dtype,
+            long[] shape,
             MemorySegment bytes) {
         specs.add(new TensorSpec(name, dtype, shape));
         data.add(bytes);

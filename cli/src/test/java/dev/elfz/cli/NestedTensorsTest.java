@@ -48,14 +48,31 @@ class NestedTensorsTest {
     /** y = x + Constant w (8 KiB); z = If(Constant true) then T else E (8 KiB each); a small Constant beside. */
     private Path model() throws IOException {
         OnnxBytes g = new OnnxBytes()
-                .message(1, node("Constant", List.of(), "w").string(3, "const_w").message(5, attribute("value", 4)
-                        .message(5, tensor("", FLOAT, 1, N).bytes(9, OnnxBytes.floats(OnnxBytes.weights(N, 1))))))
-                .message(1, node("Constant", List.of(), "cond").message(5, attribute("value", 4)
-                        .message(5, tensor("", BOOL).bytes(9, new byte[] {1}))))
+                .message(
+                        1,
+                        node("Constant", List.of(), "w")
+                                .string(3, "const_w")
+                                .message(
+                                        5,
+                                        attribute("value", 4)
+                                                .message(
+                                                        5,
+                                                        tensor("", FLOAT, 1, N)
+                                                                .bytes(9, OnnxBytes.floats(OnnxBytes.weights(N, 1))))))
+                .message(
+                        1,
+                        node("Constant", List.of(), "cond")
+                                .message(
+                                        5,
+                                        attribute("value", 4)
+                                                .message(5, tensor("", BOOL).bytes(9, new byte[] {1}))))
                 .message(1, node("Add", List.of("x", "w"), "y"))
-                .message(1, node("If", List.of("cond"), "z").string(3, "if0")
-                        .message(5, attribute("then_branch", 5).message(6, branch("then", "T", 2)))
-                        .message(5, attribute("else_branch", 5).message(6, branch("else", "E", 3))))
+                .message(
+                        1,
+                        node("If", List.of("cond"), "z")
+                                .string(3, "if0")
+                                .message(5, attribute("then_branch", 5).message(6, branch("then", "T", 2)))
+                                .message(5, attribute("else_branch", 5).message(6, branch("else", "E", 3))))
                 .string(2, "nested")
                 .message(11, valueInfo("x", FLOAT, 1, N))
                 .message(12, valueInfo("y", FLOAT, 1, N))
@@ -67,12 +84,16 @@ class NestedTensorsTest {
     void constantsAndBranchWeightsAreTensors() throws IOException {
         Path m = model();
         try (OnnxFile f = OnnxFile.open(m)) {
-            assertEquals(List.of("const_w/value", "if0/then_branch/T", "if0/else_branch/E"),
-                    f.tensors().stream().map(TensorInfo::name).toList(), "the 1-byte condition stays in the skeleton");
+            assertEquals(
+                    List.of("const_w/value", "if0/then_branch/T", "if0/else_branch/E"),
+                    f.tensors().stream().map(TensorInfo::name).toList(),
+                    "the 1-byte condition stays in the skeleton");
             assertTrue(f.tensors().stream().allMatch(t -> t.byteSize() == 4L * N));
         }
-        run("compress", "-q", "--codec", "lossless", m, "-o", dir.resolve("l.elfz")).succeeds();
-        run("decompress", "-q", dir.resolve("l.elfz"), "-o", dir.resolve("back.onnx")).succeeds();
+        run("compress", "-q", "--codec", "lossless", m, "-o", dir.resolve("l.elfz"))
+                .succeeds();
+        run("decompress", "-q", dir.resolve("l.elfz"), "-o", dir.resolve("back.onnx"))
+                .succeeds();
         assertArrayEquals(Files.readAllBytes(m), Files.readAllBytes(dir.resolve("back.onnx")));
         JsonNode info = run("info", "--json", dir.resolve("l.elfz")).succeeds().json();
         assertEquals(3, info.get("tensors").asInt(), info.toString());
@@ -81,8 +102,10 @@ class NestedTensorsTest {
     @Test
     void theModelRunsTheSameAfterLosslessAndCloseAfterElf() throws IOException {
         Path m = model();
-        JsonNode lossless = run("eval", "--json", "--codec", "lossless", m).succeeds().json();
-        lossless.get("outputs").forEach(o -> assertEquals(0.0, o.get("max_abs_error").asDouble(), o.toString()));
+        JsonNode lossless =
+                run("eval", "--json", "--codec", "lossless", m).succeeds().json();
+        lossless.get("outputs")
+                .forEach(o -> assertEquals(0.0, o.get("max_abs_error").asDouble(), o.toString()));
         JsonNode elf = run("eval", "--json", "--codec", "elf", m).succeeds().json();
         assertEquals(2, elf.get("outputs").size(), elf.toString());
         elf.get("outputs").forEach(o -> {

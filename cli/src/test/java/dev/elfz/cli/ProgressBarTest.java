@@ -45,7 +45,9 @@ class ProgressBarTest {
     @Test
     void noBarWhenQuietOrNotATerminal() {
         // Tests run with stderr redirected: never a terminal here.
-        assertEquals(ElfzOptions.Progress.NONE, ProgressBar.forTerminal(false, new PrintWriter(new StringWriter()), "x"));
-        assertEquals(ElfzOptions.Progress.NONE, ProgressBar.forTerminal(true, new PrintWriter(new StringWriter()), "x"));
+        assertEquals(
+                ElfzOptions.Progress.NONE, ProgressBar.forTerminal(false, new PrintWriter(new StringWriter()), "x"));
+        assertEquals(
+                ElfzOptions.Progress.NONE, ProgressBar.forTerminal(true, new PrintWriter(new StringWriter()), "x"));
     }
 }

@@ -43,7 +43,8 @@ class RawNamesTest {
     private static JsonNode index(Path elfz) throws IOException {
         byte[] b = Files.readAllBytes(elfz);
         ByteBuffer t = ByteBuffer.wrap(b, b.length - 32, 32).slice().order(ByteOrder.LITTLE_ENDIAN);
-        return new ObjectMapper().readTree(new String(b, (int) t.getLong(0), (int) t.getLong(8), StandardCharsets.UTF_8));
+        return new ObjectMapper()
+                .readTree(new String(b, (int) t.getLong(0), (int) t.getLong(8), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -65,7 +66,8 @@ class RawNamesTest {
         assertEquals(List.of("78fe2e62696e", "78ff2e62696e", "-"), bytes, "the raw bytes, only where not UTF-8");
 
         Cli.Run info = run("info", z).succeeds();
-        assertEquals(3, info.out().lines().filter(l -> l.startsWith("x\uFFFD.bin ")).count(), info.out());
+        assertEquals(
+                3, info.out().lines().filter(l -> l.startsWith("x\uFFFD.bin ")).count(), info.out());
         run("verify", "-q", in, z).succeeds();
 
         Path out = dir.resolve("out");
@@ -89,11 +91,12 @@ class RawNamesTest {
 
         Path out = dir.resolve("out");
         run("decompress", "-q", z, "-o", out).succeeds();
-        assertEquals(List.of("d%C3(/m.safetensors", "d%C3(/n%E9.safetensors", "x%FF.bin"),
+        assertEquals(
+                List.of("d%C3(/m.safetensors", "d%C3(/n%E9.safetensors", "x%FF.bin"),
                 contents(out).stream().map(s -> s.substring(0, s.indexOf('='))).toList());
         assertEquals("AAAA", Files.readString(raw(out, "x%FF.bin")));
         try (SafetensorsFile a = SafetensorsFile.open(raw(out, "d%C3(/n%E9.safetensors"));
-             SafetensorsFile b = SafetensorsFile.open(sub.resolve("m.safetensors"))) {
+                SafetensorsFile b = SafetensorsFile.open(sub.resolve("m.safetensors"))) {
             assertEquals(b.tensors(), a.tensors());
         }
         run("verify", "-q", out, z).succeeds();
@@ -105,14 +108,16 @@ class RawNamesTest {
         Path in = raw(dir, "m%FF.safetensors");
         Files.move(Models.file(dir, "m.safetensors", 1), in);
         Path z = Elfz.compressedName(in);
-        assertEquals("m%FF.safetensors.elfz", z.getFileName().toUri().getRawPath().replaceFirst(".*/", ""));
+        assertEquals(
+                "m%FF.safetensors.elfz", z.getFileName().toUri().getRawPath().replaceFirst(".*/", ""));
         Elfz.compress(in, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS));
         Path back = Elfz.decompressedName(z);
         assertEquals(in.toUri(), back.toUri());
         Files.move(in, dir.resolve("original.safetensors"));
         Elfz.decompress(z, back, ElfzOptions.defaults());
         assertEquals(-1, Files.mismatch(dir.resolve("original.safetensors"), in));
-        assertEquals(List.of("m%FF.safetensors.elfz=model", "m%FF.safetensors=model", "original.safetensors=model"),
+        assertEquals(
+                List.of("m%FF.safetensors.elfz=model", "m%FF.safetensors=model", "original.safetensors=model"),
                 contents(dir));
     }
 
@@ -127,11 +132,18 @@ class RawNamesTest {
         Files.writeString(in.resolve("\u00e9.txt"), "BB");
         Path z = dir.resolve("p7.elfz");
         Path out = dir.resolve("out");
-        for (String[] args : new String[][] {{"compress", "-q", in.toString(), "-o", z.toString()},
-                {"decompress", "-q", z.toString(), "-o", out.toString()}}) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        for (String[] args : new String[][] {
+            {"compress", "-q", in.toString(), "-o", z.toString()},
+            {"decompress", "-q", z.toString(), "-o", out.toString()}
+        }) {
+            List<String> cmd = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED",
+                    "--add-modules",
+                    "jdk.incubator.vector",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    Main.class.getName()));
             cmd.addAll(List.of(args));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
             pb.environment().put("LC_ALL", "C");

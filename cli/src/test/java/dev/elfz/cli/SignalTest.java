@@ -48,8 +48,8 @@ class SignalTest {
     static void inputs() throws IOException {
         model = shared.resolve("big.safetensors");
         try (Arena arena = Arena.ofConfined();
-             SafetensorsWriter w = SafetensorsWriter.create(model,
-                     List.of(new TensorSpec("w", Dtype.F32, new long[] {FLOATS})), Map.of(), false)) {
+                SafetensorsWriter w = SafetensorsWriter.create(
+                        model, List.of(new TensorSpec("w", Dtype.F32, new long[] {FLOATS})), Map.of(), false)) {
             MemorySegment block = SyntheticWeights.gaussian(arena, new SplittableRandom(7), 1 << 20, 0, 0.05);
             MemorySegment all = w.region(0);
             for (long at = 0; at < all.byteSize(); at += block.byteSize()) {
@@ -68,14 +68,30 @@ class SignalTest {
 
     @Test
     void sigintDuringCompressLeavesNothing() throws Exception {
-        signalMidRun("INT", 130, "compress", "-T", "1", model.toString(), "-o", dir.resolve("big.elfz").toString());
+        signalMidRun(
+                "INT",
+                130,
+                "compress",
+                "-T",
+                "1",
+                model.toString(),
+                "-o",
+                dir.resolve("big.elfz").toString());
         assertEquals(List.of(), listing());
     }
 
     @Test
     void sigtermDuringDecompressKeepsTheOldFile() throws Exception {
         Files.writeString(dir.resolve("back.safetensors"), "old");
-        signalMidRun("TERM", 143, "decompress", "-T", "1", "-f", archive.toString(), "-o",
+        signalMidRun(
+                "TERM",
+                143,
+                "decompress",
+                "-T",
+                "1",
+                "-f",
+                archive.toString(),
+                "-o",
                 dir.resolve("back.safetensors").toString());
         assertEquals(List.of("back.safetensors=old"), listing());
     }
@@ -83,7 +99,16 @@ class SignalTest {
     @Test
     void sighupDuringADirectoryDecompressKeepsTheOldDirectory() throws Exception {
         Files.writeString(Files.createDirectories(dir.resolve("out")).resolve("notes.txt"), "keep");
-        signalMidRun("HUP", 129, "decompress", "-T", "1", "-f", dirArchive.toString(), "-o", dir.resolve("out").toString());
+        signalMidRun(
+                "HUP",
+                129,
+                "decompress",
+                "-T",
+                "1",
+                "-f",
+                dirArchive.toString(),
+                "-o",
+                dir.resolve("out").toString());
         assertEquals(List.of("out/", "out/notes.txt=keep"), listing());
     }
 
@@ -95,16 +120,24 @@ class SignalTest {
         List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT,TERM,HUP"));
         cmd.addAll(ChildJvm.command(Main.class, args));
         Path log = Files.createTempFile(shared, "log", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!(temporaryExists() && written(p) > 16 << 20)) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
-                    fail("elfz " + String.join(" ", args) + " ended or stalled before it was signalled: " + Files.readString(log));
+                    fail("elfz " + String.join(" ", args) + " ended or stalled before it was signalled: "
+                            + Files.readString(log));
                 }
                 Thread.sleep(5);
             }
-            assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor());
+            assertEquals(
+                    0,
+                    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                            .start()
+                            .waitFor());
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running after SIG" + signal);
         } finally {
             p.destroyForcibly();
@@ -124,8 +157,10 @@ class SignalTest {
     private static long written(Process p) {
         try {
             return Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "io")).stream()
-                    .filter(l -> l.startsWith("wchar:")).mapToLong(l -> Long.parseLong(l.substring(6).strip()))
-                    .findFirst().orElse(0);
+                    .filter(l -> l.startsWith("wchar:"))
+                    .mapToLong(l -> Long.parseLong(l.substring(6).strip()))
+                    .findFirst()
+                    .orElse(0);
         } catch (IOException | RuntimeException e) {
             return 0;
         }
@@ -134,14 +169,17 @@ class SignalTest {
     /** Every path under the test directory, hidden ones included; a file with its content, a directory with "/". */
     private List<String> listing() throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(q -> !q.equals(dir)).map(q -> {
-                String name = dir.relativize(q).toString();
-                try {
-                    return Files.isDirectory(q) ? name + "/" : name + "=" + Files.readString(q);
-                } catch (IOException e) {
-                    return name + "=?";
-                }
-            }).sorted().toList();
+            return s.filter(q -> !q.equals(dir))
+                    .map(q -> {
+                        String name = dir.relativize(q).toString();
+                        try {
+                            return Files.isDirectory(q) ? name + "/" : name + "=" + Files.readString(q);
+                        } catch (IOException e) {
+                            return name + "=?";
+                        }
+                    })
+                    .sorted()
+                    .toList();
         }
     }
 }

@@ -26,24 +26,32 @@ class SweepCommandTest {
     void everySettingIsMeasuredAndDrawn() throws Exception {
         Path model = OnnxBytes.miniLm(dir);
         Path png = dir.resolve("sweep.png");
-        JsonNode j = run("sweep", model, "--samples", "2", "--plot", png, "--json").succeeds().json();
+        JsonNode j = run("sweep", model, "--samples", "2", "--plot", png, "--json")
+                .succeeds()
+                .json();
         JsonNode points = j.get("points");
         assertEquals(SweepCommand.settings().size(), points.size());
         Map<String, List<JsonNode>> byFamily = new LinkedHashMap<>();
-        points.forEach(p -> byFamily.computeIfAbsent(p.get("family").asText(), k -> new ArrayList<>()).add(p));
-        assertEquals(List.of("elf", "error bound", "uniform per channel", "k-means", "pruning + elf"),
+        points.forEach(p -> byFamily.computeIfAbsent(p.get("family").asText(), k -> new ArrayList<>())
+                .add(p));
+        assertEquals(
+                List.of("elf", "error bound", "uniform per channel", "k-means", "pruning + elf"),
                 List.copyOf(byFamily.keySet()));
         JsonNode elf = byFamily.get("elf").getFirst();
         assertTrue(elf.get("cosine").asDouble() >= 0.9999, elf.toString());
         assertTrue(elf.get("ratio").asDouble() > 1.4, elf.toString());
         for (List<JsonNode> family : byFamily.values()) { // from the mildest setting to the strongest
             for (int i = 1; i < family.size(); i++) {
-                assertTrue(family.get(i).get("ratio").asDouble() > family.get(i - 1).get("ratio").asDouble(),
+                assertTrue(
+                        family.get(i).get("ratio").asDouble()
+                                > family.get(i - 1).get("ratio").asDouble(),
                         "the ratio grows along " + family);
             }
         }
         List<JsonNode> bounds = byFamily.get("error bound");
-        assertTrue(bounds.getFirst().get("cosine").asDouble() > bounds.getLast().get("cosine").asDouble(),
+        assertTrue(
+                bounds.getFirst().get("cosine").asDouble()
+                        > bounds.getLast().get("cosine").asDouble(),
                 "a looser bound changes the output more: " + bounds);
         assertTrue(bounds.getLast().get("max_abs_error").asDouble() > 0);
         BufferedImage image = ImageIO.read(png.toFile());

@@ -71,17 +71,30 @@ class InputFilesTest {
         assertValues(Values.read(npy("u2.npy", "<u2", two, -1, 1)), "uint16", Values.Kind.INT, 65535, 1);
         assertValues(Values.read(npy("i4.npy", "<i4", two, -70000, 70000)), "int32", Values.Kind.INT, -70000, 70000);
         assertValues(Values.read(npy("u4.npy", "<u4", two, -1, 2)), "uint32", Values.Kind.INT, 4294967295L, 2);
-        assertValues(Values.read(npy("i8.npy", "<i8", two, Long.MIN_VALUE, 30521)), "int64", Values.Kind.INT,
-                Long.MIN_VALUE, 30521);
-        assertValues(Values.read(npy("u8.npy", "<u8", two, Long.MAX_VALUE, 0)), "uint64", Values.Kind.INT, Long.MAX_VALUE, 0);
+        assertValues(
+                Values.read(npy("i8.npy", "<i8", two, Long.MIN_VALUE, 30521)),
+                "int64",
+                Values.Kind.INT,
+                Long.MIN_VALUE,
+                30521);
+        assertValues(
+                Values.read(npy("u8.npy", "<u8", two, Long.MAX_VALUE, 0)),
+                "uint64",
+                Values.Kind.INT,
+                Long.MAX_VALUE,
+                0);
         Values be = Values.read(npy("be.npy", 1, ">i4", two, ByteOrder.BIG_ENDIAN, 1, -2));
         assertArrayEquals(new long[] {1, -2}, be.ints());
         Values f2 = Values.read(npy("f2.npy", "<f2", two, 1.5, -0.25));
         assertArrayEquals(new double[] {1.5, -0.25}, f2.floats());
         assertEquals("float16", f2.dtype());
-        assertArrayEquals(new double[] {0.1f, Float.NaN}, Values.read(npy("f4.npy", "<f4", two, 0.1, Float.NaN)).floats());
-        assertArrayEquals(new double[] {0.1, -1e300}, Values.read(npy("f8be.npy", 1, ">f8", two, ByteOrder.BIG_ENDIAN,
-                0.1, -1e300)).floats());
+        assertArrayEquals(
+                new double[] {0.1f, Float.NaN},
+                Values.read(npy("f4.npy", "<f4", two, 0.1, Float.NaN)).floats());
+        assertArrayEquals(
+                new double[] {0.1, -1e300},
+                Values.read(npy("f8be.npy", 1, ">f8", two, ByteOrder.BIG_ENDIAN, 0.1, -1e300))
+                        .floats());
     }
 
     private static void assertValues(Values v, String dtype, Values.Kind kind, long... ints) {
@@ -115,17 +128,30 @@ class InputFilesTest {
         Path cut = NpyBytes.write(dir.resolve("cut.npy"), 1, NpyBytes.dict("<i8", one), eight);
         Files.write(cut, Arrays.copyOf(Files.readAllBytes(cut), 40));
         fails(cut, "header length 118 runs past the end of the file");
-        fails(NpyBytes.write(dir.resolve("keys.npy"), 1, "{'descr': '<i8', 'shape': (1,), }", eight),
+        fails(
+                NpyBytes.write(dir.resolve("keys.npy"), 1, "{'descr': '<i8', 'shape': (1,), }", eight),
                 "header keys [descr, shape], expected descr, fortran_order and shape");
-        fails(NpyBytes.write(dir.resolve("f.npy"), 1, NpyBytes.dict("<i8", new long[] {1, 1}).replace("False", "True"),
-                eight), "Fortran order is not supported");
+        fails(
+                NpyBytes.write(
+                        dir.resolve("f.npy"),
+                        1,
+                        NpyBytes.dict("<i8", new long[] {1, 1}).replace("False", "True"),
+                        eight),
+                "Fortran order is not supported");
         fails(npy("c.npy", "<c8", one, 1), "dtype '<c8' is not supported");
         fails(NpyBytes.write(dir.resolve("u.npy"), 1, NpyBytes.dict("<U5", one), new byte[20]), "dtype '<U5'");
-        fails(NpyBytes.write(dir.resolve("st.npy"), 1, "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,), }",
-                new byte[4]), "bad .npy file: header unexpected value");
-        fails(NpyBytes.write(dir.resolve("syntax.npy"), 1, "{'descr': '<i8' 'fortran_order': False}", eight),
+        fails(
+                NpyBytes.write(
+                        dir.resolve("st.npy"),
+                        1,
+                        "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,), }",
+                        new byte[4]),
+                "bad .npy file: header unexpected value");
+        fails(
+                NpyBytes.write(dir.resolve("syntax.npy"), 1, "{'descr': '<i8' 'fortran_order': False}", eight),
                 "expected ','");
-        fails(NpyBytes.write(dir.resolve("short.npy"), 1, NpyBytes.dict("<i8", new long[] {2}), eight),
+        fails(
+                NpyBytes.write(dir.resolve("short.npy"), 1, NpyBytes.dict("<i8", new long[] {2}), eight),
                 "holds 8 bytes of values, but shape [2] of int64 takes 16 (truncated?)");
         fails(NpyBytes.write(dir.resolve("long.npy"), 1, NpyBytes.dict("<i8", one), new byte[9]), "holds 9 bytes");
         fails(npy("big.npy", "<u8", new long[] {1, 2}, 1, -1), "value 18446744073709551615 at [0, 1] is over 2^63 - 1");
@@ -150,7 +176,8 @@ class InputFilesTest {
         Values floats = Values.read(json("f.json", "[1, 2.5, -3e2]"));
         assertEquals(Values.Kind.FLOAT, floats.kind());
         assertArrayEquals(new double[] {1, 2.5, -300}, floats.floats());
-        assertArrayEquals(new long[] {2, 0}, Values.read(json("e.json", "[[], []]")).shape());
+        assertArrayEquals(
+                new long[] {2, 0}, Values.read(json("e.json", "[[], []]")).shape());
     }
 
     @Test
@@ -161,7 +188,9 @@ class InputFilesTest {
         fails(json("str.json", "[[1, \"a\"]]"), "[0, 1] is a string among numbers");
         fails(json("mixed.json", "[true, 1]"), "[1] is a number 1 among booleans");
         fails(json("null.json", "[1, null]"), "[1] is null");
-        fails(json("huge.json", "[1, 123456789012345678901234]"), "value 123456789012345678901234 at [1] does not fit in 64 bits");
+        fails(
+                json("huge.json", "[1, 123456789012345678901234]"),
+                "value 123456789012345678901234 at [1] does not fit in 64 bits");
         fails(json("bad.json", "[1, 2"), "not JSON");
         fails(json("empty.json", ""), "empty file");
         fails(json("rank.json", "[[[[[[[[[1]]]]]]]]]"), "nested over 8 deep");
@@ -193,17 +222,35 @@ class InputFilesTest {
         assertEquals(Long.MIN_VALUE, bytes(i64).getLong(0));
         assertEquals(30521, bytes(i64).getLong(8));
         assertArrayEquals(new long[] {2}, i64.shape());
-        assertEquals(-5, bytes(Feeds.convert(ints(-5), "in", OnnxJavaType.INT32)).getInt(0));
-        assertEquals(-32768, bytes(Feeds.convert(ints(-32768), "in", OnnxJavaType.INT16)).getShort(0));
-        assertEquals((byte) 255, bytes(Feeds.convert(ints(255), "in", OnnxJavaType.UINT8)).get(0));
-        assertEquals(-128, bytes(Feeds.convert(ints(-128), "in", OnnxJavaType.INT8)).get(0));
-        assertEquals(1, bytes(Feeds.convert(ints(0, 1), "in", OnnxJavaType.BOOL)).get(1));
-        assertEquals(16777216f, bytes(Feeds.convert(ints(16777216), "in", OnnxJavaType.FLOAT)).getFloat(0));
-        assertEquals(0.1f, bytes(Feeds.convert(floats(0.1), "in", OnnxJavaType.FLOAT)).getFloat(0));
-        assertEquals(Float.NEGATIVE_INFINITY, bytes(Feeds.convert(floats(Double.NEGATIVE_INFINITY), "in",
-                OnnxJavaType.FLOAT)).getFloat(0));
-        assertEquals(1e300, bytes(Feeds.convert(floats(1e300), "in", OnnxJavaType.DOUBLE)).getDouble(0));
-        assertEquals(-(1L << 53), bytes(Feeds.convert(ints(-(1L << 53)), "in", OnnxJavaType.DOUBLE)).getDouble(0));
+        assertEquals(
+                -5, bytes(Feeds.convert(ints(-5), "in", OnnxJavaType.INT32)).getInt(0));
+        assertEquals(
+                -32768,
+                bytes(Feeds.convert(ints(-32768), "in", OnnxJavaType.INT16)).getShort(0));
+        assertEquals(
+                (byte) 255,
+                bytes(Feeds.convert(ints(255), "in", OnnxJavaType.UINT8)).get(0));
+        assertEquals(
+                -128, bytes(Feeds.convert(ints(-128), "in", OnnxJavaType.INT8)).get(0));
+        assertEquals(
+                1, bytes(Feeds.convert(ints(0, 1), "in", OnnxJavaType.BOOL)).get(1));
+        assertEquals(
+                16777216f,
+                bytes(Feeds.convert(ints(16777216), "in", OnnxJavaType.FLOAT)).getFloat(0));
+        assertEquals(
+                0.1f,
+                bytes(Feeds.convert(floats(0.1), "in", OnnxJavaType.FLOAT)).getFloat(0));
+        assertEquals(
+                Float.NEGATIVE_INFINITY,
+                bytes(Feeds.convert(floats(Double.NEGATIVE_INFINITY), "in", OnnxJavaType.FLOAT))
+                        .getFloat(0));
+        assertEquals(
+                1e300,
+                bytes(Feeds.convert(floats(1e300), "in", OnnxJavaType.DOUBLE)).getDouble(0));
+        assertEquals(
+                -(1L << 53),
+                bytes(Feeds.convert(ints(-(1L << 53)), "in", OnnxJavaType.DOUBLE))
+                        .getDouble(0));
         Values bools = new Values("b.npy", Values.Kind.BOOL, "bool", new long[] {2}, new long[] {1, 0}, null);
         assertEquals(1, bytes(Feeds.convert(bools, "in", OnnxJavaType.INT64)).getLong(0));
     }
@@ -212,7 +259,9 @@ class InputFilesTest {
     void conversionRefusesValuesThatDoNot() {
         refused(floats(1.0, 2.0), OnnxJavaType.INT64, "float64 values, but input in is INT64: give integers");
         refused(floats(1.0), OnnxJavaType.BOOL, "give integers 0/1 or booleans");
-        refused(ints(1, 1L << 31), OnnxJavaType.INT32,
+        refused(
+                ints(1, 1L << 31),
+                OnnxJavaType.INT32,
                 "value 2147483648 at [1] is out of range for INT32 [-2147483648, 2147483647] (input in)");
         refused(ints(-129), OnnxJavaType.INT8, "value -129 at [0] is out of range for INT8");
         refused(ints(-1), OnnxJavaType.UINT8, "out of range for UINT8 [0, 255]");

@@ -37,7 +37,8 @@ public final class NpyBytes {
         while ((prefix + h.length() + 1) % 64 != 0) {
             h.append(' ');
         }
-        byte[] text = h.append('\n').toString().getBytes(major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        byte[] text =
+                h.append('\n').toString().getBytes(major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         ByteBuffer len = ByteBuffer.allocate(major == 1 ? 2 : 4).order(ByteOrder.LITTLE_ENDIAN);
         if (major == 1) {
             len.putShort((short) text.length);

@@ -42,9 +42,21 @@ class NpyFuzzTarget {
     /** np.save's forms: versions 1, 2 and 3, both byte orders, every kind, 0-d and empty arrays. */
     Map<String, byte[]> seeds() throws IOException {
         Map<String, byte[]> s = new LinkedHashMap<>();
-        s.put("valid-i8-v1", Files.readAllBytes(NpyBytes.longs(dir.resolve("a.npy"), new long[] {2, 3}, 1, 2, 3, 4, 5, -6)));
-        s.put("valid-f4-be-v2", npy(2, ">f4", new long[] {3}, ByteBuffer.allocate(12).order(ByteOrder.BIG_ENDIAN)
-                .putFloat(0.5f).putFloat(-1f).putFloat(3e9f).array()));
+        s.put(
+                "valid-i8-v1",
+                Files.readAllBytes(NpyBytes.longs(dir.resolve("a.npy"), new long[] {2, 3}, 1, 2, 3, 4, 5, -6)));
+        s.put(
+                "valid-f4-be-v2",
+                npy(
+                        2,
+                        ">f4",
+                        new long[] {3},
+                        ByteBuffer.allocate(12)
+                                .order(ByteOrder.BIG_ENDIAN)
+                                .putFloat(0.5f)
+                                .putFloat(-1f)
+                                .putFloat(3e9f)
+                                .array()));
         s.put("valid-f2-v3", npy(3, "<f2", new long[] {2, 1}, new byte[] {0, 0x3c, 0, (byte) 0xc0}));
         s.put("valid-bool-0d", npy(1, "|b1", new long[] {}, new byte[] {1}));
         s.put("valid-u2-empty", npy(1, "<u2", new long[] {0, 4}, new byte[0]));
@@ -58,6 +70,7 @@ class NpyFuzzTarget {
     /** The committed seeds read: fuzzing starts from files that parse all the way. */
     @Test
     void theSeedsRead() throws IOException {
-        FuzzSupport.checkSeeds(getClass(), "npy", seeds(), seed -> assertTrue(NpyReader.read(seed) != null, seed.toString()));
+        FuzzSupport.checkSeeds(
+                getClass(), "npy", seeds(), seed -> assertTrue(NpyReader.read(seed) != null, seed.toString()));
     }
 }

@@ -53,11 +53,15 @@ class NpyFuzzTest {
             try {
                 Values v = isNpy ? NpyReader.read(p) : JsonArrays.read(p);
                 read++;
-                assertEquals(isNpy ? described(bad) : numbers(bad), values(v), "mutant " + m + " of " + p.getFileName());
+                assertEquals(
+                        isNpy ? described(bad) : numbers(bad), values(v), "mutant " + m + " of " + p.getFileName());
                 assertEquals(Arrays.stream(v.shape()).reduce(1, (a, b) -> a * b), v.count(), "the shape's count");
             } catch (IOException e) {
                 refused++;
-                assertTrue(e.getMessage().startsWith(p.toString()) && !e.getMessage().contains("\n"), e.getMessage());
+                assertTrue(
+                        e.getMessage().startsWith(p.toString())
+                                && !e.getMessage().contains("\n"),
+                        e.getMessage());
             } catch (RuntimeException | Error e) {
                 fail("mutant " + m + " of " + p.getFileName() + ": " + e, e);
             }
@@ -82,18 +86,32 @@ class NpyFuzzTest {
                 out.add(Double.valueOf(dim.strip()));
             }
         }
-        ByteBuffer b = ByteBuffer.wrap(npy, 10 + length, npy.length - 10 - length).slice()
+        ByteBuffer b = ByteBuffer.wrap(npy, 10 + length, npy.length - 10 - length)
+                .slice()
                 .order(d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
         char kind = d.group(2).charAt(0);
         int size = Integer.parseInt(d.group(3));
         while (b.remaining() >= size) {
-            out.add(switch (kind) {
-                case 'f' -> size == 2 ? (double) Float.float16ToFloat(b.getShort()) : size == 4 ? b.getFloat() : b.getDouble();
-                case 'b' -> b.get() != 0 ? 1.0 : 0.0;
-                case 'u' -> size == 1 ? b.get() & 0xff : size == 2 ? b.getShort() & 0xffff : size == 4
-                        ? b.getInt() & 0xffffffffL : Double.parseDouble(Long.toUnsignedString(b.getLong()));
-                default -> size == 1 ? b.get() : size == 2 ? b.getShort() : size == 4 ? b.getInt() : (double) b.getLong();
-            });
+            out.add(
+                    switch (kind) {
+                        case 'f' ->
+                            size == 2
+                                    ? (double) Float.float16ToFloat(b.getShort())
+                                    : size == 4 ? b.getFloat() : b.getDouble();
+                        case 'b' -> b.get() != 0 ? 1.0 : 0.0;
+                        case 'u' ->
+                            size == 1
+                                    ? b.get() & 0xff
+                                    : size == 2
+                                            ? b.getShort() & 0xffff
+                                            : size == 4
+                                                    ? b.getInt() & 0xffffffffL
+                                                    : Double.parseDouble(Long.toUnsignedString(b.getLong()));
+                        default ->
+                            size == 1
+                                    ? b.get()
+                                    : size == 2 ? b.getShort() : size == 4 ? b.getInt() : (double) b.getLong();
+                    });
         }
         return out;
     }

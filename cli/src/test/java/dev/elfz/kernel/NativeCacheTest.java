@@ -63,14 +63,15 @@ class NativeCacheTest {
         assertEquals(2, cached.size(), cached.toString()); // elfz/ and the library
         Path lib = cached.get(1);
         assertTrue(lib.getFileName().toString().matches("libelfz-[0-9a-f]{16}\\.so"), lib.toString());
-        try (InputStream in = NativeLibrary.class.getResourceAsStream("/dev/elfz/native/" + NativeLibrary.platform()
-                + "/libelfz.so")) {
+        try (InputStream in = NativeLibrary.class.getResourceAsStream(
+                "/dev/elfz/native/" + NativeLibrary.platform() + "/libelfz.so")) {
             assertArrayEquals(in.readAllBytes(), Files.readAllBytes(lib));
         }
         Object key = Files.readAttributes(lib, BasicFileAttributes.class).fileKey();
         version(cache);
         assertEquals(cached, files(cache));
-        assertEquals(key, Files.readAttributes(lib, BasicFileAttributes.class).fileKey(), "the same file, not rewritten");
+        assertEquals(
+                key, Files.readAttributes(lib, BasicFileAttributes.class).fileKey(), "the same file, not rewritten");
         assertEquals(List.of(), files(tmp), "nothing in the temporary directory");
     }
 

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.CodecChoice;
+import dev.elfz.Dtype;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
 import dev.elfz.eval.OnnxEval;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.PlaneEntropy;
-import dev.elfz.Dtype;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +24,7 @@ class MiniLmTest {
 
     @TempDir
     static Path dir;
+
     static Path model;
 
     @BeforeAll
@@ -36,7 +37,9 @@ class MiniLmTest {
         try (OnnxFile f = OnnxFile.open(model)) {
             assertEquals(90_387_606L, f.fileSize());
             assertEquals(102, f.tensors().size(), "101 float32 weights and position_ids");
-            assertTrue(f.skeleton().byteSize() < 200_000, "the graph alone: " + f.skeleton().byteSize());
+            assertTrue(
+                    f.skeleton().byteSize() < 200_000,
+                    "the graph alone: " + f.skeleton().byteSize());
         }
     }
 
@@ -71,8 +74,12 @@ class MiniLmTest {
         Path back = dir.resolve("elf.onnx");
         Elfz.decompress(z, back, ElfzOptions.defaults());
         assertEquals(Files.size(model), Files.size(back));
-        List<OnnxEval.Output> out = OnnxEval.compare(model, back, OnnxEval.Inputs.DEFAULT).outputs();
-        OnnxEval.Output hidden = out.stream().filter(o -> o.name().equals("last_hidden_state")).findFirst().orElseThrow();
+        List<OnnxEval.Output> out =
+                OnnxEval.compare(model, back, OnnxEval.Inputs.DEFAULT).outputs();
+        OnnxEval.Output hidden = out.stream()
+                .filter(o -> o.name().equals("last_hidden_state"))
+                .findFirst()
+                .orElseThrow();
         // ELF's 24-bit codes of float32 weights alone give 4/3, before the entropy stage (measured: 1.54)
         double ratio = (double) Files.size(model) / Files.size(z);
         assertTrue(ratio > 4.0 / 3, "ratio " + ratio);

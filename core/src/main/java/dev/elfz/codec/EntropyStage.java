@@ -79,7 +79,8 @@ public final class EntropyStage implements ChunkCodec {
      */
     public static MemorySegment unframe(Kernel kernel, MemorySegment stored, long original, EntropyStage stage) {
         Frame f = Frame.parse(stored, stage != null ? stage.inner.encodedBound(original) : 4 * original + 64);
-        MemorySegment out = stage != null ? (stage.scratch = room(stage.scratch, f.total(), stage.arena))
+        MemorySegment out = stage != null
+                ? (stage.scratch = room(stage.scratch, f.total(), stage.arena))
                 : Arena.ofAuto().allocate(Math.max(1, f.total()));
         long at = f.header();
         long to = 0;
@@ -155,8 +156,8 @@ public final class EntropyStage implements ChunkCodec {
         long v = 0;
         for (int i = 0; i < 9; i++) {
             if (at[0] >= in.byteSize()) {
-                throw new CorruptDataException("an entropy-coded chunk of " + in.byteSize()
-                        + " bytes ends inside its section table");
+                throw new CorruptDataException(
+                        "an entropy-coded chunk of " + in.byteSize() + " bytes ends inside its section table");
             }
             int b = in.get(ValueLayout.JAVA_BYTE, at[0]++) & 0xff;
             v |= (long) (b & 0x7f) << (7 * i);

@@ -42,12 +42,24 @@ public abstract class ExceptionChunkCodec implements ChunkCodec {
     protected abstract int planes(CodecParams params);
 
     /** The kernel's encode: codes and exceptions, returning the exception count (see Kernel#elfEncode). */
-    protected abstract long encodeCodes(CodecParams params, MemorySegment src, long n, MemorySegment codes,
-                                        MemorySegment excPos, MemorySegment excBits, long excCap);
+    protected abstract long encodeCodes(
+            CodecParams params,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap);
 
     /** The kernel's decode, exceptions patched in. */
-    protected abstract void decodeCodes(CodecParams params, MemorySegment codes, long n, MemorySegment dst,
-                                        MemorySegment excPos, MemorySegment excBits, long nExc);
+    protected abstract void decodeCodes(
+            CodecParams params,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc);
 
     /**
      * Most bytes a coded chunk of {@code original} bytes may take, or the chunk is stored as it is: less than the

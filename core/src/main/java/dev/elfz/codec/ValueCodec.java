@@ -133,7 +133,8 @@ public interface ValueCodec {
     /** The codec's parameters as the index writes them, refusing any (for codecs that take none). */
     static CodecParams noParams(Codec id, Map<String, Object> params) {
         if (!params.isEmpty()) {
-            throw new IllegalArgumentException("codec " + id.id() + " has no parameter " + params.keySet().iterator().next());
+            throw new IllegalArgumentException("codec " + id.id() + " has no parameter "
+                    + params.keySet().iterator().next());
         }
         return CodecParams.NONE;
     }

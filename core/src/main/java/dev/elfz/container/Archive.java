@@ -1,14 +1,14 @@
 package dev.elfz.container;
 
-import dev.elfz.ElfzException;
-import dev.elfz.ElfzArchive;
-import dev.elfz.ElfzTensor;
-
 import com.fasterxml.jackson.core.JacksonException;
 import dev.elfz.Codec;
-import dev.elfz.codec.EntropyStage;
+import dev.elfz.Dtype;
+import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzException;
+import dev.elfz.ElfzTensor;
 import dev.elfz.codec.Bounds;
 import dev.elfz.codec.CodecParams;
+import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.BufferPool;
@@ -19,7 +19,6 @@ import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.JavaVectorKernel;
 import dev.elfz.kernel.Kernel;
-import dev.elfz.Dtype;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -73,7 +72,8 @@ public final class Archive implements AutoCloseable {
             List<ElfzTensor> views = info.files().get(f).tensors();
             for (int i = 0; i < views.size(); i++) {
                 Entry e = new Entry(views.get(i), entries.get(i).data());
-                byName.computeIfAbsent(e.tensor().name(), k -> new ArrayList<>()).add(e);
+                byName.computeIfAbsent(e.tensor().name(), k -> new ArrayList<>())
+                        .add(e);
             }
         }
     }
@@ -120,7 +120,8 @@ public final class Archive implements AutoCloseable {
         if (size == 0) {
             throw new ElfzException(path, "empty file, not an .elfz file");
         }
-        if (size < ElfzFormat.MAGIC.length && file.mismatch(MemorySegment.ofArray(ElfzFormat.MAGIC).asSlice(0, size)) == -1) {
+        if (size < ElfzFormat.MAGIC.length
+                && file.mismatch(MemorySegment.ofArray(ElfzFormat.MAGIC).asSlice(0, size)) == -1) {
             throw new ElfzException(path, "cut short: " + size + " bytes, less than an empty .elfz file");
         }
         if (!ElfzFormat.startsWithMagic(file)) {
@@ -132,13 +133,17 @@ public final class Archive implements AutoCloseable {
         int major = Short.toUnsignedInt(file.get(ElfzFormat.U16, 8));
         int minor = Short.toUnsignedInt(file.get(ElfzFormat.U16, 10));
         if (major < ElfzFormat.OLDEST_MAJOR || major > ElfzFormat.MAJOR) {
-            throw new ElfzException(path, "format version " + major + "." + minor + "; this elfz reads "
-                    + ElfzFormat.OLDEST_MAJOR + ".x to " + ElfzFormat.MAJOR + ".x"
-                    + (major > ElfzFormat.MAJOR ? " (made by a newer elfz?)" : ""));
+            throw new ElfzException(
+                    path,
+                    "format version " + major + "." + minor + "; this elfz reads "
+                            + ElfzFormat.OLDEST_MAJOR + ".x to " + ElfzFormat.MAJOR + ".x"
+                            + (major > ElfzFormat.MAJOR ? " (made by a newer elfz?)" : ""));
         }
         if (file.get(ElfzFormat.U32, 12) != 0) {
-            throw new ElfzException(path, "unknown flags " + Integer.toHexString(file.get(ElfzFormat.U32, 12))
-                    + " in the prologue (made by a newer elfz?)");
+            throw new ElfzException(
+                    path,
+                    "unknown flags " + Integer.toHexString(file.get(ElfzFormat.U32, 12))
+                            + " in the prologue (made by a newer elfz?)");
         }
         long t = size - ElfzFormat.TRAILER_BYTES;
         if (file.asSlice(t + 24, 8).mismatch(MemorySegment.ofArray(ElfzFormat.TRAILER_MAGIC)) != -1) {
@@ -146,13 +151,18 @@ public final class Archive implements AutoCloseable {
         }
         long indexOffset = file.get(ElfzFormat.U64, t);
         long indexLength = file.get(ElfzFormat.U64, t + 8);
-        if (indexOffset < ElfzFormat.PROLOGUE_BYTES || indexLength < 0 || indexOffset > t
-                || indexLength != t - indexOffset || indexLength > Integer.MAX_VALUE - 16) {
-            throw new ElfzException(path, "damaged trailer: index at " + indexOffset + " of " + indexLength
-                    + " bytes does not end where the trailer begins (" + t + ")");
+        if (indexOffset < ElfzFormat.PROLOGUE_BYTES
+                || indexLength < 0
+                || indexOffset > t
+                || indexLength != t - indexOffset
+                || indexLength > Integer.MAX_VALUE - 16) {
+            throw new ElfzException(
+                    path,
+                    "damaged trailer: index at " + indexOffset + " of " + indexLength
+                            + " bytes does not end where the trailer begins (" + t + ")");
         }
-        MemorySegment json = copy(path, file.asSlice(indexOffset, indexLength),
-                MemorySegment.ofArray(new byte[(int) indexLength]));
+        MemorySegment json =
+                copy(path, file.asSlice(indexOffset, indexLength), MemorySegment.ofArray(new byte[(int) indexLength]));
         if ((int) Compressor.crc32c(json) != file.get(ElfzFormat.U32, t + 16)) {
             throw new ElfzException(path, "damaged index (CRC32C mismatch)");
         }
@@ -160,7 +170,11 @@ public final class Archive implements AutoCloseable {
         try {
             index = Index.JSON.readValue(json.toArray(ValueLayout.JAVA_BYTE), Index.Archive.class);
         } catch (JacksonException e) {
-            throw new ElfzException(path, "damaged index: " + e.getOriginalMessage().lines().findFirst().orElse(""), e);
+            throw new ElfzException(
+                    path,
+                    "damaged index: "
+                            + e.getOriginalMessage().lines().findFirst().orElse(""),
+                    e);
         } catch (IOException e) {
             throw new ElfzException(path, "damaged index: " + e.getMessage(), e);
         }
@@ -205,7 +219,11 @@ public final class Archive implements AutoCloseable {
         List<Entry> found = byName.getOrDefault(name, List.of());
         if (found.size() != 1) {
             throw new IllegalArgumentException(path + ": " + (found.isEmpty() ? "no tensor " : "several tensors named ")
-                    + name + (found.isEmpty() ? "" : " (in " + found.stream().map(e -> e.tensor().file()).toList() + ")"));
+                    + name
+                    + (found.isEmpty()
+                            ? ""
+                            : " (in "
+                                    + found.stream().map(e -> e.tensor().file()).toList() + ")"));
         }
         return found.getFirst().tensor();
     }
@@ -244,7 +262,8 @@ public final class Archive implements AutoCloseable {
         Entry e = entry(tensor.file(), tensor.name());
         ElfzTensor t = e.tensor();
         if (dst.byteSize() != t.byteSize()) {
-            throw new IllegalArgumentException(t.name() + " needs " + t.byteSize() + " bytes, dst has " + dst.byteSize());
+            throw new IllegalArgumentException(
+                    t.name() + " needs " + t.byteSize() + " bytes, dst has " + dst.byteSize());
         }
         String what = describe(t);
         Index.Stream s = e.stream();
@@ -297,8 +316,8 @@ public final class Archive implements AutoCloseable {
         Pages.populate(mapped);
         MemorySegment stored = copy(path, mapped, into);
         if (Compressor.crc32c(stored) != c[Index.Stream.CRC]) {
-            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length
-                    + " is damaged (CRC32C mismatch)");
+            throw new ElfzException(
+                    path, what + ": chunk " + i + " of " + s.chunks().length + " is damaged (CRC32C mismatch)");
         }
         return stored;
     }
@@ -339,7 +358,8 @@ public final class Archive implements AutoCloseable {
             long first = i * s.chunkBytes() / Math.max(1, dtype.bits() / 8);
             codecs.decode(Codec.forId(s.codec()), dtype, params(s), s.entropy() != null, stored, first, dst);
         } catch (CorruptDataException e) {
-            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+            throw new ElfzException(
+                    path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }
     }
 
@@ -354,7 +374,8 @@ public final class Archive implements AutoCloseable {
             MemorySegment coded = codec.boundsReadChunk() ? codedChunk(what, s, i) : MemorySegment.NULL;
             return codec.bounds(params(s), dtype, coded, s.chunkSize(i) / unit, i * s.chunkBytes() / unit);
         } catch (CorruptDataException e) {
-            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+            throw new ElfzException(
+                    path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }
     }
 
@@ -368,7 +389,8 @@ public final class Archive implements AutoCloseable {
         try {
             return s.entropy() == null ? stored : codecs.unframe(stored, s.chunkSize(i));
         } catch (CorruptDataException e) {
-            throw new ElfzException(path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+            throw new ElfzException(
+                    path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }
     }
 
@@ -382,10 +404,12 @@ public final class Archive implements AutoCloseable {
         MemorySegment buffer = scratch.take(storedLength(s, i));
         try {
             MemorySegment stored = copy(path, file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]), buffer);
-            MemorySegment head = s.entropy() == null ? stored : EntropyStage.firstSection(kernel, stored, s.chunkSize(i));
+            MemorySegment head =
+                    s.entropy() == null ? stored : EntropyStage.firstSection(kernel, stored, s.chunkSize(i));
             return codec.keptValues(head, s.chunkSize(i) / t.dtype().elfType().valueBytes());
         } catch (CorruptDataException e) {
-            throw new ElfzException(path, t.name() + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+            throw new ElfzException(
+                    path, t.name() + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
         } finally {
             scratch.give(buffer);
         }

@@ -1,13 +1,13 @@
 package dev.elfz.container;
 
-import dev.elfz.codec.ChunkCodec;
 import dev.elfz.Codec;
+import dev.elfz.Dtype;
+import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.registry.Codecs;
-import java.lang.foreign.MemorySegment;
 import dev.elfz.kernel.Kernel;
-import dev.elfz.Dtype;
+import java.lang.foreign.MemorySegment;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -38,8 +38,14 @@ final class CodecPool implements AutoCloseable {
     }
 
     /** Decodes stored into dst with a pooled codec, behind the entropy stage if the stream has one. */
-    void decode(Codec codec, Dtype dtype, CodecParams params, boolean entropy, MemorySegment stored, long first,
-                MemorySegment dst) {
+    void decode(
+            Codec codec,
+            Dtype dtype,
+            CodecParams params,
+            boolean entropy,
+            MemorySegment stored,
+            long first,
+            MemorySegment dst) {
         ChunkCodec c = take(codec, dtype, entropy);
         try {
             c.decode(params, stored, first, dst);
@@ -70,8 +76,8 @@ final class CodecPool implements AutoCloseable {
     }
 
     private Queue<ChunkCodec> queue(Codec codec, Dtype dtype, boolean entropy) {
-        return free.computeIfAbsent(codec.id() + "/" + dtype + (entropy ? "/" + EntropyStage.ID : ""),
-                k -> new ConcurrentLinkedQueue<>());
+        return free.computeIfAbsent(
+                codec.id() + "/" + dtype + (entropy ? "/" + EntropyStage.ID : ""), k -> new ConcurrentLinkedQueue<>());
     }
 
     /** Closes every codec made; call only when no thread uses the pool any more. */

@@ -1,10 +1,10 @@
 package dev.elfz.container;
 
+import dev.elfz.Codec;
+import dev.elfz.Dtype;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzArchive;
 import dev.elfz.ElfzOptions;
-import dev.elfz.Codec;
-import dev.elfz.Granularity;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.registry.Codecs;
@@ -14,7 +14,6 @@ import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.io.Writeback;
-import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -74,8 +73,15 @@ public final class Compressor {
             Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
             Long checksum = Codecs.of(stored).lossless() ? crc.getValue() : null; // needsCrc() held for every chunk
             Map<String, Object> p = coded ? params.toIndex() : Map.of();
-            return new Index.Stream(stored.id(), p, coded ? EntropyStage.ID : null, src.byteSize(), chunkBytes,
-                    checksum, coded && Codecs.of(codec).keepsExceptions(params) ? exceptions : null, chunks);
+            return new Index.Stream(
+                    stored.id(),
+                    p,
+                    coded ? EntropyStage.ID : null,
+                    src.byteSize(),
+                    chunkBytes,
+                    checksum,
+                    coded && Codecs.of(codec).keepsExceptions(params) ? exceptions : null,
+                    chunks);
         }
     }
 
@@ -85,8 +91,15 @@ public final class Compressor {
      * A chunk coded: the bytes to store, the private copy of its original bytes ({@code original}, a slice of
      * {@code input}), the buffers to give back ({@code buffer} null when the copy itself is stored).
      */
-    private record Result(Job job, MemorySegment stored, MemorySegment original, MemorySegment input,
-                          MemorySegment buffer, long crc, boolean coded, long exceptions) {}
+    private record Result(
+            Job job,
+            MemorySegment stored,
+            MemorySegment original,
+            MemorySegment input,
+            MemorySegment buffer,
+            long crc,
+            boolean coded,
+            long exceptions) {}
 
     private Compressor() {}
 
@@ -109,12 +122,16 @@ public final class Compressor {
             }
             AtomicFiles.Temp temp = AtomicFiles.createTempFile(out);
             o.progress().start(sources.totalBytes());
-            try (Arena arena = Arena.ofShared(); CodecPool codecs = new CodecPool(o.kernel());
-                 Writeback writeback = Writeback.of(temp.path())) {
+            try (Arena arena = Arena.ofShared();
+                    CodecPool codecs = new CodecPool(o.kernel());
+                    Writeback writeback = Writeback.of(temp.path())) {
                 FileChannel ch = temp.channel();
                 writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()));
                 // one pool of coded-chunk buffers and one of input copies: at most one each per chunk in flight
-                long maxChunk = plans.stream().mapToLong(p -> Math.min(p.chunkBytes, p.src.byteSize())).max().orElse(0);
+                long maxChunk = plans.stream()
+                        .mapToLong(p -> Math.min(p.chunkBytes, p.src.byteSize()))
+                        .max()
+                        .orElse(0);
                 // room for the entropy stage's worst case (codes a grid makes larger than the values, its section
                 // table), so that it writes in place rather than through a copy
                 BufferPool buffers = new BufferPool(arena, 2 * maxChunk + 4096);
@@ -138,13 +155,14 @@ public final class Compressor {
                     o.progress().advance(r.original().byteSize());
                 });
                 finish.forEach(Runnable::run);
-                Index.Archive archive = new Index.Archive("elfz " + Elfz.VERSION,
-                        sources.directory() ? Index.KIND_DIRECTORY : Index.KIND_FILE, entries);
+                Index.Archive archive = new Index.Archive(
+                        "elfz " + Elfz.VERSION, sources.directory() ? Index.KIND_DIRECTORY : Index.KIND_FILE, entries);
                 byte[] json = Index.JSON.writeValueAsBytes(archive);
                 CRC32C indexCrc = new CRC32C();
                 indexCrc.update(json);
                 writeFully(out, ch, ByteBuffer.wrap(json));
-                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int) indexCrc.getValue())));
+                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int)
+                        indexCrc.getValue())));
                 ch.force(true);
                 ch.close();
                 AtomicFiles.publishFile(temp.path(), out, o.overwrite());
@@ -159,23 +177,30 @@ public final class Compressor {
     }
 
     /** Adds the plans of one input file, and the step that builds its index entry from them. */
-    private static void plan(Sources.Source s, Path file, ElfzOptions o, Planner planner, List<Plan> plans,
-            List<Index.FileEntry> entries, List<Runnable> finish) {
+    private static void plan(
+            Sources.Source s,
+            Path file,
+            ElfzOptions o,
+            Planner planner,
+            List<Plan> plans,
+            List<Index.FileEntry> entries,
+            List<Runnable> finish) {
         int slot = entries.size();
         entries.add(null);
         // the bytes no tensor holds: a blob whole, a safetensors header, an ONNX (data) file's skeleton
         Plan rest = new Plan(file, s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
         plans.add(rest);
         if (s.kind().equals(Index.KIND_BLOB)) {
-            finish.add(() -> entries.set(slot, Index.FileEntry.of(s.path(), Index.KIND_BLOB, s.size(),
-                    null, null, null, rest.stream())));
+            finish.add(() -> entries.set(
+                    slot, Index.FileEntry.of(s.path(), Index.KIND_BLOB, s.size(), null, null, null, rest.stream())));
             return;
         }
         List<Plan> tensorPlans = new ArrayList<>();
         for (TensorInfo t : s.tensors()) {
             Planner.Choice c = planner.choice(s.path(), t);
             long unit = Codecs.of(c.codec()).chunkUnit(t.dtype(), c.params());
-            Plan p = new Plan(file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
+            Plan p = new Plan(
+                    file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
             tensorPlans.add(p);
         }
         plans.addAll(tensorPlans);
@@ -183,14 +208,29 @@ public final class Compressor {
             List<Index.TensorEntry> tensors = new ArrayList<>();
             for (int i = 0; i < tensorPlans.size(); i++) {
                 TensorInfo t = s.tensors().get(i);
-                tensors.add(new Index.TensorEntry(t.name(), t.dtype().name(), t.shape(), t.begin(),
-                        tensorPlans.get(i).stream()));
+                tensors.add(new Index.TensorEntry(
+                        t.name(), t.dtype().name(), t.shape(), t.begin(), tensorPlans.get(i).stream()));
             }
             SafetensorsFile f = s.safetensors();
-            entries.set(slot, f != null
-                    ? Index.FileEntry.of(s.path(), Index.KIND_SAFETENSORS, s.size(), rest.stream(),
-                            f.metadata().isEmpty() ? null : f.metadata(), tensors, null)
-                    : Index.FileEntry.of(s.path(), s.kind(), s.size(), null, null, tensors, rest.stream())); // onnx, onnx_data
+            entries.set(
+                    slot,
+                    f != null
+                            ? Index.FileEntry.of(
+                                    s.path(),
+                                    Index.KIND_SAFETENSORS,
+                                    s.size(),
+                                    rest.stream(),
+                                    f.metadata().isEmpty() ? null : f.metadata(),
+                                    tensors,
+                                    null)
+                            : Index.FileEntry.of(
+                                    s.path(),
+                                    s.kind(),
+                                    s.size(),
+                                    null,
+                                    null,
+                                    tensors,
+                                    rest.stream())); // onnx, onnx_data
         });
     }
 
@@ -209,8 +249,13 @@ public final class Compressor {
         }
         if (p.codec != Codec.RAW) {
             MemorySegment buffer = buffers.take();
-            CodecPool.Encoded e = codecs.encode(p.codec, p.dtype, p.params, src,
-                    job.chunk() * p.chunkBytes / p.dtype.elfType().valueBytes(), buffer);
+            CodecPool.Encoded e = codecs.encode(
+                    p.codec,
+                    p.dtype,
+                    p.params,
+                    src,
+                    job.chunk() * p.chunkBytes / p.dtype.elfType().valueBytes(),
+                    buffer);
             if (e.length() >= 0) {
                 MemorySegment stored = buffer.asSlice(0, e.length());
                 return new Result(job, stored, src, input, buffer, crc32c(stored), true, e.exceptions());

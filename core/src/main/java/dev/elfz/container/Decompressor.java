@@ -1,18 +1,18 @@
 package dev.elfz.container;
 
+import dev.elfz.Dtype;
+import dev.elfz.ElfzException;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzTensor;
-import dev.elfz.ElfzException;
 import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.BufferPool;
 import dev.elfz.io.ExitCleanup;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedOutput;
-import dev.elfz.io.BufferPool;
 import dev.elfz.io.Overwrite;
 import dev.elfz.onnx.OnnxException;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.onnx.Skeleton;
-import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsException;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
@@ -94,7 +94,8 @@ public final class Decompressor {
             }
             checkFreeSpace(r, out);
             if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) { // -f: replace the files the archive names, only
-                List<String> names = r.index().files().stream().map(Index.FileEntry::name).toList();
+                List<String> names =
+                        r.index().files().stream().map(Index.FileEntry::name).toList();
                 writeInPlace(r, Overwrite.inside(out, names, r.path()), 0, o);
                 return;
             }
@@ -124,9 +125,14 @@ public final class Decompressor {
         List<Path> targets = new ArrayList<>();
         for (Index.FileEntry f : r.index().files()) {
             Path p = targets.isEmpty() ? out : FileNames.resolve(dir, f.name());
-            if (targets.stream().anyMatch(t -> t.toAbsolutePath().normalize().equals(p.toAbsolutePath().normalize()))) {
-                throw new ElfzException(r.path(), "its external data file " + f.path() + " would be written over " + p
-                        + ": give the model another output name");
+            if (targets.stream()
+                    .anyMatch(t -> t.toAbsolutePath()
+                            .normalize()
+                            .equals(p.toAbsolutePath().normalize()))) {
+                throw new ElfzException(
+                        r.path(),
+                        "its external data file " + f.path() + " would be written over " + p
+                                + ": give the model another output name");
             }
             AtomicFiles.checkTarget(p, o.overwrite());
             Overwrite.checkNotInput(r.path(), p);
@@ -223,20 +229,21 @@ public final class Decompressor {
                 Output output = outputs.get(i);
                 Path target = targets.get(i);
                 boolean last = i == 0;
-                ExitCleanup.atomically(() -> { // the exit hook sees each step done or not begun
-                    Path old = keep ? AtomicFiles.moveAside(target) : null;
-                    if (old != null) {
-                        aside.put(target, old);
-                    }
-                    output.commit();
-                    committed.add(target);
-                    if (last) { // all in place: from now on a signal only deletes the old files aside
-                        undo.close();
-                        for (Path o : aside.values()) {
-                            ExitCleanup.deleteAtExit(o);
-                        }
-                    }
-                });
+                ExitCleanup.atomically(
+                        () -> { // the exit hook sees each step done or not begun
+                            Path old = keep ? AtomicFiles.moveAside(target) : null;
+                            if (old != null) {
+                                aside.put(target, old);
+                            }
+                            output.commit();
+                            committed.add(target);
+                            if (last) { // all in place: from now on a signal only deletes the old files aside
+                                undo.close();
+                                for (Path o : aside.values()) {
+                                    ExitCleanup.deleteAtExit(o);
+                                }
+                            }
+                        });
             }
             undo.close(); // no outputs
         } catch (IOException | RuntimeException | Error e) {
@@ -298,16 +305,18 @@ public final class Decompressor {
                 TensorInfo t = e.tensor();
                 String region = region(t.begin(), t.end(), t.dtype().name(), t.shape());
                 if (!stored.containsKey(file) || !stored.get(file).contains(region)) {
-                    throw new ElfzException(r.path(), "damaged: " + model + "'s initializer \"" + t.name() + "\" lies in "
-                            + file + " [" + t.begin() + ", " + t.end() + "), which the archive does not hold as such");
+                    throw new ElfzException(
+                            r.path(),
+                            "damaged: " + model + "'s initializer \"" + t.name() + "\" lies in " + file + " ["
+                                    + t.begin() + ", " + t.end() + "), which the archive does not hold as such");
                 }
                 read.computeIfAbsent(file, k -> new HashSet<>()).add(region);
             }
         }
         for (Map.Entry<String, Set<String>> e : stored.entrySet()) {
             if (!e.getValue().equals(read.getOrDefault(e.getKey(), Set.of()))) {
-                throw new ElfzException(r.path(), "damaged: " + e.getKey() + " holds tensors no ONNX model of the archive"
-                        + " reads");
+                throw new ElfzException(
+                        r.path(), "damaged: " + e.getKey() + " holds tensors no ONNX model of the archive" + " reads");
             }
         }
     }
@@ -322,7 +331,8 @@ public final class Decompressor {
         Path parent = out.toAbsolutePath().getParent();
         long free = AtomicFiles.usableSpace(parent);
         if (free < total) {
-            throw new IOException(out + ": needs " + total + " bytes, " + parent + " has " + free + " free (disk full)");
+            throw new IOException(
+                    out + ": needs " + total + " bytes, " + parent + " has " + free + " free (disk full)");
         }
     }
 
@@ -338,14 +348,19 @@ public final class Decompressor {
             return openOnnx(r, f, target, overwrite, targets);
         }
         byte[] start = r.readSmall(f.path() + " header", f.header());
-        long n = MemorySegment.ofArray(start).get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+        long n =
+                MemorySegment.ofArray(start).get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
         if (n != start.length - 8) {
-            throw new ElfzException(r.path(), f.path() + ": the stored header says " + n + " bytes but holds "
-                    + (start.length - 8));
+            throw new ElfzException(
+                    r.path(), f.path() + ": the stored header says " + n + " bytes but holds " + (start.length - 8));
         }
         List<TensorInfo> infos = new ArrayList<>();
         for (Index.TensorEntry t : f.tensors()) {
-            infos.add(new TensorInfo(t.name(), Dtype.forName(t.dtype()), t.shape(), t.offset(),
+            infos.add(new TensorInfo(
+                    t.name(),
+                    Dtype.forName(t.dtype()),
+                    t.shape(),
+                    t.offset(),
                     t.offset() + t.data().size()));
         }
         SafetensorsWriter w;
@@ -376,20 +391,31 @@ public final class Decompressor {
      * each tensor to its offset. A model is parsed again before it is committed: it must hold exactly the tensors of
      * the index (as a safetensors header must), and its external data is checked by {@link #checkExternalData}.
      */
-    private static Output openOnnx(Archive r, Index.FileEntry f, Path target, boolean overwrite,
-            List<Target> targets) throws IOException {
+    private static Output openOnnx(Archive r, Index.FileEntry f, Path target, boolean overwrite, List<Target> targets)
+            throws IOException {
         List<TensorInfo> infos = new ArrayList<>();
         for (Index.TensorEntry t : f.tensors()) {
-            infos.add(new TensorInfo(t.name(), Dtype.forName(t.dtype()), t.shape(), t.offset(),
+            infos.add(new TensorInfo(
+                    t.name(),
+                    Dtype.forName(t.dtype()),
+                    t.shape(),
+                    t.offset(),
                     t.offset() + t.data().size()));
         }
         Skeleton skeleton = OnnxFile.skeleton(f.size(), infos);
         MappedOutput m = MappedOutput.create(target, f.size(), overwrite);
-        targets.add(new Target(f.path() + " skeleton", f.data(), Dtype.U8, (off, bytes) -> skeleton.forEach(off,
-                bytes.byteSize(), (at, offset, length) -> m.write(at, bytes.asSlice(offset - off, length)))));
+        targets.add(new Target(
+                f.path() + " skeleton",
+                f.data(),
+                Dtype.U8,
+                (off, bytes) -> skeleton.forEach(
+                        off,
+                        bytes.byteSize(),
+                        (at, offset, length) -> m.write(at, bytes.asSlice(offset - off, length)))));
         for (Index.TensorEntry t : f.tensors()) {
             ElfzTensor et = r.tensor(f.name(), t.name());
-            targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> m.write(t.offset() + off, bytes)));
+            targets.add(
+                    new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> m.write(t.offset() + off, bytes)));
         }
         if (Index.KIND_ONNX_DATA.equals(f.kind())) {
             return Output.of(m);
@@ -400,10 +426,12 @@ public final class Decompressor {
                 try {
                     parsed = OnnxFile.parse(target, m.segment());
                 } catch (OnnxException e) {
-                    throw new ElfzException(r.path(), "damaged: " + f.path() + "'s stored skeleton: " + e.getMessage(), e);
+                    throw new ElfzException(
+                            r.path(), "damaged: " + f.path() + "'s stored skeleton: " + e.getMessage(), e);
                 }
                 if (!parsed.tensors().equals(infos)) {
-                    throw new ElfzException(r.path(), "damaged: " + f.path() + "'s skeleton holds other tensors than the index");
+                    throw new ElfzException(
+                            r.path(), "damaged: " + f.path() + "'s skeleton holds other tensors than the index");
                 }
                 return parsed.external();
             }
@@ -441,36 +469,40 @@ public final class Decompressor {
         o.progress().start(total);
         try (Arena arena = Arena.ofShared()) {
             BufferPool buffers = new BufferPool(arena, cap);
-            Workers.ordered(o.threads(), jobs, job -> {
-                Target t = job.target();
-                Index.Stream s = t.stream();
-                int i = job.chunk();
-                MemorySegment buffer = buffers.take();
-                MemorySegment bytes = buffer.asSlice(0, s.chunkSize(i));
-                try {
-                    r.decodeChunk(t.what(), s, t.dtype(), i, bytes);
-                    t.out().write(i * s.chunkBytes(), bytes);
-                } catch (IOException e) {
-                    buffers.give(buffer);
-                    throw new UncheckedIOException(e);
-                }
-                r.release(s, i); // read for good
-                return new Done(job, bytes, buffer);
-            }, done -> {
-                Index.Stream s = done.job().target().stream();
-                int i = done.job().chunk();
-                if (s.crc32c() != null) {
-                    if (i == 0) {
-                        crc.reset();
-                    }
-                    Compressor.update(crc, done.bytes());
-                    if (i == s.chunks().length - 1) {
-                        r.checkStream(done.job().target().what(), s, crc.getValue());
-                    }
-                }
-                buffers.give(done.buffer());
-                o.progress().advance(done.bytes().byteSize());
-            });
+            Workers.ordered(
+                    o.threads(),
+                    jobs,
+                    job -> {
+                        Target t = job.target();
+                        Index.Stream s = t.stream();
+                        int i = job.chunk();
+                        MemorySegment buffer = buffers.take();
+                        MemorySegment bytes = buffer.asSlice(0, s.chunkSize(i));
+                        try {
+                            r.decodeChunk(t.what(), s, t.dtype(), i, bytes);
+                            t.out().write(i * s.chunkBytes(), bytes);
+                        } catch (IOException e) {
+                            buffers.give(buffer);
+                            throw new UncheckedIOException(e);
+                        }
+                        r.release(s, i); // read for good
+                        return new Done(job, bytes, buffer);
+                    },
+                    done -> {
+                        Index.Stream s = done.job().target().stream();
+                        int i = done.job().chunk();
+                        if (s.crc32c() != null) {
+                            if (i == 0) {
+                                crc.reset();
+                            }
+                            Compressor.update(crc, done.bytes());
+                            if (i == s.chunks().length - 1) {
+                                r.checkStream(done.job().target().what(), s, crc.getValue());
+                            }
+                        }
+                        buffers.give(done.buffer());
+                        o.progress().advance(done.bytes().byteSize());
+                    });
         } finally {
             o.progress().end();
         }

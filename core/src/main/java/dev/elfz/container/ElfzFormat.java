@@ -12,15 +12,18 @@ public final class ElfzFormat {
 
     /** PNG-style: a high byte (7-bit transfers), the name, CR LF (newline conversion), ^Z (DOS type). */
     static final byte[] MAGIC = {(byte) 0x89, 'E', 'L', 'F', 'Z', '\r', '\n', 0x1a};
+
     static final byte[] TRAILER_MAGIC = "ELFZ-END".getBytes(StandardCharsets.US_ASCII);
     /** 2.0 added the entropy stage and the lossless and grid codecs; 1.x files (none of them) still read. */
     public static final int MAJOR = 2;
+
     public static final int OLDEST_MAJOR = 1;
     /**
      * 2.1 added the file kind onnx, 2.2 onnx_data (and single-file archives of an ONNX model with its external data
      * files), which older readers refuse as unknown kinds.
      */
     public static final int MINOR = 3;
+
     public static final int PROLOGUE_BYTES = 16;
     public static final int TRAILER_BYTES = 32;
 

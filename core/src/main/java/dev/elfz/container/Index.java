@@ -58,14 +58,27 @@ final class Index {
      *     onnx_data: every initializer stored in the file, in file order
      * @param data blob: the file's bytes; onnx, onnx_data: its skeleton, every byte outside the tensors, in file order
      */
-    public record FileEntry(String path, String pathBytes, String kind, long size, Stream header,
-                            Map<String, String> metadata, List<TensorEntry> tensors, Stream data) {
+    public record FileEntry(
+            String path,
+            String pathBytes,
+            String kind,
+            long size,
+            Stream header,
+            Map<String, String> metadata,
+            List<TensorEntry> tensors,
+            Stream data) {
 
         /** An entry for the file of this exact name ({@link FileNames}): path and pathBytes made from it. */
-        static FileEntry of(String name, String kind, long size, Stream header, Map<String, String> metadata,
-                List<TensorEntry> tensors, Stream data) {
-            return new FileEntry(FileNames.display(name), FileNames.hexIfRaw(name), kind, size, header, metadata,
-                    tensors, data);
+        static FileEntry of(
+                String name,
+                String kind,
+                long size,
+                Stream header,
+                Map<String, String> metadata,
+                List<TensorEntry> tensors,
+                Stream data) {
+            return new FileEntry(
+                    FileNames.display(name), FileNames.hexIfRaw(name), kind, size, header, metadata, tensors, data);
         }
 
         /**
@@ -94,8 +107,15 @@ final class Index {
      * @param exceptions values kept exactly by ELF or grid (also as pruning's inner codec), or null for the other codecs
      * @param chunks per chunk: {offset in the file, stored length, CRC32C of the stored bytes, 1 if coded else 0}
      */
-    public record Stream(String codec, Map<String, Object> params, String entropy, long size, long chunkBytes,
-                         Long crc32c, Long exceptions, long[][] chunks) {
+    public record Stream(
+            String codec,
+            Map<String, Object> params,
+            String entropy,
+            long size,
+            long chunkBytes,
+            Long crc32c,
+            Long exceptions,
+            long[][] chunks) {
 
         public static final int OFFSET = 0;
         public static final int LENGTH = 1;
@@ -119,13 +139,13 @@ final class Index {
 
     /** Compact JSON, snake_case names, absent fields left out; strict on input like the safetensors reader. */
     static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxStringLength(Integer.MAX_VALUE)
-                    .maxNameLength(1 << 20)
-                    .maxNumberLength(64)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxStringLength(Integer.MAX_VALUE)
+                            .maxNameLength(1 << 20)
+                            .maxNumberLength(64)
+                            .build())
                     .build())
-            .build())
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -134,9 +154,11 @@ final class Index {
             // no number where a string does.
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .withCoercionConfig(
+                    LogicalType.Textual,
+                    c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             // Minor versions may add fields; a reader of the same major version skips what it does not know.
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();

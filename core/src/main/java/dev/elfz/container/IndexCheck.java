@@ -1,14 +1,14 @@
 package dev.elfz.container;
 
-import dev.elfz.ElfzOptions;
-import dev.elfz.ElfzException;
 import dev.elfz.Codec;
+import dev.elfz.Dtype;
+import dev.elfz.ElfzException;
+import dev.elfz.ElfzOptions;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.ExceptionChunkCodec;
 import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.FileNames;
-import dev.elfz.Dtype;
 import dev.elfz.safetensors.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -138,8 +138,9 @@ final class IndexCheck {
             if (!gaps) {
                 same(what, "offset", t.offset(), data);
             } else if (t.offset() < end || t.offset() > f.size() - bytes) {
-                throw fail(what + ": offset " + t.offset() + " of " + bytes + " bytes overlaps the tensor before it (which"
-                        + " ends at " + end + ") or the end of the file (" + f.size() + ")");
+                throw fail(
+                        what + ": offset " + t.offset() + " of " + bytes + " bytes overlaps the tensor before it (which"
+                                + " ends at " + end + ") or the end of the file (" + f.size() + ")");
             }
             data += bytes;
             end = t.offset() + bytes;
@@ -163,8 +164,8 @@ final class IndexCheck {
             throw fail(what + ": " + refused);
         }
         if (s.entropy() != null && (!EntropyStage.ID.equals(s.entropy()) || codec == Codec.RAW)) {
-            throw fail(what + ": entropy stage " + s.entropy() + (codec == Codec.RAW ? " on a raw stream"
-                    : " is unknown (made by a newer elfz?)"));
+            throw fail(what + ": entropy stage " + s.entropy()
+                    + (codec == Codec.RAW ? " on a raw stream" : " is unknown (made by a newer elfz?)"));
         }
         if (s.size() < 0) {
             throw fail(what + ": negative size " + s.size());
@@ -173,10 +174,12 @@ final class IndexCheck {
             throw fail(what + ": " + s.exceptions() + " exceptions in " + s.size() + " bytes");
         }
         long unit = Codecs.of(codec).unitBytes(dtype);
-        if (s.chunkBytes() < 1 || s.chunkBytes() > ElfzOptions.MAX_CHUNK_BYTES || s.chunkBytes() % unit != 0
+        if (s.chunkBytes() < 1
+                || s.chunkBytes() > ElfzOptions.MAX_CHUNK_BYTES
+                || s.chunkBytes() % unit != 0
                 || s.chunkBytes() / unit >= ExceptionChunkCodec.MAX_VALUES) {
-            throw fail(what + ": chunk size " + s.chunkBytes() + " is not a positive multiple of " + unit
-                    + " up to " + ElfzOptions.MAX_CHUNK_BYTES);
+            throw fail(what + ": chunk size " + s.chunkBytes() + " is not a positive multiple of " + unit + " up to "
+                    + ElfzOptions.MAX_CHUNK_BYTES);
         }
         if (s.crc32c() != null && (s.crc32c() < 0 || s.crc32c() > 0xFFFF_FFFFL)) {
             throw fail(what + ": crc32c " + s.crc32c() + " is not a 32-bit value");
@@ -193,7 +196,8 @@ final class IndexCheck {
             long off = c[Index.Stream.OFFSET];
             long len = c[Index.Stream.LENGTH];
             if (off < ElfzFormat.PROLOGUE_BYTES || len < 0 || len > chunkAreaEnd - off) {
-                throw fail(where + " [" + off + ", +" + len + ") lies outside the chunk area [16, " + chunkAreaEnd + ")");
+                throw fail(
+                        where + " [" + off + ", +" + len + ") lies outside the chunk area [16, " + chunkAreaEnd + ")");
             }
             if (c[Index.Stream.CRC] < 0 || c[Index.Stream.CRC] > 0xFFFF_FFFFL) {
                 throw fail(where + ": crc32c " + c[Index.Stream.CRC] + " is not a 32-bit value");
@@ -223,7 +227,8 @@ final class IndexCheck {
         } catch (IllegalArgumentException e) {
             throw fail(f.path() + ": path_bytes " + f.pathBytes() + " is not hex");
         }
-        if (f.pathBytes() != null && (FileNames.isUtf8(name) || !FileNames.display(name).equals(f.path()))) {
+        if (f.pathBytes() != null
+                && (FileNames.isUtf8(name) || !FileNames.display(name).equals(f.path()))) {
             throw fail(f.path() + ": path_bytes " + f.pathBytes() + " is not this path in bytes that are not UTF-8");
         }
         return name;
@@ -262,5 +267,4 @@ final class IndexCheck {
     private ElfzException fail(String what) {
         return new ElfzException(path, "damaged index: " + what);
     }
-
 }

@@ -37,15 +37,29 @@ final class IndexView {
         for (Index.TensorEntry t : f.tensors() == null ? List.<Index.TensorEntry>of() : f.tensors()) {
             tensors.add(tensor(f.name(), t));
         }
-        return new ElfzFile(f.name(), f.path(), kind(FileKind.class, f.kind()), f.size(), stream(f.header()),
-                f.metadata() == null ? Map.of() : f.metadata(), tensors, stream(f.data()));
+        return new ElfzFile(
+                f.name(),
+                f.path(),
+                kind(FileKind.class, f.kind()),
+                f.size(),
+                stream(f.header()),
+                f.metadata() == null ? Map.of() : f.metadata(),
+                tensors,
+                stream(f.data()));
     }
 
     private static ElfzTensor tensor(String file, Index.TensorEntry t) {
         Dtype dtype = Dtype.forName(t.dtype());
         Codec codec = Codec.forId(t.data().codec());
-        return new ElfzTensor(file, t.name(), dtype, t.shape(), t.offset(), exceptions(t.data(), codec, dtype),
-                errorBound(t.data(), codec, dtype), stream(t.data()));
+        return new ElfzTensor(
+                file,
+                t.name(),
+                dtype,
+                t.shape(),
+                t.offset(),
+                exceptions(t.data(), codec, dtype),
+                errorBound(t.data(), codec, dtype),
+                stream(t.data()));
     }
 
     private static ChunkStream stream(Index.Stream s) {
@@ -54,11 +68,16 @@ final class IndexView {
         }
         List<Chunk> chunks = new ArrayList<>(s.chunks().length);
         for (long[] c : s.chunks()) {
-            chunks.add(new Chunk(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH], c[Index.Stream.CRC],
-                    c[Index.Stream.CODED] != 0));
+            chunks.add(new Chunk(
+                    c[Index.Stream.OFFSET], c[Index.Stream.LENGTH], c[Index.Stream.CRC], c[Index.Stream.CODED] != 0));
         }
-        return new ChunkStream(Codec.forId(s.codec()), s.entropy() != null, s.size(), s.chunkBytes(),
-                s.crc32c() == null ? OptionalLong.empty() : OptionalLong.of(s.crc32c()), chunks);
+        return new ChunkStream(
+                Codec.forId(s.codec()),
+                s.entropy() != null,
+                s.size(),
+                s.chunkBytes(),
+                s.crc32c() == null ? OptionalLong.empty() : OptionalLong.of(s.crc32c()),
+                chunks);
     }
 
     /** The index's count; for ELF streams of format 1.x, which have none, counted from the stored chunk lengths. */
@@ -73,7 +92,8 @@ final class IndexView {
         long sum = 0;
         for (int i = 0; i < s.chunks().length; i++) {
             long[] c = s.chunks()[i];
-            long e = c[Index.Stream.CODED] == 0 ? 0
+            long e = c[Index.Stream.CODED] == 0
+                    ? 0
                     : ElfChunkCodec.exceptions(type, s.chunkSize(i) / type.valueBytes(), c[Index.Stream.LENGTH]);
             if (e < 0) {
                 return -1; // a damaged chunk: decoding it will say so

@@ -1,24 +1,24 @@
 package dev.elfz.container;
 
+import dev.elfz.Codec;
 import dev.elfz.CodecChoice;
+import dev.elfz.Dtype;
 import dev.elfz.ElfzOptions;
+import dev.elfz.ErrorBound;
 import dev.elfz.Granularity;
 import dev.elfz.LossyOptions;
-import dev.elfz.ErrorBound;
-import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.codec.grid.GridParams;
-import dev.elfz.io.InputChangedException;
-import dev.elfz.io.MappedInput;
-import dev.elfz.kernel.ElfType;
 import dev.elfz.codec.kmeans.Kmeans;
 import dev.elfz.codec.prune.MagnitudeSelect;
 import dev.elfz.codec.prune.PruneParams;
-import dev.elfz.Dtype;
-import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.codec.uniform.UniformMath;
 import dev.elfz.codec.uniform.UniformParams;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
+import dev.elfz.kernel.ElfType;
+import dev.elfz.safetensors.TensorInfo;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -81,20 +81,25 @@ public final class Planner {
             for (TensorInfo t : s.tensors()) {
                 String why = skipReason(t, l, include, exclude);
                 if (why == null && quantize && !finite(path, t.dtype().elfType(), s.data(t))) {
-                    why = "holds NaN or Inf (kept exact by " + valueChoice(o, t.dtype()).codec().id() + ")";
+                    why = "holds NaN or Inf (kept exact by "
+                            + valueChoice(o, t.dtype()).codec().id() + ")";
                 }
                 if (why == null) {
                     selected.add(new Selected(s.path(), path, t, s.data(t)));
                 } else if (t.dtype().elfType() != null) {
-                    o.progress().note("left as " + valueChoice(o, t.dtype()).codec().id() + ": " + s.path() + " "
-                            + t.name() + ": " + why);
+                    o.progress()
+                            .note("left as " + valueChoice(o, t.dtype()).codec().id() + ": " + s.path() + " " + t.name()
+                                    + ": " + why);
                 }
             }
         }
         float threshold = 0;
         if (!Double.isNaN(l.pruneFraction())) {
-            threshold = MagnitudeSelect.threshold(selected.stream()
-                    .map(x -> new MagnitudeSelect.Values(x.tensor().dtype().elfType(), x.data(), x.path())).toList(),
+            threshold = MagnitudeSelect.threshold(
+                    selected.stream()
+                            .map(x -> new MagnitudeSelect.Values(
+                                    x.tensor().dtype().elfType(), x.data(), x.path()))
+                            .toList(),
                     l.pruneFraction());
         } else if (!Double.isNaN(l.pruneThreshold())) {
             threshold = (float) l.pruneThreshold();
@@ -111,12 +116,16 @@ public final class Planner {
                 } else if (type == ElfType.F64 && !floatRange(x.path(), x.data())) {
                     unsafe = "values beyond float32's range (k-means centroids are float32)";
                 } else {
-                    q = new Choice(Codec.KMEANS,
+                    q = new Choice(
+                            Codec.KMEANS,
                             Kmeans.fit(List.of(new Kmeans.Values(type, x.data(), x.path())), l.bits(), threshold));
                 }
                 if (unsafe != null) { // quantizing would write values outside its promise: the value codec instead
-                    o.progress().note((l.prunes() ? "pruned, not quantized: " : "left as " + q.codec().id() + ": ")
-                            + x.file() + " " + x.tensor().name() + ": " + unsafe);
+                    o.progress()
+                            .note((l.prunes()
+                                            ? "pruned, not quantized: "
+                                            : "left as " + q.codec().id() + ": ") + x.file() + " "
+                                    + x.tensor().name() + ": " + unsafe);
                     if (!l.prunes()) {
                         continue;
                     }
@@ -129,7 +138,8 @@ public final class Planner {
     }
 
     /** Why a tensor is left out of quantization and pruning, or null. */
-    private static String skipReason(TensorInfo t, LossyOptions l, List<PathMatcher> include, List<PathMatcher> exclude) {
+    private static String skipReason(
+            TensorInfo t, LossyOptions l, List<PathMatcher> include, List<PathMatcher> exclude) {
         Path name = Path.of(t.name().isEmpty() ? "_" : t.name());
         if (t.dtype().elfType() == null) {
             return "not a float tensor";
@@ -250,7 +260,9 @@ public final class Planner {
     }
 
     private static List<PathMatcher> matchers(List<String> globs) {
-        return globs.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
+        return globs.stream()
+                .map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g))
+                .toList();
     }
 
     private static String key(String file, String name) {

@@ -41,12 +41,14 @@ public final class Sources implements AutoCloseable {
      * blob ({@code bytes}); the others are null. Closing it closes its parsed file (with an ONNX file, its data
      * files; a blob's mapping and a data file shared by several models belong to their {@link Sources}).
      */
-    public record Source(String path, SafetensorsFile safetensors, OnnxFile onnx, Payloads onnxData, MemorySegment bytes)
+    public record Source(
+            String path, SafetensorsFile safetensors, OnnxFile onnx, Payloads onnxData, MemorySegment bytes)
             implements AutoCloseable {
 
         /** An ONNX file by its name (its data files mapped too), else a safetensors file, mapped and validated. */
         public static Source open(String name, Path p) throws IOException {
-            return name.endsWith(OnnxFile.SUFFIX) ? new Source(name, null, OnnxFile.open(p), null, null)
+            return name.endsWith(OnnxFile.SUFFIX)
+                    ? new Source(name, null, OnnxFile.open(p), null, null)
                     : new Source(name, SafetensorsFile.open(p), null, null, null);
         }
 
@@ -62,14 +64,16 @@ public final class Sources implements AutoCloseable {
 
         /** {@link Index#KIND_SAFETENSORS}, {@link Index#KIND_ONNX}, {@link Index#KIND_ONNX_DATA} or {@link Index#KIND_BLOB}. */
         String kind() {
-            return safetensors != null ? Index.KIND_SAFETENSORS : onnx != null ? Index.KIND_ONNX
-                    : onnxData != null ? Index.KIND_ONNX_DATA : Index.KIND_BLOB;
+            return safetensors != null
+                    ? Index.KIND_SAFETENSORS
+                    : onnx != null ? Index.KIND_ONNX : onnxData != null ? Index.KIND_ONNX_DATA : Index.KIND_BLOB;
         }
 
         /** Its tensors in file order (none for a blob; an ONNX file's inline ones, see {@link #externalData}). */
         public List<TensorInfo> tensors() {
-            return safetensors != null ? safetensors.tensors() : onnx != null ? onnx.tensors()
-                    : onnxData != null ? onnxData.tensors() : List.of();
+            return safetensors != null
+                    ? safetensors.tensors()
+                    : onnx != null ? onnx.tensors() : onnxData != null ? onnxData.tensors() : List.of();
         }
 
         public MemorySegment data(TensorInfo t) {
@@ -78,13 +82,15 @@ public final class Sources implements AutoCloseable {
 
         /** The bytes that are no tensor's: a safetensors header, an ONNX skeleton, a blob's whole content. */
         MemorySegment rest() {
-            return safetensors != null ? safetensors.headerBytes() : onnx != null ? onnx.skeleton()
-                    : onnxData != null ? onnxData.skeleton() : bytes;
+            return safetensors != null
+                    ? safetensors.headerBytes()
+                    : onnx != null ? onnx.skeleton() : onnxData != null ? onnxData.skeleton() : bytes;
         }
 
         public long size() {
-            return safetensors != null ? safetensors.fileSize() : onnx != null ? onnx.fileSize()
-                    : onnxData != null ? onnxData.fileSize() : bytes.byteSize();
+            return safetensors != null
+                    ? safetensors.fileSize()
+                    : onnx != null ? onnx.fileSize() : onnxData != null ? onnxData.fileSize() : bytes.byteSize();
         }
 
         /** An ONNX file's external data files, each named by its path beside this one ('/'-separated); else none. */
@@ -93,7 +99,9 @@ public final class Sources implements AutoCloseable {
                 return List.of();
             }
             String dir = path.contains("/") ? path.substring(0, path.lastIndexOf('/') + 1) : "";
-            return onnx.dataFiles().stream().map(d -> new Source(dir + d.name(), null, null, d, null)).toList();
+            return onnx.dataFiles().stream()
+                    .map(d -> new Source(dir + d.name(), null, null, d, null))
+                    .toList();
         }
     }
 
@@ -155,8 +163,9 @@ public final class Sources implements AutoCloseable {
                 }
             }
             if (!data.isEmpty()) { // the output's own path
-                throw new OnnxException(FileNames.resolve(in, data.keySet().iterator().next()), "external data of an ONNX model of "
-                        + "the directory, and the output");
+                throw new OnnxException(
+                        FileNames.resolve(in, data.keySet().iterator().next()),
+                        "external data of an ONNX model of " + "the directory, and the output");
             }
             return s;
         } catch (IOException | RuntimeException | Error e) {
@@ -176,8 +185,9 @@ public final class Sources implements AutoCloseable {
         for (Source m : models.values()) {
             for (Source d : m.externalData()) {
                 if (models.containsKey(d.path())) {
-                    throw new OnnxException(m.onnx().path(), "external data file " + d.onnxData().name()
-                            + " is a model itself (" + d.path() + ")");
+                    throw new OnnxException(
+                            m.onnx().path(),
+                            "external data file " + d.onnxData().name() + " is a model itself (" + d.path() + ")");
                 }
                 readers.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
             }
@@ -190,21 +200,25 @@ public final class Sources implements AutoCloseable {
         return out;
     }
 
-    private static Source shared(Path in, String rel, List<Source> readers, List<AutoCloseable> open) throws IOException {
+    private static Source shared(Path in, String rel, List<Source> readers, List<AutoCloseable> open)
+            throws IOException {
         Map<String, TensorInfo> regions = new LinkedHashMap<>(); // by offset, length, dtype and shape
         Map<String, TensorInfo> names = new LinkedHashMap<>();
         for (Source d : readers) {
             for (TensorInfo t : d.tensors()) {
                 String region = t.begin() + " " + t.end() + " " + t.dtype() + " " + Arrays.toString(t.shape());
                 if (regions.putIfAbsent(region, t) == null && names.putIfAbsent(t.name(), t) != null) {
-                    throw new OnnxException(FileNames.resolve(in, rel), "initializers named \"" + t.name() + "\" of two models "
-                            + "lie at different places of this shared external data file ([" + names.get(t.name()).begin()
-                            + ", ...) and [" + t.begin() + ", ...)); elfz keeps one name per region");
+                    throw new OnnxException(
+                            FileNames.resolve(in, rel),
+                            "initializers named \"" + t.name() + "\" of two models "
+                                    + "lie at different places of this shared external data file (["
+                                    + names.get(t.name()).begin()
+                                    + ", ...) and [" + t.begin() + ", ...)); elfz keeps one name per region");
                 }
             }
         }
-        Payloads p = Payloads.openData(FileNames.resolve(in, rel), rel, readers.getFirst().onnxData().path(),
-                List.copyOf(regions.values()));
+        Payloads p = Payloads.openData(
+                FileNames.resolve(in, rel), rel, readers.getFirst().onnxData().path(), List.copyOf(regions.values()));
         open.add(p);
         return new Source(rel, null, null, p, null);
     }

@@ -1,8 +1,10 @@
 package dev.elfz.container;
 
+import dev.elfz.Codec;
+import dev.elfz.Dtype;
+import dev.elfz.ElfzException;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzTensor;
-import dev.elfz.Codec;
 import dev.elfz.codec.Bounds;
 import dev.elfz.codec.TensorCheck;
 import dev.elfz.codec.ValueCheck;
@@ -14,8 +16,6 @@ import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.ElfType;
-import dev.elfz.Dtype;
-import dev.elfz.ElfzException;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,7 +48,12 @@ public final class Verify {
     private Verify() {}
 
     /** What a check compared. */
-    public enum Kind { TENSOR, HEADER, BLOB, SKELETON }
+    public enum Kind {
+        TENSOR,
+        HEADER,
+        BLOB,
+        SKELETON
+    }
 
     /**
      * One tensor, safetensors header, ONNX skeleton or blob file, compared whole.
@@ -64,9 +69,21 @@ public final class Verify {
      * @param values the finite values compared (0 for a header or a blob)
      * @param meanSquare the mean of x^2 over them: with {@code rmse}, what overall figures are made of
      */
-    public record Check(Kind kind, String what, String file, String name, Dtype dtype, Codec codec, long bytes,
-                        double bound, double maxError, String problem, double rmse, double snrDb, long values,
-                        double meanSquare) {
+    public record Check(
+            Kind kind,
+            String what,
+            String file,
+            String name,
+            Dtype dtype,
+            Codec codec,
+            long bytes,
+            double bound,
+            double maxError,
+            String problem,
+            double rmse,
+            double snrDb,
+            long values,
+            double meanSquare) {
         public boolean ok() {
             return problem == null;
         }
@@ -106,8 +123,16 @@ public final class Verify {
     }
 
     /** A stream of the archive and the original bytes it should give, mapped from {@code source}. */
-    private record Target(Kind kind, String what, String file, String name, Dtype dtype, Codec codec,
-                          Index.Stream stream, MemorySegment original, Path source) {}
+    private record Target(
+            Kind kind,
+            String what,
+            String file,
+            String name,
+            Dtype dtype,
+            Codec codec,
+            Index.Stream stream,
+            MemorySegment original,
+            Path source) {}
 
     private record Job(int target, int chunk) {}
 
@@ -115,8 +140,16 @@ public final class Verify {
      * A chunk compared: its largest error, what is wrong with it first (null when nothing), its bound, the
      * sums for RMSE and SNR over its finite values, and what its codec's tensor check took from it (or null).
      */
-    private record Outcome(int target, long bytes, double maxError, String problem, double bound, double squaredError,
-                           double squaredValue, long values, TensorCheck.Part part) {
+    private record Outcome(
+            int target,
+            long bytes,
+            double maxError,
+            String problem,
+            double bound,
+            double squaredError,
+            double squaredValue,
+            long values,
+            TensorCheck.Part part) {
 
         Outcome(int target, long bytes, double maxError, String problem) {
             this(target, bytes, maxError, problem, 0, 0, 0, 0, null);
@@ -133,7 +166,8 @@ public final class Verify {
      * @return what matches and what does not; an unreadable or damaged file is an exception instead
      */
     public static Report verify(Path original, Path elfz, ElfzOptions options) throws IOException {
-        try (Archive r = Archive.open(elfz, options.kernel()); Sources src = Sources.open(original, elfz)) {
+        try (Archive r = Archive.open(elfz, options.kernel());
+                Sources src = Sources.open(original, elfz)) {
             List<String> problems = new ArrayList<>();
             List<Target> targets = match(r, src, original, problems);
             List<Check> checks = compare(r, targets, options, problems);
@@ -152,7 +186,11 @@ public final class Verify {
         Map<String, Sources.Source> left = new LinkedHashMap<>();
         for (Sources.Source s : src.files()) {
             // a single file may have been renamed since: it pairs with the first entry (its data files by location)
-            left.put(!r.directory() && s == src.files().getFirst() ? r.index().files().getFirst().name() : s.path(), s);
+            left.put(
+                    !r.directory() && s == src.files().getFirst()
+                            ? r.index().files().getFirst().name()
+                            : s.path(),
+                    s);
         }
         for (Index.FileEntry f : r.index().files()) {
             Sources.Source s = left.remove(f.name());
@@ -163,8 +201,8 @@ public final class Verify {
             } else if (!Index.KIND_BLOB.equals(f.kind())) {
                 matchTensors(r, f, s, src.file(s), targets, problems);
             } else {
-                targets.add(new Target(Kind.BLOB, f.path(), f.path(), null, Dtype.U8, Codec.RAW, f.data(), s.bytes(),
-                        src.file(s)));
+                targets.add(new Target(
+                        Kind.BLOB, f.path(), f.path(), null, Dtype.U8, Codec.RAW, f.data(), s.bytes(), src.file(s)));
             }
         }
         for (String path : left.keySet()) {
@@ -173,18 +211,34 @@ public final class Verify {
         return targets;
     }
 
-    private static void matchTensors(Archive r, Index.FileEntry f, Sources.Source o, Path source,
-            List<Target> targets, List<String> problems) {
+    private static void matchTensors(
+            Archive r, Index.FileEntry f, Sources.Source o, Path source, List<Target> targets, List<String> problems) {
         if (o.safetensors() != null) {
             Map<String, String> metadata = f.metadata() == null ? Map.of() : f.metadata();
             if (!metadata.equals(o.safetensors().metadata())) {
                 problems.add(f.path() + ": __metadata__ differs from the original's");
             }
-            targets.add(new Target(Kind.HEADER, f.path() + " header", f.path(), null, Dtype.U8, Codec.RAW, f.header(),
-                    o.rest(), source));
+            targets.add(new Target(
+                    Kind.HEADER,
+                    f.path() + " header",
+                    f.path(),
+                    null,
+                    Dtype.U8,
+                    Codec.RAW,
+                    f.header(),
+                    o.rest(),
+                    source));
         } else {
-            targets.add(new Target(Kind.SKELETON, f.path() + " skeleton", f.path(), null, Dtype.U8, Codec.RAW, f.data(),
-                    o.rest(), source));
+            targets.add(new Target(
+                    Kind.SKELETON,
+                    f.path() + " skeleton",
+                    f.path(),
+                    null,
+                    Dtype.U8,
+                    Codec.RAW,
+                    f.data(),
+                    o.rest(),
+                    source));
         }
         Map<String, TensorInfo> originals = new LinkedHashMap<>();
         for (TensorInfo t : o.tensors()) {
@@ -200,12 +254,13 @@ public final class Verify {
                 problems.add(what + ": " + t.dtype() + " " + Arrays.toString(t.shape()) + " in the archive, "
                         + ot.dtype() + " " + Arrays.toString(ot.shape()) + " in the original");
             } else {
-                targets.add(new Target(Kind.TENSOR, what, f.path(), t.name(), t.dtype(), t.codec(), r.stream(t),
-                        o.data(ot), source));
+                targets.add(new Target(
+                        Kind.TENSOR, what, f.path(), t.name(), t.dtype(), t.codec(), r.stream(t), o.data(ot), source));
             }
         }
         for (String name : originals.keySet()) {
-            problems.add("tensor " + name + (r.directory() ? " of " + f.path() : "") + ": in the original, not in the archive");
+            problems.add("tensor " + name + (r.directory() ? " of " + f.path() : "")
+                    + ": in the original, not in the archive");
         }
     }
 
@@ -240,31 +295,40 @@ public final class Verify {
         o.progress().start(total);
         try (Arena arena = Arena.ofShared()) {
             BufferPool buffers = new BufferPool(arena, 2 * cap); // the decoded chunk, then a copy of the original's
-            Workers.ordered(o.threads(), jobs, job -> {
-                MemorySegment buffer = buffers.take();
-                try {
-                    return compareChunk(r, targets.get(job.target()), tensorChecks[job.target()], job,
-                            buffer.asSlice(0, cap), buffer.asSlice(cap, cap));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                } finally {
-                    buffers.give(buffer);
-                }
-            }, done -> {
-                maxError[done.target()] = Math.max(maxError[done.target()], done.maxError());
-                bound[done.target()] = Math.max(bound[done.target()], done.bound());
-                sse[done.target()] += done.squaredError();
-                ssx[done.target()] += done.squaredValue();
-                count[done.target()] += done.values();
-                if (problem[done.target()] == null) {
-                    problem[done.target()] = done.problem();
-                }
-                if (done.part() != null) { // chunks come in order
-                    String bad = tensorChecks[done.target()].follow(done.part());
-                    problem[done.target()] = problem[done.target()] == null ? bad : problem[done.target()];
-                }
-                o.progress().advance(done.bytes());
-            });
+            Workers.ordered(
+                    o.threads(),
+                    jobs,
+                    job -> {
+                        MemorySegment buffer = buffers.take();
+                        try {
+                            return compareChunk(
+                                    r,
+                                    targets.get(job.target()),
+                                    tensorChecks[job.target()],
+                                    job,
+                                    buffer.asSlice(0, cap),
+                                    buffer.asSlice(cap, cap));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        } finally {
+                            buffers.give(buffer);
+                        }
+                    },
+                    done -> {
+                        maxError[done.target()] = Math.max(maxError[done.target()], done.maxError());
+                        bound[done.target()] = Math.max(bound[done.target()], done.bound());
+                        sse[done.target()] += done.squaredError();
+                        ssx[done.target()] += done.squaredValue();
+                        count[done.target()] += done.values();
+                        if (problem[done.target()] == null) {
+                            problem[done.target()] = done.problem();
+                        }
+                        if (done.part() != null) { // chunks come in order
+                            String bad = tensorChecks[done.target()].follow(done.part());
+                            problem[done.target()] = problem[done.target()] == null ? bad : problem[done.target()];
+                        }
+                        o.progress().advance(done.bytes());
+                    });
         } finally {
             o.progress().end();
         }
@@ -272,7 +336,8 @@ public final class Verify {
         for (int i = 0; i < targets.size(); i++) {
             Target t = targets.get(i);
             if (t.stream().size() != t.original().byteSize()) {
-                problem[i] = t.stream().size() + " bytes in the archive, " + t.original().byteSize() + " in the original";
+                problem[i] = t.stream().size() + " bytes in the archive, "
+                        + t.original().byteSize() + " in the original";
             }
             if (problem[i] == null && tensorChecks[i] != null) {
                 problem[i] = tensorChecks[i].finish();
@@ -282,17 +347,28 @@ public final class Verify {
             }
             double promised = Codecs.of(t.codec()).errorBound(t.dtype());
             double b = Double.isNaN(promised) ? bound[i] : promised;
-            checks.add(new Check(t.kind(), t.what(), t.file(), t.name(), t.dtype(), t.codec(), t.stream().size(),
-                    b, maxError[i], problem[i], count[i] == 0 ? 0 : Math.sqrt(sse[i] / count[i]),
-                    sse[i] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(ssx[i] / sse[i]), count[i],
+            checks.add(new Check(
+                    t.kind(),
+                    t.what(),
+                    t.file(),
+                    t.name(),
+                    t.dtype(),
+                    t.codec(),
+                    t.stream().size(),
+                    b,
+                    maxError[i],
+                    problem[i],
+                    count[i] == 0 ? 0 : Math.sqrt(sse[i] / count[i]),
+                    sse[i] == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(ssx[i] / sse[i]),
+                    count[i],
                     count[i] == 0 ? 0 : ssx[i] / count[i]));
         }
         return checks;
     }
 
     /** Compares a chunk decoded into {@code buffer} with its original bytes, copied into {@code copy} (MappedInput). */
-    private static Outcome compareChunk(Archive r, Target t, TensorCheck tensorCheck, Job job, MemorySegment buffer,
-            MemorySegment copy)
+    private static Outcome compareChunk(
+            Archive r, Target t, TensorCheck tensorCheck, Job job, MemorySegment buffer, MemorySegment copy)
             throws IOException {
         Index.Stream s = t.stream();
         long start = job.chunk() * s.chunkBytes();
@@ -309,8 +385,15 @@ public final class Verify {
             return new Outcome(job.target(), size, 0, null);
         }
         if (codec.lossless() || t.dtype().elfType() == null) {
-            return new Outcome(job.target(), size, 0, String.format("byte %d differs (0x%02x in the original, 0x%02x decoded)",
-                    start + at, original.get(ValueLayout.JAVA_BYTE, at), decoded.get(ValueLayout.JAVA_BYTE, at)));
+            return new Outcome(
+                    job.target(),
+                    size,
+                    0,
+                    String.format(
+                            "byte %d differs (0x%02x in the original, 0x%02x decoded)",
+                            start + at,
+                            original.get(ValueLayout.JAVA_BYTE, at),
+                            decoded.get(ValueLayout.JAVA_BYTE, at)));
         }
         ElfType type = t.dtype().elfType();
         int unit = type.valueBytes();
@@ -336,8 +419,8 @@ public final class Verify {
             }
             String bad = check.outside(x, y, bounds.at().applyAsDouble(i));
             if (bad != null && problem == null) {
-                problem = "value " + (start / unit + i) + ": " + show(t.dtype(), x) + " decoded as " + show(t.dtype(), y)
-                        + ", " + bad;
+                problem = "value " + (start / unit + i) + ": " + show(t.dtype(), x) + " decoded as "
+                        + show(t.dtype(), y) + ", " + bad;
             }
         }
         TensorCheck.Part part = tensorCheck == null ? null : tensorPart(r, t, tensorCheck, job.chunk(), original);
@@ -359,11 +442,15 @@ public final class Verify {
         boolean coded = s.chunks()[c][Index.Stream.CODED] != 0;
         MemorySegment codes = check.readsCoded() && coded ? r.codedChunk(t.what(), s, c) : null;
         try {
-            return check.part(original, c * s.chunkBytes() / t.dtype().elfType().valueBytes(), codes,
-                    c == s.chunks().length - 1, x -> true);
+            return check.part(
+                    original,
+                    c * s.chunkBytes() / t.dtype().elfType().valueBytes(),
+                    codes,
+                    c == s.chunks().length - 1,
+                    x -> true);
         } catch (CorruptDataException e) {
-            throw new ElfzException(r.path(), t.what() + ": chunk " + c + " of " + s.chunks().length + ": "
-                    + e.getMessage(), e);
+            throw new ElfzException(
+                    r.path(), t.what() + ": chunk " + c + " of " + s.chunks().length + ": " + e.getMessage(), e);
         }
     }
 

@@ -45,10 +45,13 @@ public final class AtomicFiles {
             throw exists(target);
         }
         boolean replaceable = Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
-                || Files.isSymbolicLink(target) || (directory && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS));
+                || Files.isSymbolicLink(target)
+                || (directory && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS));
         if (!replaceable) {
-            throw new IOException(target + ": cannot write: " + (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
-                    ? "it is a directory" : "not a regular file"));
+            throw new IOException(target + ": cannot write: "
+                    + (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
+                            ? "it is a directory"
+                            : "not a regular file"));
         }
     }
 
@@ -63,8 +66,8 @@ public final class AtomicFiles {
             Path temp = tempName(dir, target);
             try {
                 // CREATE_NEW gives the usual 0666 & ~umask permissions, unlike createTempFile's 0600.
-                FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
+                FileChannel channel = FileChannel.open(
+                        temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 try {
                     ExitCleanup.deleteAtExit(temp);
                 } catch (IOException e) { // exiting: already deleted
@@ -180,24 +183,25 @@ public final class AtomicFiles {
             throw exists(target);
         }
         Path[] aside = new Path[1];
-        ExitCleanup.atomically(() -> { // a signal finds the user's data in place, old or new, never aside
-            Path old = moveAside(target);
-            try {
-                Files.move(tempDir, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                throw exists(target); // appeared meanwhile
-            } catch (IOException | RuntimeException e) {
-                if (old != null) {
-                    Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // put the user's data back
-                }
-                throw e;
-            }
-            ExitCleanup.forget(tempDir);
-            if (old != null) {
-                ExitCleanup.deleteAtExit(old);
-            }
-            aside[0] = old;
-        });
+        ExitCleanup.atomically(
+                () -> { // a signal finds the user's data in place, old or new, never aside
+                    Path old = moveAside(target);
+                    try {
+                        Files.move(tempDir, target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                        throw exists(target); // appeared meanwhile
+                    } catch (IOException | RuntimeException e) {
+                        if (old != null) {
+                            Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // put the user's data back
+                        }
+                        throw e;
+                    }
+                    ExitCleanup.forget(tempDir);
+                    if (old != null) {
+                        ExitCleanup.deleteAtExit(old);
+                    }
+                    aside[0] = old;
+                });
         syncDirectory(directoryOf(target));
         if (aside[0] != null) {
             deleteTemporary(aside[0]);
@@ -302,7 +306,9 @@ public final class AtomicFiles {
     }
 
     private static Path tempName(Path dir, Path target) {
-        return FileNames.resolve(dir, "." + FileNames.name(target.getFileName()) + ".elfz-" // the target's name exactly
-                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+        return FileNames.resolve(
+                dir,
+                "." + FileNames.name(target.getFileName()) + ".elfz-" // the target's name exactly
+                        + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
     }
 }

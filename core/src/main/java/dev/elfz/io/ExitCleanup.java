@@ -63,6 +63,7 @@ public final class ExitCleanup {
     private static final ReentrantLock LOCK = new ReentrantLock(true);
     /** Path (a temporary to delete) or Undo, to its action, in registration order. */
     private static final Map<Object, Action> LIVE = new LinkedHashMap<>();
+
     private static volatile boolean exiting;
 
     static {

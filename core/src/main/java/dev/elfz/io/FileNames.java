@@ -40,7 +40,8 @@ public final class FileNames {
             return s;
         }
         // the bytes, through the URI of "/" + the element (a path's URI is absolute)
-        Path rooted = element.getFileSystem().getRootDirectories().iterator().next().resolve(element);
+        Path rooted =
+                element.getFileSystem().getRootDirectories().iterator().next().resolve(element);
         String raw = rooted.toUri().getRawPath();
         int end = raw.endsWith("/") && raw.length() > 1 ? raw.length() - 1 : raw.length(); // a directory's URI
         return fromBytes(percentDecode(raw.substring(1, end)));
@@ -48,7 +49,9 @@ public final class FileNames {
 
     /** A name from its bytes: UTF-8 where they are, each other byte as U+DC00 + byte. */
     public static String fromBytes(byte[] bytes) {
-        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        CharsetDecoder d = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         CharBuffer out = CharBuffer.allocate(bytes.length);

@@ -30,8 +30,10 @@ public final class MappedInput {
     private static MethodHandle find() {
         try {
             Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("getpid")
-                    .map(addr -> linker.downcallHandle(addr, FunctionDescriptor.of(ValueLayout.JAVA_INT))).orElse(null);
+            return linker.defaultLookup()
+                    .find("getpid")
+                    .map(addr -> linker.downcallHandle(addr, FunctionDescriptor.of(ValueLayout.JAVA_INT)))
+                    .orElse(null);
         } catch (RuntimeException | LinkageError e) {
             return null;
         }

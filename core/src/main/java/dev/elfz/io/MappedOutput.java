@@ -87,10 +87,11 @@ public final class MappedOutput implements AutoCloseable {
         checkOpen();
         Objects.checkFromIndexSize(offset, bytes.byteSize(), size);
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-             Writeback writeback = Writeback.of(temp)) {
+                Writeback writeback = Writeback.of(temp)) {
             long step = 1L << 30; // a ByteBuffer holds at most 2 GiB
             for (long done = 0; done < bytes.byteSize(); done += step) {
-                ByteBuffer b = bytes.asSlice(done, Math.min(step, bytes.byteSize() - done)).asByteBuffer();
+                ByteBuffer b = bytes.asSlice(done, Math.min(step, bytes.byteSize() - done))
+                        .asByteBuffer();
                 long at = offset + done;
                 while (b.hasRemaining()) {
                     at += ch.write(b, at);

@@ -18,7 +18,8 @@ public final class Overwrite {
     /** Refuses a target that is the input, or a link to it: replacing it would delete what is being read. */
     public static void checkNotInput(Path input, Path target) throws IOException {
         if (Files.exists(target) && Files.isSameFile(input, target)) {
-            throw new IOException(target + ": is the input " + input + ", which is never replaced; give another output");
+            throw new IOException(
+                    target + ": is the input " + input + ", which is never replaced; give another output");
         }
     }
 
@@ -41,7 +42,8 @@ public final class Overwrite {
                     throw new IOException(dir + ": is a symbolic link where the archive has a directory; elfz does "
                             + "not write through it");
                 }
-                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)
+                        && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                     throw new IOException(dir + ": is a file where the archive has a directory");
                 }
             }

@@ -26,9 +26,16 @@ public final class Pages {
         }
         try {
             Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("madvise").map(addr -> linker.downcallHandle(addr,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_INT))).orElse(null);
+            return linker.defaultLookup()
+                    .find("madvise")
+                    .map(addr -> linker.downcallHandle(
+                            addr,
+                            FunctionDescriptor.of(
+                                    ValueLayout.JAVA_INT,
+                                    ValueLayout.ADDRESS,
+                                    ValueLayout.JAVA_LONG,
+                                    ValueLayout.JAVA_INT)))
+                    .orElse(null);
         } catch (RuntimeException | LinkageError e) {
             return null; // no native access: RSS grows with what was read, nothing else changes
         }

@@ -3,7 +3,6 @@ package dev.elfz.io;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
@@ -32,14 +31,30 @@ public final class Writeback implements AutoCloseable {
             try {
                 Linker linker = Linker.nativeLinker();
                 var lookup = linker.defaultLookup();
-                open = lookup.find("open").map(a -> linker.downcallHandle(a, FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-                        Linker.Option.firstVariadicArg(2))).orElse(null);
-                sync = lookup.find("sync_file_range").map(a -> linker.downcallHandle(a, FunctionDescriptor.of(
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT))).orElse(null);
-                close = lookup.find("close").map(a -> linker.downcallHandle(a, FunctionDescriptor.of(
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT))).orElse(null);
+                open = lookup.find("open")
+                        .map(a -> linker.downcallHandle(
+                                a,
+                                FunctionDescriptor.of(
+                                        ValueLayout.JAVA_INT,
+                                        ValueLayout.ADDRESS,
+                                        ValueLayout.JAVA_INT,
+                                        ValueLayout.JAVA_INT),
+                                Linker.Option.firstVariadicArg(2)))
+                        .orElse(null);
+                sync = lookup.find("sync_file_range")
+                        .map(a -> linker.downcallHandle(
+                                a,
+                                FunctionDescriptor.of(
+                                        ValueLayout.JAVA_INT,
+                                        ValueLayout.JAVA_INT,
+                                        ValueLayout.JAVA_LONG,
+                                        ValueLayout.JAVA_LONG,
+                                        ValueLayout.JAVA_INT)))
+                        .orElse(null);
+                close = lookup.find("close")
+                        .map(a -> linker.downcallHandle(
+                                a, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)))
+                        .orElse(null);
             } catch (RuntimeException | LinkageError e) {
                 open = null; // no native access: the fsync does all the writing
             }
@@ -63,8 +78,8 @@ public final class Writeback implements AutoCloseable {
             return new Writeback(-1);
         }
         try (Arena arena = Arena.ofConfined()) {
-            return new Writeback((int) OPEN.invokeExact(arena.allocateFrom(file.toAbsolutePath().toString()),
-                    O_RDONLY | O_CLOEXEC, 0));
+            return new Writeback((int)
+                    OPEN.invokeExact(arena.allocateFrom(file.toAbsolutePath().toString()), O_RDONLY | O_CLOEXEC, 0));
         } catch (Throwable e) {
             return new Writeback(-1);
         }

@@ -14,8 +14,15 @@ public abstract class AbstractKernel implements Kernel {
     public static final long MAX_VALUES = Long.MAX_VALUE / 64;
 
     @Override
-    public final long elfEncode(ElfType type, MemorySegment src, long n, MemorySegment codes,
-                                MemorySegment excPos, MemorySegment excBits, long excCap, long posBase) {
+    public final long elfEncode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase) {
         checkCount(type, n, posBase);
         need(src, n * type.valueBytes(), "src", false);
         need(codes, type.codeBytes(n), "codes", true);
@@ -24,8 +31,15 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     @Override
-    public final void elfDecode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
-                                MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+    public final void elfDecode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase) {
         checkCount(type, n, posBase);
         need(codes, type.codeBytes(n), "codes", false);
         need(dst, n * type.valueBytes(), "dst", true);
@@ -52,8 +66,16 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     @Override
-    public final void quantize(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                               MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+    public final void quantize(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment codes) {
         checkGroups(type, n, groupSize, groupOffset, scales, zeros, bits);
         need(src, n * type.valueBytes(), "src", false);
         need(codes, n, "codes", true);
@@ -61,8 +83,16 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     @Override
-    public final void dequantize(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
-                                 MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+    public final void dequantize(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment dst) {
         checkGroups(type, n, groupSize, groupOffset, scales, zeros, bits);
         need(codes, n, "codes", false);
         need(dst, n * type.valueBytes(), "dst", true);
@@ -70,8 +100,8 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     @Override
-    public final void bucketize(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
-                                MemorySegment codes) {
+    public final void bucketize(
+            ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds, MemorySegment codes) {
         checkCount(type, n, 0);
         if (nBounds < 0 || nBounds > 255) {
             throw new IllegalArgumentException("bound count " + nBounds + " outside [0, 255]");
@@ -83,8 +113,8 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     @Override
-    public final void lookup(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
-                             MemorySegment dst) {
+    public final void lookup(
+            ElfType type, MemorySegment codes, long n, MemorySegment table, int bits, MemorySegment dst) {
         checkCount(type, n, 0);
         checkWidth(n, bits);
         need(table, (4L << bits), "table", false);
@@ -96,23 +126,39 @@ public abstract class AbstractKernel implements Kernel {
     // Quantization: arguments are checked. The plain-Java reference (QuantScalar) serves unless a kernel has a
     // faster path of its own, which must give the same bytes.
 
-    protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                                   MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+    protected void quantizeChecked(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment codes) {
         QuantScalar.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
     }
 
-    protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
-                                     MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+    protected void dequantizeChecked(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment dst) {
         QuantScalar.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
     }
 
-    protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
-                                    MemorySegment codes) {
+    protected void bucketizeChecked(
+            ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds, MemorySegment codes) {
         QuantScalar.bucketize(type, src, n, bounds, nBounds, codes);
     }
 
-    protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
-                                 MemorySegment dst) {
+    protected void lookupChecked(
+            ElfType type, MemorySegment codes, long n, MemorySegment table, int bits, MemorySegment dst) {
         QuantScalar.lookup(type, codes, n, table, bits, dst);
     }
 
@@ -133,9 +179,17 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     @Override
-    public final long gridEncode(ElfType type, MemorySegment src, long n, double step, double bound,
-                                 MemorySegment codes, MemorySegment excPos, MemorySegment excBits, long excCap,
-                                 long posBase) {
+    public final long gridEncode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            double step,
+            double bound,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase) {
         checkGrid(type, n, posBase, step);
         if (!(bound >= 0) || Double.isInfinite(bound)) {
             throw new IllegalArgumentException("grid bound " + bound + " is not a finite number >= 0");
@@ -147,8 +201,16 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     @Override
-    public final void gridDecode(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
-                                 MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+    public final void gridDecode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            double step,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase) {
         checkGrid(type, n, posBase, step);
         need(codes, 4 * n, "codes", false);
         need(dst, n * type.valueBytes(), "dst", true);
@@ -187,14 +249,30 @@ public abstract class AbstractKernel implements Kernel {
         Planes.join(planes, n, width, rotate, dst);
     }
 
-    protected long gridEncodeChecked(ElfType type, MemorySegment src, long n, double step, double bound,
-                                     MemorySegment codes, MemorySegment excPos, MemorySegment excBits, long excCap,
-                                     long posBase) {
+    protected long gridEncodeChecked(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            double step,
+            double bound,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase) {
         return Grid.encode(type, src, n, step, bound, codes, excPos, excBits, excCap, posBase);
     }
 
-    protected void gridDecodeChecked(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
-                                     MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+    protected void gridDecodeChecked(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            double step,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase) {
         Grid.decode(type, codes, n, step, dst, excPos, excBits, nExc, posBase);
     }
 
@@ -225,15 +303,21 @@ public abstract class AbstractKernel implements Kernel {
         }
     }
 
-    private static void checkGroups(ElfType type, long n, long groupSize, long groupOffset, MemorySegment scales,
-                                    MemorySegment zeros, int bits) {
+    private static void checkGroups(
+            ElfType type,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits) {
         checkCount(type, n, 0);
         if (bits < 1 || bits > 8) {
             throw new IllegalArgumentException("code width " + bits + " outside [1, 8]");
         }
         if (groupSize < 1 || groupOffset < 0 || groupOffset >= groupSize) {
-            throw new IllegalArgumentException("group size " + groupSize + " and offset " + groupOffset
-                    + ": need 0 <= offset < size");
+            throw new IllegalArgumentException(
+                    "group size " + groupSize + " and offset " + groupOffset + ": need 0 <= offset < size");
         }
         if (groupOffset > Long.MAX_VALUE - n) { // else the group count below overflows and checks nothing
             throw new IllegalArgumentException("group offset " + groupOffset + " + " + n + " values overflows");
@@ -244,12 +328,26 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     /** Arguments are checked; return the exception count as {@link #elfEncode} does. */
-    protected abstract long encode(ElfType type, MemorySegment src, long n, MemorySegment codes,
-                                   MemorySegment excPos, MemorySegment excBits, long excCap, long posBase);
+    protected abstract long encode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase);
 
     /** Arguments are checked, exception positions too. */
-    protected abstract void decode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
-                                   MemorySegment excPos, MemorySegment excBits, long nExc, long posBase);
+    protected abstract void decode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase);
 
     protected abstract void pack(MemorySegment codes, long n, int width, MemorySegment dst);
 
@@ -277,8 +375,7 @@ public abstract class AbstractKernel implements Kernel {
     private static void need(MemorySegment segment, long bytes, String what, boolean writable) {
         Objects.requireNonNull(segment, what);
         if (segment.byteSize() < bytes) {
-            throw new IndexOutOfBoundsException(
-                    what + " holds " + segment.byteSize() + " bytes, " + bytes + " needed");
+            throw new IndexOutOfBoundsException(what + " holds " + segment.byteSize() + " bytes, " + bytes + " needed");
         }
         if (writable && segment.isReadOnly() && bytes > 0) {
             throw new IllegalArgumentException(what + " is read-only");
@@ -295,8 +392,8 @@ public abstract class AbstractKernel implements Kernel {
     }
 
     /** {@code nExc} exceptions to patch into {@code n} values: a count that fits, the buffers, their positions. */
-    private static void checkExceptions(ElfType type, long n, MemorySegment excPos, MemorySegment excBits, long nExc,
-                                        long posBase) {
+    private static void checkExceptions(
+            ElfType type, long n, MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
         if (nExc < 0 || nExc > n) {
             throw new CorruptDataException(nExc + " exceptions for " + n + " values");
         }
@@ -311,8 +408,8 @@ public abstract class AbstractKernel implements Kernel {
         for (long i = 0; i < nExc; i++) {
             long p = excPos.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
             if (p < posBase || p - posBase >= n || p <= previous) {
-                throw new CorruptDataException("exception " + i + " at position " + p
-                        + " is outside [" + posBase + ", " + (posBase + n) + ") or out of order");
+                throw new CorruptDataException("exception " + i + " at position " + p + " is outside [" + posBase + ", "
+                        + (posBase + n) + ") or out of order");
             }
             previous = p;
         }

@@ -13,8 +13,7 @@ final class ElfCodes {
     /** What an encoder returns for a value that is an exception. */
     static final int EXCEPTION = -1;
 
-    private ElfCodes() {
-    }
+    private ElfCodes() {}
 
     // ---- F32: the FPU rounds 1 + |x| (round to nearest even), exactly as C's float addition does.
 
@@ -97,6 +96,7 @@ final class ElfCodes {
 
     /** Bits of 2^13 and 2^16, the floats F16 and BF16 magnitudes are rounded against. */
     static final int F16_BASE = Float.floatToRawIntBits(0x1p13f);
+
     static final int BF16_BASE = Float.floatToRawIntBits(0x1p16f);
 
     // ---- Bit packing of eight codes of 1..8 bits: the one routine behind packBits, unpackBits and the

@@ -30,6 +30,7 @@ final class EntropyPlane {
     private static final int STREAMS = 4;
     /** Mode, last and the three stream sizes: a Huffman header without its code lengths. */
     private static final int FIXED = 14;
+
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -114,10 +115,10 @@ final class EntropyPlane {
     }
 
     /** Writes the codes of {@code count} bytes of {@code src} from {@code from} at {@code at}; returns the end. */
-    private static long encodeStream(MemorySegment src, long from, long count, int[] code, int[] len,
-                                     MemorySegment dst, long at) {
+    private static long encodeStream(
+            MemorySegment src, long from, long count, int[] code, int[] len, MemorySegment dst, long at) {
         long buf = 0; // bits not yet written, LSB first
-        int bc = 0;   // how many
+        int bc = 0; // how many
         for (long j = from, end = from + count; j < end; j++) {
             int s = src.get(ValueLayout.JAVA_BYTE, j) & 0xff;
             buf |= (long) code[s] << bc;
@@ -148,7 +149,8 @@ final class EntropyPlane {
         switch (mode) {
             case RAW -> {
                 if (size != n + 1) {
-                    throw new CorruptDataException("a raw plane of " + n + " bytes takes " + (n + 1) + " bytes, not " + size);
+                    throw new CorruptDataException(
+                            "a raw plane of " + n + " bytes takes " + (n + 1) + " bytes, not " + size);
                 }
                 MemorySegment.copy(stored, 1, dst, 0, n);
             }
@@ -159,8 +161,11 @@ final class EntropyPlane {
                 dst.asSlice(0, n).fill(stored.get(ValueLayout.JAVA_BYTE, 1));
             }
             case HUFFMAN -> decodeHuffman(stored, n, dst);
-            default -> throw new CorruptDataException(size == 0 ? "an entropy plane of 0 bytes has no mode"
-                    : "entropy plane mode " + mode + " is unknown");
+            default ->
+                throw new CorruptDataException(
+                        size == 0
+                                ? "an entropy plane of 0 bytes has no mode"
+                                : "entropy plane mode " + mode + " is unknown");
         }
     }
 
@@ -180,8 +185,8 @@ final class EntropyPlane {
         for (int s = 0; s <= last; s++) {
             len[s] = (stored.get(ValueLayout.JAVA_BYTE, 2 + s / 2) >> (4 * (s & 1))) & 15;
             if (len[s] > MAX_LENGTH) {
-                throw new CorruptDataException("Huffman code length " + len[s] + " of symbol " + s + " is over "
-                        + MAX_LENGTH);
+                throw new CorruptDataException(
+                        "Huffman code length " + len[s] + " of symbol " + s + " is over " + MAX_LENGTH);
             }
             if (len[s] > 0) {
                 used++;
@@ -228,12 +233,19 @@ final class EntropyPlane {
     }
 
     /** Decodes {@code count} symbols from the stream [start, end) of {@code stored}, which they must fill exactly. */
-    private static void decodeStream(MemorySegment stored, long start, long end, short[] table, MemorySegment dst,
-                                     long from, long count, int stream) {
-        long p = start;  // next byte to load
-        long buf = 0;    // bits loaded, LSB first; above bc it may hold the bits of the bytes at p
-        int bc = 0;      // valid bits in buf
-        long past = 0;   // zero bytes taken past the end of the stream
+    private static void decodeStream(
+            MemorySegment stored,
+            long start,
+            long end,
+            short[] table,
+            MemorySegment dst,
+            long from,
+            long count,
+            int stream) {
+        long p = start; // next byte to load
+        long buf = 0; // bits loaded, LSB first; above bc it may hold the bits of the bytes at p
+        int bc = 0; // valid bits in buf
+        long past = 0; // zero bytes taken past the end of the stream
         long j = from, stop = from + count;
         while (stop - j >= 5 && end - p >= 8) { // 8 bytes loaded, as many whole ones kept as fit: 56 to 63 bits
             buf |= stored.get(LONG, p) << bc;
@@ -265,7 +277,8 @@ final class EntropyPlane {
         long bits = (p - start + past) * 8 - bc, size = end - start;
         if ((bits + 7) / 8 != size) {
             throw new CorruptDataException("Huffman stream " + stream + " of " + size + " bytes does not hold its "
-                    + count + " symbols exactly: " + (bits > size * 8 ? "they run past its end" : "it has bytes left over"));
+                    + count + " symbols exactly: "
+                    + (bits > size * 8 ? "they run past its end" : "it has bytes left over"));
         }
         if (bits % 8 != 0 && (stored.get(ValueLayout.JAVA_BYTE, end - 1) & 0xff) >>> (bits % 8) != 0) {
             throw new CorruptDataException("Huffman stream " + stream + " has padding bits that are not 0");

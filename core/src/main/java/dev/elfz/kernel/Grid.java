@@ -13,15 +13,25 @@ final class Grid {
     private Grid() {}
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** |q| above this is an exception: zigzag(q) must fit a u32. */
     static final double MAX_Q = Integer.MAX_VALUE;
 
-    static long encode(ElfType type, MemorySegment src, long n, double step, double bound, MemorySegment codes,
-                       MemorySegment excPos, MemorySegment excBits, long excCap, long posBase) {
+    static long encode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            double step,
+            double bound,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase) {
         boolean f32 = type == ElfType.F32;
         long e = 0;
         for (long i = 0; i < n; i++) {
@@ -49,8 +59,16 @@ final class Grid {
         return e;
     }
 
-    static void decode(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
-                       MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+    static void decode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            double step,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase) {
         boolean f32 = type == ElfType.F32;
         for (long i = 0; i < n; i++) {
             int code = 0;

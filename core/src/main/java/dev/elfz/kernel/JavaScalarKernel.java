@@ -20,10 +20,12 @@ public final class JavaScalarKernel extends AbstractKernel {
     static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Exception positions are native-order int64, as AbstractKernel reads them and the C API takes them. */
     static final ValueLayout.OfLong POS = ValueLayout.JAVA_LONG_UNALIGNED;
+
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
     /** Bits of the packed remainder plane per type (F16 3, F64 5). */
     private static final int F16_REM = 3;
+
     private static final int F64_REM = 5;
 
     @Override
@@ -32,16 +34,30 @@ public final class JavaScalarKernel extends AbstractKernel {
     }
 
     @Override
-    protected long encode(ElfType type, MemorySegment src, long n, MemorySegment codes,
-                          MemorySegment excPos, MemorySegment excBits, long excCap, long posBase) {
+    protected long encode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase) {
         ExceptionSink sink = new ExceptionSink(type, excPos, excBits, excCap, posBase);
         encodeRange(type, src, n, 0, codes, sink);
         return sink.count();
     }
 
     @Override
-    protected void decode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
-                          MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+    protected void decode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase) {
         decodeRange(type, codes, n, 0, dst);
         patchExceptions(type, dst, excPos, excBits, nExc, posBase);
     }
@@ -59,8 +75,8 @@ public final class JavaScalarKernel extends AbstractKernel {
     // ---------------------------------------------------------------------------------------------
     // Ranges [start, n) of a block of n values; start is a multiple of 8.
 
-    static void encodeRange(ElfType type, MemorySegment src, long n, long start, MemorySegment codes,
-                            ExceptionSink sink) {
+    static void encodeRange(
+            ElfType type, MemorySegment src, long n, long start, MemorySegment codes, ExceptionSink sink) {
         switch (type) {
             case F32 -> encodeF32(src, n, start, codes, sink);
             case F16 -> encodeF16(src, n, start, codes, sink);
@@ -79,8 +95,8 @@ public final class JavaScalarKernel extends AbstractKernel {
     }
 
     /** Writes the exceptions back over the decoded values; positions were checked by AbstractKernel. */
-    static void patchExceptions(ElfType type, MemorySegment dst, MemorySegment excPos, MemorySegment excBits,
-                                long nExc, long posBase) {
+    static void patchExceptions(
+            ElfType type, MemorySegment dst, MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
         long size = type.valueBytes();
         for (long i = 0; i < nExc; i++) {
             long at = (excPos.getAtIndex(POS, i) - posBase) * size;
@@ -216,8 +232,8 @@ public final class JavaScalarKernel extends AbstractKernel {
      * Codes the group of {@code cnt} (1..8) values at g, exceptions as 0; returns whether there was one.
      * The 8 plane bytes are gathered in a long so that a whole group costs one store.
      */
-    private static boolean encodeF16Group(MemorySegment src, long n, long g, int cnt, MemorySegment codes,
-                                          long remEnd) {
+    private static boolean encodeF16Group(
+            MemorySegment src, long n, long g, int cnt, MemorySegment codes, long remEnd) {
         boolean exceptions = false;
         long plane = 0;
         long low = 0;
@@ -273,8 +289,8 @@ public final class JavaScalarKernel extends AbstractKernel {
         }
     }
 
-    private static boolean encodeF64Group(MemorySegment src, long n, long g, int cnt, MemorySegment codes,
-                                          long remEnd) {
+    private static boolean encodeF64Group(
+            MemorySegment src, long n, long g, int cnt, MemorySegment codes, long remEnd) {
         boolean exceptions = false;
         long low = 0;
         for (int j = 0; j < cnt; j++) {

@@ -3,7 +3,6 @@ package dev.elfz.kernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -40,8 +39,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class JavaVectorKernel extends AbstractKernel {
 
     /** Use {@link #create()}: this kernel only works where the Vector API module is resolved. */
-    JavaVectorKernel() {
-    }
+    JavaVectorKernel() {}
 
     /**
      * This kernel when the Vector API is there (the JVM runs with {@code --add-modules jdk.incubator.vector})
@@ -66,9 +64,17 @@ public final class JavaVectorKernel extends AbstractKernel {
     }
 
     @Override
-    protected long encode(ElfType type, MemorySegment src, long n, MemorySegment codes,
-                          MemorySegment excPos, MemorySegment excBits, long excCap, long posBase) {
-        JavaScalarKernel.ExceptionSink sink = new JavaScalarKernel.ExceptionSink(type, excPos, excBits, excCap, posBase);
+    protected long encode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase) {
+        JavaScalarKernel.ExceptionSink sink =
+                new JavaScalarKernel.ExceptionSink(type, excPos, excBits, excCap, posBase);
         long done = switch (type) {
             case F32 -> Simd.encodeF32(src, n, codes, sink);
             case F16 -> Simd.encodeF16(src, n, codes, sink);
@@ -80,8 +86,15 @@ public final class JavaVectorKernel extends AbstractKernel {
     }
 
     @Override
-    protected void decode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
-                          MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+    protected void decode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase) {
         long done = switch (type) {
             case F32 -> Simd.decodeF32(codes, n, dst);
             case F16 -> Simd.decodeF16(codes, n, dst);
@@ -109,6 +122,7 @@ public final class JavaVectorKernel extends AbstractKernel {
 
         /** Int lanes per vector: 8, 16, or 0 when the Vector API would not pay (then all is scalar). */
         static final int LANES;
+
         private static final VectorSpecies<Integer> INTS;
         private static final VectorSpecies<Float> FLOATS;
         private static final VectorSpecies<Short> SHORTS;
@@ -164,8 +178,8 @@ public final class JavaVectorKernel extends AbstractKernel {
         private static final int CHUNK_VECTORS = 64;
 
         /** Records, in order, the exceptions of the vectors of the chunk at {@code from} flagged in {@code bad}. */
-        private static void recordFlagged(ElfType type, MemorySegment src, long from, long bad,
-                                          JavaScalarKernel.ExceptionSink sink) {
+        private static void recordFlagged(
+                ElfType type, MemorySegment src, long from, long bad, JavaScalarKernel.ExceptionSink sink) {
             for (long b = bad; b != 0; b &= b - 1) {
                 long at = from + (long) Long.numberOfTrailingZeros(b) * LANES;
                 JavaScalarKernel.recordExceptions(type, src, at, at + LANES, sink);
@@ -185,8 +199,7 @@ public final class JavaVectorKernel extends AbstractKernel {
 
         // ---- F32: y = 1 + |x| in float; code = sign << 23 | mantissa(y); exception unless y < 2.
 
-        static long encodeF32(MemorySegment src, long n, MemorySegment codes,
-                                JavaScalarKernel.ExceptionSink sink) {
+        static long encodeF32(MemorySegment src, long n, MemorySegment codes, JavaScalarKernel.ExceptionSink sink) {
             final long end = vectorEnd(n);
             final long plane1 = n;
             final long plane2 = 2 * n;
@@ -197,7 +210,8 @@ public final class JavaVectorKernel extends AbstractKernel {
                     IntVector bits = IntVector.fromMemorySegment(INTS, src, i << 2, LE);
                     FloatVector y = bits.and(0x7fffffff).reinterpretAsFloats().add(1.0f);
                     VectorMask<Integer> ok = y.compare(VectorOperators.LT, 2.0f).cast(INTS); // false on NaN
-                    IntVector code = y.reinterpretAsInts().and(0x7fffff)
+                    IntVector code = y.reinterpretAsInts()
+                            .and(0x7fffff)
                             .or(bits.lanewise(VectorOperators.LSHR, 8).and(0x800000));
                     code = IntVector.zero(INTS).blend(code, ok); // exceptions code as 0
                     bad |= (ok.allTrue() ? 0L : 1L) << ((i - from) / LANES);
@@ -215,20 +229,25 @@ public final class JavaVectorKernel extends AbstractKernel {
             final long plane1 = n;
             final long plane2 = 2 * n;
             for (long i = 0; i < end; i += LANES) {
-                IntVector code = loadBytes(codes, i).lanewise(VectorOperators.LSHL, 16)
+                IntVector code = loadBytes(codes, i)
+                        .lanewise(VectorOperators.LSHL, 16)
                         .or(loadBytes(codes, plane1 + i).lanewise(VectorOperators.LSHL, 8))
                         .or(loadBytes(codes, plane2 + i));
-                IntVector magnitude = code.and(0x7fffff).or(0x3f800000).reinterpretAsFloats().sub(1.0f)
+                IntVector magnitude = code.and(0x7fffff)
+                        .or(0x3f800000)
+                        .reinterpretAsFloats()
+                        .sub(1.0f)
                         .reinterpretAsInts(); // exact
-                magnitude.or(code.lanewise(VectorOperators.LSHL, 8).and(0x80000000)).intoMemorySegment(dst, i << 2, LE);
+                magnitude
+                        .or(code.lanewise(VectorOperators.LSHL, 8).and(0x80000000))
+                        .intoMemorySegment(dst, i << 2, LE);
             }
             return end;
         }
 
         // ---- BF16: |x| is bf16 << 16 as a float; y = 65536 + |x| rounds it to multiples of 2^-7.
 
-        static long encodeBf16(MemorySegment src, long n, MemorySegment codes,
-                                 JavaScalarKernel.ExceptionSink sink) {
+        static long encodeBf16(MemorySegment src, long n, MemorySegment codes, JavaScalarKernel.ExceptionSink sink) {
             final long end = vectorEnd(n);
             for (long from = 0; from < end; from += CHUNK_VECTORS * LANES) {
                 long to = Math.min(from + CHUNK_VECTORS * LANES, end);
@@ -236,9 +255,14 @@ public final class JavaVectorKernel extends AbstractKernel {
                 for (long i = from; i < to; i += LANES) {
                     IntVector bits = (IntVector) ShortVector.fromMemorySegment(SHORTS, src, i << 1, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_S2I, INTS, 0);
-                    FloatVector y = bits.and(0x7fff).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().add(0x1p16f);
-                    VectorMask<Integer> ok = y.compare(VectorOperators.LT, 0x1p16f + 1).cast(INTS); // false on NaN
-                    IntVector code = y.reinterpretAsInts().sub(ElfCodes.BF16_BASE)
+                    FloatVector y = bits.and(0x7fff)
+                            .lanewise(VectorOperators.LSHL, 16)
+                            .reinterpretAsFloats()
+                            .add(0x1p16f);
+                    VectorMask<Integer> ok =
+                            y.compare(VectorOperators.LT, 0x1p16f + 1).cast(INTS); // false on NaN
+                    IntVector code = y.reinterpretAsInts()
+                            .sub(ElfCodes.BF16_BASE)
                             .or(bits.lanewise(VectorOperators.LSHR, 8).and(0x80));
                     code = IntVector.zero(INTS).blend(code, ok); // exceptions code as 0
                     bad |= (ok.allTrue() ? 0L : 1L) << ((i - from) / LANES);
@@ -254,10 +278,15 @@ public final class JavaVectorKernel extends AbstractKernel {
             for (long i = 0; i < end; i += LANES) {
                 IntVector code = loadBytes(codes, i);
                 // q * 2^-7 is exact and normal (or zero); its float bits' top half is the bf16.
-                IntVector magnitude = ((FloatVector) code.and(0x7f).convert(VectorOperators.I2F, 0)).mul(0x1p-7f)
-                        .reinterpretAsInts().lanewise(VectorOperators.LSHR, 16);
-                IntVector value = magnitude.or(code.lanewise(VectorOperators.LSHL, 8).and(0x8000));
-                value.convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsShorts().intoMemorySegment(dst, i << 1, LE);
+                IntVector magnitude = ((FloatVector) code.and(0x7f).convert(VectorOperators.I2F, 0))
+                        .mul(0x1p-7f)
+                        .reinterpretAsInts()
+                        .lanewise(VectorOperators.LSHR, 16);
+                IntVector value =
+                        magnitude.or(code.lanewise(VectorOperators.LSHL, 8).and(0x8000));
+                value.convertShape(VectorOperators.I2S, SHORTS, 0)
+                        .reinterpretAsShorts()
+                        .intoMemorySegment(dst, i << 1, LE);
             }
             return end;
         }
@@ -265,8 +294,7 @@ public final class JavaVectorKernel extends AbstractKernel {
         // ---- F16: |x| as a float is (bits << 13) with 112 added to the exponent (a subnormal f16 becomes
         // ---- a number below 2^-14, which rounds to 0 all the same); y = 8192 + |x| rounds to 2^-10.
 
-        static long encodeF16(MemorySegment src, long n, MemorySegment codes,
-                                JavaScalarKernel.ExceptionSink sink) {
+        static long encodeF16(MemorySegment src, long n, MemorySegment codes, JavaScalarKernel.ExceptionSink sink) {
             final long end = f16VectorEnd(n);
             final long rem = n;
             for (long from = 0; from < end; from += CHUNK_VECTORS * LANES) {
@@ -275,10 +303,15 @@ public final class JavaVectorKernel extends AbstractKernel {
                 for (long i = from; i < to; i += LANES) {
                     IntVector bits = (IntVector) ShortVector.fromMemorySegment(SHORTS, src, i << 1, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_S2I, INTS, 0);
-                    FloatVector y = bits.and(0x7fff).lanewise(VectorOperators.LSHL, 13).add(112 << 23)
-                            .reinterpretAsFloats().add(0x1p13f);
-                    VectorMask<Integer> ok = y.compare(VectorOperators.LT, 0x1p13f + 1).cast(INTS);
-                    IntVector code = y.reinterpretAsInts().sub(ElfCodes.F16_BASE)
+                    FloatVector y = bits.and(0x7fff)
+                            .lanewise(VectorOperators.LSHL, 13)
+                            .add(112 << 23)
+                            .reinterpretAsFloats()
+                            .add(0x1p13f);
+                    VectorMask<Integer> ok =
+                            y.compare(VectorOperators.LT, 0x1p13f + 1).cast(INTS);
+                    IntVector code = y.reinterpretAsInts()
+                            .sub(ElfCodes.F16_BASE)
                             .or(bits.lanewise(VectorOperators.LSHR, 5).and(0x400));
                     code = IntVector.zero(INTS).blend(code, ok); // exceptions code as 0
                     bad |= (ok.allTrue() ? 0L : 1L) << ((i - from) / LANES);
@@ -287,7 +320,9 @@ public final class JavaVectorKernel extends AbstractKernel {
                     // together: pairs within a long, then across 4 longs by sliding (lanes 0 and 4).
                     // (Narrowing to bytes and packing a long of them with pext, as the scalar code does,
                     // measured 2x slower on JDK 25: extracting lanes of a narrowed vector is slow.)
-                    LongVector u = code.and(7).lanewise(VectorOperators.LSHL, F16_LOW_SHIFTS).reinterpretAsLongs();
+                    LongVector u = code.and(7)
+                            .lanewise(VectorOperators.LSHL, F16_LOW_SHIFTS)
+                            .reinterpretAsLongs();
                     u = u.or(u.lanewise(VectorOperators.LSHR, 32));
                     u = u.or(u.slice(1));
                     u = u.or(u.slice(2));
@@ -311,13 +346,20 @@ public final class JavaVectorKernel extends AbstractKernel {
                 if (LANES == 16) {
                     words = words.blend((int) (packed >>> 24) & 0xffffff, SECOND_GROUP);
                 }
-                IntVector low = words.lanewise(VectorOperators.LSHR, F16_LOW_SHIFTS).and(7);
-                IntVector code = loadBytes(codes, i).lanewise(VectorOperators.LSHL, 3).or(low);
+                IntVector low =
+                        words.lanewise(VectorOperators.LSHR, F16_LOW_SHIFTS).and(7);
+                IntVector code =
+                        loadBytes(codes, i).lanewise(VectorOperators.LSHL, 3).or(low);
                 // q * 2^-10 * 2^-112 is exact and a normal float; its exponent bias is then f16's.
-                IntVector magnitude = ((FloatVector) code.and(0x3ff).convert(VectorOperators.I2F, 0)).mul(0x1p-122f)
-                        .reinterpretAsInts().lanewise(VectorOperators.LSHR, 13);
-                IntVector value = magnitude.or(code.lanewise(VectorOperators.LSHL, 5).and(0x8000));
-                value.convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsShorts().intoMemorySegment(dst, i << 1, LE);
+                IntVector magnitude = ((FloatVector) code.and(0x3ff).convert(VectorOperators.I2F, 0))
+                        .mul(0x1p-122f)
+                        .reinterpretAsInts()
+                        .lanewise(VectorOperators.LSHR, 13);
+                IntVector value =
+                        magnitude.or(code.lanewise(VectorOperators.LSHL, 5).and(0x8000));
+                value.convertShape(VectorOperators.I2S, SHORTS, 0)
+                        .reinterpretAsShorts()
+                        .intoMemorySegment(dst, i << 1, LE);
             }
             return end;
         }
@@ -368,7 +410,8 @@ public final class JavaVectorKernel extends AbstractKernel {
                 }
             } else {
                 for (long i = 0; i < end; i += LANES) {
-                    ShortVector v = loadByteShorts(planes, i).or(loadByteShorts(planes, n + i).lanewise(VectorOperators.LSHL, 8));
+                    ShortVector v = loadByteShorts(planes, i)
+                            .or(loadByteShorts(planes, n + i).lanewise(VectorOperators.LSHL, 8));
                     if (rotate) {
                         v = v.lanewise(VectorOperators.ROR, 1);
                     }
@@ -399,8 +442,16 @@ public final class JavaVectorKernel extends AbstractKernel {
          * true: the other way round) run by run, a run being the values of one group: whole vectors here, the
          * rest of a run by the reference, as a group of its own.
          */
-        static void uniformF32(boolean inverse, MemorySegment in, long n, long groupSize, long groupOffset,
-                               MemorySegment scales, MemorySegment zeros, int bits, MemorySegment out) {
+        static void uniformF32(
+                boolean inverse,
+                MemorySegment in,
+                long n,
+                long groupSize,
+                long groupOffset,
+                MemorySegment scales,
+                MemorySegment zeros,
+                int bits,
+                MemorySegment out) {
             final int top = (1 << bits) - 1;
             final int inShift = inverse ? 0 : 2; // log2 of the bytes per element of in and out
             final int outShift = inverse ? 2 : 0;
@@ -433,26 +484,34 @@ public final class JavaVectorKernel extends AbstractKernel {
         }
 
         /** Codes of values [from, to) (whole vectors) of one group. */
-        private static void quantizeF32(MemorySegment src, long from, long to, float scale, int offset, int top,
-                                        MemorySegment codes) {
+        private static void quantizeF32(
+                MemorySegment src, long from, long to, float scale, int offset, int top, MemorySegment codes) {
             final float offsetF = offset;
             final float topF = top;
             for (long i = from; i < to; i += LANES) {
-                FloatVector y = FloatVector.fromMemorySegment(FLOATS, src, i << 2, LE).div(scale);
+                FloatVector y =
+                        FloatVector.fromMemorySegment(FLOATS, src, i << 2, LE).div(scale);
                 // rint, half to even: below 2^23 adding and subtracting 2^23 rounds |y| to an integer in one
                 // IEEE addition; from 2^23 up |y| is one already, and the sum (still >= 2^23) clamps alike.
                 // Inf and NaN pass through. The sign goes back on afterwards (rint is odd).
                 IntVector sign = y.reinterpretAsInts().and(0x80000000);
-                FloatVector r = y.abs().add(0x1p23f).sub(0x1p23f).reinterpretAsInts().or(sign).reinterpretAsFloats();
+                FloatVector r = y.abs()
+                        .add(0x1p23f)
+                        .sub(0x1p23f)
+                        .reinterpretAsInts()
+                        .or(sign)
+                        .reinterpretAsFloats();
                 FloatVector c = r.add(offsetF);
-                c = FloatVector.zero(FLOATS).blend(c, c.compare(VectorOperators.GT, 0f)).min(topF); // NaN: not > 0
+                c = FloatVector.zero(FLOATS)
+                        .blend(c, c.compare(VectorOperators.GT, 0f))
+                        .min(topF); // NaN: not > 0
                 storeBytes((IntVector) c.convert(VectorOperators.F2I, 0), codes, i);
             }
         }
 
         /** Values [from, to) (whole vectors) of one group from their codes. */
-        private static void dequantizeF32(MemorySegment codes, long from, long to, float scale, int offset, int top,
-                                          MemorySegment dst) {
+        private static void dequantizeF32(
+                MemorySegment codes, long from, long to, float scale, int offset, int top, MemorySegment dst) {
             for (long i = from; i < to; i += LANES) {
                 IntVector level = loadBytes(codes, i).and(top).sub(offset);
                 ((FloatVector) level.convert(VectorOperators.I2F, 0)).mul(scale).intoMemorySegment(dst, i << 2, LE);
@@ -462,8 +521,16 @@ public final class JavaVectorKernel extends AbstractKernel {
 
     // Quantization: F32 quantize and dequantize are vector loops; the rest is AbstractKernel's reference.
     @Override
-    protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                                   MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+    protected void quantizeChecked(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment codes) {
         if (type == ElfType.F32) {
             Simd.uniformF32(false, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
         } else {
@@ -472,8 +539,16 @@ public final class JavaVectorKernel extends AbstractKernel {
     }
 
     @Override
-    protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
-                                     MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+    protected void dequantizeChecked(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment dst) {
         if (type == ElfType.F32) {
             Simd.uniformF32(true, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
         } else {

@@ -25,15 +25,29 @@ public interface Kernel {
      * @return the number of exceptions found; when it exceeds {@code excCap} only the first
      *     {@code excCap} were stored and the caller encodes again with room for all
      */
-    long elfEncode(ElfType type, MemorySegment src, long n, MemorySegment codes,
-                   MemorySegment excPos, MemorySegment excBits, long excCap, long posBase);
+    long elfEncode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase);
 
     /**
      * Decodes {@code n} values from {@code codes} into {@code dst}, then writes back {@code nExc}
      * exceptions, whose positions must be strictly increasing within {@code [posBase, posBase + n)}.
      */
-    void elfDecode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
-                   MemorySegment excPos, MemorySegment excBits, long nExc, long posBase);
+    void elfDecode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase);
 
     /**
      * Packs {@code n} codes of {@code width} bits (1..8, one per byte, higher bits ignored) LSB-first.
@@ -52,16 +66,32 @@ public interface Kernel {
      * {@code qmax = 2^(bits-1) - 1}: {@code code = clamp(rint(x / scale) + zero, qmin, qmax) - qmin}, computed
      * in float32 (float64 for F64), rint rounding half to even; NaN gives code 0.
      */
-    void quantize(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset, MemorySegment scales,
-                  MemorySegment zeros, int bits, MemorySegment codes);
+    void quantize(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment codes);
 
     /**
      * The inverse of {@link #quantize}: {@code x' = (c + qmin - zero) * scale} in float32 (float64 for F64),
      * rounded to {@code type} half to even, where {@code c} is the code's low {@code bits} bits (so no byte
      * reads or writes out of range, whatever the codes hold).
      */
-    void dequantize(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
-                    MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst);
+    void dequantize(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment dst);
 
     /**
      * Non-uniform quantization: {@code code = } the number of the {@code nBounds} ascending float32 bounds that
@@ -95,12 +125,29 @@ public interface Kernel {
      *
      * @return the number of exceptions found, as {@link #elfEncode} returns it
      */
-    long gridEncode(ElfType type, MemorySegment src, long n, double step, double bound, MemorySegment codes,
-                    MemorySegment excPos, MemorySegment excBits, long excCap, long posBase);
+    long gridEncode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            double step,
+            double bound,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase);
 
     /** Decodes grid codes: {@code y = unzigzag(code) * step} rounded to {@code type}, then patches the exceptions. */
-    void gridDecode(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
-                    MemorySegment excPos, MemorySegment excBits, long nExc, long posBase);
+    void gridDecode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            double step,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase);
 
     /**
      * Entropy-codes one plane of {@code n} bytes (FORMAT.md, "entropy planes"): as it is, as one repeated byte, or

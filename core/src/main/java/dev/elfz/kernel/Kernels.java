@@ -16,8 +16,7 @@ public final class Kernels {
 
     private static volatile Kernel best;
 
-    private Kernels() {
-    }
+    private Kernels() {}
 
     /** The kernel this process uses. */
     public static Kernel best() {
@@ -39,8 +38,9 @@ public final class Kernels {
             case "native" -> new NativeKernel();
             case "java-vector" -> JavaVectorKernel.create();
             case "java-scalar" -> new JavaScalarKernel();
-            default -> throw new IllegalArgumentException("unknown kernel " + name
-                    + " (auto, native, java-vector, java-scalar)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown kernel " + name + " (auto, native, java-vector, java-scalar)");
         };
     }
 

@@ -1,7 +1,6 @@
 package dev.elfz.kernel;
 
 import dev.elfz.bindings.elfz_h;
-
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -72,15 +71,19 @@ public final class NativeKernel extends AbstractKernel {
         /** A test of the call's arguments: onHeap over its segment arguments, the others dropped. */
         private static MethodHandle anySegmentOnHeap(MethodType call) {
             int[] segments = IntStream.range(0, call.parameterCount())
-                    .filter(i -> call.parameterType(i) == MemorySegment.class).toArray();
+                    .filter(i -> call.parameterType(i) == MemorySegment.class)
+                    .toArray();
             MethodHandle onHeap = ON_HEAP.asCollector(MemorySegment[].class, segments.length);
             return MethodHandles.permuteArguments(onHeap, call.changeReturnType(boolean.class), segments);
         }
 
         private static MethodHandle onHeapHandle() {
             try {
-                return MethodHandles.lookup().findStatic(NativeKernel.class, "onHeap",
-                        MethodType.methodType(boolean.class, MemorySegment[].class));
+                return MethodHandles.lookup()
+                        .findStatic(
+                                NativeKernel.class,
+                                "onHeap",
+                                MethodType.methodType(boolean.class, MemorySegment[].class));
             } catch (ReflectiveOperationException e) {
                 throw new LinkageError("NativeKernel.onHeap", e);
             }
@@ -94,7 +97,8 @@ public final class NativeKernel extends AbstractKernel {
 
     private static void requireLibrary() {
         if (!NativeLibrary.get().available()) {
-            throw new IllegalStateException("native kernel unavailable: " + NativeLibrary.get().unavailableReason());
+            throw new IllegalStateException(
+                    "native kernel unavailable: " + NativeLibrary.get().unavailableReason());
         }
     }
 
@@ -148,22 +152,49 @@ public final class NativeKernel extends AbstractKernel {
     }
 
     @Override
-    protected long encode(ElfType type, MemorySegment src, long n, MemorySegment codes,
-                          MemorySegment excPos, MemorySegment excBits, long excCap, long posBase) {
+    protected long encode(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase) {
         try {
-            return check((long) Calls.ENCODE.invokeExact(type.nativeId(), src, n, codes, codes.byteSize(), excPos,
-                    excBits, excCap, posBase), "encode");
+            return check(
+                    (long) Calls.ENCODE.invokeExact(
+                            type.nativeId(), src, n, codes, codes.byteSize(), excPos, excBits, excCap, posBase),
+                    "encode");
         } catch (Throwable t) {
             throw unchecked(t);
         }
     }
 
     @Override
-    protected void decode(ElfType type, MemorySegment codes, long n, MemorySegment dst,
-                          MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+    protected void decode(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase) {
         try {
-            check((long) Calls.DECODE.invokeExact(type.nativeId(), codes, codes.byteSize(), n, dst, dst.byteSize(),
-                    excPos, excBits, nExc, posBase), "decode");
+            check(
+                    (long) Calls.DECODE.invokeExact(
+                            type.nativeId(),
+                            codes,
+                            codes.byteSize(),
+                            n,
+                            dst,
+                            dst.byteSize(),
+                            excPos,
+                            excBits,
+                            nExc,
+                            posBase),
+                    "decode");
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -188,30 +219,50 @@ public final class NativeKernel extends AbstractKernel {
     }
 
     @Override
-    protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                                   MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+    protected void quantizeChecked(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment codes) {
         try {
-            check((int) Calls.QUANTIZE.invokeExact(type.nativeId(), src, n, groupSize, groupOffset, scales, zeros,
-                    bits, codes), "quantize");
+            check(
+                    (int) Calls.QUANTIZE.invokeExact(
+                            type.nativeId(), src, n, groupSize, groupOffset, scales, zeros, bits, codes),
+                    "quantize");
         } catch (Throwable t) {
             throw unchecked(t);
         }
     }
 
     @Override
-    protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
-                                     MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+    protected void dequantizeChecked(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment dst) {
         try {
-            check((int) Calls.DEQUANTIZE.invokeExact(type.nativeId(), codes, n, groupSize, groupOffset, scales, zeros,
-                    bits, dst), "dequantize");
+            check(
+                    (int) Calls.DEQUANTIZE.invokeExact(
+                            type.nativeId(), codes, n, groupSize, groupOffset, scales, zeros, bits, dst),
+                    "dequantize");
         } catch (Throwable t) {
             throw unchecked(t);
         }
     }
 
     @Override
-    protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
-                                    MemorySegment codes) {
+    protected void bucketizeChecked(
+            ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds, MemorySegment codes) {
         try {
             check((int) Calls.BUCKETIZE.invokeExact(type.nativeId(), src, n, bounds, nBounds, codes), "bucketize");
         } catch (Throwable t) {
@@ -220,8 +271,8 @@ public final class NativeKernel extends AbstractKernel {
     }
 
     @Override
-    protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
-                                 MemorySegment dst) {
+    protected void lookupChecked(
+            ElfType type, MemorySegment codes, long n, MemorySegment table, int bits, MemorySegment dst) {
         try {
             check((int) Calls.LOOKUP.invokeExact(type.nativeId(), codes, n, table, bits, dst), "lookup");
         } catch (Throwable t) {
@@ -232,7 +283,8 @@ public final class NativeKernel extends AbstractKernel {
     @Override
     protected void planesSplitChecked(MemorySegment src, long n, int width, boolean rotate, MemorySegment planes) {
         try {
-            check((long) Calls.PLANES_SPLIT.invokeExact(src, n, width, rotate ? 1 : 0, planes, planes.byteSize()),
+            check(
+                    (long) Calls.PLANES_SPLIT.invokeExact(src, n, width, rotate ? 1 : 0, planes, planes.byteSize()),
                     "planes split");
         } catch (Throwable t) {
             throw unchecked(t);
@@ -242,31 +294,73 @@ public final class NativeKernel extends AbstractKernel {
     @Override
     protected void planesJoinChecked(MemorySegment planes, long n, int width, boolean rotate, MemorySegment dst) {
         try {
-            check((long) Calls.PLANES_JOIN.invokeExact(planes, planes.byteSize(), n, width, rotate ? 1 : 0, dst,
-                    dst.byteSize()), "planes join");
+            check(
+                    (long) Calls.PLANES_JOIN.invokeExact(
+                            planes, planes.byteSize(), n, width, rotate ? 1 : 0, dst, dst.byteSize()),
+                    "planes join");
         } catch (Throwable t) {
             throw unchecked(t);
         }
     }
 
     @Override
-    protected long gridEncodeChecked(ElfType type, MemorySegment src, long n, double step, double bound,
-                                     MemorySegment codes, MemorySegment excPos, MemorySegment excBits, long excCap,
-                                     long posBase) {
+    protected long gridEncodeChecked(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            double step,
+            double bound,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap,
+            long posBase) {
         try {
-            return check((long) Calls.GRID_ENCODE.invokeExact(type.nativeId(), src, n, step, bound, codes,
-                    codes.byteSize(), excPos, excBits, excCap, posBase), "grid encode");
+            return check(
+                    (long) Calls.GRID_ENCODE.invokeExact(
+                            type.nativeId(),
+                            src,
+                            n,
+                            step,
+                            bound,
+                            codes,
+                            codes.byteSize(),
+                            excPos,
+                            excBits,
+                            excCap,
+                            posBase),
+                    "grid encode");
         } catch (Throwable t) {
             throw unchecked(t);
         }
     }
 
     @Override
-    protected void gridDecodeChecked(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
-                                     MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+    protected void gridDecodeChecked(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            double step,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc,
+            long posBase) {
         try {
-            check((long) Calls.GRID_DECODE.invokeExact(type.nativeId(), codes, codes.byteSize(), n, step, dst,
-                    dst.byteSize(), excPos, excBits, nExc, posBase), "grid decode");
+            check(
+                    (long) Calls.GRID_DECODE.invokeExact(
+                            type.nativeId(),
+                            codes,
+                            codes.byteSize(),
+                            n,
+                            step,
+                            dst,
+                            dst.byteSize(),
+                            excPos,
+                            excBits,
+                            nExc,
+                            posBase),
+                    "grid decode");
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -290,8 +384,9 @@ public final class NativeKernel extends AbstractKernel {
             throw unchecked(t);
         }
         if (r == elfz_h.ELFZ_E_CORRUPT()) {
-            throw new CorruptDataException("native entropy decode: " + stored.byteSize()
-                    + " bytes are not an entropy plane of " + n + " bytes (a bad mode, header, code lengths or stream)");
+            throw new CorruptDataException(
+                    "native entropy decode: " + stored.byteSize() + " bytes are not an entropy plane of " + n
+                            + " bytes (a bad mode, header, code lengths or stream)");
         }
         check(r, "entropy decode");
     }

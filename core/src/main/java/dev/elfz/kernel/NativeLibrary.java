@@ -3,7 +3,6 @@ package dev.elfz.kernel;
 import dev.elfz.bindings.elfz_h;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.ExitCleanup;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -72,7 +71,9 @@ public final class NativeLibrary {
     public static String platform() {
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
-        os = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "mac" : os.startsWith("windows") ? "windows" : os;
+        os = os.startsWith("linux")
+                ? "linux"
+                : os.startsWith("mac") ? "mac" : os.startsWith("windows") ? "windows" : os;
         arch = switch (arch) {
             case "amd64", "x86_64" -> "x86_64";
             case "arm64", "aarch64" -> "aarch64";
@@ -88,8 +89,10 @@ public final class NativeLibrary {
         try {
             Path file = locate();
             if (file == null) {
-                return new NativeLibrary(null, "no native library for " + platform()
-                        + " in the jar (built without CMake, or another platform)");
+                return new NativeLibrary(
+                        null,
+                        "no native library for " + platform()
+                                + " in the jar (built without CMake, or another platform)");
             }
             String stale = versionMismatch(file, elfz_h.elfz_version(), bindingsVersion());
             if (stale != null) {
@@ -170,7 +173,8 @@ public final class NativeLibrary {
      */
     private static Path cached(byte[] bytes) throws IOException {
         String xdg = System.getenv("XDG_CACHE_HOME");
-        Path dir = xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
+        Path dir = xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()
+                ? Path.of(xdg)
                 : Path.of(System.getProperty("user.home"), ".cache");
         dir = dir.resolve("elfz");
         String hash;
@@ -180,7 +184,9 @@ public final class NativeLibrary {
             throw new IOException(e); // every JDK has SHA-256
         }
         Path file = dir.resolve(System.mapLibraryName("elfz-" + hash));
-        if (Files.isRegularFile(file) && Files.size(file) == bytes.length && Arrays.equals(Files.readAllBytes(file), bytes)) {
+        if (Files.isRegularFile(file)
+                && Files.size(file) == bytes.length
+                && Arrays.equals(Files.readAllBytes(file), bytes)) {
             return file;
         }
         Files.createDirectories(dir);

@@ -38,7 +38,6 @@ public final class QuantScalar {
         }
     }
 
-
     /** The code of {@code x} (a value of the type, exactly) in a group of this scale and zero point. */
     public static int code(ElfType type, double x, float scale, int zero, int bits) {
         int qmin = -(1 << (bits - 1));
@@ -49,7 +48,9 @@ public final class QuantScalar {
             q = Double.isNaN(r) ? qmin : (int) Math.min(Math.max(r, (double) qmin - zero), (double) qmax - zero) + zero;
         } else {
             float r = (float) Math.rint((float) x / scale);
-            q = Float.isNaN(r) ? qmin : (int) Math.min(Math.max(r, (float) (qmin - zero)), (float) (qmax - zero)) + zero;
+            q = Float.isNaN(r)
+                    ? qmin
+                    : (int) Math.min(Math.max(r, (float) (qmin - zero)), (float) (qmax - zero)) + zero;
         }
         return q - qmin;
     }
@@ -65,8 +66,16 @@ public final class QuantScalar {
         };
     }
 
-    static void quantize(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                         MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+    static void quantize(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment codes) {
         for (long i = 0; i < n; i++) {
             long g = (groupOffset + i) / groupSize;
             double x = type == ElfType.F64 ? src.getAtIndex(F64, i) : f32(type, src, i);
@@ -75,8 +84,16 @@ public final class QuantScalar {
         }
     }
 
-    static void dequantize(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
-                           MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+    static void dequantize(
+            ElfType type,
+            MemorySegment codes,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int bits,
+            MemorySegment dst) {
         int qmin = -(1 << (bits - 1));
         int mask = (1 << bits) - 1;
         for (long i = 0; i < n; i++) {
@@ -92,8 +109,8 @@ public final class QuantScalar {
         }
     }
 
-    static void bucketize(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
-                          MemorySegment codes) {
+    static void bucketize(
+            ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds, MemorySegment codes) {
         for (long i = 0; i < n; i++) {
             int c = 0;
             if (type == ElfType.F64) {

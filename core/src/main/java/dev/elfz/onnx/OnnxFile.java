@@ -1,8 +1,8 @@
 package dev.elfz.onnx;
 
 import dev.elfz.Dtype;
-import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.io.InputChangedException;
+import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -85,11 +85,15 @@ public final class OnnxFile implements AutoCloseable {
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             Parsed parsed = parse(path, file);
             Map<String, List<TensorInfo>> byLocation = new TreeMap<>();
-            parsed.external().forEach(e -> byLocation.computeIfAbsent(e.location(), k -> new ArrayList<>()).add(e.tensor()));
+            parsed.external()
+                    .forEach(e -> byLocation
+                            .computeIfAbsent(e.location(), k -> new ArrayList<>())
+                            .add(e.tensor()));
             for (Map.Entry<String, List<TensorInfo>> e : byLocation.entrySet()) {
                 data.add(Payloads.openData(path, e.getKey(), dataFile(path, e.getKey()), e.getValue()));
             }
-            return new OnnxFile(path, new Payloads(path.getFileName().toString(), path, arena, file, parsed.tensors()), data);
+            return new OnnxFile(
+                    path, new Payloads(path.getFileName().toString(), path, arena, file, parsed.tensors()), data);
         } catch (OnnxException e) {
             release(arena, data);
             throw e;
@@ -127,7 +131,9 @@ public final class OnnxFile implements AutoCloseable {
 
     /** The skeleton of a file of this size holding these tensors (absolute offsets). */
     public static Skeleton skeleton(long fileSize, List<TensorInfo> tensors) {
-        return new Skeleton(fileSize, tensors.stream().mapToLong(TensorInfo::begin).toArray(),
+        return new Skeleton(
+                fileSize,
+                tensors.stream().mapToLong(TensorInfo::begin).toArray(),
                 tensors.stream().mapToLong(TensorInfo::end).toArray());
     }
 
@@ -173,7 +179,8 @@ public final class OnnxFile implements AutoCloseable {
                 External t = initializer(path, file, g.sub(g.length()));
                 if (t != null) {
                     if (!names.add(t.tensor().name())) {
-                        throw new OnnxException(path, "initializer " + quote(t.tensor().name()) + " appears twice in the graph");
+                        throw new OnnxException(
+                                path, "initializer " + quote(t.tensor().name()) + " appears twice in the graph");
                     }
                     if (t.location() == null) {
                         tensors.add(t.tensor());
@@ -210,8 +217,9 @@ public final class OnnxFile implements AutoCloseable {
      * "op#index" (its place in its graph). A nested tensor elfz cannot take as one run, or whose values are external, stays in the skeleton
      * (it is the model's business, as before), never an error.
      */
-    private static void nested(Path path, MemorySegment file, Wire node, String scope, int index, int depth,
-            List<TensorInfo> out) throws OnnxException {
+    private static void nested(
+            Path path, MemorySegment file, Wire node, String scope, int index, int depth, List<TensorInfo> out)
+            throws OnnxException {
         String name = "";
         String op = "";
         List<long[]> attributes = new ArrayList<>(); // [from, end] of each AttributeProto, read once the name is known
@@ -256,7 +264,8 @@ public final class OnnxFile implements AutoCloseable {
                 long n = a.length();
                 name = utf8(path, file, a.position(), n, "an attribute's name");
                 a.sub(n);
-            } else if ((a.field() == 5 || a.field() == 10 || a.field() == 6 || a.field() == 11) && a.type() == Wire.LEN) {
+            } else if ((a.field() == 5 || a.field() == 10 || a.field() == 6 || a.field() == 11)
+                    && a.type() == Wire.LEN) {
                 long n = a.length();
                 (a.field() == 5 || a.field() == 10 ? tensors : graphs).add(new long[] {a.position(), a.position() + n});
                 a.sub(n);
@@ -297,8 +306,8 @@ public final class OnnxFile implements AutoCloseable {
         }
         if (e != null && e.location() == null && e.tensor().byteSize() >= NESTED_MIN_BYTES) {
             TensorInfo x = e.tensor();
-            out.add(new TensorInfo(x.name().isEmpty() ? scope : scope + "/" + x.name(), x.dtype(), x.shape(),
-                    x.begin(), x.end()));
+            out.add(new TensorInfo(
+                    x.name().isEmpty() ? scope : scope + "/" + x.name(), x.dtype(), x.shape(), x.begin(), x.end()));
         }
     }
 
@@ -365,8 +374,11 @@ public final class OnnxFile implements AutoCloseable {
                     }
                 }
                 case 5, 7, 11 -> {
-                    t.expect("TensorProto." + (t.field() == 5 ? "int32_data" : t.field() == 7 ? "int64_data"
-                            : "uint64_data"), Wire.VARINT, Wire.LEN);
+                    t.expect(
+                            "TensorProto."
+                                    + (t.field() == 5 ? "int32_data" : t.field() == 7 ? "int64_data" : "uint64_data"),
+                            Wire.VARINT,
+                            Wire.LEN);
                     fields.add("typed");
                     t.skip();
                 }
@@ -384,20 +396,34 @@ public final class OnnxFile implements AutoCloseable {
         String what = "initializer " + quote(name);
         if (location == 1 || !entries.isEmpty()) {
             if (!fields.isEmpty()) {
-                throw new OnnxException(path, what + ": external data (data_location " + location + ", " + entries.size()
-                        + " external_data entries) and values inline in " + String.join(", ", fields.stream()
-                        .map(f -> f.equals("typed") ? "int32/int64/uint64_data" : f).toList()));
+                throw new OnnxException(
+                        path,
+                        what + ": external data (data_location " + location + ", " + entries.size()
+                                + " external_data entries) and values inline in "
+                                + String.join(
+                                        ", ",
+                                        fields.stream()
+                                                .map(f -> f.equals("typed") ? "int32/int64/uint64_data" : f)
+                                                .toList()));
             }
             return external(path, what, name, dataType, dims, location, entries);
         }
         if (fields.size() > 1) {
-            throw new OnnxException(path, what + ": values in " + fields.size() + " fields (" + String.join(", ",
-                    fields.stream().map(f -> f.equals("typed") ? "int32/int64/uint64_data" : f).toList())
-                    + "); elfz reads one");
+            throw new OnnxException(
+                    path,
+                    what + ": values in " + fields.size() + " fields ("
+                            + String.join(
+                                    ", ",
+                                    fields.stream()
+                                            .map(f -> f.equals("typed") ? "int32/int64/uint64_data" : f)
+                                            .toList())
+                            + "); elfz reads one");
         }
         if (runs > 1 || (runs == 1 && unpacked)) {
-            throw new OnnxException(path, what + ": " + payload + " in " + runs + " packed runs"
-                    + (unpacked ? " and values one per tag" : "") + "; elfz reads one run");
+            throw new OnnxException(
+                    path,
+                    what + ": " + payload + " in " + runs + " packed runs" + (unpacked ? " and values one per tag" : "")
+                            + "; elfz reads one run");
         }
         if (payload == null || unpacked) {
             return null; // typed values, one value per tag, or none: kept verbatim in the skeleton
@@ -405,8 +431,10 @@ public final class OnnxFile implements AutoCloseable {
         if (!payload.equals("raw_data")) {
             boolean single = payload.equals("float_data");
             if (dataType != (single ? FLOAT : DOUBLE) && dataType != (single ? COMPLEX64 : COMPLEX128)) {
-                throw new OnnxException(path, what + ": " + payload + " with data_type " + dataType + ", not "
-                        + (single ? "FLOAT (1) or COMPLEX64 (14)" : "DOUBLE (11) or COMPLEX128 (15)"));
+                throw new OnnxException(
+                        path,
+                        what + ": " + payload + " with data_type " + dataType + ", not "
+                                + (single ? "FLOAT (1) or COMPLEX64 (14)" : "DOUBLE (11) or COMPLEX128 (15)"));
             }
         } else if (bits(dataType) == 0) {
             return null; // STRING, UNDEFINED or a type newer than this elfz: kept verbatim in the skeleton
@@ -419,8 +447,9 @@ public final class OnnxFile implements AutoCloseable {
      *
      * @throws OnnxException when the bytes are not the dims' elements times the type's size
      */
-    private static TensorInfo tensor(Path path, String what, String name, int dataType, List<Long> dims, long begin,
-            long bytes, String field) throws OnnxException {
+    private static TensorInfo tensor(
+            Path path, String what, String name, int dataType, List<Long> dims, long begin, long bytes, String field)
+            throws OnnxException {
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         long elements;
         try {
@@ -431,11 +460,14 @@ public final class OnnxFile implements AutoCloseable {
         int bits = bits(dataType);
         long needed = elements > Long.MAX_VALUE / bits ? -1 : (elements * bits + 7) / 8;
         if (needed < 0 || (bytes >= 0 && needed != bytes)) {
-            throw new OnnxException(path, what + ": " + field + " holds " + bytes + " bytes, data_type "
-                    + dataType + " dims " + Arrays.toString(shape) + " needs " + (needed < 0 ? "more than 2^63" : needed));
+            throw new OnnxException(
+                    path,
+                    what + ": " + field + " holds " + bytes + " bytes, data_type " + dataType + " dims "
+                            + Arrays.toString(shape) + " needs " + (needed < 0 ? "more than 2^63" : needed));
         }
         if (begin > Long.MAX_VALUE - needed) {
-            throw new OnnxException(path, what + ": " + field + " at " + begin + " of " + needed + " bytes ends past 2^63");
+            throw new OnnxException(
+                    path, what + ": " + field + " at " + begin + " of " + needed + " bytes ends past 2^63");
         }
         Dtype dtype = dtype(dataType);
         if (dtype == null) { // no safetensors name for the type: stored as its bytes
@@ -467,14 +499,18 @@ public final class OnnxFile implements AutoCloseable {
      * directory), {@code offset} (default 0) and {@code length} (default: what the dims need); {@code checksum} and
      * other keys are left to the skeleton, which keeps them.
      */
-    private static External external(Path path, String what, String name, int dataType, List<Long> dims, long location,
-            List<String[]> entries) throws OnnxException {
+    private static External external(
+            Path path, String what, String name, int dataType, List<Long> dims, long location, List<String[]> entries)
+            throws OnnxException {
         if (location != 1) {
-            throw new OnnxException(path, what + ": " + entries.size() + " external_data entries but data_location is "
-                    + location + ", not EXTERNAL (1)");
+            throw new OnnxException(
+                    path,
+                    what + ": " + entries.size() + " external_data entries but data_location is " + location
+                            + ", not EXTERNAL (1)");
         }
         if (entries.isEmpty()) {
-            throw new OnnxException(path, what + ": data_location EXTERNAL without external_data entries (no location)");
+            throw new OnnxException(
+                    path, what + ": data_location EXTERNAL without external_data entries (no location)");
         }
         Map<String, String> kv = new HashMap<>();
         for (String[] e : entries) {
@@ -486,8 +522,8 @@ public final class OnnxFile implements AutoCloseable {
             throw new OnnxException(path, what + ": external_data without a location");
         }
         if (bits(dataType) == 0) {
-            throw new OnnxException(path, what + ": external data of data_type " + dataType
-                    + ", which has no fixed element size");
+            throw new OnnxException(
+                    path, what + ": external data of data_type " + dataType + ", which has no fixed element size");
         }
         String file = location(path, what, kv.get("location"));
         long offset = number(path, what, kv, "offset", 0);
@@ -501,16 +537,21 @@ public final class OnnxFile implements AutoCloseable {
      * directory.
      */
     private static String location(Path path, String what, String location) throws OnnxException {
-        if (location.startsWith("/") || location.contains("\\") || location.matches("(?s)[A-Za-z]:.*")
+        if (location.startsWith("/")
+                || location.contains("\\")
+                || location.matches("(?s)[A-Za-z]:.*")
                 || location.indexOf('\0') >= 0) {
-            throw new OnnxException(path, what + ": external data location \"" + location + "\" is absolute or not a "
-                    + "relative '/'-separated path; it must lie in the model's directory");
+            throw new OnnxException(
+                    path,
+                    what + ": external data location \"" + location + "\" is absolute or not a "
+                            + "relative '/'-separated path; it must lie in the model's directory");
         }
         List<String> parts = new ArrayList<>();
         for (String part : location.split("/")) {
             if (part.equals("..")) {
-                throw new OnnxException(path, what + ": external data location \"" + location + "\" leaves the model's "
-                        + "directory (..)");
+                throw new OnnxException(
+                        path,
+                        what + ": external data location \"" + location + "\" leaves the model's " + "directory (..)");
             }
             if (!part.isEmpty() && !part.equals(".")) {
                 parts.add(part);
@@ -536,19 +577,20 @@ public final class OnnxFile implements AutoCloseable {
         } catch (NumberFormatException e) {
             // past 2^63: said below
         }
-        throw new OnnxException(path, what + ": external_data " + key + " \"" + v + "\" is not a number from 0 to 2^63 - 1");
+        throw new OnnxException(
+                path, what + ": external_data " + key + " \"" + v + "\" is not a number from 0 to 2^63 - 1");
     }
 
     /** Bits per element of a TensorProto.DataType with fixed-width elements, else 0. */
     private static int bits(int dataType) {
         return switch (dataType) {
-            case 2, 3, 9, 17, 18, 19, 20, 24 -> 8;  // UINT8 INT8 BOOL FLOAT8E4M3FN E4M3FNUZ E5M2 E5M2FNUZ E8M0
-            case 4, 5, 10, 16 -> 16;               // UINT16 INT16 FLOAT16 BFLOAT16
-            case 1, 6, 12 -> 32;                   // FLOAT INT32 UINT32
-            case 7, 11, 13, 14 -> 64;              // INT64 DOUBLE UINT64 COMPLEX64
-            case 15 -> 128;                        // COMPLEX128
-            case 21, 22, 23 -> 4;                  // UINT4 INT4 FLOAT4E2M1, two to a byte
-            default -> 0;                          // UNDEFINED, STRING, newer types
+            case 2, 3, 9, 17, 18, 19, 20, 24 -> 8; // UINT8 INT8 BOOL FLOAT8E4M3FN E4M3FNUZ E5M2 E5M2FNUZ E8M0
+            case 4, 5, 10, 16 -> 16; // UINT16 INT16 FLOAT16 BFLOAT16
+            case 1, 6, 12 -> 32; // FLOAT INT32 UINT32
+            case 7, 11, 13, 14 -> 64; // INT64 DOUBLE UINT64 COMPLEX64
+            case 15 -> 128; // COMPLEX128
+            case 21, 22, 23 -> 4; // UINT4 INT4 FLOAT4E2M1, two to a byte
+            default -> 0; // UNDEFINED, STRING, newer types
         };
     }
 
@@ -581,9 +623,12 @@ public final class OnnxFile implements AutoCloseable {
     private static String utf8(Path path, MemorySegment file, long at, long n, String what) throws OnnxException {
         MemorySegment bytes = file.asSlice(at, n);
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.toArray(ValueLayout.JAVA_BYTE))).toString();
+                    .decode(ByteBuffer.wrap(bytes.toArray(ValueLayout.JAVA_BYTE)))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new OnnxException(path, what + " at byte " + at + " is not UTF-8", e);
         }

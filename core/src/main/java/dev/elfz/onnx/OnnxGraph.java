@@ -33,8 +33,8 @@ public final class OnnxGraph {
      * Ops an index passes through unchanged on its way to a Gather (they reshape or retype it, and ids survive):
      * followed from their first input to their first output.
      */
-    private static final Set<String> PASS_THROUGH = Set.of("Cast", "Identity", "Reshape", "Unsqueeze", "Squeeze",
-            "Flatten", "Expand", "Transpose");
+    private static final Set<String> PASS_THROUGH =
+            Set.of("Cast", "Identity", "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Expand", "Transpose");
 
     /** Where a lookup op takes its indices and the table they pick rows of (along its axis), by input position. */
     private record Lookup(int indices, int table) {}
@@ -67,7 +67,10 @@ public final class OnnxGraph {
         OnnxGraph g = read(model);
         Map<String, List<Node>> consumers = new HashMap<>();
         for (Node n : g.nodes) {
-            n.inputs().forEach(in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n));
+            n.inputs()
+                    .forEach(in -> consumers
+                            .computeIfAbsent(in, k -> new ArrayList<>())
+                            .add(n));
         }
         Map<String, Table> out = new LinkedHashMap<>();
         for (String input : g.inputs) {
@@ -88,16 +91,22 @@ public final class OnnxGraph {
             String v = todo.poll();
             for (Node n : consumers.getOrDefault(v, List.of())) {
                 for (Lookup l : LOOKUPS.getOrDefault(n.op(), List.of())) {
-                    if (n.inputs().size() <= Math.max(l.indices(), l.table()) || !n.inputs().get(l.indices()).equals(v)) {
+                    if (n.inputs().size() <= Math.max(l.indices(), l.table())
+                            || !n.inputs().get(l.indices()).equals(v)) {
                         continue;
                     }
                     long[] dims = initializers.get(n.inputs().get(l.table()));
                     long axis = n.axis() < 0 && dims != null ? n.axis() + dims.length : n.axis();
-                    if (dims != null && axis >= 0 && axis < dims.length && (best == null || dims[(int) axis] < best.rows())) {
+                    if (dims != null
+                            && axis >= 0
+                            && axis < dims.length
+                            && (best == null || dims[(int) axis] < best.rows())) {
                         best = new Table(n.inputs().get(l.table()), dims[(int) axis]);
                     }
                 }
-                if (PASS_THROUGH.contains(n.op()) && n.inputs().getFirst().equals(v) && !n.outputs().isEmpty()
+                if (PASS_THROUGH.contains(n.op())
+                        && n.inputs().getFirst().equals(v)
+                        && !n.outputs().isEmpty()
                         && seen.add(n.outputs().getFirst())) {
                     todo.add(n.outputs().getFirst());
                 }
@@ -107,7 +116,8 @@ public final class OnnxGraph {
     }
 
     private static OnnxGraph read(Path path) throws OnnxException {
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             OnnxGraph g = new OnnxGraph();
             Wire model = new Wire(path, file, 0, file.byteSize());

@@ -63,22 +63,29 @@ public final class Payloads implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            MemorySegment mapped = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment mapped =
+                    size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             if (OnnxFile.lfsPointer(mapped)) {
-                throw new OnnxException(model, "external data file " + location + " is a git-LFS pointer file, not the "
-                        + "data (run git lfs pull)");
+                throw new OnnxException(
+                        model,
+                        "external data file " + location + " is a git-LFS pointer file, not the "
+                                + "data (run git lfs pull)");
             }
             tensors = tensors.stream().sorted(BY_OFFSET).toList();
             TensorInfo before = null;
             for (TensorInfo t : tensors) {
                 if (t.end() > size) {
-                    throw new OnnxException(model, "initializer \"" + t.name() + "\": external data [" + t.begin() + ", "
-                            + t.end() + ") runs past the end of " + location + " (" + size + " bytes)");
+                    throw new OnnxException(
+                            model,
+                            "initializer \"" + t.name() + "\": external data [" + t.begin() + ", " + t.end()
+                                    + ") runs past the end of " + location + " (" + size + " bytes)");
                 }
                 if (before != null && t.begin() < before.end()) {
-                    throw new OnnxException(model, "initializers \"" + before.name() + "\" [" + before.begin() + ", "
-                            + before.end() + ") and \"" + t.name() + "\" [" + t.begin() + ", " + t.end()
-                            + ") overlap in " + location);
+                    throw new OnnxException(
+                            model,
+                            "initializers \"" + before.name() + "\" [" + before.begin() + ", "
+                                    + before.end() + ") and \"" + t.name() + "\" [" + t.begin() + ", " + t.end()
+                                    + ") overlap in " + location);
                 }
                 before = t;
             }

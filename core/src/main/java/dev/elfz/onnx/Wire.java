@@ -69,8 +69,10 @@ final class Wire {
                 return;
             }
         }
-        throw fail(tagAt, name + " (field " + field + ") has wire type " + type + ", expected "
-                + Arrays.toString(types).replaceAll("[\\[\\]]", "").replace(", ", " or "));
+        throw fail(
+                tagAt,
+                name + " (field " + field + ") has wire type " + type + ", expected "
+                        + Arrays.toString(types).replaceAll("[\\[\\]]", "").replace(", ", " or "));
     }
 
     /** A base-128 varint of at most 10 bytes. */
@@ -95,8 +97,10 @@ final class Wire {
         long at = pos;
         long n = varint();
         if (n < 0 || n > end - pos) {
-            throw fail(at, "field " + field + " of length " + Long.toUnsignedString(n) + " runs past the end of its "
-                    + "message (byte " + end + "): truncated file?");
+            throw fail(
+                    at,
+                    "field " + field + " of length " + Long.toUnsignedString(n) + " runs past the end of its "
+                            + "message (byte " + end + "): truncated file?");
         }
         return n;
     }

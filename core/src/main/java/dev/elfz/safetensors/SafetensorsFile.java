@@ -1,6 +1,5 @@
 package dev.elfz.safetensors;
 
-import dev.elfz.Dtype;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -9,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.elfz.Dtype;
 import dev.elfz.io.InputChangedException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -16,10 +16,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -45,17 +45,18 @@ public final class SafetensorsFile implements AutoCloseable {
     public static final long MAX_HEADER_LENGTH = 100_000_000L;
 
     static final String METADATA_KEY = "__metadata__";
-    private static final byte[] LFS_POINTER = "version https://git-lfs.github.com/spec/v1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LFS_POINTER =
+            "version https://git-lfs.github.com/spec/v1".getBytes(StandardCharsets.US_ASCII);
 
     // Strict JSON, as serde_json: duplicate keys and trailing tokens are errors; the limits are the
     // reference's (a whole 100 MB header may be one string), not Jackson's smaller defaults.
     static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxStringLength((int) MAX_HEADER_LENGTH)
-                    .maxNameLength((int) MAX_HEADER_LENGTH)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxStringLength((int) MAX_HEADER_LENGTH)
+                            .maxNameLength((int) MAX_HEADER_LENGTH)
+                            .build())
                     .build())
-            .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path path;
@@ -66,7 +67,12 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Map<String, TensorInfo> byName;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, Arena arena, MemorySegment file, long headerLength, List<TensorInfo> tensors,
+    private SafetensorsFile(
+            Path path,
+            Arena arena,
+            MemorySegment file,
+            long headerLength,
+            List<TensorInfo> tensors,
             Map<String, String> metadata) {
         this.path = path;
         this.arena = arena;
@@ -144,20 +150,22 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new SafetensorsException(path, "a git-LFS pointer file, not the weights (run git lfs pull)");
         }
         if (size < 8) {
-            throw new SafetensorsException(path,
-                    "only " + size + " bytes, less than the 8-byte header length: truncated download?");
+            throw new SafetensorsException(
+                    path, "only " + size + " bytes, less than the 8-byte header length: truncated download?");
         }
     }
 
     private static void checkHeaderLength(Path path, long n, long size) throws SafetensorsException {
         // The field is a u64: a "negative" long is a length over 2^63.
         if (Long.compareUnsigned(n, MAX_HEADER_LENGTH) > 0) {
-            throw new SafetensorsException(path, "header length " + Long.toUnsignedString(n)
-                    + " exceeds the limit of " + MAX_HEADER_LENGTH + " bytes: not a safetensors file?");
+            throw new SafetensorsException(
+                    path,
+                    "header length " + Long.toUnsignedString(n) + " exceeds the limit of " + MAX_HEADER_LENGTH
+                            + " bytes: not a safetensors file?");
         }
         if (n > size - 8) {
-            throw new SafetensorsException(path,
-                    "header length " + n + " exceeds the file (" + size + " bytes): truncated download?");
+            throw new SafetensorsException(
+                    path, "header length " + n + " exceeds the file (" + size + " bytes): truncated download?");
         }
     }
 
@@ -169,7 +177,8 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(header))
@@ -202,17 +211,21 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** {@code __metadata__}: a string-to-string map; null means none, as serde reads an absent Option. */
-    private static void parseMetadata(Path path, JsonNode node, Map<String, String> metadata) throws SafetensorsException {
+    private static void parseMetadata(Path path, JsonNode node, Map<String, String> metadata)
+            throws SafetensorsException {
         if (node.isNull()) {
             return;
         }
         if (!node.isObject()) {
-            throw new SafetensorsException(path, METADATA_KEY + " is " + node.getNodeType() + ", not an object of strings");
+            throw new SafetensorsException(
+                    path, METADATA_KEY + " is " + node.getNodeType() + ", not an object of strings");
         }
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (!e.getValue().isTextual()) {
-                throw new SafetensorsException(path, METADATA_KEY + " value of " + Messages.quote(e.getKey()) + " is "
-                        + e.getValue().getNodeType() + ", not a string");
+                throw new SafetensorsException(
+                        path,
+                        METADATA_KEY + " value of " + Messages.quote(e.getKey()) + " is "
+                                + e.getValue().getNodeType() + ", not a string");
             }
             metadata.put(e.getKey(), e.getValue().textValue());
         }
@@ -242,11 +255,14 @@ public final class SafetensorsFile implements AutoCloseable {
         long begin = offsets[0];
         long end = offsets[1];
         if (end < begin) {
-            throw new SafetensorsException(path, what + " data_offsets " + Arrays.toString(offsets) + " end before they begin");
+            throw new SafetensorsException(
+                    path, what + " data_offsets " + Arrays.toString(offsets) + " end before they begin");
         }
         if (end - begin != needed) {
-            throw new SafetensorsException(path, what + " data_offsets " + Arrays.toString(offsets) + " hold "
-                    + (end - begin) + " bytes, " + dtype + " " + Arrays.toString(shape) + " needs " + needed);
+            throw new SafetensorsException(
+                    path,
+                    what + " data_offsets " + Arrays.toString(offsets) + " hold " + (end - begin) + " bytes, " + dtype
+                            + " " + Arrays.toString(shape) + " needs " + needed);
         }
         return new TensorInfo(name, dtype, shape, begin, end);
     }
@@ -256,8 +272,13 @@ public final class SafetensorsFile implements AutoCloseable {
             throws SafetensorsException {
         String desc = what + ": \"" + field + "\"";
         if (node == null || !node.isArray() || (count >= 0 && node.size() != count)) {
-            throw new SafetensorsException(path, desc + (count >= 0 ? " is not an array of " + count + " integers"
-                    : " is not an array of integers") + (node == null ? " (missing)" : ": " + node));
+            throw new SafetensorsException(
+                    path,
+                    desc
+                            + (count >= 0
+                                    ? " is not an array of " + count + " integers"
+                                    : " is not an array of integers")
+                            + (node == null ? " (missing)" : ": " + node));
         }
         long[] out = new long[node.size()];
         for (int i = 0; i < out.length; i++) {
@@ -283,25 +304,33 @@ public final class SafetensorsFile implements AutoCloseable {
         TensorInfo previous = null;
         for (TensorInfo t : tensors) {
             if (t.end() > bufferBytes) {
-                throw new SafetensorsException(path, "tensor " + Messages.quote(t.name()) + " data_offsets ["
-                        + t.begin() + ", " + t.end() + "] go past the end of the data (" + bufferBytes
-                        + " bytes): truncated download?");
+                throw new SafetensorsException(
+                        path,
+                        "tensor " + Messages.quote(t.name()) + " data_offsets ["
+                                + t.begin() + ", " + t.end() + "] go past the end of the data (" + bufferBytes
+                                + " bytes): truncated download?");
             }
             if (t.begin() < expected) {
-                throw new SafetensorsException(path, "tensor " + Messages.quote(t.name()) + " data_offsets ["
-                        + t.begin() + ", " + t.end() + "] overlap tensor " + Messages.quote(previous.name())
-                        + " [" + previous.begin() + ", " + previous.end() + "]");
+                throw new SafetensorsException(
+                        path,
+                        "tensor " + Messages.quote(t.name()) + " data_offsets ["
+                                + t.begin() + ", " + t.end() + "] overlap tensor " + Messages.quote(previous.name())
+                                + " [" + previous.begin() + ", " + previous.end() + "]");
             }
             if (t.begin() > expected) {
-                throw new SafetensorsException(path, "bytes [" + expected + ", " + t.begin()
-                        + ") of the data belong to no tensor (a hole before " + Messages.quote(t.name()) + ")");
+                throw new SafetensorsException(
+                        path,
+                        "bytes [" + expected + ", " + t.begin() + ") of the data belong to no tensor (a hole before "
+                                + Messages.quote(t.name()) + ")");
             }
             expected = t.end();
             previous = t;
         }
         if (expected != bufferBytes) {
-            throw new SafetensorsException(path, "the tensors end at byte " + expected + " of the data but the file holds "
-                    + bufferBytes + " bytes of data: " + (bufferBytes - expected) + " bytes after the last tensor");
+            throw new SafetensorsException(
+                    path,
+                    "the tensors end at byte " + expected + " of the data but the file holds " + bufferBytes
+                            + " bytes of data: " + (bufferBytes - expected) + " bytes after the last tensor");
         }
     }
 

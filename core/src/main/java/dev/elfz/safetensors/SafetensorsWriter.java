@@ -53,8 +53,8 @@ public final class SafetensorsWriter implements AutoCloseable {
      * @throws IllegalArgumentException for duplicate names or a tensor named {@code __metadata__}
      * @throws IOException when the directory is not writable or has not enough free space
      */
-    public static SafetensorsWriter create(Path target, List<TensorSpec> specs, Map<String, String> metadata,
-            boolean overwrite) throws IOException {
+    public static SafetensorsWriter create(
+            Path target, List<TensorSpec> specs, Map<String, String> metadata, boolean overwrite) throws IOException {
         specs = List.copyOf(specs);
         return open(target, header(specs, metadata == null ? Map.of() : metadata), specs, overwrite);
     }
@@ -66,17 +66,19 @@ public final class SafetensorsWriter implements AutoCloseable {
      * @param header the N bytes of JSON after the length field, padding included
      * @throws SafetensorsException when the header is invalid or describes other tensors
      */
-    public static SafetensorsWriter createVerbatim(Path target, byte[] header, List<TensorInfo> tensors,
-            boolean overwrite) throws IOException {
+    public static SafetensorsWriter createVerbatim(
+            Path target, byte[] header, List<TensorInfo> tensors, boolean overwrite) throws IOException {
         long data = 0;
         for (TensorInfo t : tensors) {
             data = Math.addExact(data, t.byteSize());
         }
-        List<TensorInfo> parsed = SafetensorsFile.Header.parse(target, header, data).tensors();
+        List<TensorInfo> parsed =
+                SafetensorsFile.Header.parse(target, header, data).tensors();
         if (!parsed.equals(tensors)) {
             throw new SafetensorsException(target, "the header lists other tensors than the data holds");
         }
-        return open(target, header.clone(), tensors.stream().map(TensorInfo::spec).toList(), overwrite);
+        return open(
+                target, header.clone(), tensors.stream().map(TensorInfo::spec).toList(), overwrite);
     }
 
     private static SafetensorsWriter open(Path target, byte[] header, List<TensorSpec> specs, boolean overwrite)
@@ -102,15 +104,21 @@ public final class SafetensorsWriter implements AutoCloseable {
     }
 
     /** Writes small tensors from segments in one call: {@code data.get(i)} holds the bytes of {@code specs.get(i)}. */
-    public static void write(Path target, List<TensorSpec> specs, List<MemorySegment> data, Map<String, String> metadata,
-            boolean overwrite) throws IOException {
+    public static void write(
+            Path target,
+            List<TensorSpec> specs,
+            List<MemorySegment> data,
+            Map<String, String> metadata,
+            boolean overwrite)
+            throws IOException {
         if (data.size() != specs.size()) {
             throw new IllegalArgumentException(specs.size() + " tensors but " + data.size() + " data segments");
         }
         for (int i = 0; i < specs.size(); i++) {
             if (data.get(i).byteSize() != specs.get(i).byteSize()) {
-                throw new IllegalArgumentException(specs.get(i) + " needs " + specs.get(i).byteSize()
-                        + " bytes, its segment has " + data.get(i).byteSize());
+                throw new IllegalArgumentException(
+                        specs.get(i) + " needs " + specs.get(i).byteSize() + " bytes, its segment has "
+                                + data.get(i).byteSize());
             }
         }
         try (SafetensorsWriter w = create(target, specs, metadata, overwrite)) {

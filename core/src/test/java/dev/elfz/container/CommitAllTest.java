@@ -1,12 +1,10 @@
 package dev.elfz.container;
 
-import dev.elfz.ChildJvm;
-
-import dev.elfz.container.Decompressor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -55,9 +53,12 @@ class CommitAllTest {
         Path model = Files.writeString(dir.resolve("m.onnx"), "old model");
         Path data = Files.writeString(dir.resolve("m.onnx.data"), "old data");
         // the data file is committed first (last output), then the model fails
-        IOException e = assertThrows(IOException.class, () -> Decompressor.commitAll(
-                List.of(new Fake(model, "new model", true), new Fake(data, "new data", false)),
-                List.of(model, data), true));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> Decompressor.commitAll(
+                        List.of(new Fake(model, "new model", true), new Fake(data, "new data", false)),
+                        List.of(model, data),
+                        true));
         assertEquals(model + ": no space left on device", e.getMessage());
         assertEquals(List.of("m.onnx.data=old data", "m.onnx=old model"), listing(), "as before, no hidden copy left");
     }
@@ -65,15 +66,19 @@ class CommitAllTest {
     @Test
     void aFailedCommitWithoutOldFilesLeavesNothing() throws IOException {
         Path model = dir.resolve("m.onnx"), data = dir.resolve("m.onnx.data");
-        assertThrows(IOException.class, () -> Decompressor.commitAll(
-                List.of(new Fake(model, "new model", true), new Fake(data, "new data", false)),
-                List.of(model, data), true));
+        assertThrows(
+                IOException.class,
+                () -> Decompressor.commitAll(
+                        List.of(new Fake(model, "new model", true), new Fake(data, "new data", false)),
+                        List.of(model, data),
+                        true));
         assertEquals(List.of(), listing());
     }
 
     @Test
     void anExitDuringTheCommitsPutsTheUsersFilesBack() throws Exception {
-        Process p = new ProcessBuilder(ChildJvm.command(ExitMidCommit.class, dir.toString())).redirectErrorStream(true)
+        Process p = new ProcessBuilder(ChildJvm.command(ExitMidCommit.class, dir.toString()))
+                .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -101,8 +106,13 @@ class CommitAllTest {
 
                 public void close() {}
             };
-            Decompressor.commitAll(List.of(new Fake(targets.get(0), "new a", false), exiting,
-                    new Fake(targets.get(2), "new c", false)), targets, true);
+            Decompressor.commitAll(
+                    List.of(
+                            new Fake(targets.get(0), "new a", false),
+                            exiting,
+                            new Fake(targets.get(2), "new c", false)),
+                    targets,
+                    true);
             Thread.sleep(60_000); // not reached: the hook went first and the commit of a failed
         }
 
@@ -126,8 +136,10 @@ class CommitAllTest {
     void successReplacesEveryFileAndDropsTheOldOnes() throws IOException {
         Path model = Files.writeString(dir.resolve("m.onnx"), "old model");
         Path data = Files.writeString(dir.resolve("m.onnx.data"), "old data");
-        Decompressor.commitAll(List.of(new Fake(model, "new model", false), new Fake(data, "new data", false)),
-                List.of(model, data), true);
+        Decompressor.commitAll(
+                List.of(new Fake(model, "new model", false), new Fake(data, "new data", false)),
+                List.of(model, data),
+                true);
         assertEquals(List.of("m.onnx.data=new data", "m.onnx=new model"), listing());
     }
 }

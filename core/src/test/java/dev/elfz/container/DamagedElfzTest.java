@@ -1,20 +1,18 @@
 package dev.elfz.container;
 
-import dev.elfz.Chunk;
-import dev.elfz.ChunkStream;
-import dev.elfz.Elfz;
-import dev.elfz.ElfzArchive;
-import dev.elfz.ElfzTensor;
-import dev.elfz.ElfzOptions;
-import dev.elfz.TestModels;
-
-import dev.elfz.container.ElfzFormat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.Chunk;
+import dev.elfz.ChunkStream;
 import dev.elfz.Codec;
 import dev.elfz.CodecChoice;
+import dev.elfz.Elfz;
+import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzOptions;
+import dev.elfz.ElfzTensor;
+import dev.elfz.TestModels;
 import dev.elfz.codec.registry.Codecs;
 import java.io.IOException;
 import java.net.URI;
@@ -44,6 +42,7 @@ public class DamagedElfzTest {
 
     @TempDir
     Path dir;
+
     Path good;
     ElfzArchive index;
 
@@ -51,7 +50,8 @@ public class DamagedElfzTest {
     void compress() throws IOException {
         Path in = TestModels.everyDtype(dir.resolve("m.safetensors"), 11);
         good = dir.resolve("good.elfz");
-        index = Elfz.compress(in, good, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withChunkBytes(512));
+        index = Elfz.compress(
+                in, good, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withChunkBytes(512));
     }
 
     /** Decompressing {@code bad} fails with this message part, and leaves only the inputs behind. */
@@ -63,14 +63,19 @@ public class DamagedElfzTest {
         assertTrue(e.getMessage().startsWith(z + ": "), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of("bad.elfz", "good.elfz", "m.safetensors"),
-                    files.map(p -> p.getFileName().toString()).sorted().toList(), "nothing left at the output");
+            assertEquals(
+                    List.of("bad.elfz", "good.elfz", "m.safetensors"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "nothing left at the output");
         }
         return e.getMessage().substring(z.toString().length() + 2);
     }
 
     private ElfzTensor tensor(String name) {
-        return index.files().getFirst().tensors().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+        return index.files().getFirst().tensors().stream()
+                .filter(t -> t.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -78,8 +83,10 @@ public class DamagedElfzTest {
         byte[] b = Files.readAllBytes(good);
         Chunk chunk = tensor("big-f32").data().chunks().get(3);
         b[(int) (chunk.offset() + chunk.length() / 2)] ^= 0x10;
-        assertEquals("tensor big-f32: chunk 3 of " + tensor("big-f32").data().chunks().size()
-                + " is damaged (CRC32C mismatch)", refused(b));
+        assertEquals(
+                "tensor big-f32: chunk 3 of "
+                        + tensor("big-f32").data().chunks().size() + " is damaged (CRC32C mismatch)",
+                refused(b));
     }
 
     @Test
@@ -102,14 +109,18 @@ public class DamagedElfzTest {
     @Test
     void otherFilesAreNotElfz() throws IOException {
         assertEquals("empty file, not an .elfz file", refused(new byte[0]));
-        assertEquals("not an .elfz file (no elfz magic at the start)", refused(Files.readAllBytes(dir.resolve("m.safetensors"))));
+        assertEquals(
+                "not an .elfz file (no elfz magic at the start)",
+                refused(Files.readAllBytes(dir.resolve("m.safetensors"))));
     }
 
     @Test
     void aNewerMajorVersionOrUnknownFlagIsRefused() throws IOException {
         byte[] b = Files.readAllBytes(good);
         b[8] = 3;
-        assertEquals("format version 3." + ElfzFormat.MINOR + "; this elfz reads 1.x to 2.x (made by a newer elfz?)", refused(b));
+        assertEquals(
+                "format version 3." + ElfzFormat.MINOR + "; this elfz reads 1.x to 2.x (made by a newer elfz?)",
+                refused(b));
         b[8] = 0;
         assertEquals("format version 0." + ElfzFormat.MINOR + "; this elfz reads 1.x to 2.x", refused(b));
         b[8] = 2;
@@ -119,19 +130,25 @@ public class DamagedElfzTest {
 
     @Test
     void aCraftedIndexCannotWriteOutsideTheOutputOrReadOutsideTheFile() throws IOException {
-        assertEquals("damaged index: a single-file archive's path must be a plain name, not ../evil.safetensors",
+        assertEquals(
+                "damaged index: a single-file archive's path must be a plain name, not ../evil.safetensors",
                 refused(withIndex(s -> s.replace("\"path\":\"m.safetensors\"", "\"path\":\"../evil.safetensors\""))));
-        assertEquals("damaged index: the index holds an unsafe file path: ../x",
+        assertEquals(
+                "damaged index: the index holds an unsafe file path: ../x",
                 refused(withIndex(s -> s.replace("\"input\":\"file\"", "\"input\":\"directory\"")
                         .replace("\"path\":\"m.safetensors\"", "\"path\":\"../x\""))));
         Chunk c = tensor("big-f32").data().chunks().get(0);
-        String m = refused(withIndex(s -> s.replace("[" + c.offset() + "," + c.length() + ",", "[" + (1L << 40) + "," + c.length() + ",")));
+        String m = refused(withIndex(
+                s -> s.replace("[" + c.offset() + "," + c.length() + ",", "[" + (1L << 40) + "," + c.length() + ",")));
         assertTrue(m.startsWith("damaged index: m.safetensors: tensor big-f32: chunk 0 [1099511627776, +"), m);
-        assertEquals("damaged index: m.safetensors: tensor big-f32: unknown codec zfp (made by a newer elfz?)",
+        assertEquals(
+                "damaged index: m.safetensors: tensor big-f32: unknown codec zfp (made by a newer elfz?)",
                 refused(withIndex(s -> s.replaceFirst("(\"name\":\"big-f32\".*?\"codec\":)\"elf\"", "$1\"zfp\""))));
-        assertEquals("damaged index: m.safetensors: tensor big-f32: size 25604, expected 25600",
+        assertEquals(
+                "damaged index: m.safetensors: tensor big-f32: size 25604, expected 25600",
                 refused(withIndex(s -> s.replaceFirst("(\"name\":\"big-f32\".*?\"size\":)25600", "$125604"))));
-        assertTrue(refused(withIndex(s -> s.replace("\"files\":", "\"files\":5,\"x\":"))).startsWith("damaged index: "));
+        assertTrue(refused(withIndex(s -> s.replace("\"files\":", "\"files\":5,\"x\":")))
+                .startsWith("damaged index: "));
     }
 
     /** FORMAT.md's integers are JSON integers: not strings, not numbers with a fraction or exponent, not booleans. */
@@ -145,8 +162,12 @@ public class DamagedElfzTest {
                 j -> j.replace("\"size\":" + size, "\"size\":\"" + size + "\""),
                 j -> j.replace("\"size\":" + size, "\"size\":" + size + ".0"),
                 j -> j.replace("\"size\":" + size, "\"size\":" + size + "e0"),
-                j -> j.replace(chunk, "[" + c.offset() + ".0," + c.length() + "," + c.crc32c() + "," + (c.coded() ? 1 : 0) + "]"),
-                j -> j.replace(chunk, "[\"" + c.offset() + "\"," + c.length() + "," + c.crc32c() + "," + (c.coded() ? 1 : 0) + "]"),
+                j -> j.replace(
+                        chunk,
+                        "[" + c.offset() + ".0," + c.length() + "," + c.crc32c() + "," + (c.coded() ? 1 : 0) + "]"),
+                j -> j.replace(
+                        chunk,
+                        "[\"" + c.offset() + "\"," + c.length() + "," + c.crc32c() + "," + (c.coded() ? 1 : 0) + "]"),
                 j -> j.replace(chunk, "[" + c.offset() + "," + c.length() + "," + c.crc32c() + ",true]"),
                 j -> j.replaceFirst("(\"name\":\"big-f32\".*?\"chunk_bytes\":)512", "$1512.0"),
                 j -> j.replaceFirst("(\"name\":\"big-f32\".*?\"offset\":)(\\d+)", "$1\"$2\""),
@@ -158,13 +179,15 @@ public class DamagedElfzTest {
             String m = refused(withIndex(edits.get(i)));
             assertTrue(m.startsWith("damaged index: "), "edit " + i + ": " + m);
         }
-        Map<String, Object> uniform = new HashMap<>(Map.of("bits", 8, "granularity", "group", "group_size", 32,
-                "symmetric", false));
+        Map<String, Object> uniform =
+                new HashMap<>(Map.of("bits", 8, "granularity", "group", "group_size", 32, "symmetric", false));
         Codecs.of(Codec.UNIFORM).parseParams(uniform);
         for (String key : List.of("bits", "group_size")) {
             Map<String, Object> bad = new HashMap<>(uniform);
             bad.put(key, 8.0);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Codecs.of(Codec.UNIFORM).parseParams(bad));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> Codecs.of(Codec.UNIFORM).parseParams(bad));
             assertTrue(e.getMessage().contains(key), e.getMessage());
         }
     }
@@ -172,25 +195,33 @@ public class DamagedElfzTest {
     @Test
     void rawPathBytesMustBeHexOfTheNameThePathShows() throws IOException {
         String path = "\"path\":\"m.safetensors\"";
-        assertEquals("damaged index: m.safetensors: path_bytes zz is not hex",
+        assertEquals(
+                "damaged index: m.safetensors: path_bytes zz is not hex",
                 refused(withIndex(s -> s.replace(path, path + ",\"path_bytes\":\"zz\""))));
-        assertEquals("damaged index: m.safetensors: path_bytes 6d is not this path in bytes that are not UTF-8",
+        assertEquals(
+                "damaged index: m.safetensors: path_bytes 6d is not this path in bytes that are not UTF-8",
                 refused(withIndex(s -> s.replace(path, path + ",\"path_bytes\":\"6d\""))));
-        assertEquals("damaged index: m.safetensors: path_bytes ff is not this path in bytes that are not UTF-8",
+        assertEquals(
+                "damaged index: m.safetensors: path_bytes ff is not this path in bytes that are not UTF-8",
                 refused(withIndex(s -> s.replace(path, path + ",\"path_bytes\":\"ff\""))));
         // the checks on paths hold for the bytes: "../" then 0xFF
-        assertEquals("damaged index: the index holds an unsafe file path: ../\uFFFD",
+        assertEquals(
+                "damaged index: the index holds an unsafe file path: ../\uFFFD",
                 refused(withIndex(s -> s.replace("\"input\":\"file\"", "\"input\":\"directory\"")
                         .replace(path, "\"path\":\"../\uFFFD\",\"path_bytes\":\"2e2e2fff\""))));
     }
 
     /** Names that could write outside the output, or one file twice, are refused as before: as UTF-8 or as bytes. */
     @ParameterizedTest
-    @ValueSource(strings = {"/abs", "a//b", "a/", "./m", "a/./b", "a/../b", "..", "a\\\\b", "a\\u0000b", "\\uFFFD/../x"})
+    @ValueSource(
+            strings = {"/abs", "a//b", "a/", "./m", "a/./b", "a/../b", "..", "a\\\\b", "a\\u0000b", "\\uFFFD/../x"})
     void unsafeNamesAreRefused(String name) throws IOException {
         String path = "\"path\":\"m.safetensors\"";
-        String m = refused(withIndex(s -> s.replace("\"input\":\"file\"", "\"input\":\"directory\"").replace(path,
-                "\"path\":\"" + name + "\"" + (name.startsWith("\\uFFFD") ? ",\"path_bytes\":\"ff2f2e2e2f78\"" : ""))));
+        String m = refused(withIndex(s -> s.replace("\"input\":\"file\"", "\"input\":\"directory\"")
+                .replace(
+                        path,
+                        "\"path\":\"" + name + "\""
+                                + (name.startsWith("\\uFFFD") ? ",\"path_bytes\":\"ff2f2e2e2f78\"" : ""))));
         assertTrue(m.startsWith("damaged index: the index holds an unsafe file path: "), m);
     }
 
@@ -215,8 +246,11 @@ public class DamagedElfzTest {
         int at = (int) chunk.offset();
         b[at] = 9; // the entropy stage's section count: the chunk's length cannot hold 9 sections
         long crc = crc(b, at, (int) chunk.length());
-        byte[] bad = withIndex(b, s -> s.replace("[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
-                "[" + chunk.offset() + "," + chunk.length() + "," + crc + ","));
+        byte[] bad = withIndex(
+                b,
+                s -> s.replace(
+                        "[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
+                        "[" + chunk.offset() + "," + chunk.length() + "," + crc + ","));
         String m = refused(bad);
         assertTrue(m.startsWith("tensor big-f32: chunk 1 of "), m);
         assertTrue(m.contains("an entropy-coded chunk of " + chunk.length() + " bytes "), m);
@@ -230,8 +264,11 @@ public class DamagedElfzTest {
         int at = (int) chunk.offset();
         b[at] ^= 1;
         long crc = crc(b, at, (int) chunk.length());
-        byte[] bad = withIndex(b, t -> t.replace("[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
-                "[" + chunk.offset() + "," + chunk.length() + "," + crc + ","));
+        byte[] bad = withIndex(
+                b,
+                t -> t.replace(
+                        "[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
+                        "[" + chunk.offset() + "," + chunk.length() + "," + crc + ","));
         assertEquals("tensor t.i32: decoded bytes differ from the original (CRC32C mismatch)", refused(bad));
     }
 
@@ -270,7 +307,8 @@ public class DamagedElfzTest {
     }
 
     private static ByteBuffer trailer(byte[] b) {
-        return ByteBuffer.wrap(b, b.length - ElfzFormat.TRAILER_BYTES, ElfzFormat.TRAILER_BYTES).slice()
+        return ByteBuffer.wrap(b, b.length - ElfzFormat.TRAILER_BYTES, ElfzFormat.TRAILER_BYTES)
+                .slice()
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 
@@ -279,5 +317,4 @@ public class DamagedElfzTest {
         c.update(b, at, len);
         return c.getValue();
     }
-
 }

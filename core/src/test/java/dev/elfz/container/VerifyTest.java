@@ -1,16 +1,14 @@
 package dev.elfz.container;
 
-import dev.elfz.Elfz;
-import dev.elfz.CodecChoice;
-import dev.elfz.ElfzOptions;
-
-import dev.elfz.container.Verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.Codec;
+import dev.elfz.CodecChoice;
 import dev.elfz.Dtype;
+import dev.elfz.Elfz;
+import dev.elfz.ElfzOptions;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;
@@ -54,15 +52,20 @@ class VerifyTest {
         w[4] = Float.NaN;
         w[12] = 0.01f;
         Path in = dir.resolve("a.safetensors");
-        SafetensorsWriter.write(in, List.of(new TensorSpec("w", Dtype.F32, new long[] {64}),
-                new TensorSpec("n", Dtype.I32, new long[] {1})), List.of(MemorySegment.ofArray(w),
-                MemorySegment.ofArray(new int[] {7})), Map.of(), false);
+        SafetensorsWriter.write(
+                in,
+                List.of(new TensorSpec("w", Dtype.F32, new long[] {64}), new TensorSpec("n", Dtype.I32, new long[] {1
+                })),
+                List.of(MemorySegment.ofArray(w), MemorySegment.ofArray(new int[] {7})),
+                Map.of(),
+                false);
         Path z = dir.resolve("a.elfz");
         Elfz.compress(in, z, ElfzOptions.defaults().withCodec(CodecChoice.ELF).withThreads(1));
 
         Verify.Report r = Verify.verify(in, z, ElfzOptions.defaults());
         assertTrue(r.ok(), r.problems().toString());
-        assertEquals(List.of(Verify.Kind.HEADER, Verify.Kind.TENSOR, Verify.Kind.TENSOR),
+        assertEquals(
+                List.of(Verify.Kind.HEADER, Verify.Kind.TENSOR, Verify.Kind.TENSOR),
                 r.checks().stream().map(Verify.Check::kind).toList());
         Verify.Check c = r.checks().get(1);
         assertEquals("w", c.name());
@@ -73,12 +76,17 @@ class VerifyTest {
         assertEquals(0, r.checks().get(2).maxError());
 
         w[12] = 0.0105f; // 0.0005 from what the archive holds
-        SafetensorsWriter.write(in, List.of(new TensorSpec("w", Dtype.F32, new long[] {64}),
-                new TensorSpec("n", Dtype.I32, new long[] {1})), List.of(MemorySegment.ofArray(w),
-                MemorySegment.ofArray(new int[] {7})), Map.of(), true);
+        SafetensorsWriter.write(
+                in,
+                List.of(new TensorSpec("w", Dtype.F32, new long[] {64}), new TensorSpec("n", Dtype.I32, new long[] {1
+                })),
+                List.of(MemorySegment.ofArray(w), MemorySegment.ofArray(new int[] {7})),
+                Map.of(),
+                true);
         Verify.Report bad = Verify.verify(in, z, ElfzOptions.defaults().withThreads(2));
         assertEquals(1, bad.problems().size(), bad.problems().toString());
-        assertTrue(bad.problems().getFirst().startsWith("tensor w: value 12: 0.0105 decoded as 0.00999999, error 5.0000"),
+        assertTrue(
+                bad.problems().getFirst().startsWith("tensor w: value 12: 0.0105 decoded as 0.00999999, error 5.0000"),
                 bad.problems().getFirst());
         assertEquals(0.0005, bad.checks().get(1).maxError(), 1e-6);
     }

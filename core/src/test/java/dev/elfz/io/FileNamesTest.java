@@ -73,7 +73,9 @@ class FileNamesTest {
             assertEquals(s, FileNames.display(s));
             assertNull(FileNames.hexIfRaw(s));
         }
-        assertEquals("78ff2e62696e", FileNames.hexIfRaw(FileNames.fromBytes(new byte[] {'x', (byte) 0xFF, '.', 'b', 'i', 'n'})));
+        assertEquals(
+                "78ff2e62696e",
+                FileNames.hexIfRaw(FileNames.fromBytes(new byte[] {'x', (byte) 0xFF, '.', 'b', 'i', 'n'})));
     }
 
     @Test

@@ -52,7 +52,9 @@ class BindingsTest {
         for (Method m : elfz_h.class.getMethods()) {
             if (Modifier.isStatic(m.getModifiers()) && m.getName().endsWith("$descriptor")) {
                 FunctionDescriptor d = (FunctionDescriptor) m.invoke(null);
-                functions.put(m.getName().replace("$descriptor", ""), d.argumentLayouts().size());
+                functions.put(
+                        m.getName().replace("$descriptor", ""),
+                        d.argumentLayouts().size());
             }
         }
         return functions;
@@ -73,7 +75,9 @@ class BindingsTest {
         int seen = 0;
         while (m.find()) {
             Method bound = elfz_h.class.getMethod(m.group(1));
-            assertEquals(Integer.parseInt(m.group(2)), bound.invoke(null),
+            assertEquals(
+                    Integer.parseInt(m.group(2)),
+                    bound.invoke(null),
                     m.group(1) + " differs in elfz.h and bindings/: run bindings/regenerate.sh");
             seen++;
         }
@@ -90,9 +94,11 @@ class BindingsTest {
     void aLibraryOfAnotherVersionIsRefusedInOneLine() {
         Path file = Path.of("/tmp/libelfz.so");
         assertNull(NativeLibrary.versionMismatch(file, 0x000200, 0x000200));
-        assertEquals("native library /tmp/libelfz.so has C API 0.1.0, this elfz needs 0.2.0",
+        assertEquals(
+                "native library /tmp/libelfz.so has C API 0.1.0, this elfz needs 0.2.0",
                 NativeLibrary.versionMismatch(file, 0x000100, 0x000200));
-        assertEquals("native library /tmp/libelfz.so has C API 1.0.3, this elfz needs 0.2.0",
+        assertEquals(
+                "native library /tmp/libelfz.so has C API 1.0.3, this elfz needs 0.2.0",
                 NativeLibrary.versionMismatch(file, 0x010003, 0x000200));
     }
 
@@ -101,7 +107,9 @@ class BindingsTest {
         NativeRequired.assume();
         var lookup = NativeLibrary.get().lookup();
         for (String name : headerFunctions().keySet()) {
-            assertTrue(lookup.find(name).isPresent(), name + " missing from " + NativeLibrary.get().path());
+            assertTrue(
+                    lookup.find(name).isPresent(),
+                    name + " missing from " + NativeLibrary.get().path());
         }
         // and nothing internal leaks: the kernels' tables are hidden
         assertFalse(lookup.find("elfz_kernels_scalar").isPresent(), "internal symbol exported");

@@ -66,8 +66,11 @@ class CrossKernelTest {
                     encoded.add(Encoded.of(k, type, src, n));
                 }
                 for (int i = 1; i < encoded.size(); i++) {
-                    assertArrayEquals(encoded.get(0).codes, encoded.get(i).codes,
-                            kernels.get(i).name() + " codes differ from " + kernels.get(0).name() + ", n=" + n);
+                    assertArrayEquals(
+                            encoded.get(0).codes,
+                            encoded.get(i).codes,
+                            kernels.get(i).name() + " codes differ from "
+                                    + kernels.get(0).name() + ", n=" + n);
                     assertArrayEquals(encoded.get(0).pos, encoded.get(i).pos, "exception positions");
                     assertArrayEquals(encoded.get(0).bits, encoded.get(i).bits, "exception bits");
                 }
@@ -122,7 +125,16 @@ class CrossKernelTest {
                 k.quantize(type, src, n, n, 0, tensorScale, tensorZero, 8, codes.asSlice(n));
                 k.bucketize(type, src, n, bounds, 15, codes.asSlice(2 * n));
                 k.dequantize(type, codes, n, 32, 0, scales, zeros, 4, values);
-                k.dequantize(type, codes.asSlice(n), n, n, 0, tensorScale, tensorZero, 8, values.asSlice(n * type.valueBytes()));
+                k.dequantize(
+                        type,
+                        codes.asSlice(n),
+                        n,
+                        n,
+                        0,
+                        tensorScale,
+                        tensorZero,
+                        8,
+                        values.asSlice(n * type.valueBytes()));
                 byte[] all = new byte[(int) (codes.byteSize() + values.byteSize())];
                 MemorySegment.copy(codes, 0, MemorySegment.ofArray(all), 0, codes.byteSize());
                 MemorySegment.copy(values, 0, MemorySegment.ofArray(all), codes.byteSize(), values.byteSize());
@@ -156,10 +168,16 @@ class CrossKernelTest {
                                 expected = got;
                             }
                             String what = k.name() + " width " + width + (rotate ? " rotated" : "") + ", n=" + n;
-                            assertArrayEquals(expected, got, what + ": planes differ from " + kernels.get(0).name());
+                            assertArrayEquals(
+                                    expected,
+                                    got,
+                                    what + ": planes differ from "
+                                            + kernels.get(0).name());
                             byte[] back = new byte[(int) (n * width)];
-                            k.planesJoin(MemorySegment.ofArray(expected), n, width, rotate, MemorySegment.ofArray(back));
-                            assertArrayEquals(src.asSlice(0, n * width).toArray(ValueLayout.JAVA_BYTE), back, what + " join");
+                            k.planesJoin(
+                                    MemorySegment.ofArray(expected), n, width, rotate, MemorySegment.ofArray(back));
+                            assertArrayEquals(
+                                    src.asSlice(0, n * width).toArray(ValueLayout.JAVA_BYTE), back, what + " join");
                         }
                     }
                 }
@@ -169,7 +187,9 @@ class CrossKernelTest {
 
     /** Grid codes of real weights and of edge-heavy values: same codes and exceptions, same decoded bytes. */
     @ParameterizedTest
-    @EnumSource(value = ElfType.class, names = {"F32", "F64"})
+    @EnumSource(
+            value = ElfType.class,
+            names = {"F32", "F64"})
     void sameGridCodesOfRealWeightsAndEdgeValues(ElfType type) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment f32 = TestData.bert(8L << 20, arena);
@@ -180,7 +200,8 @@ class CrossKernelTest {
             }
             List<Kernel> kernels = kernels();
             for (double[] grid : KernelContractTest.GRIDS) {
-                for (MemorySegment src : List.of(real, KernelContractTest.gridInput(type, 70_001, grid[0], grid[1], 5, arena))) {
+                for (MemorySegment src :
+                        List.of(real, KernelContractTest.gridInput(type, 70_001, grid[0], grid[1], 5, arena))) {
                     long n = src.byteSize() / type.valueBytes();
                     byte[] expected = null;
                     byte[] expectedValues = null;
@@ -188,21 +209,49 @@ class CrossKernelTest {
                         byte[] codes = new byte[(int) (4 * n)];
                         long[] pos = new long[(int) n];
                         byte[] bits = new byte[(int) n * type.valueBytes()];
-                        long nExc = k.gridEncode(type, src, n, grid[0], grid[1], MemorySegment.ofArray(codes),
-                                MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), n, 3);
+                        long nExc = k.gridEncode(
+                                type,
+                                src,
+                                n,
+                                grid[0],
+                                grid[1],
+                                MemorySegment.ofArray(codes),
+                                MemorySegment.ofArray(pos),
+                                MemorySegment.ofArray(bits),
+                                n,
+                                3);
                         byte[] all = new byte[(int) (codes.length + 8 * nExc + nExc * type.valueBytes())];
-                        MemorySegment.copy(MemorySegment.ofArray(codes), 0, MemorySegment.ofArray(all), 0, codes.length);
-                        MemorySegment.copy(MemorySegment.ofArray(pos), 0, MemorySegment.ofArray(all), codes.length, 8 * nExc);
-                        MemorySegment.copy(MemorySegment.ofArray(bits), 0, MemorySegment.ofArray(all),
-                                codes.length + 8 * nExc, nExc * type.valueBytes());
+                        MemorySegment.copy(
+                                MemorySegment.ofArray(codes), 0, MemorySegment.ofArray(all), 0, codes.length);
+                        MemorySegment.copy(
+                                MemorySegment.ofArray(pos), 0, MemorySegment.ofArray(all), codes.length, 8 * nExc);
+                        MemorySegment.copy(
+                                MemorySegment.ofArray(bits),
+                                0,
+                                MemorySegment.ofArray(all),
+                                codes.length + 8 * nExc,
+                                nExc * type.valueBytes());
                         if (expected == null) {
                             expected = all;
                         }
                         String what = k.name() + " " + type + " grid " + grid[0] + "/" + grid[1] + ", n=" + n;
-                        assertArrayEquals(expected, all, what + ": codes or exceptions differ from " + kernels.get(0).name());
-                        MemorySegment out = arena.allocate(n * type.valueBytes() + 1).asSlice(1);
-                        k.gridDecode(type, MemorySegment.ofArray(codes), n, grid[0], out, MemorySegment.ofArray(pos),
-                                MemorySegment.ofArray(bits), nExc, 3);
+                        assertArrayEquals(
+                                expected,
+                                all,
+                                what + ": codes or exceptions differ from "
+                                        + kernels.get(0).name());
+                        MemorySegment out =
+                                arena.allocate(n * type.valueBytes() + 1).asSlice(1);
+                        k.gridDecode(
+                                type,
+                                MemorySegment.ofArray(codes),
+                                n,
+                                grid[0],
+                                out,
+                                MemorySegment.ofArray(pos),
+                                MemorySegment.ofArray(bits),
+                                nExc,
+                                3);
                         byte[] values = out.toArray(ValueLayout.JAVA_BYTE);
                         if (expectedValues == null) {
                             expectedValues = values;
@@ -235,7 +284,8 @@ class CrossKernelTest {
             MemorySegment weights = TestData.bert(values * 4L, arena);
             MemorySegment f16 = arena.allocate(values * 2L);
             for (long i = 0; i < values; i++) {
-                TestData.setBits(ElfType.F16, f16, i, TestData.bitsOf(ElfType.F16, weights.getAtIndex(TestData.FLOAT, i)));
+                TestData.setBits(
+                        ElfType.F16, f16, i, TestData.bitsOf(ElfType.F16, weights.getAtIndex(TestData.FLOAT, i)));
             }
             MemorySegment f16Planes = arena.allocate(values * 2L);
             new JavaScalarKernel().planesSplit(f16, values, 2, true, f16Planes);
@@ -253,8 +303,11 @@ class CrossKernelTest {
                 stored.add(Arrays.copyOf(dst, (int) size));
             }
             for (int i = 1; i < stored.size(); i++) {
-                assertArrayEquals(stored.get(0), stored.get(i),
-                        kernels.get(i).name() + " entropy plane differs from " + kernels.get(0).name() + ", n=" + n);
+                assertArrayEquals(
+                        stored.get(0),
+                        stored.get(i),
+                        kernels.get(i).name() + " entropy plane differs from "
+                                + kernels.get(0).name() + ", n=" + n);
             }
             huffman += stored.get(0)[0] == 2 ? 1 : 0;
             for (Kernel dec : kernels) {
@@ -273,17 +326,32 @@ class CrossKernelTest {
             byte[] codes = new byte[(int) type.codeBytes(n)];
             long[] pos = new long[(int) n];
             byte[] bits = new byte[(int) n * type.valueBytes()];
-            long nExc = k.elfEncode(type, src, n, MemorySegment.ofArray(codes), MemorySegment.ofArray(pos),
-                    MemorySegment.ofArray(bits), n, 7);
+            long nExc = k.elfEncode(
+                    type,
+                    src,
+                    n,
+                    MemorySegment.ofArray(codes),
+                    MemorySegment.ofArray(pos),
+                    MemorySegment.ofArray(bits),
+                    n,
+                    7);
             assertTrue(nExc <= n);
-            return new Encoded(codes, Arrays.copyOf(pos, (int) nExc),
-                    Arrays.copyOf(bits, (int) nExc * type.valueBytes()));
+            return new Encoded(
+                    codes, Arrays.copyOf(pos, (int) nExc), Arrays.copyOf(bits, (int) nExc * type.valueBytes()));
         }
 
         byte[] decodeWith(Kernel k, ElfType type, long n) {
-            MemorySegment out = Arena.ofAuto().allocate(n * type.valueBytes() + 1).asSlice(1); // unaligned
-            k.elfDecode(type, MemorySegment.ofArray(codes), n, out, MemorySegment.ofArray(pos),
-                    MemorySegment.ofArray(bits), pos.length, 7);
+            MemorySegment out =
+                    Arena.ofAuto().allocate(n * type.valueBytes() + 1).asSlice(1); // unaligned
+            k.elfDecode(
+                    type,
+                    MemorySegment.ofArray(codes),
+                    n,
+                    out,
+                    MemorySegment.ofArray(pos),
+                    MemorySegment.ofArray(bits),
+                    pos.length,
+                    7);
             assertEquals(n * type.valueBytes(), out.byteSize());
             return out.toArray(ValueLayout.JAVA_BYTE);
         }
@@ -309,14 +377,28 @@ class CrossKernelTest {
         }
 
         @Override
-        protected long encode(ElfType type, MemorySegment src, long n, MemorySegment codes, MemorySegment excPos,
-                              MemorySegment excBits, long excCap, long posBase) {
+        protected long encode(
+                ElfType type,
+                MemorySegment src,
+                long n,
+                MemorySegment codes,
+                MemorySegment excPos,
+                MemorySegment excBits,
+                long excCap,
+                long posBase) {
             return pinned().elfEncode(type, src, n, codes, excPos, excBits, excCap, posBase);
         }
 
         @Override
-        protected void decode(ElfType type, MemorySegment codes, long n, MemorySegment dst, MemorySegment excPos,
-                              MemorySegment excBits, long nExc, long posBase) {
+        protected void decode(
+                ElfType type,
+                MemorySegment codes,
+                long n,
+                MemorySegment dst,
+                MemorySegment excPos,
+                MemorySegment excBits,
+                long nExc,
+                long posBase) {
             pinned().elfDecode(type, codes, n, dst, excPos, excBits, nExc, posBase);
         }
 
@@ -331,26 +413,42 @@ class CrossKernelTest {
         }
 
         @Override
-        protected void quantizeChecked(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                                       MemorySegment scales, MemorySegment zeros, int bits, MemorySegment codes) {
+        protected void quantizeChecked(
+                ElfType type,
+                MemorySegment src,
+                long n,
+                long groupSize,
+                long groupOffset,
+                MemorySegment scales,
+                MemorySegment zeros,
+                int bits,
+                MemorySegment codes) {
             pinned().quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
         }
 
         @Override
-        protected void dequantizeChecked(ElfType type, MemorySegment codes, long n, long groupSize, long groupOffset,
-                                         MemorySegment scales, MemorySegment zeros, int bits, MemorySegment dst) {
+        protected void dequantizeChecked(
+                ElfType type,
+                MemorySegment codes,
+                long n,
+                long groupSize,
+                long groupOffset,
+                MemorySegment scales,
+                MemorySegment zeros,
+                int bits,
+                MemorySegment dst) {
             pinned().dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, dst);
         }
 
         @Override
-        protected void bucketizeChecked(ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds,
-                                        MemorySegment codes) {
+        protected void bucketizeChecked(
+                ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds, MemorySegment codes) {
             pinned().bucketize(type, src, n, bounds, nBounds, codes);
         }
 
         @Override
-        protected void lookupChecked(ElfType type, MemorySegment codes, long n, MemorySegment table, int bits,
-                                     MemorySegment dst) {
+        protected void lookupChecked(
+                ElfType type, MemorySegment codes, long n, MemorySegment table, int bits, MemorySegment dst) {
             pinned().lookup(type, codes, n, table, bits, dst);
         }
 
@@ -365,15 +463,31 @@ class CrossKernelTest {
         }
 
         @Override
-        protected long gridEncodeChecked(ElfType type, MemorySegment src, long n, double step, double bound,
-                                         MemorySegment codes, MemorySegment excPos, MemorySegment excBits, long excCap,
-                                         long posBase) {
+        protected long gridEncodeChecked(
+                ElfType type,
+                MemorySegment src,
+                long n,
+                double step,
+                double bound,
+                MemorySegment codes,
+                MemorySegment excPos,
+                MemorySegment excBits,
+                long excCap,
+                long posBase) {
             return pinned().gridEncode(type, src, n, step, bound, codes, excPos, excBits, excCap, posBase);
         }
 
         @Override
-        protected void gridDecodeChecked(ElfType type, MemorySegment codes, long n, double step, MemorySegment dst,
-                                         MemorySegment excPos, MemorySegment excBits, long nExc, long posBase) {
+        protected void gridDecodeChecked(
+                ElfType type,
+                MemorySegment codes,
+                long n,
+                double step,
+                MemorySegment dst,
+                MemorySegment excPos,
+                MemorySegment excBits,
+                long nExc,
+                long posBase) {
             pinned().gridDecode(type, codes, n, step, dst, excPos, excBits, nExc, posBase);
         }
 

@@ -1,15 +1,14 @@
 package dev.elfz.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import static dev.elfz.kernel.TestData.bits;
 import static dev.elfz.kernel.TestData.bitsOf;
 import static dev.elfz.kernel.TestData.edges;
 import static dev.elfz.kernel.TestData.gaussian;
 import static dev.elfz.kernel.TestData.setBits;
 import static dev.elfz.kernel.TestData.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.elfz.PromiseOracle;
 import java.lang.foreign.Arena;
@@ -168,15 +167,17 @@ class JavaKernelTwinTest {
     // Running one kernel.
 
     /** Everything encode wrote: the count, the code stream, the whole position and bits buffers. */
-    record Encoded(long count, byte[] codes, byte[] pos, byte[] bits) {
-    }
+    record Encoded(long count, byte[] codes, byte[] pos, byte[] bits) {}
 
     static Encoded encode(Kernel k, ElfType type, MemorySegment src, int n, long excCap, long posBase) {
         MemorySegment codes = filled(type.codeBytes(n) + 2).asSlice(1, type.codeBytes(n)); // odd address
         MemorySegment pos = filled(n * 8L + 16);
         MemorySegment bits = filled((long) n * type.valueBytes() + 16);
         long count = k.elfEncode(type, src, n, codes, pos, bits, excCap, posBase);
-        return new Encoded(count, codes.toArray(ValueLayout.JAVA_BYTE), pos.toArray(ValueLayout.JAVA_BYTE),
+        return new Encoded(
+                count,
+                codes.toArray(ValueLayout.JAVA_BYTE),
+                pos.toArray(ValueLayout.JAVA_BYTE),
                 bits.toArray(ValueLayout.JAVA_BYTE));
     }
 
@@ -269,8 +270,20 @@ class JavaKernelTwinTest {
 
             if (n % 4 == 0) { // room for only some exceptions: all counted, the first stored, nothing past them
                 long cap = want.excIndex.length / 2;
-                assertEncoded(what + " scalar cap " + cap, type, want, encode(scalar, type, src, n, cap, posBase), cap, posBase);
-                assertEncoded(what + " vector cap " + cap, type, want, encode(vector, type, src, n, cap, posBase), cap, posBase);
+                assertEncoded(
+                        what + " scalar cap " + cap,
+                        type,
+                        want,
+                        encode(scalar, type, src, n, cap, posBase),
+                        cap,
+                        posBase);
+                assertEncoded(
+                        what + " vector cap " + cap,
+                        type,
+                        want,
+                        encode(vector, type, src, n, cap, posBase),
+                        cap,
+                        posBase);
             }
 
             byte[] ds = decode(scalar, type, want.codes, n, want.excIndex, want.excBits, posBase);
@@ -282,7 +295,9 @@ class JavaKernelTwinTest {
 
     /** Every F16 and BF16 bit pattern encoded, and every code decoded, by both kernels. */
     @ParameterizedTest
-    @EnumSource(value = ElfType.class, names = {"F16", "BF16"})
+    @EnumSource(
+            value = ElfType.class,
+            names = {"F16", "BF16"})
     void everySixteenBitPatternAndEveryCode(ElfType type) {
         long[] all = new long[65536];
         for (int i = 0; i < all.length; i++) {
@@ -290,8 +305,20 @@ class JavaKernelTwinTest {
         }
         Expected want = Expected.of(type, all);
         MemorySegment src = heapValues(type, all, 0);
-        assertEncoded(type + " all patterns, scalar", type, want, encode(scalar, type, src, all.length, all.length, 7), all.length, 7);
-        assertEncoded(type + " all patterns, vector", type, want, encode(vector, type, src, all.length, all.length, 7), all.length, 7);
+        assertEncoded(
+                type + " all patterns, scalar",
+                type,
+                want,
+                encode(scalar, type, src, all.length, all.length, 7),
+                all.length,
+                7);
+        assertEncoded(
+                type + " all patterns, vector",
+                type,
+                want,
+                encode(vector, type, src, all.length, all.length, 7),
+                all.length,
+                7);
 
         int codes = 1 << type.codeBits();
         long[] every = new long[codes];
@@ -317,22 +344,54 @@ class JavaKernelTwinTest {
     void namedCases() {
         for (Kernel k : new Kernel[] {scalar, vector}) {
             // F32 in a block of 19 (vector body and tail), as raw bits so that no NaN is touched on the way
-            int[] in = {0x3f7fffff /* 0.99999994 */, Float.floatToRawIntBits(0.9999999f), 0x80000000 /* -0.0 */, 0,
-                    1 /* MIN_VALUE */, 0x80000001, 0x3f800000 /* 1 */, 0xbf800000, Float.floatToRawIntBits(2.5f),
-                    0x7f7fffff /* MAX */, 0x7f800000, 0xff800000, 0x7fc0beef, 0xffc12345, 0x7f800001 /* signalling */,
-                    Float.floatToRawIntBits(0.5f - 0x1p-25f), Float.floatToRawIntBits(0x1p-24f),
-                    Float.floatToRawIntBits(0x1.8p-24f), Float.floatToRawIntBits(-0.25f)};
+            int[] in = {
+                0x3f7fffff /* 0.99999994 */,
+                Float.floatToRawIntBits(0.9999999f),
+                0x80000000 /* -0.0 */,
+                0,
+                1 /* MIN_VALUE */,
+                0x80000001,
+                0x3f800000 /* 1 */,
+                0xbf800000,
+                Float.floatToRawIntBits(2.5f),
+                0x7f7fffff /* MAX */,
+                0x7f800000,
+                0xff800000,
+                0x7fc0beef,
+                0xffc12345,
+                0x7f800001 /* signalling */,
+                Float.floatToRawIntBits(0.5f - 0x1p-25f),
+                Float.floatToRawIntBits(0x1p-24f),
+                Float.floatToRawIntBits(0x1.8p-24f),
+                Float.floatToRawIntBits(-0.25f)
+            };
             int[] out = new int[in.length];
             long[] pos = new long[in.length];
             int[] bits = new int[in.length];
             MemorySegment codes = MemorySegment.ofArray(new byte[in.length * 3]);
-            long nExc = k.elfEncode(ElfType.F32, MemorySegment.ofArray(in), in.length, codes,
-                    MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), in.length, 100);
+            long nExc = k.elfEncode(
+                    ElfType.F32,
+                    MemorySegment.ofArray(in),
+                    in.length,
+                    codes,
+                    MemorySegment.ofArray(pos),
+                    MemorySegment.ofArray(bits),
+                    in.length,
+                    100);
             assertEquals(10, nExc, k.name() + ": exceptions");
-            assertArrayEquals(new long[] {100, 106, 107, 108, 109, 110, 111, 112, 113, 114}, Arrays.copyOf(pos, 10),
+            assertArrayEquals(
+                    new long[] {100, 106, 107, 108, 109, 110, 111, 112, 113, 114},
+                    Arrays.copyOf(pos, 10),
                     k.name() + ": 0.99999994 (1 + x rounds to 2), +-1, 2.5, MAX, +-Inf and three NaNs");
-            k.elfDecode(ElfType.F32, codes, in.length, MemorySegment.ofArray(out), MemorySegment.ofArray(pos),
-                    MemorySegment.ofArray(bits), nExc, 100);
+            k.elfDecode(
+                    ElfType.F32,
+                    codes,
+                    in.length,
+                    MemorySegment.ofArray(out),
+                    MemorySegment.ofArray(pos),
+                    MemorySegment.ofArray(bits),
+                    nExc,
+                    100);
             for (int i : new int[] {0, 6, 7, 8, 9, 10, 11, 12, 13, 14}) {
                 assertEquals(in[i], out[i], k.name() + ": exception " + i + " restored bit for bit");
             }
@@ -349,9 +408,13 @@ class JavaKernelTwinTest {
             // the largest value below 1 is an exception in every type, the one below it is not
             for (ElfType type : ElfType.values()) {
                 long below1 = bitsOf(type, 1.0) - 1;
-                assertEquals(1, encode(k, type, heapValues(type, new long[] {below1}, 0), 1, 1, 0).count,
+                assertEquals(
+                        1,
+                        encode(k, type, heapValues(type, new long[] {below1}, 0), 1, 1, 0).count,
                         k.name() + " " + type + ": nextDown(1) rounds up to 1");
-                assertEquals(0, encode(k, type, heapValues(type, new long[] {below1 - 1}, 0), 1, 1, 0).count,
+                assertEquals(
+                        0,
+                        encode(k, type, heapValues(type, new long[] {below1 - 1}, 0), 1, 1, 0).count,
                         k.name() + " " + type + ": the value below it does not");
             }
         }
@@ -414,7 +477,8 @@ class JavaKernelTwinTest {
                 for (Kernel k : new Kernel[] {scalar, vector}) {
                     MemorySegment packed = filled(want.length);
                     assertEquals(want.length, k.packBits(MemorySegment.ofArray(codes), n, width, packed));
-                    assertArrayEquals(want, packed.toArray(ValueLayout.JAVA_BYTE), k.name() + " pack w=" + width + " n=" + n);
+                    assertArrayEquals(
+                            want, packed.toArray(ValueLayout.JAVA_BYTE), k.name() + " pack w=" + width + " n=" + n);
                     MemorySegment back = filled(n);
                     k.unpackBits(packed, n, width, back);
                     byte[] got = back.toArray(ValueLayout.JAVA_BYTE);

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
 import dev.elfz.PromiseOracle;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,7 +40,8 @@ abstract class KernelContractTest {
         MemorySegment bits = scratch.asSlice(type.codeBytes(n) + 3 + n * 8, n * type.valueBytes());
         long base = 12345;
         long nExc = k.elfEncode(type, src, n, codes, pos, bits, n, base);
-        MemorySegment out = scratch.asSlice(type.codeBytes(n) + 3 + n * (8 + type.valueBytes()) + 5, n * type.valueBytes());
+        MemorySegment out =
+                scratch.asSlice(type.codeBytes(n) + 3 + n * (8 + type.valueBytes()) + 5, n * type.valueBytes());
         k.elfDecode(type, codes, n, out, pos, bits, nExc, base);
         long seen = 0;
         for (long i = 0; i < n; i++) {
@@ -97,7 +98,9 @@ abstract class KernelContractTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ElfType.class, names = {"F16", "BF16"})
+    @EnumSource(
+            value = ElfType.class,
+            names = {"F16", "BF16"})
     void everyBitPatternOfSixteenBitTypes(ElfType type) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocate(65536 * 2);
@@ -123,15 +126,16 @@ abstract class KernelContractTest {
     void knownBytes() {
         // 0.5f -> 1+x = 1.5 -> mantissa 0x400000; -0.25f -> 0x200000 | sign 0x800000; 0.5 - 2^-23 -> 0x3fffff;
         // 0.5 - 2^-25 rounds (half an ulp of [1,2) is 2^-24) up to 1.5. Printed here value by value.
-        assertEquals("400000" + "a00000" + "3fffff" + "400000",
-                planesOfF32(0.5f, -0.25f, 0.5f - 0x1p-23f, 0.5f - 0x1p-25f));
+        assertEquals(
+                "400000" + "a00000" + "3fffff" + "400000", planesOfF32(0.5f, -0.25f, 0.5f - 0x1p-23f, 0.5f - 0x1p-25f));
         try (Arena arena = Arena.ofConfined()) {
             // f16 0.5 (0x3800) -> q 512, code 0x200: plane byte 0x40, low 3 bits 000; -0.75 (0xba00) -> 0x400|768
             MemorySegment src = arena.allocate(4);
             src.set(TestData.SHORT, 0, (short) 0x3800);
             src.set(TestData.SHORT, 2, (short) 0xba00);
             MemorySegment codes = arena.allocate(ElfType.F16.codeBytes(2));
-            assertEquals(0, kernel().elfEncode(ElfType.F16, src, 2, codes, MemorySegment.NULL, MemorySegment.NULL, 0, 0));
+            assertEquals(
+                    0, kernel().elfEncode(ElfType.F16, src, 2, codes, MemorySegment.NULL, MemorySegment.NULL, 0, 0));
             assertEquals("40e000", HexFormat.of().formatHex(codes.toArray(ValueLayout.JAVA_BYTE)));
             // pack: width 3 codes 1..7,0 LSB-first -> 0b...: bytes d1 58 1f (computed bit by bit)
             MemorySegment c = MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5, 6, 7, 0});
@@ -144,8 +148,10 @@ abstract class KernelContractTest {
     private String planesOfF32(float... values) {
         MemorySegment src = MemorySegment.ofArray(values);
         MemorySegment codes = MemorySegment.ofArray(new byte[values.length * 3]);
-        assertEquals(0, kernel().elfEncode(ElfType.F32, src, values.length, codes, MemorySegment.NULL,
-                MemorySegment.NULL, 0, 0));
+        assertEquals(
+                0,
+                kernel().elfEncode(
+                                ElfType.F32, src, values.length, codes, MemorySegment.NULL, MemorySegment.NULL, 0, 0));
         byte[] b = codes.toArray(ValueLayout.JAVA_BYTE);
         StringBuilder planes = new StringBuilder();
         for (int i = 0; i < values.length; i++) {
@@ -159,18 +165,41 @@ abstract class KernelContractTest {
     @Test
     void namedBoundaryValues() {
         Kernel k = kernel();
-        float[] in = {-0.0f, 0.99999994f, 0.9999999f, Float.MIN_VALUE, -1e-30f, 5.9604645e-8f, 1.0f,
-                Float.intBitsToFloat(0x7fc0beef), Float.NEGATIVE_INFINITY};
+        float[] in = {
+            -0.0f,
+            0.99999994f,
+            0.9999999f,
+            Float.MIN_VALUE,
+            -1e-30f,
+            5.9604645e-8f,
+            1.0f,
+            Float.intBitsToFloat(0x7fc0beef),
+            Float.NEGATIVE_INFINITY
+        };
         float[] out = new float[in.length];
         long[] pos = new long[in.length];
         int[] bits = new int[in.length];
         MemorySegment codes = MemorySegment.ofArray(new byte[in.length * 3]);
-        long nExc = k.elfEncode(ElfType.F32, MemorySegment.ofArray(in), in.length, codes,
-                MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), in.length, 0);
+        long nExc = k.elfEncode(
+                ElfType.F32,
+                MemorySegment.ofArray(in),
+                in.length,
+                codes,
+                MemorySegment.ofArray(pos),
+                MemorySegment.ofArray(bits),
+                in.length,
+                0);
         assertEquals(4, nExc, "0.99999994 (1+x rounds to 2), 1.0, NaN and -Inf are exceptions");
         assertArrayEquals(new long[] {1, 6, 7, 8}, Arrays.copyOf(pos, 4));
-        k.elfDecode(ElfType.F32, codes, in.length, MemorySegment.ofArray(out), MemorySegment.ofArray(pos),
-                MemorySegment.ofArray(bits), nExc, 0);
+        k.elfDecode(
+                ElfType.F32,
+                codes,
+                in.length,
+                MemorySegment.ofArray(out),
+                MemorySegment.ofArray(pos),
+                MemorySegment.ofArray(bits),
+                nExc,
+                0);
         assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(out[0]), "-0.0 comes back as -0.0");
         assertEquals(0x7fc0beef, Float.floatToRawIntBits(out[7]), "NaN payload kept");
         assertEquals(0.9999999f, out[2], 0x1p-24f);
@@ -187,8 +216,17 @@ abstract class KernelContractTest {
         }
         long[] pos = new long[5];
         MemorySegment codes = MemorySegment.ofArray(new byte[192]);
-        assertEquals(16, kernel().elfEncode(ElfType.F32, MemorySegment.ofArray(in), 64, codes,
-                MemorySegment.ofArray(pos), MemorySegment.ofArray(new int[5]), 5, 0));
+        assertEquals(
+                16,
+                kernel().elfEncode(
+                                ElfType.F32,
+                                MemorySegment.ofArray(in),
+                                64,
+                                codes,
+                                MemorySegment.ofArray(pos),
+                                MemorySegment.ofArray(new int[5]),
+                                5,
+                                0));
         assertArrayEquals(new long[] {0, 4, 8, 12, 16}, pos);
     }
 
@@ -200,15 +238,19 @@ abstract class KernelContractTest {
         MemorySegment pos = MemorySegment.ofArray(new long[64]);
         MemorySegment bits = MemorySegment.ofArray(new int[64]);
         assertThrows(IndexOutOfBoundsException.class, () -> k.elfEncode(ElfType.F32, src, 65, codes, pos, bits, 0, 0));
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.elfEncode(ElfType.F32, src, 64, codes.asSlice(0, 191), pos, bits, 0, 0));
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.elfEncode(ElfType.F32, src, 64, codes, pos.asSlice(0, 8), bits, 2, 0));
         assertThrows(IllegalArgumentException.class, () -> k.elfEncode(ElfType.F32, src, -1, codes, pos, bits, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> k.elfEncode(ElfType.F32, src, 64, codes, pos, bits, -1, 0));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> k.elfEncode(ElfType.F32, src, 64, codes, pos, bits, 0, Long.MAX_VALUE - 10));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> k.elfEncode(ElfType.F32, src, 64, codes.asReadOnly(), pos, bits, 0, 0));
         assertThrows(NullPointerException.class, () -> k.elfEncode(null, src, 64, codes, pos, bits, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> k.packBits(codes, 8, 9, src));
@@ -227,7 +269,8 @@ abstract class KernelContractTest {
         pos.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, 0, -1);
         assertThrows(CorruptDataException.class, () -> k.elfDecode(ElfType.F32, codes, 64, out, pos, bits, 1, 0));
         assertThrows(CorruptDataException.class, () -> k.elfDecode(ElfType.F32, codes, 64, out, pos, bits, 65, 0));
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.elfDecode(ElfType.F32, codes.asSlice(1), 64, out, pos, bits, 0, 0));
     }
 
@@ -242,7 +285,9 @@ abstract class KernelContractTest {
                     codes[i] = (byte) r.nextInt(); // high bits must be ignored
                 }
                 byte[] packed = new byte[(int) Kernel.packedBytes(n, width)];
-                assertEquals(packed.length, k.packBits(MemorySegment.ofArray(codes), n, width, MemorySegment.ofArray(packed)));
+                assertEquals(
+                        packed.length,
+                        k.packBits(MemorySegment.ofArray(codes), n, width, MemorySegment.ofArray(packed)));
                 for (int i = 0; i < n; i++) { // bit-by-bit reference
                     for (int b = 0; b < width; b++) {
                         int bit = i * width + b;
@@ -270,8 +315,15 @@ abstract class KernelContractTest {
                 long m = Math.min(n, 1 << 20);
                 MemorySegment converted = arena.allocate(m * type.valueBytes());
                 for (long i = 0; i < m; i++) {
-                    TestData.setBits(type, converted, i, TestData.bitsOf(type, weights.getAtIndex(TestData.INT, i) == 0
-                            ? 0 : Float.intBitsToFloat(weights.getAtIndex(TestData.INT, i))));
+                    TestData.setBits(
+                            type,
+                            converted,
+                            i,
+                            TestData.bitsOf(
+                                    type,
+                                    weights.getAtIndex(TestData.INT, i) == 0
+                                            ? 0
+                                            : Float.intBitsToFloat(weights.getAtIndex(TestData.INT, i))));
                 }
                 roundTrip(kernel(), type, converted, m, scratch);
             }
@@ -288,13 +340,20 @@ abstract class KernelContractTest {
             return Float.intBitsToFloat(odd[r.nextInt(odd.length)]);
         }
         float s = 0.15f / (1 << (bits - 1));
-        return pick < 8 ? Math.scalb(1f, Math.getExponent(s) + r.nextInt(3) - 1)
+        return pick < 8
+                ? Math.scalb(1f, Math.getExponent(s) + r.nextInt(3) - 1)
                 : s * (0.5f + 1.5f * r.nextFloat()) * (pick == 8 ? -1 : 1);
     }
 
     /** n values of the type near the groups' scales: ties (k + 1/2) * scale, far-out values, edge values, weights. */
-    private static void fillQuantInput(ElfType type, MemorySegment src, long n, long groupSize, long groupOffset,
-                                       MemorySegment scales, SplittableRandom r) {
+    private static void fillQuantInput(
+            ElfType type,
+            MemorySegment src,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            SplittableRandom r) {
         long[] edges = TestData.edges(type);
         for (long i = 0; i < n; i++) {
             float scale = scales.getAtIndex(QuantScalar.F32, (groupOffset + i) / groupSize);
@@ -316,12 +375,14 @@ abstract class KernelContractTest {
 
     /** A segment of the given size: on the heap (byte[]) or native at an odd address. */
     private static MemorySegment segment(long bytes, boolean heap, Arena arena) {
-        return heap ? MemorySegment.ofArray(new byte[(int) bytes]) : arena.allocate(bytes + 1).asSlice(1);
+        return heap
+                ? MemorySegment.ofArray(new byte[(int) bytes])
+                : arena.allocate(bytes + 1).asSlice(1);
     }
 
     /** Quantizes and dequantizes one block with the kernel; the bytes must be the oracle's. */
-    private void checkUniform(ElfType type, long n, long groupSize, long groupOffset, int bits, SplittableRandom r,
-                              Arena arena) {
+    private void checkUniform(
+            ElfType type, long n, long groupSize, long groupOffset, int bits, SplittableRandom r, Arena arena) {
         Kernel k = kernel();
         boolean heap = r.nextBoolean();
         long groups = Kernel.groups(n, groupSize, groupOffset);
@@ -329,14 +390,16 @@ abstract class KernelContractTest {
         MemorySegment zeros = segment(groups, heap, arena);
         for (long g = 0; g < groups; g++) {
             scales.setAtIndex(QuantScalar.F32, g, randomScale(r, bits));
-            int zero = r.nextInt(4) == 0 ? r.nextInt(256) : r.nextInt(1 << bits) - (1 << (bits - 1)); // any int8, mostly in range
+            int zero = r.nextInt(4) == 0
+                    ? r.nextInt(256)
+                    : r.nextInt(1 << bits) - (1 << (bits - 1)); // any int8, mostly in range
             zeros.set(ValueLayout.JAVA_BYTE, g, (byte) zero);
         }
         MemorySegment src = segment(n * type.valueBytes(), heap, arena);
         fillQuantInput(type, src, n, groupSize, groupOffset, scales, r);
         MemorySegment codes = segment(n, heap, arena);
-        MemorySegment want = MemorySegment.ofArray(QuantOracle.quantize(type, src, n, groupSize, groupOffset, scales,
-                zeros, bits));
+        MemorySegment want =
+                MemorySegment.ofArray(QuantOracle.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits));
         k.quantize(type, src, n, groupSize, groupOffset, scales, zeros, bits, codes);
         String where = " (n=" + n + ", bits=" + bits + ", groups of " + groupSize + " from " + groupOffset + ")";
         assertSameBytes(want, codes, type + " quantize" + where);
@@ -348,8 +411,16 @@ abstract class KernelContractTest {
         MemorySegment wantOut = segment(n * type.valueBytes(), heap, arena);
         for (long i = 0; i < n; i++) {
             long g = (groupOffset + i) / groupSize;
-            TestData.setBits(type, wantOut, i, QuantOracle.dequantize(type, codes.get(ValueLayout.JAVA_BYTE, i),
-                    scales.getAtIndex(QuantScalar.F32, g), zeros.get(ValueLayout.JAVA_BYTE, g), bits));
+            TestData.setBits(
+                    type,
+                    wantOut,
+                    i,
+                    QuantOracle.dequantize(
+                            type,
+                            codes.get(ValueLayout.JAVA_BYTE, i),
+                            scales.getAtIndex(QuantScalar.F32, g),
+                            zeros.get(ValueLayout.JAVA_BYTE, g),
+                            bits));
         }
         k.dequantize(type, codes, n, groupSize, groupOffset, scales, zeros, bits, out);
         assertSameBytes(wantOut, out, type + " dequantize" + where);
@@ -358,8 +429,9 @@ abstract class KernelContractTest {
     private static void assertSameBytes(MemorySegment want, MemorySegment got, String what) {
         long at = want.mismatch(got);
         if (at >= 0) {
-            fail(what + ": first difference at byte " + at + ", " + HexFormat.of().toHexDigits(got.get(ValueLayout.JAVA_BYTE, at))
-                    + " instead of " + HexFormat.of().toHexDigits(want.get(ValueLayout.JAVA_BYTE, at)));
+            fail(what + ": first difference at byte " + at + ", "
+                    + HexFormat.of().toHexDigits(got.get(ValueLayout.JAVA_BYTE, at)) + " instead of "
+                    + HexFormat.of().toHexDigits(want.get(ValueLayout.JAVA_BYTE, at)));
         }
     }
 
@@ -389,8 +461,17 @@ abstract class KernelContractTest {
     void bucketizeAndLookupGiveTheReferenceBytes(ElfType type) {
         Kernel k = kernel();
         SplittableRandom r = new SplittableRandom(23 + type.ordinal());
-        float[] odd = {0f, -0f, Float.NaN, Float.intBitsToFloat(0x7f800001), Float.POSITIVE_INFINITY,
-                Float.NEGATIVE_INFINITY, Float.MIN_VALUE, 65520f, -1e-40f};
+        float[] odd = {
+            0f,
+            -0f,
+            Float.NaN,
+            Float.intBitsToFloat(0x7f800001),
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            Float.MIN_VALUE,
+            65520f,
+            -1e-40f
+        };
         try (Arena arena = Arena.ofConfined()) {
             for (int n = 0; n <= 300; n += 1 + n / 50) {
                 for (int bits = 1; bits <= 8; bits++) {
@@ -401,7 +482,8 @@ abstract class KernelContractTest {
                     float b = -0.3f;
                     for (int j = 0; j < nBounds; j++) {
                         b += r.nextInt(8) == 0 ? 0 : r.nextFloat() * 0.6f / (nBounds + 1);
-                        bounds.setAtIndex(QuantScalar.F32, j, n % 2 == 1 && r.nextInt(6) == 0 ? odd[r.nextInt(odd.length)] : b);
+                        bounds.setAtIndex(
+                                QuantScalar.F32, j, n % 2 == 1 && r.nextInt(6) == 0 ? odd[r.nextInt(odd.length)] : b);
                     }
                     if (n % 2 == 1) {
                         for (int j = nBounds - 1; j > 0; j--) {
@@ -416,13 +498,18 @@ abstract class KernelContractTest {
                     one.set(QuantScalar.F32, 0, 0.01f);
                     fillQuantInput(type, src, n, n + 1, 0, one, r);
                     for (int i = 0; i < n && nBounds > 0; i += 1 + r.nextInt(8)) { // values equal to a bound
-                        TestData.setBits(type, src, i, TestData.bitsOf(type, bounds.getAtIndex(QuantScalar.F32, r.nextInt(nBounds))));
+                        TestData.setBits(
+                                type,
+                                src,
+                                i,
+                                TestData.bitsOf(type, bounds.getAtIndex(QuantScalar.F32, r.nextInt(nBounds))));
                     }
                     MemorySegment codes = segment(n, heap, arena);
                     MemorySegment want = segment(n, heap, arena);
                     float[] b32 = bounds.asSlice(0, nBounds * 4L).toArray(QuantScalar.F32);
                     for (int i = 0; i < n; i++) {
-                        want.set(ValueLayout.JAVA_BYTE, i, (byte) QuantOracle.bucketize(type, TestData.bits(type, src, i), b32));
+                        want.set(ValueLayout.JAVA_BYTE, i, (byte)
+                                QuantOracle.bucketize(type, TestData.bits(type, src, i), b32));
                     }
                     k.bucketize(type, src, n, bounds, nBounds, codes);
                     assertSameBytes(want, codes, type + " bucketize (n=" + n + ", " + nBounds + " bounds)");
@@ -430,8 +517,14 @@ abstract class KernelContractTest {
                     // a table of any float32 bits: NaNs with payloads, values that round to Inf or to subnormals
                     MemorySegment table = segment(4L << bits, heap, arena);
                     for (int e = 0; e < 1 << bits; e++) {
-                        table.setAtIndex(QuantScalar.F32, e, r.nextInt(4) == 0 ? Float.intBitsToFloat(r.nextInt())
-                                : r.nextInt(4) == 0 ? odd[r.nextInt(odd.length)] : (float) (TestData.gaussian(r) * 0.1));
+                        table.setAtIndex(
+                                QuantScalar.F32,
+                                e,
+                                r.nextInt(4) == 0
+                                        ? Float.intBitsToFloat(r.nextInt())
+                                        : r.nextInt(4) == 0
+                                                ? odd[r.nextInt(odd.length)]
+                                                : (float) (TestData.gaussian(r) * 0.1));
                     }
                     for (int i = 0; i < n; i++) {
                         codes.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt()); // high bits must be ignored
@@ -439,8 +532,15 @@ abstract class KernelContractTest {
                     MemorySegment out = segment((long) n * type.valueBytes(), heap, arena);
                     MemorySegment wantOut = segment((long) n * type.valueBytes(), heap, arena);
                     for (int i = 0; i < n; i++) {
-                        TestData.setBits(type, wantOut, i, QuantOracle.round(type,
-                                table.getAtIndex(QuantScalar.F32, codes.get(ValueLayout.JAVA_BYTE, i) & ((1 << bits) - 1))));
+                        TestData.setBits(
+                                type,
+                                wantOut,
+                                i,
+                                QuantOracle.round(
+                                        type,
+                                        table.getAtIndex(
+                                                QuantScalar.F32,
+                                                codes.get(ValueLayout.JAVA_BYTE, i) & ((1 << bits) - 1))));
                     }
                     k.lookup(type, codes, n, table, bits, out);
                     assertSameBytes(wantOut, out, type + " lookup (n=" + n + ", bits=" + bits + ")");
@@ -468,10 +568,26 @@ abstract class KernelContractTest {
         }
         byte[] codes = new byte[x.length];
         float[] back = new float[x.length];
-        k.quantize(ElfType.F32, MemorySegment.ofArray(x), x.length, 32, 0, MemorySegment.ofArray(scales),
-                MemorySegment.ofArray(zeros), 4, MemorySegment.ofArray(codes));
-        k.dequantize(ElfType.F32, MemorySegment.ofArray(codes), x.length, 32, 0, MemorySegment.ofArray(scales),
-                MemorySegment.ofArray(zeros), 4, MemorySegment.ofArray(back));
+        k.quantize(
+                ElfType.F32,
+                MemorySegment.ofArray(x),
+                x.length,
+                32,
+                0,
+                MemorySegment.ofArray(scales),
+                MemorySegment.ofArray(zeros),
+                4,
+                MemorySegment.ofArray(codes));
+        k.dequantize(
+                ElfType.F32,
+                MemorySegment.ofArray(codes),
+                x.length,
+                32,
+                0,
+                MemorySegment.ofArray(scales),
+                MemorySegment.ofArray(zeros),
+                4,
+                MemorySegment.ofArray(back));
         for (int i = 0; i < x.length; i++) {
             assertTrue(codes[i] >= 1 && codes[i] <= 15, "symmetric codes stay in 1..15");
             assertEquals(x[i], back[i], scales[i / 32] * 0.5001f, "value " + i);
@@ -488,51 +604,96 @@ abstract class KernelContractTest {
         MemorySegment nativeCodes = Arena.ofAuto().allocate(64);
         k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, 4, codes); // fine
         for (int bits : new int[] {0, 9, -1}) {
-            assertThrows(IllegalArgumentException.class, () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, bits, codes));
-            assertThrows(IllegalArgumentException.class, () -> k.dequantize(ElfType.F32, codes, 64, 32, 0, scales, zeros, bits, src));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, bits, codes));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> k.dequantize(ElfType.F32, codes, 64, 32, 0, scales, zeros, bits, src));
             assertThrows(IllegalArgumentException.class, () -> k.lookup(ElfType.F32, codes, 64, src, bits, src));
         }
-        for (long[] group : new long[][] {{32, 32}, {32, 33}, {0, 0}, {-1, 0}, {32, -1}, {Long.MAX_VALUE, Long.MAX_VALUE - 10}}) {
-            assertThrows(IllegalArgumentException.class,
+        for (long[] group :
+                new long[][] {{32, 32}, {32, 33}, {0, 0}, {-1, 0}, {32, -1}, {Long.MAX_VALUE, Long.MAX_VALUE - 10}}) {
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.quantize(ElfType.F32, src, 64, group[0], group[1], scales, zeros, 4, nativeCodes));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> k.dequantize(ElfType.F32, nativeCodes, 64, group[0], group[1], scales, zeros, 4, src));
         }
         // too few scales or zero points for the groups the values touch (offset 1: 64 values span 3 groups of 32)
-        assertThrows(IndexOutOfBoundsException.class, () -> k.quantize(ElfType.F32, src, 64, 32, 1, scales, zeros, 4, codes));
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> k.quantize(ElfType.F32, src, 64, 32, 1, scales, zeros, 4, codes));
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales.asSlice(0, 7), zeros, 4, codes));
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.dequantize(ElfType.F32, codes, 64, 32, 0, scales, zeros.asSlice(0, 1), 4, src));
-        assertThrows(IndexOutOfBoundsException.class, () -> k.quantize(ElfType.F64, src, 64, 32, 0, scales, zeros, 4, codes));
-        assertThrows(IndexOutOfBoundsException.class, () -> k.quantize(ElfType.F32, src, 65, 64, 0, scales, zeros, 4, codes));
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> k.quantize(ElfType.F64, src, 64, 32, 0, scales, zeros, 4, codes));
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> k.quantize(ElfType.F32, src, 65, 64, 0, scales, zeros, 4, codes));
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, 4, codes.asSlice(1)));
-        assertThrows(IndexOutOfBoundsException.class, () -> k.dequantize(ElfType.F64, codes, 64, 32, 0, scales, zeros, 4, src));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> k.dequantize(ElfType.F64, codes, 64, 32, 0, scales, zeros, 4, src));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> k.quantize(ElfType.F32, src, 64, 32, 0, scales, zeros, 4, codes.asReadOnly()));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> k.dequantize(ElfType.F32, codes, 64, 32, 0, scales, zeros, 4, src.asReadOnly()));
-        assertThrows(IllegalArgumentException.class, () -> k.quantize(ElfType.F32, src, -1, 32, 0, scales, zeros, 4, codes));
+        assertThrows(
+                IllegalArgumentException.class, () -> k.quantize(ElfType.F32, src, -1, 32, 0, scales, zeros, 4, codes));
         assertThrows(NullPointerException.class, () -> k.quantize(null, src, 64, 32, 0, scales, zeros, 4, codes));
         assertThrows(NullPointerException.class, () -> k.quantize(ElfType.F32, src, 64, 32, 0, null, zeros, 4, codes));
 
         MemorySegment bounds = MemorySegment.ofArray(new float[255]);
         for (int nBounds : new int[] {-1, 256}) {
-            assertThrows(IllegalArgumentException.class, () -> k.bucketize(ElfType.F32, src, 64, bounds, nBounds, codes));
+            assertThrows(
+                    IllegalArgumentException.class, () -> k.bucketize(ElfType.F32, src, 64, bounds, nBounds, codes));
         }
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.bucketize(ElfType.F32, src, 64, bounds.asSlice(0, 4 * 14), 15, codes));
         assertThrows(IndexOutOfBoundsException.class, () -> k.bucketize(ElfType.F64, src, 64, bounds, 15, codes));
-        assertThrows(IllegalArgumentException.class, () -> k.bucketize(ElfType.F32, src, 64, bounds, 15, codes.asReadOnly()));
-        assertThrows(IndexOutOfBoundsException.class, () -> k.lookup(ElfType.F32, codes, 64, bounds.asSlice(0, 60), 4, src));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> k.bucketize(ElfType.F32, src, 64, bounds, 15, codes.asReadOnly()));
+        assertThrows(
+                IndexOutOfBoundsException.class, () -> k.lookup(ElfType.F32, codes, 64, bounds.asSlice(0, 60), 4, src));
         assertThrows(IndexOutOfBoundsException.class, () -> k.lookup(ElfType.F64, codes, 64, bounds, 4, src));
-        assertThrows(IndexOutOfBoundsException.class, () -> k.lookup(ElfType.F32, codes.asSlice(1), 64, bounds, 4, src));
+        assertThrows(
+                IndexOutOfBoundsException.class, () -> k.lookup(ElfType.F32, codes.asSlice(1), 64, bounds, 4, src));
         assertEquals(-1, nativeCodes.mismatch(Arena.ofAuto().allocate(64)), "the calls that threw wrote nothing");
 
         // no values: empty segments will do, NULL too
-        k.quantize(ElfType.F32, MemorySegment.NULL, 0, 1, 0, MemorySegment.NULL, MemorySegment.NULL, 1, MemorySegment.NULL);
-        k.dequantize(ElfType.F16, MemorySegment.NULL, 0, 5, 4, MemorySegment.NULL, MemorySegment.NULL, 8, MemorySegment.NULL);
+        k.quantize(
+                ElfType.F32,
+                MemorySegment.NULL,
+                0,
+                1,
+                0,
+                MemorySegment.NULL,
+                MemorySegment.NULL,
+                1,
+                MemorySegment.NULL);
+        k.dequantize(
+                ElfType.F16,
+                MemorySegment.NULL,
+                0,
+                5,
+                4,
+                MemorySegment.NULL,
+                MemorySegment.NULL,
+                8,
+                MemorySegment.NULL);
         k.bucketize(ElfType.F32, src, 0, MemorySegment.NULL, 0, MemorySegment.NULL);
         k.lookup(ElfType.BF16, MemorySegment.NULL, 0, bounds, 2, MemorySegment.NULL);
     }
@@ -556,8 +717,8 @@ abstract class KernelContractTest {
     }
 
     /** Splits with the kernel, checks every plane byte against the oracle, joins back and checks the values. */
-    private static byte[] planesRoundTrip(Kernel k, MemorySegment src, long n, int width, boolean rotate, boolean heap,
-                                          Arena arena) {
+    private static byte[] planesRoundTrip(
+            Kernel k, MemorySegment src, long n, int width, boolean rotate, boolean heap, Arena arena) {
         MemorySegment planes = segment(n * width, heap, arena);
         k.planesSplit(src, n, width, rotate, planes);
         for (long i = 0; i < n; i++) {
@@ -565,13 +726,15 @@ abstract class KernelContractTest {
             for (int b = 0; b < width; b++) {
                 if (planes.get(ValueLayout.JAVA_BYTE, b * n + i) != (byte) (v >>> (8 * b))) {
                     fail("width " + width + (rotate ? " rotated" : "") + ", n=" + n + ": plane " + b + " byte " + i
-                            + " is " + planes.get(ValueLayout.JAVA_BYTE, b * n + i) + ", want " + (byte) (v >>> (8 * b)));
+                            + " is " + planes.get(ValueLayout.JAVA_BYTE, b * n + i) + ", want "
+                            + (byte) (v >>> (8 * b)));
                 }
             }
         }
         MemorySegment back = segment(n * width, !heap, arena);
         k.planesJoin(planes, n, width, rotate, back);
-        assertSameBytes(src.asSlice(0, n * width), back, "width " + width + (rotate ? " rotated" : "") + " join, n=" + n);
+        assertSameBytes(
+                src.asSlice(0, n * width), back, "width " + width + (rotate ? " rotated" : "") + " join, n=" + n);
         return planes.toArray(ValueLayout.JAVA_BYTE);
     }
 
@@ -582,8 +745,8 @@ abstract class KernelContractTest {
         try (Arena arena = Arena.ofConfined()) {
             for (int width : new int[] {2, 4, 8}) {
                 for (boolean rotate : new boolean[] {false, true}) {
-                    for (long n : LongStream.concat(LongStream.rangeClosed(0, 100),
-                            LongStream.of(1000, 4099, 100_003)).toArray()) {
+                    for (long n : LongStream.concat(LongStream.rangeClosed(0, 100), LongStream.of(1000, 4099, 100_003))
+                            .toArray()) {
                         MemorySegment src = arena.allocate(n * width + 8).asSlice(n % 7, n * width);
                         for (long i = 0; i < n * width; i++) {
                             int pick = r.nextInt(8); // runs of 0x00 and 0xff: signs and exponents at their ends
@@ -591,7 +754,9 @@ abstract class KernelContractTest {
                         }
                         byte[] offHeap = planesRoundTrip(k, src, n, width, rotate, false, arena);
                         MemorySegment heapSrc = MemorySegment.ofArray(src.toArray(ValueLayout.JAVA_BYTE));
-                        assertArrayEquals(offHeap, planesRoundTrip(k, heapSrc, n, width, rotate, true, arena),
+                        assertArrayEquals(
+                                offHeap,
+                                planesRoundTrip(k, heapSrc, n, width, rotate, true, arena),
                                 "heap and native segments give the same planes");
                     }
                 }
@@ -602,15 +767,22 @@ abstract class KernelContractTest {
     /** Golden bytes: rotation moves the sign to bit 0 and the exponent to the top plane. */
     @Test
     void planesKnownBytes() {
-        assertEquals("0001" + "0000" + "0000" + "7f80", planesHex(4, true, MemorySegment.ofArray(new float[] {1.0f, -2.0f})));
-        assertEquals("0000" + "0000" + "8000" + "3fc0", planesHex(4, false, MemorySegment.ofArray(new float[] {1.0f, -2.0f})));
+        assertEquals(
+                "0001" + "0000" + "0000" + "7f80",
+                planesHex(4, true, MemorySegment.ofArray(new float[] {1.0f, -2.0f})));
+        assertEquals(
+                "0000" + "0000" + "8000" + "3fc0",
+                planesHex(4, false, MemorySegment.ofArray(new float[] {1.0f, -2.0f})));
         // f16 1.0 (0x3c00) -> 0x7800, -1.0 (0xbc00) -> 0x7801, least subnormal 0x0001 -> 0x0002
-        assertEquals("000102" + "787800", planesHex(2, true, MemorySegment.ofArray(new short[] {0x3c00, (short) 0xbc00, 1})));
+        assertEquals("000102" + "787800", planesHex(2, true, MemorySegment.ofArray(new short[] {
+            0x3c00, (short) 0xbc00, 1
+        })));
         // bf16 -0.0 (0x8000) -> 0x0001 rotated, 0x8000 as it is
         assertEquals("01" + "00", planesHex(2, true, MemorySegment.ofArray(new short[] {(short) 0x8000})));
         assertEquals("00" + "80", planesHex(2, false, MemorySegment.ofArray(new short[] {(short) 0x8000})));
         // f64 1.0 (0x3ff0...) -> 0x7fe0...; -2.0 (0xc000...) -> 0x8000...01
-        assertEquals("0001" + "0000".repeat(5) + "e000" + "7f80",
+        assertEquals(
+                "0001" + "0000".repeat(5) + "e000" + "7f80",
                 planesHex(8, true, MemorySegment.ofArray(new double[] {1.0, -2.0})));
     }
 
@@ -675,8 +847,8 @@ abstract class KernelContractTest {
      * Grid-encodes with the kernel, checks codes and exceptions against the oracle, decodes and checks every value:
      * exceptions bit for bit, the others the grid value, within the bound. Returns the codes.
      */
-    static byte[] gridRoundTrip(Kernel k, ElfType type, MemorySegment src, long n, double step, double bound,
-                                boolean heap, Arena arena) {
+    static byte[] gridRoundTrip(
+            Kernel k, ElfType type, MemorySegment src, long n, double step, double bound, boolean heap, Arena arena) {
         int vs = type.valueBytes();
         MemorySegment codes = segment(4 * n, heap, arena);
         MemorySegment pos = segment(8 * n, heap, arena);
@@ -692,14 +864,15 @@ abstract class KernelContractTest {
                 code |= (codes.get(ValueLayout.JAVA_BYTE, b * n + i) & 0xffL) << (8 * b);
             }
             long at = i;
-            Supplier<String> what = () -> type + " value " + at + " of " + n + " ("
-                    + TestData.value(type, in) + "), step " + step + ", bound " + bound;
+            Supplier<String> what = () -> type + " value " + at + " of " + n + " (" + TestData.value(type, in)
+                    + "), step " + step + ", bound " + bound;
             if (code != Math.max(want, 0)) {
                 fail(what.get() + ": code " + code + ", want " + Math.max(want, 0));
             }
             long got = TestData.bits(type, out, i);
             if (want < 0) {
-                if (pos.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, seen) != base + i || TestData.bits(type, bits, seen) != in) {
+                if (pos.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, seen) != base + i
+                        || TestData.bits(type, bits, seen) != in) {
                     fail(what.get() + ": exception " + seen + " not listed with its position and bits");
                 }
                 if (got != in) {
@@ -712,7 +885,8 @@ abstract class KernelContractTest {
                 }
                 double err = Math.abs(TestData.value(type, got) - TestData.value(type, in));
                 if (!(err <= bound)) {
-                    fail(what.get() + ": decoded as " + TestData.value(type, got) + ", error " + err + " over the bound");
+                    fail(what.get() + ": decoded as " + TestData.value(type, got) + ", error " + err
+                            + " over the bound");
                 }
             }
         }
@@ -745,21 +919,32 @@ abstract class KernelContractTest {
     }
 
     /** Steps and bounds: powers of two (exact ties and edges), odd ones, a bound of 0, a bound of more than a step. */
-    static final double[][] GRIDS = {{0x1p-8, 0x1p-9}, {0.0123, 0.0123 * 0.49}, {1e-3 / 3, 1e-4}, {3.0, 0},
-            {1e-300, 2e-300}, {Double.MIN_VALUE, Double.MIN_VALUE}, {1e300, 5e299}};
+    static final double[][] GRIDS = {
+        {0x1p-8, 0x1p-9},
+        {0.0123, 0.0123 * 0.49},
+        {1e-3 / 3, 1e-4},
+        {3.0, 0},
+        {1e-300, 2e-300},
+        {Double.MIN_VALUE, Double.MIN_VALUE},
+        {1e300, 5e299}
+    };
 
     @ParameterizedTest
-    @EnumSource(value = ElfType.class, names = {"F32", "F64"})
+    @EnumSource(
+            value = ElfType.class,
+            names = {"F32", "F64"})
     void gridEveryLengthAndEdgeValueOnHeapAndNativeSegments(ElfType type) {
         Kernel k = kernel();
         try (Arena arena = Arena.ofConfined()) {
-            for (long n : LongStream.concat(LongStream.rangeClosed(0, 100),
-                    LongStream.of(1000, 4099, 65_543)).toArray()) {
+            for (long n : LongStream.concat(LongStream.rangeClosed(0, 100), LongStream.of(1000, 4099, 65_543))
+                    .toArray()) {
                 double[] grid = GRIDS[(int) (n % GRIDS.length)];
                 MemorySegment src = gridInput(type, n, grid[0], grid[1], n, arena);
                 byte[] offHeap = gridRoundTrip(k, type, src, n, grid[0], grid[1], false, arena);
                 MemorySegment heapSrc = MemorySegment.ofArray(src.toArray(ValueLayout.JAVA_BYTE));
-                assertArrayEquals(offHeap, gridRoundTrip(k, type, heapSrc, n, grid[0], grid[1], true, arena),
+                assertArrayEquals(
+                        offHeap,
+                        gridRoundTrip(k, type, heapSrc, n, grid[0], grid[1], true, arena),
                         "heap and native segments give the same codes");
             }
         }
@@ -786,14 +971,31 @@ abstract class KernelContractTest {
     }
 
     /** Codes of named F64 values, steps and bounds that are powers of two: every product and edge is exact. */
-    private long[] gridCodes(double[] in, double step, double bound, long wantExceptions, long[] pos, long[] bits,
-                             double[] out) {
+    private long[] gridCodes(
+            double[] in, double step, double bound, long wantExceptions, long[] pos, long[] bits, double[] out) {
         byte[] codes = new byte[4 * in.length];
-        long nExc = kernel().gridEncode(ElfType.F64, MemorySegment.ofArray(in), in.length, step, bound,
-                MemorySegment.ofArray(codes), MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), in.length, 0);
+        long nExc = kernel().gridEncode(
+                        ElfType.F64,
+                        MemorySegment.ofArray(in),
+                        in.length,
+                        step,
+                        bound,
+                        MemorySegment.ofArray(codes),
+                        MemorySegment.ofArray(pos),
+                        MemorySegment.ofArray(bits),
+                        in.length,
+                        0);
         assertEquals(wantExceptions, nExc, "exceptions");
-        kernel().gridDecode(ElfType.F64, MemorySegment.ofArray(codes), in.length, step, MemorySegment.ofArray(out),
-                MemorySegment.ofArray(pos), MemorySegment.ofArray(bits), nExc, 0);
+        kernel().gridDecode(
+                        ElfType.F64,
+                        MemorySegment.ofArray(codes),
+                        in.length,
+                        step,
+                        MemorySegment.ofArray(out),
+                        MemorySegment.ofArray(pos),
+                        MemorySegment.ofArray(bits),
+                        nExc,
+                        0);
         long[] c = new long[in.length];
         for (int i = 0; i < in.length; i++) {
             for (int b = 0; b < 4; b++) {
@@ -818,17 +1020,33 @@ abstract class KernelContractTest {
 
         // at the bound: on the grid; one ulp past it: an exception; so are NaN, Inf, |q| >= 2^31 and overflow
         double bound = step / 4;
-        double[] in = {3 * step + bound, Math.nextUp(3 * step + bound), -5 * step - bound,
-                Math.nextDown(-5 * step - bound), Double.NaN, Double.longBitsToDouble(0x7ff8deadbeef0001L),
-                Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 2147483647 * step, 2147483647.5 * step,
-                -2147483648.0 * step, 1e300, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MAX_VALUE,
-                -2147483647 * step};
+        double[] in = {
+            3 * step + bound,
+            Math.nextUp(3 * step + bound),
+            -5 * step - bound,
+            Math.nextDown(-5 * step - bound),
+            Double.NaN,
+            Double.longBitsToDouble(0x7ff8deadbeef0001L),
+            Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY,
+            2147483647 * step,
+            2147483647.5 * step,
+            -2147483648.0 * step,
+            1e300,
+            Double.MIN_VALUE,
+            -Double.MIN_VALUE,
+            Double.MAX_VALUE,
+            -2147483647 * step
+        };
         long[] wantExc = {1, 3, 4, 5, 6, 7, 9, 10, 11, 14};
-        assertArrayEquals(new long[] {6, 0, 9, 0, 0, 0, 0, 0, 4294967294L, 0, 0, 0, 0, 0, 0, 4294967293L},
+        assertArrayEquals(
+                new long[] {6, 0, 9, 0, 0, 0, 0, 0, 4294967294L, 0, 0, 0, 0, 0, 0, 4294967293L},
                 gridCodes(in, step, bound, wantExc.length, pos, bits, out));
         assertArrayEquals(wantExc, Arrays.copyOf(pos, wantExc.length));
         for (long p : wantExc) {
-            assertEquals(Double.doubleToRawLongBits(in[(int) p]), Double.doubleToRawLongBits(out[(int) p]),
+            assertEquals(
+                    Double.doubleToRawLongBits(in[(int) p]),
+                    Double.doubleToRawLongBits(out[(int) p]),
                     "exception " + in[(int) p] + " bit for bit, NaN payload included");
         }
         assertEquals(3 * step, out[0]);
@@ -840,9 +1058,19 @@ abstract class KernelContractTest {
         // F32: y is q * step rounded to float32: 0.1f is (float) (1 * 0.1) exactly; -MIN_VALUE is 1.4e-45 off 0
         float[] f = {0.1f, Float.MAX_VALUE, -Float.MIN_VALUE, Float.intBitsToFloat(0x7fc0beef), -0.0f};
         int[] fbits = new int[f.length];
-        assertEquals(3, kernel().gridEncode(ElfType.F32, MemorySegment.ofArray(f), f.length, 0.1, 0,
-                MemorySegment.ofArray(new byte[4 * f.length]), MemorySegment.ofArray(pos), MemorySegment.ofArray(fbits),
-                f.length, 0));
+        assertEquals(
+                3,
+                kernel().gridEncode(
+                                ElfType.F32,
+                                MemorySegment.ofArray(f),
+                                f.length,
+                                0.1,
+                                0,
+                                MemorySegment.ofArray(new byte[4 * f.length]),
+                                MemorySegment.ofArray(pos),
+                                MemorySegment.ofArray(fbits),
+                                f.length,
+                                0));
         assertArrayEquals(new long[] {1, 2, 3}, Arrays.copyOf(pos, 3));
         assertEquals(0x7fc0beef, fbits[2]);
     }
@@ -858,12 +1086,35 @@ abstract class KernelContractTest {
         Arrays.fill(pos, -1);
         Arrays.fill(bits, -1);
         MemorySegment codes = MemorySegment.ofArray(new byte[256]);
-        assertEquals(16, kernel().gridEncode(ElfType.F64, MemorySegment.ofArray(in), 64, 0.01, 0.005, codes,
-                MemorySegment.ofArray(pos).asSlice(0, 40), MemorySegment.ofArray(bits).asSlice(0, 40), 5, 0));
+        assertEquals(
+                16,
+                kernel().gridEncode(
+                                ElfType.F64,
+                                MemorySegment.ofArray(in),
+                                64,
+                                0.01,
+                                0.005,
+                                codes,
+                                MemorySegment.ofArray(pos).asSlice(0, 40),
+                                MemorySegment.ofArray(bits).asSlice(0, 40),
+                                5,
+                                0));
         assertArrayEquals(new long[] {0, 4, 8, 12, 16, -1}, pos, "the first 5 stored, nothing past them");
         assertEquals(-1, bits[5]);
-        assertEquals(16, kernel().gridEncode(ElfType.F64, MemorySegment.ofArray(in), 64, 0.01, 0.005, codes,
-                MemorySegment.NULL, MemorySegment.NULL, 0, 0), "count only");
+        assertEquals(
+                16,
+                kernel().gridEncode(
+                                ElfType.F64,
+                                MemorySegment.ofArray(in),
+                                64,
+                                0.01,
+                                0.005,
+                                codes,
+                                MemorySegment.NULL,
+                                MemorySegment.NULL,
+                                0,
+                                0),
+                "count only");
     }
 
     @Test
@@ -875,28 +1126,46 @@ abstract class KernelContractTest {
         MemorySegment bits = MemorySegment.ofArray(new long[64]);
         MemorySegment out = Arena.ofAuto().allocate(512);
         for (ElfType type : new ElfType[] {ElfType.F16, ElfType.BF16}) {
-            assertThrows(IllegalArgumentException.class, () -> k.gridEncode(type, src, 8, 1, 0, codes, pos, bits, 8, 0));
+            assertThrows(
+                    IllegalArgumentException.class, () -> k.gridEncode(type, src, 8, 1, 0, codes, pos, bits, 8, 0));
             assertThrows(IllegalArgumentException.class, () -> k.gridDecode(type, codes, 8, 1, out, pos, bits, 0, 0));
         }
         for (double step : new double[] {0, -0.0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
-            assertThrows(IllegalArgumentException.class, () -> k.gridEncode(ElfType.F64, src, 8, step, 0, codes, pos, bits, 8, 0));
-            assertThrows(IllegalArgumentException.class, () -> k.gridDecode(ElfType.F64, codes, 8, step, out, pos, bits, 0, 0));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> k.gridEncode(ElfType.F64, src, 8, step, 0, codes, pos, bits, 8, 0));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> k.gridDecode(ElfType.F64, codes, 8, step, out, pos, bits, 0, 0));
         }
         for (double bound : new double[] {-1, -Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY}) {
-            assertThrows(IllegalArgumentException.class, () -> k.gridEncode(ElfType.F64, src, 8, 1, bound, codes, pos, bits, 8, 0));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> k.gridEncode(ElfType.F64, src, 8, 1, bound, codes, pos, bits, 8, 0));
         }
-        assertThrows(IndexOutOfBoundsException.class, () -> k.gridEncode(ElfType.F64, src, 65, 1, 0, codes, pos, bits, 8, 0));
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> k.gridEncode(ElfType.F64, src, 65, 1, 0, codes, pos, bits, 8, 0));
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes.asSlice(1), pos, bits, 8, 0));
-        assertThrows(IndexOutOfBoundsException.class,
+        assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes, pos.asSlice(8), bits, 64, 0));
-        assertThrows(IllegalArgumentException.class, () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes, pos, bits, -1, 0));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes, pos, bits, -1, 0));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes, pos, bits, 8, Long.MAX_VALUE - 10));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> k.gridEncode(ElfType.F64, src, 64, 1, 0, codes.asReadOnly(), pos, bits, 8, 0));
-        assertThrows(IndexOutOfBoundsException.class, () -> k.gridDecode(ElfType.F64, codes, 65, 1, out, pos, bits, 0, 0));
-        assertThrows(IndexOutOfBoundsException.class, () -> k.gridDecode(ElfType.F64, codes, 64, 1, out.asSlice(1), pos, bits, 0, 0));
+        assertThrows(
+                IndexOutOfBoundsException.class, () -> k.gridDecode(ElfType.F64, codes, 65, 1, out, pos, bits, 0, 0));
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> k.gridDecode(ElfType.F64, codes, 64, 1, out.asSlice(1), pos, bits, 0, 0));
         assertEquals(-1, codes.mismatch(Arena.ofAuto().allocate(256)), "the calls that threw wrote nothing");
         assertEquals(-1, out.mismatch(Arena.ofAuto().allocate(512)), "the calls that threw wrote nothing");
 
@@ -906,13 +1175,34 @@ abstract class KernelContractTest {
         for (int c = 0; c < corrupt.length; c++) {
             long[] p = corrupt[c];
             long base = bases[c];
-            assertThrows(CorruptDataException.class, () -> k.gridDecode(ElfType.F64, codes, 64, 1, out,
-                    MemorySegment.ofArray(p), bits, p.length, base), () -> Arrays.toString(p));
+            assertThrows(
+                    CorruptDataException.class,
+                    () -> k.gridDecode(ElfType.F64, codes, 64, 1, out, MemorySegment.ofArray(p), bits, p.length, base),
+                    () -> Arrays.toString(p));
         }
         assertThrows(CorruptDataException.class, () -> k.gridDecode(ElfType.F64, codes, 64, 1, out, pos, bits, 65, 0));
         assertEquals(-1, out.mismatch(Arena.ofAuto().allocate(512)), "a corrupt list is refused before any write");
-        k.gridEncode(ElfType.F32, MemorySegment.NULL, 0, 1, 0, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, 0, 0);
-        k.gridDecode(ElfType.F64, MemorySegment.NULL, 0, 1, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, 0, 0);
+        k.gridEncode(
+                ElfType.F32,
+                MemorySegment.NULL,
+                0,
+                1,
+                0,
+                MemorySegment.NULL,
+                MemorySegment.NULL,
+                MemorySegment.NULL,
+                0,
+                0);
+        k.gridDecode(
+                ElfType.F64,
+                MemorySegment.NULL,
+                0,
+                1,
+                MemorySegment.NULL,
+                MemorySegment.NULL,
+                MemorySegment.NULL,
+                0,
+                0);
     }
 
     // ---- Entropy planes: the bytes of the reference (EntropyPlane), read back by an independent reader.
@@ -967,7 +1257,9 @@ abstract class KernelContractTest {
         long[] size = new long[4];
         long rest = p.length - header;
         for (int i = 0; i < 3; i++) {
-            size[i] = ByteBuffer.wrap(p, header - 12 + 4 * i, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
+            size[i] = ByteBuffer.wrap(p, header - 12 + 4 * i, 4)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .getInt()
                     & 0xffffffffL;
             if (size[i] > rest) {
                 return null;
@@ -1042,7 +1334,9 @@ abstract class KernelContractTest {
         MemorySegment.copy(MemorySegment.ofArray(stored), 0, storedSegment, 0, stored.length);
         k.entropyDecode(storedSegment, n, out);
         assertArrayEquals(plane, out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), what + ": decoded");
-        assertEquals(-1, out.asSlice(n).mismatch(MemorySegment.ofArray(new byte[8]).fill((byte) 0x5a)),
+        assertEquals(
+                -1,
+                out.asSlice(n).mismatch(MemorySegment.ofArray(new byte[8]).fill((byte) 0x5a)),
                 what + ": decode wrote past n");
         return stored;
     }
@@ -1075,13 +1369,15 @@ abstract class KernelContractTest {
         }
         try (Arena arena = Arena.ofConfined()) {
             // two symbols of 1 bit: 0 -> 0, 1 -> 1; each stream 0001 0001 ... LSB-first = 0x88 0x88
-            assertEquals("0201" + "11" + "02000000" + "02000000" + "02000000" + "8888".repeat(4),
+            assertEquals(
+                    "0201" + "11" + "02000000" + "02000000" + "02000000" + "8888".repeat(4),
                     HexFormat.of().formatHex(entropyRoundTrip(kernel(), plane, true, arena)));
             // 5 (32 times), 7 and 9 (16 times each): lengths 1, 2, 2; codes 0, 10, 11, written from their top bit
             for (int i = 0; i < 64; i++) {
                 plane[i] = (byte) (i % 4 == 1 ? 7 : i % 4 == 3 ? 9 : 5);
             }
-            assertEquals("0209" + "0000102020" + "03000000".repeat(3) + "b22ccb".repeat(4),
+            assertEquals(
+                    "0209" + "0000102020" + "03000000".repeat(3) + "b22ccb".repeat(4),
                     HexFormat.of().formatHex(entropyRoundTrip(kernel(), plane, false, arena)));
         }
     }
@@ -1189,12 +1485,15 @@ abstract class KernelContractTest {
                 byte[] read = readPlane(bad, n);
                 String what = "bit " + bit + " of byte " + at + " flipped";
                 if (at >= 2 && at < header || read == null) { // a length, the unused nibble, a size: never valid
-                    assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.ofArray(bad), n, out),
+                    assertThrows(
+                            CorruptDataException.class,
+                            () -> k.entropyDecode(MemorySegment.ofArray(bad), n, out),
                             what);
                     caught++;
                 } else {
                     k.entropyDecode(MemorySegment.ofArray(bad), n, out);
-                    assertArrayEquals(read, out.toArray(ValueLayout.JAVA_BYTE), what + ": decoded as the reader reads it");
+                    assertArrayEquals(
+                            read, out.toArray(ValueLayout.JAVA_BYTE), what + ": decoded as the reader reads it");
                 }
             }
         }
@@ -1217,10 +1516,14 @@ abstract class KernelContractTest {
             }
         }
         assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.NULL, 0, out), "no mode");
-        assertThrows(CorruptDataException.class,
-                () -> k.entropyDecode(MemorySegment.ofArray(new byte[] {1, 7}), 0, out), "constant plane of nothing");
-        assertThrows(CorruptDataException.class,
-                () -> k.entropyDecode(MemorySegment.ofArray(new byte[] {0, 7}), 2, out), "raw plane too short");
+        assertThrows(
+                CorruptDataException.class,
+                () -> k.entropyDecode(MemorySegment.ofArray(new byte[] {1, 7}), 0, out),
+                "constant plane of nothing");
+        assertThrows(
+                CorruptDataException.class,
+                () -> k.entropyDecode(MemorySegment.ofArray(new byte[] {0, 7}), 2, out),
+                "raw plane too short");
     }
 
     @Test

@@ -9,7 +9,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
@@ -30,11 +29,14 @@ class LargeMappedFileTest {
             for (long p : planted) {
                 ch.write(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) 0x7fc1), p * 2);
             }
-            ch.write(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) 0x3e80), ((1L << 31) + 6) * 2);
+            ch.write(
+                    ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) 0x3e80),
+                    ((1L << 31) + 6) * 2);
         }
         Kernel k = Kernels.best();
         int block = 1 << 22;
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(file)) {
             MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             assertEquals(values * 2, mapped.byteSize());
             MemorySegment codes = arena.allocate(ElfType.BF16.codeBytes(block));

@@ -43,7 +43,8 @@ class LosslessRealWeightsTest {
                     List<byte[]> stored = new ArrayList<>();
                     long total = 0;
                     for (long at = 0; at < n; at += chunk) {
-                        MemorySegment src = values.asSlice(at * type.valueBytes(), Math.min(chunk, n - at) * type.valueBytes());
+                        MemorySegment src =
+                                values.asSlice(at * type.valueBytes(), Math.min(chunk, n - at) * type.valueBytes());
                         MemorySegment dst = arena.allocate(src.byteSize());
                         long len = stage.encode(CodecParams.NONE, src, at, dst);
                         assertTrue(len > 0, k.name() + ": a chunk of real " + type + " weights shrinks");
@@ -56,12 +57,17 @@ class LosslessRealWeightsTest {
                     double ratio = (double) values.byteSize() / total;
                     // at least what the planes' entropy allows (measured: F32 1.21, BF16 1.54, F16 1.20, F64 2.32)
                     double least = 8 * type.valueBytes() / PlaneEntropy.bitsPerValue(type, values);
-                    assertTrue(ratio >= least, k.name() + " " + type + ": ratio " + ratio + ", the planes allow " + least);
+                    assertTrue(
+                            ratio >= least, k.name() + " " + type + ": ratio " + ratio + ", the planes allow " + least);
                     byte[] all = concat(stored);
                     if (first == null) {
                         first = all;
                     } else {
-                        assertEquals(-1, Arrays.mismatch(first, all), k.name() + ": the same bytes as " + kernels.getFirst().name());
+                        assertEquals(
+                                -1,
+                                Arrays.mismatch(first, all),
+                                k.name() + ": the same bytes as "
+                                        + kernels.getFirst().name());
                     }
                 }
             }

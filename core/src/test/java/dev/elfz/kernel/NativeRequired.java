@@ -28,7 +28,8 @@ final class NativeRequired {
     /** As {@link #assume}, then skips (never fails: a CPU lacks what it lacks) when this CPU has no {@code isa}. */
     static void assumeIsa(String isa) {
         assume();
-        assumeTrue(NativeKernel.supportedIsas().contains(isa),
+        assumeTrue(
+                NativeKernel.supportedIsas().contains(isa),
                 () -> "this CPU has no " + isa + " (it has " + NativeKernel.supportedIsas() + ")");
     }
 }

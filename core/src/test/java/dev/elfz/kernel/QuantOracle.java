@@ -94,13 +94,24 @@ final class QuantOracle {
     }
 
     /** The codes every kernel must write for a block, value i in group (groupOffset + i) / groupSize. */
-    static byte[] quantize(ElfType t, MemorySegment src, long n, long groupSize, long groupOffset,
-                           MemorySegment scales, MemorySegment zeros, int nbits) {
+    static byte[] quantize(
+            ElfType t,
+            MemorySegment src,
+            long n,
+            long groupSize,
+            long groupOffset,
+            MemorySegment scales,
+            MemorySegment zeros,
+            int nbits) {
         byte[] codes = new byte[(int) n];
         for (int i = 0; i < n; i++) {
             long g = (groupOffset + i) / groupSize;
-            codes[i] = (byte) quantize(t, TestData.bits(t, src, i), scales.getAtIndex(QuantScalar.F32, g),
-                    zeros.get(ValueLayout.JAVA_BYTE, g), nbits);
+            codes[i] = (byte) quantize(
+                    t,
+                    TestData.bits(t, src, i),
+                    scales.getAtIndex(QuantScalar.F32, g),
+                    zeros.get(ValueLayout.JAVA_BYTE, g),
+                    nbits);
         }
         return codes;
     }

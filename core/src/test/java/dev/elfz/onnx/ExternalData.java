@@ -110,8 +110,11 @@ public final class ExternalData {
         long offset = data.size();
         data.writeBytes(raw);
         moved++;
-        return out.message(13, entry("location", location)).message(13, entry("offset", Long.toString(offset)))
-                .message(13, entry("length", Integer.toString(raw.length))).varint(14, 1).toByteArray();
+        return out.message(13, entry("location", location))
+                .message(13, entry("offset", Long.toString(offset)))
+                .message(13, entry("length", Integer.toString(raw.length)))
+                .varint(14, 1)
+                .toByteArray();
     }
 
     /**

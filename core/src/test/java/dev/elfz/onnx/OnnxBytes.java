@@ -109,8 +109,11 @@ public final class OnnxBytes {
     public static OnnxBytes valueInfo(String name, int elemType, Object... dims) {
         OnnxBytes shape = new OnnxBytes();
         for (Object d : dims) {
-            shape.message(1, d instanceof Number n ? new OnnxBytes().varint(1, n.longValue())
-                    : new OnnxBytes().string(2, d.toString()));
+            shape.message(
+                    1,
+                    d instanceof Number n
+                            ? new OnnxBytes().varint(1, n.longValue())
+                            : new OnnxBytes().string(2, d.toString()));
         }
         OnnxBytes tensorType = new OnnxBytes().varint(1, elemType).message(2, shape);
         return new OnnxBytes().string(1, name).message(2, new OnnxBytes().message(1, tensorType));
@@ -118,7 +121,10 @@ public final class OnnxBytes {
 
     /** A ModelProto around a graph: ir_version, producer, opset 13, the graph, then a metadata_props entry. */
     public static byte[] model(OnnxBytes graph) {
-        return new OnnxBytes().varint(1, 8).string(2, "elfz-test").message(8, new OnnxBytes().varint(2, 13))
+        return new OnnxBytes()
+                .varint(1, 8)
+                .string(2, "elfz-test")
+                .message(8, new OnnxBytes().varint(2, 13))
                 .message(7, graph)
                 .message(14, new OnnxBytes().string(1, "note").string(2, "after the graph"))
                 .toByteArray();

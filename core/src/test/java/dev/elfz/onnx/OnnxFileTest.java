@@ -82,8 +82,13 @@ class OnnxFileTest {
                 .message(5, tensor("typed", 6, 3).bytes(5, packedVarints(1, 2, 300)))
                 .message(5, tensor("unpacked", 1, 2).fixed32(4, 0.5f).fixed32(4, -0.25f))
                 .message(5, tensor("text", 8, 1).string(6, "hello"))
-                .message(5, new OnnxBytes().bytes(1, packedVarints(2, 3)).varint(2, 1).string(8, "packed_dims")
-                        .bytes(9, PAYLOADS.get("packed_dims")))
+                .message(
+                        5,
+                        new OnnxBytes()
+                                .bytes(1, packedVarints(2, 3))
+                                .varint(2, 1)
+                                .string(8, "packed_dims")
+                                .bytes(9, PAYLOADS.get("packed_dims")))
                 .message(11, new OnnxBytes().string(1, "x"))
                 .message(12, new OnnxBytes().string(1, "y"));
     }
@@ -100,11 +105,23 @@ class OnnxFileTest {
     void everyFixedWidthPayloadIsATensorAndTheRestTheSkeleton() throws IOException {
         Path p = Files.write(dir.resolve("m.onnx"), crafted());
         try (OnnxFile f = OnnxFile.open(p)) {
-            List<String> shown = f.tensors().stream().map(t -> t.name() + " " + t.dtype() + " "
-                    + Arrays.toString(t.shape())).toList();
-            assertEquals(List.of("w_raw F32 [4, 8]", "w_float F32 [3, 5]", "w_double F64 [6]", "empty_raw F32 [0]",
-                    "ids I64 [3]", "i8 I8 [7]", "f16 F16 [9]", "bf16 BF16 [3]", "u4 U8 [3]", "packed_dims F32 [2, 3]"),
-                    shown, "typed, unpacked and string values and the payload-less tensor stay in the skeleton");
+            List<String> shown = f.tensors().stream()
+                    .map(t -> t.name() + " " + t.dtype() + " " + Arrays.toString(t.shape()))
+                    .toList();
+            assertEquals(
+                    List.of(
+                            "w_raw F32 [4, 8]",
+                            "w_float F32 [3, 5]",
+                            "w_double F64 [6]",
+                            "empty_raw F32 [0]",
+                            "ids I64 [3]",
+                            "i8 I8 [7]",
+                            "f16 F16 [9]",
+                            "bf16 BF16 [3]",
+                            "u4 U8 [3]",
+                            "packed_dims F32 [2, 3]"),
+                    shown,
+                    "typed, unpacked and string values and the payload-less tensor stay in the skeleton");
             long payloads = 0;
             for (TensorInfo t : f.tensors()) {
                 if (PAYLOADS.containsKey(t.name())) {
@@ -120,19 +137,25 @@ class OnnxFileTest {
             for (TensorInfo t : f.tensors()) {
                 MemorySegment.copy(f.data(t), 0, w, t.begin(), t.byteSize());
             }
-            OnnxFile.skeleton(f.fileSize(), f.tensors()).forEach(0, f.skeleton().byteSize(),
-                    (at, offset, length) -> MemorySegment.copy(f.skeleton(), offset, w, at, length));
+            OnnxFile.skeleton(f.fileSize(), f.tensors())
+                    .forEach(
+                            0,
+                            f.skeleton().byteSize(),
+                            (at, offset, length) -> MemorySegment.copy(f.skeleton(), offset, w, at, length));
             assertArrayEquals(Files.readAllBytes(p), whole);
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = CodecChoice.class, names = {"AUTO", "ELF", "LOSSLESS", "RAW"})
+    @EnumSource(
+            value = CodecChoice.class,
+            names = {"AUTO", "ELF", "LOSSLESS", "RAW"})
     void roundTripsThroughTheContainer(CodecChoice codec) throws IOException {
         Path p = Files.write(dir.resolve("m.onnx"), crafted());
         Path z = dir.resolve("m.onnx.elfz");
         // 64-byte chunks: the skeleton's chunks straddle the runs between payloads
-        ElfzOptions o = ElfzOptions.defaults().withCodec(codec).withChunkBytes(64).withThreads(2);
+        ElfzOptions o =
+                ElfzOptions.defaults().withCodec(codec).withChunkBytes(64).withThreads(2);
         ElfzArchive a = Elfz.compress(p, z, o);
         assertEquals(FileKind.ONNX, a.files().getFirst().kind());
         assertEquals(InputKind.FILE, a.input());
@@ -142,7 +165,8 @@ class OnnxFileTest {
             assertEquals(-1, Files.mismatch(p, back), "byte-identical");
         } else {
             assertEquals(Files.size(p), Files.size(back));
-            try (OnnxFile x = OnnxFile.open(p); OnnxFile y = OnnxFile.open(back)) {
+            try (OnnxFile x = OnnxFile.open(p);
+                    OnnxFile y = OnnxFile.open(back)) {
                 assertEquals(x.tensors(), y.tensors());
                 assertEquals(-1, x.skeleton().mismatch(y.skeleton()), "the graph untouched");
             }
@@ -163,7 +187,9 @@ class OnnxFileTest {
         Path z = dir.resolve("model.elfz");
         ElfzOptions o = ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS);
         ElfzArchive a = Elfz.compress(dir.resolve("model"), z, o);
-        assertEquals(List.of(FileKind.BLOB, FileKind.ONNX), a.files().stream().map(ElfzFile::kind).toList());
+        assertEquals(
+                List.of(FileKind.BLOB, FileKind.ONNX),
+                a.files().stream().map(ElfzFile::kind).toList());
         Elfz.decompress(z, dir.resolve("back"), o);
         assertEquals(-1, Files.mismatch(model.resolve("model.onnx"), dir.resolve("back/onnx/model.onnx")));
         assertTrue(Verify.verify(dir.resolve("model"), z, o).ok());
@@ -173,12 +199,14 @@ class OnnxFileTest {
     @Test
     void skeletonOfAFileCutShort() throws IOException {
         Path f = Files.write(dir.resolve("cut.onnx"), new byte[1 << 20]);
-        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
             MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
                 raf.setLength(4096);
             }
-            OnnxException e = assertThrows(OnnxException.class, () -> new Payloads("cut.onnx", f, arena, mapped, List.of()));
+            OnnxException e =
+                    assertThrows(OnnxException.class, () -> new Payloads("cut.onnx", f, arena, mapped, List.of()));
             assertEquals(f + ": changed while it was being read", e.getMessage());
         }
     }

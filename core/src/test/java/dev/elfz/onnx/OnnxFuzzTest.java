@@ -26,20 +26,39 @@ class OnnxFuzzTest {
 
     /** OnnxFileTest's crafted graph plus an initializer in the data file w.bin (offset 8, 24 bytes) and a Gather. */
     static byte[] model() {
-        OnnxBytes external = OnnxBytes.tensor("ext", 1, 2, 3).varint(14, 1)
+        OnnxBytes external = OnnxBytes.tensor("ext", 1, 2, 3)
+                .varint(14, 1)
                 .message(13, new OnnxBytes().string(1, "location").string(2, "w.bin"))
                 .message(13, new OnnxBytes().string(1, "offset").string(2, "8"))
                 .message(13, new OnnxBytes().string(1, "length").string(2, "24"));
         byte[] weights = OnnxBytes.floats(OnnxBytes.weights(1024, 9)); // 4 KiB: nested tensors this size are taken
-        OnnxBytes body = new OnnxBytes().message(1, OnnxBytes.node("Identity", List.of("B"), "b"))
+        OnnxBytes body = new OnnxBytes()
+                .message(1, OnnxBytes.node("Identity", List.of("B"), "b"))
                 .message(5, OnnxBytes.tensor("B", 1, 1024).bytes(9, weights));
         OnnxBytes g = OnnxFileTest.craftedGraph()
                 .message(5, external)
                 .message(1, OnnxBytes.node("Gather", List.of("w_raw", "x"), "z"))
-                .message(1, OnnxBytes.node("Constant", List.of(), "c").message(5, new OnnxBytes()
-                        .string(1, "value").message(5, OnnxBytes.tensor("", 1, 1024).bytes(9, weights)).varint(20, 4)))
-                .message(1, OnnxBytes.node("If", List.of("cond"), "o").message(5, new OnnxBytes()
-                        .string(1, "then_branch").message(6, body).varint(20, 5)));
+                .message(
+                        1,
+                        OnnxBytes.node("Constant", List.of(), "c")
+                                .message(
+                                        5,
+                                        new OnnxBytes()
+                                                .string(1, "value")
+                                                .message(
+                                                        5,
+                                                        OnnxBytes.tensor("", 1, 1024)
+                                                                .bytes(9, weights))
+                                                .varint(20, 4)))
+                .message(
+                        1,
+                        OnnxBytes.node("If", List.of("cond"), "o")
+                                .message(
+                                        5,
+                                        new OnnxBytes()
+                                                .string(1, "then_branch")
+                                                .message(6, body)
+                                                .varint(20, 5)));
         return OnnxBytes.model(g);
     }
 
@@ -50,7 +69,12 @@ class OnnxFuzzTest {
         Path p = dir.resolve("m.onnx");
         Files.write(p, good);
         try (OnnxFile f = OnnxFile.open(p)) {
-            assertTrue(f.dataFiles().size() == 1 && f.tensors().stream().filter(t -> t.name().contains("#")).count() == 2,
+            assertTrue(
+                    f.dataFiles().size() == 1
+                            && f.tensors().stream()
+                                            .filter(t -> t.name().contains("#"))
+                                            .count()
+                                    == 2,
                     "the undamaged model reads, its nested weights too: " + f.tensors());
         }
         SplittableRandom r = new SplittableRandom(42);
@@ -60,13 +84,17 @@ class OnnxFuzzTest {
             Files.write(p, bad);
             try {
                 try (OnnxFile f = OnnxFile.open(p)) {
-                    f.tensors().forEach(t -> assertTrue(t.begin() >= 0 && t.end() <= bad.length && t.begin() <= t.end(),
-                            t.toString()));
+                    f.tensors()
+                            .forEach(t -> assertTrue(
+                                    t.begin() >= 0 && t.end() <= bad.length && t.begin() <= t.end(), t.toString()));
                 }
                 OnnxGraph.indexedTables(p);
             } catch (OnnxException e) {
                 refused++;
-                assertTrue(e.getMessage().startsWith(p.toString()) && !e.getMessage().contains("\n"), e.getMessage());
+                assertTrue(
+                        e.getMessage().startsWith(p.toString())
+                                && !e.getMessage().contains("\n"),
+                        e.getMessage());
             } catch (RuntimeException | Error e) {
                 fail("mutant " + m + " (" + bad.length + " bytes): " + e, e);
             }

@@ -34,7 +34,9 @@ class OnnxGraphTest {
                 .message(1, node("Unsqueeze", List.of("c", "axes"), "u"))
                 .message(1, node("Gather", List.of("small", "u"), "s"))
                 .message(1, node("Gather", List.of("words", "u"), "w"))
-                .message(1, node("Gather", List.of("columns", "wide"), "x").message(5, OnnxBytes.intAttribute("axis", -1)))
+                .message(
+                        1,
+                        node("Gather", List.of("columns", "wide"), "x").message(5, OnnxBytes.intAttribute("axis", -1)))
                 .message(1, node("Add", List.of("plus", "one"), "p"))
                 .message(1, node("Gather", List.of("words", "p"), "q"))
                 .message(1, node("Gather", List.of("notATable", "loose"), "r"))
@@ -47,17 +49,37 @@ class OnnxGraphTest {
             g.message(11, OnnxBytes.valueInfo(in, INT64, "batch", "sequence"));
         }
         Map<String, OnnxGraph.Table> t = OnnxGraph.indexedTables(model(g));
-        assertEquals(Map.of("ids", new OnnxGraph.Table("words", 100),
-                "other", new OnnxGraph.Table("small", 7), // the smallest of the two tables it reaches
-                "wide", new OnnxGraph.Table("columns", 99)), t, "not through Add, not a non-initializer");
+        assertEquals(
+                Map.of(
+                        "ids",
+                        new OnnxGraph.Table("words", 100),
+                        "other",
+                        new OnnxGraph.Table("small", 7), // the smallest of the two tables it reaches
+                        "wide",
+                        new OnnxGraph.Table("columns", 99)),
+                t,
+                "not through Add, not a non-initializer");
     }
 
     @Test
     void onnxRuntimesFusedEmbeddingIndexesItsTables() throws IOException {
-        // com.microsoft EmbedLayerNormalization: input_ids, segment_ids, word, position, segment embeddings, gamma, beta
+        // com.microsoft EmbedLayerNormalization: input_ids, segment_ids, word, position, segment embeddings, gamma,
+        // beta
         OnnxBytes g = new OnnxBytes()
-                .message(1, node("EmbedLayerNormalization", List.of("input_ids", "segment_ids", "word", "position",
-                        "segment", "gamma", "beta", "mask"), "h"))
+                .message(
+                        1,
+                        node(
+                                "EmbedLayerNormalization",
+                                List.of(
+                                        "input_ids",
+                                        "segment_ids",
+                                        "word",
+                                        "position",
+                                        "segment",
+                                        "gamma",
+                                        "beta",
+                                        "mask"),
+                                "h"))
                 .string(2, "fused")
                 .message(5, OnnxBytes.tensor("word", FLOAT, 30522, 8))
                 .message(5, OnnxBytes.tensor("position", FLOAT, 512, 8))
@@ -65,14 +87,22 @@ class OnnxGraphTest {
         for (String in : new String[] {"input_ids", "segment_ids", "mask"}) {
             g.message(11, OnnxBytes.valueInfo(in, INT64, "batch", "sequence"));
         }
-        assertEquals(Map.of("input_ids", new OnnxGraph.Table("word", 30522), "segment_ids",
-                new OnnxGraph.Table("segment", 2)), OnnxGraph.indexedTables(model(g)), "the mask indexes nothing");
+        assertEquals(
+                Map.of(
+                        "input_ids",
+                        new OnnxGraph.Table("word", 30522),
+                        "segment_ids",
+                        new OnnxGraph.Table("segment", 2)),
+                OnnxGraph.indexedTables(model(g)),
+                "the mask indexes nothing");
     }
 
     @Test
     void noGatherNoTable() throws IOException {
-        OnnxBytes g = new OnnxBytes().message(1, node("Cast", List.of("ids"), "f").message(5,
-                OnnxBytes.intAttribute("to", FLOAT))).string(2, "plain").message(11, OnnxBytes.valueInfo("ids", INT64, 1, 4));
+        OnnxBytes g = new OnnxBytes()
+                .message(1, node("Cast", List.of("ids"), "f").message(5, OnnxBytes.intAttribute("to", FLOAT)))
+                .string(2, "plain")
+                .message(11, OnnxBytes.valueInfo("ids", INT64, 1, 4));
         assertEquals(Map.of(), OnnxGraph.indexedTables(model(g)));
     }
 

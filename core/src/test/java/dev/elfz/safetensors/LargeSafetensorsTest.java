@@ -1,8 +1,8 @@
 package dev.elfz.safetensors;
 
-import dev.elfz.Dtype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.elfz.Dtype;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
@@ -21,9 +21,12 @@ class LargeSafetensorsTest {
 
     @Test
     void readsAHandMadeFileOverFourGiB(@TempDir Path dir) throws IOException {
-        byte[] header = SafetensorsTestFiles.padded("{\"small\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"big\":{\"dtype\":\"F32\",\"shape\":[" + BIG + "],\"data_offsets\":[8," + (8 + 4 * BIG) + "]}}");
-        Path p = SafetensorsTestFiles.write(dir, "big.safetensors", SafetensorsTestFiles.assemble(header.length, header, new byte[0]));
+        byte[] header =
+                SafetensorsTestFiles.padded("{\"small\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                        + "\"big\":{\"dtype\":\"F32\",\"shape\":[" + BIG + "],\"data_offsets\":[8," + (8 + 4 * BIG)
+                        + "]}}");
+        Path p = SafetensorsTestFiles.write(
+                dir, "big.safetensors", SafetensorsTestFiles.assemble(header.length, header, new byte[0]));
         long dataStart = 8 + header.length;
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
             raf.setLength(dataStart + 8 + 4 * BIG); // sparse: no blocks for the zeros
@@ -43,8 +46,8 @@ class LargeSafetensorsTest {
     @Test
     void writesAndReadsATensorOverFourGiB(@TempDir Path dir) throws IOException {
         Path p = dir.resolve("big.safetensors");
-        List<TensorSpec> specs = List.of(new TensorSpec("head", Dtype.U8, new long[] {3}),
-                new TensorSpec("big", Dtype.U8, new long[] {BIG}));
+        List<TensorSpec> specs = List.of(
+                new TensorSpec("head", Dtype.U8, new long[] {3}), new TensorSpec("big", Dtype.U8, new long[] {BIG}));
         try (SafetensorsWriter w = SafetensorsWriter.create(p, specs, Map.of("k", "v"), false)) {
             w.region(0).fill((byte) 9);
             w.region(1).set(ValueLayout.JAVA_BYTE, BIG - 5, (byte) 42); // only this page of 4 GiB is stored

@@ -1,10 +1,10 @@
 package dev.elfz.safetensors;
 
-import dev.elfz.Dtype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.elfz.Dtype;
 import dev.elfz.FuzzSupport;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -50,14 +50,20 @@ class SafetensorsFuzzTarget {
         Map<String, byte[]> s = new LinkedHashMap<>();
         List<TensorSpec> specs = new ArrayList<>();
         for (Dtype d : Dtype.values()) {
-            specs.add(new TensorSpec(d.name().toLowerCase(Locale.ROOT), d, d.bits() < 8 ? new long[] {8} : new long[] {1, 2}));
+            specs.add(new TensorSpec(
+                    d.name().toLowerCase(Locale.ROOT), d, d.bits() < 8 ? new long[] {8} : new long[] {1, 2}));
         }
         specs.add(new TensorSpec("empty", Dtype.F32, new long[] {3, 0}));
         specs.add(new TensorSpec("scalar", Dtype.F64, new long[] {}));
         s.put("valid-every-dtype", write(specs, Map.of("format", "pt")));
         s.put("valid-one-tensor", write(List.of(new TensorSpec("w", Dtype.BF16, new long[] {2, 2})), Map.of()));
-        s.put("valid-escapes", Files.readAllBytes(SafetensorsTestFiles.file(dir, "e.safetensors",
-                "{\"__metadata__\":{\"k\":\"v\\u00e9\"},\"a\\\"b\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8)));
+        s.put(
+                "valid-escapes",
+                Files.readAllBytes(SafetensorsTestFiles.file(
+                        dir,
+                        "e.safetensors",
+                        "{\"__metadata__\":{\"k\":\"v\\u00e9\"},\"a\\\"b\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+                        8)));
         return s;
     }
 

@@ -1,6 +1,5 @@
 package dev.elfz.safetensors;
 
-import dev.elfz.Dtype;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.Dtype;
 import dev.elfz.kernel.ElfType;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -59,7 +59,9 @@ class SafetensorsRoundTripTest {
         SafetensorsWriter.write(p, specs, data, metadata, false);
 
         try (SafetensorsFile f = SafetensorsFile.open(p)) {
-            assertEquals(new ArrayList<>(metadata.entrySet()), new ArrayList<>(f.metadata().entrySet()));
+            assertEquals(
+                    new ArrayList<>(metadata.entrySet()),
+                    new ArrayList<>(f.metadata().entrySet()));
             assertEquals(specs.size(), f.tensors().size());
             long offset = 0;
             for (int i = 0; i < specs.size(); i++) {
@@ -78,7 +80,8 @@ class SafetensorsRoundTripTest {
             assertEquals(0, f.tensor("empty").elements());
             assertEquals(0, f.data(f.tensor("empty")).byteSize());
             assertThrows(IllegalArgumentException.class, () -> f.tensor("absent"));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> f.data(new TensorInfo("scalar", Dtype.I64, new long[] {}, 0, 8)));
         }
     }
@@ -96,16 +99,24 @@ class SafetensorsRoundTripTest {
         byte[] expected = SafetensorsTestFiles.assemble(header.length, header, data);
 
         Path p = dir.resolve("ref.safetensors");
-        SafetensorsWriter.write(p,
-                List.of(new TensorSpec("a", Dtype.F32, new long[] {2}), new TensorSpec("b", Dtype.U8, new long[] {}),
+        SafetensorsWriter.write(
+                p,
+                List.of(
+                        new TensorSpec("a", Dtype.F32, new long[] {2}),
+                        new TensorSpec("b", Dtype.U8, new long[] {}),
                         new TensorSpec("c", Dtype.I16, new long[] {0, 3})),
-                List.of(MemorySegment.ofArray(new float[] {1f, -2f}), MemorySegment.ofArray(new byte[] {7}),
+                List.of(
+                        MemorySegment.ofArray(new float[] {1f, -2f}),
+                        MemorySegment.ofArray(new byte[] {7}),
                         MemorySegment.NULL),
-                Map.of("format", "pt"), false);
+                Map.of("format", "pt"),
+                false);
         assertArrayEquals(expected, Files.readAllBytes(p));
 
         try (SafetensorsFile f = SafetensorsFile.open(SafetensorsTestFiles.write(dir, "hand.safetensors", expected))) {
-            assertEquals(List.of("a", "b", "c"), f.tensors().stream().map(TensorInfo::name).toList());
+            assertEquals(
+                    List.of("a", "b", "c"),
+                    f.tensors().stream().map(TensorInfo::name).toList());
             assertEquals(-2f, f.data(f.tensor("a")).getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 1));
             assertEquals(Map.of("format", "pt"), f.metadata());
         }
@@ -114,12 +125,17 @@ class SafetensorsRoundTripTest {
     /** Readers list tensors in data order, whatever the header order (the reference writer sorts its header). */
     @Test
     void tensorsComeInDataOrder() throws IOException {
-        Path p = SafetensorsTestFiles.file(dir, "o.safetensors",
+        Path p = SafetensorsTestFiles.file(
+                dir,
+                "o.safetensors",
                 "{\"z\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]},"
                         + "\"e\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[2,2]},"
-                        + "\"y\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},\"__metadata__\":null}", 4);
+                        + "\"y\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},\"__metadata__\":null}",
+                4);
         try (SafetensorsFile f = SafetensorsFile.open(p)) {
-            assertEquals(List.of("y", "e", "z"), f.tensors().stream().map(TensorInfo::name).toList());
+            assertEquals(
+                    List.of("y", "e", "z"),
+                    f.tensors().stream().map(TensorInfo::name).toList());
             assertEquals(3, f.data(f.tensor("z")).get(ValueLayout.JAVA_BYTE, 1));
             assertTrue(f.metadata().isEmpty());
         }
@@ -129,7 +145,8 @@ class SafetensorsRoundTripTest {
     void emptyFileHasOnlyAHeader() throws IOException {
         Path p = dir.resolve("none.safetensors");
         SafetensorsWriter.write(p, List.of(), List.of(), Map.of(), false);
-        assertArrayEquals(SafetensorsTestFiles.assemble(8, "{}      ".getBytes(StandardCharsets.US_ASCII), new byte[0]),
+        assertArrayEquals(
+                SafetensorsTestFiles.assemble(8, "{}      ".getBytes(StandardCharsets.US_ASCII), new byte[0]),
                 Files.readAllBytes(p));
         try (SafetensorsFile f = SafetensorsFile.open(p)) {
             assertTrue(f.tensors().isEmpty());

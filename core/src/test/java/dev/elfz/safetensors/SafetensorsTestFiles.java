@@ -25,7 +25,10 @@ final class SafetensorsTestFiles {
     /** 8-byte little-endian length, header bytes as given, then the data. */
     static byte[] assemble(long headerLength, byte[] header, byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array());
+        out.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(headerLength)
+                .array());
         out.writeBytes(header);
         out.writeBytes(data);
         return out.toByteArray();

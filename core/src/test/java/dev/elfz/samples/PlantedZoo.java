@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,8 +40,8 @@ public final class PlantedZoo {
     static final int SHIFT = 1000;
 
     /** What was planted. */
-    public record Planted(long files, long tensors, long bytes, long duplicateLayers, long duplicateLayerBytes,
-                          long shiftedBytes) {}
+    public record Planted(
+            long files, long tensors, long bytes, long duplicateLayers, long duplicateLayerBytes, long shiftedBytes) {}
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2 || args.length > 3) {
@@ -55,9 +54,16 @@ public final class PlantedZoo {
             System.exit(2);
         }
         Planted p = write(Path.of(args[0]), Path.of(args[1]), fineTunes);
-        System.out.printf(Locale.ROOT, "{\"files\": %d, \"tensors\": %d, \"bytes\": %d, \"duplicate_layers\": %d, "
-                        + "\"duplicate_layer_bytes\": %d, \"shifted_bytes\": %d}%n", p.files(), p.tensors(), p.bytes(),
-                p.duplicateLayers(), p.duplicateLayerBytes(), p.shiftedBytes());
+        System.out.printf(
+                Locale.ROOT,
+                "{\"files\": %d, \"tensors\": %d, \"bytes\": %d, \"duplicate_layers\": %d, "
+                        + "\"duplicate_layer_bytes\": %d, \"shifted_bytes\": %d}%n",
+                p.files(),
+                p.tensors(),
+                p.bytes(),
+                p.duplicateLayers(),
+                p.duplicateLayerBytes(),
+                p.shiftedBytes());
     }
 
     /** Writes the zoo under {@code dir} (replacing its files) and returns what was planted. */
@@ -81,10 +87,17 @@ public final class PlantedZoo {
                 }
                 total += bytes;
             }
-            TensorInfo largest = tensors.stream().max((a, b) -> Long.compare(a.byteSize(), b.byteSize())).orElseThrow();
+            TensorInfo largest = tensors.stream()
+                    .max((a, b) -> Long.compare(a.byteSize(), b.byteSize()))
+                    .orElseThrow();
             shifted(base, largest, dir.resolve("shifted/model.safetensors"));
             total += SHIFT + largest.byteSize();
-            return new Planted(fineTunes + 2L, (long) tensors.size() * (fineTunes + 1) + 1, total, dupLayers, dupBytes,
+            return new Planted(
+                    fineTunes + 2L,
+                    (long) tensors.size() * (fineTunes + 1) + 1,
+                    total,
+                    dupLayers,
+                    dupBytes,
                     largest.byteSize());
         }
     }
@@ -93,8 +106,8 @@ public final class PlantedZoo {
     private static void copy(SafetensorsFile base, Path out, int keep, int k) throws IOException {
         Files.createDirectories(out.getParent());
         List<TensorInfo> tensors = base.tensors();
-        try (SafetensorsWriter w = SafetensorsWriter.create(out, tensors.stream().map(TensorInfo::spec).toList(),
-                Map.of(), true)) {
+        try (SafetensorsWriter w = SafetensorsWriter.create(
+                out, tensors.stream().map(TensorInfo::spec).toList(), Map.of(), true)) {
             for (int i = 0; i < tensors.size(); i++) {
                 MemorySegment src = base.data(tensors.get(i));
                 MemorySegment dst = w.region(i);
@@ -118,8 +131,8 @@ public final class PlantedZoo {
     private static void shifted(SafetensorsFile base, TensorInfo t, Path out) throws IOException {
         Files.createDirectories(out.getParent());
         long n = SHIFT + t.byteSize();
-        try (SafetensorsWriter w = SafetensorsWriter.create(out,
-                List.of(new TensorSpec("shifted", Dtype.U8, new long[] {n})), Map.of(), true)) {
+        try (SafetensorsWriter w = SafetensorsWriter.create(
+                out, List.of(new TensorSpec("shifted", Dtype.U8, new long[] {n})), Map.of(), true)) {
             MemorySegment dst = w.region(0);
             byte[] noise = new byte[SHIFT];
             new SplittableRandom(SHIFT).nextBytes(noise);

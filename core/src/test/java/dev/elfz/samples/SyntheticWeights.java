@@ -8,8 +8,7 @@ import java.util.SplittableRandom;
 /** Generated float32 tensors shaped like real weights: Gaussian, with one value in 10,000 an outlier 40x larger. */
 public final class SyntheticWeights {
 
-    private SyntheticWeights() {
-    }
+    private SyntheticWeights() {}
 
     /** n float32 values drawn from N(mean, sigma), outliers included, 64-byte aligned. */
     public static MemorySegment gaussian(Arena arena, SplittableRandom r, long n, double mean, double sigma) {

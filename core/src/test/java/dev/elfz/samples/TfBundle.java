@@ -61,8 +61,14 @@ public final class TfBundle {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Entry e && name.equals(e.name) && dtype.equals(e.dtype) && Arrays.equals(shape, e.shape)
-                    && shardId == e.shardId && offset == e.offset && size == e.size && crc32c == e.crc32c;
+            return o instanceof Entry e
+                    && name.equals(e.name)
+                    && dtype.equals(e.dtype)
+                    && Arrays.equals(shape, e.shape)
+                    && shardId == e.shardId
+                    && offset == e.offset
+                    && size == e.size
+                    && crc32c == e.crc32c;
         }
 
         @Override
@@ -76,8 +82,7 @@ public final class TfBundle {
         }
     }
 
-    private TfBundle() {
-    }
+    private TfBundle() {}
 
     /** Reads {@code path} (a bundle's {@code .index} file) as {@link #parse} does; messages name the file. */
     public static List<Entry> read(Path path) throws IOException {
@@ -97,11 +102,11 @@ public final class TfBundle {
         }
         long magic = new Cursor(index, index.length - 8, index.length, "footer").fixed64();
         if (magic != MAGIC) {
-            throw new IOException(String.format("bad table magic 0x%016x (want 0x%016x): not a tensor bundle index",
-                    magic, MAGIC));
+            throw new IOException(
+                    String.format("bad table magic 0x%016x (want 0x%016x): not a tensor bundle index", magic, MAGIC));
         }
         Cursor f = new Cursor(index, footer, index.length - 8, "footer");
-        block(index, footer, f, "metaindex block");  // checked, not used
+        block(index, footer, f, "metaindex block"); // checked, not used
         Block indexBlock = block(index, footer, f, "index block");
         List<Entry> out = new ArrayList<>();
         int shards = -1;
@@ -255,8 +260,19 @@ public final class TfBundle {
 
     /** TensorFlow DataType enum values with a safetensors equivalent, and their sizes. */
     private enum DType {
-        F32(1, 4), F64(2, 8), I32(3, 4), U8(4, 1), I16(5, 2), I8(6, 1), I64(9, 8), BOOL(10, 1), BF16(14, 2),
-        U16(17, 2), F16(19, 2), U32(22, 4), U64(23, 8);
+        F32(1, 4),
+        F64(2, 8),
+        I32(3, 4),
+        U8(4, 1),
+        I16(5, 2),
+        I8(6, 1),
+        I64(9, 8),
+        BOOL(10, 1),
+        BF16(14, 2),
+        U16(17, 2),
+        F16(19, 2),
+        U32(22, 4),
+        U64(23, 8);
 
         final int tf;
         final int bytes;
@@ -332,8 +348,8 @@ public final class TfBundle {
 
         private void need(long n) throws IOException {
             if (n < 0 || n > end - pos) {
-                throw new IOException(what + ": truncated (" + n + " bytes wanted at " + pos + ", " + (end - pos)
-                        + " left)");
+                throw new IOException(
+                        what + ": truncated (" + n + " bytes wanted at " + pos + ", " + (end - pos) + " left)");
             }
         }
 

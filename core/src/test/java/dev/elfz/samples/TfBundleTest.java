@@ -27,11 +27,11 @@ class TfBundleTest {
         final ByteArrayOutputStream data = new ByteArrayOutputStream();
         int compression = 0;
         long dataOffset = 0;
-        long metaOffset, metaSize;  // where bytes() put the metaindex block
+        long metaOffset, metaSize; // where bytes() put the metaindex block
         private byte[] last = {};
 
         Table() {
-            put("", new Proto().varint(1, 1).bytes());  // BundleHeaderProto: num_shards 1, little-endian
+            put("", new Proto().varint(1, 1).bytes()); // BundleHeaderProto: num_shards 1, little-endian
         }
 
         /** Adds a key (they must come in order) with a prefix-compressed key, as LevelDB writes it. */
@@ -52,8 +52,15 @@ class TfBundleTest {
             for (long d : shape) {
                 s.message(2, new Proto().varint(1, d));
             }
-            return put(name, new Proto().varint(1, dtype).message(2, s).varint(4, offset).varint(5, size)
-                    .fixed32(6, TfBundle.mask(crc)).bytes());
+            return put(
+                    name,
+                    new Proto()
+                            .varint(1, dtype)
+                            .message(2, s)
+                            .varint(4, offset)
+                            .varint(5, size)
+                            .fixed32(6, TfBundle.mask(crc))
+                            .bytes());
         }
 
         byte[] bytes() {
@@ -78,12 +85,13 @@ class TfBundleTest {
         private static long block(ByteArrayOutputStream file, byte[] entries, int compression) {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             b.writeBytes(entries);
-            b.writeBytes(new byte[] {0, 0, 0, 0, 1, 0, 0, 0});  // restart[0] = 0, one restart
+            b.writeBytes(new byte[] {0, 0, 0, 0, 1, 0, 0, 0}); // restart[0] = 0, one restart
             b.write(compression);
             CRC32C crc = new CRC32C();
             crc.update(b.toByteArray());
             int masked = TfBundle.mask((int) crc.getValue());
-            b.writeBytes(new byte[] {(byte) masked, (byte) (masked >> 8), (byte) (masked >> 16), (byte) (masked >> 24)});
+            b.writeBytes(
+                    new byte[] {(byte) masked, (byte) (masked >> 8), (byte) (masked >> 16), (byte) (masked >> 24)});
             file.writeBytes(b.toByteArray());
             return b.size() - 5;
         }
@@ -141,7 +149,8 @@ class TfBundleTest {
 
     /** A valid index of three tensors (28 bytes of data), the names sharing prefixes. */
     static Table sample() {
-        return new Table().tensor("dense/bias", DT_FLOAT, new long[] {3}, 0, 12, 0x12345678)
+        return new Table()
+                .tensor("dense/bias", DT_FLOAT, new long[] {3}, 0, 12, 0x12345678)
                 .tensor("dense/kernel", DT_BFLOAT16, new long[] {2, 3}, 12, 12, 0xcafebabe)
                 .tensor("step", DT_INT64, new long[] {}, 24, 8, 0);
     }
@@ -155,7 +164,9 @@ class TfBundleTest {
     @Test
     void parsesEntriesInOrder() throws IOException {
         List<TfBundle.Entry> entries = TfBundle.parse(sample().bytes());
-        assertEquals(List.of("dense/bias", "dense/kernel", "step"), entries.stream().map(TfBundle.Entry::name).toList());
+        assertEquals(
+                List.of("dense/bias", "dense/kernel", "step"),
+                entries.stream().map(TfBundle.Entry::name).toList());
         TfBundle.Entry kernel = entries.get(1);
         assertEquals("BF16", kernel.dtype());
         assertArrayEquals(new long[] {2, 3}, kernel.shape());
@@ -210,7 +221,9 @@ class TfBundleTest {
         byte[] b = s.bytes();
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         head.write(b, 0, b.length - 48);
-        fails(footer(head, s.metaOffset, s.metaSize, b.length, 10), "index block at " + b.length + " (10 bytes + 5) lies outside");
+        fails(
+                footer(head, s.metaOffset, s.metaSize, b.length, 10),
+                "index block at " + b.length + " (10 bytes + 5) lies outside");
         Table t = sample();
         t.dataOffset = 1 << 20;
         fails(t.bytes(), "data block at 1048576");
@@ -238,18 +251,26 @@ class TfBundleTest {
     @Test
     void sizeMustMatchShapeAndDtype() {
         fails(new Table().tensor("w", DT_FLOAT, new long[] {3}, 0, 16, 0).bytes(), "w: 16 bytes, but F32[3] needs 12");
-        fails(new Table().tensor("w", DT_FLOAT, new long[] {1L << 40, 1L << 40}, 0, 16, 0).bytes(), "more than 2^63");
+        fails(
+                new Table()
+                        .tensor("w", DT_FLOAT, new long[] {1L << 40, 1L << 40}, 0, 16, 0)
+                        .bytes(),
+                "more than 2^63");
         fails(new Table().tensor("w", DT_FLOAT, new long[] {-1, 3}, 0, 16, 0).bytes(), "w: dimension 0 is unknown");
     }
 
     @Test
     void unsupportedEntries() {
-        fails(new Table().tensor("s", DT_STRING, new long[] {2}, 0, 10, 0).bytes(),
+        fails(
+                new Table().tensor("s", DT_STRING, new long[] {2}, 0, 10, 0).bytes(),
                 "s: TensorFlow dtype 7 has no safetensors equivalent");
-        byte[] sliced = new Proto().varint(1, DT_FLOAT).message(7, new Proto().varint(1, 1)).bytes();
+        byte[] sliced = new Proto()
+                .varint(1, DT_FLOAT)
+                .message(7, new Proto().varint(1, 1))
+                .bytes();
         fails(new Table().put("p", sliced).bytes(), "p: partitioned (sliced) tensors are not supported");
         Table other = new Table();
-        other.data.reset();  // no header: some other LevelDB table
+        other.data.reset(); // no header: some other LevelDB table
         fails(other.put("k", new byte[] {8, 1}).bytes(), "no bundle header");
         Table big = new Table();
         big.data.reset();
@@ -258,7 +279,12 @@ class TfBundleTest {
 
     @Test
     void truncatedEntryIsOneLine() {
-        byte[] cut = Arrays.copyOf(new Proto().varint(1, DT_FLOAT).message(2, new Proto().varint(2, 5)).bytes(), 4);
+        byte[] cut = Arrays.copyOf(
+                new Proto()
+                        .varint(1, DT_FLOAT)
+                        .message(2, new Proto().varint(2, 5))
+                        .bytes(),
+                4);
         fails(new Table().put("t", cut).bytes(), "truncated");
     }
 }

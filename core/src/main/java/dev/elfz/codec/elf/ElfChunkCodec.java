@@ -35,14 +35,26 @@ public final class ElfChunkCodec extends ExceptionChunkCodec {
     }
 
     @Override
-    protected long encodeCodes(CodecParams params, MemorySegment src, long n, MemorySegment codes,
-                               MemorySegment excPos, MemorySegment excBits, long excCap) {
+    protected long encodeCodes(
+            CodecParams params,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap) {
         return kernel.elfEncode(type, src, n, codes, excPos, excBits, excCap, 0);
     }
 
     @Override
-    protected void decodeCodes(CodecParams params, MemorySegment codes, long n, MemorySegment dst,
-                               MemorySegment excPos, MemorySegment excBits, long nExc) {
+    protected void decodeCodes(
+            CodecParams params,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc) {
         kernel.elfDecode(type, codes, n, dst, excPos, excBits, nExc, 0);
     }
 

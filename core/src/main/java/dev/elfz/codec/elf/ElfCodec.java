@@ -56,7 +56,8 @@ public final class ElfCodec implements ValueCodec {
     /** Within the type's bound for |x| &lt; 1; every other value (|x| &gt;= 1, NaN, Inf) exact. */
     @Override
     public ValueCheck check(CodecParams params, Dtype dtype) {
-        return (x, y, bound) -> Math.abs(x) >= 1 || !Double.isFinite(x) ? "should be exact (|x| >= 1, NaN or Inf)"
+        return (x, y, bound) -> Math.abs(x) >= 1 || !Double.isFinite(x)
+                ? "should be exact (|x| >= 1, NaN or Inf)"
                 : ValueCheck.within(x, y, bound);
     }
 

@@ -42,15 +42,27 @@ public final class GridChunkCodec extends ExceptionChunkCodec {
     }
 
     @Override
-    protected long encodeCodes(CodecParams params, MemorySegment src, long n, MemorySegment codes,
-                               MemorySegment excPos, MemorySegment excBits, long excCap) {
+    protected long encodeCodes(
+            CodecParams params,
+            MemorySegment src,
+            long n,
+            MemorySegment codes,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long excCap) {
         GridParams p = (GridParams) params;
         return kernel.gridEncode(type, src, n, p.step(), p.errorBound(), codes, excPos, excBits, excCap, 0);
     }
 
     @Override
-    protected void decodeCodes(CodecParams params, MemorySegment codes, long n, MemorySegment dst,
-                               MemorySegment excPos, MemorySegment excBits, long nExc) {
+    protected void decodeCodes(
+            CodecParams params,
+            MemorySegment codes,
+            long n,
+            MemorySegment dst,
+            MemorySegment excPos,
+            MemorySegment excBits,
+            long nExc) {
         GridParams p = (GridParams) params;
         kernel.gridDecode(type, codes, n, p.step(), dst, excPos, excBits, nExc, 0);
     }

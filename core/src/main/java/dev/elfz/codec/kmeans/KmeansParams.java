@@ -21,8 +21,8 @@ public record KmeansParams(int bits, float[] codebook, double mse) implements Co
             throw new IllegalArgumentException("k-means takes 1 to 8 bits, not " + bits);
         }
         if (codebook.length != 1 << bits) {
-            throw new IllegalArgumentException("a " + bits + "-bit codebook has " + (1 << bits) + " entries, not "
-                    + codebook.length);
+            throw new IllegalArgumentException(
+                    "a " + bits + "-bit codebook has " + (1 << bits) + " entries, not " + codebook.length);
         }
         for (int i = 0; i < codebook.length; i++) {
             if (!Float.isFinite(codebook[i]) || (i > 0 && codebook[i] < codebook[i - 1])) {
@@ -135,7 +135,8 @@ public record KmeansParams(int bits, float[] codebook, double mse) implements Co
 
     /** The parameters an index holds. @throws IllegalArgumentException when they are not valid */
     public static KmeansParams fromIndex(Map<String, Object> m) {
-        if (!(m.get("bits") instanceof Integer bits) || !(m.get("codebook_bits") instanceof List<?> list)
+        if (!(m.get("bits") instanceof Integer bits)
+                || !(m.get("codebook_bits") instanceof List<?> list)
                 || !(m.get("mse") instanceof Number mse)) {
             throw new IllegalArgumentException("k-means needs bits, codebook_bits and mse");
         }

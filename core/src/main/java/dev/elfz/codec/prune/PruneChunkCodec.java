@@ -1,6 +1,7 @@
 package dev.elfz.codec.prune;
 
 import dev.elfz.Codec;
+import dev.elfz.Dtype;
 import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
@@ -9,7 +10,6 @@ import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
-import dev.elfz.Dtype;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -64,7 +64,8 @@ public final class PruneChunkCodec implements ChunkCodec {
         MemorySegment values = kept.asSlice(0, m * vb);
         long innerBytes = -1;
         lastInner = null;
-        MemorySegment out = grow(2, p.inner() == Codec.RAW ? 0 : inner(p.inner()).encodedBound(m * vb));
+        MemorySegment out =
+                grow(2, p.inner() == Codec.RAW ? 0 : inner(p.inner()).encodedBound(m * vb));
         if (p.inner() != Codec.RAW && m > 0) {
             innerBytes = inner(p.inner()).encode(p.innerParams(), values, 0, out);
             lastInner = innerBytes >= 0 ? inner(p.inner()) : null;
@@ -110,7 +111,8 @@ public final class PruneChunkCodec implements ChunkCodec {
             rank[i] = kept ? m++ : -1;
         }
         double threshold = p.threshold();
-        return new Bounds(Math.max(threshold, inner.max()),
+        return new Bounds(
+                Math.max(threshold, inner.max()),
                 i -> rank[(int) i] < 0 ? threshold : inner.at().applyAsDouble(rank[(int) i]));
     }
 
@@ -182,7 +184,8 @@ public final class PruneChunkCodec implements ChunkCodec {
     /** The inner codec of a chunk whose flag says its survivors are coded: never raw, which codes nothing. */
     private ChunkCodec codedBy(PruneParams p) {
         if (p.inner() == Codec.RAW) {
-            throw new CorruptDataException("a pruned chunk's survivors are flagged as coded, but the inner codec is raw");
+            throw new CorruptDataException(
+                    "a pruned chunk's survivors are flagged as coded, but the inner codec is raw");
         }
         return inner(p.inner());
     }

@@ -7,7 +7,6 @@ import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.codec.IdealRatio;
-import java.util.function.DoublePredicate;
 import dev.elfz.codec.TensorCheck;
 import dev.elfz.codec.ValueCheck;
 import dev.elfz.codec.ValueCodec;
@@ -16,6 +15,7 @@ import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
+import java.util.function.DoublePredicate;
 import java.util.function.Function;
 
 /**
@@ -74,7 +74,9 @@ public final class PruneCodec implements ValueCodec {
     @Override
     public String refuses(CodecParams params, Dtype dtype) {
         Codec inner = ((PruneParams) params).inner();
-        return codecs.apply(inner).supports(dtype) ? null : "prune's inner codec " + inner.id() + " does not handle " + dtype;
+        return codecs.apply(inner).supports(dtype)
+                ? null
+                : "prune's inner codec " + inner.id() + " does not handle " + dtype;
     }
 
     /** Its threshold for the values a coded chunk drops, its survivors' codec's bound for the others. */
@@ -99,8 +101,8 @@ public final class PruneCodec implements ValueCodec {
         PruneParams p = (PruneParams) params;
         ElfType type = dtype.elfType();
         ValueCheck survivor = codecs.apply(p.inner()).check(p.innerParams(), dtype);
-        return (x, y, bound) -> p.keeps(Math.abs((float) x)) ? survivor.outside(x, y, bound)
-                : FloatValues.outside(type, x, y, bound);
+        return (x, y, bound) ->
+                p.keeps(Math.abs((float) x)) ? survivor.outside(x, y, bound) : FloatValues.outside(type, x, y, bound);
     }
 
     /**
@@ -116,8 +118,9 @@ public final class PruneCodec implements ValueCodec {
         }
         return new TensorCheck() {
             @Override
-            public Part part(MemorySegment original, long first, MemorySegment coded, boolean last,
-                    DoublePredicate coding) throws CorruptDataException {
+            public Part part(
+                    MemorySegment original, long first, MemorySegment coded, boolean last, DoublePredicate coding)
+                    throws CorruptDataException {
                 return inner.part(original, first, null, last, x -> coding.test(x) && p.keeps(Math.abs((float) x)));
             }
 
@@ -137,7 +140,8 @@ public final class PruneCodec implements ValueCodec {
     @Override
     public double idealRatio(CodecParams params, long n, long kept, Dtype dtype) {
         PruneParams p = (PruneParams) params;
-        double innerBits = kept == 0 ? 0
+        double innerBits = kept == 0
+                ? 0
                 : kept * dtype.bits() / codecs.apply(p.inner()).idealRatio(p.innerParams(), kept, kept, dtype);
         return IdealRatio.pruned(n, innerBits, dtype.bits());
     }

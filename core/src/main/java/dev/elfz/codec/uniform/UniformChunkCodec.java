@@ -1,7 +1,7 @@
 package dev.elfz.codec.uniform;
 
-import dev.elfz.codec.Bounds;
 import dev.elfz.Granularity;
+import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
@@ -35,8 +35,12 @@ public final class UniformChunkCodec implements ChunkCodec {
         static Layout of(UniformParams p, long n, long first) {
             return switch (p.granularity()) {
                 case TENSOR -> new Layout(Math.max(n, 1), 0, 0, n == 0 ? 0 : 1);
-                case CHANNEL -> new Layout(p.groupSize(), first % p.groupSize(), first / p.groupSize(),
-                        Kernel.groups(n, p.groupSize(), first % p.groupSize()));
+                case CHANNEL ->
+                    new Layout(
+                            p.groupSize(),
+                            first % p.groupSize(),
+                            first / p.groupSize(),
+                            Kernel.groups(n, p.groupSize(), first % p.groupSize()));
                 case GROUP -> new Layout(p.groupSize(), 0, 0, Kernel.groups(n, p.groupSize(), 0));
             };
         }
@@ -87,8 +91,7 @@ public final class UniformChunkCodec implements ChunkCodec {
             }
             float scale = UniformMath.scale((float) lo, (float) hi, p.bits(), p.symmetric());
             scales.setAtIndex(FloatValues.F32, g, scale);
-            zs.set(ValueLayout.JAVA_BYTE, g,
-                    (byte) UniformMath.zero((float) hi, scale, p.bits(), p.symmetric()));
+            zs.set(ValueLayout.JAVA_BYTE, g, (byte) UniformMath.zero((float) hi, scale, p.bits(), p.symmetric()));
         }
         MemorySegment c = codes(n);
         kernel.quantize(type, src, n, l.groupSize(), l.offset(), scales, zs, p.bits(), c);
@@ -123,8 +126,7 @@ public final class UniformChunkCodec implements ChunkCodec {
         for (long g = 0; g < l.groups(); g++) {
             max = Math.max(max, stored.getAtIndex(FloatValues.F32, g));
         }
-        return new Bounds(max / 2.0,
-                i -> stored.getAtIndex(FloatValues.F32, (l.offset() + i) / l.groupSize()) / 2.0);
+        return new Bounds(max / 2.0, i -> stored.getAtIndex(FloatValues.F32, (l.offset() + i) / l.groupSize()) / 2.0);
     }
 
     private MemorySegment codes(long n) {

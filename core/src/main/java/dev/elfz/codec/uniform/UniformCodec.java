@@ -1,13 +1,13 @@
 package dev.elfz.codec.uniform;
 
-import dev.elfz.Granularity;
 import dev.elfz.Codec;
 import dev.elfz.Dtype;
+import dev.elfz.Granularity;
 import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
-import dev.elfz.codec.TensorCheck;
 import dev.elfz.codec.IdealRatio;
+import dev.elfz.codec.TensorCheck;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
@@ -39,7 +39,8 @@ public final class UniformCodec implements ValueCodec {
     @Override
     public String refusesPruning(CodecParams params) {
         return ((UniformParams) params).granularity() == Granularity.CHANNEL
-                ? "per-channel quantization does not combine with pruning" : null;
+                ? "per-channel quantization does not combine with pruning"
+                : null;
     }
 
     @Override

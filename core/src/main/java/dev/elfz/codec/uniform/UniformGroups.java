@@ -38,8 +38,9 @@ record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String
             if (Float.isNaN(scale)) {
                 scale = earlier.scale;
                 zero = earlier.zero;
-            } else if (!Float.isNaN(earlier.scale) && (Float.floatToRawIntBits(scale)
-                    != Float.floatToRawIntBits(earlier.scale) || zero != earlier.zero)) {
+            } else if (!Float.isNaN(earlier.scale)
+                    && (Float.floatToRawIntBits(scale) != Float.floatToRawIntBits(earlier.scale)
+                            || zero != earlier.zero)) {
                 return "group " + index + ": a scale and zero point that differ from chunk to chunk";
             }
             return null;
@@ -47,7 +48,8 @@ record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String
 
         /** Null when the group, seen whole, has the formula's scale and zero point (or was never coded). */
         String check(UniformParams p) {
-            String bad = Float.isNaN(scale) ? null : UniformMath.wrongParams(lo, hi, p.bits(), p.symmetric(), scale, zero);
+            String bad =
+                    Float.isNaN(scale) ? null : UniformMath.wrongParams(lo, hi, p.bits(), p.symmetric(), scale, zero);
             return bad == null ? null : "group " + index + ": " + bad;
         }
     }
@@ -56,8 +58,8 @@ record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String
      * The groups of a chunk of a uniform tensor whose original values are {@code x}, from value {@code from} of the
      * tensor; {@code coded} is the chunk's coded bytes (its scales and zero points first), null when it was stored.
      */
-    static UniformGroups of(UniformParams p, ElfType type, MemorySegment x, long from, MemorySegment coded,
-            boolean lastChunk) {
+    static UniformGroups of(
+            UniformParams p, ElfType type, MemorySegment x, long from, MemorySegment coded, boolean lastChunk) {
         long n = x.byteSize() / type.valueBytes();
         long g0 = from / p.groupSize();
         long groups = (from + n - 1) / p.groupSize() - g0 + 1;
@@ -94,9 +96,13 @@ record UniformGroups(UniformGroups.Group first, UniformGroups.Group last, String
      * first problem goes to {@code problem[0]} unless it holds one already.
      */
     Group follow(Group before, UniformParams p, String[] problem) {
-        String[] found = {problem[0], this.problem,
-                before == null ? null : before.index == first.index ? first.merge(before) : before.check(p),
-                first != last ? first.check(p) : null, lastChunk ? last.check(p) : null};
+        String[] found = {
+            problem[0],
+            this.problem,
+            before == null ? null : before.index == first.index ? first.merge(before) : before.check(p),
+            first != last ? first.check(p) : null,
+            lastChunk ? last.check(p) : null
+        };
         for (String f : found) {
             if (problem[0] == null) {
                 problem[0] = f;
@@ -124,8 +130,7 @@ final class UniformGroupCheck implements TensorCheck {
     }
 
     @Override
-    public Part part(MemorySegment original, long first, MemorySegment coded, boolean last,
-            DoublePredicate coding) {
+    public Part part(MemorySegment original, long first, MemorySegment coded, boolean last, DoublePredicate coding) {
         return UniformGroups.of(params, type, original, first, coded, last);
     }
 

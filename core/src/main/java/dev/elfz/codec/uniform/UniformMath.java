@@ -80,7 +80,8 @@ public final class UniformMath {
     public static String wrongParams(double lo, double hi, int bits, boolean symmetric, float scale, int zero) {
         float s = scale((float) lo, (float) hi, bits, symmetric);
         int z = zero((float) hi, s, bits, symmetric);
-        return Float.floatToRawIntBits(s) == Float.floatToRawIntBits(scale) && z == zero ? null
+        return Float.floatToRawIntBits(s) == Float.floatToRawIntBits(scale) && z == zero
+                ? null
                 : "scale " + scale + " and zero point " + zero + ", not the formula's " + s + " and " + z
                         + " for its values in [" + lo + ", " + hi + "]";
     }

@@ -15,8 +15,9 @@ import java.util.Map;
  *     group against its promise); null per group (chunks see whole groups)
  * @param hi per-group maximum, as {@code lo}
  */
-public record UniformParams(int bits, Granularity granularity, long groupSize, boolean symmetric, double[] lo,
-                            double[] hi) implements CodecParams {
+public record UniformParams(
+        int bits, Granularity granularity, long groupSize, boolean symmetric, double[] lo, double[] hi)
+        implements CodecParams {
 
     public UniformParams {
         if (bits < 1 || bits > 8) {

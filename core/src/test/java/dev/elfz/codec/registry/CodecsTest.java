@@ -1,6 +1,5 @@
 package dev.elfz.codec.registry;
 
-import dev.elfz.Granularity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,6 +11,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.elfz.Codec;
 import dev.elfz.Dtype;
+import dev.elfz.Granularity;
 import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
@@ -37,18 +37,24 @@ class CodecsTest {
 
     private static final int N = 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final UniformParams UNIFORM =
-            new UniformParams(8, Granularity.GROUP, 64, false, null, null);
+    private static final UniformParams UNIFORM = new UniformParams(8, Granularity.GROUP, 64, false, null, null);
 
     /** Parameters for a tensor of each codec, as a planner could choose them. */
     private static final Map<Codec, CodecParams> PARAMS = new EnumMap<>(Map.of(
-            Codec.RAW, CodecParams.NONE,
-            Codec.ELF, CodecParams.NONE,
-            Codec.LOSSLESS, CodecParams.NONE,
-            Codec.GRID, GridParams.forBound(1e-3),
-            Codec.UNIFORM, UNIFORM,
-            Codec.KMEANS, new KmeansParams(2, new float[] {-0.1f, -0.02f, 0.02f, 0.1f}, 0),
-            Codec.PRUNE, new PruneParams(0.01f, Codec.UNIFORM, UNIFORM)));
+            Codec.RAW,
+            CodecParams.NONE,
+            Codec.ELF,
+            CodecParams.NONE,
+            Codec.LOSSLESS,
+            CodecParams.NONE,
+            Codec.GRID,
+            GridParams.forBound(1e-3),
+            Codec.UNIFORM,
+            UNIFORM,
+            Codec.KMEANS,
+            new KmeansParams(2, new float[] {-0.1f, -0.02f, 0.02f, 0.1f}, 0),
+            Codec.PRUNE,
+            new PruneParams(0.01f, Codec.UNIFORM, UNIFORM)));
 
     @Test
     void everyIdHasItsCodec() {
@@ -63,12 +69,16 @@ class CodecsTest {
         for (Codec id : Codec.values()) {
             Map<String, Object> written = PARAMS.get(id).toIndex();
             Map<String, Object> read = JSON.readValue(JSON.writeValueAsString(written), new TypeReference<>() {});
-            assertEquals(JSON.writeValueAsString(written),
-                    JSON.writeValueAsString(Codecs.params(id, read).toIndex()), id.id());
+            assertEquals(
+                    JSON.writeValueAsString(written),
+                    JSON.writeValueAsString(Codecs.params(id, read).toIndex()),
+                    id.id());
         }
         assertThrows(IllegalArgumentException.class, () -> Codecs.params(Codec.ELF, Map.of("bits", 8)));
-        assertThrows(IllegalArgumentException.class, () -> Codecs.params(Codec.PRUNE,
-                Map.of("threshold_bits", 0, "inner", "prune", "inner_params", Map.of())));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Codecs.params(
+                        Codec.PRUNE, Map.of("threshold_bits", 0, "inner", "prune", "inner_params", Map.of())));
     }
 
     @Test
@@ -79,8 +89,8 @@ class CodecsTest {
             int coded = 0;
             for (Dtype dtype : Dtype.values()) {
                 if (!codec.supports(dtype)) {
-                    assertThrows(IllegalArgumentException.class, () -> codec.newChunkCodec(dtype, kernel),
-                            id + " " + dtype);
+                    assertThrows(
+                            IllegalArgumentException.class, () -> codec.newChunkCodec(dtype, kernel), id + " " + dtype);
                 } else if (id == Codec.RAW) {
                     assertNull(codec.newChunkCodec(dtype, kernel), "raw chunks are stored as they are");
                     assertTrue(codec.lossless());
@@ -116,7 +126,8 @@ class CodecsTest {
         String what = codec.id().id() + " " + dtype;
         ElfType type = dtype.elfType();
         CodecParams params = PARAMS.get(codec.id());
-        try (Arena arena = Arena.ofConfined(); ChunkCodec chunks = codec.newChunkCodec(dtype, kernel)) {
+        try (Arena arena = Arena.ofConfined();
+                ChunkCodec chunks = codec.newChunkCodec(dtype, kernel)) {
             MemorySegment src = weights(type, arena);
             MemorySegment dst = arena.allocate(chunks.encodedBound(src.byteSize()));
             long length = chunks.encode(params, src, 0, dst);
@@ -134,7 +145,9 @@ class CodecsTest {
             for (long i = 0; i < N; i++) {
                 double x = FloatValues.get(type, src, i);
                 double y = FloatValues.get(type, decoded, i);
-                String bad = Double.compare(x, y) == 0 ? null : check.outside(x, y, bounds.at().applyAsDouble(i));
+                String bad = Double.compare(x, y) == 0
+                        ? null
+                        : check.outside(x, y, bounds.at().applyAsDouble(i));
                 if (bad != null) {
                     fail(what + ": value " + i + ": " + x + " decoded as " + y + ", " + bad);
                 }
@@ -152,8 +165,9 @@ class CodecsTest {
         SplittableRandom r = new SplittableRandom(type.ordinal());
         MemorySegment s = arena.allocate((long) N * type.valueBytes(), 8);
         for (long i = 0; i < N; i++) {
-            double v = i % 97 == 0 ? 3.25 : 0.05 * Math.sqrt(-2 * Math.log(1 - r.nextDouble()))
-                    * Math.cos(2 * Math.PI * r.nextDouble());
+            double v = i % 97 == 0
+                    ? 3.25
+                    : 0.05 * Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
             switch (type) {
                 case F32 -> s.setAtIndex(FloatValues.F32, i, (float) v);
                 case F64 -> s.setAtIndex(FloatValues.F64, i, v);
