@@ -359,6 +359,37 @@ typedef struct {
         (r).bc -= e_ & 63;                                                                                     \
     } while (0)
 
+/*
+ * Up to 4 symbols per lookup: multi[w] holds the symbols that the 11-bit window w decodes whole, one after
+ * the other, as bytes 0..3 (a 4-byte store; the caller leaves room), their count << 40 and their bits << 32.
+ * The same symbols as one lookup each in `table`, so every plane decodes (or fails) exactly as before.
+ */
+#define MULTI_MAX 4
+#define MULTI_MIN_PLANE 16384 /* below it, building the table costs more than it saves */
+
+static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE]) {
+    for (uint32_t w = 0; w < HUF_TABLE; w++) {
+        uint64_t syms = 0;
+        unsigned bits = 0, count = 0;
+        while (count < MULTI_MAX) {
+            const unsigned e = table[(w >> bits) & (HUF_TABLE - 1)];
+            if ((e & 63) > HUF_MAX_LEN - bits) break; /* the code runs past the window */
+            syms |= (uint64_t)(e >> 8) << (8 * count++);
+            bits += e & 63;
+        }
+        multi[w] = syms | (uint64_t)bits << 32 | (uint64_t)count << 40;
+    }
+}
+
+#define DECODE_MULTI(r, o)                                                                                     \
+    do {                                                                                                       \
+        const uint64_t e_ = multi[(r).buf & (HUF_TABLE - 1)];                                                  \
+        st32((o), e_);                                                                                         \
+        (o) += e_ >> 40;                                                                                       \
+        (r).buf >>= (e_ >> 32) & 63;                                                                           \
+        (r).bc -= (unsigned)(e_ >> 32) & 63;                                                                   \
+    } while (0)
+
 /* The last symbols of one stream, with a careful refill near its end; then the stream must end exactly. */
 static int finish_stream(huf_reader *r, uint8_t *o, uint64_t left, const uint16_t *table) {
     huf_reader s = *r;
@@ -431,22 +462,51 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
         at += size[i];
     }
 
-    /* The 4 streams interleaved, 5 symbols each per round, while every stream has 8 bytes to read. */
+    /* The 4 streams interleaved, 5 lookups each per round, while every stream has 8 bytes to read. */
     huf_reader r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
     uint8_t *o0 = dst + lo[0], *o1 = dst + lo[1], *o2 = dst + lo[2], *o3 = dst + lo[3];
-    for (uint64_t rounds = cnt[3] / 5; rounds; rounds--) { /* segment 3 is the shortest */
-        if (r0.end - r0.p < 8 || r1.end - r1.p < 8 || r2.end - r2.p < 8 || r3.end - r3.p < 8) break;
-        REFILL(r0);
-        REFILL(r1);
-        REFILL(r2);
-        REFILL(r3);
-        for (int k = 0; k < 5; k++) {
-            DECODE(r0, o0);
-            DECODE(r1, o1);
-            DECODE(r2, o2);
-            DECODE(r3, o3);
+    if (n >= MULTI_MIN_PLANE) {
+        uint64_t multi[HUF_TABLE];
+        multi_table(table, multi);
+        uint8_t *const e0 = o0 + cnt[0], *const e1 = o1 + cnt[1], *const e2 = o2 + cnt[2], *const e3 = o3 + cnt[3];
+        for (;;) {
+            /* rounds that cannot reach past any segment's end, nor store past it: 5 lookups of <= 4 symbols */
+            uint64_t rounds = (uint64_t)(e0 - o0);
+            if ((uint64_t)(e1 - o1) < rounds) rounds = (uint64_t)(e1 - o1);
+            if ((uint64_t)(e2 - o2) < rounds) rounds = (uint64_t)(e2 - o2);
+            if ((uint64_t)(e3 - o3) < rounds) rounds = (uint64_t)(e3 - o3);
+            rounds /= 5 * MULTI_MAX;
+            if (!rounds) break;
+            for (; rounds; rounds--) {
+                if (r0.end - r0.p < 8 || r1.end - r1.p < 8 || r2.end - r2.p < 8 || r3.end - r3.p < 8) goto tail;
+                REFILL(r0);
+                REFILL(r1);
+                REFILL(r2);
+                REFILL(r3);
+                for (int k = 0; k < 5; k++) {
+                    DECODE_MULTI(r0, o0);
+                    DECODE_MULTI(r1, o1);
+                    DECODE_MULTI(r2, o2);
+                    DECODE_MULTI(r3, o3);
+                }
+            }
+        }
+    } else {
+        for (uint64_t rounds = cnt[3] / 5; rounds; rounds--) { /* segment 3 is the shortest */
+            if (r0.end - r0.p < 8 || r1.end - r1.p < 8 || r2.end - r2.p < 8 || r3.end - r3.p < 8) break;
+            REFILL(r0);
+            REFILL(r1);
+            REFILL(r2);
+            REFILL(r3);
+            for (int k = 0; k < 5; k++) {
+                DECODE(r0, o0);
+                DECODE(r1, o1);
+                DECODE(r2, o2);
+                DECODE(r3, o3);
+            }
         }
     }
+tail:
     r[0] = r0;
     r[1] = r1;
     r[2] = r2;
