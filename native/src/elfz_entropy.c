@@ -470,6 +470,20 @@ static int finish_stream(huf_reader *r, uint8_t *o, uint64_t left, const uint16_
     return 1;
 }
 
+static inline uint64_t min_rounds(uint64_t a, uint64_t b) {
+    return a < b ? a : b;
+}
+
+/* The rounds of 5 lookups of up to 4 symbols (each stored as 4 bytes) that cannot store past `end`. */
+static inline uint64_t output_rounds(const uint8_t *o, const uint8_t *end) {
+    return (uint64_t)(end - o) / (5 * MULTI_MAX);
+}
+
+/* The refills a stream can take with 8 bytes to read at each: 7 bytes on at most per refill. */
+static inline uint64_t input_rounds(huf_reader r) {
+    return r.end - r.p < 8 ? 0 : (uint64_t)(r.end - r.p - 8) / 7 + 1;
+}
+
 static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n) {
     if (src_len < 2) return ELFZ_E_CORRUPT;
     const int last = src[1];
@@ -514,7 +528,8 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
         at += size[i];
     }
 
-    /* The 4 streams interleaved, 5 lookups each per round, while every stream has 8 bytes to read. */
+    /* The 4 streams interleaved, 5 lookups each per round, while every stream has 8 bytes to read and (with
+     * the multi-symbol table) every segment room for the round's stores. */
     huf_reader r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
     uint8_t *o0 = dst + lo[0], *o1 = dst + lo[1], *o2 = dst + lo[2], *o3 = dst + lo[3];
     if (n >= MULTI_MIN_PLANE) {
@@ -522,15 +537,14 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
         multi_table(table, multi);
         uint8_t *const e0 = o0 + cnt[0], *const e1 = o1 + cnt[1], *const e2 = o2 + cnt[2], *const e3 = o3 + cnt[3];
         for (;;) {
-            /* rounds that cannot reach past any segment's end, nor store past it: 5 lookups of <= 4 symbols */
-            uint64_t rounds = (uint64_t)(e0 - o0);
-            if ((uint64_t)(e1 - o1) < rounds) rounds = (uint64_t)(e1 - o1);
-            if ((uint64_t)(e2 - o2) < rounds) rounds = (uint64_t)(e2 - o2);
-            if ((uint64_t)(e3 - o3) < rounds) rounds = (uint64_t)(e3 - o3);
-            rounds /= 5 * MULTI_MAX;
+            /* rounds that stay in every segment (5 lookups of <= 4 symbols, stored 4 bytes at a time) and in
+             * every stream (a refill reads 8 bytes and moves on by 7 at most): no checks inside them */
+            uint64_t rounds = min_rounds(output_rounds(o0, e0), output_rounds(o1, e1));
+            rounds = min_rounds(rounds, min_rounds(output_rounds(o2, e2), output_rounds(o3, e3)));
+            rounds = min_rounds(rounds, min_rounds(input_rounds(r0), input_rounds(r1)));
+            rounds = min_rounds(rounds, min_rounds(input_rounds(r2), input_rounds(r3)));
             if (!rounds) break;
-            for (; rounds; rounds--) {
-                if (r0.end - r0.p < 8 || r1.end - r1.p < 8 || r2.end - r2.p < 8 || r3.end - r3.p < 8) goto tail;
+            do {
                 REFILL(r0);
                 REFILL(r1);
                 REFILL(r2);
@@ -541,7 +555,7 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
                     DECODE_MULTI(r2, o2);
                     DECODE_MULTI(r3, o3);
                 }
-            }
+            } while (--rounds);
         }
     } else {
         for (uint64_t rounds = cnt[3] / 5; rounds; rounds--) { /* segment 3 is the shortest */
@@ -558,7 +572,6 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
             }
         }
     }
-tail:
     r[0] = r0;
     r[1] = r1;
     r[2] = r2;
