@@ -7,7 +7,7 @@
  * Scalar on purpose: Huffman coding is serial per stream. Speed comes from 8 sub-histograms, a 64-bit bit
  * buffer with 8-byte stores fed two symbols per lookup on large planes, and a decoder that runs the 4 streams
  * interleaved with a branchless refill (at least 56 bits, then 5 lookups per stream), each lookup of a 2048-entry
- * table giving up to 4 symbols on large planes. The tables are the coder's own: the bytes are the format's.
+ * table giving up to 8 symbols on large planes. The tables are the coder's own: the bytes are the format's.
  */
 #include "elfz.h"
 #include "elfz_internal.h"
@@ -412,14 +412,14 @@ typedef struct {
     } while (0)
 
 /*
- * Up to 4 symbols per lookup: multi[w] holds the symbols that the 11-bit window w decodes whole, one after
- * the other, as bytes 0..3 (a 4-byte store; the caller leaves room), their count << 40 and their bits << 32.
- * The same symbols as one lookup each in `table`, so every plane decodes (or fails) exactly as before.
+ * Up to 8 symbols per lookup: multi[w] holds the symbols that the 11-bit window w decodes whole, one after the
+ * other, as bytes 0..7 (an 8-byte store; the caller leaves room), meta[w] their count << 8 | their bits. The
+ * same symbols as one lookup each in `table`, so every plane decodes (or fails) exactly as with it.
  */
-#define MULTI_MAX 4
+#define MULTI_MAX 8
 #define MULTI_MIN_PLANE 16384 /* below it, building the table costs more than it saves */
 
-static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE]) {
+static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE], uint16_t meta[HUF_TABLE]) {
     for (uint32_t w = 0; w < HUF_TABLE; w++) {
         uint64_t syms = 0;
         unsigned bits = 0, count = 0;
@@ -429,17 +429,18 @@ static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABL
             syms |= (uint64_t)(e >> 8) << (8 * count++);
             bits += e & 63;
         }
-        multi[w] = syms | (uint64_t)bits << 32 | (uint64_t)count << 40;
+        multi[w] = syms;
+        meta[w] = (uint16_t)(count << 8 | bits);
     }
 }
 
 #define DECODE_MULTI(r, o)                                                                                     \
     do {                                                                                                       \
-        const uint64_t e_ = multi[(r).buf & (HUF_TABLE - 1)];                                                  \
-        st32((o), e_);                                                                                         \
-        (o) += e_ >> 40;                                                                                       \
-        (r).buf >>= (e_ >> 32) & 63;                                                                           \
-        (r).bc -= (unsigned)(e_ >> 32) & 63;                                                                   \
+        const unsigned w_ = (unsigned)((r).buf & (HUF_TABLE - 1)), m_ = meta[w_];                              \
+        st64((o), multi[w_]);                                                                                  \
+        (o) += m_ >> 8;                                                                                        \
+        (r).buf >>= m_ & 63;                                                                                   \
+        (r).bc -= m_ & 63;                                                                                     \
     } while (0)
 
 /* The last symbols of one stream, with a careful refill near its end; then the stream must end exactly. */
@@ -474,7 +475,7 @@ static inline uint64_t min_rounds(uint64_t a, uint64_t b) {
     return a < b ? a : b;
 }
 
-/* The rounds of 5 lookups of up to 4 symbols (each stored as 4 bytes) that cannot store past `end`. */
+/* The rounds of 5 lookups of up to 8 symbols (each stored as 8 bytes) that cannot store past `end`. */
 static inline uint64_t output_rounds(const uint8_t *o, const uint8_t *end) {
     return (uint64_t)(end - o) / (5 * MULTI_MAX);
 }
@@ -534,10 +535,11 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
     uint8_t *o0 = dst + lo[0], *o1 = dst + lo[1], *o2 = dst + lo[2], *o3 = dst + lo[3];
     if (n >= MULTI_MIN_PLANE) {
         uint64_t multi[HUF_TABLE];
-        multi_table(table, multi);
+        uint16_t meta[HUF_TABLE];
+        multi_table(table, multi, meta);
         uint8_t *const e0 = o0 + cnt[0], *const e1 = o1 + cnt[1], *const e2 = o2 + cnt[2], *const e3 = o3 + cnt[3];
         for (;;) {
-            /* rounds that stay in every segment (5 lookups of <= 4 symbols, stored 4 bytes at a time) and in
+            /* rounds that stay in every segment (5 lookups of <= 8 symbols, stored 8 bytes at a time) and in
              * every stream (a refill reads 8 bytes and moves on by 7 at most): no checks inside them */
             uint64_t rounds = min_rounds(output_rounds(o0, e0), output_rounds(o1, e1));
             rounds = min_rounds(rounds, min_rounds(output_rounds(o2, e2), output_rounds(o3, e3)));

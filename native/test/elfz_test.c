@@ -1206,8 +1206,9 @@ static void test_entropy(void) {
         for (int s = 22; s < k; s++) p[n++] = (uint8_t)s;
         check_entropy(p, n, 2, "powers of two");
     }
-    /* around the multi-symbol decoder's threshold (16384) and its rounds of up to 20 symbols per stream */
-    const uint64_t sizes[] = {4096, 16383, 16384, 16385, 16387, 16464, 16465, 16543, 65520, 65521, 65536, 100003, 262144, 1 << 20};
+    /* around the multi-symbol decoder's threshold (16384) and its rounds of up to 40 symbols per stream */
+    const uint64_t sizes[] = {4096,  16383, 16384,  16385,  16387,  16464,  16465,  16543,
+                              16544, 16545, 16703, 65520, 65521, 65536, 100003, 262144, 1 << 20};
     for (int t = 0; t < (int)(sizeof sizes / sizeof sizes[0]); t++) {
         uint64_t n = sizes[t];
         fill_geometric(p, n, 0.6, 256, 0);
