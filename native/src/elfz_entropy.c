@@ -5,14 +5,12 @@
  * and must write the same bytes for every input.
  *
  * Scalar on purpose: Huffman coding is serial per stream. Speed comes from 8 sub-histograms, a 64-bit bit
- * buffer with 8-byte stores fed two symbols per lookup on large planes, and a decoder that runs the 4 streams
+ * buffer with 8-byte stores, and a decoder that runs the 4 streams
  * interleaved with a branchless refill (at least 56 bits, then 5 lookups per stream), each lookup of a 2048-entry
  * table giving up to 8 symbols on large planes. The tables are the coder's own: the bytes are the format's.
  */
 #include "elfz.h"
 #include "elfz_internal.h"
-
-#include <stdlib.h>
 
 #define HUF_MAX_LEN 11
 #define HUF_TABLE (1u << HUF_MAX_LEN)
@@ -192,7 +190,7 @@ static void segments(uint64_t n, uint64_t lo[HUF_STREAMS], uint64_t cnt[HUF_STRE
 /*
  * hist[i][s] = occurrences of s in segment i. Eight u32 sub-histograms (two per segment) so that runs of one
  * symbol do not wait on their own increments; blocks of 2^30 keep them from wrapping. (noinline, as
- * write_stream: inlined into elfz_entropy_encode, GCC 12 spilled the loops' registers, 1.1 GB/s instead of 1.45.)
+ * encode_stream: inlined into elfz_entropy_encode, GCC 12 spilled the loops' registers, 1.1 GB/s instead of 1.45.)
  */
 __attribute__((noinline)) static void segment_histograms(const uint8_t *src, const uint64_t lo[HUF_STREAMS],
                                                          const uint64_t cnt[HUF_STREAMS],
@@ -230,88 +228,43 @@ __attribute__((noinline)) static void segment_histograms(const uint8_t *src, con
         for (uint64_t j = common; j < cnt[i]; j++) hist[i][src[lo[i] + j]]++;
 }
 
-/* One stream being written: its next symbol, its end, its output and the bits not yet stored. */
-typedef struct {
-    const uint8_t *in, *stop;
-    uint8_t *out, *end;
-    uint64_t buf; /* bc pending bits, LSB first, zero above them */
-    unsigned bc;  /* < 8 between steps */
-} huf_writer;
-
-/*
- * The codes of 5 symbols on top of < 8 pending bits (62 bits at most), one 8-byte store, whole bytes kept.
- * The 5 codes are joined first, apart from the pending bits, so that the chain from one step to the next is a
- * shift, an or and the bit count's add, not five of each.
- */
-#define ENCODE5(w)                                                                                             \
-    do {                                                                                                       \
-        const unsigned a_ = (w).in[0], b_ = (w).in[1], c_ = (w).in[2], d_ = (w).in[3], e_ = (w).in[4];         \
-        const unsigned la_ = len[a_], lab_ = la_ + len[b_], lac_ = lab_ + len[c_], lad_ = lac_ + len[d_];      \
-        const uint64_t x_ = code[a_] | code[b_] << la_ | code[c_] << lab_ | code[d_] << lac_ | code[e_] << lad_; \
-        (w).in += 5;                                                                                           \
-        (w).buf |= x_ << (w).bc;                                                                               \
-        (w).bc += lad_ + len[e_];                                                                              \
-        st64((w).out, (w).buf);                                                                                \
-        (w).out += (w).bc >> 3;                                                                                \
-        (w).buf >>= (w).bc & 56;                                                                               \
-        (w).bc &= 7;                                                                                           \
-    } while (0)
-
-/*
- * Two symbols per lookup: pair[a | b << 8] = the code of a, then b's, in its low PAIR_SHIFT bits (22 at most),
- * their length above them. Filled for the symbols that occur only (d^2 entries), so it pays on large planes.
- */
-#define PAIR_SHIFT 27
-#define PAIR_MIN_PLANE 16384
-
-static uint32_t *pair_table(const uint64_t code[256], const uint8_t len[256]) {
-    uint32_t *pair = malloc(sizeof(uint32_t) << 16);
-    if (!pair) return NULL; /* the single-symbol loop writes the same bytes */
-    for (int a = 0; a < 256; a++)
-        if (len[a])
-            for (int b = 0; b < 256; b++)
-                if (len[b])
-                    pair[a | b << 8] = (uint32_t)(code[a] | code[b] << len[a]) | (uint32_t)(len[a] + len[b]) << PAIR_SHIFT;
-    return pair;
-}
-
-/* ENCODE5 with two pair lookups and one single: 7 loads for 5 symbols instead of 15. */
-#define ENCODE5_PAIRS(w)                                                                                       \
-    do {                                                                                                       \
-        const uint32_t p_ = pair[(w).in[0] | (w).in[1] << 8], q_ = pair[(w).in[2] | (w).in[3] << 8];           \
-        const unsigned e_ = (w).in[4], lp_ = p_ >> PAIR_SHIFT, lq_ = lp_ + (q_ >> PAIR_SHIFT);                 \
-        const uint64_t x_ = (p_ & ((1u << PAIR_SHIFT) - 1)) | (uint64_t)(q_ & ((1u << PAIR_SHIFT) - 1)) << lp_ \
-                            | code[e_] << lq_;                                                                 \
-        (w).in += 5;                                                                                           \
-        (w).buf |= x_ << (w).bc;                                                                               \
-        (w).bc += lq_ + len[e_];                                                                               \
-        st64((w).out, (w).buf);                                                                                \
-        (w).out += (w).bc >> 3;                                                                                \
-        (w).buf >>= (w).bc & 56;                                                                               \
-        (w).bc &= 7;                                                                                           \
-    } while (0)
-
-/*
- * Writes one stream: 8-byte stores while 8 bytes of it remain (through `pair` unless it is NULL), then byte by
- * byte; returns its end.
- */
-__attribute__((noinline)) static uint8_t *write_stream(huf_writer w, const uint64_t code[256], const uint8_t len[256],
-                                                      const uint32_t *pair) {
-    if (pair)
-        while (w.stop - w.in >= 5 && w.end - w.out >= 8) ENCODE5_PAIRS(w);
-    while (w.stop - w.in >= 5 && w.end - w.out >= 8) ENCODE5(w);
-    while (w.in < w.stop) {
-        const unsigned a = *w.in++;
-        w.buf |= code[a] << w.bc;
-        w.bc += len[a];
-        while (w.bc >= 8) {
-            *w.out++ = (uint8_t)w.buf;
-            w.buf >>= 8;
-            w.bc -= 8;
+/* Appends the codes of `count` symbols LSB-first; 8-byte stores while 8 bytes of the stream remain. */
+__attribute__((noinline)) static uint8_t *encode_stream(const uint8_t *in, uint64_t count, const uint64_t code[256],
+                                                       const uint8_t len[256], uint8_t *out, const uint8_t *end) {
+    uint64_t buf = 0;
+    unsigned bc = 0;
+    const uint8_t *stop = in + count;
+    /* 5 codes of <= 11 bits on top of < 8 pending bits: 62 bits at most */
+    while (stop - in >= 5 && end - out >= 8) {
+        unsigned a = in[0], b = in[1], c = in[2], d = in[3], e = in[4];
+        in += 5;
+        buf |= code[a] << bc;
+        bc += len[a];
+        buf |= code[b] << bc;
+        bc += len[b];
+        buf |= code[c] << bc;
+        bc += len[c];
+        buf |= code[d] << bc;
+        bc += len[d];
+        buf |= code[e] << bc;
+        bc += len[e];
+        st64(out, buf);
+        out += bc >> 3;
+        buf >>= bc & 56;
+        bc &= 7;
+    }
+    while (in < stop) {
+        unsigned a = *in++;
+        buf |= code[a] << bc;
+        bc += len[a];
+        while (bc >= 8) {
+            *out++ = (uint8_t)buf;
+            buf >>= 8;
+            bc -= 8;
         }
     }
-    if (w.bc) *w.out++ = (uint8_t)w.buf;
-    return w.out;
+    if (bc) *out++ = (uint8_t)buf;
+    return out;
 }
 
 static int64_t store_raw(const uint8_t *src, uint64_t n, uint8_t *dst) {
@@ -374,15 +327,11 @@ int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64
     uint8_t *p = dst + 2;
     for (int s = 0; s <= last; s += 2) *p++ = (uint8_t)(len[s] | (s + 1 <= last ? len[s + 1] << 4 : 0));
     for (int i = 0; i < 3; i++, p += 4) st32(p, size[i]);
-    uint32_t *pair = n >= PAIR_MIN_PLANE && n >= 8 * (uint64_t)distinct * (uint64_t)distinct ? pair_table(code, len) : NULL;
-    int ok = 1;
     for (int i = 0; i < HUF_STREAMS; i++) {
-        const huf_writer w = {src + lo[i], src + lo[i] + cnt[i], p, p + size[i], 0, 0};
-        ok &= write_stream(w, code, len, pair) == w.end; /* always: the sizes came from the same lengths */
-        p += size[i];
+        uint8_t *end = encode_stream(src + lo[i], cnt[i], code, len, p, p + size[i]);
+        if (end != p + size[i]) return ELFZ_E_CORRUPT; /* cannot happen: the sizes came from the same lengths */
+        p = end;
     }
-    free(pair);
-    if (!ok) return ELFZ_E_CORRUPT;
     return (int64_t)plane;
 }
 
