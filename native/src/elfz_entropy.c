@@ -5,8 +5,9 @@
  * same bytes for every input.
  *
  * Scalar on purpose: Huffman coding is serial per stream. Speed comes from 8 sub-histograms, a 64-bit bit
- * buffer with 8-byte stores, and a decoder that runs the 4 streams interleaved with a branchless refill
- * (at least 56 bits, then 5 symbols per stream) and one 2048-entry table lookup per symbol.
+ * buffer with 8-byte stores, and a decoder that runs the 4 streams
+ * interleaved with a branchless refill (at least 56 bits, then 5 lookups per stream), each lookup of a 2048-entry
+ * table giving up to 8 symbols on large planes. The tables are the coder's own: the bytes are the format's.
  */
 #include "elfz.h"
 #include "elfz_internal.h"
@@ -359,6 +360,38 @@ typedef struct {
         (r).bc -= e_ & 63;                                                                                             \
     } while (0)
 
+/*
+ * Up to 8 symbols per lookup: multi[w] holds the symbols that the 11-bit window w decodes whole, one after the
+ * other, as bytes 0..7 (an 8-byte store; the caller leaves room), meta[w] their count << 8 | their bits. The
+ * same symbols as one lookup each in `table`, so every plane decodes (or fails) exactly as with it.
+ */
+#define MULTI_MAX 8
+#define MULTI_MIN_PLANE 16384 /* below it, building the table costs more than it saves */
+
+static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE], uint16_t meta[HUF_TABLE]) {
+    for (uint32_t w = 0; w < HUF_TABLE; w++) {
+        uint64_t syms = 0;
+        unsigned bits = 0, count = 0;
+        while (count < MULTI_MAX) {
+            const unsigned e = table[(w >> bits) & (HUF_TABLE - 1)];
+            if ((e & 63) > HUF_MAX_LEN - bits) break; /* the code runs past the window */
+            syms |= (uint64_t)(e >> 8) << (8 * count++);
+            bits += e & 63;
+        }
+        multi[w] = syms;
+        meta[w] = (uint16_t)(count << 8 | bits);
+    }
+}
+
+#define DECODE_MULTI(r, o)                                                                                             \
+    do {                                                                                                               \
+        const unsigned w_ = (unsigned)((r).buf & (HUF_TABLE - 1)), m_ = meta[w_];                                      \
+        st64((o), multi[w_]);                                                                                          \
+        (o) += m_ >> 8;                                                                                                \
+        (r).buf >>= m_ & 63;                                                                                           \
+        (r).bc -= m_ & 63;                                                                                             \
+    } while (0)
+
 /* The last symbols of one stream, with a careful refill near its end; then the stream must end exactly. */
 static int finish_stream(huf_reader *r, uint8_t *o, uint64_t left, const uint16_t *table) {
     huf_reader s = *r;
@@ -386,6 +419,16 @@ static int finish_stream(huf_reader *r, uint8_t *o, uint64_t left, const uint16_
     if (consumed % 8 && s.start[size - 1] >> (consumed % 8)) return 0; /* padding bits must be 0 */
     return 1;
 }
+
+static inline uint64_t min_rounds(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* The rounds of 5 lookups of up to 8 symbols (each stored as 8 bytes) that cannot store past `end`. */
+static inline uint64_t output_rounds(const uint8_t *o, const uint8_t *end) {
+    return (uint64_t)(end - o) / (5 * MULTI_MAX);
+}
+
+/* The refills a stream can take with 8 bytes to read at each: 7 bytes on at most per refill. */
+static inline uint64_t input_rounds(huf_reader r) { return r.end - r.p < 8 ? 0 : (uint64_t)(r.end - r.p - 8) / 7 + 1; }
 
 static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n) {
     if (src_len < 2) return ELFZ_E_CORRUPT;
@@ -431,20 +474,49 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
         at += size[i];
     }
 
-    /* The 4 streams interleaved, 5 symbols each per round, while every stream has 8 bytes to read. */
+    /* The 4 streams interleaved, 5 lookups each per round, while every stream has 8 bytes to read and (with
+     * the multi-symbol table) every segment room for the round's stores. */
     huf_reader r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
     uint8_t *o0 = dst + lo[0], *o1 = dst + lo[1], *o2 = dst + lo[2], *o3 = dst + lo[3];
-    for (uint64_t rounds = cnt[3] / 5; rounds; rounds--) { /* segment 3 is the shortest */
-        if (r0.end - r0.p < 8 || r1.end - r1.p < 8 || r2.end - r2.p < 8 || r3.end - r3.p < 8) break;
-        REFILL(r0);
-        REFILL(r1);
-        REFILL(r2);
-        REFILL(r3);
-        for (int k = 0; k < 5; k++) {
-            DECODE(r0, o0);
-            DECODE(r1, o1);
-            DECODE(r2, o2);
-            DECODE(r3, o3);
+    if (n >= MULTI_MIN_PLANE) {
+        uint64_t multi[HUF_TABLE];
+        uint16_t meta[HUF_TABLE];
+        multi_table(table, multi, meta);
+        uint8_t *const e0 = o0 + cnt[0], *const e1 = o1 + cnt[1], *const e2 = o2 + cnt[2], *const e3 = o3 + cnt[3];
+        for (;;) {
+            /* rounds that stay in every segment (5 lookups of <= 8 symbols, stored 8 bytes at a time) and in
+             * every stream (a refill reads 8 bytes and moves on by 7 at most): no checks inside them */
+            uint64_t rounds = min_rounds(output_rounds(o0, e0), output_rounds(o1, e1));
+            rounds = min_rounds(rounds, min_rounds(output_rounds(o2, e2), output_rounds(o3, e3)));
+            rounds = min_rounds(rounds, min_rounds(input_rounds(r0), input_rounds(r1)));
+            rounds = min_rounds(rounds, min_rounds(input_rounds(r2), input_rounds(r3)));
+            if (!rounds) break;
+            do {
+                REFILL(r0);
+                REFILL(r1);
+                REFILL(r2);
+                REFILL(r3);
+                for (int k = 0; k < 5; k++) {
+                    DECODE_MULTI(r0, o0);
+                    DECODE_MULTI(r1, o1);
+                    DECODE_MULTI(r2, o2);
+                    DECODE_MULTI(r3, o3);
+                }
+            } while (--rounds);
+        }
+    } else {
+        for (uint64_t rounds = cnt[3] / 5; rounds; rounds--) { /* segment 3 is the shortest */
+            if (r0.end - r0.p < 8 || r1.end - r1.p < 8 || r2.end - r2.p < 8 || r3.end - r3.p < 8) break;
+            REFILL(r0);
+            REFILL(r1);
+            REFILL(r2);
+            REFILL(r3);
+            for (int k = 0; k < 5; k++) {
+                DECODE(r0, o0);
+                DECODE(r1, o1);
+                DECODE(r2, o2);
+                DECODE(r3, o3);
+            }
         }
     }
     r[0] = r0;

@@ -1229,6 +1229,48 @@ static void fill_geometric(uint8_t *p, uint64_t n, double ratio, int k, int base
     }
 }
 
+/*
+ * A Huffman plane of n bytes (p holds 2n) spoiled: every mode, single-bit flips of the header and of every
+ * `stride`-th byte after it (every byte near the ends), each decoded as the reference decodes it.
+ */
+static void spoil_plane(uint8_t *p, uint64_t n, uint64_t stride) {
+    fill_geometric(p, n, 0.5, 20, 60);
+    uint8_t *good = malloc(n + 1), *out = malloc(n);
+    int64_t r = elfz_entropy_encode(p, n, good, n + 1);
+    CHECK(r > 0 && good[0] == 2, "a Huffman plane to spoil");
+    const uint64_t header = 2 + (uint64_t)(good[1] + 2) / 2 + 12;
+    uint8_t *bad = malloc((size_t)r);
+    for (int m = 3; m < 256; m++) {
+        memcpy(bad, good, (size_t)r);
+        bad[0] = (uint8_t)m;
+        CHECK(elfz_entropy_decode(bad, (uint64_t)r, out, n) == ELFZ_E_CORRUPT, "mode %d", m);
+    }
+    int caught = 0, tried = 0;
+    for (uint64_t at = 1; at < (uint64_t)r; at += at < header + 16 || at > (uint64_t)r - 16 ? 1 : stride) {
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(bad, good, (size_t)r);
+            bad[at] ^= (uint8_t)(1 << bit);
+            int64_t st = elfz_entropy_decode(bad, (uint64_t)r, out, n);
+            CHECK(st == ELFZ_OK || st == ELFZ_E_CORRUPT, "flip at %llu: status %lld", (unsigned long long)at,
+                  (long long)st);
+            int ok = ref_entropy_decode(bad, (uint64_t)r, n, p + n);
+            CHECK(ok == (st == ELFZ_OK), "flip at byte %llu bit %d: library says %lld, reference %d",
+                  (unsigned long long)at, bit, (long long)st, ok);
+            if (ok) CHECK(memcmp(out, p + n, n) == 0, "flip at %llu: decoders differ", (unsigned long long)at);
+            /* a length, the unused nibble or a stream size changed: never a valid plane */
+            if (at >= 2 && at < header)
+                CHECK(st == ELFZ_E_CORRUPT, "header flip at byte %llu bit %d decodes", (unsigned long long)at, bit);
+            caught += st != ELFZ_OK;
+            tried++;
+        }
+    }
+    printf("entropy: %d of %d single-bit flips of a %lld-byte Huffman plane caught (every %llu-th byte)\n", caught,
+           tried, (long long)r, (unsigned long long)stride);
+    free(bad);
+    free(good);
+    free(out);
+}
+
 static void test_entropy(void) {
     /* known planes, worked out by hand from the format */
     uint8_t src[64], buf[65];
@@ -1286,8 +1328,10 @@ static void test_entropy(void) {
         for (int s = 22; s < k; s++) p[n++] = (uint8_t)s;
         check_entropy(p, n, 2, "powers of two");
     }
-    const uint64_t sizes[] = {4096, 65520, 65521, 65536, 100003, 262144, 1 << 20};
-    for (int t = 0; t < 7; t++) {
+    /* around the multi-symbol decoder's threshold (16384) and its rounds of up to 40 symbols per stream */
+    const uint64_t sizes[] = {4096,  16383, 16384, 16385, 16387, 16464,  16465,  16543,  16544,
+                              16545, 16703, 65520, 65521, 65536, 100003, 262144, 1 << 20};
+    for (int t = 0; t < (int)(sizeof sizes / sizeof sizes[0]); t++) {
         uint64_t n = sizes[t];
         fill_geometric(p, n, 0.6, 256, 0);
         check_entropy(p, n, 2, "geometric 0.6");
@@ -1303,41 +1347,17 @@ static void test_entropy(void) {
         /* a quarter of the sample is one byte, the rest noise: the pre-check passes, the full plane is raw */
         for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i % 64 ? rnd() : 5);
         check_entropy(p, n, 0, "quieter sample");
+        /* streams of very different lengths: a one-bit code over most of the plane, long codes at its end */
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 100);
+        check_entropy(p, n, 2, "lopsided");
     }
 
-    /* a Huffman plane spoiled: every mode, single-bit flips of the header, every byte flipped, random garbage */
+    /* a Huffman plane spoiled; the larger one through the multi-symbol loop, flips in its middle included */
+    spoil_plane(p, 5000, 1);
+    spoil_plane(p, 40000, 97);
+    /* random garbage behind a Huffman header */
     uint64_t n = 5000;
-    fill_geometric(p, n, 0.5, 20, 60);
-    uint8_t *good = malloc(n + 1), *out = malloc(n);
-    int64_t r = elfz_entropy_encode(p, n, good, n + 1);
-    CHECK(r > 0 && good[0] == 2, "a Huffman plane to spoil");
-    const uint64_t header = 2 + (uint64_t)(good[1] + 2) / 2 + 12;
-    uint8_t *bad = malloc((size_t)r);
-    for (int m = 3; m < 256; m++) {
-        memcpy(bad, good, (size_t)r);
-        bad[0] = (uint8_t)m;
-        CHECK(elfz_entropy_decode(bad, (uint64_t)r, out, n) == ELFZ_E_CORRUPT, "mode %d", m);
-    }
-    int caught = 0, tried = 0;
-    for (uint64_t at = 1; at < (uint64_t)r; at++) {
-        for (int bit = 0; bit < 8; bit++) {
-            memcpy(bad, good, (size_t)r);
-            bad[at] ^= (uint8_t)(1 << bit);
-            int64_t st = elfz_entropy_decode(bad, (uint64_t)r, out, n);
-            CHECK(st == ELFZ_OK || st == ELFZ_E_CORRUPT, "flip at %llu: status %lld", (unsigned long long)at,
-                  (long long)st);
-            int ok = ref_entropy_decode(bad, (uint64_t)r, n, p + n);
-            CHECK(ok == (st == ELFZ_OK), "flip at byte %llu bit %d: library says %lld, reference %d",
-                  (unsigned long long)at, bit, (long long)st, ok);
-            if (ok) CHECK(memcmp(out, p + n, n) == 0, "flip at %llu: decoders differ", (unsigned long long)at);
-            /* a length, the unused nibble or a stream size changed: never a valid plane */
-            if (at >= 2 && at < header)
-                CHECK(st == ELFZ_E_CORRUPT, "header flip at byte %llu bit %d decodes", (unsigned long long)at, bit);
-            caught += st != ELFZ_OK;
-            tried++;
-        }
-    }
-    printf("entropy: %d of %d single-bit flips of a %lld-byte Huffman plane caught\n", caught, tried, (long long)r);
+    uint8_t *bad = malloc(n), *out = malloc(n);
     for (int t = 0; t < 20000; t++) { /* garbage behind a Huffman header of random lengths */
         uint64_t size = 2 + rnd() % 200, m = rnd() % 300;
         for (uint64_t i = 0; i < size; i++) bad[i] = (uint8_t)rnd();
@@ -1353,7 +1373,6 @@ static void test_entropy(void) {
     printf("entropy: %llu Huffman, %llu raw, %llu constant planes checked\n", (unsigned long long)huffman_planes,
            (unsigned long long)raw_planes, (unsigned long long)constant_planes);
     free(bad);
-    free(good);
     free(out);
     free(p);
 }

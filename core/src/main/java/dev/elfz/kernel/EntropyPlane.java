@@ -56,14 +56,11 @@ final class EntropyPlane {
 
         long[] lo = new long[STREAMS], cnt = new long[STREAMS];
         segments(n, lo, cnt);
-        long[][] hist = new long[STREAMS][256];
+        long[][] hist = new long[STREAMS][];
         long[] total = new long[256];
         int distinct = 0;
         for (int i = 0; i < STREAMS; i++) {
-            long[] h = hist[i];
-            for (long j = lo[i], end = lo[i] + cnt[i]; j < end; j++) {
-                h[src.get(ValueLayout.JAVA_BYTE, j) & 0xff]++;
-            }
+            hist[i] = histogram(src, lo[i], cnt[i]);
         }
         for (int s = 0; s < 256; s++) {
             total[s] = hist[0][s] + hist[1][s] + hist[2][s] + hist[3][s];
@@ -103,9 +100,10 @@ final class EntropyPlane {
         for (int i = 0; i < 3; i++) {
             dst.set(INT, header - 12 + 4L * i, (int) size[i]);
         }
+        int[] pair = n >= PAIR_MIN_PLANE && n >= 8L * distinct * distinct ? pairTable(code, len) : null;
         long at = header;
         for (int i = 0; i < STREAMS; i++) {
-            long end = encodeStream(src, lo[i], cnt[i], code, len, dst, at);
+            long end = encodeStream(src, lo[i], cnt[i], code, len, pair, dst, at, at + size[i]);
             if (end != at + size[i]) {
                 throw new IllegalStateException("stream " + i + " took " + (end - at) + " bytes, not " + size[i]);
             }
@@ -114,12 +112,97 @@ final class EntropyPlane {
         return plane;
     }
 
+    private static final int PAIR_SHIFT = 27;
+    private static final int PAIR_CODE = (1 << PAIR_SHIFT) - 1;
+    /** Below it, filling the pair table costs more than it saves. */
+    private static final long PAIR_MIN_PLANE = 16384;
+
+    /**
+     * Two symbols per lookup: pair[a | b << 8] = the code of a, then b's, in its low 27 bits (22 at most), their
+     * length above them. Filled for the symbols that occur only.
+     */
+    private static int[] pairTable(int[] code, int[] len) {
+        int[] pair = new int[1 << 16];
+        for (int a = 0; a < 256; a++) {
+            for (int b = 0; len[a] > 0 && b < 256; b++) {
+                if (len[b] > 0) {
+                    pair[a | b << 8] = (code[a] | code[b] << len[a]) | (len[a] + len[b]) << PAIR_SHIFT;
+                }
+            }
+        }
+        return pair;
+    }
+
+    /**
+     * The histogram of {@code count} bytes of {@code src} from {@code from}: 8 bytes per load, into two halves so
+     * that runs of one byte do not wait on their own increments.
+     */
+    private static long[] histogram(MemorySegment src, long from, long count) {
+        long[] h = new long[512];
+        long j = from, end = from + count;
+        for (; end - j >= 8; j += 8) {
+            long v = src.get(LONG, j);
+            for (int k = 0; k < 64; k += 16) {
+                h[(int) (v >>> k) & 0xff]++;
+                h[256 + ((int) (v >>> (k + 8)) & 0xff)]++;
+            }
+        }
+        for (; j < end; j++) {
+            h[src.get(ValueLayout.JAVA_BYTE, j) & 0xff]++;
+        }
+        for (int s = 0; s < 256; s++) {
+            h[s] += h[256 + s];
+        }
+        return h; // entries 0..255
+    }
+
     /** Writes the codes of {@code count} bytes of {@code src} from {@code from} at {@code at}; returns the end. */
     private static long encodeStream(
-            MemorySegment src, long from, long count, int[] code, int[] len, MemorySegment dst, long at) {
+            MemorySegment src,
+            long from,
+            long count,
+            int[] code,
+            int[] len,
+            int[] pair,
+            MemorySegment dst,
+            long at,
+            long stop) {
         long buf = 0; // bits not yet written, LSB first
         int bc = 0; // how many
-        for (long j = from, end = from + count; j < end; j++) {
+        long j = from, end = from + count;
+        // 5 codes of <= 11 bits on top of < 8 pending bits (62 at most), one 8-byte store, whole bytes kept
+        for (; pair != null && end - j >= 5 && stop - at >= 8; j += 5) { // two pairs and a single
+            int v = src.get(INT, j), p = pair[v & 0xffff], q = pair[v >>> 16];
+            int e = src.get(ValueLayout.JAVA_BYTE, j + 4) & 0xff, lp = p >>> PAIR_SHIFT, lq = lp + (q >>> PAIR_SHIFT);
+            long x = (p & PAIR_CODE) | (long) (q & PAIR_CODE) << lp | (long) code[e] << lq;
+            buf |= x << bc;
+            bc += lq + len[e];
+            dst.set(LONG, at, buf);
+            at += bc >>> 3;
+            buf >>>= bc & 56;
+            bc &= 7;
+        }
+        for (; end - j >= 5 && stop - at >= 8; j += 5) {
+            long v = src.get(INT, j);
+            int a = (int) v & 0xff,
+                    b = (int) (v >>> 8) & 0xff,
+                    c = (int) (v >>> 16) & 0xff,
+                    d = (int) (v >>> 24) & 0xff;
+            int e = src.get(ValueLayout.JAVA_BYTE, j + 4) & 0xff;
+            int la = len[a], lab = la + len[b], lac = lab + len[c], lad = lac + len[d];
+            long x = code[a]
+                    | (long) code[b] << la
+                    | (long) code[c] << lab
+                    | (long) code[d] << lac
+                    | (long) code[e] << lad;
+            buf |= x << bc;
+            bc += lad + len[e];
+            dst.set(LONG, at, buf);
+            at += bc >>> 3;
+            buf >>>= bc & 56;
+            bc &= 7;
+        }
+        for (; j < end; j++) {
             int s = src.get(ValueLayout.JAVA_BYTE, j) & 0xff;
             buf |= (long) code[s] << bc;
             bc += len[s];
@@ -225,11 +308,40 @@ final class EntropyPlane {
                 table[c] = (short) (s << 8 | len[s]);
             }
         }
+        long[] multi = n >= MULTI_MIN_PLANE ? multiTable(table) : null;
         long[] lo = new long[STREAMS], cnt = new long[STREAMS];
         segments(n, lo, cnt);
         for (int i = 0; i < STREAMS; i++) {
-            decodeStream(stored, start[i], start[i + 1], table, dst, lo[i], cnt[i], i);
+            decodeStream(stored, start[i], start[i + 1], table, multi, dst, lo[i], cnt[i], i);
         }
+    }
+
+    /** Most symbols one lookup of {@link #multiTable} gives: their bytes are one 4-byte store. */
+    private static final int MULTI_MAX = 4;
+    /** Below it, building the multi-symbol table costs more than it saves. */
+    private static final long MULTI_MIN_PLANE = 16384;
+
+    /**
+     * Up to 4 symbols per lookup: for every 11-bit window, the symbols it decodes whole, one after the other, as
+     * bytes 0..3, their bits {@code << 32} and their count {@code << 40}. The same symbols as one lookup each in
+     * {@code table}, so every plane decodes (or fails) exactly as with it.
+     */
+    private static long[] multiTable(short[] table) {
+        long[] multi = new long[TABLE];
+        for (int w = 0; w < TABLE; w++) {
+            long syms = 0;
+            int bits = 0, count = 0;
+            while (count < MULTI_MAX) {
+                int e = table[(w >>> bits) & (TABLE - 1)];
+                if ((e & 15) > MAX_LENGTH - bits) {
+                    break; // the code runs past the window
+                }
+                syms |= (long) ((e >> 8) & 0xff) << (8 * count++);
+                bits += e & 15;
+            }
+            multi[w] = syms | (long) bits << 32 | (long) count << 40;
+        }
+        return multi;
     }
 
     /** Decodes {@code count} symbols from the stream [start, end) of {@code stored}, which they must fill exactly. */
@@ -238,6 +350,7 @@ final class EntropyPlane {
             long start,
             long end,
             short[] table,
+            long[] multi,
             MemorySegment dst,
             long from,
             long count,
@@ -247,6 +360,20 @@ final class EntropyPlane {
         int bc = 0; // valid bits in buf
         long past = 0; // zero bytes taken past the end of the stream
         long j = from, stop = from + count;
+        // with the multi-symbol table while 5 lookups of up to 4 symbols (stored 4 bytes at a time) stay in the segment
+        while (multi != null && stop - j >= 5 * MULTI_MAX && end - p >= 8) {
+            buf |= stored.get(LONG, p) << bc;
+            p += (63 - bc) >>> 3;
+            bc |= 56;
+            for (int k = 0; k < 5; k++) {
+                long e = multi[(int) buf & (TABLE - 1)];
+                dst.set(INT, j, (int) e);
+                j += e >>> 40;
+                int bits = (int) (e >>> 32) & 15;
+                buf >>>= bits;
+                bc -= bits;
+            }
+        }
         while (stop - j >= 5 && end - p >= 8) { // 8 bytes loaded, as many whole ones kept as fit: 56 to 63 bits
             buf |= stored.get(LONG, p) << bc;
             p += (63 - bc) >>> 3;

@@ -1526,6 +1526,69 @@ abstract class KernelContractTest {
                 "raw plane too short");
     }
 
+    /**
+     * Large planes go through the decoders' multi-symbol loops (16 KiB and up): planes around that size, streams of
+     * very different lengths, and a spoiled 40 KB plane (cuts near its end, flips near its ends and every 97th byte
+     * between) decode exactly as the reader reads them, or throw CorruptDataException.
+     */
+    @Test
+    void largeEntropyPlanesDecodeAsTheReaderReadsThem() {
+        Kernel k = kernel();
+        SplittableRandom r = new SplittableRandom(17);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[] {16383, 16384, 16385, 16387, 16464, 16465, 16543}) {
+                byte[] p = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    p[i] = (byte) (40 + TestData.geometric(r, 0.5, 20));
+                }
+                assertEquals(2, entropyRoundTrip(k, p, n % 2 == 0, arena)[0], "geometric 0.5, n=" + n);
+                for (int i = 0; i < n; i++) { // a one-bit code over most of the plane, long codes at its end
+                    p[i] = (byte) (i < n - n / 5 ? 9 : 10 + r.nextInt(100));
+                }
+                assertEquals(2, entropyRoundTrip(k, p, n % 2 == 1, arena)[0], "lopsided, n=" + n);
+            }
+        }
+        int n = 40_000;
+        byte[] plane = new byte[n];
+        for (int i = 0; i < n; i++) {
+            plane[i] = (byte) (60 + TestData.geometric(r, 0.5, 20));
+        }
+        byte[] good = new byte[n + 1];
+        int size = (int) k.entropyEncode(MemorySegment.ofArray(plane), n, MemorySegment.ofArray(good));
+        good = Arrays.copyOf(good, size);
+        assertEquals(2, good[0]);
+        MemorySegment out = MemorySegment.ofArray(new byte[n]);
+        for (int cut = size - 64; cut < size; cut++) {
+            byte[] bad = Arrays.copyOf(good, cut);
+            assertThrows(
+                    CorruptDataException.class,
+                    () -> k.entropyDecode(MemorySegment.ofArray(bad), n, out),
+                    "cut to " + cut);
+        }
+        int caught = 0, tried = 0;
+        for (int at = 1; at < size; at += at < 64 || at > size - 64 ? 1 : 97) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] bad = good.clone();
+                bad[at] ^= (byte) (1 << bit);
+                byte[] read = readPlane(bad, n);
+                String what = "bit " + bit + " of byte " + at + " flipped";
+                tried++;
+                if (read == null) {
+                    assertThrows(
+                            CorruptDataException.class,
+                            () -> k.entropyDecode(MemorySegment.ofArray(bad), n, out),
+                            what);
+                    caught++;
+                } else {
+                    k.entropyDecode(MemorySegment.ofArray(bad), n, out);
+                    assertArrayEquals(
+                            read, out.toArray(ValueLayout.JAVA_BYTE), what + ": decoded as the reader reads it");
+                }
+            }
+        }
+        assertTrue(caught > 0 && caught < tried, caught + " of " + tried + " flips caught");
+    }
+
     @Test
     void badEntropyArgumentsThrowBeforeAnyWork() {
         Kernel k = kernel();
