@@ -11,6 +11,8 @@ cd "$root"
 source bin/jdk.sh
 jdk=$(find_jdk) || { echo "examples: no JDK 25 or newer" >&2; exit 1; }
 export "JAVA$(jdk_major "$jdk")_HOME=$jdk" # Maven's toolchain finds this JDK
+# exec:exec starts `java` from the PATH when Maven itself runs on this JDK (the toolchain is then not used)
+export PATH="$jdk/bin:$PATH"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
