@@ -42,7 +42,7 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         LibraryNotes.install();
         if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
-            System.out.println(String.join(System.lineSeparator(), new Version().getVersion()));
+            System.out.println(String.join(System.lineSeparator(), versionLines()));
             return 0; // what picocli prints, without building it: that is most of the start-up
         }
         CommandLine cli = commandLine(args);
@@ -106,14 +106,20 @@ public final class Main implements Runnable {
                 "missing command: " + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast());
     }
 
+    /** What --version prints: the version, the kernel in use, the JDK. */
+    static String[] versionLines() {
+        String kernel = Kernels.best().name();
+        String isa = NativeLibrary.get().available()
+                ? "native ISA " + NativeKernel.activeIsa() + " (CPU supports " + NativeKernel.supportedIsa() + ")"
+                : "native kernel unavailable: " + NativeLibrary.get().unavailableReason();
+        return new String[] {"elfz " + Elfz.VERSION, "kernel " + kernel + "; " + isa, "Java " + Runtime.version()};
+    }
+
+    /** The same lines for picocli (`elfz --version` itself does not get here; `-V` among other options does). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String kernel = Kernels.best().name();
-            String isa = NativeLibrary.get().available()
-                    ? "native ISA " + NativeKernel.activeIsa() + " (CPU supports " + NativeKernel.supportedIsa() + ")"
-                    : "native kernel unavailable: " + NativeLibrary.get().unavailableReason();
-            return new String[] {"elfz " + Elfz.VERSION, "kernel " + kernel + "; " + isa, "Java " + Runtime.version()};
+            return versionLines();
         }
     }
 }
