@@ -5,10 +5,15 @@
 
 # Major version of the JDK at home $1, or 0: from its release file if it has one, else from java -version.
 jdk_major() {
-  local v=""
+  local v="" line
   [[ -x $1/bin/java ]] || { echo 0; return; }
-  if [[ -f $1/release ]]; then
-    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release")
+  if [[ -f $1/release ]]; then # read in the shell itself: bin/elfz runs this for every JDK, on every start
+    while IFS= read -r line; do
+      if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+        v=${BASH_REMATCH[1]}
+        break
+      fi
+    done <"$1/release"
   fi
   if [[ -z $v ]]; then
     v=$("$1/bin/java" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n 1)

@@ -39,6 +39,7 @@ public final class AotTraining {
                 SafetensorsWriter.write(model, specs, List.of(w, b), Map.of("format", "pt"), true);
             }
             String z = dir.resolve("m.elfz").toString();
+            run("--version");
             for (int round = 0; round < 3; round++) { // profiles need a few calls
                 run("compress", "-q", "-f", model.toString(), "-o", z);
                 run("info", z);

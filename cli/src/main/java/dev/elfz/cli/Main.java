@@ -20,8 +20,11 @@ import picocli.CommandLine.Spec;
         name = "elfz",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Compresses model weights (ELF: sign + mantissa of 1+|x|, exceptions exact).",
-        subcommands = {
+        description = "Compresses model weights (ELF: sign + mantissa of 1+|x|, exceptions exact).")
+public final class Main implements Runnable {
+
+    /** The commands, in the order --help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(
             CompressCommand.class,
             DecompressCommand.class,
             InfoCommand.class,
@@ -29,9 +32,7 @@ import picocli.CommandLine.Spec;
             DemoCommand.class,
             AnalyzeCommand.class,
             EvalCommand.class,
-            SweepCommand.class
-        })
-public final class Main implements Runnable {
+            SweepCommand.class);
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -40,7 +41,11 @@ public final class Main implements Runnable {
     /** Runs a command line and returns its exit code (for tests). */
     public static int run(String... args) {
         LibraryNotes.install();
-        CommandLine cli = new CommandLine(new Main());
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            System.out.println(String.join(System.lineSeparator(), versionLines()));
+            return 0; // what picocli prints, without building it: that is most of the start-up
+        }
+        CommandLine cli = commandLine(args);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             if (ExitCleanup.exiting()) {
                 return 1; // a signal stopped the work: no error of the user's to report (the JVM exits 128 + it)
@@ -63,6 +68,32 @@ public final class Main implements Runnable {
         return cli.execute(args);
     }
 
+    /** The whole command line, every command registered (what --help and the docs show). */
+    static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command line for these arguments. Picocli reflects over every option of every registered command when it
+     * is built, so a line naming a command gets that one only; anything else (--help, no command, a misspelt one)
+     * gets them all, for their listing and messages.
+     */
+    static CommandLine commandLine(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        boolean named = COMMANDS.stream().anyMatch(c -> name(c).equals(first));
+        for (Class<?> c : COMMANDS) {
+            if (!named || name(c).equals(first)) {
+                cli.addSubcommand(c);
+            }
+        }
+        return cli;
+    }
+
+    private static String name(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
+    }
+
     @Spec
     CommandSpec spec;
 
@@ -75,14 +106,20 @@ public final class Main implements Runnable {
                 "missing command: " + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast());
     }
 
+    /** What --version prints: the version, the kernel in use, the JDK. */
+    static String[] versionLines() {
+        String kernel = Kernels.best().name();
+        String isa = NativeLibrary.get().available()
+                ? "native ISA " + NativeKernel.activeIsa() + " (CPU supports " + NativeKernel.supportedIsa() + ")"
+                : "native kernel unavailable: " + NativeLibrary.get().unavailableReason();
+        return new String[] {"elfz " + Elfz.VERSION, "kernel " + kernel + "; " + isa, "Java " + Runtime.version()};
+    }
+
+    /** The same lines for picocli (`elfz --version` itself does not get here; `-V` among other options does). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String kernel = Kernels.best().name();
-            String isa = NativeLibrary.get().available()
-                    ? "native ISA " + NativeKernel.activeIsa() + " (CPU supports " + NativeKernel.supportedIsa() + ")"
-                    : "native kernel unavailable: " + NativeLibrary.get().unavailableReason();
-            return new String[] {"elfz " + Elfz.VERSION, "kernel " + kernel + "; " + isa, "Java " + Runtime.version()};
+            return versionLines();
         }
     }
 }

@@ -31,7 +31,7 @@ class CliDocsTest {
     /** Shown once for all commands, not in each synopsis line. */
     private static final Set<String> ON_EVERY_COMMAND = Set.of("-h", "--help", "-V", "--version");
 
-    private static final CommandSpec ELFZ = new CommandLine(new Main()).getCommandSpec();
+    private static final CommandSpec ELFZ = Main.commandLine().getCommandSpec();
 
     /** docs/cli.md of this checkout: the tests run in cli/ (Maven) or at the root. */
     private static String page() throws IOException {

@@ -30,7 +30,7 @@ class MainTest {
     @Test
     void theMissingCommandMessageNamesEveryCommand() {
         String err = run().err();
-        new picocli.CommandLine(new Main())
+        Main.commandLine()
                 .getSubcommands()
                 .keySet()
                 .forEach(c -> assertTrue(err.contains(" " + c), c + " missing from: " + err));

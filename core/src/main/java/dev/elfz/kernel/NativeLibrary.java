@@ -10,12 +10,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.CRC32C;
 
 /**
  * Finds, extracts and loads the C kernel packed into the jar under {@code /dev/elfz/native/<os>-<arch>/}.
@@ -177,12 +176,11 @@ public final class NativeLibrary {
                 ? Path.of(xdg)
                 : Path.of(System.getProperty("user.home"), ".cache");
         dir = dir.resolve("elfz");
-        String hash;
-        try {
-            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IOException(e); // every JDK has SHA-256
-        }
+        // CRC-32C and length name the file (the bytes are compared before use): no security provider to start
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        String hash = HexFormat.of().toHexDigits((int) crc.getValue())
+                + HexFormat.of().toHexDigits(bytes.length);
         Path file = dir.resolve(System.mapLibraryName("elfz-" + hash));
         if (Files.isRegularFile(file)
                 && Files.size(file) == bytes.length
