@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  *
  * <pre>java -cp benchmarks.jar dev.elfz.bench.FlameSvg STACKS.txt OUT.svg "TITLE" [TOP [THREADS]]</pre>
  *
- * prints the top frames by self and by total share (TOP of each, 25 by default). THREADS, a regular expression,
+ * prints the top frames by self and by total share (TOP of each, 25 by default), then the share of each group
+ * of frames ({@link #GROUPS}: the entropy stage, writes, page faults, waits...) of all samples and of each thread. THREADS, a regular expression,
  * keeps only the stacks whose first frame matches it: in wall-clock profiles split by thread (whose first frame
  * is "[NAME tid=N]"), the threads doing the work rather than the JVM's idle ones.
  */
@@ -172,6 +173,76 @@ public final class FlameSvg {
         }
     }
 
+    /**
+     * What a stack spends its time on, from its frames' names: the JIT's and the GC's threads by any frame, the
+     * rest by the innermost frame that matches one of the later groups; the first group that matches wins.
+     */
+    static final List<Map.Entry<String, Pattern>> GROUPS = List.of(
+            Map.entry("JIT compiler", Pattern.compile("CompileBroker::")),
+            Map.entry("GC", Pattern.compile("GC Thread|G1 |ConcurrentGCThread|WorkerThread::run")),
+            Map.entry("writeback (sync_file_range, fsync)", Pattern.compile("sync_file_range|fsync|fdatasync")),
+            Map.entry("page faults", Pattern.compile("exc_page_fault")),
+            Map.entry("write, pwrite", Pattern.compile("pwrite|__GI_write|ksys_write")),
+            Map.entry("read, pread", Pattern.compile("pread|__GI_read")),
+            Map.entry("madvise, mmap, munmap", Pattern.compile("madvise|munmap|mmap")),
+            Map.entry("CRC32C", Pattern.compile("(?i)crc32c")),
+            Map.entry(
+                    "entropy stage", Pattern.compile("huffman|encode_stream|segment_histograms|elfz_entropy|Entropy")),
+            Map.entry("ELF kernel", Pattern.compile("decode_f32|encode_f32|decode_f64|encode_f64")),
+            Map.entry("copies", Pattern.compile("memcpy|arraycopy|copyMemory|copy_folio")),
+            Map.entry("memset", Pattern.compile("memset|clear_page")),
+            Map.entry(
+                    "class loading, start-up",
+                    Pattern.compile("ClassLoader|SystemDictionary|InstanceKlass|Dictionary::|Threads::create_vm")),
+            Map.entry("waiting (futex, park)", Pattern.compile("futex|pthread_cond|__lll_lock|park")));
+
+    /** The group of one stack (frames root first), or "other". */
+    static String group(String[] frames) {
+        String stack = String.join(";", frames);
+        for (Map.Entry<String, Pattern> g : GROUPS.subList(0, 2)) {
+            if (g.getValue().matcher(stack).find()) {
+                return g.getKey();
+            }
+        }
+        for (int i = frames.length - 1; i >= 0; i--) {
+            for (Map.Entry<String, Pattern> g : GROUPS.subList(2, GROUPS.size())) {
+                if (g.getValue().matcher(frames[i]).find()) {
+                    return g.getKey();
+                }
+            }
+        }
+        return "other";
+    }
+
+    /**
+     * The share of each group, of all samples and, when the stacks are split by thread ("[NAME tid=N]" first),
+     * of each thread's.
+     */
+    static void printGroups(List<String> lines, PrintStream out) {
+        Map<String, Map<String, Long>> byThread = new java.util.TreeMap<>();
+        for (String line : lines) {
+            int space = line.lastIndexOf(' ');
+            if (space <= 0 || !line.substring(space + 1).trim().matches("\\d+")) {
+                continue;
+            }
+            long count = Long.parseLong(line.substring(space + 1).trim());
+            String[] frames = line.substring(0, space).split(";");
+            String g = group(frames);
+            byThread.computeIfAbsent("all", k -> new LinkedHashMap<>()).merge(g, count, Long::sum);
+            if (frames[0].matches("\\[.* tid=\\d+\\]")) { // not async-profiler's [unknown] and the like
+                byThread.computeIfAbsent(frames[0], k -> new LinkedHashMap<>()).merge(g, count, Long::sum);
+            }
+        }
+        byThread.forEach((thread, groups) -> {
+            long all = groups.values().stream().mapToLong(Long::longValue).sum();
+            out.printf("groups of %s (%d samples):", thread, all);
+            groups.entrySet().stream()
+                    .sorted(Map.Entry.comparingByValue(Comparator.reverseOrder()))
+                    .forEach(e -> out.printf(" %s %.1f%%;", e.getKey(), 100.0 * e.getValue() / all));
+            out.println();
+        });
+    }
+
     public static void main(String[] args) throws IOException {
         if (args.length < 3) {
             System.err.println("usage: FlameSvg STACKS.txt OUT.svg TITLE [TOP]");
@@ -187,5 +258,6 @@ public final class FlameSvg {
         Node root = parse(lines);
         Files.writeString(Path.of(args[1]), svg(root, args[2]));
         printTop(root, args.length > 3 ? Integer.parseInt(args[3]) : 25, System.out);
+        printGroups(lines, System.out);
     }
 }

@@ -50,4 +50,26 @@ class FlameSvgTest {
         assertEquals("100.00%  main", lines.get(4));
         assertEquals(" 80.00%  decode", lines.get(5));
     }
+
+    @Test
+    void groupsStacksByTheirInnermostKnownFrameAndByThread() {
+        assertEquals("entropy stage", FlameSvg.group("main;decode;huffman_decode".split(";")));
+        assertEquals("write, pwrite", FlameSvg.group("main;huffman_decode;__pwrite64".split(";")));
+        assertEquals(
+                "JIT compiler", FlameSvg.group("start_thread;CompileBroker::compiler_thread_loop;memcpy".split(";")));
+        assertEquals("other", FlameSvg.group("main;parse".split(";")));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        FlameSvg.printGroups(
+                List.of(
+                        "[main tid=1];run;huffman_decode 3",
+                        "[main tid=1];run;Unsafe.park;futex_wait 1",
+                        "[elfz-worker tid=2];__pwrite64 4"),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertEquals(
+                List.of(
+                        "groups of [elfz-worker tid=2] (4 samples): write, pwrite 100.0%;",
+                        "groups of [main tid=1] (4 samples): entropy stage 75.0%; waiting (futex, park) 25.0%;",
+                        "groups of all (8 samples): write, pwrite 50.0%; entropy stage 37.5%; waiting (futex, park) 12.5%;"),
+                bytes.toString(StandardCharsets.UTF_8).lines().toList());
+    }
 }
