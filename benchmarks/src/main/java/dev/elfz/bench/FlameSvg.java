@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -219,7 +220,7 @@ public final class FlameSvg {
      * of each thread's.
      */
     static void printGroups(List<String> lines, PrintStream out) {
-        Map<String, Map<String, Long>> byThread = new java.util.TreeMap<>();
+        Map<String, Map<String, Long>> byThread = new TreeMap<>();
         for (String line : lines) {
             int space = line.lastIndexOf(' ');
             if (space <= 0 || !line.substring(space + 1).trim().matches("\\d+")) {
