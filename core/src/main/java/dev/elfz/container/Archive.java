@@ -62,7 +62,7 @@ public final class Archive implements AutoCloseable {
         this.arena = arena;
         this.file = file;
         this.index = index;
-        this.info = IndexView.of(index);
+        this.info = IndexView.of(index, this::params);
         this.tensors = info.tensors();
         this.codecs = new CodecPool(kernel);
         this.kernel = kernel;

@@ -166,7 +166,9 @@ public final class Compressor {
                 ch.force(true);
                 ch.close();
                 AtomicFiles.publishFile(temp.path(), out, o.overwrite());
-                return IndexView.of(archive);
+                // the view of what was written, as a reader parses it (the records above hold in-memory values)
+                Index.Archive written = Index.JSON.readValue(json, Index.Archive.class);
+                return IndexView.of(written, st -> Codecs.params(Codec.forId(st.codec()), st.params()));
             } catch (IOException | RuntimeException | Error e) {
                 AtomicFiles.discard(temp, e);
                 throw e;

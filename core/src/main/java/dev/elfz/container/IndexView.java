@@ -9,6 +9,7 @@ import dev.elfz.ElfzFile;
 import dev.elfz.ElfzTensor;
 import dev.elfz.FileKind;
 import dev.elfz.InputKind;
+import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.elf.ElfChunkCodec;
 import dev.elfz.codec.registry.Codecs;
 import dev.elfz.kernel.ElfType;
@@ -17,25 +18,29 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /** The API's typed view ({@link ElfzArchive}) of the JSON index records, which stay the container's own. */
 final class IndexView {
 
     private IndexView() {}
 
-    /** The view of an index that {@link IndexCheck} passed, or that the compressor just wrote. */
-    static ElfzArchive of(Index.Archive a) {
+    /**
+     * The view of an index that {@link IndexCheck} passed, or that the compressor just wrote, read back; {@code params}
+     * gives a stream's parsed codec parameters.
+     */
+    static ElfzArchive of(Index.Archive a, Function<Index.Stream, CodecParams> params) {
         List<ElfzFile> files = new ArrayList<>();
         for (Index.FileEntry f : a.files()) {
-            files.add(file(f));
+            files.add(file(f, params));
         }
         return new ElfzArchive(a.createdBy(), kind(InputKind.class, a.input()), files);
     }
 
-    private static ElfzFile file(Index.FileEntry f) {
+    private static ElfzFile file(Index.FileEntry f, Function<Index.Stream, CodecParams> params) {
         List<ElfzTensor> tensors = new ArrayList<>();
         for (Index.TensorEntry t : f.tensors() == null ? List.<Index.TensorEntry>of() : f.tensors()) {
-            tensors.add(tensor(f.name(), t));
+            tensors.add(tensor(f.name(), t, params.apply(t.data())));
         }
         return new ElfzFile(
                 f.name(),
@@ -48,7 +53,7 @@ final class IndexView {
                 stream(f.data()));
     }
 
-    private static ElfzTensor tensor(String file, Index.TensorEntry t) {
+    private static ElfzTensor tensor(String file, Index.TensorEntry t, CodecParams params) {
         Dtype dtype = Dtype.forName(t.dtype());
         Codec codec = Codec.forId(t.data().codec());
         return new ElfzTensor(
@@ -58,7 +63,7 @@ final class IndexView {
                 t.shape(),
                 t.offset(),
                 exceptions(t.data(), codec, dtype),
-                errorBound(t.data(), codec, dtype),
+                Codecs.of(codec).errorBound(dtype, params), // grid: the user's bound
                 stream(t.data()));
     }
 
@@ -101,11 +106,6 @@ final class IndexView {
             sum += e;
         }
         return sum;
-    }
-
-    /** The codec's bound for this dtype and these params (grid: the user's bound). */
-    private static double errorBound(Index.Stream s, Codec codec, Dtype dtype) {
-        return Codecs.of(codec).errorBound(dtype, Codecs.params(codec, s.params()));
     }
 
     /** The constant of an enum whose {@code id()} is the index's lowercase name. */

@@ -58,12 +58,10 @@ public record UniformParams(
     }
 
     static int integer(Map<String, Object> m, String key) {
-        // JSON integers that fit an int parse as Integer (8.0 is a Double); params made in memory hold longs
-        Object v = m.get(key);
-        if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() != ((Number) v).intValue()) {
-            throw new IllegalArgumentException(key + " is " + v + ", not a 32-bit integer");
+        if (!(m.get(key) instanceof Integer n)) { // JSON integers that fit an int parse as Integer; 8.0 is a Double
+            throw new IllegalArgumentException(key + " is " + m.get(key) + ", not a 32-bit integer");
         }
-        return ((Number) v).intValue();
+        return n;
     }
 
     static boolean bool(Map<String, Object> m, String key) {
