@@ -155,7 +155,7 @@ public final class Compressor {
             o.progress().start(sources.totalBytes());
             try (Arena arena = Arena.ofShared();
                     CodecPool codecs = new CodecPool(o.kernel());
-                    Writeback writeback = Writeback.of(temp.path())) {
+                    Writeback writeback = o.sync() ? Writeback.of(temp.path()) : Writeback.NONE) {
                 FileChannel ch = temp.channel();
                 writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()), 0);
                 // one pool of coded-chunk buffers and one of input copies: at most one each per chunk in flight
@@ -202,9 +202,11 @@ public final class Compressor {
                         ch,
                         ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int) indexCrc.getValue())),
                         position[0] + json.length);
-                ch.force(true);
+                if (o.sync()) {
+                    ch.force(true);
+                }
                 ch.close();
-                AtomicFiles.publishFile(temp.path(), out, o.overwrite());
+                AtomicFiles.publishFile(temp.path(), out, o.overwrite(), o.sync());
                 // the view of what was written, as a reader parses it (the records above hold in-memory values)
                 Index.Archive written = Index.JSON.readValue(json, Index.Archive.class);
                 return IndexView.of(written, st -> Codecs.params(Codec.forId(st.codec()), st.params()));
