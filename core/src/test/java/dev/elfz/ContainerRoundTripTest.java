@@ -2,6 +2,7 @@ package dev.elfz;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every dtype, shape and codec choice through compress and decompress, whole files and model directories. */
 class ContainerRoundTripTest {
@@ -46,6 +48,8 @@ class ContainerRoundTripTest {
         ElfzArchive a = Elfz.compress(in, z1, o.withThreads(1));
         Elfz.compress(in, z2, o.withThreads(2));
         assertEquals(-1, Files.mismatch(z1, z2), "the output does not depend on the thread count");
+        Elfz.compress(in, z2, o.withThreads(3).withOverwrite(true));
+        assertEquals(-1, Files.mismatch(z1, z2), "nor on three threads");
 
         Path back = dir.resolve("back.safetensors");
         Elfz.decompress(z1, back, o.withThreads(2));
@@ -182,6 +186,33 @@ class ContainerRoundTripTest {
                     List.of("back", "model", "model.elfz"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(),
                     "no temporary directory left");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aFailureMidWayLeavesNothing(int threads) throws IOException {
+        Path in = TestModels.everyDtype(dir.resolve("m.safetensors"), 5);
+        Path z = dir.resolve("m.elfz");
+        IllegalStateException stop = new IllegalStateException("stopped");
+        int[] chunks = {0};
+        ElfzOptions o = ElfzOptions.defaults()
+                .withChunkBytes(64)
+                .withThreads(threads)
+                .withProgress(new ElfzOptions.Progress() {
+                    @Override
+                    public void advance(long bytes) {
+                        if (++chunks[0] == 20) { // chunks before it are written, others in flight
+                            throw stop;
+                        }
+                    }
+                });
+        assertSame(stop, assertThrows(IllegalStateException.class, () -> Elfz.compress(in, z, o)));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(
+                    List.of("m.safetensors"),
+                    files.map(p -> p.getFileName().toString()).toList(),
+                    "neither the output nor a temporary file");
         }
     }
 

@@ -35,6 +35,12 @@ final class CompressCommand extends WorkCommand {
             description = "Overwrite an existing output.")
     boolean force;
 
+    @Option(
+            names = "--fsync",
+            description = "Force the archive to disk before it appears (as zstd then sync); default: leave the"
+                    + " writing to the kernel, as zstd and cp do.")
+    boolean fsync;
+
     @Mixin
     CodecOptions codecs;
 
@@ -56,7 +62,7 @@ final class CompressCommand extends WorkCommand {
 
     @Override
     public Integer call() throws IOException {
-        ElfzOptions o = codecs.apply(options(shown(in)).withOverwrite(force));
+        ElfzOptions o = codecs.apply(options(shown(in)).withOverwrite(force).withSync(fsync));
         Path source = existing(in);
         Path target = out != null ? out : Path.of(shown(Elfz.compressedName(source)));
         checkWritable(target, false, force);

@@ -49,6 +49,16 @@ class CompressCommandTest {
     }
 
     @Test
+    void fsyncWritesTheSameArchive() throws IOException {
+        Path in = Models.file(dir, "m.safetensors", 1);
+        run("compress", "-q", in, "-o", dir.resolve("a.elfz"), "-T", "2", "--chunk-size", "1K")
+                .succeeds();
+        run("compress", "-q", "--fsync", in, "-o", dir.resolve("b.elfz"), "-T", "1", "--chunk-size", "1K")
+                .succeeds();
+        assertEquals(-1, Files.mismatch(dir.resolve("a.elfz"), dir.resolve("b.elfz")));
+    }
+
+    @Test
     void quietPrintsNothing() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 1);
         Cli.Run r = run("compress", "-q", in, "-o", dir.resolve("q.elfz")).succeeds();

@@ -10,6 +10,7 @@ import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.AtomicFiles;
 import dev.elfz.io.BufferPool;
+import dev.elfz.io.Crc32c;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ public final class Compressor {
         final Dtype dtype;
         final long chunkBytes;
         final long[][] chunks;
-        final CRC32C crc = new CRC32C(); // of the original bytes, while the stream may need it (see stream())
+        final long[] originalCrcs; // of each chunk's original bytes, when the stream may need them (see stream())
         boolean coded;
         long exceptions;
 
@@ -57,6 +57,7 @@ public final class Compressor {
             this.dtype = dtype;
             this.chunkBytes = chunkBytes;
             this.chunks = new long[(int) ((src.byteSize() + chunkBytes - 1) / chunkBytes)][];
+            this.originalCrcs = new long[chunks.length];
         }
 
         MemorySegment chunk(int i) {
@@ -64,14 +65,19 @@ public final class Compressor {
             return src.asSlice(off, Math.min(chunkBytes, src.byteSize() - off));
         }
 
-        /** True while the stream's checksum may be needed: it is lossless, or no chunk has been coded yet. */
-        boolean needsCrc() {
-            return Codecs.of(codec).lossless() || !coded;
+        /** The checksum of the stream's original bytes, from those of its chunks. */
+        long crc() {
+            long crc = 0;
+            for (int i = 0; i < chunks.length; i++) {
+                crc = Crc32c.combine(crc, originalCrcs[i], chunks[i] == null ? 0 : chunk(i).byteSize());
+            }
+            return crc;
         }
 
         Index.Stream stream() {
             Codec stored = coded ? codec : Codec.RAW; // a tensor ELF could not shrink is simply raw
-            Long checksum = Codecs.of(stored).lossless() ? crc.getValue() : null; // needsCrc() held for every chunk
+            // lossless: every chunk's original checksum is known (coded: computed; stored raw: the stored one)
+            Long checksum = Codecs.of(stored).lossless() ? crc() : null;
             Map<String, Object> p = coded ? params.toIndex() : Map.of();
             return new Index.Stream(
                     stored.id(),
@@ -89,17 +95,42 @@ public final class Compressor {
 
     /**
      * A chunk coded: the bytes to store, the private copy of its original bytes ({@code original}, a slice of
-     * {@code input}), the buffers to give back ({@code buffer} null when the copy itself is stored).
+     * {@code input}), the buffers to give back ({@code buffer} null when the copy itself is stored), the checksums of
+     * the stored and (when the stream may need it) of the original bytes, and where it goes once its turn came.
      */
-    private record Result(
-            Job job,
-            MemorySegment stored,
-            MemorySegment original,
-            MemorySegment input,
-            MemorySegment buffer,
-            long crc,
-            boolean coded,
-            long exceptions) {}
+    private static final class Result {
+        final Job job;
+        final MemorySegment stored;
+        final MemorySegment original;
+        final MemorySegment input;
+        final MemorySegment buffer;
+        final long crc;
+        final long originalCrc;
+        final boolean coded;
+        final long exceptions;
+        long offset;
+
+        Result(
+                Job job,
+                MemorySegment stored,
+                MemorySegment original,
+                MemorySegment input,
+                MemorySegment buffer,
+                long crc,
+                long originalCrc,
+                boolean coded,
+                long exceptions) {
+            this.job = job;
+            this.stored = stored;
+            this.original = original;
+            this.input = input;
+            this.buffer = buffer;
+            this.crc = crc;
+            this.originalCrc = originalCrc;
+            this.coded = coded;
+            this.exceptions = exceptions;
+        }
+    }
 
     private Compressor() {}
 
@@ -124,9 +155,9 @@ public final class Compressor {
             o.progress().start(sources.totalBytes());
             try (Arena arena = Arena.ofShared();
                     CodecPool codecs = new CodecPool(o.kernel());
-                    Writeback writeback = Writeback.of(temp.path())) {
+                    Writeback writeback = o.sync() ? Writeback.of(temp.path()) : Writeback.NONE) {
                 FileChannel ch = temp.channel();
-                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()));
+                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()), 0);
                 // one pool of coded-chunk buffers and one of input copies: at most one each per chunk in flight
                 long maxChunk = plans.stream()
                         .mapToLong(p -> Math.min(p.chunkBytes, p.src.byteSize()))
@@ -137,35 +168,45 @@ public final class Compressor {
                 BufferPool buffers = new BufferPool(arena, 2 * maxChunk + 4096);
                 BufferPool inputs = new BufferPool(arena, maxChunk);
                 long[] position = {ElfzFormat.PROLOGUE_BYTES};
-                Workers.ordered(o.threads(), jobs, job -> encode(job, codecs, inputs, buffers), r -> {
-                    Plan p = r.job().plan();
-                    long length = r.stored().byteSize();
-                    writeFully(out, ch, r.stored().asByteBuffer());
-                    writeback.start(position[0], length);
-                    p.chunks[r.job().chunk()] = new long[] {position[0], length, r.crc(), r.coded() ? 1 : 0};
-                    position[0] += length;
-                    p.exceptions += r.exceptions();
-                    if (p.needsCrc()) {
-                        update(p.crc, r.original());
-                    }
-                    p.coded |= r.coded();
-                    buffers.give(r.buffer());
-                    inputs.give(r.input());
-                    Pages.release(p.chunk(r.job().chunk())); // read for good: keep RSS flat in file size
-                    o.progress().advance(r.original().byteSize());
-                });
+                // the only serial step hands out offsets; each thread checksums and writes its own chunks
+                Workers.inTurn(
+                        o.threads(),
+                        jobs,
+                        job -> encode(job, codecs, inputs, buffers),
+                        r -> {
+                            Plan p = r.job.plan();
+                            long length = r.stored.byteSize();
+                            r.offset = position[0];
+                            position[0] += length;
+                            p.chunks[r.job.chunk()] = new long[] {r.offset, length, r.crc, r.coded ? 1 : 0};
+                            p.originalCrcs[r.job.chunk()] = r.originalCrc;
+                            p.exceptions += r.exceptions;
+                            p.coded |= r.coded;
+                            o.progress().advance(r.original.byteSize());
+                        },
+                        r -> {
+                            writeFully(out, ch, r.stored.asByteBuffer(), r.offset);
+                            writeback.start(r.offset, r.stored.byteSize());
+                            buffers.give(r.buffer);
+                            inputs.give(r.input);
+                        });
                 finish.forEach(Runnable::run);
                 Index.Archive archive = new Index.Archive(
                         "elfz " + Elfz.VERSION, sources.directory() ? Index.KIND_DIRECTORY : Index.KIND_FILE, entries);
                 byte[] json = Index.JSON.writeValueAsBytes(archive);
                 CRC32C indexCrc = new CRC32C();
                 indexCrc.update(json);
-                writeFully(out, ch, ByteBuffer.wrap(json));
-                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int)
-                        indexCrc.getValue())));
-                ch.force(true);
+                writeFully(out, ch, ByteBuffer.wrap(json), position[0]);
+                writeFully(
+                        out,
+                        ch,
+                        ByteBuffer.wrap(ElfzFormat.trailer(position[0], json.length, (int) indexCrc.getValue())),
+                        position[0] + json.length);
+                if (o.sync()) {
+                    ch.force(true);
+                }
                 ch.close();
-                AtomicFiles.publishFile(temp.path(), out, o.overwrite());
+                AtomicFiles.publishFile(temp.path(), out, o.overwrite(), o.sync());
                 // the view of what was written, as a reader parses it (the records above hold in-memory values)
                 Index.Archive written = Index.JSON.readValue(json, Index.Archive.class);
                 return IndexView.of(written, st -> Codecs.params(Codec.forId(st.codec()), st.params()));
@@ -236,7 +277,10 @@ public final class Compressor {
         });
     }
 
-    /** Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput). */
+    /**
+     * Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput). The
+     * mapped pages are let go once copied, so RSS stays flat in the input's size.
+     */
     private static Result encode(Job job, CodecPool codecs, BufferPool inputs, BufferPool buffers) {
         Plan p = job.plan();
         MemorySegment mapped = p.chunk(job.chunk());
@@ -249,6 +293,7 @@ public final class Compressor {
             inputs.give(input);
             throw new UncheckedIOException(e);
         }
+        Pages.release(mapped);
         if (p.codec != Codec.RAW) {
             MemorySegment buffer = buffers.take();
             CodecPool.Encoded e = codecs.encode(
@@ -260,42 +305,32 @@ public final class Compressor {
                     buffer);
             if (e.length() >= 0) {
                 MemorySegment stored = buffer.asSlice(0, e.length());
-                return new Result(job, stored, src, input, buffer, crc32c(stored), true, e.exceptions());
+                // a lossy stream keeps no checksum of its original bytes once a chunk is coded
+                long original = Codecs.of(p.codec).lossless() ? Crc32c.of(src) : 0;
+                return new Result(job, stored, src, input, buffer, Crc32c.of(stored), original, true, e.exceptions());
             }
             buffers.give(buffer);
         }
-        return new Result(job, src, src, input, null, crc32c(src), false, 0);
+        long crc = Crc32c.of(src);
+        return new Result(job, src, src, input, null, crc, crc, false, 0);
     }
 
+    /** {@link Crc32c#of} (the readers' name for it). */
     static long crc32c(MemorySegment bytes) {
-        CRC32C c = new CRC32C();
-        update(c, bytes);
-        return c.getValue();
+        return Crc32c.of(bytes);
     }
 
-    /**
-     * CRC32C over a segment of any size (a ByteBuffer holds at most 2 GiB) and kind: a segment of a Java array other
-     * than byte[] has no ByteBuffer view, so its bytes go through a byte[] 64 KiB at a time.
-     */
+    /** {@link Crc32c#update} (the readers' name for it). */
     static void update(CRC32C c, MemorySegment bytes) {
-        boolean view = bytes.isNative() || bytes.heapBase().orElse(null) instanceof byte[];
-        long step = view ? 1L << 30 : 1L << 16;
-        byte[] copy = view ? null : new byte[(int) Math.min(step, bytes.byteSize())];
-        for (long off = 0; off < bytes.byteSize(); off += step) {
-            MemorySegment part = bytes.asSlice(off, Math.min(step, bytes.byteSize() - off));
-            if (view) {
-                c.update(part.asByteBuffer());
-            } else {
-                MemorySegment.copy(part, ValueLayout.JAVA_BYTE, 0, copy, 0, (int) part.byteSize());
-                c.update(copy, 0, (int) part.byteSize());
-            }
-        }
+        Crc32c.update(c, bytes);
     }
 
-    private static void writeFully(Path out, FileChannel ch, ByteBuffer b) throws IOException {
+    /** Writes all of {@code b} at {@code offset} (positional: threads write their chunks side by side). */
+    private static void writeFully(Path out, FileChannel ch, ByteBuffer b, long offset) throws IOException {
         try {
+            long at = offset;
             while (b.hasRemaining()) {
-                ch.write(b);
+                at += ch.write(b, at);
             }
         } catch (IOException e) { // "No space left on device" says neither which file nor that nothing was kept
             throw new IOException(out + ": cannot write (" + e.getMessage() + "); nothing written", e);

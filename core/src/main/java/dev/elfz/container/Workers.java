@@ -3,12 +3,15 @@ package dev.elfz.container;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -69,6 +72,170 @@ public final class Workers {
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The short step that runs in job order, one result at a time (under a lock: no per-byte work here). */
+    public interface InTurn<R> {
+        void accept(R result);
+    }
+
+    /**
+     * Runs jobs on {@code threads} threads (the caller is one of them) with no thread working for the others: each
+     * claims the next job and {@code work}s it; the results then pass {@code inTurn} in job order, one at a time
+     * (whichever thread completes the turn runs it for the results that were waiting on it), and {@code after} runs
+     * on that same thread outside the lock (a write at an offset {@code inTurn} handed out). A thread claims no job
+     * while {@code 2 * threads} results are unfinished, so memory stays flat however many jobs there are. The first failure stops the claiming and is rethrown once no thread runs any more.
+     */
+    public static <J, R> void inTurn(int threads, List<J> jobs, Function<J, R> work, InTurn<R> inTurn, Sink<R> after)
+            throws IOException {
+        Turns<J, R> t = new Turns<>(jobs, work, inTurn, after, 2 * threads);
+        int helpers = Math.min(threads, jobs.size()) - 1;
+        if (helpers <= 0) {
+            t.run();
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(helpers, r -> {
+                Thread th = new Thread(r, "elfz-worker");
+                th.setDaemon(true);
+                return th;
+            });
+            try {
+                for (int i = 0; i < helpers; i++) {
+                    pool.execute(t::run);
+                }
+                t.run();
+            } finally {
+                pool.shutdown();
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                            break;
+                        }
+                    } catch (InterruptedException e) {
+                        t.fail(e);
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        t.rethrow();
+    }
+
+    /** The shared state of {@link #inTurn}: the next job to claim, the next turn, the results waiting for theirs. */
+    private static final class Turns<J, R> {
+        private final List<J> jobs;
+        private final Function<J, R> work;
+        private final InTurn<R> inTurn;
+        private final Sink<R> after;
+        private final Object[] waiting; // results done before their turn, by job index modulo the window
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition moved = lock.newCondition();
+        private int claimed;
+        private int turn;
+        private int finished; // results past their after step
+        private Throwable failure;
+
+        Turns(List<J> jobs, Function<J, R> work, InTurn<R> inTurn, Sink<R> after, int window) {
+            this.jobs = jobs;
+            this.work = work;
+            this.inTurn = inTurn;
+            this.after = after;
+            this.waiting = new Object[window];
+        }
+
+        void run() {
+            List<R> mine = new ArrayList<>();
+            try {
+                while (true) {
+                    int i = claim(mine.size());
+                    mine.clear();
+                    if (i < 0) {
+                        return;
+                    }
+                    R r = work.apply(jobs.get(i));
+                    done(i, r, mine);
+                    for (R m : mine) {
+                        after.accept(m);
+                    }
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                fail(e);
+            }
+        }
+
+        /**
+         * The next job's index, or -1 when none is left (or a thread failed), once this thread has finished
+         * {@code finishing} more results; waits while a window of results is unfinished.
+         */
+        private int claim(int finishing) {
+            lock.lock();
+            try {
+                finished += finishing;
+                if (finishing > 0) {
+                    moved.signalAll();
+                }
+                while (failure == null && claimed < jobs.size() && claimed - finished >= waiting.length) {
+                    moved.awaitUninterruptibly();
+                }
+                return failure == null && claimed < jobs.size() ? claimed++ : -1;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Files result {@code i}; if its turn has come, runs the turns now possible and adds them to {@code mine}. */
+        @SuppressWarnings("unchecked")
+        private void done(int i, R r, List<R> mine) {
+            lock.lock();
+            try {
+                waiting[i % waiting.length] = r;
+                while (failure == null && turn < claimed && waiting[turn % waiting.length] != null) {
+                    R next = (R) waiting[turn % waiting.length];
+                    waiting[turn % waiting.length] = null;
+                    inTurn.accept(next);
+                    mine.add(next);
+                    turn++;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void fail(Throwable e) {
+            lock.lock();
+            try {
+                if (failure == null) {
+                    failure = e;
+                } else if (failure != e) {
+                    failure.addSuppressed(e);
+                }
+                moved.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void rethrow() throws IOException {
+            Throwable e = failure;
+            if (e instanceof InterruptedException) {
+                throw new IOException("interrupted", e);
+            }
+            if (e instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e instanceof Error err) {
+                throw err;
             }
         }
     }

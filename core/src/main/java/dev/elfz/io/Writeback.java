@@ -65,6 +65,9 @@ public final class Writeback implements AutoCloseable {
         CLOSE = all ? close : null;
     }
 
+    /** Starts nothing: for an output that will not be forced to disk, where the kernel's own pace is best. */
+    public static final Writeback NONE = new Writeback(-1);
+
     private final int fd;
     private volatile boolean closed;
 
