@@ -16,6 +16,9 @@ import java.util.Locale;
  * @param lossy quantization and pruning settings (default: none)
  * @param errorBound an absolute error bound for every float tensor the codec choice does not quantize, or NaN for
  *     none (default); see {@link ErrorBound}. Only with the AUTO, UNIFORM or KMEANS choices.
+ * @param sync decompression forces each output file and its directory to disk (fsync) before the call returns
+ *     (default: not, as {@code zstd -d} and {@code cp}: every output still appears whole or not at all under its
+ *     name, but a power cut or an operating system crash soon after may lose what the kernel had not written yet)
  */
 public record ElfzOptions(
         CodecChoice codec,
@@ -25,7 +28,8 @@ public record ElfzOptions(
         Kernel kernel,
         Progress progress,
         LossyOptions lossy,
-        double errorBound) {
+        double errorBound,
+        boolean sync) {
 
     public static final long DEFAULT_CHUNK_BYTES = 1 << 20;
     /** Chunks stay under 1 GiB: one ByteBuffer, one write, u32 positions. */
@@ -62,39 +66,44 @@ public record ElfzOptions(
                 Kernels.best(),
                 Progress.NONE,
                 LossyOptions.NONE,
-                Double.NaN);
+                Double.NaN,
+                false);
     }
 
     public ElfzOptions withCodec(CodecChoice c) {
-        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound);
+        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound, sync);
     }
 
     public ElfzOptions withThreads(int t) {
-        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress, lossy, errorBound);
+        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress, lossy, errorBound, sync);
     }
 
     public ElfzOptions withOverwrite(boolean o) {
-        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress, lossy, errorBound);
+        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress, lossy, errorBound, sync);
     }
 
     public ElfzOptions withChunkBytes(long b) {
-        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress, lossy, errorBound);
+        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress, lossy, errorBound, sync);
     }
 
     public ElfzOptions withKernel(Kernel k) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress, lossy, errorBound);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress, lossy, errorBound, sync);
     }
 
     public ElfzOptions withProgress(Progress p) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p, lossy, errorBound);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p, lossy, errorBound, sync);
     }
 
     public ElfzOptions withLossy(LossyOptions l) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, l, errorBound);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, l, errorBound, sync);
     }
 
     public ElfzOptions withErrorBound(double e) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, e);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, e, sync);
+    }
+
+    public ElfzOptions withSync(boolean s) {
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound, s);
     }
 
     /** Told, from one thread at a time, how many input (compress) or output (decompress) bytes are done. */

@@ -144,13 +144,18 @@ public final class AtomicFiles {
      * target is an error even when it appeared meanwhile: link(2) refuses it atomically.
      */
     public static void publishFile(Path temp, Path target, boolean overwrite) throws IOException {
+        publishFile(temp, target, overwrite, true);
+    }
+
+    /** {@link #publishFile(Path, Path, boolean)}; the directory forced to disk after the rename only with {@code sync}. */
+    public static void publishFile(Path temp, Path target, boolean overwrite, boolean sync) throws IOException {
         ExitCleanup.atomically(() -> {
-            rename(temp, target, overwrite);
+            rename(temp, target, overwrite, sync);
             ExitCleanup.forget(temp);
         });
     }
 
-    private static void rename(Path temp, Path target, boolean overwrite) throws IOException {
+    private static void rename(Path temp, Path target, boolean overwrite, boolean sync) throws IOException {
         if (!overwrite) {
             boolean linked;
             try {
@@ -163,7 +168,9 @@ public final class AtomicFiles {
             }
             if (linked) {
                 Files.delete(temp);
-                syncDirectory(directoryOf(target));
+                if (sync) {
+                    syncDirectory(directoryOf(target));
+                }
                 return;
             }
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -171,14 +178,17 @@ public final class AtomicFiles {
             }
         }
         move(temp, target);
-        syncDirectory(directoryOf(target));
+        if (sync) {
+            syncDirectory(directoryOf(target));
+        }
     }
 
     /**
      * Renames a finished temporary directory to the target. With {@code overwrite}, an existing target (file or
-     * directory) is first renamed aside, then deleted once the new one is in place.
+     * directory) is first renamed aside, then deleted once the new one is in place. With {@code sync} the parent
+     * directory is forced to disk after the rename.
      */
-    public static void publishDirectory(Path tempDir, Path target, boolean overwrite) throws IOException {
+    public static void publishDirectory(Path tempDir, Path target, boolean overwrite, boolean sync) throws IOException {
         if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw exists(target);
         }
@@ -202,7 +212,9 @@ public final class AtomicFiles {
                     }
                     aside[0] = old;
                 });
-        syncDirectory(directoryOf(target));
+        if (sync) {
+            syncDirectory(directoryOf(target));
+        }
         if (aside[0] != null) {
             deleteTemporary(aside[0]);
         }
