@@ -30,6 +30,12 @@ final class DecompressCommand extends WorkCommand {
             description = "Overwrite an existing output.")
     boolean force;
 
+    @Option(
+            names = "--fsync",
+            description = "Force the output to disk before it appears (as zstd -d then sync); default: leave the"
+                    + " writing to the kernel, as zstd -d and cp do.")
+    boolean fsync;
+
     /** The --json summary. */
     record Summary(
             String input,
@@ -45,7 +51,7 @@ final class DecompressCommand extends WorkCommand {
 
     @Override
     public Integer call() throws IOException {
-        ElfzOptions o = options(shown(in)).withOverwrite(force);
+        ElfzOptions o = options(shown(in)).withOverwrite(force).withSync(fsync);
         Path source = existingFile(in);
         Path target = out != null ? out : defaultTarget(source);
         Listing listing = Listing.read(source, o.kernel());

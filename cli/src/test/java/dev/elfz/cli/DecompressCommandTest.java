@@ -39,6 +39,30 @@ class DecompressCommandTest {
     }
 
     @Test
+    void fsyncGivesTheSameFilesAndLeavesNothingElse() throws IOException {
+        Path model = Models.directory(dir, "model", 2);
+        Path z = dir.resolve("model.elfz");
+        run("compress", "-q", "--codec", "lossless", "--chunk-size", "1K", model)
+                .succeeds();
+        Path plain = dir.resolve("plain");
+        Path synced = dir.resolve("synced");
+        run("decompress", "-q", "-T", "2", z, "-o", plain).succeeds();
+        run("decompress", "-q", "-T", "2", "--fsync", z, "-o", synced).succeeds();
+        assertEquals(Cli.listing(model), Cli.listing(synced));
+        for (String p : Cli.listing(model)) {
+            if (Files.isRegularFile(model.resolve(p))) {
+                assertEquals(-1, Files.mismatch(model.resolve(p), synced.resolve(p)), p);
+                assertEquals(-1, Files.mismatch(model.resolve(p), plain.resolve(p)), p);
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(
+                    List.of("model", "model.elfz", "plain", "synced"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
     void elfStaysWithinTheBoundAndKeepsEverythingElse() throws IOException {
         Path in = Models.file(dir, "m.safetensors", 1);
         Path z = dir.resolve("m.elfz");

@@ -5,7 +5,6 @@ import dev.elfz.ElfzException;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzTensor;
 import dev.elfz.io.AtomicFiles;
-import dev.elfz.io.BufferPool;
 import dev.elfz.io.ExitCleanup;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedOutput;
@@ -17,7 +16,6 @@ import dev.elfz.safetensors.SafetensorsException;
 import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,11 +28,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.CRC32C;
 
 /**
  * Rebuilds the input of an .elfz file: the safetensors file (its own header byte for byte, each tensor decoded
@@ -53,9 +51,6 @@ public final class Decompressor {
     private record Target(String what, Index.Stream stream, Dtype dtype, StreamWriter out) {}
 
     private record Job(Target target, int chunk) {}
-
-    /** A decoded chunk, written: its bytes (for the stream's checksum) and the buffer to give back. */
-    private record Done(Job job, MemorySegment bytes, MemorySegment buffer) {}
 
     /** An output being built: the writer to commit, and the streams to decode into it. */
     interface Output extends AutoCloseable {
@@ -107,7 +102,7 @@ public final class Decompressor {
                     Files.createDirectories(targets.getLast().getParent());
                 }
                 build(r, targets, false, o);
-                AtomicFiles.publishDirectory(dir, out, o.overwrite());
+                AtomicFiles.publishDirectory(dir, out, o.overwrite(), o.sync());
             } catch (IOException | RuntimeException | Error e) {
                 try {
                     AtomicFiles.deleteTemporary(dir);
@@ -199,7 +194,7 @@ public final class Decompressor {
         List<Target> streams = new ArrayList<>();
         try {
             for (int i = 0; i < files.size(); i++) {
-                outputs.add(open(r, files.get(i), targets.get(i), overwrite, streams));
+                outputs.add(open(r, files.get(i), targets.get(i), overwrite, o.sync(), streams));
             }
             decode(r, streams, o);
             checkExternalData(r, outputs);
@@ -337,15 +332,16 @@ public final class Decompressor {
     }
 
     /** Creates the output of one file and lists the streams to decode into it. */
-    private static Output open(Archive r, Index.FileEntry f, Path target, boolean overwrite, List<Target> targets)
+    private static Output open(
+            Archive r, Index.FileEntry f, Path target, boolean overwrite, boolean sync, List<Target> targets)
             throws IOException {
         if (Index.KIND_BLOB.equals(f.kind())) {
-            MappedOutput m = MappedOutput.create(target, f.size(), overwrite);
+            MappedOutput m = MappedOutput.create(target, f.size(), overwrite, sync);
             targets.add(new Target(f.path(), f.data(), Dtype.U8, m::write));
             return Output.of(m);
         }
         if (Index.KIND_ONNX.equals(f.kind()) || Index.KIND_ONNX_DATA.equals(f.kind())) {
-            return openOnnx(r, f, target, overwrite, targets);
+            return openOnnx(r, f, target, overwrite, sync, targets);
         }
         byte[] start = r.readSmall(f.path() + " header", f.header());
         long n =
@@ -365,7 +361,8 @@ public final class Decompressor {
         }
         SafetensorsWriter w;
         try {
-            w = SafetensorsWriter.createVerbatim(target, Arrays.copyOfRange(start, 8, start.length), infos, overwrite);
+            w = SafetensorsWriter.createVerbatim(
+                    target, Arrays.copyOfRange(start, 8, start.length), infos, overwrite, sync);
         } catch (SafetensorsException e) {
             throw new ElfzException(r.path(), "damaged: " + f.path() + "'s stored header: " + e.getMessage(), e);
         }
@@ -391,7 +388,8 @@ public final class Decompressor {
      * each tensor to its offset. A model is parsed again before it is committed: it must hold exactly the tensors of
      * the index (as a safetensors header must), and its external data is checked by {@link #checkExternalData}.
      */
-    private static Output openOnnx(Archive r, Index.FileEntry f, Path target, boolean overwrite, List<Target> targets)
+    private static Output openOnnx(
+            Archive r, Index.FileEntry f, Path target, boolean overwrite, boolean sync, List<Target> targets)
             throws IOException {
         List<TensorInfo> infos = new ArrayList<>();
         for (Index.TensorEntry t : f.tensors()) {
@@ -403,7 +401,7 @@ public final class Decompressor {
                     t.offset() + t.data().size()));
         }
         Skeleton skeleton = OnnxFile.skeleton(f.size(), infos);
-        MappedOutput m = MappedOutput.create(target, f.size(), overwrite);
+        MappedOutput m = MappedOutput.create(target, f.size(), overwrite, sync);
         targets.add(new Target(
                 f.path() + " skeleton",
                 f.data(),
@@ -447,64 +445,56 @@ public final class Decompressor {
     }
 
     /**
-     * Decodes every chunk on the workers, each into a pooled buffer written with a positional write (stored chunks
-     * copied there: nothing reads the mapped input in place); the calling thread gets them in order and checks each
-     * lossless stream's checksum as its last chunk goes by.
+     * Decodes every chunk on the workers, each claiming the next chunk, decoding it into its own buffer and writing it at
+     * its offset with a positional write (stored chunks copied there: nothing reads the mapped input in place). A
+     * lossless stream's checksum is put together from its chunks' CRC32C, each computed by the worker that decoded it,
+     * and checked once every chunk is written; nothing is committed before.
      */
     private static void decode(Archive r, List<Target> targets, ElfzOptions o) throws IOException {
         List<Job> jobs = new ArrayList<>();
+        Map<Target, long[]> crcs = new IdentityHashMap<>(); // each chunk's CRC32C, for the streams with a checksum
         long total = 0;
         long cap = 0;
         for (Target t : targets) {
             for (int i = 0; i < t.stream().chunks().length; i++) {
                 jobs.add(new Job(t, i));
             }
-            if (t.stream().chunks().length == 0) {
-                r.checkStream(t.what(), t.stream(), 0); // the CRC32C of no bytes
+            if (t.stream().crc32c() != null) {
+                crcs.put(t, new long[t.stream().chunks().length]);
             }
             total += t.stream().size();
             cap = Math.max(cap, Math.min(t.stream().chunkBytes(), t.stream().size()));
         }
-        CRC32C crc = new CRC32C();
-        o.progress().start(total);
+        long buffer = Math.max(1, cap);
+        ElfzOptions.Progress progress = o.progress();
+        progress.start(total);
         try (Arena arena = Arena.ofShared()) {
-            BufferPool buffers = new BufferPool(arena, cap);
-            Workers.ordered(
-                    o.threads(),
-                    jobs,
-                    job -> {
-                        Target t = job.target();
-                        Index.Stream s = t.stream();
-                        int i = job.chunk();
-                        MemorySegment buffer = buffers.take();
-                        MemorySegment bytes = buffer.asSlice(0, s.chunkSize(i));
-                        try {
-                            r.decodeChunk(t.what(), s, t.dtype(), i, bytes);
-                            t.out().write(i * s.chunkBytes(), bytes);
-                        } catch (IOException e) {
-                            buffers.give(buffer);
-                            throw new UncheckedIOException(e);
-                        }
-                        r.release(s, i); // read for good
-                        return new Done(job, bytes, buffer);
-                    },
-                    done -> {
-                        Index.Stream s = done.job().target().stream();
-                        int i = done.job().chunk();
-                        if (s.crc32c() != null) {
-                            if (i == 0) {
-                                crc.reset();
-                            }
-                            Compressor.update(crc, done.bytes());
-                            if (i == s.chunks().length - 1) {
-                                r.checkStream(done.job().target().what(), s, crc.getValue());
-                            }
-                        }
-                        buffers.give(done.buffer());
-                        o.progress().advance(done.bytes().byteSize());
-                    });
+            Claimed.run(o.threads(), jobs.size(), () -> arena.allocate(buffer, 64), (own, j) -> {
+                Target t = jobs.get(j).target();
+                Index.Stream s = t.stream();
+                int i = jobs.get(j).chunk();
+                MemorySegment bytes = own.asSlice(0, s.chunkSize(i));
+                r.decodeChunk(t.what(), s, t.dtype(), i, bytes);
+                t.out().write(i * s.chunkBytes(), bytes);
+                r.release(s, i); // read for good
+                long[] crc = crcs.get(t);
+                if (crc != null) {
+                    crc[i] = Compressor.crc32c(bytes);
+                }
+                synchronized (progress) {
+                    progress.advance(bytes.byteSize());
+                }
+            });
         } finally {
-            o.progress().end();
+            progress.end();
+        }
+        for (Map.Entry<Target, long[]> e : crcs.entrySet()) { // the threads are done: their stores are visible
+            Index.Stream s = e.getKey().stream();
+            long crc = 0; // the CRC32C of no bytes
+            for (int i = 0; i < e.getValue().length; i++) {
+                crc = Crc32c.combine(crc, e.getValue()[i], s.chunkSize(i));
+            }
+            r.checkStream(e.getKey().what(), s, crc);
         }
     }
 }

@@ -185,9 +185,10 @@ public final class AtomicFiles {
 
     /**
      * Renames a finished temporary directory to the target. With {@code overwrite}, an existing target (file or
-     * directory) is first renamed aside, then deleted once the new one is in place.
+     * directory) is first renamed aside, then deleted once the new one is in place. With {@code sync} the parent
+     * directory is forced to disk after the rename.
      */
-    public static void publishDirectory(Path tempDir, Path target, boolean overwrite) throws IOException {
+    public static void publishDirectory(Path tempDir, Path target, boolean overwrite, boolean sync) throws IOException {
         if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw exists(target);
         }
@@ -211,7 +212,9 @@ public final class AtomicFiles {
                     }
                     aside[0] = old;
                 });
-        syncDirectory(directoryOf(target));
+        if (sync) {
+            syncDirectory(directoryOf(target));
+        }
         if (aside[0] != null) {
             deleteTemporary(aside[0]);
         }

@@ -11,8 +11,8 @@ import java.util.Objects;
 
 /**
  * A file of known size built in place: a temporary file beside the target is sized (sparse until written), filled
- * through {@link #write} or {@link #segment} from any number of threads, then {@link #commit} forces and renames it
- * (see {@link AtomicFiles}). {@link #close} without commit deletes it.
+ * through {@link #write} or {@link #segment} from any number of threads, then {@link #commit} renames it (see
+ * {@link AtomicFiles}), forcing it to disk first when asked to. {@link #close} without commit deletes it.
  *
  * <p>An output holds no file descriptor between calls and no mapping until {@link #segment} is asked for: a directory
  * of any number of files is built with a bounded number of descriptors (each {@link #write} opens the file for its
@@ -24,23 +24,33 @@ public final class MappedOutput implements AutoCloseable {
     private final boolean overwrite;
     private final Path temp;
     private final long size;
+    private final boolean sync;
     private Arena arena; // with the mapping, made by the first segment()
     private MemorySegment mapping;
     private volatile boolean finished;
 
-    private MappedOutput(Path target, boolean overwrite, Path temp, long size) {
+    private MappedOutput(Path target, boolean overwrite, Path temp, long size, boolean sync) {
         this.target = target;
         this.overwrite = overwrite;
         this.temp = temp;
         this.size = size;
+        this.sync = sync;
+    }
+
+    /** {@link #create(Path, long, boolean, boolean)}, forced to disk before it appears. */
+    public static MappedOutput create(Path target, long size, boolean overwrite) throws IOException {
+        return create(target, size, overwrite, true);
     }
 
     /**
+     * @param sync whether {@link #commit} forces the file and its directory to disk (fsync) before and after the
+     *     rename, with the writeback of each {@link #write} started at once; without it the file appears whole under
+     *     its name all the same, and the kernel writes it out later (as {@code cp} or {@code zstd -d} do)
      * @throws java.nio.file.FileAlreadyExistsException when the target exists and {@code overwrite} is false
      * @throws IOException when the directory is not writable or has not {@code size} bytes free: stores into a
      *     mapping the disk cannot back would fail later as a fault, not as an IOException
      */
-    public static MappedOutput create(Path target, long size, boolean overwrite) throws IOException {
+    public static MappedOutput create(Path target, long size, boolean overwrite, boolean sync) throws IOException {
         AtomicFiles.checkTarget(target, overwrite);
         Path dir = target.toAbsolutePath().getParent();
         long free = AtomicFiles.usableSpace(dir);
@@ -52,7 +62,7 @@ public final class MappedOutput implements AutoCloseable {
             if (size > 0) {
                 ch.write(ByteBuffer.allocate(1), size - 1); // the size, sparse: every byte is written later
             }
-            return new MappedOutput(target, overwrite, temp.path(), size);
+            return new MappedOutput(target, overwrite, temp.path(), size, sync);
         } catch (IOException | RuntimeException | Error e) {
             AtomicFiles.discard(temp, e);
             throw e;
@@ -87,7 +97,7 @@ public final class MappedOutput implements AutoCloseable {
         checkOpen();
         Objects.checkFromIndexSize(offset, bytes.byteSize(), size);
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-                Writeback writeback = Writeback.of(temp)) {
+                Writeback writeback = sync ? Writeback.of(temp) : null) {
             long step = 1L << 30; // a ByteBuffer holds at most 2 GiB
             for (long done = 0; done < bytes.byteSize(); done += step) {
                 ByteBuffer b = bytes.asSlice(done, Math.min(step, bytes.byteSize() - done))
@@ -97,23 +107,27 @@ public final class MappedOutput implements AutoCloseable {
                     at += ch.write(b, at);
                 }
             }
-            writeback.start(offset, bytes.byteSize());
+            if (writeback != null) {
+                writeback.start(offset, bytes.byteSize());
+            }
         }
     }
 
-    /** Forces the file to disk and renames it to the target; the mapping is released. */
+    /** Forces the file to disk (when made with sync) and renames it to the target; the mapping is released. */
     public synchronized void commit() throws IOException {
         checkOpen();
         finished = true;
         try {
-            if (mapping != null && mapping.byteSize() > 0) {
+            if (sync && mapping != null && mapping.byteSize() > 0) {
                 mapping.force();
             }
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ch.force(true); // the pages of every descriptor and mapping of the file
+            if (sync) {
+                try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    ch.force(true); // the pages of every descriptor and mapping of the file
+                }
             }
             unmap();
-            AtomicFiles.publishFile(temp, target, overwrite);
+            AtomicFiles.publishFile(temp, target, overwrite, sync);
         } catch (IOException | RuntimeException | Error e) {
             try {
                 discard();

@@ -56,7 +56,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     public static SafetensorsWriter create(
             Path target, List<TensorSpec> specs, Map<String, String> metadata, boolean overwrite) throws IOException {
         specs = List.copyOf(specs);
-        return open(target, header(specs, metadata == null ? Map.of() : metadata), specs, overwrite);
+        return open(target, header(specs, metadata == null ? Map.of() : metadata), specs, overwrite, true);
     }
 
     /**
@@ -64,10 +64,11 @@ public final class SafetensorsWriter implements AutoCloseable {
      * gives the same bytes). The header must be valid and lay out exactly {@code tensors}, in this order.
      *
      * @param header the N bytes of JSON after the length field, padding included
+     * @param sync force the file to disk before it appears ({@link MappedOutput#create(Path, long, boolean, boolean)})
      * @throws SafetensorsException when the header is invalid or describes other tensors
      */
     public static SafetensorsWriter createVerbatim(
-            Path target, byte[] header, List<TensorInfo> tensors, boolean overwrite) throws IOException {
+            Path target, byte[] header, List<TensorInfo> tensors, boolean overwrite, boolean sync) throws IOException {
         long data = 0;
         for (TensorInfo t : tensors) {
             data = Math.addExact(data, t.byteSize());
@@ -78,18 +79,18 @@ public final class SafetensorsWriter implements AutoCloseable {
             throw new SafetensorsException(target, "the header lists other tensors than the data holds");
         }
         return open(
-                target, header.clone(), tensors.stream().map(TensorInfo::spec).toList(), overwrite);
+                target, header.clone(), tensors.stream().map(TensorInfo::spec).toList(), overwrite, sync);
     }
 
-    private static SafetensorsWriter open(Path target, byte[] header, List<TensorSpec> specs, boolean overwrite)
-            throws IOException {
+    private static SafetensorsWriter open(
+            Path target, byte[] header, List<TensorSpec> specs, boolean overwrite, boolean sync) throws IOException {
         long[] starts = new long[specs.size()];
         long pos = 8L + header.length;
         for (int i = 0; i < starts.length; i++) {
             starts[i] = pos;
             pos = Math.addExact(pos, specs.get(i).byteSize());
         }
-        MappedOutput out = MappedOutput.create(target, pos, overwrite);
+        MappedOutput out = MappedOutput.create(target, pos, overwrite, sync);
         try {
             // written, not mapped: a writer filled by write() alone never maps its file
             MemorySegment start = MemorySegment.ofArray(new byte[8 + header.length]);

@@ -256,11 +256,15 @@ public class DamagedElfzTest {
         assertTrue(m.contains("an entropy-coded chunk of " + chunk.length() + " bytes "), m);
     }
 
-    @Test
-    void aLosslessTensorIsCheckedAgainstItsOriginalChecksum() throws IOException {
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void aLosslessTensorIsCheckedAgainstItsOriginalChecksum(int damaged) throws IOException {
+        // each chunk's checksum is taken by the worker that decodes it and the stream's put together from them: a
+        // change in any chunk, first, middle or last, is caught
         byte[] b = Files.readAllBytes(good);
         ChunkStream s = tensor("t.i32").data();
-        Chunk chunk = s.chunks().get(0);
+        assertEquals(3, s.chunks().size());
+        Chunk chunk = s.chunks().get(damaged);
         int at = (int) chunk.offset();
         b[at] ^= 1;
         long crc = crc(b, at, (int) chunk.length());
