@@ -4,10 +4,12 @@
  * planes"; core/src/main/java/dev/elfz/kernel/EntropyPlane.java is this file's Java twin, and both must write the
  * same bytes for every input.
  *
- * Scalar on purpose: Huffman coding is serial per stream. Speed comes from 8 sub-histograms, a 64-bit bit
- * buffer with 8-byte stores, and a decoder that runs the 4 streams
- * interleaved with a branchless refill (at least 56 bits, then 5 lookups per stream), each lookup of a 2048-entry
- * table giving up to 8 symbols on large planes. The tables are the coder's own: the bytes are the format's.
+ * Scalar on purpose: Huffman coding is serial per stream. Speed comes from 8 sub-histograms; an encoder that
+ * writes two streams at a time, each from a top-filled 64-bit container (one table load and three operations
+ * per symbol, one 8-byte store per 4); and a decoder that runs the 4 streams interleaved with a branchless
+ * refill (at least 56 bits, then 5 lookups per stream), each lookup one 8-byte entry of a 2048-entry table giving
+ * up to 7 symbols, their count and their bits on large planes. The tables are the coder's own: the bytes are the
+ * format's.
  */
 #include "elfz.h"
 #include "elfz_internal.h"
@@ -228,43 +230,90 @@ __attribute__((noinline)) static void segment_histograms(const uint8_t *src, con
         for (uint64_t j = common; j < cnt[i]; j++) hist[i][src[lo[i] + j]]++;
 }
 
-/* Appends the codes of `count` symbols LSB-first; 8-byte stores while 8 bytes of the stream remain. */
-__attribute__((noinline)) static uint8_t *encode_stream(const uint8_t *in, uint64_t count, const uint64_t code[256],
-                                                        const uint8_t len[256], uint8_t *out, const uint8_t *end) {
-    uint64_t buf = 0;
-    unsigned bc = 0;
-    const uint8_t *stop = in + count;
-    /* 5 codes of <= 11 bits on top of < 8 pending bits: 62 bits at most */
-    while (stop - in >= 5 && end - out >= 8) {
-        unsigned a = in[0], b = in[1], c = in[2], d = in[3], e = in[4];
-        in += 5;
-        buf |= code[a] << bc;
-        bc += len[a];
-        buf |= code[b] << bc;
-        bc += len[b];
-        buf |= code[c] << bc;
-        bc += len[c];
-        buf |= code[d] << bc;
-        bc += len[d];
-        buf |= code[e] << bc;
-        bc += len[e];
-        st64(out, buf);
-        out += bc >> 3;
-        buf >>= bc & 56;
-        bc &= 7;
+/*
+ * One stream being written. The container fills from the top: a symbol shifts it right by its length and sets
+ * its code in the top bits, so the pending bits are the top `bc` ones, oldest lowest, which is LSB-first order
+ * once shifted down. elt[s] is s's code in the top len[s] bits with len[s] in the low bits: the shift takes its
+ * count from those low bits (x86 and AArch64 shifts use the count's low 6 bits; C is told so with the & 63), and
+ * bc += elt only adds junk above bc's low byte. The low bits that elt sets stay below the pending bits.
+ */
+typedef struct {
+    const uint8_t *in, *stop;
+    uint64_t buf;
+    uint64_t bc; /* its low byte: pending bits */
+    uint8_t *out;
+    const uint8_t *end;
+} huf_writer;
+
+#define PUT(w, s)                                                                                                      \
+    do {                                                                                                               \
+        const uint64_t e_ = elt[s];                                                                                    \
+        (w).buf = (w).buf >> (e_ & 63) | e_;                                                                           \
+        (w).bc += e_;                                                                                                  \
+    } while (0)
+
+/* The pending bits, shifted down, as 8 bytes at out; whole bytes kept (bc between 1 and 63). */
+#define FLUSH(w)                                                                                                       \
+    do {                                                                                                               \
+        const unsigned n_ = (unsigned)(w).bc & 255;                                                                    \
+        st64((w).out, (w).buf >> ((64 - n_) & 63));                                                                    \
+        (w).out += n_ >> 3;                                                                                            \
+        (w).bc = n_ & 7;                                                                                               \
+    } while (0)
+
+/* 4 codes of <= 11 bits on top of < 8 pending bits: 51 bits at most, above elt's 4 low bits. */
+#define ENCODE4(w)                                                                                                     \
+    do {                                                                                                               \
+        PUT(w, (w).in[0]);                                                                                             \
+        PUT(w, (w).in[1]);                                                                                             \
+        PUT(w, (w).in[2]);                                                                                             \
+        PUT(w, (w).in[3]);                                                                                             \
+        (w).in += 4;                                                                                                   \
+        FLUSH(w);                                                                                                      \
+    } while (0)
+
+/* The rounds of ENCODE4 a stream takes with 4 symbols left and 8 bytes of room at each: 6 bytes on at most. */
+static inline uint64_t writer_rounds(const huf_writer *w) {
+    const uint64_t syms = (uint64_t)(w->stop - w->in) / 4;
+    const uint64_t room = w->end - w->out < 8 ? 0 : (uint64_t)(w->end - w->out - 8) / 6 + 1;
+    return syms < room ? syms : room;
+}
+
+/* The last symbols of a stream one at a time, then its last bits zero-padded to a byte; returns the end. */
+static uint8_t *finish_writer(huf_writer w, const uint64_t elt[256]) {
+    while (w.in < w.stop) {
+        PUT(w, *w.in);
+        w.in++;
+        for (; (w.bc & 255) >= 8; w.bc -= 8) *w.out++ = (uint8_t)(w.buf >> (64 - (w.bc & 255)));
     }
-    while (in < stop) {
-        unsigned a = *in++;
-        buf |= code[a] << bc;
-        bc += len[a];
-        while (bc >= 8) {
-            *out++ = (uint8_t)buf;
-            buf >>= 8;
-            bc -= 8;
+    w.bc &= 255;
+    if (w.bc) *w.out++ = (uint8_t)(w.buf >> (64 - w.bc));
+    return w.out;
+}
+
+/*
+ * Writes the 4 streams, two at a time, interleaved while both have a round's symbols and room (the sizes are
+ * known, so each starts where the previous one will end): two independent chains keep the core busy where one
+ * stream waits on its own container; four would not fit x86-64's 16 registers. (noinline: inlined into
+ * elfz_entropy_encode, GCC 12 spilled the loops' registers.)
+ */
+__attribute__((noinline)) static int encode_streams(huf_writer w[HUF_STREAMS], const uint64_t elt[256]) {
+    for (int i = 0; i < HUF_STREAMS; i += 2) {
+        huf_writer a = w[i], b = w[i + 1];
+        for (;;) {
+            uint64_t rounds = writer_rounds(&a), r = writer_rounds(&b);
+            if (r < rounds) rounds = r;
+            if (!rounds) break;
+            do {
+                ENCODE4(a);
+                ENCODE4(b);
+            } while (--rounds);
         }
+        for (uint64_t rounds = writer_rounds(&a); rounds; rounds--) ENCODE4(a);
+        for (uint64_t rounds = writer_rounds(&b); rounds; rounds--) ENCODE4(b);
+        if (finish_writer(a, elt) != a.end || finish_writer(b, elt) != b.end) return 0;
     }
-    if (bc) *out++ = (uint8_t)buf;
-    return out;
+    return 1;
 }
 
 static int64_t store_raw(const uint8_t *src, uint64_t n, uint8_t *dst) {
@@ -318,21 +367,22 @@ int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64
     if (plane >= n - n / 64 || size[0] > UINT32_MAX || size[1] > UINT32_MAX || size[2] > UINT32_MAX)
         return store_raw(src, n, dst);
 
-    uint32_t code32[256];
-    uint64_t code[256];
-    canonical_codes(len, code32);
-    for (int s = 0; s < 256; s++) code[s] = code32[s];
+    uint32_t code[256];
+    uint64_t elt[256];
+    canonical_codes(len, code);
+    for (int s = 0; s < 256; s++) elt[s] = len[s] ? (uint64_t)code[s] << (64 - len[s]) | len[s] : 0;
     dst[0] = MODE_HUFFMAN;
     dst[1] = (uint8_t)last;
     uint8_t *p = dst + 2;
     for (int s = 0; s <= last; s += 2) *p++ = (uint8_t)(len[s] | (s + 1 <= last ? len[s + 1] << 4 : 0));
     for (int i = 0; i < 3; i++, p += 4) st32(p, size[i]);
+    huf_writer w[HUF_STREAMS];
     for (int i = 0; i < HUF_STREAMS; i++) {
-        uint8_t *end = encode_stream(src + lo[i], cnt[i], code, len, p, p + size[i]);
-        if (end != p + size[i]) return ELFZ_E_CORRUPT; /* cannot happen: the sizes came from the same lengths */
-        p = end;
+        w[i] = (huf_writer){src + lo[i], src + lo[i] + cnt[i], 0, 0, p, p + size[i]};
+        p += size[i];
     }
-    return (int64_t)plane;
+    /* cannot fail: the sizes came from the same lengths */
+    return encode_streams(w, elt) ? (int64_t)plane : ELFZ_E_CORRUPT;
 }
 
 /* ---- decoder ---- */
@@ -361,14 +411,15 @@ typedef struct {
     } while (0)
 
 /*
- * Up to 8 symbols per lookup: multi[w] holds the symbols that the 11-bit window w decodes whole, one after the
- * other, as bytes 0..7 (an 8-byte store; the caller leaves room), meta[w] their count << 8 | their bits. The
- * same symbols as one lookup each in `table`, so every plane decodes (or fails) exactly as with it.
+ * Up to 7 symbols per lookup: multi[w] holds the symbols that the 11-bit window w decodes whole, one after the
+ * other, as bytes 0..6 (stored as 8 bytes: the caller leaves room, and byte 7 is written over later), their count
+ * in bits 56..58 and their bits in 59..62, so that one load gives all. The same symbols as one lookup each in
+ * `table`, so every plane decodes (or fails) exactly as with it.
  */
-#define MULTI_MAX 8
+#define MULTI_MAX 7
 #define MULTI_MIN_PLANE 16384 /* below it, building the table costs more than it saves */
 
-static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE], uint16_t meta[HUF_TABLE]) {
+static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE]) {
     for (uint32_t w = 0; w < HUF_TABLE; w++) {
         uint64_t syms = 0;
         unsigned bits = 0, count = 0;
@@ -378,18 +429,17 @@ static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABL
             syms |= (uint64_t)(e >> 8) << (8 * count++);
             bits += e & 63;
         }
-        multi[w] = syms;
-        meta[w] = (uint16_t)(count << 8 | bits);
+        multi[w] = syms | (uint64_t)count << 56 | (uint64_t)bits << 59;
     }
 }
 
 #define DECODE_MULTI(r, o)                                                                                             \
     do {                                                                                                               \
-        const unsigned w_ = (unsigned)((r).buf & (HUF_TABLE - 1)), m_ = meta[w_];                                      \
-        st64((o), multi[w_]);                                                                                          \
-        (o) += m_ >> 8;                                                                                                \
-        (r).buf >>= m_ & 63;                                                                                           \
-        (r).bc -= m_ & 63;                                                                                             \
+        const uint64_t e_ = multi[(r).buf & (HUF_TABLE - 1)];                                                          \
+        st64((o), e_);                                                                                                 \
+        (o) += (e_ >> 56) & 7;                                                                                         \
+        (r).buf >>= e_ >> 59;                                                                                          \
+        (r).bc -= (unsigned)(e_ >> 59);                                                                                \
     } while (0)
 
 /* The last symbols of one stream, with a careful refill near its end; then the stream must end exactly. */
@@ -480,8 +530,7 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
     uint8_t *o0 = dst + lo[0], *o1 = dst + lo[1], *o2 = dst + lo[2], *o3 = dst + lo[3];
     if (n >= MULTI_MIN_PLANE) {
         uint64_t multi[HUF_TABLE];
-        uint16_t meta[HUF_TABLE];
-        multi_table(table, multi, meta);
+        multi_table(table, multi);
         uint8_t *const e0 = o0 + cnt[0], *const e1 = o1 + cnt[1], *const e2 = o2 + cnt[2], *const e3 = o3 + cnt[3];
         for (;;) {
             /* rounds that stay in every segment (5 lookups of <= 8 symbols, stored 8 bytes at a time) and in
