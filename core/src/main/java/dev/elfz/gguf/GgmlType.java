@@ -38,7 +38,10 @@ enum GgmlType {
     BF16(30, 1, 2, Dtype.BF16),
     TQ1_0(34, 256, 54),
     TQ2_0(35, 256, 66),
-    MXFP4(39, 32, 17);
+    MXFP4(39, 32, 17),
+    NVFP4(40, 64, 36),
+    Q1_0(41, 128, 18),
+    Q2_0(42, 64, 18);
 
     final int id;
     final int block;
