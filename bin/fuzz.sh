@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long coverage-guided fuzzing runs (Jazzer, libFuzzer's engine) of one parser:
 #
-#   bin/fuzz.sh TARGET [SECONDS]    TARGET: elfz, safetensors, onnx or npy; SECONDS default 600
+#   bin/fuzz.sh TARGET [SECONDS]    TARGET: elfz, safetensors, onnx, torch, gguf or npy; SECONDS default 600
 #   bin/fuzz.sh seeds               rewrites the committed seed corpora from the tests' helpers
 #
 # A run starts from the committed seeds (core/ or cli/src/test/resources/.../<Target>Inputs/<method>/) and from the corpus
@@ -18,7 +18,7 @@ JAVA25_HOME=$(find_jdk) || { echo "fuzz.sh: needs a JDK 25 or newer" >&2; exit 1
 export JAVA25_HOME
 
 usage() {
-  echo "usage: bin/fuzz.sh elfz|safetensors|onnx|npy [SECONDS]  or  bin/fuzz.sh seeds" >&2
+  echo "usage: bin/fuzz.sh elfz|safetensors|onnx|torch|gguf|npy [SECONDS]  or  bin/fuzz.sh seeds" >&2
   exit 2
 }
 
@@ -28,6 +28,8 @@ case $target in
   elfz) class=ElfzFuzzTarget module=core ;;
   safetensors) class=SafetensorsFuzzTarget module=core ;;
   onnx) class=OnnxFuzzTarget module=core ;;
+  torch) class=TorchFuzzTarget module=core ;;
+  gguf) class=GgufFuzzTarget module=core ;;
   npy) class=NpyFuzzTarget module=cli ;;
   seeds)
     exec mvn -B -q -pl core,cli -am test -Dtest='*FuzzTarget' -Delfz.fuzz.writeSeeds=true -Dsurefire.failIfNoSpecifiedTests=false

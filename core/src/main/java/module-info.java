@@ -29,11 +29,15 @@ module dev.elfz.core {
             dev.elfz.cli;
     exports dev.elfz.container to
             dev.elfz.cli;
+    exports dev.elfz.gguf to
+            dev.elfz.cli;
     exports dev.elfz.io to
             dev.elfz.cli;
     exports dev.elfz.onnx to
             dev.elfz.cli;
     exports dev.elfz.safetensors to
+            dev.elfz.cli;
+    exports dev.elfz.torch to
             dev.elfz.cli;
 
     // The index is JSON read and written by Jackson through its records.

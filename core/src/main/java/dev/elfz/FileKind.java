@@ -10,6 +10,10 @@ public enum FileKind {
     ONNX,
     /** An external data file of an ONNX file: the initializers stored in it, at their offsets. */
     ONNX_DATA,
+    /** A PyTorch checkpoint (torch.save's zip): its storages as tensors, every other byte as its skeleton. */
+    TORCH,
+    /** A GGUF file: its tensors' data as tensors, every other byte as its skeleton. */
+    GGUF,
     /** Any other file, its bytes kept as they are. */
     BLOB;
 

@@ -8,12 +8,14 @@ import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
 import dev.elfz.container.Sources;
 import dev.elfz.container.Workers;
+import dev.elfz.gguf.GgufFile;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.safetensors.TensorInfo;
+import dev.elfz.torch.TorchFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -229,7 +231,7 @@ public final class Analysis {
             if (Files.isDirectory(p)) {
                 List<Path> found;
                 try (Stream<Path> s = Files.walk(p, FileVisitOption.FOLLOW_LINKS)) {
-                    found = s.filter(f -> Files.isRegularFile(f) && kind(f) != null)
+                    found = s.filter(f -> Files.isRegularFile(f) && kind(f) != null && maybeTorch(f))
                             .sorted()
                             .toList();
                 } catch (UncheckedIOException e) { // a link loop, an unreadable directory
@@ -242,7 +244,8 @@ public final class Analysis {
                 }
             } else {
                 if (kind(p) == null) {
-                    throw new IOException(p + ": not a .safetensors, .onnx or .elfz file");
+                    throw new IOException(
+                            p + ": not a .safetensors, .onnx, .gguf, PyTorch (.bin, .pt, .pth) or .elfz file");
                 }
                 if (seen.add(p.toRealPath())) {
                     out.add(p);
@@ -256,7 +259,20 @@ public final class Analysis {
         String n = p.getFileName().toString();
         return n.endsWith(".safetensors")
                 ? "safetensors"
-                : n.endsWith(OnnxFile.SUFFIX) ? "onnx" : n.endsWith(".elfz") ? "elfz" : null;
+                : n.endsWith(OnnxFile.SUFFIX)
+                        ? "onnx"
+                        : n.endsWith(GgufFile.SUFFIX)
+                                ? "gguf"
+                                : TorchFile.named(n) ? "torch" : n.endsWith(".elfz") ? "elfz" : null;
+    }
+
+    /** In a directory, a .bin, .pt or .pth file counts only if it begins as a checkpoint (not every .bin is one). */
+    private static boolean maybeTorch(Path p) {
+        try {
+            return !"torch".equals(kind(p)) || TorchFile.looksLike(p);
+        } catch (IOException e) {
+            return true; // opening it again says what is wrong
+        }
     }
 
     /** A file and the external data files of an ONNX model. */
@@ -266,7 +282,7 @@ public final class Analysis {
         return parts;
     }
 
-    /** Analyses every .safetensors, .onnx and .elfz file under these paths. */
+    /** Analyses every .safetensors, .onnx, .gguf, PyTorch and .elfz file under these paths. */
     public Report run(List<Path> paths) throws IOException {
         List<Path> files = files(paths);
         try (Run run = new Run()) {

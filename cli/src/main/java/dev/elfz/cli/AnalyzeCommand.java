@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
         name = "analyze",
         mixinStandardHelpOptions = true,
         description = {
-            "Analyses .safetensors and .onnx files (and .elfz files, from their index) in files and directories (recursively): "
+            "Analyses .safetensors, .onnx, PyTorch and .gguf files (and .elfz files, from their index) in files and "
+                    + "directories (recursively): "
                     + "per dtype, layer counts and sizes, float value statistics, duplicate tensors and chunks.",
             "",
             "--json fields (snake_case): files[] (path, kind, bytes, tensors, tensor_bytes), tensors, bytes, "
@@ -40,7 +41,10 @@ import picocli.CommandLine.Parameters;
         })
 final class AnalyzeCommand extends WorkCommand {
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories (.safetensors, .onnx, .elfz).")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "PATH",
+            description = "Files or directories (.safetensors, .onnx, .bin/.pt/.pth, .gguf, .elfz).")
     List<Path> paths;
 
     @Option(
@@ -116,15 +120,21 @@ final class AnalyzeCommand extends WorkCommand {
     static void print(Report r, PrintWriter w) {
         long safetensors =
                 r.files().stream().filter(f -> f.kind().equals("safetensors")).count();
-        long onnx = r.files().stream().filter(f -> f.kind().equals("onnx")).count();
+        StringBuilder others = new StringBuilder();
+        long other = 0;
+        for (String kind : List.of("onnx", "torch", "gguf")) {
+            long n = r.files().stream().filter(f -> f.kind().equals(kind)).count();
+            others.append(n > 0 ? n + " " + kind + ", " : "");
+            other += n;
+        }
         w.printf(
                 Locale.ROOT,
                 "%d %s (%d safetensors, %s%d elfz), %d tensors, %s of tensors%n",
                 r.files().size(),
                 r.files().size() == 1 ? "file" : "files",
                 safetensors,
-                onnx > 0 ? onnx + " onnx, " : "",
-                r.files().size() - safetensors - onnx,
+                others,
+                r.files().size() - safetensors - other,
                 r.tensors(),
                 Units.bytes(r.bytes()));
         List<DtypeStats> rows = new ArrayList<>(r.dtypes());

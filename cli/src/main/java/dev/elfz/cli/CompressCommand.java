@@ -18,10 +18,15 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "compress",
         mixinStandardHelpOptions = true,
-        description = "Compresses a .safetensors or .onnx file or a model directory into IN.elfz (or -o OUT).")
+        description =
+                "Compresses a .safetensors, .onnx, PyTorch (.bin, .pt, .pth) or .gguf file or a model directory into "
+                        + "IN.elfz (or -o OUT).")
 final class CompressCommand extends WorkCommand {
 
-    @Parameters(index = "0", paramLabel = "IN", description = "A .safetensors or .onnx file or a model directory.")
+    @Parameters(
+            index = "0",
+            paramLabel = "IN",
+            description = "A .safetensors, .onnx, PyTorch or .gguf file or a model directory.")
     Path in;
 
     @Option(

@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "decompress",
         mixinStandardHelpOptions = true,
-        description = "Rebuilds the .safetensors or .onnx file or model directory of IN.elfz as IN (or -o OUT).")
+        description =
+                "Rebuilds the file (.safetensors, .onnx, PyTorch, .gguf) or model directory of IN.elfz as IN (or -o OUT).")
 final class DecompressCommand extends WorkCommand {
 
     @Parameters(index = "0", paramLabel = "IN.elfz", description = "An .elfz file.")

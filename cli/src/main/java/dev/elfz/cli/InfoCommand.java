@@ -61,7 +61,19 @@ final class InfoCommand extends ElfzCommand {
                                                         ? " with " + (l.files().size() - 1) + " external data file"
                                                                 + (l.files().size() > 2 ? "s" : "")
                                                         : "")
-                                        : "a safetensors file",
+                                        : FileKind.TORCH
+                                                        .id()
+                                                        .equals(l.files()
+                                                                .getFirst()
+                                                                .kind())
+                                                ? "a PyTorch checkpoint"
+                                                : FileKind.GGUF
+                                                                .id()
+                                                                .equals(l.files()
+                                                                        .getFirst()
+                                                                        .kind())
+                                                        ? "a GGUF file"
+                                                        : "a safetensors file",
                         l.tensors().size(),
                         l.codecs(),
                         l.createdBy());

@@ -340,7 +340,7 @@ public final class Decompressor {
             targets.add(new Target(f.path(), f.data(), Dtype.U8, m::write));
             return Output.of(m);
         }
-        if (Index.KIND_ONNX.equals(f.kind()) || Index.KIND_ONNX_DATA.equals(f.kind())) {
+        if (Index.skeletal(f.kind())) {
             return openOnnx(r, f, target, overwrite, sync, targets);
         }
         byte[] start = r.readSmall(f.path() + " header", f.header());
@@ -384,7 +384,9 @@ public final class Decompressor {
     }
 
     /**
-     * An ONNX file or one of its external data files: the skeleton's chunks scattered to the runs between the payloads,
+     * A PyTorch checkpoint or a GGUF file, parsed again before it is committed ({@link Reparsed}).
+     *
+     * <p>An ONNX file or one of its external data files: the skeleton's chunks scattered to the runs between the payloads,
      * each tensor to its offset. A model is parsed again before it is committed: it must hold exactly the tensors of
      * the index (as a safetensors header must), and its external data is checked by {@link #checkExternalData}.
      */
@@ -417,6 +419,9 @@ public final class Decompressor {
         }
         if (Index.KIND_ONNX_DATA.equals(f.kind())) {
             return Output.of(m);
+        }
+        if (!Index.KIND_ONNX.equals(f.kind())) {
+            return Reparsed.output(r, f, target, m, infos);
         }
         return new Output() {
             public List<OnnxFile.External> check() throws IOException {

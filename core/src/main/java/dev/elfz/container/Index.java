@@ -36,6 +36,18 @@ final class Index {
     static final String KIND_ONNX = FileKind.ONNX.id();
     /** Since format 2.2: an external data file of an onnx file, its initializers at their offsets. */
     static final String KIND_ONNX_DATA = FileKind.ONNX_DATA.id();
+    /** Since format 2.4: a PyTorch zip checkpoint, its storages at their offsets. */
+    static final String KIND_TORCH = FileKind.TORCH.id();
+    /** Since format 2.4: a GGUF file, its tensors' data at their offsets. */
+    static final String KIND_GGUF = FileKind.GGUF.id();
+
+    /** Kinds stored as tensors at offsets of the file and the skeleton between them. */
+    static boolean skeletal(String kind) {
+        return KIND_ONNX.equals(kind)
+                || KIND_ONNX_DATA.equals(kind)
+                || KIND_TORCH.equals(kind)
+                || KIND_GGUF.equals(kind);
+    }
 
     /**
      * @param input {@link #KIND_FILE} (one file compressed) or {@link #KIND_DIRECTORY} (a model directory)
@@ -50,13 +62,14 @@ final class Index {
      *     sequence shows as U+FFFD (for people and older readers: two such paths can look alike) and {@code pathBytes}
      *     holds the bytes
      * @param pathBytes the path's bytes in hex when they are not UTF-8, else null; see {@link #name()}
-     * @param kind {@link #KIND_SAFETENSORS}, {@link #KIND_ONNX}, {@link #KIND_ONNX_DATA} or {@link #KIND_BLOB}
+     * @param kind {@link #KIND_SAFETENSORS}, {@link #KIND_ONNX}, {@link #KIND_ONNX_DATA}, {@link #KIND_TORCH},
+     *     {@link #KIND_GGUF} or {@link #KIND_BLOB}
      * @param size its size in bytes
      * @param header safetensors: bytes [0, 8 + N) of the file (length field and JSON header), stored raw
      * @param metadata safetensors: {@code __metadata__}, a copy for readers of the index (the header is what counts)
      * @param tensors safetensors: every tensor in data-offset order; onnx: every initializer payload in file order;
      *     onnx_data: every initializer stored in the file, in file order
-     * @param data blob: the file's bytes; onnx, onnx_data: its skeleton, every byte outside the tensors, in file order
+     * @param data blob: the file's bytes; onnx, onnx_data, torch, gguf: its skeleton, every byte outside the tensors, in file order
      */
     public record FileEntry(
             String path,

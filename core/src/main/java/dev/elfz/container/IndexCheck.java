@@ -64,7 +64,7 @@ final class IndexCheck {
                 same(p, "data size", s.size(), f.size());
             } else if (Index.KIND_SAFETENSORS.equals(f.kind())) {
                 safetensors(p, f);
-            } else if (Index.KIND_ONNX.equals(f.kind()) || Index.KIND_ONNX_DATA.equals(f.kind())) {
+            } else if (Index.skeletal(f.kind())) {
                 onnx(p, f);
             } else {
                 throw fail(p + ": unknown kind " + f.kind());
@@ -79,9 +79,13 @@ final class IndexCheck {
     private void singleFile(List<Index.FileEntry> files) throws ElfzException {
         String first = files.isEmpty() ? null : files.getFirst().kind();
         boolean data = files.stream().skip(1).allMatch(f -> Index.KIND_ONNX_DATA.equals(f.kind()));
-        if (!(Index.KIND_SAFETENSORS.equals(first) && files.size() == 1) && !(Index.KIND_ONNX.equals(first) && data)) {
-            throw fail("the index: a single-file archive must hold one safetensors file, or one onnx file and its "
-                    + "onnx_data files");
+        boolean alone = files.size() == 1
+                && (Index.KIND_SAFETENSORS.equals(first)
+                        || Index.KIND_TORCH.equals(first)
+                        || Index.KIND_GGUF.equals(first));
+        if (!alone && !(Index.KIND_ONNX.equals(first) && data)) {
+            throw fail("the index: a single-file archive must hold one safetensors, torch or gguf file, or one onnx "
+                    + "file and its onnx_data files");
         }
     }
 

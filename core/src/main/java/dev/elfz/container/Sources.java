@@ -1,5 +1,6 @@
 package dev.elfz.container;
 
+import dev.elfz.gguf.GgufFile;
 import dev.elfz.io.FileNames;
 import dev.elfz.onnx.OnnxException;
 import dev.elfz.onnx.OnnxFile;
@@ -7,6 +8,7 @@ import dev.elfz.onnx.Payloads;
 import dev.elfz.safetensors.SafetensorsException;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
+import dev.elfz.torch.TorchFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -28,28 +30,50 @@ import java.util.stream.Stream;
 
 /**
  * The input of a compression, every file mapped read-only and validated before any output exists: one
- * safetensors or ONNX file (with the external data files of the ONNX model), or a model directory (every regular
- * file under it, symbolic links followed, in path order; {@code *.safetensors} and {@code *.onnx} parsed as such,
- * the external data files of the ONNX models as those, the rest kept as byte blobs).
+ * safetensors, ONNX (with the external data files of the ONNX model), PyTorch ({@code .bin}, {@code .pt},
+ * {@code .pth}) or GGUF file, or a model directory (every regular file under it, symbolic links followed, in path
+ * order; {@code *.safetensors}, {@code *.onnx}, {@code *.gguf} and the {@code .bin}/{@code .pt}/{@code .pth} files
+ * that begin as a zip or torch's legacy format parsed as such, the external data files of the ONNX models as those,
+ * the rest kept as byte blobs).
  */
 public final class Sources implements AutoCloseable {
 
     static final String SAFETENSORS_SUFFIX = ".safetensors";
 
     /**
-     * One input file: a safetensors file, an ONNX file, an external data file of an ONNX file ({@code onnxData}), or a
-     * blob ({@code bytes}); the others are null. Closing it closes its parsed file (with an ONNX file, its data
+     * One input file: a safetensors file, an ONNX file, a file of tensors at offsets and a skeleton ({@code payloads}:
+     * an external data file of an ONNX file, a PyTorch checkpoint or a GGUF file, {@code payloadKind} saying which),
+     * or a blob ({@code bytes}); the others are null. Closing it closes its parsed file (with an ONNX file, its data
      * files; a blob's mapping and a data file shared by several models belong to their {@link Sources}).
      */
     public record Source(
-            String path, SafetensorsFile safetensors, OnnxFile onnx, Payloads onnxData, MemorySegment bytes)
+            String path,
+            SafetensorsFile safetensors,
+            OnnxFile onnx,
+            Payloads payloads,
+            MemorySegment bytes,
+            String payloadKind)
             implements AutoCloseable {
 
-        /** An ONNX file by its name (its data files mapped too), else a safetensors file, mapped and validated. */
+        Source(String path, SafetensorsFile safetensors, OnnxFile onnx, Payloads onnxData, MemorySegment bytes) {
+            this(path, safetensors, onnx, onnxData, bytes, onnxData == null ? null : Index.KIND_ONNX_DATA);
+        }
+
+        /**
+         * An ONNX file by its name (its data files mapped too), a PyTorch checkpoint ({@link TorchFile#SUFFIXES}), a
+         * GGUF file, else a safetensors file, mapped and validated.
+         */
         public static Source open(String name, Path p) throws IOException {
-            return name.endsWith(OnnxFile.SUFFIX)
-                    ? new Source(name, null, OnnxFile.open(p), null, null)
-                    : new Source(name, SafetensorsFile.open(p), null, null, null);
+            if (name.endsWith(OnnxFile.SUFFIX)) {
+                return new Source(name, null, OnnxFile.open(p), null, null);
+            }
+            if (TorchFile.named(name)) {
+                return new Source(name, null, null, TorchFile.open(name, p), null, Index.KIND_TORCH);
+            }
+            if (name.endsWith(GgufFile.SUFFIX)) {
+                return new Source(name, null, null, GgufFile.open(name, p), null, Index.KIND_GGUF);
+            }
+            return new Source(name, SafetensorsFile.open(p), null, null, null);
         }
 
         @Override
@@ -60,37 +84,40 @@ public final class Sources implements AutoCloseable {
             if (onnx != null) {
                 onnx.close();
             }
+            if (payloads != null && !Index.KIND_ONNX_DATA.equals(payloadKind)) {
+                payloads.close();
+            }
         }
 
-        /** {@link Index#KIND_SAFETENSORS}, {@link Index#KIND_ONNX}, {@link Index#KIND_ONNX_DATA} or {@link Index#KIND_BLOB}. */
+        /** {@link Index#KIND_SAFETENSORS}, {@link Index#KIND_ONNX}, {@code payloadKind} or {@link Index#KIND_BLOB}. */
         String kind() {
             return safetensors != null
                     ? Index.KIND_SAFETENSORS
-                    : onnx != null ? Index.KIND_ONNX : onnxData != null ? Index.KIND_ONNX_DATA : Index.KIND_BLOB;
+                    : onnx != null ? Index.KIND_ONNX : payloads != null ? payloadKind : Index.KIND_BLOB;
         }
 
         /** Its tensors in file order (none for a blob; an ONNX file's inline ones, see {@link #externalData}). */
         public List<TensorInfo> tensors() {
             return safetensors != null
                     ? safetensors.tensors()
-                    : onnx != null ? onnx.tensors() : onnxData != null ? onnxData.tensors() : List.of();
+                    : onnx != null ? onnx.tensors() : payloads != null ? payloads.tensors() : List.of();
         }
 
         public MemorySegment data(TensorInfo t) {
-            return safetensors != null ? safetensors.data(t) : onnx != null ? onnx.data(t) : onnxData.data(t);
+            return safetensors != null ? safetensors.data(t) : onnx != null ? onnx.data(t) : payloads.data(t);
         }
 
-        /** The bytes that are no tensor's: a safetensors header, an ONNX skeleton, a blob's whole content. */
+        /** The bytes that are no tensor's: a safetensors header, a skeleton, a blob's whole content. */
         MemorySegment rest() {
             return safetensors != null
                     ? safetensors.headerBytes()
-                    : onnx != null ? onnx.skeleton() : onnxData != null ? onnxData.skeleton() : bytes;
+                    : onnx != null ? onnx.skeleton() : payloads != null ? payloads.skeleton() : bytes;
         }
 
         public long size() {
             return safetensors != null
                     ? safetensors.fileSize()
-                    : onnx != null ? onnx.fileSize() : onnxData != null ? onnxData.fileSize() : bytes.byteSize();
+                    : onnx != null ? onnx.fileSize() : payloads != null ? payloads.fileSize() : bytes.byteSize();
         }
 
         /** An ONNX file's external data files, each named by its path beside this one ('/'-separated); else none. */
@@ -145,7 +172,10 @@ public final class Sources implements AutoCloseable {
             Map<String, Source> models = new LinkedHashMap<>();
             for (Path p : paths) {
                 String rel = relative(in, p);
-                if (rel.endsWith(SAFETENSORS_SUFFIX) || rel.endsWith(OnnxFile.SUFFIX)) {
+                if (rel.endsWith(SAFETENSORS_SUFFIX)
+                        || rel.endsWith(OnnxFile.SUFFIX)
+                        || rel.endsWith(GgufFile.SUFFIX)
+                        || (TorchFile.named(rel) && TorchFile.looksLike(p))) {
                     models.put(rel, parsed(rel, p, open));
                 }
             }
@@ -187,7 +217,7 @@ public final class Sources implements AutoCloseable {
                 if (models.containsKey(d.path())) {
                     throw new OnnxException(
                             m.onnx().path(),
-                            "external data file " + d.onnxData().name() + " is a model itself (" + d.path() + ")");
+                            "external data file " + d.payloads().name() + " is a model itself (" + d.path() + ")");
                 }
                 readers.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
             }
@@ -218,7 +248,7 @@ public final class Sources implements AutoCloseable {
             }
         }
         Payloads p = Payloads.openData(
-                FileNames.resolve(in, rel), rel, readers.getFirst().onnxData().path(), List.copyOf(regions.values()));
+                FileNames.resolve(in, rel), rel, readers.getFirst().payloads().path(), List.copyOf(regions.values()));
         open.add(p);
         return new Source(rel, null, null, p, null);
     }

@@ -53,6 +53,15 @@ public final class Payloads implements AutoCloseable {
     }
 
     /**
+     * A file of another format mapped by its reader (a PyTorch checkpoint, a GGUF file), its tensors in file order, not
+     * overlapping, within the file; this takes over the arena.
+     */
+    public static Payloads of(String name, Path path, Arena arena, MemorySegment file, List<TensorInfo> tensors)
+            throws IOException {
+        return new Payloads(name, path, arena, file, tensors);
+    }
+
+    /**
      * Maps an external data file holding these tensors (each {@code [begin, end)} in the file). Errors name
      * {@code model}, the file that refers to it.
      *
