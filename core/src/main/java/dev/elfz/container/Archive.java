@@ -457,12 +457,16 @@ public final class Archive implements AutoCloseable {
     /** Decodes a whole raw stream (a safetensors header) onto the heap. */
     byte[] readSmall(String what, Index.Stream s) throws ElfzException {
         byte[] out = new byte[Math.toIntExact(s.size())];
-        MemorySegment dst = MemorySegment.ofArray(out);
+        readStream(what, s, MemorySegment.ofArray(out));
+        return out;
+    }
+
+    /** Decodes a whole raw stream (a header, an ONNX skeleton) into {@code dst}, exactly its size, and checks it. */
+    void readStream(String what, Index.Stream s, MemorySegment dst) throws ElfzException {
         for (int i = 0; i < s.chunks().length; i++) {
             decodeChunk(what, s, Dtype.U8, i, dst.asSlice(i * s.chunkBytes(), s.chunkSize(i)));
         }
         checkStream(what, s, dst);
-        return out;
     }
 
     @Override
