@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Start-up: wall time of the whole process, median of N runs (default 11), for `bin/elfz --version`,
-# `bin/elfz info SMALL.elfz` and `bin/elfz --help`, the same java command bin/elfz ends in (without the
-# launcher's shell), the JVM alone on the same class path, and `java -version` of the same JDK, runs
-# interleaved in the same run. Every command's stdout and stderr are checked for WARN lines (the JDK's
-# incubator or native-access warnings, logging): any fails the script. Writes benchmarks/results/startup.md
-# (and prints it).
+# Start-up: wall time of the whole process, median of N runs (default 11), and its CPU time (user + system of every
+# thread: the JIT's threads show here even where an idle core hides them from the wall clock, and a busy machine
+# inflates it far less than the wall time), for `bin/elfz --version`, `bin/elfz info SMALL.elfz` and
+# `bin/elfz --help`, the same java command bin/elfz ends in (without the launcher's shell), the JVM alone on the same
+# class path, and `java -version` of the same JDK, runs interleaved in the same run. Every command's stdout and
+# stderr are checked for WARN lines (the JDK's incubator or native-access warnings, logging): any fails the script.
+# Writes benchmarks/results/startup.md (and prints it).
 #
 #   benchmarks/startup.sh [N]
 set -euo pipefail
@@ -44,14 +45,29 @@ commands=("$jdk/bin/java -version"
   "$elfz --help")
 
 now() { date +%s%N; }
+# cpu_ms: CPU time of this shell's finished children so far, in ms. bash's own `times`, run in this shell (a
+# subshell would count its own children only) into a file; its second line is the children's user and system time.
+children_cpu_ms() {
+  local t
+  times >"$work/times"
+  cpu_ms=0
+  for t in $(tail -n 1 "$work/times"); do
+    [[ $t =~ ^([0-9]+)m([0-9]+)\.([0-9]+)s$ ]] &&
+      cpu_ms=$((cpu_ms + BASH_REMATCH[1] * 60000 + 10#${BASH_REMATCH[2]} * 1000 + 10#${BASH_REMATCH[3]}))
+  done
+}
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 warned=()
 for ((r = 0; r < runs; r++)); do
   for i in "${!commands[@]}"; do
+    children_cpu_ms
+    cpu=$cpu_ms
     start=$(now)
     # shellcheck disable=SC2086 # each command is split into words on purpose
     ${commands[$i]} >"$work/out" 2>"$work/err"
     echo $(($(now) - start)) >>"$work/t$i"
+    children_cpu_ms
+    echo $((cpu_ms - cpu)) >>"$work/c$i"
     if ((i >= 2)) && grep -qi 'warn' "$work/out" "$work/err"; then
       warned+=("${labels[$i]}: $(grep -hi warn "$work/out" "$work/err" | head -n 1)")
     fi
@@ -65,11 +81,14 @@ base=$(median <"$work/t0")
   echo "Wall time of the whole process, median of $runs runs, interleaved; $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg);"
   echo "$("$jdk/bin/java" -version 2>&1 | sed -n 2p)."
   echo
-  echo "| command | median ms | x java -version |"
-  echo "|---|---|---|"
+  echo "| command | median ms | x java -version | median CPU ms | CPU x java -version |"
+  echo "|---|---|---|---|---|"
+  cpu_base=$(median <"$work/c0")
   for i in "${!commands[@]}"; do
     m=$(median <"$work/t$i")
-    printf '| %s | %.0f | %.2f |\n' "${labels[$i]}" "$(echo "$m / 1000000" | bc -l)" "$(echo "$m / $base" | bc -l)"
+    c=$(median <"$work/c$i")
+    printf '| %s | %.0f | %.2f | %d | %.2f |\n' "${labels[$i]}" "$(echo "$m / 1000000" | bc -l)" \
+      "$(echo "$m / $base" | bc -l)" "$c" "$(echo "$c / $cpu_base" | bc -l)"
   done
   echo
   if ((${#warned[@]} == 0)); then

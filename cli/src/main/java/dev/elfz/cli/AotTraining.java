@@ -14,9 +14,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The training run of {@code bin/elfz}'s ahead-of-time cache (JDK 25, -XX:AOTCacheOutput): compresses, lists,
- * verifies and decompresses a small generated model, also losslessly and within an error bound, so that the classes
- * and profiles of every command and codec are in the cache and later runs start without loading and linking them again.
+ * The training run of elfz's ahead-of-time cache (JDK 25, -XX:AOTCacheOutput; {@code bin/aot-cache.sh} runs it):
+ * prints the version and every command's help, then compresses, lists, verifies and decompresses a small generated
+ * model, also losslessly and within an error bound, so that the classes and profiles of every command and codec are in
+ * the cache and later runs start without loading and linking them again.
  */
 public final class AotTraining {
 
@@ -40,9 +41,14 @@ public final class AotTraining {
             }
             String z = dir.resolve("m.elfz").toString();
             run("--version");
+            run("--help");
+            for (String command : Main.commandLine().getSubcommands().keySet()) {
+                run(command, "--help");
+            }
             for (int round = 0; round < 3; round++) { // profiles need a few calls
                 run("compress", "-q", "-f", model.toString(), "-o", z);
                 run("info", z);
+                run("info", "--json", z);
                 run("verify", "-q", model.toString(), z);
                 run(
                         "decompress",
@@ -51,7 +57,6 @@ public final class AotTraining {
                         z,
                         "-o",
                         dir.resolve("back.safetensors").toString());
-                run("analyze", "-q", "--plot", dir.resolve("h.png").toString(), model.toString(), z);
                 for (List<String> mode : List.of(List.of("--codec", "lossless"), List.of("--error-bound", "1e-4"))) {
                     run("compress", "-q", "-f", mode.get(0), mode.get(1), model.toString(), "-o", z);
                     run(

@@ -35,7 +35,9 @@ final class InfoCommand extends ElfzCommand {
 
     @Override
     public Integer call() throws IOException {
-        Listing l = Listing.read(existingFile(file), Kernels.best());
+        // The listing decodes no data (at most a pruned chunk's first entropy section), so the plain Java kernel,
+        // which gives the same bytes as any other, serves: no native library to load or link before the first line.
+        Listing l = Listing.read(existingFile(file), Kernels.named("java-scalar"));
         if (json) {
             printJson(new Summary(
                     file.toString(),

@@ -10,7 +10,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.RunLast;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The elfz command line. Exit codes: 0 success, 1 error (one line: the file and what is wrong; -v adds the stack
@@ -46,6 +49,7 @@ public final class Main implements Runnable {
             return 0; // what picocli prints, without building it: that is most of the start-up
         }
         CommandLine cli = commandLine(args);
+        cli.setExecutionStrategy(Main::execute);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             if (ExitCleanup.exiting()) {
                 return 1; // a signal stopped the work: no error of the user's to report (the JVM exits 128 + it)
@@ -66,6 +70,19 @@ public final class Main implements Runnable {
             return 2;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Runs what the line asks for, once no part of it is left over. Picocli lets an unknown option pass when --help or
+     * --version is among the options; here it is the usual usage error.
+     */
+    private static int execute(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (!p.unmatched().isEmpty()) {
+                throw new UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+            }
+        }
+        return new RunLast().execute(parsed);
     }
 
     /** The whole command line, every command registered (what --help and the docs show). */

@@ -28,6 +28,21 @@ class MainTest {
     }
 
     @Test
+    void anUnknownOptionBesideHelpOrVersionIsAUsageError() {
+        for (List<String> line : List.of(
+                List.of("--version", "--bogus"),
+                List.of("--bogus", "--version"),
+                List.of("-V", "--bogus"),
+                List.of("--help", "--bogus"),
+                List.of("info", "--help", "--bogus"),
+                List.of("info", "--version", "--bogus"))) {
+            Cli.Run r = run(line.toArray(new Object[0]));
+            r.usageError("Unknown option: '--bogus'", "--help)");
+            assertEquals("", r.out(), String.join(" ", line));
+        }
+    }
+
+    @Test
     void theMissingCommandMessageNamesEveryCommand() {
         String err = run().err();
         Main.commandLine()

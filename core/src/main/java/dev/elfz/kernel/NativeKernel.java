@@ -7,7 +7,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.MutableCallSite;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -27,38 +30,57 @@ import java.util.stream.IntStream;
 public final class NativeKernel extends AbstractKernel {
 
     /**
-     * One handle per C function, made on first use, after the library is loaded (the bindings resolve symbols
-     * eagerly). Each takes the binding's arguments and picks per call between two downcalls of the binding's address
-     * and descriptor: a plain one when every segment is native, else a critical one.
+     * One handle per C function. Each links on its first call (a command links only the functions it calls: every link
+     * spins downcall stubs, tens of milliseconds at start-up), then takes the binding's arguments and picks per call
+     * between two downcalls of the binding's address and descriptor: a plain one when every segment is native, else a
+     * critical one.
      */
     private static final class Calls {
         private static final MethodHandle ON_HEAP = onHeapHandle();
+        private static final MethodHandle LINK = linkHandle();
 
-        static final MethodHandle ENCODE =
-                either(elfz_h.elfz_elf_encode$address(), elfz_h.elfz_elf_encode$descriptor());
-        static final MethodHandle DECODE =
-                either(elfz_h.elfz_elf_decode$address(), elfz_h.elfz_elf_decode$descriptor());
-        static final MethodHandle PACK = either(elfz_h.elfz_pack_bits$address(), elfz_h.elfz_pack_bits$descriptor());
-        static final MethodHandle UNPACK =
-                either(elfz_h.elfz_unpack_bits$address(), elfz_h.elfz_unpack_bits$descriptor());
-        static final MethodHandle QUANTIZE = either(elfz_h.elfz_quantize$address(), elfz_h.elfz_quantize$descriptor());
-        static final MethodHandle DEQUANTIZE =
-                either(elfz_h.elfz_dequantize$address(), elfz_h.elfz_dequantize$descriptor());
-        static final MethodHandle BUCKETIZE =
-                either(elfz_h.elfz_bucketize$address(), elfz_h.elfz_bucketize$descriptor());
-        static final MethodHandle LOOKUP = either(elfz_h.elfz_lookup$address(), elfz_h.elfz_lookup$descriptor());
-        static final MethodHandle ENTROPY_ENCODE =
-                either(elfz_h.elfz_entropy_encode$address(), elfz_h.elfz_entropy_encode$descriptor());
-        static final MethodHandle ENTROPY_DECODE =
-                either(elfz_h.elfz_entropy_decode$address(), elfz_h.elfz_entropy_decode$descriptor());
-        static final MethodHandle PLANES_SPLIT =
-                either(elfz_h.elfz_planes_split$address(), elfz_h.elfz_planes_split$descriptor());
-        static final MethodHandle PLANES_JOIN =
-                either(elfz_h.elfz_planes_join$address(), elfz_h.elfz_planes_join$descriptor());
-        static final MethodHandle GRID_ENCODE =
-                either(elfz_h.elfz_grid_encode$address(), elfz_h.elfz_grid_encode$descriptor());
-        static final MethodHandle GRID_DECODE =
-                either(elfz_h.elfz_grid_decode$address(), elfz_h.elfz_grid_decode$descriptor());
+        static final MethodHandle ENCODE = lazy("elfz_elf_encode");
+        static final MethodHandle DECODE = lazy("elfz_elf_decode");
+        static final MethodHandle PACK = lazy("elfz_pack_bits");
+        static final MethodHandle UNPACK = lazy("elfz_unpack_bits");
+        static final MethodHandle QUANTIZE = lazy("elfz_quantize");
+        static final MethodHandle DEQUANTIZE = lazy("elfz_dequantize");
+        static final MethodHandle BUCKETIZE = lazy("elfz_bucketize");
+        static final MethodHandle LOOKUP = lazy("elfz_lookup");
+        static final MethodHandle ENTROPY_ENCODE = lazy("elfz_entropy_encode");
+        static final MethodHandle ENTROPY_DECODE = lazy("elfz_entropy_decode");
+        static final MethodHandle PLANES_SPLIT = lazy("elfz_planes_split");
+        static final MethodHandle PLANES_JOIN = lazy("elfz_planes_join");
+        static final MethodHandle GRID_ENCODE = lazy("elfz_grid_encode");
+        static final MethodHandle GRID_DECODE = lazy("elfz_grid_decode");
+
+        /**
+         * A handle of the C function's type (the binding's method, read by reflection: the binding's own holder, which
+         * makes a downcall handle, stays untouched) that links {@link #either} on its first call and keeps it.
+         */
+        private static MethodHandle lazy(String function) {
+            Method binding = Arrays.stream(elfz_h.class.getMethods())
+                    .filter(m -> m.getName().equals(function))
+                    .findFirst()
+                    .orElseThrow(() -> new LinkageError("no binding " + function));
+            MethodType type = MethodType.methodType(binding.getReturnType(), binding.getParameterTypes());
+            MutableCallSite site = new MutableCallSite(type);
+            site.setTarget(MethodHandles.insertArguments(LINK, 0, site, function)
+                    .asCollector(Object[].class, type.parameterCount())
+                    .asType(type));
+            return site.dynamicInvoker();
+        }
+
+        /** The first call of a function: links it, makes it the call site's target, and calls it. */
+        private static Object link(MutableCallSite site, String function, Object[] args) throws Throwable {
+            MemorySegment address = (MemorySegment)
+                    elfz_h.class.getMethod(function + "$address").invoke(null);
+            FunctionDescriptor descriptor = (FunctionDescriptor)
+                    elfz_h.class.getMethod(function + "$descriptor").invoke(null);
+            MethodHandle linked = either(address, descriptor);
+            site.setTarget(linked); // two threads racing here link twice, harmlessly
+            return linked.invokeWithArguments(args);
+        }
 
         /** plain(args) when no segment argument is on the heap, else critical(args). */
         private static MethodHandle either(MemorySegment address, FunctionDescriptor descriptor) {
@@ -75,6 +97,19 @@ public final class NativeKernel extends AbstractKernel {
                     .toArray();
             MethodHandle onHeap = ON_HEAP.asCollector(MemorySegment[].class, segments.length);
             return MethodHandles.permuteArguments(onHeap, call.changeReturnType(boolean.class), segments);
+        }
+
+        private static MethodHandle linkHandle() {
+            try {
+                return MethodHandles.lookup()
+                        .findStatic(
+                                Calls.class,
+                                "link",
+                                MethodType.methodType(
+                                        Object.class, MutableCallSite.class, String.class, Object[].class));
+            } catch (ReflectiveOperationException e) {
+                throw new LinkageError("NativeKernel.Calls.link", e);
+            }
         }
 
         private static MethodHandle onHeapHandle() {
