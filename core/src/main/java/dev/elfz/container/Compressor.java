@@ -25,6 +25,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -108,7 +109,9 @@ public final class Compressor {
         final long originalCrc;
         final boolean coded;
         final long exceptions;
+        final MemorySegment mapped; // the chunk in the input's mapping
         long offset;
+        MemorySegment release; // the mapped bytes read for good once this chunk is
 
         Result(
                 Job job,
@@ -121,6 +124,7 @@ public final class Compressor {
                 boolean coded,
                 long exceptions) {
             this.job = job;
+            this.mapped = job.plan().chunk(job.chunk());
             this.stored = stored;
             this.original = original;
             this.input = input;
@@ -168,6 +172,7 @@ public final class Compressor {
                 BufferPool buffers = new BufferPool(arena, 2 * maxChunk + 4096);
                 BufferPool inputs = new BufferPool(arena, maxChunk);
                 long[] position = {ElfzFormat.PROLOGUE_BYTES};
+                Map<Path, Long> readTo = new HashMap<>(); // by input file: where its last chunk in turn ended
                 // the only serial step hands out offsets; each thread checksums and writes its own chunks
                 Workers.inTurn(
                         o.threads(),
@@ -182,6 +187,7 @@ public final class Compressor {
                             p.originalCrcs[r.job.chunk()] = r.originalCrc;
                             p.exceptions += r.exceptions;
                             p.coded |= r.coded;
+                            r.release = readFor(r.mapped, readTo.put(p.file, r.mapped.address() + r.mapped.byteSize()));
                             o.progress().advance(r.original.byteSize());
                         },
                         r -> {
@@ -189,6 +195,7 @@ public final class Compressor {
                             writeback.start(r.offset, r.stored.byteSize());
                             buffers.give(r.buffer);
                             inputs.give(r.input);
+                            Pages.release(r.release);
                         });
                 finish.forEach(Runnable::run);
                 Index.Archive archive = new Index.Archive(
@@ -278,8 +285,7 @@ public final class Compressor {
     }
 
     /**
-     * Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput). The
-     * mapped pages are let go once copied, so RSS stays flat in the input's size.
+     * Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput).
      */
     private static Result encode(Job job, CodecPool codecs, BufferPool inputs, BufferPool buffers) {
         Plan p = job.plan();
@@ -293,7 +299,6 @@ public final class Compressor {
             inputs.give(input);
             throw new UncheckedIOException(e);
         }
-        Pages.release(mapped);
         if (p.codec != Codec.RAW) {
             MemorySegment buffer = buffers.take();
             CodecPool.Encoded e = codecs.encode(
@@ -313,6 +318,20 @@ public final class Compressor {
         }
         long crc = Crc32c.of(src);
         return new Result(job, src, src, input, null, crc, crc, false, 0);
+    }
+
+    /**
+     * The mapped bytes to let go after {@code chunk}, in its turn: the chunk itself, and when it follows the previous
+     * chunk of its file (ending at {@code previousEnd}) directly, from there on, so that the pages two chunks share
+     * go too once both are read (all chunks before it in job order are). Without this every chunk would keep its
+     * boundary pages resident, a page or two per chunk: hundreds of MB on a checkpoint of many GB.
+     */
+    private static MemorySegment readFor(MemorySegment chunk, Long previousEnd) {
+        if (previousEnd == null || previousEnd != chunk.address() || !chunk.isNative()) {
+            return chunk;
+        }
+        long from = previousEnd & -Pages.PAGE;
+        return MemorySegment.ofAddress(from).reinterpret(chunk.address() + chunk.byteSize() - from);
     }
 
     /** {@link Crc32c#of} (the readers' name for it). */

@@ -15,7 +15,7 @@ public final class Pages {
 
     private static final int MADV_DONTNEED = 4;
     private static final int MADV_POPULATE_READ = 22; // Linux 5.14+; older kernels refuse it, which changes nothing
-    private static final long PAGE = 4096;
+    public static final long PAGE = 4096;
     private static final MethodHandle MADVISE = find();
 
     private Pages() {}
