@@ -472,9 +472,12 @@ static int finish_stream(huf_reader *r, uint8_t *o, uint64_t left, const uint16_
 
 static inline uint64_t min_rounds(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-/* The rounds of 5 lookups of up to 8 symbols (each stored as 8 bytes) that cannot store past `end`. */
+/*
+ * The rounds of 5 lookups of up to 7 symbols that cannot store past `end`: a round moves on by 35 bytes at most,
+ * and its last store, 8 bytes, starts 28 bytes on at most: r rounds need 35 r + 1 bytes.
+ */
 static inline uint64_t output_rounds(const uint8_t *o, const uint8_t *end) {
-    return (uint64_t)(end - o) / (5 * MULTI_MAX);
+    return end - o < 36 ? 0 : (uint64_t)(end - o - 1) / (5 * MULTI_MAX);
 }
 
 /* The refills a stream can take with 8 bytes to read at each: 7 bytes on at most per refill. */
@@ -533,7 +536,7 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
         multi_table(table, multi);
         uint8_t *const e0 = o0 + cnt[0], *const e1 = o1 + cnt[1], *const e2 = o2 + cnt[2], *const e3 = o3 + cnt[3];
         for (;;) {
-            /* rounds that stay in every segment (5 lookups of <= 8 symbols, stored 8 bytes at a time) and in
+            /* rounds that stay in every segment (5 lookups of <= 7 symbols, stored 8 bytes at a time) and in
              * every stream (a refill reads 8 bytes and moves on by 7 at most): no checks inside them */
             uint64_t rounds = min_rounds(output_rounds(o0, e0), output_rounds(o1, e1));
             rounds = min_rounds(rounds, min_rounds(output_rounds(o2, e2), output_rounds(o3, e3)));

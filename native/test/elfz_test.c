@@ -1271,6 +1271,42 @@ static void spoil_plane(uint8_t *p, uint64_t n, uint64_t stride) {
     free(out);
 }
 
+/*
+ * Streams padded past their symbols: the plane is corrupt (bytes left over), but the decoder's rounds are then
+ * bounded by the segments, not the streams. Two one-bit codes give 7 symbols per lookup, and segments of 35 r
+ * bytes end exactly on a round: no store may reach past a segment, nor past the plane's last byte.
+ */
+static void entropy_padded_streams(void) {
+    const uint64_t n = 4 * 35 * 600;
+    uint8_t *src = malloc(n), *plane = malloc(n + 1), *bad = malloc(n + 4 * 64), *out = guarded(n);
+    for (uint64_t i = 0; i < n; i++) src[i] = (uint8_t)(rnd() % 3 ? 40 : 41);
+    int64_t r = elfz_entropy_encode(src, n, plane, n + 1);
+    CHECK(r > 0 && plane[0] == 2 && plane[1] == 41 && plane[2 + 20] == 0x11, "two one-bit codes: %lld", (long long)r);
+    const uint64_t header = 14 + (41 + 2) / 2;
+    uint64_t size[4], rest = (uint64_t)r - header, at = header, to = header;
+    for (int i = 0; i < 3; i++) {
+        size[i] = plane[header - 12 + 4 * i] | (uint64_t)plane[header - 11 + 4 * i] << 8 |
+                  (uint64_t)plane[header - 10 + 4 * i] << 16 | (uint64_t)plane[header - 9 + 4 * i] << 24;
+        rest -= size[i];
+    }
+    size[3] = rest;
+    memcpy(bad, plane, header);
+    for (int i = 0; i < 4; i++) {
+        memcpy(bad + to, plane + at, size[i]);
+        memset(bad + to + size[i], 0, 64);
+        at += size[i];
+        to += size[i] + 64;
+        if (i < 3)
+            for (int b = 0; b < 4; b++) bad[header - 12 + 4 * i + b] = (uint8_t)((size[i] + 64) >> (8 * b));
+    }
+    CHECK(elfz_entropy_decode(bad, to, out, n) == ELFZ_E_CORRUPT, "padded streams decode");
+    CHECK(intact(out, n), "padded streams: a store past the plane");
+    free(src);
+    free(plane);
+    free(bad);
+    release(out);
+}
+
 static void test_entropy(void) {
     /* known planes, worked out by hand from the format */
     uint8_t src[64], buf[65];
@@ -1355,6 +1391,7 @@ static void test_entropy(void) {
     /* a Huffman plane spoiled; the larger one through the multi-symbol loop, flips in its middle included */
     spoil_plane(p, 5000, 1);
     spoil_plane(p, 40000, 97);
+    entropy_padded_streams();
     /* random garbage behind a Huffman header */
     uint64_t n = 5000;
     uint8_t *bad = malloc(n), *out = malloc(n);

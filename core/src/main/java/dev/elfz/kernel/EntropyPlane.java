@@ -100,10 +100,13 @@ final class EntropyPlane {
         for (int i = 0; i < 3; i++) {
             dst.set(INT, header - 12 + 4L * i, (int) size[i]);
         }
-        int[] pair = n >= PAIR_MIN_PLANE && n >= 8L * distinct * distinct ? pairTable(code, len) : null;
+        long[] elt = new long[256];
+        for (int s = 0; s < 256; s++) {
+            elt[s] = len[s] > 0 ? (long) code[s] << (64 - len[s]) | len[s] : 0;
+        }
         long at = header;
         for (int i = 0; i < STREAMS; i++) {
-            long end = encodeStream(src, lo[i], cnt[i], code, len, pair, dst, at, at + size[i]);
+            long end = encodeStream(src, lo[i], cnt[i], elt, dst, at, at + size[i]);
             if (end != at + size[i]) {
                 throw new IllegalStateException("stream " + i + " took " + (end - at) + " bytes, not " + size[i]);
             }
@@ -112,113 +115,96 @@ final class EntropyPlane {
         return plane;
     }
 
-    private static final int PAIR_SHIFT = 27;
-    private static final int PAIR_CODE = (1 << PAIR_SHIFT) - 1;
-    /** Below it, filling the pair table costs more than it saves. */
-    private static final long PAIR_MIN_PLANE = 16384;
-
-    /**
-     * Two symbols per lookup: pair[a | b << 8] = the code of a, then b's, in its low 27 bits (22 at most), their
-     * length above them. Filled for the symbols that occur only.
-     */
-    private static int[] pairTable(int[] code, int[] len) {
-        int[] pair = new int[1 << 16];
-        for (int a = 0; a < 256; a++) {
-            for (int b = 0; len[a] > 0 && b < 256; b++) {
-                if (len[b] > 0) {
-                    pair[a | b << 8] = (code[a] | code[b] << len[a]) | (len[a] + len[b]) << PAIR_SHIFT;
-                }
-            }
-        }
-        return pair;
-    }
-
     /**
      * The histogram of {@code count} bytes of {@code src} from {@code from}: 8 bytes per load, into two halves so
      * that runs of one byte do not wait on their own increments.
      */
     private static long[] histogram(MemorySegment src, long from, long count) {
-        long[] h = new long[512];
+        long[] h = new long[256];
+        int[] sub = new int[1024];
         long j = from, end = from + count;
-        for (; end - j >= 8; j += 8) {
-            long v = src.get(LONG, j);
-            for (int k = 0; k < 64; k += 16) {
-                h[(int) (v >>> k) & 0xff]++;
-                h[256 + ((int) (v >>> (k + 8)) & 0xff)]++;
+        for (int words; (words = (int) Math.min((end - j) / 8, RUN)) > 0; j += 8L * words) {
+            MemorySegment in = src.asSlice(j, 8L * words);
+            for (int w = 0; w < words; w++) {
+                long v = in.getAtIndex(LONG, w);
+                sub[(int) v & 0xff]++;
+                sub[256 + ((int) (v >>> 8) & 0xff)]++;
+                sub[512 + ((int) (v >>> 16) & 0xff)]++;
+                sub[768 + ((int) (v >>> 24) & 0xff)]++;
+                sub[(int) (v >>> 32) & 0xff]++;
+                sub[256 + ((int) (v >>> 40) & 0xff)]++;
+                sub[512 + ((int) (v >>> 48) & 0xff)]++;
+                sub[768 + ((int) (v >>> 56) & 0xff)]++;
+            }
+            for (int s = 0; s < 256; s++) { // a run of at most 2^27 bytes: no int count wraps
+                h[s] += sub[s] + sub[256 + s] + sub[512 + s] + sub[768 + s];
+                sub[s] = sub[256 + s] = sub[512 + s] = sub[768 + s] = 0;
             }
         }
         for (; j < end; j++) {
             h[src.get(ValueLayout.JAVA_BYTE, j) & 0xff]++;
         }
-        for (int s = 0; s < 256; s++) {
-            h[s] += h[256 + s];
-        }
-        return h; // entries 0..255
+        return h;
     }
 
-    /** Writes the codes of {@code count} bytes of {@code src} from {@code from} at {@code at}; returns the end. */
+    /**
+     * Writes the codes of {@code count} bytes of {@code src} from {@code from} at {@code at}; returns the end. The
+     * bit buffer fills from the top: a symbol shifts it right by its length and puts its code in the top bits, so
+     * the pending bits are the top {@code bc} ones, oldest lowest (LSB-first once shifted down). {@code elt[s]} is
+     * s's code in the top len[s] bits with len[s] in the low bits: {@code >>>} takes the low 6 bits of its count,
+     * and {@code bc += elt} leaves junk only above bc's low byte. The low bits elt sets stay below the pending ones.
+     */
     private static long encodeStream(
-            MemorySegment src,
-            long from,
-            long count,
-            int[] code,
-            int[] len,
-            int[] pair,
-            MemorySegment dst,
-            long at,
-            long stop) {
-        long buf = 0; // bits not yet written, LSB first
-        int bc = 0; // how many
+            MemorySegment src, long from, long count, long[] elt, MemorySegment dst, long at, long stop) {
+        long buf = 0;
+        int bc = 0; // its low byte: pending bits
         long j = from, end = from + count;
-        // 5 codes of <= 11 bits on top of < 8 pending bits (62 at most), one 8-byte store, whole bytes kept
-        for (; pair != null && end - j >= 5 && stop - at >= 8; j += 5) { // two pairs and a single
-            int v = src.get(INT, j), p = pair[v & 0xffff], q = pair[v >>> 16];
-            int e = src.get(ValueLayout.JAVA_BYTE, j + 4) & 0xff, lp = p >>> PAIR_SHIFT, lq = lp + (q >>> PAIR_SHIFT);
-            long x = (p & PAIR_CODE) | (long) (q & PAIR_CODE) << lp | (long) code[e] << lq;
-            buf |= x << bc;
-            bc += lq + len[e];
-            dst.set(LONG, at, buf);
-            at += bc >>> 3;
-            buf >>>= bc & 56;
-            bc &= 7;
-        }
-        for (; end - j >= 5 && stop - at >= 8; j += 5) {
-            long v = src.get(INT, j);
-            int a = (int) v & 0xff,
-                    b = (int) (v >>> 8) & 0xff,
-                    c = (int) (v >>> 16) & 0xff,
-                    d = (int) (v >>> 24) & 0xff;
-            int e = src.get(ValueLayout.JAVA_BYTE, j + 4) & 0xff;
-            int la = len[a], lab = la + len[b], lac = lab + len[c], lad = lac + len[d];
-            long x = code[a]
-                    | (long) code[b] << la
-                    | (long) code[c] << lab
-                    | (long) code[d] << lac
-                    | (long) code[e] << lad;
-            buf |= x << bc;
-            bc += lad + len[e];
-            dst.set(LONG, at, buf);
-            at += bc >>> 3;
-            buf >>>= bc & 56;
-            bc &= 7;
+        // 4 codes of <= 11 bits on top of < 8 pending bits (51 at most, above elt's 4 low bits), one 8-byte store
+        // that moves on by 6 bytes at most; 8 symbols a round, in runs of as many rounds as the room surely allows,
+        // each run an int-counted loop over a slice (C2 then takes the bounds checks out of the loop)
+        for (int rounds; (rounds = (int) Math.min(Math.min((end - j) / 8, (stop - at - 2) / 12), RUN)) > 0; ) {
+            MemorySegment in = src.asSlice(j, 8L * rounds);
+            for (int r = 0; r < rounds; r++) {
+                long v = in.getAtIndex(LONG, r);
+                long a = elt[(int) v & 0xff], b = elt[(int) (v >>> 8) & 0xff];
+                long c = elt[(int) (v >>> 16) & 0xff], d = elt[(int) (v >>> 24) & 0xff];
+                buf = buf >>> a | a;
+                buf = buf >>> b | b;
+                buf = buf >>> c | c;
+                buf = buf >>> d | d;
+                int n = (bc + (int) a + (int) b + (int) c + (int) d) & 255;
+                dst.set(LONG, at, buf >>> -n); // n is 4 to 51: a shift by 64 - n
+                at += n >>> 3;
+                a = elt[(int) (v >>> 32) & 0xff];
+                b = elt[(int) (v >>> 40) & 0xff];
+                c = elt[(int) (v >>> 48) & 0xff];
+                d = elt[(int) (v >>> 56) & 0xff];
+                buf = buf >>> a | a;
+                buf = buf >>> b | b;
+                buf = buf >>> c | c;
+                buf = buf >>> d | d;
+                n = ((n & 7) + (int) a + (int) b + (int) c + (int) d) & 255;
+                dst.set(LONG, at, buf >>> -n);
+                at += n >>> 3;
+                bc = n & 7;
+            }
+            j += 8L * rounds;
         }
         for (; j < end; j++) {
-            int s = src.get(ValueLayout.JAVA_BYTE, j) & 0xff;
-            buf |= (long) code[s] << bc;
-            bc += len[s];
-            if (bc >= 32) {
-                dst.set(INT, at, (int) buf);
-                at += 4;
-                buf >>>= 32;
-                bc -= 32;
+            long e = elt[src.get(ValueLayout.JAVA_BYTE, j) & 0xff];
+            buf = buf >>> e | e;
+            for (bc = (bc + (int) e) & 255; bc >= 8; bc -= 8) {
+                dst.set(ValueLayout.JAVA_BYTE, at++, (byte) (buf >>> (64 - bc)));
             }
         }
-        for (; bc > 0; bc -= 8) { // the last bits, zero-padded to a byte
-            dst.set(ValueLayout.JAVA_BYTE, at++, (byte) buf);
-            buf >>>= 8;
+        if (bc > 0) { // the last bits, zero-padded to a byte
+            dst.set(ValueLayout.JAVA_BYTE, at++, (byte) (buf >>> (64 - bc)));
         }
         return at;
     }
+
+    /** Most 8-byte words of one int-counted run: 2^27 bytes. */
+    private static final int RUN = 1 << 24;
 
     private static long raw(MemorySegment src, long n, MemorySegment dst) {
         dst.set(ValueLayout.JAVA_BYTE, 0, (byte) RAW);
@@ -311,20 +297,27 @@ final class EntropyPlane {
         long[] multi = n >= MULTI_MIN_PLANE ? multiTable(table) : null;
         long[] lo = new long[STREAMS], cnt = new long[STREAMS];
         segments(n, lo, cnt);
+        // state of each stream: next byte to load, bits loaded (LSB first; above the valid ones it may hold the bits
+        // of the bytes at p), valid bits, next symbol's place
+        long[] p = start.clone(), buf = new long[STREAMS], bc = new long[STREAMS], j = lo.clone();
+        if (multi != null) {
+            decodeInterleaved(stored, start, multi, dst, lo, cnt, p, buf, bc, j);
+        }
         for (int i = 0; i < STREAMS; i++) {
-            decodeStream(stored, start[i], start[i + 1], table, multi, dst, lo[i], cnt[i], i);
+            decodeStream(stored, start[i], start[i + 1], table, dst, lo[i], cnt[i], i, p[i], buf[i], (int) bc[i], j[i]);
         }
     }
 
-    /** Most symbols one lookup of {@link #multiTable} gives: their bytes are one 4-byte store. */
-    private static final int MULTI_MAX = 4;
+    /** Most symbols one lookup of {@link #multiTable} gives: their bytes and the lookup's sizes are one long. */
+    private static final int MULTI_MAX = 7;
     /** Below it, building the multi-symbol table costs more than it saves. */
     private static final long MULTI_MIN_PLANE = 16384;
 
     /**
-     * Up to 4 symbols per lookup: for every 11-bit window, the symbols it decodes whole, one after the other, as
-     * bytes 0..3, their bits {@code << 32} and their count {@code << 40}. The same symbols as one lookup each in
-     * {@code table}, so every plane decodes (or fails) exactly as with it.
+     * Up to 7 symbols per lookup: for every 11-bit window, the symbols it decodes whole, one after the other, as
+     * bytes 0..6 (stored as 8 bytes: byte 7 is written over later), their count in bits 56..58 and their bits in
+     * 59..62. The same symbols as one lookup each in {@code table}, so every plane decodes (or fails) exactly as
+     * with it.
      */
     private static long[] multiTable(short[] table) {
         long[] multi = new long[TABLE];
@@ -339,41 +332,114 @@ final class EntropyPlane {
                 syms |= (long) ((e >> 8) & 0xff) << (8 * count++);
                 bits += e & 15;
             }
-            multi[w] = syms | (long) bits << 32 | (long) count << 40;
+            multi[w] = syms | (long) count << 56 | (long) bits << 59;
         }
         return multi;
     }
 
-    /** Decodes {@code count} symbols from the stream [start, end) of {@code stored}, which they must fill exactly. */
+    /**
+     * The 4 streams in one loop while every one has a round's bytes to read and room for its stores: 4 independent
+     * chains of lookups, where one stream alone waits on each lookup's load. A round is a refill (8 bytes read, 7
+     * on at most) and 5 lookups of up to 7 symbols (each stored as 8 bytes); runs of as many rounds as surely
+     * stay in every stream and segment. Leaves each stream's state in p, buf, bc, j.
+     */
+    private static void decodeInterleaved(
+            MemorySegment stored,
+            long[] start,
+            long[] multi,
+            MemorySegment dst,
+            long[] lo,
+            long[] cnt,
+            long[] p,
+            long[] buf,
+            long[] bc,
+            long[] j) {
+        long p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];
+        long b0 = buf[0], b1 = buf[1], b2 = buf[2], b3 = buf[3];
+        long c0 = bc[0], c1 = bc[1], c2 = bc[2], c3 = bc[3];
+        long j0 = j[0], j1 = j[1], j2 = j[2], j3 = j[3];
+        for (; ; ) {
+            long rounds = RUN;
+            for (int i = 0; i < STREAMS; i++) {
+                long pi = i == 0 ? p0 : i == 1 ? p1 : i == 2 ? p2 : p3;
+                long ji = i == 0 ? j0 : i == 1 ? j1 : i == 2 ? j2 : j3;
+                rounds = Math.min(rounds, Math.min((start[i + 1] - pi - 1) / 7, (lo[i] + cnt[i] - ji - 1) / 35));
+            }
+            if (rounds <= 0) {
+                break;
+            }
+            for (int r = 0; r < (int) rounds; r++) {
+                b0 |= stored.get(LONG, p0) << c0;
+                p0 += (63 - c0) >>> 3;
+                c0 |= 56;
+                b1 |= stored.get(LONG, p1) << c1;
+                p1 += (63 - c1) >>> 3;
+                c1 |= 56;
+                b2 |= stored.get(LONG, p2) << c2;
+                p2 += (63 - c2) >>> 3;
+                c2 |= 56;
+                b3 |= stored.get(LONG, p3) << c3;
+                p3 += (63 - c3) >>> 3;
+                c3 |= 56;
+                for (int k = 0; k < 5; k++) {
+                    long e0 = multi[(int) b0 & (TABLE - 1)], e1 = multi[(int) b1 & (TABLE - 1)];
+                    long e2 = multi[(int) b2 & (TABLE - 1)], e3 = multi[(int) b3 & (TABLE - 1)];
+                    dst.set(LONG, j0, e0);
+                    dst.set(LONG, j1, e1);
+                    dst.set(LONG, j2, e2);
+                    dst.set(LONG, j3, e3);
+                    j0 += (e0 >>> 56) & 7;
+                    j1 += (e1 >>> 56) & 7;
+                    j2 += (e2 >>> 56) & 7;
+                    j3 += (e3 >>> 56) & 7;
+                    b0 >>>= e0 >>> 59;
+                    b1 >>>= e1 >>> 59;
+                    b2 >>>= e2 >>> 59;
+                    b3 >>>= e3 >>> 59;
+                    c0 -= e0 >>> 59;
+                    c1 -= e1 >>> 59;
+                    c2 -= e2 >>> 59;
+                    c3 -= e3 >>> 59;
+                }
+            }
+        }
+        p[0] = p0;
+        p[1] = p1;
+        p[2] = p2;
+        p[3] = p3;
+        buf[0] = b0;
+        buf[1] = b1;
+        buf[2] = b2;
+        buf[3] = b3;
+        bc[0] = c0;
+        bc[1] = c1;
+        bc[2] = c2;
+        bc[3] = c3;
+        j[0] = j0;
+        j[1] = j1;
+        j[2] = j2;
+        j[3] = j3;
+    }
+
+    /**
+     * Decodes the {@code count} symbols of stream [start, end) of {@code stored} into {@code dst} from {@code from}
+     * on, going on from the state (p, buf, bc, j) it has reached; the stream must hold them exactly.
+     */
     private static void decodeStream(
             MemorySegment stored,
             long start,
             long end,
             short[] table,
-            long[] multi,
             MemorySegment dst,
             long from,
             long count,
-            int stream) {
-        long p = start; // next byte to load
-        long buf = 0; // bits loaded, LSB first; above bc it may hold the bits of the bytes at p
-        int bc = 0; // valid bits in buf
+            int stream,
+            long p,
+            long buf,
+            int bc,
+            long j) {
         long past = 0; // zero bytes taken past the end of the stream
-        long j = from, stop = from + count;
-        // with the multi-symbol table while 5 lookups of up to 4 symbols (stored 4 bytes at a time) stay in the segment
-        while (multi != null && stop - j >= 5 * MULTI_MAX && end - p >= 8) {
-            buf |= stored.get(LONG, p) << bc;
-            p += (63 - bc) >>> 3;
-            bc |= 56;
-            for (int k = 0; k < 5; k++) {
-                long e = multi[(int) buf & (TABLE - 1)];
-                dst.set(INT, j, (int) e);
-                j += e >>> 40;
-                int bits = (int) (e >>> 32) & 15;
-                buf >>>= bits;
-                bc -= bits;
-            }
-        }
+        long stop = from + count;
         while (stop - j >= 5 && end - p >= 8) { // 8 bytes loaded, as many whole ones kept as fit: 56 to 63 bits
             buf |= stored.get(LONG, p) << bc;
             p += (63 - bc) >>> 3;

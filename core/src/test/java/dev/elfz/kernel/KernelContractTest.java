@@ -1589,6 +1589,41 @@ abstract class KernelContractTest {
         assertTrue(caught > 0 && caught < tried, caught + " of " + tried + " flips caught");
     }
 
+    /**
+     * Streams padded past their symbols: corrupt (bytes left over), and the decoders' rounds are then bounded by the
+     * segments, not the streams. Two one-bit codes give 7 symbols per lookup, segments of 35 r bytes end exactly on
+     * a round: the plane is refused with CorruptDataException, no store reaching past a segment or the output.
+     */
+    @Test
+    void paddedStreamsAreRefusedWithinTheOutput() {
+        Kernel k = kernel();
+        SplittableRandom r = new SplittableRandom(19);
+        int n = 4 * 35 * 600, header = 14 + (41 + 2) / 2, pad = 64;
+        byte[] plane = new byte[n];
+        for (int i = 0; i < n; i++) {
+            plane[i] = (byte) (r.nextInt(3) == 0 ? 41 : 40);
+        }
+        byte[] good = new byte[n + 1];
+        int size = (int) k.entropyEncode(MemorySegment.ofArray(plane), n, MemorySegment.ofArray(good));
+        assertEquals(2, good[0]);
+        assertEquals(0x11, good[2 + 20], "two one-bit codes");
+        ByteBuffer in = ByteBuffer.wrap(good, 0, size).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bad = ByteBuffer.allocate(size + 4 * pad).order(ByteOrder.LITTLE_ENDIAN);
+        bad.put(good, 0, header);
+        int at = header, rest = size - header;
+        for (int i = 0; i < 4; i++) {
+            int stream = i < 3 ? in.getInt(header - 12 + 4 * i) : rest;
+            rest -= stream;
+            if (i < 3) {
+                bad.putInt(header - 12 + 4 * i, stream + pad);
+            }
+            bad.put(good, at, stream).put(new byte[pad]);
+            at += stream;
+        }
+        MemorySegment out = Arena.ofAuto().allocate(n);
+        assertThrows(CorruptDataException.class, () -> k.entropyDecode(MemorySegment.ofArray(bad.array()), n, out));
+    }
+
     @Test
     void badEntropyArgumentsThrowBeforeAnyWork() {
         Kernel k = kernel();
