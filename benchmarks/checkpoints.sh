@@ -40,7 +40,7 @@ cp "$here/package.json" "$work/package.json"
 cp "$here/check-gguf.mjs" "$work/check-gguf.mjs"
 gguf_check() { (cd "$work" && node check-gguf.mjs "$@"); }
 
-ln -sf "$bert" "$work/bert.safetensors"
+[[ $bert -ef $work/bert.safetensors ]] || ln -sf "$bert" "$work/bert.safetensors"
 [[ -f $work/pytorch_model.bin ]] || "$py" "$here/bert_torch.py" save "$bert" "$work/pytorch_model.bin"
 for t in F16 Q8_0; do
   f=$work/bert-${t,,}.gguf

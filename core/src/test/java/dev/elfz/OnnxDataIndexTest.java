@@ -52,7 +52,7 @@ class OnnxDataIndexTest {
         assertEquals(
                 ElfzFormat.MINOR,
                 ByteBuffer.wrap(b, 10, 2).order(ByteOrder.LITTLE_ENDIAN).getShort(),
-                "format 2.3");
+                "the current format");
         try (ElfzReader r = ElfzReader.open(good)) {
             ElfzFile data = r.archive().files().get(1);
             assertEquals(InputKind.FILE, r.archive().input());
