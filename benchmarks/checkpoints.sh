@@ -40,7 +40,7 @@ cp "$here/package.json" "$work/package.json"
 cp "$here/check-gguf.mjs" "$work/check-gguf.mjs"
 gguf_check() { (cd "$work" && node check-gguf.mjs "$@"); }
 
-ln -sf "$bert" "$work/bert.safetensors"
+[[ $bert -ef $work/bert.safetensors ]] || ln -sf "$bert" "$work/bert.safetensors"
 [[ -f $work/pytorch_model.bin ]] || "$py" "$here/bert_torch.py" save "$bert" "$work/pytorch_model.bin"
 for t in F16 Q8_0; do
   f=$work/bert-${t,,}.gguf
@@ -53,11 +53,11 @@ modes=("--codec lossless" "--codec elf" "--error-bound 1e-4")
 : >"$work/times"
 : >"$work/sizes"
 : >"$work/checks"
-measure() { # NAME CMD...: appends "NAME seconds" to $work/times
+measure() { # NAME CMD...: appends "NAME wall-seconds cpu-seconds" (user + system) to $work/times
   local name=$1
   shift
-  /usr/bin/time -f "%e" -o "$work/time.out" "$@" >/dev/null
-  echo "$name $(cat "$work/time.out")" >>"$work/times"
+  /usr/bin/time -f "%e %U %S" -o "$work/time.out" "$@" >/dev/null
+  echo "$name $(awk '{print $1, $2 + $3}' "$work/time.out")" >>"$work/times"
 }
 for f in "${inputs[@]}"; do cat "$work/$f" >/dev/null; done
 for ((r = 1; r <= runs; r++)); do
@@ -72,8 +72,8 @@ for ((r = 1; r <= runs; r++)); do
       if [[ $r == 1 ]]; then # check each output once
         case "$m|$f" in
           --codec\ lossless*) cmp "$work/$f" "$work/back-$f" ;;
-          *.bin) "$py" "$here/bert_torch.py" check "$work/$f" "$work/back-$f" | tee -a "$work/checks" ;;
-          *.gguf) gguf_check --same "$work/$f" "$work/back-$f" | tail -1 | tee -a "$work/checks" ;;
+          *.bin) echo "$key $("$py" "$here/bert_torch.py" check "$work/$f" "$work/back-$f")" | tee -a "$work/checks" ;;
+          *.gguf) echo "$key $(gguf_check --same "$work/$f" "$work/back-$f" | tail -1)" | tee -a "$work/checks" ;;
         esac
       fi
     done
@@ -86,28 +86,32 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
   echo
   echo "Made by \`benchmarks/checkpoints.sh $runs\` on $(date -u +%F): $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores,"
   echo "load average at the start $(cut -d' ' -f1-3 /proc/loadavg), $("$jdk/bin/java" -version 2>&1 | head -1), torch $("$py" -c 'import torch; print(torch.__version__)')."
-  echo "One thread (-T 1), wall clock of the whole command (JVM start and fsync included), median of $runs"
-  echo "interleaved runs, page cache warm. MB/s = original bytes / seconds."
+  echo "One thread (-T 1), the whole command (JVM start and fsync included), median of $runs interleaved runs, page"
+  echo "cache warm. MB/s = original bytes / seconds: wall clock, and CPU (user + system; less sensitive to other"
+  echo "work on the machine, so the figures to compare when the load average is above the cores)."
   echo "The GGUF files are written by the project's own test writer from the same weights (no GGUF model is to be"
   echo "had from the registries this machine reaches); quantized Q8_0 blocks are stored as they are."
   echo
-  echo "| input | bytes | mode | ratio | compress MB/s | decompress MB/s | check |"
+  echo "| input | bytes | mode | ratio | compress MB/s (wall / CPU) | decompress MB/s (wall / CPU) | check |"
   echo "|---|---|---|---|---|---|---|"
   for f in "${inputs[@]}"; do
     size=$(stat -L -c %s "$work/$f")
     for m in "${modes[@]}"; do
       key="$f|$m"
       z=$(grep -F "$key " "$work/sizes" | head -1 | awk '{print $NF}')
-      c=$(grep -F "$key|c " "$work/times" | awk '{print $NF}' | median)
-      d=$(grep -F "$key|d " "$work/times" | awk '{print $NF}' | median)
+      c=$(grep -F "$key|c " "$work/times" | awk '{print $(NF-1)}' | median)
+      d=$(grep -F "$key|d " "$work/times" | awk '{print $(NF-1)}' | median)
+      cc=$(grep -F "$key|c " "$work/times" | awk '{print $NF}' | median)
+      dc=$(grep -F "$key|d " "$work/times" | awk '{print $NF}' | median)
       case "$m|$f" in
         --codec\ lossless*) check="identical bytes" ;;
-        *.bin) check="torch.load ok, max error $(grep -F "back-$f" "$work/checks" | tail -1 | awk '{print $NF}')" ;;
+        *.bin) check="torch.load ok, max error $(grep -F "$key " "$work/checks" | awk '{print $NF}')" ;;
         *.gguf) check="@huggingface/gguf: same layout" ;;
         *) check="-" ;;
       esac
-      awk -v f="$f" -v s="$size" -v m="$m" -v z="$z" -v c="$c" -v d="$d" -v k="$check" \
-        'BEGIN {printf "| %s | %d | %s | %.3f | %.0f | %.0f | %s |\n", f, s, m, s / z, s / 1e6 / c, s / 1e6 / d, k}'
+      awk -v f="$f" -v s="$size" -v m="$m" -v z="$z" -v c="$c" -v d="$d" -v cc="$cc" -v dc="$dc" -v k="$check" \
+        'BEGIN {printf "| %s | %d | %s | %.3f | %.0f / %.0f | %.0f / %.0f | %s |\n", f, s, m, s / z,
+                s / 1e6 / c, s / 1e6 / cc, s / 1e6 / d, s / 1e6 / dc, k}'
     done
   done
 } >"$root/benchmarks/results/checkpoints.md"

@@ -52,7 +52,7 @@ class OnnxDataIndexTest {
         assertEquals(
                 ElfzFormat.MINOR,
                 ByteBuffer.wrap(b, 10, 2).order(ByteOrder.LITTLE_ENDIAN).getShort(),
-                "format 2.3");
+                "the current format");
         try (ElfzReader r = ElfzReader.open(good)) {
             ElfzFile data = r.archive().files().get(1);
             assertEquals(InputKind.FILE, r.archive().input());
@@ -75,11 +75,11 @@ class OnnxDataIndexTest {
                 "damaged index: w.bin: skeleton size 100, expected 101",
                 refused(s -> s.replace("\"size\":292", "\"size\":293")));
         assertEquals(
-                "damaged index: the index: a single-file archive must hold one safetensors file, or one onnx file"
+                "damaged index: the index: a single-file archive must hold one safetensors, torch or gguf file, or one onnx file"
                         + " and its onnx_data files",
                 refused(s -> s.replace("\"kind\":\"onnx\"", "\"kind\":\"onnx_data\"")));
         assertEquals(
-                "damaged index: the index: a single-file archive must hold one safetensors file, or one onnx file"
+                "damaged index: the index: a single-file archive must hold one safetensors, torch or gguf file, or one onnx file"
                         + " and its onnx_data files",
                 refused(s -> s.replace("\"kind\":\"onnx_data\"", "\"kind\":\"blob\"")));
         assertEquals(

@@ -436,7 +436,8 @@ class AnalyzeCommandTest {
         run("analyze", fake).failsWith(fake.toString(), "not an .elfz file");
         run("analyze", dir.resolve("missing")).failsWith(dir.resolve("missing") + ": no such file or directory");
         Path txt = Files.writeString(dir.resolve("notes.txt"), "x");
-        run("analyze", txt).failsWith(txt + ": not a .safetensors, .onnx or .elfz file");
+        run("analyze", txt)
+                .failsWith(txt + ": not a .safetensors, .onnx, .gguf, PyTorch (.bin, .pt, .pth) or .elfz file");
         run("analyze").usageError("PATH");
     }
 }

@@ -20,9 +20,9 @@ public final class ElfzFormat {
     public static final int OLDEST_MAJOR = 1;
     /**
      * 2.1 added the file kind onnx, 2.2 onnx_data (and single-file archives of an ONNX model with its external data
-     * files), which older readers refuse as unknown kinds.
+     * files), 2.4 torch and gguf, which older readers refuse as unknown kinds.
      */
-    public static final int MINOR = 3;
+    public static final int MINOR = 4;
 
     public static final int PROLOGUE_BYTES = 16;
     public static final int TRAILER_BYTES = 32;
