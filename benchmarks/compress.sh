@@ -7,9 +7,12 @@
 #   benchmarks/compress.sh [--quick]      (--quick: 3 runs instead of 5, no 5 GiB run)
 #
 # Times are wall clock of the whole command, as a user sees them: for elfz that includes starting the JVM. Neither
-# elfz nor zstd forces its output to disk by default; a second table times compression with it forced both ways
-# (`elfz compress --fsync`, `zstd` then `sync FILE`). A third times the same work in a running JVM
-# (dev.elfz.bench.ContainerThroughput, no fsync), with the MB per CPU second of the process.
+# elfz nor zstd forces its output to disk by default; further tables time both directions with it forced both ways
+# (`elfz compress/decompress --fsync` against `zstd` then `sync FILE`, and `cp` then sync as the floor), one thread;
+# elfz's own --json seconds give its work without the JVM's start. The last tables time the work in a running JVM:
+# Elfz.compress / decompress (dev.elfz.bench.ContainerThroughput, no fsync, with the MB per CPU second of the
+# process) and an application loading every tensor with ElfzReader.readInto (dev.elfz.bench.ReadIntoThroughput),
+# 1 and 2 threads.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
@@ -39,12 +42,16 @@ hdr=$(od -An -t u8 -N 8 "$bert" | tr -d ' ')
 tail -c +$((8 + hdr + 1)) "$bert" >"$work/bert.f32"
 floats=$(($(stat -c %s "$work/bert.f32") / 4))
 
-# measure NAME CMD...: appends "NAME seconds maxrss_kb" to $work/times
+# measure NAME CMD...: appends "NAME seconds maxrss_kb" to $work/times; an elfz --json summary's own seconds
+# (the work without the JVM's start) go to $work/times as "NAME-work seconds 0"
 measure() {
   local name=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$work/time.out" "$@" >/dev/null
+  /usr/bin/time -f "%e %M" -o "$work/time.out" "$@" >"$work/stdout.out"
   echo "$name $(cat "$work/time.out")" >>"$work/times"
+  local inner
+  inner=$(sed -n 's/^ *"seconds" *: *\([0-9.eE+-]*\).*/\1/p' "$work/stdout.out")
+  if [[ -n $inner ]]; then echo "$name-work $inner 0" >>"$work/times"; fi
 }
 
 : >"$work/times"
@@ -58,6 +65,16 @@ elfz_pair() {
   shift 3
   measure "$name-c" "$elfz" compress -q -f "$@" "$in" -o "$out"
   measure "$name-d" "$elfz" decompress -q -f "$out" -o "$out.out" -T "${T:-1}"
+}
+# the same decompression, one thread, without and with fsync, the command's own seconds recorded too
+elfz_d() {
+  local name=$1 z=$2
+  measure "$name-d1" "$elfz" decompress -f --json "$z" -o "$z.out" -T 1
+  measure "$name-d1-fsync" "$elfz" decompress -f --json --fsync "$z" -o "$z.out" -T 1
+}
+zstd_d() { # NAME FILE.zst: zstd -d, then zstd -d followed by sync of its output
+  measure "$1-d1" zstd -q -f -d "$2" -o "$2.out"
+  measure "$1-d1-fsync" bash -c 'zstd -q -f -d "$1" -o "$1.out" && sync "$1.out"' _ "$2"
 }
 for ((r = 1; r <= runs; r++)); do
   echo "compress.sh: run $r of $runs" >&2
@@ -79,6 +96,17 @@ for ((r = 1; r <= runs; r++)); do
   measure "sync-lossless-c" "$elfz" compress -q -f --fsync -T 1 --codec lossless "$bert" -o "$work/lossless.elfz"
   measure "sync-e4-c" "$elfz" compress -q -f --fsync -T 1 --error-bound 1e-4 "$bert" -o "$work/e4.elfz"
   measure "sync-bf16-c" "$elfz" compress -q -f --fsync -T 1 "$bf16" -o "$work/bf16.elfz"
+  zstd_d zstd "$work/bert.zst"
+  zstd_d bf16-zstd "$work/bf16.zst"
+  elfz_d elf "$work/elf.elfz"
+  elfz_d lossless "$work/lossless.elfz"
+  elfz_d e4 "$work/e4.elfz"
+  elfz_d bf16 "$work/bf16.elfz"
+  # the floor: writing the same bytes into the page cache (cp), and to the disk (cp, then sync)
+  measure cp-d1 cp "$bert" "$work/cp.out"
+  measure cp-d1-fsync bash -c 'cp "$1" "$2" && sync "$2"' _ "$bert" "$work/cp.out"
+  measure bf16-cp-d1 cp "$bf16" "$work/cp.out"
+  measure bf16-cp-d1-fsync bash -c 'cp "$1" "$2" && sync "$2"' _ "$bf16" "$work/cp.out"
   for e in 1e-4 1e-6; do
     measure "zfp-$e-T1-c" zfp -f -1 "$floats" -a "$e" -i "$work/bert.f32" -z "$work/zfp-$e.zfp"
     measure "zfp-$e-T1-d" zfp -f -1 "$floats" -a "$e" -z "$work/zfp-$e.zfp" -o "$work/zfp-$e.out"
@@ -107,6 +135,21 @@ row() { # INPUT TOOL THREADS NAME_PREFIX IN_SIZE OUT_SIZE
   read -r ds dm <<<"$(median "$4-d")"
   awk -v input="$1" -v tool="$2" -v t="$3" -v insz="$5" -v out="$6" -v cs="$cs" -v ds="$ds" -v cm="$cm" -v dm="$dm" 'BEGIN {
     printf "| %s | %s | %s | %.3f | %.0f | %.0f | %.2f / %.2f | %.0f / %.0f |\n", input, tool, t, insz / out, insz / 1e6 / cs, insz / 1e6 / ds, cs, ds, cm / 1024, dm / 1024 }'
+}
+
+drow() { # INPUT TOOL NAME ZSTD_NAME CP_NAME: one row of the decompression table
+  local s w f wf z zf c cf
+  read -r s _ <<<"$(median "$3-d1")"
+  read -r f _ <<<"$(median "$3-d1-fsync")"
+  read -r z _ <<<"$(median "$4-d1")"
+  read -r zf _ <<<"$(median "$4-d1-fsync")"
+  read -r c _ <<<"$(median "$5-d1")"
+  read -r cf _ <<<"$(median "$5-d1-fsync")"
+  w=$(median "$3-d1-work" | cut -d' ' -f1)
+  wf=$(median "$3-d1-fsync-work" | cut -d' ' -f1)
+  awk -v i="$1" -v t="$2" -v s="$s" -v w="$w" -v f="$f" -v wf="$wf" -v z="$z" -v zf="$zf" -v c="$c" -v cf="$cf" 'BEGIN {
+    printf "| %s | %s | %.2f | %s | %.2f | %s | %.2f / %.2f | %.2f / %.2f |\n", i, t, s, (w == "" ? "-" : sprintf("%.2f", w)),
+      f, (wf == "" ? "-" : sprintf("%.2f", wf)), s / z, f / zf, s / c, f / cf }'
 }
 
 machine() {
@@ -152,6 +195,23 @@ sz() { stat -c %s "$work/$1"; }
     row "$b16" "elfz (auto: lossless)" $t bf16-T$t "$bf16_size" "$(sz bf16.elfz)"
   done
   echo
+  echo "Decompression as a command, one thread, median of $runs: wall-clock seconds of the whole command without fsync"
+  echo "(the default of elfz, \`zstd -d\` and \`cp\`) and with it (\`elfz decompress --fsync\`; \`zstd -d\` then"
+  echo "\`sync FILE\`; \`cp\` then \`sync FILE\`); for elfz also its work without the JVM's start (the \`seconds\` of"
+  echo "its \`--json\` summary). \`cp\` writes the same output bytes into the page cache: the floor. The last columns"
+  echo "are elfz's time over zstd's and over cp's (without / with fsync)."
+  echo
+  echo "| input | tool | seconds | work seconds | seconds with fsync | work seconds with fsync | / zstd -d | / cp |"
+  echo "|---|---|---|---|---|---|---|---|"
+  drow "$f32" "zstd -d" zstd zstd cp
+  drow "$f32" "cp" cp zstd cp
+  for m in elf lossless e4; do
+    drow "$f32" "elfz ($m)" "$m" zstd cp
+  done
+  drow "$b16" "zstd -d" bf16-zstd bf16-zstd bf16-cp
+  drow "$b16" "cp" bf16-cp bf16-zstd bf16-cp
+  drow "$b16" "elfz (lossless)" bf16 bf16-zstd bf16-cp
+  echo
   echo "Compression with the output forced to disk before the command returns, one thread: \`elfz compress --fsync\`"
   echo "against \`zstd -3 -T1\` then \`sync FILE\` (median of $runs):"
   echo
@@ -181,6 +241,18 @@ sz() { stat -c %s "$work/$1"; }
     lossless:2:1048576 bound=1e-4:1:1048576 bound=1e-4:2:1048576
   "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
     dev.elfz.bench.ContainerThroughput "$bf16" "$work" "$runs" auto:1:1048576 auto:2:1048576
+  echo
+  echo "An application loading every tensor of a mapped .elfz into memory it owns (\`ElfzReader.readInto\`, the .elfz"
+  echo "opened afresh each round; one warm-up round, then the median of $runs; \`dev.elfz.bench.ReadIntoThroughput\`):"
+  echo "MB/s of tensor bytes, and the CPU seconds of the loading threads per GB (steadier than wall time on a shared"
+  echo "machine)."
+  echo
+  echo "| input | mode | threads | ratio | MB/s | seconds | CPU s/GB |"
+  echo "|---|---|---|---|---|---|---|"
+  "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
+    dev.elfz.bench.ReadIntoThroughput "$bert" "$work" "$runs" elf:1 elf:2 lossless:1 lossless:2 bound=1e-4:1
+  "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$root/benchmarks/target/benchmarks.jar" \
+    dev.elfz.bench.ReadIntoThroughput "$bf16" "$work" "$runs" auto:1 auto:2
   if [[ -d /dev/shm ]] && (($(df -k --output=avail /dev/shm | tail -1) > 3 * size / 1024)); then
     # In memory: input and output on tmpfs, so neither side waits for the disk (fsync is free there).
     mem=$(mktemp -d /dev/shm/elfz-bench.XXXXXX)

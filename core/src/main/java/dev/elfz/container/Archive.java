@@ -268,18 +268,22 @@ public final class Archive implements AutoCloseable {
         String what = describe(t);
         Index.Stream s = e.stream();
         boolean bounce = !dst.isNative() && kernel instanceof JavaVectorKernel && s.chunks().length > 0;
+        long crc = 0; // of the chunks decoded so far, each taken while it is still in cache
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment buffer = bounce ? scratch.allocate(Math.min(s.chunkBytes(), s.size()), Long.BYTES) : null;
             for (int i = 0; i < s.chunks().length; i++) {
                 MemorySegment chunk = dst.asSlice(i * s.chunkBytes(), s.chunkSize(i));
                 MemorySegment into = bounce ? buffer.asSlice(0, chunk.byteSize()) : chunk;
                 decodeChunk(what, s, t.dtype(), i, into);
+                if (s.crc32c() != null) {
+                    crc = Crc32c.combine(crc, Compressor.crc32c(into), into.byteSize());
+                }
                 if (bounce) {
                     chunk.copyFrom(into);
                 }
             }
         }
-        checkStream(what, s, dst);
+        checkStream(what, s, crc);
     }
 
     /** "tensor NAME", with its file in a directory archive. */

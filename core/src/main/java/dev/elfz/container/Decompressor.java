@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Rebuilds the input of an .elfz file: the safetensors file (its own header byte for byte, each tensor decoded
@@ -50,7 +51,17 @@ public final class Decompressor {
     /** A stream to decode into its place in an output file. */
     private record Target(String what, Index.Stream stream, Dtype dtype, StreamWriter out) {}
 
-    private record Job(Target target, int chunk) {}
+    /** Chunk {@code chunk} of a stream, which goes into {@code output}. */
+    private record Job(Target target, int chunk, Written output) {}
+
+    /** An output and how many of its chunks are still to write: the last one written releases its descriptor. */
+    private record Written(Output output, AtomicLong left) {
+        void one() throws IOException {
+            if (left.decrementAndGet() == 0) {
+                output.release();
+            }
+        }
+    }
 
     /** An output being built: the writer to commit, and the streams to decode into it. */
     interface Output extends AutoCloseable {
@@ -58,6 +69,9 @@ public final class Decompressor {
         default List<OnnxFile.External> check() throws IOException {
             return List.of();
         }
+
+        /** Every chunk is written: the file descriptor the writes held is closed until commit. */
+        default void release() throws IOException {}
 
         void commit() throws IOException;
 
@@ -67,6 +81,10 @@ public final class Decompressor {
         /** A file built by a MappedOutput. */
         static Output of(MappedOutput m) {
             return new Output() {
+                public void release() throws IOException {
+                    m.release();
+                }
+
                 public void commit() throws IOException {
                     m.commit();
                 }
@@ -191,12 +209,23 @@ public final class Decompressor {
     private static void build(Archive r, List<Path> targets, boolean overwrite, ElfzOptions o) throws IOException {
         List<Index.FileEntry> files = r.index().files();
         List<Output> outputs = new ArrayList<>();
+        List<Job> jobs = new ArrayList<>();
         List<Target> streams = new ArrayList<>();
         try {
             for (int i = 0; i < files.size(); i++) {
-                outputs.add(open(r, files.get(i), targets.get(i), overwrite, o.sync(), streams));
+                List<Target> own = new ArrayList<>();
+                outputs.add(open(r, files.get(i), targets.get(i), overwrite, o.sync(), own));
+                long chunks =
+                        own.stream().mapToLong(t -> t.stream().chunks().length).sum();
+                Written w = new Written(outputs.getLast(), new AtomicLong(chunks));
+                for (Target t : own) {
+                    for (int c = 0; c < t.stream().chunks().length; c++) {
+                        jobs.add(new Job(t, c, w));
+                    }
+                }
+                streams.addAll(own);
             }
-            decode(r, streams, o);
+            decode(r, streams, jobs, o);
             checkExternalData(r, outputs);
             commitAll(outputs, targets, overwrite);
         } finally {
@@ -373,6 +402,10 @@ public final class Decompressor {
             targets.add(new Target(r.describe(et), t.data(), et.dtype(), (off, bytes) -> w.write(slot, off, bytes)));
         }
         return new Output() {
+            public void release() throws IOException {
+                w.release();
+            }
+
             public void commit() throws IOException {
                 w.commit();
             }
@@ -439,6 +472,10 @@ public final class Decompressor {
                 return parsed.external();
             }
 
+            public void release() throws IOException {
+                m.release();
+            }
+
             public void commit() throws IOException {
                 m.commit();
             }
@@ -455,15 +492,11 @@ public final class Decompressor {
      * lossless stream's checksum is put together from its chunks' CRC32C, each computed by the worker that decoded it,
      * and checked once every chunk is written; nothing is committed before.
      */
-    private static void decode(Archive r, List<Target> targets, ElfzOptions o) throws IOException {
-        List<Job> jobs = new ArrayList<>();
+    private static void decode(Archive r, List<Target> targets, List<Job> jobs, ElfzOptions o) throws IOException {
         Map<Target, long[]> crcs = new IdentityHashMap<>(); // each chunk's CRC32C, for the streams with a checksum
         long total = 0;
         long cap = 0;
         for (Target t : targets) {
-            for (int i = 0; i < t.stream().chunks().length; i++) {
-                jobs.add(new Job(t, i));
-            }
             if (t.stream().crc32c() != null) {
                 crcs.put(t, new long[t.stream().chunks().length]);
             }
@@ -481,6 +514,7 @@ public final class Decompressor {
                 MemorySegment bytes = own.asSlice(0, s.chunkSize(i));
                 r.decodeChunk(t.what(), s, t.dtype(), i, bytes);
                 t.out().write(i * s.chunkBytes(), bytes);
+                jobs.get(j).output().one();
                 r.release(s, i); // read for good
                 long[] crc = crcs.get(t);
                 if (crc != null) {

@@ -14,9 +14,10 @@ import java.util.Objects;
  * through {@link #write} or {@link #segment} from any number of threads, then {@link #commit} renames it (see
  * {@link AtomicFiles}), forcing it to disk first when asked to. {@link #close} without commit deletes it.
  *
- * <p>An output holds no file descriptor between calls and no mapping until {@link #segment} is asked for: a directory
- * of any number of files is built with a bounded number of descriptors (each {@link #write} opens the file for its
- * own duration) and without nearing the limit on mappings (vm.max_map_count).
+ * <p>An output holds a file descriptor only from its first {@link #write} until {@link #release} (or commit or close),
+ * and no mapping until {@link #segment} is asked for: a writer that releases each output once its writes are done
+ * builds a directory of any number of files with a bounded number of descriptors and without nearing the limit on
+ * mappings (vm.max_map_count), and opens each file once rather than once a write.
  */
 public final class MappedOutput implements AutoCloseable {
 
@@ -27,6 +28,8 @@ public final class MappedOutput implements AutoCloseable {
     private final boolean sync;
     private Arena arena; // with the mapping, made by the first segment()
     private MemorySegment mapping;
+    private FileChannel channel; // held between the first write and release()
+    private Writeback writeback; // with sync, beside the channel
     private volatile boolean finished;
 
     private MappedOutput(Path target, boolean overwrite, Path temp, long size, boolean sync) {
@@ -91,31 +94,57 @@ public final class MappedOutput implements AutoCloseable {
 
     /**
      * Writes {@code bytes} at {@code offset} with a positional write instead of stores into the mapping: for bulk
-     * data from many threads this avoids a page fault per page written. Thread-safe.
+     * data from many threads this avoids a page fault per page written. Thread-safe. The file stays open for the
+     * next write until {@link #release}.
      */
     public void write(long offset, MemorySegment bytes) throws IOException {
         checkOpen();
         Objects.checkFromIndexSize(offset, bytes.byteSize(), size);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-                Writeback writeback = sync ? Writeback.of(temp) : null) {
-            long step = 1L << 30; // a ByteBuffer holds at most 2 GiB
-            for (long done = 0; done < bytes.byteSize(); done += step) {
-                ByteBuffer b = bytes.asSlice(done, Math.min(step, bytes.byteSize() - done))
-                        .asByteBuffer();
-                long at = offset + done;
-                while (b.hasRemaining()) {
-                    at += ch.write(b, at);
-                }
+        FileChannel ch = channel();
+        long step = 1L << 30; // a ByteBuffer holds at most 2 GiB
+        for (long done = 0; done < bytes.byteSize(); done += step) {
+            ByteBuffer b =
+                    bytes.asSlice(done, Math.min(step, bytes.byteSize() - done)).asByteBuffer();
+            long at = offset + done;
+            while (b.hasRemaining()) {
+                at += ch.write(b, at);
             }
-            if (writeback != null) {
-                writeback.start(offset, bytes.byteSize());
-            }
+        }
+        Writeback w = writeback;
+        if (w != null) {
+            w.start(offset, bytes.byteSize());
+        }
+    }
+
+    private synchronized FileChannel channel() throws IOException {
+        checkOpen();
+        if (channel == null) {
+            channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+            writeback = sync ? Writeback.of(temp) : null;
+        }
+        return channel;
+    }
+
+    /**
+     * Closes the file descriptor the writes hold, once the writes are done (or for a while: the next write opens it
+     * again). Call it only when no write of this output is running.
+     */
+    public synchronized void release() throws IOException {
+        FileChannel ch = channel;
+        channel = null;
+        if (writeback != null) {
+            writeback.close();
+            writeback = null;
+        }
+        if (ch != null) {
+            ch.close();
         }
     }
 
     /** Forces the file to disk (when made with sync) and renames it to the target; the mapping is released. */
     public synchronized void commit() throws IOException {
         checkOpen();
+        release();
         finished = true;
         try {
             if (sync && mapping != null && mapping.byteSize() > 0) {
@@ -143,7 +172,11 @@ public final class MappedOutput implements AutoCloseable {
     public synchronized void close() throws IOException {
         if (!finished) {
             finished = true;
-            discard();
+            try {
+                release();
+            } finally {
+                discard();
+            }
         }
     }
 

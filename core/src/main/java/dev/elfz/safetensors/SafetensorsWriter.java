@@ -97,6 +97,7 @@ public final class SafetensorsWriter implements AutoCloseable {
             start.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
             MemorySegment.copy(header, 0, start, ValueLayout.JAVA_BYTE, 8, header.length);
             out.write(0, start);
+            out.release(); // the tensors' writes open it again: nothing held meanwhile
             return new SafetensorsWriter(out, specs, starts);
         } catch (IOException | RuntimeException | Error e) {
             out.close();
@@ -203,6 +204,11 @@ public final class SafetensorsWriter implements AutoCloseable {
     public void write(int index, long offset, MemorySegment bytes) throws IOException {
         Objects.checkFromIndexSize(offset, bytes.byteSize(), specs.get(index).byteSize());
         out.write(starts[index] + offset, bytes);
+    }
+
+    /** Closes the file descriptor the writes hold until the next write ({@link MappedOutput#release}). */
+    public void release() throws IOException {
+        out.release();
     }
 
     /** Forces the file to disk and renames it to the target; the regions are unmapped. */

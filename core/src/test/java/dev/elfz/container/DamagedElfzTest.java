@@ -10,11 +10,14 @@ import dev.elfz.Codec;
 import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzException;
 import dev.elfz.ElfzOptions;
+import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
 import dev.elfz.TestModels;
 import dev.elfz.codec.registry.Codecs;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -274,6 +277,36 @@ public class DamagedElfzTest {
                         "[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
                         "[" + chunk.offset() + "," + chunk.length() + "," + crc + ","));
         assertEquals("tensor t.i32: decoded bytes differ from the original (CRC32C mismatch)", refused(bad));
+    }
+
+    @Test
+    void aLosslessTensorReadAloneIsCheckedChunkByChunkAsAWhole() throws IOException {
+        // ElfzReader.readInto puts the tensor's checksum together from each chunk's, taken as it is decoded
+        byte[] b = Files.readAllBytes(good);
+        Chunk chunk = tensor("t.i32").data().chunks().get(2);
+        int at = (int) (chunk.offset() + chunk.length() - 1);
+        b[at] ^= 4;
+        long crc = crc(b, (int) chunk.offset(), (int) chunk.length());
+        Path z = dir.resolve("bad.elfz");
+        Files.write(
+                z,
+                withIndex(
+                        b,
+                        t -> t.replace(
+                                "[" + chunk.offset() + "," + chunk.length() + "," + chunk.crc32c() + ",",
+                                "[" + chunk.offset() + "," + chunk.length() + "," + crc + ",")));
+        try (ElfzReader r = ElfzReader.open(z);
+                Arena arena = Arena.ofConfined()) {
+            ElfzException e = assertThrows(ElfzException.class, () -> r.read("t.i32", arena));
+            assertEquals(
+                    z + ": tensor t.i32: decoded bytes differ from the original (CRC32C mismatch)", e.getMessage());
+            assertEquals(Files.readAllBytes(good).length, b.length);
+            r.read("big-f32", arena); // the others read as before
+        }
+        try (ElfzReader r = ElfzReader.open(good);
+                Arena arena = Arena.ofConfined()) {
+            assertEquals(1332, r.read("t.i32", arena).byteSize());
+        }
     }
 
     @Test
