@@ -183,7 +183,7 @@ final class DemoCommand extends WorkCommand {
                 out().printf(
                                 Locale.ROOT,
                                 "%nratio: the model's bytes (with any external data) over the .elfz file's. "
-                                        + "MB/s: of the model, to and from files, %d threads, one run. cosine, max abs error: the output "
+                                        + "MB/s: of the model, compressed to a file and decompressed into memory, %d threads, one run. cosine, max abs error: the output "
                                         + "that changed most (%s), worst of the inputs:%n",
                                 base.threads(),
                                 modes.getFirst().output());

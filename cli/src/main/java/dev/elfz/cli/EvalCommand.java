@@ -18,8 +18,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "eval",
         mixinStandardHelpOptions = true,
-        description = "Compresses and decompresses MODEL.onnx with the codec options (in a temporary directory), runs "
-                + "the original and the result in ONNX Runtime on the same inputs (generated, or the user's --input "
+        description = "Compresses MODEL.onnx with the codec options (into a temporary archive), runs "
+                + "the original and the model straight from the archive in ONNX Runtime on the same inputs (generated, or the user's --input "
                 + "files) and reports, per float output, the cosine similarity, max abs and relative error and argmax "
                 + "agreement, and the ratio.")
 final class EvalCommand extends WorkCommand {

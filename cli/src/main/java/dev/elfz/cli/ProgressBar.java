@@ -2,6 +2,10 @@ package dev.elfz.cli;
 
 import dev.elfz.ElfzOptions;
 import java.io.PrintWriter;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
@@ -28,10 +32,38 @@ final class ProgressBar implements ElfzOptions.Progress {
         this.nanoTime = nanoTime;
     }
 
-    /** A bar when stderr is a terminal and not -q; else nothing. */
+    /** A bar when {@link #wanted}; else nothing. */
     static ElfzOptions.Progress forTerminal(boolean quiet, PrintWriter err, String label) {
-        boolean terminal = System.console() != null && System.console().isTerminal();
-        return terminal && !quiet ? new ProgressBar(err, label, System::nanoTime) : ElfzOptions.Progress.NONE;
+        return wanted(quiet, stderrIsTerminal(), System.getenv("NO_COLOR"))
+                ? new ProgressBar(err, label, System::nanoTime)
+                : ElfzOptions.Progress.NONE;
+    }
+
+    /**
+     * A bar only on a terminal, without -q, and without {@code NO_COLOR} (no-color.org: set to anything but the empty
+     * string, it asks for plain output; a bar redrawn with \r is not plain).
+     */
+    static boolean wanted(boolean quiet, boolean terminal, String noColor) {
+        return !quiet && terminal && (noColor == null || noColor.isEmpty());
+    }
+
+    /**
+     * Whether stderr, where the bar goes, is a terminal: the JDK's console tells only of stdin and stdout, so
+     * {@code elfz ... 2>log} on a terminal would draw into the log; POSIX isatty(2) tells of stderr itself.
+     */
+    static boolean stderrIsTerminal() {
+        boolean console = System.console() != null && System.console().isTerminal();
+        try {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle isatty = linker.defaultLookup()
+                    .find("isatty")
+                    .map(f ->
+                            linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)))
+                    .orElse(null);
+            return isatty == null ? console : (int) isatty.invokeExact(2) == 1;
+        } catch (Throwable e) { // no native access granted, or no such call here: the console's word
+            return console;
+        }
     }
 
     @Override

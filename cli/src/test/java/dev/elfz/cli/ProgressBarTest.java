@@ -1,6 +1,7 @@
 package dev.elfz.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.ElfzOptions;
@@ -40,6 +41,17 @@ class ProgressBarTest {
         bar.advance(100);
         bar.end();
         assertEquals("", s.toString());
+    }
+
+    @Test
+    void onlyOnATerminalWithoutQuietAndWithoutNoColor() {
+        assertTrue(ProgressBar.wanted(false, true, null));
+        assertTrue(ProgressBar.wanted(false, true, "")); // no-color.org: an empty NO_COLOR is as if unset
+        assertFalse(ProgressBar.wanted(false, true, "1"));
+        assertFalse(ProgressBar.wanted(false, true, "0")); // any value at all
+        assertFalse(ProgressBar.wanted(true, true, null));
+        assertFalse(ProgressBar.wanted(false, false, null));
+        assertFalse(ProgressBar.stderrIsTerminal(), "the tests' stderr is a pipe or a file");
     }
 
     @Test

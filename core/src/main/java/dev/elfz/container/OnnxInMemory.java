@@ -2,6 +2,7 @@ package dev.elfz.container;
 
 import dev.elfz.Dtype;
 import dev.elfz.ElfzException;
+import dev.elfz.io.LargeMemory;
 import dev.elfz.onnx.OnnxException;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.safetensors.TensorInfo;
@@ -56,7 +57,7 @@ public final class OnnxInMemory {
                     f.path() + " is " + f.size() + " bytes: an ONNX model file must stay below 2 GiB "
                             + "(larger models keep their weights in external data)");
         }
-        MemorySegment file = arena.allocate(Math.max(1, f.size()), 64).asSlice(0, f.size());
+        MemorySegment file = LargeMemory.allocate(f.size(), arena);
         List<TensorInfo> infos = infos(f);
         List<Runnable> jobs = new ArrayList<>();
         jobs.add(() -> readSkeleton(r, f, infos, file));
@@ -85,8 +86,7 @@ public final class OnnxInMemory {
                     .orElse(null);
             Index.TensorEntry t = stored(r, data, e);
             TensorInfo info = e.tensor();
-            MemorySegment bytes =
-                    arena.allocate(Math.max(1, info.byteSize()), 64).asSlice(0, info.byteSize());
+            MemorySegment bytes = LargeMemory.allocate(info.byteSize(), arena);
             jobs.add(() -> readTensor(r, data, t, bytes));
             external.add(new Initializer(info.name(), info.dtype(), info.shape(), bytes));
         }
