@@ -12,6 +12,7 @@ import dev.elfz.codec.EntropyStage;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.BufferPool;
+import dev.elfz.io.Crc32c;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;

@@ -5,6 +5,7 @@ import dev.elfz.ElfzException;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzTensor;
 import dev.elfz.io.AtomicFiles;
+import dev.elfz.io.Crc32c;
 import dev.elfz.io.ExitCleanup;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedOutput;

@@ -10,6 +10,7 @@ import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
 import dev.elfz.TestModels;
+import dev.elfz.io.Crc32c;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
