@@ -111,7 +111,7 @@ public final class Compressor {
         final long exceptions;
         final MemorySegment mapped; // the chunk in the input's mapping
         long offset;
-        MemorySegment release; // the mapped bytes read for good once this chunk is
+        long releaseFrom; // the mapped bytes from there to the chunk's end are read for good once this chunk is
 
         Result(
                 Job job,
@@ -187,7 +187,8 @@ public final class Compressor {
                             p.originalCrcs[r.job.chunk()] = r.originalCrc;
                             p.exceptions += r.exceptions;
                             p.coded |= r.coded;
-                            r.release = readFor(r.mapped, readTo.put(p.file, r.mapped.address() + r.mapped.byteSize()));
+                            r.releaseFrom =
+                                    readFrom(r.mapped, readTo.put(p.file, r.mapped.address() + r.mapped.byteSize()));
                             o.progress().advance(r.original.byteSize());
                         },
                         r -> {
@@ -195,7 +196,7 @@ public final class Compressor {
                             writeback.start(r.offset, r.stored.byteSize());
                             buffers.give(r.buffer);
                             inputs.give(r.input);
-                            Pages.release(r.release);
+                            Pages.release(r.mapped, r.releaseFrom);
                         });
                 finish.forEach(Runnable::run);
                 Index.Archive archive = new Index.Archive(
@@ -321,17 +322,17 @@ public final class Compressor {
     }
 
     /**
-     * The mapped bytes to let go after {@code chunk}, in its turn: the chunk itself, and when it follows the previous
-     * chunk of its file (ending at {@code previousEnd}) directly, from there on, so that the pages two chunks share
-     * go too once both are read (all chunks before it in job order are). Without this every chunk would keep its
-     * boundary pages resident, a page or two per chunk: hundreds of MB on a checkpoint of many GB.
+     * Where the mapped bytes to let go after {@code chunk} start, in its turn: the chunk itself, and when it follows
+     * the previous chunk of its file (ending at {@code previousEnd}) directly in the same mapping, that chunk's last
+     * page too, so that the pages two chunks share go once both are read (all chunks before it in job order are).
+     * Without this every chunk would keep its boundary pages resident, a page or two per chunk: hundreds of MB on a
+     * checkpoint of many GB. Only file mappings are let go ({@link Pages#release(MemorySegment, long)}).
      */
-    private static MemorySegment readFor(MemorySegment chunk, Long previousEnd) {
-        if (previousEnd == null || previousEnd != chunk.address() || !chunk.isNative()) {
-            return chunk;
+    private static long readFrom(MemorySegment chunk, Long previousEnd) {
+        if (previousEnd == null || previousEnd != chunk.address() || !chunk.isMapped()) {
+            return chunk.address();
         }
-        long from = previousEnd & -Pages.PAGE;
-        return MemorySegment.ofAddress(from).reinterpret(chunk.address() + chunk.byteSize() - from);
+        return previousEnd & -Pages.PAGE;
     }
 
     /** {@link Crc32c#of} (the readers' name for it). */

@@ -42,14 +42,25 @@ public final class Pages {
     }
 
     /**
-     * Drops the whole pages inside {@code part}, a slice of a read-only file mapping (never of anonymous or
-     * written memory: their contents would be lost). Pages shared with neighbouring data stay.
+     * Drops the whole pages inside {@code part}, a slice of a read-only file mapping. Pages shared with neighbouring
+     * data stay. Anything but a file mapping is left alone: on anonymous memory (an arena's buffer) MADV_DONTNEED
+     * would zero the pages, and with them whatever else lives there.
      */
     public static void release(MemorySegment part) {
-        if (MADVISE == null || !part.isNative() || part.byteSize() < PAGE) {
+        release(part, part.address());
+    }
+
+    /**
+     * Drops the whole pages from address {@code from} to the end of {@code part}, a slice of a read-only file mapping
+     * that {@code from} (at most {@code part}'s start) lies in too: the bytes before {@code part} that were read for
+     * good with it. Nothing happens unless {@code part} is a file mapping.
+     */
+    public static void release(MemorySegment part, long from) {
+        long end = part.address() + part.byteSize();
+        if (MADVISE == null || !part.isMapped() || from > part.address() || end - from < PAGE) {
             return;
         }
-        advise((part.address() + PAGE - 1) & -PAGE, (part.address() + part.byteSize()) & -PAGE, MADV_DONTNEED);
+        advise((from + PAGE - 1) & -PAGE, end & -PAGE, MADV_DONTNEED);
     }
 
     /**
