@@ -4,6 +4,7 @@ import dev.elfz.ElfzException;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -38,10 +39,10 @@ final class Chunks implements AutoCloseable {
         FileChannel ch = channel;
         if (ch != null && into.isNative() && into.byteSize() <= Integer.MAX_VALUE) { // as one direct ByteBuffer
             try {
-                if (!readFully(ch, offset, into.asByteBuffer())) {
-                    throw new ElfzException(path, InputChangedException.WHAT);
-                }
+                readFully(ch, offset, into.asByteBuffer());
                 return into;
+            } catch (EOFException e) {
+                throw new ElfzException(path, InputChangedException.WHAT, e);
             } catch (ClosedChannelException e) {
                 channel = null; // an interrupt closed it: the mapping from now on
             } catch (IOException e) {
@@ -57,14 +58,13 @@ final class Chunks implements AutoCloseable {
         }
     }
 
-    /** False when the file ends before {@code b} is full. */
-    private static boolean readFully(FileChannel ch, long offset, ByteBuffer b) throws IOException {
+    /** Fills {@code b}; EOFException when the file ends first (it was cut short). */
+    private static void readFully(FileChannel ch, long offset, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             if (ch.read(b, offset + b.position()) < 0) {
-                return false;
+                throw new EOFException();
             }
         }
-        return true;
     }
 
     @Override
