@@ -14,9 +14,9 @@ import java.nio.file.Path;
 
 /**
  * Brings the stored bytes of chunks of an .elfz file into private memory by positional reads (pread), not by copying
- * them out of the mapping: a fresh mapping costs a page-table walk on the first touch of every 4 KiB page (two-level
- * under a hypervisor), which made that copy five times slower than the kernel's copy from its page cache and half
- * the time of {@code ElfzReader.readInto}. A file cut short is a short read, never a SIGBUS. Thread-safe: positional
+ * them out of the mapping: that copy of a fresh mapping ran five times slower than the kernel's copy from its page
+ * cache (most likely a TLB miss and page walk, two-level under a hypervisor, per 4 KiB page) and was half the time
+ * of {@code ElfzReader.readInto}. A file cut short is a short read, never a SIGBUS. Thread-safe: positional
  * reads share no position. An interrupted reader closes a {@link FileChannel} for every thread, so from then on the
  * chunks are copied out of the mapping as before ({@link MappedInput#copy}); reopening the path could open another
  * file. Memory on the Java heap gets that copy too (a heap ByteBuffer would go through a temporary direct one).
