@@ -13,8 +13,8 @@ import java.util.List;
  * An .elfz file mapped read-only, its index checked: lists the tensors (of every safetensors and ONNX file it holds,
  * or of its one file) and decodes any one of them, touching
  * only that tensor's chunks. Thread-safe: any number of threads may read at once. Every chunk's CRC32C is
- * checked before it is decoded, and a lossless tensor's checksum after. Chunks are copied out of the mapping
- * before anything reads them ({@link MappedInput}): a file cut short meanwhile is an {@link ElfzException} saying it
+ * checked before it is decoded, and a lossless tensor's checksum after. Chunks are read into private memory
+ * (positional reads of the file) before anything reads them: a file cut short meanwhile is an {@link ElfzException} saying it
  * changed, never a crash.
  *
  * <pre>{@code

@@ -37,7 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * An .elfz file mapped read-only, its index checked: the machinery behind {@link dev.elfz.ElfzReader}, decompression
  * and verification. Thread-safe. Every chunk's CRC32C is checked before it is decoded, and a lossless tensor's checksum
- * after. Chunks are copied out of the mapping before anything reads them ({@link MappedInput}): a file cut short
+ * after. Chunks are read into private memory before anything reads them ({@link Chunks}: positional reads, or a
+ * copy out of the mapping, {@link MappedInput}): a file cut short
  * meanwhile is an {@link ElfzException} saying it changed, never a crash.
  */
 public final class Archive implements AutoCloseable {
@@ -52,14 +53,16 @@ public final class Archive implements AutoCloseable {
     private final CodecPool codecs;
     private final Map<Index.Stream, CodecParams> params = new ConcurrentHashMap<>();
     private final BufferPool scratch; // private copies of coded chunks
+    private final Chunks chunks; // reads the stored bytes of chunks into private memory
 
     private final Kernel kernel;
 
     /** A tensor's view and the index record the decoding reads. */
     private record Entry(ElfzTensor tensor, Index.Stream stream) {}
 
-    private Archive(Path path, Arena arena, MemorySegment file, Index.Archive index, Kernel kernel) {
+    private Archive(Path path, Arena arena, Chunks chunks, MemorySegment file, Index.Archive index, Kernel kernel) {
         this.path = path;
+        this.chunks = chunks;
         this.arena = arena;
         this.file = file;
         this.index = index;
@@ -86,15 +89,23 @@ public final class Archive implements AutoCloseable {
      */
     public static Archive open(Path path, Kernel kernel) throws IOException {
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            MemorySegment file = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            Index.Archive index = readIndex(path, file);
-            return new Archive(path, arena, file, index, kernel);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             arena.close();
             throw new ElfzException(path, "no such file", e);
         } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        try {
+            long size = ch.size();
+            MemorySegment file = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            Index.Archive index = readIndex(path, file);
+            return new Archive(path, arena, new Chunks(path, ch, file), file, index, kernel);
+        } catch (IOException | RuntimeException | Error e) {
+            ch.close();
             arena.close();
             throw e;
         }
@@ -312,14 +323,12 @@ public final class Archive implements AutoCloseable {
     }
 
     /**
-     * The stored bytes of chunk {@code i}, copied out of the mapping into the start of {@code into} (private memory of
+     * The stored bytes of chunk {@code i}, read ({@link Chunks}) into the start of {@code into} (private memory of
      * at least {@link #storedLength} bytes), once their CRC32C has been checked.
      */
     MemorySegment storedChunk(String what, Index.Stream s, int i, MemorySegment into) throws ElfzException {
         long[] c = s.chunks()[i];
-        MemorySegment mapped = file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]);
-        Pages.populate(mapped);
-        MemorySegment stored = copy(path, mapped, into);
+        MemorySegment stored = chunks.read(c[Index.Stream.OFFSET], into.asSlice(0, c[Index.Stream.LENGTH]));
         if (Compressor.crc32c(stored) != c[Index.Stream.CRC]) {
             throw new ElfzException(
                     path, what + ": chunk " + i + " of " + s.chunks().length + " is damaged (CRC32C mismatch)");
@@ -476,6 +485,7 @@ public final class Archive implements AutoCloseable {
 
     @Override
     public void close() {
+        chunks.close();
         codecs.close();
         arena.close();
     }
