@@ -466,6 +466,7 @@ class AnalysisTest {
         assertThrows(NoSuchFileException.class, () -> analyse(dir.resolve("missing")));
         Path other = Files.writeString(dir.resolve("notes.txt"), "hello");
         IOException x = assertThrows(IOException.class, () -> analyse(other));
-        assertEquals(other + ": not a .safetensors, .onnx, .gguf, PyTorch (.bin, .pt, .pth) or .elfz file", x.getMessage());
+        assertEquals(
+                other + ": not a .safetensors, .onnx, .gguf, PyTorch (.bin, .pt, .pth) or .elfz file", x.getMessage());
     }
 }
