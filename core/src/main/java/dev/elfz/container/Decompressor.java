@@ -380,15 +380,7 @@ public final class Decompressor {
             throw new ElfzException(
                     r.path(), f.path() + ": the stored header says " + n + " bytes but holds " + (start.length - 8));
         }
-        List<TensorInfo> infos = new ArrayList<>();
-        for (Index.TensorEntry t : f.tensors()) {
-            infos.add(new TensorInfo(
-                    t.name(),
-                    Dtype.forName(t.dtype()),
-                    t.shape(),
-                    t.offset(),
-                    t.offset() + t.data().size()));
-        }
+        List<TensorInfo> infos = infos(f);
         SafetensorsWriter w;
         try {
             w = SafetensorsWriter.createVerbatim(
@@ -424,6 +416,20 @@ public final class Decompressor {
      * each tensor to its offset. A model is parsed again before it is committed: it must hold exactly the tensors of
      * the index (as a safetensors header must), and its external data is checked by {@link #checkExternalData}.
      */
+    /** The tensors of a file entry as its original file holds them (offsets in that file). */
+    static List<TensorInfo> infos(Index.FileEntry f) {
+        List<TensorInfo> infos = new ArrayList<>();
+        for (Index.TensorEntry t : f.tensors()) {
+            infos.add(new TensorInfo(
+                    t.name(),
+                    Dtype.forName(t.dtype()),
+                    t.shape(),
+                    t.offset(),
+                    t.offset() + t.data().size()));
+        }
+        return infos;
+    }
+
     private static Output openOnnx(
             Archive r, Index.FileEntry f, Path target, boolean overwrite, boolean sync, List<Target> targets)
             throws IOException {

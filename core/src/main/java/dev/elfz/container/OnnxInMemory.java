@@ -58,7 +58,7 @@ public final class OnnxInMemory {
                             + "(larger models keep their weights in external data)");
         }
         MemorySegment file = LargeMemory.allocate(f.size(), arena);
-        List<TensorInfo> infos = infos(f);
+        List<TensorInfo> infos = Decompressor.infos(f);
         List<Runnable> jobs = new ArrayList<>();
         jobs.add(() -> readSkeleton(r, f, infos, file));
         for (Index.TensorEntry t : f.tensors()) {
@@ -92,19 +92,6 @@ public final class OnnxInMemory {
         }
         run(threads, jobs);
         return new Model(f.name(), file, List.copyOf(external));
-    }
-
-    private static List<TensorInfo> infos(Index.FileEntry f) {
-        List<TensorInfo> infos = new ArrayList<>();
-        for (Index.TensorEntry t : f.tensors()) {
-            infos.add(new TensorInfo(
-                    t.name(),
-                    Dtype.forName(t.dtype()),
-                    t.shape(),
-                    t.offset(),
-                    t.offset() + t.data().size()));
-        }
-        return infos;
     }
 
     /** The skeleton stream decoded, then each run copied to its place between the payloads. */

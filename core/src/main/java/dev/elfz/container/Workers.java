@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -40,11 +41,7 @@ public final class Workers {
             return;
         }
         int window = 2 * threads + 2;
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "elfz-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = daemonPool(threads);
         ArrayDeque<Future<R>> inFlight = new ArrayDeque<>();
         int next = 0;
         try {
@@ -60,19 +57,7 @@ public final class Workers {
                 f.cancel(false);
             }
             pool.shutdownNow();
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
-                        break;
-                    }
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            awaitTermination(pool, e -> {});
         }
     }
 
@@ -95,11 +80,7 @@ public final class Workers {
         if (helpers <= 0) {
             t.run();
         } else {
-            ExecutorService pool = Executors.newFixedThreadPool(helpers, r -> {
-                Thread th = new Thread(r, "elfz-worker");
-                th.setDaemon(true);
-                return th;
-            });
+            ExecutorService pool = daemonPool(helpers);
             try {
                 for (int i = 0; i < helpers; i++) {
                     pool.execute(t::run);
@@ -107,20 +88,7 @@ public final class Workers {
                 t.run();
             } finally {
                 pool.shutdown();
-                boolean interrupted = false;
-                while (true) {
-                    try {
-                        if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
-                            break;
-                        }
-                    } catch (InterruptedException e) {
-                        t.fail(e);
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                awaitTermination(pool, t::fail);
             }
         }
         t.rethrow();
@@ -237,6 +205,35 @@ public final class Workers {
             if (e instanceof Error err) {
                 throw err;
             }
+        }
+    }
+
+    private static ExecutorService daemonPool(int threads) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "elfz-worker");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Waits until no thread of the (shut down) pool runs any more, so that the caller may free what the jobs used;
+     * an interrupt meanwhile goes to {@code onInterrupt} and is kept for the caller.
+     */
+    private static void awaitTermination(ExecutorService pool, Consumer<InterruptedException> onInterrupt) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                onInterrupt.accept(e);
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
