@@ -409,13 +409,6 @@ public final class Decompressor {
         };
     }
 
-    /**
-     * A PyTorch checkpoint or a GGUF file, parsed again before it is committed ({@link Reparsed}).
-     *
-     * <p>An ONNX file or one of its external data files: the skeleton's chunks scattered to the runs between the payloads,
-     * each tensor to its offset. A model is parsed again before it is committed: it must hold exactly the tensors of
-     * the index (as a safetensors header must), and its external data is checked by {@link #checkExternalData}.
-     */
     /** The tensors of a file entry as its original file holds them (offsets in that file). */
     static List<TensorInfo> infos(Index.FileEntry f) {
         List<TensorInfo> infos = new ArrayList<>();
@@ -430,18 +423,17 @@ public final class Decompressor {
         return infos;
     }
 
+    /**
+     * A PyTorch checkpoint or a GGUF file, parsed again before it is committed ({@link Reparsed}).
+     *
+     * <p>An ONNX file or one of its external data files: the skeleton's chunks scattered to the runs between the payloads,
+     * each tensor to its offset. A model is parsed again before it is committed: it must hold exactly the tensors of
+     * the index (as a safetensors header must), and its external data is checked by {@link #checkExternalData}.
+     */
     private static Output openOnnx(
             Archive r, Index.FileEntry f, Path target, boolean overwrite, boolean sync, List<Target> targets)
             throws IOException {
-        List<TensorInfo> infos = new ArrayList<>();
-        for (Index.TensorEntry t : f.tensors()) {
-            infos.add(new TensorInfo(
-                    t.name(),
-                    Dtype.forName(t.dtype()),
-                    t.shape(),
-                    t.offset(),
-                    t.offset() + t.data().size()));
-        }
+        List<TensorInfo> infos = infos(f);
         Skeleton skeleton = OnnxFile.skeleton(f.size(), infos);
         MappedOutput m = MappedOutput.create(target, f.size(), overwrite, sync);
         targets.add(new Target(

@@ -1,22 +1,17 @@
 package dev.elfz.gguf;
 
 import dev.elfz.Dtype;
-import dev.elfz.io.InputChangedException;
 import dev.elfz.onnx.Payloads;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -52,21 +47,7 @@ public final class GgufFile {
      * @throws GgufException when it is not a GGUF file elfz reads, in one line
      */
     public static Payloads open(String name, Path path) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            MemorySegment file = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return Payloads.of(name, path, arena, file, parse(path, file));
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new GgufException(path, "no such file", e);
-        } catch (InternalError e) { // a fault reading the mapping (MappedInput)
-            arena.close();
-            throw new InputChangedException(path, e);
-        } catch (IOException | RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return Payloads.map(name, path, GgufFile::parse, e -> new GgufException(path, "no such file", e));
     }
 
     /** The tensors in file order, offsets in the file. */

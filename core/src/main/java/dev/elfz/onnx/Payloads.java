@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A file mapped read-only with tensor payloads at known offsets (an ONNX model's inline initializers, or the
@@ -52,13 +53,34 @@ public final class Payloads implements AutoCloseable {
         }
     }
 
+    /** A reader's parse of a mapped file into its tensors (file order, offsets in the file). */
+    public interface Parser {
+        List<TensorInfo> parse(Path path, MemorySegment file) throws IOException;
+    }
+
     /**
-     * A file of another format mapped by its reader (a PyTorch checkpoint, a GGUF file), its tensors in file order, not
-     * overlapping, within the file; this takes over the arena.
+     * Maps {@code path} and parses it with {@code parser}: the one way a reader of another format (a PyTorch checkpoint,
+     * a GGUF file) opens its input. A missing file is {@code missing}'s one line, a page that faults while it is parsed
+     * (the file cut short) an {@link InputChangedException}; the mapping is released on any failure.
      */
-    public static Payloads of(String name, Path path, Arena arena, MemorySegment file, List<TensorInfo> tensors)
+    public static Payloads map(
+            String name, Path path, Parser parser, Function<NoSuchFileException, IOException> missing)
             throws IOException {
-        return new Payloads(name, path, arena, file, tensors);
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            MemorySegment file = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            return new Payloads(name, path, arena, file, parser.parse(path, file));
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw missing.apply(e);
+        } catch (InternalError e) { // a fault reading the mapping (MappedInput)
+            arena.close();
+            throw new InputChangedException(path, e);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
 
     /**

@@ -1,18 +1,15 @@
 package dev.elfz.torch;
 
 import dev.elfz.Dtype;
-import dev.elfz.io.InputChangedException;
 import dev.elfz.onnx.Payloads;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -143,28 +140,14 @@ public final class TorchFile {
      * @throws TorchException when it is not a zip checkpoint elfz reads, in one line
      */
     public static Payloads open(String name, Path path) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size == 0) {
-                throw new TorchException(path, "empty file, not a PyTorch checkpoint");
-            }
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return Payloads.of(name, path, arena, file, parse(path, file));
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new TorchException(path, "no such file", e);
-        } catch (InternalError e) { // a fault reading the mapping (MappedInput)
-            arena.close();
-            throw new InputChangedException(path, e);
-        } catch (IOException | RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return Payloads.map(name, path, TorchFile::parse, e -> new TorchException(path, "no such file", e));
     }
 
     /** The checkpoint's storages as tensors in file order (offsets in the file). */
     public static List<TensorInfo> parse(Path path, MemorySegment file) throws TorchException {
+        if (file.byteSize() == 0) {
+            throw new TorchException(path, "empty file, not a PyTorch checkpoint");
+        }
         List<TensorInfo> tensors = new ArrayList<>();
         for (Located l : storages(path, file)) {
             tensors.add(l.tensor());
