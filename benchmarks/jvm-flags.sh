@@ -35,6 +35,7 @@ bf16=$(bert_file BF16)
 direct=$(bash -x "$elfz" verify --help 2>&1 >/dev/null | sed -n 's/^+ exec //p' | tail -n 1)
 direct=${direct% dev.elfz.cli.Main verify --help}
 [[ -n $direct ]] || { echo "jvm-flags.sh: could not read bin/elfz's java command" >&2; exit 1; }
+java_cmd=()
 eval "java_cmd=($direct)" # bash -x quotes it as shell words
 
 names=(d-elf d-lossless d-bf16 c-elf)
@@ -64,6 +65,7 @@ printf '\n|---|'
 printf -- '---|%.0s' "${labels[@]}"
 echo
 for s in "$@"; do
+  # shellcheck disable=SC2016 # the backquotes are Markdown's
   printf '| `%s` |' "${s:-(none)}"
   for n in "${names[@]}"; do
     rows=$(awk -F'|' -v s="$s" -v n="$n" '$1 == s && $2 == n {print $3}' "$work/flags.times")
