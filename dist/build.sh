@@ -76,5 +76,5 @@ cp "$root/README.md" "$root/FORMAT.md" "$stage/"
 out=$target/$name.tar.gz
 tar -C "$target/dist" --owner=0 --group=0 --numeric-owner -czf "$out.tmp" "$name"
 mv -f "$out.tmp" "$out"
-echo "dist: $(du -h "$out" | cut -f1) $out (runtime $(du -sh "$stage/runtime" | cut -f1), jars $(du -sh "$stage/app/lib" | cut -f1), cache $(du -h "$stage/app/elfz.aot" | cut -f1))"
+echo "dist: $(du -h "$out" | cut -f1) $out in ${SECONDS}s (runtime $(du -sh "$stage/runtime" | cut -f1), jars $(du -sh "$stage/app/lib" | cut -f1), cache $(du -h "$stage/app/elfz.aot" | cut -f1))"
 echo "$out"

@@ -68,9 +68,11 @@ set -e
 
 step "demo: without its model one line, with it (where README.md puts it) the table"
 set +e
-err=$(elfz demo 2>&1 >/dev/null)
+# (the demo runs the Java Vector kernel too: the JVM's own line about the incubator module comes first)
+elfz demo >/dev/null 2>"$tmp/demo.err"
 code=$?
 set -e
+err=$(grep -v '^WARNING: Using incubator modules' "$tmp/demo.err" || true)
 [[ $code == 1 && $err == *"not found"* && $(wc -l <<<"$err") == 1 ]] || fail "demo without its model: exit $code, $err"
 mkdir "$install/app/models"
 mv "$tmp/work/m.onnx" "$install/app/models/$(basename "$model")"
