@@ -5,16 +5,19 @@
 # `bin/elfz --help`, the same java command bin/elfz ends in (without the launcher's shell), the JVM alone on the same
 # class path, and `java -version` of the same JDK, runs interleaved in the same run. Every command's stdout and
 # stderr are checked for WARN lines (the JDK's incubator or native-access warnings, logging): any fails the script.
-# Writes benchmarks/results/startup.md (and prints it).
+# Writes benchmarks/results/startup.md (and prints it). ELFZ=DIR/bin/elfz times an unpacked distribution's launcher
+# instead (its own runtime; java -version stays the build's JDK) into benchmarks/results/startup-dist.md.
 #
 #   benchmarks/startup.sh [N]
+#   ELFZ=/path/to/elfz-VERSION-linux-x86_64/bin/elfz benchmarks/startup.sh [N]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
 source "$root/bin/jdk.sh"
 jdk=$(find_jdk) || { echo "startup.sh: needs a JDK 25 or newer" >&2; exit 1; }
 runs=${1:-11}
-elfz=$root/bin/elfz
+elfz=${ELFZ:-$root/bin/elfz}
+result=$root/benchmarks/results/startup${ELFZ:+-dist}.md
 "$elfz" --version >/dev/null # builds, and makes the start-up cache, outside the timings
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -80,6 +83,7 @@ base=$(median <"$work/t0")
   echo
   echo "Wall time of the whole process, median of $runs runs, interleaved; $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg);"
   echo "$("$jdk/bin/java" -version 2>&1 | sed -n 2p)."
+  [[ -n ${ELFZ:-} ]] && echo "elfz: the distribution's launcher, $(basename "$(dirname "$(dirname "$ELFZ")")")."
   echo
   echo "| command | median ms | x java -version | median CPU ms | CPU x java -version |"
   echo "|---|---|---|---|---|"
@@ -97,5 +101,5 @@ base=$(median <"$work/t0")
     echo "WARN lines:"
     printf -- '- %s\n' "${warned[@]}" | sort -u
   fi
-} | tee "$root/benchmarks/results/startup.md"
+} | tee "$result"
 ((${#warned[@]} == 0))

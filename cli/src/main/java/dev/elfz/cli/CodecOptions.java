@@ -4,6 +4,8 @@ import dev.elfz.CodecChoice;
 import dev.elfz.ElfzOptions;
 import dev.elfz.Granularity;
 import dev.elfz.LossyOptions;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
@@ -24,6 +26,7 @@ final class CodecOptions {
             paramLabel = "auto|elf|lossless|raw|uniform|kmeans",
             defaultValue = "auto",
             converter = CodecConverter.class,
+            completionCandidates = CodecNames.class,
             description = "auto: ELF for F32/F64, lossless for F16/BF16, the rest as it is; elf: ELF for every float; "
                     + "lossless: every float bit for bit; raw: everything as it is, no entropy stage; uniform, kmeans: "
                     + "quantize the selected tensors to --bits (the rest as auto). Default ${DEFAULT-VALUE}.")
@@ -93,6 +96,16 @@ final class CodecOptions {
             converter = Units.SizeConverter.class,
             description = "Input bytes per chunk, e.g. 256K, 1M, 64M (default ${DEFAULT-VALUE}).")
     long chunkBytes;
+
+    /** The codecs as they are typed (the shell completion offers these; the converter takes any case). */
+    static final class CodecNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(CodecChoice.values())
+                    .map(c -> c.name().toLowerCase(Locale.ROOT))
+                    .iterator();
+        }
+    }
 
     /** auto, elf or raw, in any case; the error lists them as they are typed. */
     static final class CodecConverter implements ITypeConverter<CodecChoice> {

