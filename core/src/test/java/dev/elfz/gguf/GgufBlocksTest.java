@@ -2,6 +2,7 @@ package dev.elfz.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elfz.Codec;
@@ -13,6 +14,7 @@ import dev.elfz.ElfzTensor;
 import dev.elfz.samples.BertGguf;
 import dev.elfz.samples.BertWeights;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * as llama.cpp's reference quantizers, Q4_K and Q6_K in ggml's layout): every round trip gives the same file, the
  * planes make Q8_0 smaller than its bytes, lossy options leave the blocks as they are, random blocks are stored.
  */
-class GgufBlocksTest {
+public class GgufBlocksTest {
 
     private static final int F32 = 0;
     private static final List<String> TYPES = List.of("Q8_0", "Q4_0", "Q4_K", "Q6_K");
@@ -159,6 +162,68 @@ class GgufBlocksTest {
         ElfzTensor q = roundTrip(write("noise.gguf", model("Q8_0", noise)), LOSSLESS);
         assertEquals(Codec.RAW, q.codec(), "a stream whose chunks were all stored is raw");
         assertEquals(noise.length, q.storedBytes());
+    }
+
+    /**
+     * A small GGUF of Q8_0, Q4_0, Q4_K and Q6_K tensors of few distinct values (so that their chunks are coded) and an F32
+     * vector: the blocks seed of the archive fuzz target, committed, and this test's golden archive.
+     */
+    public static byte[] smallModel() {
+        Random r = new Random(11);
+        float[] x = GgufFileTest.gaussian(r, 512, 2);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 0.01f * Math.round(x[i]); // few distinct values: few distinct quants, which the planes shrink
+        }
+        GgufBytes g = new GgufBytes().string("general.architecture", "bert");
+        for (String type : TYPES) {
+            GgmlType t = GgmlType.valueOf(type);
+            g.tensor(type.toLowerCase(Locale.ROOT) + ".weight", t.id, new long[] {256, 2}, BertGguf.quantize(type, x));
+        }
+        return g.tensor("norm.weight", F32, new long[] {8}, GgufFileTest.floats(GgufFileTest.gaussian(r, 8, 1)))
+                .bytes();
+    }
+
+    /**
+     * Golden file: the committed archive of {@link #smallModel} (format 2.5, made when the blocks codec was added)
+     * decodes to that file, each quantized tensor through the blocks codec.
+     */
+    @Test
+    void theCommittedBlocksArchiveDecodes() throws IOException {
+        Path z = dir.resolve("golden.elfz");
+        try (InputStream in = getClass().getResourceAsStream("/dev/elfz/ElfzFuzzTargetInputs/archive/valid-blocks")) {
+            Files.write(z, in.readAllBytes());
+        }
+        Path out = dir.resolve("golden.gguf");
+        Elfz.decompress(z, out, ElfzOptions.defaults());
+        assertArrayEquals(smallModel(), Files.readAllBytes(out));
+        try (ElfzReader r = Elfz.open(z)) {
+            for (String type : TYPES) {
+                assertEquals(
+                        Codec.BLOCKS,
+                        r.tensor(type.toLowerCase(Locale.ROOT) + ".weight").codec(),
+                        type);
+            }
+        }
+    }
+
+    /** A K-quant row that is not whole blocks of 256 is refused in one line naming the file. */
+    @Test
+    void rowsNotWholeBlocksAreRefused() throws IOException {
+        for (String type : TYPES) {
+            GgmlType t = GgmlType.valueOf(type);
+            Path in = write(
+                    type + "-bad.gguf",
+                    new GgufBytes()
+                            .tensor("w", t.id, new long[] {t.block + 16, 1}, new byte[2 * t.bytes])
+                            .bytes());
+            GgufException e =
+                    assertThrows(GgufException.class, () -> Elfz.compress(in, dir.resolve("bad.elfz"), LOSSLESS), type);
+            assertTrue(
+                    e.getMessage().contains("not whole blocks of " + t.block)
+                            && !e.getMessage().contains("\n"),
+                    e.getMessage());
+            assertTrue(Files.notExists(dir.resolve("bad.elfz")), type);
+        }
     }
 
     private record TensorAt(int begin, int end) {}
