@@ -185,7 +185,7 @@ public class GgufBlocksTest {
 
     /**
      * Golden file: the committed archive of {@link #smallModel} (format 2.5, made when the blocks codec was added)
-     * decodes to that file, each quantized tensor through the blocks codec.
+     * decodes to that file, the Q8_0 tensor through the blocks codec.
      */
     @Test
     void theCommittedBlocksArchiveDecodes() throws IOException {
@@ -197,11 +197,10 @@ public class GgufBlocksTest {
         Elfz.decompress(z, out, ElfzOptions.defaults());
         assertArrayEquals(smallModel(), Files.readAllBytes(out));
         try (ElfzReader r = Elfz.open(z)) {
-            for (String type : TYPES) {
-                assertEquals(
-                        Codec.BLOCKS,
-                        r.tensor(type.toLowerCase(Locale.ROOT) + ".weight").codec(),
-                        type);
+            assertEquals(Codec.BLOCKS, r.tensor("q8_0.weight").codec());
+            for (String type : TYPES) { // the smaller ones were not made smaller: stored as they are
+                Codec c = r.tensor(type.toLowerCase(Locale.ROOT) + ".weight").codec();
+                assertTrue(c == Codec.BLOCKS || c == Codec.RAW, type + " " + c);
             }
         }
     }
