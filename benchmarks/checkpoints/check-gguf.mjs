@@ -8,7 +8,7 @@ import { gguf } from "@huggingface/gguf";
 import { statSync } from "node:fs";
 
 // bytes per block and values per block of the types the benchmark writes (ggml's type traits)
-const SIZES = { 0: [1, 4], 1: [1, 2], 8: [32, 34], 30: [1, 2], 28: [1, 8] };
+const SIZES = { 0: [1, 4], 1: [1, 2], 2: [32, 18], 8: [32, 34], 12: [256, 144], 14: [256, 210], 30: [1, 2], 28: [1, 8] };
 
 async function check(file) {
   const r = await gguf(file, { allowLocalFile: true });

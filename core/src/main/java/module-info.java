@@ -13,6 +13,8 @@ module dev.elfz.core {
     exports dev.elfz.kernel;
     exports dev.elfz.codec to
             dev.elfz.cli;
+    exports dev.elfz.codec.blocks to
+            dev.elfz.cli;
     exports dev.elfz.codec.elf to
             dev.elfz.cli;
     exports dev.elfz.codec.grid to

@@ -19,7 +19,9 @@ public enum Codec {
     /** Lossless floats: byte planes with the exponent on its own, for the entropy stage. */
     LOSSLESS("lossless"),
     /** A user error bound E: values on a grid of step just under 2E (F32 and F64). */
-    GRID("grid");
+    GRID("grid"),
+    /** Quantized blocks (GGUF's Q8_0, Q4_0, K-quants): each block field a byte plane for the entropy stage. */
+    BLOCKS("blocks");
 
     private final String id;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.elfz.container.Archive;
 import dev.elfz.container.ElfzFormat;
+import dev.elfz.gguf.GgufBlocksTest;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import dev.elfz.kernel.NativeKernel;
@@ -149,6 +150,8 @@ class ElfzFuzzTarget {
         seeds.put(
                 "valid-directory",
                 compressed(models.getParent(), ElfzOptions.defaults().withChunkBytes(256)));
+        Path gguf = Files.write(dir.resolve("m.gguf"), GgufBlocksTest.smallModel());
+        seeds.put("valid-blocks", compressed(gguf, ElfzOptions.defaults().withChunkBytes(1024)));
         return seeds;
     }
 

@@ -114,7 +114,7 @@ public final class PromiseOracle {
             } else {
                 double e = Math.abs(xi - yi);
                 bad = switch (inner) {
-                    case RAW, LOSSLESS -> "should be exact";
+                    case RAW, LOSSLESS, BLOCKS -> "should be exact";
                     case ELF -> Math.abs(xi) < 1 && e <= elfBound(d.elfType()) ? null : "beyond ELF's bound";
                     case GRID -> e <= ((Number) p.get("error_bound")).doubleValue() ? null : "beyond the error bound";
                     case UNIFORM ->

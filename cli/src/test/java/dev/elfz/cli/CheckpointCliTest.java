@@ -4,12 +4,18 @@ import static dev.elfz.cli.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.elfz.gguf.GgufBlocksTest;
 import dev.elfz.gguf.GgufBytes;
+import dev.elfz.gguf.GgufFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +85,35 @@ class CheckpointCliTest {
         assertEquals(-1, Files.mismatch(in, out));
     }
 
+    /** Q8_0, Q4_0, Q4_K and Q6_K tensors: the blocks codec in info, verify exact, the same file back. */
+    @Test
+    void quantizedGgufBlocksRoundTripThroughPlanes() throws IOException {
+        byte[] file = GgufBlocksTest.smallModel();
+        Path in = Files.write(dir.resolve("q.gguf"), file);
+        for (String[] mode : new String[][] {{"--codec", "lossless"}, {"--error-bound", "1e-3"}}) {
+            Path z = dir.resolve("q.gguf.elfz");
+            run("compress", in, mode[0], mode[1], "-f", "-q").succeeds();
+            JsonNode tensors = run("info", z, "--json")
+                    .succeeds()
+                    .json()
+                    .get("files")
+                    .get(0)
+                    .get("tensors");
+            Map<String, String> codecs = new HashMap<>();
+            tensors.forEach(
+                    t -> codecs.put(t.get("name").asText(), t.get("codec").asText()));
+            assertEquals("blocks", codecs.get("q8_0.weight"), codecs.toString());
+            run("verify", in, z).succeeds();
+            Path out = dir.resolve("back.gguf");
+            run("decompress", z, "-o", out, "-f", "-q").succeeds();
+            byte[] back = Files.readAllBytes(out);
+            int norm = (int)
+                    GgufFile.parse(in, MemorySegment.ofArray(file)).getLast().begin(); // the F32 vector
+            assertEquals(file.length, back.length);
+            assertEquals(-1, Arrays.mismatch(file, 0, norm, back, 0, norm), mode[0]); // all before it exact
+        }
+    }
+
     @Test
     void modulesAndTheLegacyFormatAreRefused() throws IOException {
         Cli.compressFails(
@@ -96,6 +131,14 @@ class CheckpointCliTest {
                 dir, Files.write(dir.resolve("text.bin"), "hello".getBytes()), "not a PyTorch zip checkpoint");
         byte[] g = gguf();
         Cli.compressFails(dir, Files.write(dir.resolve("cut.gguf"), Arrays.copyOf(g, 40)), "truncated");
+        Cli.compressFails(
+                dir,
+                Files.write(
+                        dir.resolve("q4k.gguf"),
+                        new GgufBytes()
+                                .tensor("w", 12, new long[] {300, 1}, new byte[2 * 144])
+                                .bytes()),
+                "a row of 300 values is not whole blocks of 256 (Q4_K)");
         Cli.compressFails(
                 dir,
                 Files.write(

@@ -248,7 +248,7 @@ public final class Compressor {
         }
         List<Plan> tensorPlans = new ArrayList<>();
         for (TensorInfo t : s.tensors()) {
-            Planner.Choice c = planner.choice(s.path(), t);
+            Planner.Choice c = planner.choice(s.path(), t, s.blocks(t));
             long unit = Codecs.of(c.codec()).chunkUnit(t.dtype(), c.params());
             Plan p = new Plan(
                     file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
@@ -307,7 +307,7 @@ public final class Compressor {
                     p.dtype,
                     p.params,
                     src,
-                    job.chunk() * p.chunkBytes / p.dtype.elfType().valueBytes(),
+                    job.chunk() * p.chunkBytes / Math.max(1, p.dtype.bits() / 8),
                     buffer);
             if (e.length() >= 0) {
                 MemorySegment stored = buffer.asSlice(0, e.length());

@@ -20,9 +20,10 @@ public final class ElfzFormat {
     public static final int OLDEST_MAJOR = 1;
     /**
      * 2.1 added the file kind onnx, 2.2 onnx_data (and single-file archives of an ONNX model with its external data
-     * files), 2.4 torch and gguf, which older readers refuse as unknown kinds.
+     * files), 2.4 torch and gguf, which older readers refuse as unknown kinds; 2.5 the blocks codec (a GGUF file's
+     * quantized blocks as byte planes), which older readers refuse as an unknown codec.
      */
-    public static final int MINOR = 4;
+    public static final int MINOR = 5;
 
     public static final int PROLOGUE_BYTES = 16;
     public static final int TRAILER_BYTES = 32;

@@ -9,6 +9,7 @@ import dev.elfz.Granularity;
 import dev.elfz.LossyOptions;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
+import dev.elfz.codec.blocks.BlockFields;
 import dev.elfz.codec.grid.GridParams;
 import dev.elfz.codec.kmeans.Kmeans;
 import dev.elfz.codec.prune.MagnitudeSelect;
@@ -50,9 +51,15 @@ public final class Planner {
         this.options = options;
     }
 
-    /** The codec of a tensor of a file of the input. */
-    Choice choice(String file, TensorInfo t) {
+    /**
+     * The codec of a tensor of a file of the input; {@code blocks}: the layout of its quantized blocks, or null. Such
+     * blocks are byte planes whatever the codec choice (lossy options touch float tensors only), unless it is raw.
+     */
+    Choice choice(String file, TensorInfo t, BlockFields blocks) {
         Choice c = choices.get(key(file, t.name()));
+        if (c == null && blocks != null && options.codec() != CodecChoice.RAW) {
+            return new Choice(Codec.BLOCKS, blocks);
+        }
         return c != null ? c : valueChoice(options, t.dtype());
     }
 

@@ -1,5 +1,6 @@
 package dev.elfz.container;
 
+import dev.elfz.codec.blocks.BlockFields;
 import dev.elfz.gguf.GgufFile;
 import dev.elfz.io.FileNames;
 import dev.elfz.onnx.OnnxException;
@@ -105,6 +106,11 @@ public final class Sources implements AutoCloseable {
 
         public MemorySegment data(TensorInfo t) {
             return safetensors != null ? safetensors.data(t) : onnx != null ? onnx.data(t) : payloads.data(t);
+        }
+
+        /** The block fields of a tensor of quantized blocks (a GGUF file's), or null. */
+        BlockFields blocks(TensorInfo t) {
+            return payloads != null ? payloads.blocks(t) : null;
         }
 
         /** The bytes that are no tensor's: a safetensors header, a skeleton, a blob's whole content. */

@@ -1,6 +1,7 @@
 package dev.elfz.gguf;
 
 import dev.elfz.Dtype;
+import dev.elfz.codec.blocks.BlockFields;
 
 /**
  * The tensor types of ggml a GGUF file may hold, by id: values per block and bytes per block (llama.cpp's
@@ -9,17 +10,17 @@ import dev.elfz.Dtype;
 enum GgmlType {
     F32(0, 1, 4, Dtype.F32),
     F16(1, 1, 2, Dtype.F16),
-    Q4_0(2, 32, 18),
-    Q4_1(3, 32, 20),
-    Q5_0(6, 32, 22),
-    Q5_1(7, 32, 24),
-    Q8_0(8, 32, 34),
-    Q8_1(9, 32, 36),
-    Q2_K(10, 256, 84),
-    Q3_K(11, 256, 110),
-    Q4_K(12, 256, 144),
-    Q5_K(13, 256, 176),
-    Q6_K(14, 256, 210),
+    Q4_0(2, 32, 18, 1, 1, 16),
+    Q4_1(3, 32, 20, 1, 1, 1, 1, 16),
+    Q5_0(6, 32, 22, 1, 1, 4, 16),
+    Q5_1(7, 32, 24, 1, 1, 1, 1, 4, 16),
+    Q8_0(8, 32, 34, 1, 1, 32),
+    Q8_1(9, 32, 36, 1, 1, 1, 1, 32),
+    Q2_K(10, 256, 84, 16, 64, 1, 1, 1, 1),
+    Q3_K(11, 256, 110, 32, 64, 12, 1, 1),
+    Q4_K(12, 256, 144, 1, 1, 1, 1, 12, 128),
+    Q5_K(13, 256, 176, 1, 1, 1, 1, 12, 32, 128),
+    Q6_K(14, 256, 210, 128, 64, 16, 1, 1),
     Q8_K(15, 256, 292),
     IQ2_XXS(16, 256, 66),
     IQ2_XS(17, 256, 74),
@@ -48,9 +49,22 @@ enum GgmlType {
     final int bytes;
     /** The dtype of a plain type; null for quantized blocks, which are kept as bytes. */
     final Dtype dtype;
+    /**
+     * A quantized block's fields in ggml-common.h's struct order, each fp16 as its two bytes apart (its low byte is
+     * mantissa, its high byte sign, exponent and two mantissa bits): the planes of the blocks codec; null for types
+     * kept as they are.
+     */
+    final BlockFields fields;
 
-    GgmlType(int id, int block, int bytes) {
-        this(id, block, bytes, null);
+    GgmlType(int id, int block, int bytes, int... fields) {
+        this.id = id;
+        this.block = block;
+        this.bytes = bytes;
+        this.dtype = null;
+        this.fields = fields.length == 0 ? null : new BlockFields(fields);
+        if (this.fields != null && this.fields.blockBytes() != bytes) {
+            throw new AssertionError(this + ": fields of " + this.fields.blockBytes() + " bytes");
+        }
     }
 
     GgmlType(int id, int block, int bytes, Dtype dtype) {
@@ -58,6 +72,7 @@ enum GgmlType {
         this.block = block;
         this.bytes = bytes;
         this.dtype = dtype;
+        this.fields = null;
     }
 
     /** The type of this id, or null. */

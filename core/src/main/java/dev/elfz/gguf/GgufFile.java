@@ -1,6 +1,7 @@
 package dev.elfz.gguf;
 
 import dev.elfz.Dtype;
+import dev.elfz.codec.blocks.BlockFields;
 import dev.elfz.onnx.Payloads;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -14,16 +15,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * A GGUF file (versions 2 and 3, little-endian) read on the mapping: the header, every metadata key and value (only
  * {@code general.alignment} is used; the rest is checked to lie in the file and skipped), the tensor infos, and the
  * data section at the alignment. Each tensor's data is a tensor of the container: F32, F16, BF16, F64 and the integer
- * types as their dtype (shape in row-major order, ggml's dimensions reversed), quantized blocks as bytes; every other
- * byte is the skeleton.
+ * types as their dtype (shape in row-major order, ggml's dimensions reversed), quantized blocks as bytes (with their
+ * block fields, {@link Payloads#blocks}, for the types the blocks codec takes); every other byte is the skeleton.
  */
 public final class GgufFile {
 
@@ -47,7 +50,18 @@ public final class GgufFile {
      * @throws GgufException when it is not a GGUF file elfz reads, in one line
      */
     public static Payloads open(String name, Path path) throws IOException {
-        return Payloads.map(name, path, GgufFile::parse, e -> new GgufException(path, "no such file", e));
+        Map<String, BlockFields> blocks = new HashMap<>();
+        Payloads p = Payloads.map(
+                name,
+                path,
+                (at, file) -> {
+                    Reader r = new Reader(at, file);
+                    List<TensorInfo> tensors = r.read();
+                    blocks.putAll(r.blocks);
+                    return tensors;
+                },
+                e -> new GgufException(path, "no such file", e));
+        return p.withBlocks(blocks);
     }
 
     /** The tensors in file order, offsets in the file. */
@@ -58,6 +72,9 @@ public final class GgufFile {
     private static final class Reader {
         private final Path path;
         private final MemorySegment file;
+        /** The block fields of each quantized tensor of a type the blocks codec takes. */
+        private final Map<String, BlockFields> blocks = new HashMap<>();
+
         private long at;
 
         Reader(Path path, MemorySegment file) {
@@ -166,9 +183,13 @@ public final class GgufFile {
                 throw fail("tensor " + name + " [" + begin + ", +" + bytes + ") runs past the end of the file ("
                         + file.byteSize() + " bytes)");
             }
-            return type.dtype != null
-                    ? new TensorInfo(name, type.dtype, shape, begin, begin + bytes)
-                    : new TensorInfo(name, Dtype.U8, new long[] {bytes}, begin, begin + bytes);
+            if (type.dtype != null) {
+                return new TensorInfo(name, type.dtype, shape, begin, begin + bytes);
+            }
+            if (type.fields != null) {
+                blocks.put(name, type.fields);
+            }
+            return new TensorInfo(name, Dtype.U8, new long[] {bytes}, begin, begin + bytes);
         }
 
         /** Skips a metadata value, checking that it lies in the file. */

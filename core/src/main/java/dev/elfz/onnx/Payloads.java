@@ -1,5 +1,6 @@
 package dev.elfz.onnx;
 
+import dev.elfz.codec.blocks.BlockFields;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.safetensors.TensorInfo;
@@ -34,6 +35,7 @@ public final class Payloads implements AutoCloseable {
     private final List<TensorInfo> tensors;
     private final Map<String, TensorInfo> byName = new HashMap<>();
     private final MemorySegment skeleton;
+    private Map<String, BlockFields> blocks = Map.of();
 
     Payloads(String name, Path path, Arena arena, MemorySegment file, List<TensorInfo> tensors) throws IOException {
         this.name = name;
@@ -163,6 +165,17 @@ public final class Payloads implements AutoCloseable {
             throw new IllegalArgumentException(path + ": " + t + " is not a tensor of this file");
         }
         return file.asSlice(t.begin(), t.byteSize());
+    }
+
+    /** These payloads with the block fields of their tensors of quantized blocks, by name (set before it is shared). */
+    public Payloads withBlocks(Map<String, BlockFields> blocks) {
+        this.blocks = Map.copyOf(blocks);
+        return this;
+    }
+
+    /** The block fields of a tensor of quantized blocks (a GGUF file's Q8_0 ...), or null: its bytes have no known layout. */
+    public BlockFields blocks(TensorInfo t) {
+        return blocks.get(t.name());
     }
 
     /**

@@ -176,4 +176,152 @@ public final class GgufBytes {
         }
         return b.array();
     }
+
+    /**
+     * llama.cpp's Q4_0 (quantize_row_q4_0_ref) of float32 values (a multiple of 32): per block an fp16 scale {@code
+     * d = max / -8} (max: the value of largest magnitude), then 16 bytes: {@code min(15, (int8) (x / d + 8.5))} of value
+     * {@code j} in the low nibble of byte {@code j}, of value {@code j + 16} in its high nibble.
+     */
+    public static byte[] q4_0(float[] x) {
+        ByteBuffer b = ByteBuffer.allocate(x.length / 32 * 18).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < x.length; i += 32) {
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < 32; j++) {
+                if (amax < Math.abs(x[i + j])) {
+                    amax = Math.abs(x[i + j]);
+                    max = x[i + j];
+                }
+            }
+            float d = max / -8;
+            float id = d != 0 ? 1 / d : 0;
+            b.putShort(Float.floatToFloat16(d));
+            for (int j = 0; j < 16; j++) {
+                int lo = Math.min(15, (int) (x[i + j] * id + 8.5f)); // C's cast truncates toward zero
+                int hi = Math.min(15, (int) (x[i + 16 + j] * id + 8.5f));
+                b.put((byte) (lo | hi << 4));
+            }
+        }
+        return b.array();
+    }
+
+    /**
+     * Q4_K blocks of 256 float32 values in ggml's layout (block_q4_K: fp16 d, fp16 dmin, 12 bytes of 6-bit scales and
+     * mins packed as get_scale_min_k4 reads them, 128 bytes of nibbles: value {@code 64k + l} in the low nibble of byte
+     * {@code 32k + l}, value {@code 64k + 32 + l} in its high nibble). Each sub-block of 32 takes its own min and max
+     * (ggml's quantize_row_q4_K_ref searches for a better scale with make_qkx2_quants; the layout and the arithmetic
+     * of dequantization are the same).
+     */
+    public static byte[] q4_K(float[] x) {
+        ByteBuffer b = ByteBuffer.allocate(x.length / 256 * 144).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < x.length; i += 256) {
+            float[] scale = new float[8];
+            float[] min = new float[8];
+            float maxScale = 0;
+            float maxMin = 0;
+            for (int j = 0; j < 8; j++) {
+                float lo = 0; // ggml keeps the min at or below 0
+                float hi = -Float.MAX_VALUE;
+                for (int l = 0; l < 32; l++) {
+                    lo = Math.min(lo, x[i + 32 * j + l]);
+                    hi = Math.max(hi, x[i + 32 * j + l]);
+                }
+                scale[j] = (hi - lo) / 15;
+                min[j] = -lo;
+                maxScale = Math.max(maxScale, scale[j]);
+                maxMin = Math.max(maxMin, min[j]);
+            }
+            float d = Float.float16ToFloat(Float.floatToFloat16(maxScale / 63));
+            float dmin = Float.float16ToFloat(Float.floatToFloat16(maxMin / 63));
+            byte[] sc = new byte[12];
+            int[] ls = new int[8];
+            int[] lm = new int[8];
+            for (int j = 0; j < 8; j++) {
+                ls[j] = d > 0 ? Math.min(63, Math.round(scale[j] / d)) : 0;
+                lm[j] = dmin > 0 ? Math.min(63, Math.round(min[j] / dmin)) : 0;
+                if (j < 4) {
+                    sc[j] = (byte) ls[j];
+                    sc[j + 4] = (byte) lm[j];
+                } else {
+                    sc[j + 4] = (byte) ((ls[j] & 0xF) | (lm[j] & 0xF) << 4);
+                    sc[j - 4] |= (byte) ((ls[j] >> 4) << 6);
+                    sc[j] |= (byte) ((lm[j] >> 4) << 6);
+                }
+            }
+            int[] q = new int[256];
+            for (int j = 0; j < 8; j++) {
+                float dj = d * ls[j];
+                float mj = dmin * lm[j];
+                for (int l = 0; l < 32; l++) {
+                    int v = dj > 0 ? Math.round((x[i + 32 * j + l] + mj) / dj) : 0;
+                    q[32 * j + l] = Math.clamp(v, 0, 15);
+                }
+            }
+            b.putShort(Float.floatToFloat16(d))
+                    .putShort(Float.floatToFloat16(dmin))
+                    .put(sc);
+            for (int k = 0; k < 256; k += 64) {
+                for (int l = 0; l < 32; l++) {
+                    b.put((byte) (q[k + l] | q[k + 32 + l] << 4));
+                }
+            }
+        }
+        return b.array();
+    }
+
+    /**
+     * Q6_K blocks of 256 float32 values in ggml's layout (block_q6_K: 128 bytes of low nibbles, 64 of high 2-bit pairs,
+     * 16 int8 scales, fp16 d; quants {@code q + 32} in 0..63, packed as quantize_row_q6_K_ref packs them). Each
+     * sub-block of 16 takes the scale of its value of largest magnitude, {@code max / -32} (ggml refines it with
+     * make_qx_quants); the super-block scale as ggml's, {@code d = max scale / -128}.
+     */
+    public static byte[] q6_K(float[] x) {
+        ByteBuffer b = ByteBuffer.allocate(x.length / 256 * 210).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < x.length; i += 256) {
+            float[] scale = new float[16];
+            float maxScale = 0;
+            float maxAbs = 0;
+            for (int j = 0; j < 16; j++) {
+                float amax = 0;
+                float max = 0;
+                for (int l = 0; l < 16; l++) {
+                    if (amax < Math.abs(x[i + 16 * j + l])) {
+                        amax = Math.abs(x[i + 16 * j + l]);
+                        max = x[i + 16 * j + l];
+                    }
+                }
+                scale[j] = max / -32;
+                if (Math.abs(scale[j]) > maxAbs) {
+                    maxAbs = Math.abs(scale[j]);
+                    maxScale = scale[j];
+                }
+            }
+            float iscale = maxScale != 0 ? -128 / maxScale : 0;
+            float d = Float.float16ToFloat(Float.floatToFloat16(iscale != 0 ? 1 / iscale : 0));
+            byte[] sc = new byte[16];
+            int[] q = new int[256];
+            for (int j = 0; j < 16; j++) {
+                sc[j] = (byte) Math.min(127, Math.round(iscale * scale[j]));
+                float dj = d * sc[j];
+                for (int l = 0; l < 16; l++) {
+                    int v = dj != 0 ? Math.round(x[i + 16 * j + l] / dj) : 0;
+                    q[16 * j + l] = Math.clamp(v, -32, 31) + 32;
+                }
+            }
+            byte[] ql = new byte[128];
+            byte[] qh = new byte[64];
+            for (int k = 0, o = 0; k < 256; k += 128, o++) {
+                for (int l = 0; l < 32; l++) {
+                    ql[64 * o + l] = (byte) ((q[k + l] & 0xF) | (q[k + l + 64] & 0xF) << 4);
+                    ql[64 * o + l + 32] = (byte) ((q[k + l + 32] & 0xF) | (q[k + l + 96] & 0xF) << 4);
+                    qh[32 * o + l] = (byte) ((q[k + l] >> 4)
+                            | (q[k + l + 32] >> 4) << 2
+                            | (q[k + l + 64] >> 4) << 4
+                            | (q[k + l + 96] >> 4) << 6);
+                }
+            }
+            b.put(ql).put(qh).put(sc).putShort(Float.floatToFloat16(d));
+        }
+        return b.array();
+    }
 }

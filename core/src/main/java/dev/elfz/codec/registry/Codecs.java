@@ -4,6 +4,7 @@ import dev.elfz.Codec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.RawCodec;
 import dev.elfz.codec.ValueCodec;
+import dev.elfz.codec.blocks.BlocksCodec;
 import dev.elfz.codec.elf.ElfCodec;
 import dev.elfz.codec.grid.GridCodec;
 import dev.elfz.codec.kmeans.KmeansCodec;
@@ -30,7 +31,8 @@ public final class Codecs {
                 new KmeansCodec(),
                 new PruneCodec(Codecs::of),
                 new LosslessCodec(),
-                new GridCodec())) {
+                new GridCodec(),
+                new BlocksCodec())) {
             ALL.put(c.id(), c);
         }
     }

@@ -18,6 +18,7 @@ import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.FloatValues;
 import dev.elfz.codec.ValueCheck;
 import dev.elfz.codec.ValueCodec;
+import dev.elfz.codec.blocks.BlockFields;
 import dev.elfz.codec.grid.GridParams;
 import dev.elfz.codec.kmeans.KmeansParams;
 import dev.elfz.codec.prune.PruneParams;
@@ -54,7 +55,9 @@ class CodecsTest {
             Codec.KMEANS,
             new KmeansParams(2, new float[] {-0.1f, -0.02f, 0.02f, 0.1f}, 0),
             Codec.PRUNE,
-            new PruneParams(0.01f, Codec.UNIFORM, UNIFORM)));
+            new PruneParams(0.01f, Codec.UNIFORM, UNIFORM),
+            Codec.BLOCKS,
+            new BlockFields(new int[] {1, 1, 30})));
 
     @Test
     void everyIdHasItsCodec() {
@@ -128,7 +131,7 @@ class CodecsTest {
         CodecParams params = PARAMS.get(codec.id());
         try (Arena arena = Arena.ofConfined();
                 ChunkCodec chunks = codec.newChunkCodec(dtype, kernel)) {
-            MemorySegment src = weights(type, arena);
+            MemorySegment src = type != null ? weights(type, arena) : bytes(arena);
             MemorySegment dst = arena.allocate(chunks.encodedBound(src.byteSize()));
             long length = chunks.encode(params, src, 0, dst);
             assertTrue(length >= 0, what + ": a chunk of weights stored as it is");
@@ -158,6 +161,13 @@ class CodecsTest {
                 assertNotNull(check.outside(0.5, 1.5, bounds.max()), what);
             }
         }
+    }
+
+    /** N bytes, whole blocks of the blocks codec's params here. */
+    private static MemorySegment bytes(Arena arena) {
+        byte[] b = new byte[N];
+        new SplittableRandom(N).nextBytes(b);
+        return arena.allocate(N).copyFrom(MemorySegment.ofArray(b));
     }
 
     /** N values like a layer's weights: mostly small, a few past 1 (exceptions for ELF). */
