@@ -1398,6 +1398,9 @@ static void test_entropy(void) {
         /* streams of very different lengths: a one-bit code over most of the plane, long codes at its end */
         for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 100);
         check_entropy(p, n, 2, "lopsided");
+        /* the same within 32 symbols: the encoders' pair tables on streams of very different sizes */
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 22);
+        check_entropy(p, n, 2, "lopsided, 23 symbols");
     }
 
     /* a Huffman plane spoiled; the larger one through the multi-symbol loop, flips in its middle included */
