@@ -44,7 +44,7 @@ extern "C" {
 
 /* Instruction sets, in increasing order. */
 #define ELFZ_ISA_SCALAR 0
-#define ELFZ_ISA_AVX2 1   /* AVX2 + F16C, with OS support for YMM state */
+#define ELFZ_ISA_AVX2 1   /* AVX2 + BMI2 + F16C, with OS support for YMM state */
 #define ELFZ_ISA_AVX512 2 /* AVX2 level + AVX-512F, with OS support for ZMM state */
 
 /* Float types ELF handles. Code widths: F32 24, F16 11, BF16 8, F64 53 bits. */

@@ -31,8 +31,8 @@ static int detect_isa(void) {
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
     if ((xcr0_lo & 6) != 6) return ELFZ_ISA_SCALAR;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return ELFZ_ISA_SCALAR;
-    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
-    if (!avx2) return ELFZ_ISA_SCALAR;
+    int avx2 = (b >> 5) & 1, bmi2 = (b >> 8) & 1, avx512f = (b >> 16) & 1;
+    if (!avx2 || !bmi2) return ELFZ_ISA_SCALAR; /* the AVX2 level's entropy coder is the BMI2 build */
 #if defined(ELFZ_HAVE_AVX512)
     /* XCR0 bits 5-7: opmask, upper halves of ZMM0-15, ZMM16-31 */
     if (avx512f && (xcr0_lo & 0xe0) == 0xe0) return ELFZ_ISA_AVX512;
@@ -248,6 +248,22 @@ int32_t elfz_lookup(int32_t dtype, const uint8_t *codes, uint64_t n, const float
     elfz_lookup_table(dtype, table, 1 << bits, (uint8_t *)rounded);
     current()->lookup[dtype](codes, n, (const uint8_t *)rounded, (1 << bits) - 1, dst);
     return ELFZ_OK;
+}
+
+/* ---- Entropy planes: the active ISA's coder (elfz_entropy.c) ---- */
+
+int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64_t dst_cap) {
+    if (n > ELFZ_MAX_N) return ELFZ_E_ARG;
+    if (!dst || (n && !src)) return ELFZ_E_NULL;
+    if (dst_cap < n + 1) return ELFZ_E_CAPACITY;
+    return current()->entropy_encode(src, n, dst);
+}
+
+int64_t elfz_entropy_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n) {
+    if (n > ELFZ_MAX_N) return ELFZ_E_ARG;
+    if ((src_len && !src) || (n && !dst)) return ELFZ_E_NULL;
+    if (src_len == 0) return ELFZ_E_CORRUPT; /* no mode */
+    return current()->entropy_decode(src, src_len, dst, n);
 }
 
 /* ---- Byte planes and grid codes ---- */

@@ -634,4 +634,7 @@ const elfz_kernels elfz_kernels_avx2 = {
     .planes_join = elfz_planes_join_avx2,
     .grid_encode = {elfz_grid_encode_avx2_f32, elfz_grid_encode_avx2_f64},
     .grid_decode = {elfz_grid_decode_avx2_f32, elfz_grid_decode_avx2_f64},
+    /* the entropy coder compiled with BMI2, which detect_isa requires at this level */
+    .entropy_encode = elfz_entropy_encode_bmi2,
+    .entropy_decode = elfz_entropy_decode_bmi2,
 };

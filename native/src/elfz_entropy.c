@@ -6,13 +6,26 @@
  *
  * Scalar on purpose: Huffman coding is serial per stream. Speed comes from 8 sub-histograms; an encoder that
  * writes two streams at a time, each from a top-filled 64-bit container (one table load and three operations
- * per symbol, one 8-byte store per 4); and a decoder that runs the 4 streams interleaved with a branchless
- * refill (at least 56 bits, then 5 lookups per stream), each lookup one 8-byte entry of a 2048-entry table giving
- * up to 7 symbols, their count and their bits on large planes. The tables are the coder's own: the bytes are the
- * format's.
+ * per symbol, or per pair of symbols when the plane's symbols span at most 32 values, as exponents do; one 8-byte
+ * store per 4 codes); and a decoder that runs the 4 streams interleaved with a branchless refill (at least 56
+ * bits, then 5 lookups per stream), each lookup one 8-byte entry of a 2048-entry table giving up to 6 symbols,
+ * their count and their bits on large planes. The tables are the coder's own: the bytes are the format's. The
+ * loops are mostly shifts by variable counts: elfz_entropy_bmi2.c compiles this file again with BMI2.
  */
 #include "elfz.h"
 #include "elfz_internal.h"
+
+#if defined(__BMI2__)
+#include <immintrin.h>
+#endif
+
+/* elfz_entropy_bmi2.c compiles this file again as the "bmi2" coder; this one is the "scalar" coder. */
+#ifndef ELFZ_ENTROPY_ISA
+#define ELFZ_ENTROPY_ISA scalar
+#endif
+#define ENTROPY_FN_(name, isa) elfz_entropy_##name##_##isa
+#define ENTROPY_FN__(name, isa) ENTROPY_FN_(name, isa)
+#define ENTROPY_FN(name) ENTROPY_FN__(name, ELFZ_ENTROPY_ISA)
 
 #define HUF_MAX_LEN 11
 #define HUF_TABLE (1u << HUF_MAX_LEN)
@@ -272,11 +285,46 @@ typedef struct {
         FLUSH(w);                                                                                                      \
     } while (0)
 
-/* The rounds of ENCODE4 a stream takes with 4 symbols left and 8 bytes of room at each: 6 bytes on at most. */
-static inline uint64_t writer_rounds(const huf_writer *w) {
-    const uint64_t syms = (uint64_t)(w->stop - w->in) / 4;
-    const uint64_t room = w->end - w->out < 8 ? 0 : (uint64_t)(w->end - w->out - 8) / 6 + 1;
-    return syms < room ? syms : room;
+/*
+ * Two symbols per lookup where every symbol of the plane lies in [lo, lo + 32), as an exponent plane's do: the
+ * entry of the two bytes at p, read as one little-endian u16 (the first symbol in its low byte), is their two
+ * codes as one (the first one's bits first) in elt's form. The table is indexed by that u16 less lo * 257 and
+ * filled only where both symbols have a code: no other pair occurs in the plane. The coder indexes it by the u16
+ * itself, through a pointer lo * 257 entries before it (a subtraction less per lookup; never read there).
+ */
+#define PAIR_SPAN 32
+#define PAIR_ENTRIES ((PAIR_SPAN - 1) * 257 + 1)
+#define PAIR_MIN_PLANE 16384 /* below it, building the table costs more than it saves */
+
+static inline unsigned ld16(const uint8_t *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
+
+#define PUT2(w, i)                                                                                                     \
+    do {                                                                                                               \
+        const uint64_t e_ = pair[ld16((w).in + (i))];                                                                  \
+        (w).buf = (w).buf >> (e_ & 63) | e_;                                                                           \
+        (w).bc += e_;                                                                                                  \
+    } while (0)
+
+/* 2 pairs of <= 22 bits on top of < 8 pending bits: 51 bits at most, above the entries' 5 low bits. */
+#define ENCODE8(w)                                                                                                     \
+    do {                                                                                                               \
+        PUT2(w, 0);                                                                                                    \
+        PUT2(w, 2);                                                                                                    \
+        FLUSH(w);                                                                                                      \
+        PUT2(w, 4);                                                                                                    \
+        PUT2(w, 6);                                                                                                    \
+        FLUSH(w);                                                                                                      \
+        (w).in += 8;                                                                                                   \
+    } while (0)
+
+/*
+ * The rounds of `syms` symbols and `flushes` flushes a stream takes with the symbols left and 8 bytes of room at
+ * each flush: a flush moves on by 6 bytes at most.
+ */
+static inline uint64_t writer_rounds(const huf_writer *w, unsigned syms, unsigned flushes) {
+    const uint64_t left = (uint64_t)(w->stop - w->in) / syms;
+    const uint64_t room = w->end - w->out < 8 ? 0 : ((uint64_t)(w->end - w->out - 8) / 6 + 1) / flushes;
+    return left < room ? left : room;
 }
 
 /* The last symbols of a stream one at a time, then its last bits zero-padded to a byte; returns the end. */
@@ -294,14 +342,29 @@ static uint8_t *finish_writer(huf_writer w, const uint64_t elt[256]) {
 /*
  * Writes the 4 streams, two at a time, interleaved while both have a round's symbols and room (the sizes are
  * known, so each starts where the previous one will end): two independent chains keep the core busy where one
- * stream waits on its own container; four would not fit x86-64's 16 registers. (noinline: inlined into
- * elfz_entropy_encode, GCC 12 spilled the loops' registers.)
+ * stream waits on its own container; four would not fit x86-64's 16 registers. A round is 8 symbols in 4 pair
+ * lookups with a pair table, else 4 symbols. (noinline: inlined into entropy_encode, GCC 12 spilled the loops'
+ * registers.)
  */
-__attribute__((noinline)) static int encode_streams(huf_writer w[HUF_STREAMS], const uint64_t elt[256]) {
+__attribute__((noinline)) static int encode_streams(huf_writer w[HUF_STREAMS], const uint64_t elt[256],
+                                                    const uint64_t *pair) {
     for (int i = 0; i < HUF_STREAMS; i += 2) {
         huf_writer a = w[i], b = w[i + 1];
+        if (pair) {
+            for (;;) {
+                uint64_t rounds = writer_rounds(&a, 8, 2), r = writer_rounds(&b, 8, 2);
+                if (r < rounds) rounds = r;
+                if (!rounds) break;
+                do {
+                    ENCODE8(a);
+                    ENCODE8(b);
+                } while (--rounds);
+            }
+            for (uint64_t rounds = writer_rounds(&a, 8, 2); rounds; rounds--) ENCODE8(a);
+            for (uint64_t rounds = writer_rounds(&b, 8, 2); rounds; rounds--) ENCODE8(b);
+        }
         for (;;) {
-            uint64_t rounds = writer_rounds(&a), r = writer_rounds(&b);
+            uint64_t rounds = writer_rounds(&a, 4, 1), r = writer_rounds(&b, 4, 1);
             if (r < rounds) rounds = r;
             if (!rounds) break;
             do {
@@ -309,11 +372,32 @@ __attribute__((noinline)) static int encode_streams(huf_writer w[HUF_STREAMS], c
                 ENCODE4(b);
             } while (--rounds);
         }
-        for (uint64_t rounds = writer_rounds(&a); rounds; rounds--) ENCODE4(a);
-        for (uint64_t rounds = writer_rounds(&b); rounds; rounds--) ENCODE4(b);
+        for (uint64_t rounds = writer_rounds(&a, 4, 1); rounds; rounds--) ENCODE4(a);
+        for (uint64_t rounds = writer_rounds(&b, 4, 1); rounds; rounds--) ENCODE4(b);
         if (finish_writer(a, elt) != a.end || finish_writer(b, elt) != b.end) return 0;
     }
     return 1;
+}
+
+/*
+ * The pair table of the codes when the plane's symbols, first..last, span at most PAIR_SPAN; returns how much its
+ * index is offset (lo * 257), or -1 without a table.
+ */
+static int pair_table(const uint8_t len[256], const uint64_t elt[256], int last, uint64_t pair[PAIR_ENTRIES]) {
+    int first = 0;
+    while (!len[first]) first++;
+    if (last - first >= PAIR_SPAN) return -1;
+    for (int s2 = first; s2 <= last; s2++) {
+        if (!len[s2]) continue;
+        const uint64_t code2 = elt[s2] >> (64 - len[s2]);
+        for (int s1 = first; s1 <= last; s1++) {
+            if (!len[s1]) continue;
+            const unsigned l = len[s1] + len[s2];
+            const uint64_t code = elt[s1] >> (64 - len[s1]) | code2 << len[s1];
+            pair[(s2 - first) * 256 + (s1 - first)] = code << (64 - l) | l;
+        }
+    }
+    return first * 257;
 }
 
 static int64_t store_raw(const uint8_t *src, uint64_t n, uint8_t *dst) {
@@ -322,10 +406,7 @@ static int64_t store_raw(const uint8_t *src, uint64_t n, uint8_t *dst) {
     return (int64_t)(n + 1);
 }
 
-int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64_t dst_cap) {
-    if (n > ELFZ_MAX_N) return ELFZ_E_ARG;
-    if (!dst || (n && !src)) return ELFZ_E_NULL;
-    if (dst_cap < n + 1) return ELFZ_E_CAPACITY;
+int64_t ENTROPY_FN(encode)(const uint8_t *src, uint64_t n, uint8_t *dst) {
     if (n == 0) return store_raw(src, n, dst);
 
     uint8_t len[256];
@@ -381,8 +462,11 @@ int64_t elfz_entropy_encode(const uint8_t *src, uint64_t n, uint8_t *dst, uint64
         w[i] = (huf_writer){src + lo[i], src + lo[i] + cnt[i], 0, 0, p, p + size[i]};
         p += size[i];
     }
+    uint64_t pair[PAIR_ENTRIES];
+    const int pair_base = n >= PAIR_MIN_PLANE ? pair_table(len, elt, last, pair) : -1;
+    const uint64_t *biased = pair_base < 0 ? NULL : (const uint64_t *)((uintptr_t)pair - (uintptr_t)pair_base * 8);
     /* cannot fail: the sizes came from the same lengths */
-    return encode_streams(w, elt) ? (int64_t)plane : ELFZ_E_CORRUPT;
+    return encode_streams(w, elt, biased) ? (int64_t)plane : ELFZ_E_CORRUPT;
 }
 
 /* ---- decoder ---- */
@@ -411,12 +495,12 @@ typedef struct {
     } while (0)
 
 /*
- * Up to 7 symbols per lookup: multi[w] holds the symbols that the 11-bit window w decodes whole, one after the
- * other, as bytes 0..6 (stored as 8 bytes: the caller leaves room, and byte 7 is written over later), their count
- * in bits 56..58 and their bits in 59..62, so that one load gives all. The same symbols as one lookup each in
- * `table`, so every plane decodes (or fails) exactly as with it.
+ * Up to 6 symbols per lookup: multi[w] holds, for the 11-bit window w, the bits of the symbols it decodes whole in
+ * byte 0, those symbols, one after the other, in bytes 1..6 and their count in byte 7, so that one load gives all
+ * and the bits are the low bits a shift takes its count from. The same symbols as one lookup each in `table`, so
+ * every plane decodes (or fails) exactly as with it.
  */
-#define MULTI_MAX 7
+#define MULTI_MAX 6
 #define MULTI_MIN_PLANE 16384 /* below it, building the table costs more than it saves */
 
 static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE]) {
@@ -426,20 +510,34 @@ static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABL
         while (count < MULTI_MAX) {
             const unsigned e = table[(w >> bits) & (HUF_TABLE - 1)];
             if ((e & 63) > HUF_MAX_LEN - bits) break; /* the code runs past the window */
-            syms |= (uint64_t)(e >> 8) << (8 * count++);
+            syms |= (uint64_t)(e >> 8) << (8 * ++count);
             bits += e & 63;
         }
-        multi[w] = syms | (uint64_t)count << 56 | (uint64_t)bits << 59;
+        multi[w] = bits | syms | (uint64_t)count << 56;
     }
 }
 
-#define DECODE_MULTI(r, o)                                                                                             \
+/*
+ * In the multi-symbol loop a stream's place is one number, its bit address: the address of its next byte times 8
+ * plus the bits of that byte already taken (addresses are below 2^61). A refill loads the 8 bytes there: at least
+ * 57 valid bits. Three registers per stream (bits, bit address, output), so that 4 streams fit x86-64's 16.
+ */
+#if defined(__BMI2__)
+#define WINDOW(b) _bzhi_u64((b), HUF_MAX_LEN) /* one instruction, where the AND needs a copy first */
+#else
+#define WINDOW(b) ((b) & (HUF_TABLE - 1))
+#endif
+#define BIT_REFILL(b, a) ((b) = ld64((const uint8_t *)(uintptr_t)((a) >> 3)) >> ((a)&7))
+
+/* The symbols rotated down to bytes 0..5 and stored as 8 bytes (the caller leaves room; 6 and 7 are written over
+ * later); with BMI2 the rotation is one rorx and both shifts shrx. */
+#define BIT_DECODE(b, a, o)                                                                                            \
     do {                                                                                                               \
-        const uint64_t e_ = multi[(r).buf & (HUF_TABLE - 1)];                                                          \
-        st64((o), e_);                                                                                                 \
-        (o) += (e_ >> 56) & 7;                                                                                         \
-        (r).buf >>= e_ >> 59;                                                                                          \
-        (r).bc -= (unsigned)(e_ >> 59);                                                                                \
+        const uint64_t e_ = multi[WINDOW(b)];                                                                          \
+        st64((o), e_ >> 8 | e_ << 56);                                                                                 \
+        (o) += e_ >> 56;                                                                                               \
+        (b) >>= e_ & 63;                                                                                               \
+        (a) += e_ & 255;                                                                                               \
     } while (0)
 
 /* The last symbols of one stream, with a careful refill near its end; then the stream must end exactly. */
@@ -473,15 +571,64 @@ static int finish_stream(huf_reader *r, uint8_t *o, uint64_t left, const uint16_
 static inline uint64_t min_rounds(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 /*
- * The rounds of 5 lookups of up to 7 symbols that cannot store past `end`: a round moves on by 35 bytes at most,
- * and its last store, 8 bytes, starts 28 bytes on at most: r rounds need 35 r + 1 bytes.
+ * The rounds of 5 lookups of up to 6 symbols that cannot store past `end`: a round moves on by 30 bytes at most,
+ * and its last store, 8 bytes, starts 24 bytes on at most: r rounds need 30 r + 2 bytes.
  */
 static inline uint64_t output_rounds(const uint8_t *o, const uint8_t *end) {
-    return end - o < 36 ? 0 : (uint64_t)(end - o - 1) / (5 * MULTI_MAX);
+    return end - o < 32 ? 0 : (uint64_t)(end - o - 2) / (5 * MULTI_MAX);
 }
 
 /* The refills a stream can take with 8 bytes to read at each: 7 bytes on at most per refill. */
 static inline uint64_t input_rounds(huf_reader r) { return r.end - r.p < 8 ? 0 : (uint64_t)(r.end - r.p - 8) / 7 + 1; }
+
+/*
+ * The 4 streams interleaved, 5 lookups of up to 6 symbols each per round (55 bits at most after a refill), in runs
+ * of rounds that stay in every segment and in every stream (a refill reads 8 bytes and moves on by 7 at most): no
+ * checks inside them. Readers start fresh and are left with their place for finish_stream. (noinline: its own
+ * registers.)
+ */
+__attribute__((noinline)) static void decode_multi(huf_reader r[HUF_STREAMS], uint8_t *o[HUF_STREAMS],
+                                                   uint8_t *const end[HUF_STREAMS], const uint64_t *multi) {
+    uint8_t *o0 = o[0], *o1 = o[1], *o2 = o[2], *o3 = o[3];
+    uint64_t a0 = (uintptr_t)r[0].p * (uint64_t)8, a1 = (uintptr_t)r[1].p * (uint64_t)8;
+    uint64_t a2 = (uintptr_t)r[2].p * (uint64_t)8, a3 = (uintptr_t)r[3].p * (uint64_t)8;
+    for (;;) {
+        r[0].p = (const uint8_t *)(uintptr_t)(a0 >> 3);
+        r[1].p = (const uint8_t *)(uintptr_t)(a1 >> 3);
+        r[2].p = (const uint8_t *)(uintptr_t)(a2 >> 3);
+        r[3].p = (const uint8_t *)(uintptr_t)(a3 >> 3);
+        uint64_t rounds = min_rounds(output_rounds(o0, end[0]), output_rounds(o1, end[1]));
+        rounds = min_rounds(rounds, min_rounds(output_rounds(o2, end[2]), output_rounds(o3, end[3])));
+        rounds = min_rounds(rounds, min_rounds(input_rounds(r[0]), input_rounds(r[1])));
+        rounds = min_rounds(rounds, min_rounds(input_rounds(r[2]), input_rounds(r[3])));
+        if (!rounds) break;
+        do {
+            uint64_t b0, b1, b2, b3;
+            BIT_REFILL(b0, a0);
+            BIT_REFILL(b1, a1);
+            BIT_REFILL(b2, a2);
+            BIT_REFILL(b3, a3);
+            for (int k = 0; k < 5; k++) {
+                BIT_DECODE(b0, a0, o0);
+                BIT_DECODE(b1, a1, o1);
+                BIT_DECODE(b2, a2, o2);
+                BIT_DECODE(b3, a3, o3);
+            }
+        } while (--rounds);
+    }
+    o[0] = o0;
+    o[1] = o1;
+    o[2] = o2;
+    o[3] = o3;
+    const uint64_t a[HUF_STREAMS] = {a0, a1, a2, a3};
+    for (int i = 0; i < HUF_STREAMS; i++) { /* the bits left of a byte begun: the byte is in the stream */
+        const unsigned taken = (unsigned)(a[i] & 7);
+        if (taken) {
+            r[i].buf = (uint64_t)*r[i].p++ >> taken;
+            r[i].bc = 8 - taken;
+        }
+    }
+}
 
 static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n) {
     if (src_len < 2) return ELFZ_E_CORRUPT;
@@ -529,34 +676,15 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
 
     /* The 4 streams interleaved, 5 lookups each per round, while every stream has 8 bytes to read and (with
      * the multi-symbol table) every segment room for the round's stores. */
-    huf_reader r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
-    uint8_t *o0 = dst + lo[0], *o1 = dst + lo[1], *o2 = dst + lo[2], *o3 = dst + lo[3];
+    uint8_t *o[HUF_STREAMS] = {dst + lo[0], dst + lo[1], dst + lo[2], dst + lo[3]};
     if (n >= MULTI_MIN_PLANE) {
         uint64_t multi[HUF_TABLE];
         multi_table(table, multi);
-        uint8_t *const e0 = o0 + cnt[0], *const e1 = o1 + cnt[1], *const e2 = o2 + cnt[2], *const e3 = o3 + cnt[3];
-        for (;;) {
-            /* rounds that stay in every segment (5 lookups of <= 7 symbols, stored 8 bytes at a time) and in
-             * every stream (a refill reads 8 bytes and moves on by 7 at most): no checks inside them */
-            uint64_t rounds = min_rounds(output_rounds(o0, e0), output_rounds(o1, e1));
-            rounds = min_rounds(rounds, min_rounds(output_rounds(o2, e2), output_rounds(o3, e3)));
-            rounds = min_rounds(rounds, min_rounds(input_rounds(r0), input_rounds(r1)));
-            rounds = min_rounds(rounds, min_rounds(input_rounds(r2), input_rounds(r3)));
-            if (!rounds) break;
-            do {
-                REFILL(r0);
-                REFILL(r1);
-                REFILL(r2);
-                REFILL(r3);
-                for (int k = 0; k < 5; k++) {
-                    DECODE_MULTI(r0, o0);
-                    DECODE_MULTI(r1, o1);
-                    DECODE_MULTI(r2, o2);
-                    DECODE_MULTI(r3, o3);
-                }
-            } while (--rounds);
-        }
+        uint8_t *const end[HUF_STREAMS] = {o[0] + cnt[0], o[1] + cnt[1], o[2] + cnt[2], o[3] + cnt[3]};
+        decode_multi(r, o, end, multi);
     } else {
+        huf_reader r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
+        uint8_t *o0 = o[0], *o1 = o[1], *o2 = o[2], *o3 = o[3];
         for (uint64_t rounds = cnt[3] / 5; rounds; rounds--) { /* segment 3 is the shortest */
             if (r0.end - r0.p < 8 || r1.end - r1.p < 8 || r2.end - r2.p < 8 || r3.end - r3.p < 8) break;
             REFILL(r0);
@@ -570,22 +698,22 @@ static int64_t huffman_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst
                 DECODE(r3, o3);
             }
         }
+        r[0] = r0;
+        r[1] = r1;
+        r[2] = r2;
+        r[3] = r3;
+        o[0] = o0;
+        o[1] = o1;
+        o[2] = o2;
+        o[3] = o3;
     }
-    r[0] = r0;
-    r[1] = r1;
-    r[2] = r2;
-    r[3] = r3;
-    uint8_t *o[HUF_STREAMS] = {o0, o1, o2, o3};
     int ok = 1;
     for (int i = 0; i < HUF_STREAMS; i++)
         ok &= finish_stream(&r[i], o[i], cnt[i] - (uint64_t)(o[i] - (dst + lo[i])), table);
     return ok ? ELFZ_OK : ELFZ_E_CORRUPT;
 }
 
-int64_t elfz_entropy_decode(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n) {
-    if (n > ELFZ_MAX_N) return ELFZ_E_ARG;
-    if ((src_len && !src) || (n && !dst)) return ELFZ_E_NULL;
-    if (src_len == 0) return ELFZ_E_CORRUPT; /* no mode */
+int64_t ENTROPY_FN(decode)(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n) {
     switch (src[0]) {
     case MODE_RAW:
         if (src_len != n + 1) return ELFZ_E_CORRUPT;

@@ -78,6 +78,13 @@ typedef void (*elfz_grid_encode_fn)(const uint8_t *src, uint64_t n, uint64_t sta
                                     uint8_t *codes, elfz_exc_sink *sink);
 typedef void (*elfz_grid_decode_fn)(const uint8_t *codes, uint64_t n, uint64_t start, double step, uint8_t *dst);
 
+/*
+ * Entropy planes (elfz_entropy.c), arguments checked: encode writes at most n + 1 bytes and returns the size;
+ * decode takes a plane of src_len >= 1 bytes.
+ */
+typedef int64_t (*elfz_entropy_encode_fn)(const uint8_t *src, uint64_t n, uint8_t *dst);
+typedef int64_t (*elfz_entropy_decode_fn)(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n);
+
 typedef struct {
     int isa;
     elfz_encode_fn encode[ELFZ_DTYPES];
@@ -93,6 +100,8 @@ typedef struct {
     elfz_planes_join_fn planes_join;
     elfz_grid_encode_fn grid_encode[2]; /* [0] F32, [1] F64 */
     elfz_grid_decode_fn grid_decode[2];
+    elfz_entropy_encode_fn entropy_encode;
+    elfz_entropy_decode_fn entropy_decode;
 } elfz_kernels;
 
 ELFZ_HIDDEN extern const elfz_kernels elfz_kernels_scalar;
@@ -120,6 +129,13 @@ ELFZ_HIDDEN void elfz_grid_encode_scalar_f64(const uint8_t *, uint64_t, uint64_t
                                              elfz_exc_sink *);
 ELFZ_HIDDEN void elfz_grid_decode_scalar_f32(const uint8_t *, uint64_t, uint64_t, double, uint8_t *);
 ELFZ_HIDDEN void elfz_grid_decode_scalar_f64(const uint8_t *, uint64_t, uint64_t, double, uint8_t *);
+/* The entropy coder as compiled for any x86-64 or other CPU, and again with BMI2 (the AVX2 and AVX-512 levels). */
+ELFZ_HIDDEN int64_t elfz_entropy_encode_scalar(const uint8_t *src, uint64_t n, uint8_t *dst);
+ELFZ_HIDDEN int64_t elfz_entropy_decode_scalar(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n);
+#if defined(ELFZ_HAVE_AVX2)
+ELFZ_HIDDEN int64_t elfz_entropy_encode_bmi2(const uint8_t *src, uint64_t n, uint8_t *dst);
+ELFZ_HIDDEN int64_t elfz_entropy_decode_bmi2(const uint8_t *src, uint64_t src_len, uint8_t *dst, uint64_t n);
+#endif
 /* Rounds the 2^bits float32 entries of a lookup table to the dtype, as dequantization rounds, into out. */
 ELFZ_HIDDEN void elfz_lookup_table(int dtype, const float *table, int entries, uint8_t *out);
 #if defined(ELFZ_HAVE_AVX2)

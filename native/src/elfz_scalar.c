@@ -388,4 +388,6 @@ const elfz_kernels elfz_kernels_scalar = {
     .planes_join = elfz_planes_join_scalar,
     .grid_encode = {elfz_grid_encode_scalar_f32, elfz_grid_encode_scalar_f64},
     .grid_decode = {elfz_grid_decode_scalar_f32, elfz_grid_decode_scalar_f64},
+    .entropy_encode = elfz_entropy_encode_scalar,
+    .entropy_decode = elfz_entropy_decode_scalar,
 };

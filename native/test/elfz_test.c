@@ -1193,6 +1193,17 @@ static int64_t check_entropy(const uint8_t *src, uint64_t n, int want_mode, cons
     memcpy(copy, dst, (size_t)r); /* exactly r bytes on the heap: a read past them is a read out of bounds */
     CHECK(elfz_entropy_decode(copy, (uint64_t)r, out, n) == ELFZ_OK && memcmp(out, src, n) == 0 && intact(out, n),
           "%s n=%llu: decode", what, (unsigned long long)n);
+    /* every ISA's coder (scalar, BMI2): the same bytes, and each decodes them */
+    for (int isa = 0; isa < isa_count(); isa++) {
+        elfz_isa_select(isa);
+        int64_t again = elfz_entropy_encode(src, n, ref, n + 1);
+        CHECK(again == r && memcmp(ref, dst, (size_t)r) == 0, "%s n=%llu: %s writes other bytes", what,
+              (unsigned long long)n, elfz_isa_name(isa));
+        memset(out, 0, n);
+        CHECK(elfz_entropy_decode(copy, (uint64_t)r, out, n) == ELFZ_OK && memcmp(out, src, n) == 0 && intact(out, n),
+              "%s n=%llu: %s decode", what, (unsigned long long)n, elfz_isa_name(isa));
+    }
+    elfz_isa_select(elfz_isa_supported());
     for (int64_t t = 0; t < r; t += t < 64 || t > r - 64 ? 1 : r / 50 + 1) { /* all near the ends, 50 between */
         uint8_t *cut = malloc((size_t)t + 1);
         memcpy(cut, dst, (size_t)t);
@@ -1273,8 +1284,9 @@ static void spoil_plane(uint8_t *p, uint64_t n, uint64_t stride) {
 
 /*
  * Streams padded past their symbols: the plane is corrupt (bytes left over), but the decoder's rounds are then
- * bounded by the segments, not the streams. Two one-bit codes give 7 symbols per lookup, and segments of 35 r
- * bytes end exactly on a round: no store may reach past a segment, nor past the plane's last byte.
+ * bounded by the segments, not the streams. Two one-bit codes give the most symbols per lookup (6, 30 bytes a
+ * round), and segments of 21000 bytes end exactly on a round: no store may reach past a segment, nor past the
+ * plane's last byte.
  */
 static void entropy_padded_streams(void) {
     const uint64_t n = 4 * 35 * 600;
@@ -1364,7 +1376,7 @@ static void test_entropy(void) {
         for (int s = 22; s < k; s++) p[n++] = (uint8_t)s;
         check_entropy(p, n, 2, "powers of two");
     }
-    /* around the multi-symbol decoder's threshold (16384) and its rounds of up to 40 symbols per stream */
+    /* around the multi-symbol decoders' threshold (16384) and their rounds of up to 30 (C) or 35 (Java) symbols */
     const uint64_t sizes[] = {4096,  16383, 16384, 16385, 16387, 16464,  16465,  16543,  16544,
                               16545, 16703, 65520, 65521, 65536, 100003, 262144, 1 << 20};
     for (int t = 0; t < (int)(sizeof sizes / sizeof sizes[0]); t++) {
@@ -1386,6 +1398,9 @@ static void test_entropy(void) {
         /* streams of very different lengths: a one-bit code over most of the plane, long codes at its end */
         for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 100);
         check_entropy(p, n, 2, "lopsided");
+        /* the same within 32 symbols: the encoders' pair tables on streams of very different sizes */
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 22);
+        check_entropy(p, n, 2, "lopsided, 23 symbols");
     }
 
     /* a Huffman plane spoiled; the larger one through the multi-symbol loop, flips in its middle included */

@@ -104,9 +104,35 @@ final class EntropyPlane {
         for (int s = 0; s < 256; s++) {
             elt[s] = len[s] > 0 ? (long) code[s] << (64 - len[s]) | len[s] : 0;
         }
+        int first = 0;
+        while (len[first] == 0) {
+            first++;
+        }
+        long[] pair = n >= PAIR_MIN_PLANE && last - first < PAIR_SPAN ? pairTable(len, elt, first, last) : null;
+        long[] ends = new long[STREAMS];
         long at = header;
+        if (pair != null) {
+            for (int i = 0; i < STREAMS; i += 2) {
+                long[] state = {lo[i], at, 0, 0, lo[i + 1], at + size[i], 0, 0};
+                encodePairs(
+                        src,
+                        lo[i] + cnt[i],
+                        lo[i + 1] + cnt[i + 1],
+                        pair,
+                        first * 257,
+                        dst,
+                        state,
+                        at + size[i],
+                        at + size[i] + size[i + 1]);
+                ends[i] = finishStream(src, state[0], lo[i] + cnt[i], elt, dst, state[1], state[2], (int) state[3]);
+                ends[i + 1] = finishStream(
+                        src, state[4], lo[i + 1] + cnt[i + 1], elt, dst, state[5], state[6], (int) state[7]);
+                at += size[i] + size[i + 1];
+            }
+            at = header;
+        }
         for (int i = 0; i < STREAMS; i++) {
-            long end = encodeStream(src, lo[i], cnt[i], elt, dst, at, at + size[i]);
+            long end = pair != null ? ends[i] : encodeStream(src, lo[i], cnt[i], elt, dst, at, at + size[i]);
             if (end != at + size[i]) {
                 throw new IllegalStateException("stream " + i + " took " + (end - at) + " bytes, not " + size[i]);
             }
@@ -190,6 +216,12 @@ final class EntropyPlane {
             }
             j += 8L * rounds;
         }
+        return finishStream(src, j, end, elt, dst, at, buf, bc);
+    }
+
+    /** The symbols [j, end) one at a time, then the last bits zero-padded to a byte; returns the end. */
+    private static long finishStream(
+            MemorySegment src, long j, long end, long[] elt, MemorySegment dst, long at, long buf, int bc) {
         for (; j < end; j++) {
             long e = elt[src.get(ValueLayout.JAVA_BYTE, j) & 0xff];
             buf = buf >>> e | e;
@@ -201,6 +233,103 @@ final class EntropyPlane {
             dst.set(ValueLayout.JAVA_BYTE, at++, (byte) (buf >>> (64 - bc)));
         }
         return at;
+    }
+
+    /** Pair tables: for planes whose symbols span at most 32 values (exponent planes), of 16 KiB and more. */
+    private static final int PAIR_SPAN = 32;
+
+    private static final long PAIR_MIN_PLANE = 16384;
+
+    /**
+     * Two symbols per lookup, as the C coder: the entry of the two bytes at j, read as one little-endian u16 (the
+     * first symbol in its low byte) less {@code first * 257}, is their two codes as one (the first one's bits first)
+     * in elt's form. Filled only where both symbols have a code: no other pair occurs in the plane.
+     */
+    private static long[] pairTable(int[] len, long[] elt, int first, int last) {
+        long[] pair = new long[(PAIR_SPAN - 1) * 257 + 1];
+        for (int s2 = first; s2 <= last; s2++) {
+            for (int s1 = first; s1 <= last && len[s2] > 0; s1++) {
+                if (len[s1] > 0) {
+                    int l = len[s1] + len[s2];
+                    long code = elt[s1] >>> (64 - len[s1]) | (elt[s2] >>> (64 - len[s2])) << len[s1];
+                    pair[(s2 - first) * 256 + s1 - first] = code << (64 - l) | l;
+                }
+            }
+        }
+        return pair;
+    }
+
+    /**
+     * Two streams with a pair table, as the C coder: 8 symbols of each a round in 4 lookups of up to 22 bits, one
+     * store per 2 (51 bits at most, the entries' length in their 5 low bits), the two interleaved (two independent
+     * chains) while both have a round's symbols and room: the streams of a plane hold as many symbols (the last up
+     * to 3 fewer), and room runs out only in their last bytes, so {@link #finishStream} takes the few left.
+     * {@code state} holds each stream's next symbol, output place, bit buffer and pending bits (as
+     * {@link #encodeStream}'s), in and out.
+     */
+    private static void encodePairs(
+            MemorySegment src,
+            long endA,
+            long endB,
+            long[] pair,
+            int base,
+            MemorySegment dst,
+            long[] state,
+            long stopA,
+            long stopB) {
+        long ja = state[0], atA = state[1], bufA = state[2], jb = state[4], atB = state[5], bufB = state[6];
+        int bcA = (int) state[3], bcB = (int) state[7];
+        for (int rounds;
+                (rounds = (int) Math.min(
+                                Math.min(pairRounds(ja, endA, atA, stopA), pairRounds(jb, endB, atB, stopB)), RUN))
+                        > 0; ) {
+            MemorySegment inA = src.asSlice(ja, 8L * rounds), inB = src.asSlice(jb, 8L * rounds);
+            for (int r = 0; r < rounds; r++) {
+                long v = inA.getAtIndex(LONG, r), w = inB.getAtIndex(LONG, r);
+                long a = pair[((int) v & 0xffff) - base], b = pair[((int) (v >>> 16) & 0xffff) - base];
+                long c = pair[((int) w & 0xffff) - base], d = pair[((int) (w >>> 16) & 0xffff) - base];
+                bufA = bufA >>> a | a;
+                bufB = bufB >>> c | c;
+                bufA = bufA >>> b | b;
+                bufB = bufB >>> d | d;
+                int n = (bcA + (int) a + (int) b) & 255, m = (bcB + (int) c + (int) d) & 255;
+                dst.set(LONG, atA, bufA >>> -n); // n is 4 to 51: a shift by 64 - n
+                dst.set(LONG, atB, bufB >>> -m);
+                atA += n >>> 3;
+                atB += m >>> 3;
+                a = pair[((int) (v >>> 32) & 0xffff) - base];
+                b = pair[(int) (v >>> 48) - base];
+                c = pair[((int) (w >>> 32) & 0xffff) - base];
+                d = pair[(int) (w >>> 48) - base];
+                bufA = bufA >>> a | a;
+                bufB = bufB >>> c | c;
+                bufA = bufA >>> b | b;
+                bufB = bufB >>> d | d;
+                n = ((n & 7) + (int) a + (int) b) & 255;
+                m = ((m & 7) + (int) c + (int) d) & 255;
+                dst.set(LONG, atA, bufA >>> -n);
+                dst.set(LONG, atB, bufB >>> -m);
+                atA += n >>> 3;
+                atB += m >>> 3;
+                bcA = n & 7;
+                bcB = m & 7;
+            }
+            ja += 8L * rounds;
+            jb += 8L * rounds;
+        }
+        state[0] = ja;
+        state[1] = atA;
+        state[2] = bufA;
+        state[3] = bcA;
+        state[4] = jb;
+        state[5] = atB;
+        state[6] = bufB;
+        state[7] = bcB;
+    }
+
+    /** Rounds of 8 symbols a stream can take with symbols [j, end) left and room for 2 stores of 8 bytes each. */
+    private static long pairRounds(long j, long end, long at, long stop) {
+        return Math.min((end - j) / 8, (stop - at - 2) / 12);
     }
 
     /** Most 8-byte words of one int-counted run: 2^27 bytes. */

@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -274,6 +275,15 @@ class CrossKernelTest {
             for (TestData.PlaneKind kind : TestData.PlaneKind.values()) {
                 planes.add(TestData.plane(kind, n, n + kind.ordinal()));
             }
+        }
+        // 23 symbols (the encoders' pair tables), the last fifth of the plane noisier: streams of very different sizes
+        SplittableRandom random = new SplittableRandom(23);
+        for (int n : new int[] {16_384, 100_003}) {
+            byte[] lopsided = new byte[n];
+            for (int i = 0; i < n; i++) {
+                lopsided[i] = (byte) (i < n - n / 5 ? 9 : 10 + random.nextInt(22));
+            }
+            planes.add(lopsided);
         }
         int values = 1 << 20;
         try (Arena arena = Arena.ofConfined()) {
