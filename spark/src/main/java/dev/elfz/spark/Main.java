@@ -30,6 +30,7 @@ public final class Main {
         try {
             Args a = Args.parse(args);
             spark = SparkSession.builder().appName("elfz " + a.command).getOrCreate();
+            spark.sparkContext().setLogLevel("WARN"); // Spark's INFO lines would bury the job's one line
             code = run(spark, a, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("elfz-spark: " + e.getMessage());
