@@ -61,7 +61,7 @@ echo "spark.sh: elfz analyze" >&2
 measure single "$root/bin/elfz" analyze --json -q -T "$cores" "$hub" >"$work/single.json"
 echo "spark.sh: elfz-spark analyze" >&2
 ELFZ_SPARK_MASTER="local[$cores]" \
-  ELFZ_SPARK_JAVA_OPTS="-Xmx4g -Dspark.eventLog.enabled=true -Dspark.eventLog.dir=file://$work/events -Dspark.local.dir=$work/tmp" \
+  ELFZ_SPARK_JAVA_OPTS="-Xmx4g -Dspark.eventLog.enabled=true -Dspark.eventLog.dir=file://$work/events -Dspark.eventLog.compress=false -Dspark.eventLog.rolling.enabled=false -Dspark.local.dir=$work/tmp" \
   measure spark "$root/bin/elfz-spark" analyze "$hub" -o "$work/report" >&2
 
 python3 - "$work" "$in_bytes" "$gb" "$cores" >"$root/benchmarks/results/spark.md" <<'EOF'
@@ -76,9 +76,13 @@ for k in ("duplicate_layers", "duplicate_layer_bytes", "fixed4k_bytes", "fixed51
     assert single["total"]["duplication"][k] == spark["total"]["duplication"][k], k
 written = read = 0
 scan_ms = scan_tasks = 0
-for f in glob.glob(work + "/events/*"):
+for f in glob.glob(work + "/events/**/events_*", recursive=True) + glob.glob(work + "/events/*local-*"):
+    if not __import__("os").path.isfile(f):
+        continue
     for line in open(f):
         e = json.loads(line)
+        if not isinstance(e, dict):
+            continue
         if e.get("Event") != "SparkListenerTaskEnd" or "Task Metrics" not in e:
             continue
         m = e["Task Metrics"]
