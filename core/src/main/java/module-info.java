@@ -8,9 +8,13 @@ module dev.elfz.core {
     requires dev.elfz.bindings;
     requires com.fasterxml.jackson.databind;
     requires jdk.incubator.vector;
+    requires jdk.management;
+    requires hash4j;
 
     exports dev.elfz;
     exports dev.elfz.kernel;
+    exports dev.elfz.analyze to
+            dev.elfz.cli;
     exports dev.elfz.codec to
             dev.elfz.cli;
     exports dev.elfz.codec.blocks to

@@ -91,8 +91,13 @@ public final class FingerprintSet implements AutoCloseable {
     }
 
     /** True when {@code fingerprint} was added before; otherwise adds it (when there is room) and returns false. */
+    /** The fingerprint as the table keeps it (0 is the empty slot's). */
+    static long stored(long fingerprint) {
+        return fingerprint == 0 ? 1 : fingerprint;
+    }
+
     public boolean seenOrAdd(long fingerprint) {
-        long f = fingerprint == 0 ? 1 : fingerprint;
+        long f = stored(fingerprint);
         long i = slot(f);
         while (true) {
             long s = slots.getAtIndex(SLOT, i);

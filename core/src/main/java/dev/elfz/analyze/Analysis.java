@@ -255,7 +255,7 @@ public final class Analysis {
         return out;
     }
 
-    private static String kind(Path p) {
+    static String kind(Path p) {
         String n = p.getFileName().toString();
         return n.endsWith(".safetensors")
                 ? "safetensors"
@@ -267,7 +267,7 @@ public final class Analysis {
     }
 
     /** In a directory, a .bin, .pt or .pth file counts only if it begins as a checkpoint (not every .bin is one). */
-    private static boolean maybeTorch(Path p) {
+    static boolean maybeTorch(Path p) {
         try {
             return !"torch".equals(kind(p)) || TorchFile.looksLike(p);
         } catch (IOException e) {
@@ -276,7 +276,7 @@ public final class Analysis {
     }
 
     /** A file and the external data files of an ONNX model. */
-    private static List<Sources.Source> parts(Sources.Source s) {
+    static List<Sources.Source> parts(Sources.Source s) {
         List<Sources.Source> parts = new ArrayList<>(List.of(s));
         parts.addAll(s.externalData());
         return parts;
@@ -291,7 +291,7 @@ public final class Analysis {
     }
 
     /** Per-dtype accumulators. */
-    private static final class Acc {
+    static final class Acc {
         long layers, bytes, parameters;
         final ValueSummary values = new ValueSummary();
         long scanned, dupLayers, dupLayerBytes, fixed4k, fixed512, cdcBytes;
@@ -408,23 +408,6 @@ public final class Analysis {
             } finally {
                 options.progress().end();
             }
-            long layers = 0, bytes = 0;
-            for (Acc a : acc.values()) {
-                layers += a.layers;
-                bytes += a.bytes;
-            }
-            List<DtypeStats> rows = new ArrayList<>();
-            Acc total = new Acc();
-            for (Map.Entry<Dtype, Acc> e : acc.entrySet()) {
-                rows.add(row(
-                        e.getKey().name(),
-                        e.getValue(),
-                        layers,
-                        bytes,
-                        e.getKey().elfType() != null));
-                total.add(e.getValue());
-            }
-            DtypeStats all = row("total", total, layers, bytes, true);
             ChunkIndex index = new ChunkIndex(
                     chunks4k,
                     chunks512,
@@ -435,14 +418,7 @@ public final class Analysis {
                     fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(),
                     budget.limit(),
                     fixed4k.saturated() || fixed512.saturated() || cdcSet.saturated());
-            return new Report(
-                    List.copyOf(stats),
-                    layers,
-                    bytes,
-                    List.copyOf(rows),
-                    all,
-                    index,
-                    estimate.predictions(options.threads()));
+            return report(stats, acc, index, estimate.predictions(options.threads()));
         }
 
         /**
@@ -614,6 +590,25 @@ public final class Analysis {
             }
             Stream.of(fixed4k, fixed512, cdcSet).filter(Objects::nonNull).forEach(FingerprintSet::close);
         }
+    }
+
+    /** The report from the files' rows and the per-dtype accumulators (also what elfz-spark's counts make). */
+    static Report report(
+            List<FileStats> stats, Map<Dtype, Acc> acc, ChunkIndex index, List<CodecEstimate.Prediction> predictions) {
+        long layers = 0, bytes = 0;
+        for (Acc a : acc.values()) {
+            layers += a.layers;
+            bytes += a.bytes;
+        }
+        List<DtypeStats> rows = new ArrayList<>();
+        Acc total = new Acc();
+        for (Map.Entry<Dtype, Acc> e : acc.entrySet()) {
+            rows.add(row(
+                    e.getKey().name(), e.getValue(), layers, bytes, e.getKey().elfType() != null));
+            total.add(e.getValue());
+        }
+        DtypeStats all = row("total", total, layers, bytes, true);
+        return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index, predictions);
     }
 
     private static DtypeStats row(String name, Acc a, long layers, long bytes, boolean floats) {
