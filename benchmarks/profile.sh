@@ -10,6 +10,7 @@
 # prints the load (uptime) before and after, which goes with the figures.
 #
 #   benchmarks/profile.sh [f32|bf16]...     (default: both)
+# ELFZ_NO_BUILD=1 profiles the jars as they are built (no Maven build first).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
@@ -22,7 +23,7 @@ need unzip=unzip
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress} # shares BERT's files with compress.sh
 out=$root/benchmarks/results/profiles
 mkdir -p "$work" "$out"
-build
+[[ ${ELFZ_NO_BUILD:-} == 1 ]] || build
 
 # The agent out of the registry's jar, under target/.
 ap_version=4.1

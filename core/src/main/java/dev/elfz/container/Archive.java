@@ -16,7 +16,6 @@ import dev.elfz.io.Crc32c;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
-import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.JavaVectorKernel;
 import dev.elfz.kernel.Kernel;
@@ -357,12 +356,6 @@ public final class Archive implements AutoCloseable {
         } catch (InputChangedException e) {
             throw new ElfzException(path, InputChangedException.WHAT, e);
         }
-    }
-
-    /** Lets go of the pages of chunk {@code i} (read for good): resident memory stays flat in file size. */
-    void release(Index.Stream s, int i) {
-        long[] c = s.chunks()[i];
-        Pages.release(file.asSlice(c[Index.Stream.OFFSET], c[Index.Stream.LENGTH]));
     }
 
     /** Decodes a coded chunk whose stored bytes passed {@link #storedChunk}. */

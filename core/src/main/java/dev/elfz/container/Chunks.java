@@ -20,6 +20,8 @@ import java.nio.file.Path;
  * reads share no position. An interrupted reader closes a {@link FileChannel} for every thread, so from then on the
  * chunks are copied out of the mapping as before ({@link MappedInput#copy}); reopening the path could open another
  * file. Memory on the Java heap gets that copy too (a heap ByteBuffer would go through a temporary direct one).
+ * Positional reads map no page of the archive into the process, so its resident memory stays flat in file size with
+ * nothing to let go; the mapping copy lets go of the pages it read.
  */
 final class Chunks implements AutoCloseable {
 
@@ -55,6 +57,8 @@ final class Chunks implements AutoCloseable {
             return MappedInput.copy(path, mapped, into);
         } catch (InputChangedException e) {
             throw new ElfzException(path, InputChangedException.WHAT, e);
+        } finally {
+            Pages.releaseTouched(mapped); // read for good: resident memory stays flat in file size
         }
     }
 

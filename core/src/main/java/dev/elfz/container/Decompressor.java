@@ -514,7 +514,6 @@ public final class Decompressor {
                 r.decodeChunk(t.what(), s, t.dtype(), i, bytes);
                 t.out().write(i * s.chunkBytes(), bytes);
                 jobs.get(j).output().one();
-                r.release(s, i); // read for good
                 long[] crc = crcs.get(t);
                 if (crc != null) {
                     crc[i] = Compressor.crc32c(bytes);

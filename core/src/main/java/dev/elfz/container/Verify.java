@@ -378,7 +378,7 @@ public final class Verify {
         MemorySegment mapped = t.original().asSlice(start, size);
         Pages.populate(mapped);
         MemorySegment original = MappedInput.copy(t.source(), mapped, copy);
-        Pages.release(mapped); // read for good: resident memory stays flat in file size
+        Pages.releaseTouched(mapped); // read for good, shared pages too: resident memory stays flat in file size
         long at = original.mismatch(decoded);
         ValueCodec codec = Codecs.of(t.codec());
         if (at < 0 && codec.lossless()) {

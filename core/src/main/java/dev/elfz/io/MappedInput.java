@@ -64,7 +64,7 @@ public final class MappedInput {
 
     /**
      * Hands {@code pass} all the values of {@code data} ({@code valueBytes} each) in order, about 1 MiB of whole values
-     * at a time: whole-tensor passes over a mapped input, in flat memory. When {@code file} is not null, {@code data}
+     * at a time: whole-tensor passes over a mapped input, in flat memory (each part's mapped pages let go once copied). When {@code file} is not null, {@code data}
      * is a mapping of it and each part is a {@link #copy} into one private buffer, reused; when null, {@code data}
      * is private memory and the parts are its slices.
      */
@@ -77,7 +77,9 @@ public final class MappedInput {
                 MemorySegment part = data.asSlice(off, Math.min(step, data.byteSize() - off));
                 if (buffer != null) {
                     Pages.populate(part);
-                    part = copy(file, part, buffer);
+                    MemorySegment mapped = part;
+                    part = copy(file, mapped, buffer);
+                    Pages.releaseTouched(mapped); // read for good: resident memory stays flat in tensor size
                 }
                 pass.accept(part, off / valueBytes);
             }

@@ -64,6 +64,20 @@ public final class Pages {
     }
 
     /**
+     * Drops every page {@code part} touches, a slice of a read-only file mapping read for good, the pages it shares
+     * with neighbouring data too: for readers that take chunks out of order, where no one knows when a shared page's
+     * other half has been read. A page a neighbour still reads is only mapped again from the page cache (the file's
+     * bytes, as before). A mapping covers whole pages, so rounding outwards never leaves it. Nothing happens unless
+     * {@code part} is a file mapping.
+     */
+    public static void releaseTouched(MemorySegment part) {
+        if (MADVISE == null || !part.isMapped() || part.byteSize() == 0) {
+            return;
+        }
+        advise(part.address() & -PAGE, (part.address() + part.byteSize() + PAGE - 1) & -PAGE, MADV_DONTNEED);
+    }
+
+    /**
      * Maps every page of {@code part}, a slice of a read-only file mapping, in one call before it is read: a page
      * fault per 64 KiB costs more than the reading itself (a third of compression time on a virtual machine).
      */

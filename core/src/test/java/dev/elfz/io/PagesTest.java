@@ -1,6 +1,7 @@
 package dev.elfz.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -10,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,5 +52,53 @@ class PagesTest {
                 assertEquals(bytes[i], m.get(ValueLayout.JAVA_BYTE, i), "byte " + i);
             }
         }
+    }
+    /**
+     * Every page a slice touches leaves the process, the two it shares with its neighbours too, and only those: the
+     * resident size of the mapping as the kernel counts it (/proc/self/smaps), before and after.
+     */
+    @Test
+    void everyPageASliceTouchesIsLetGo(@TempDir Path dir) throws IOException {
+        assumeTrue(System.getProperty("os.name", "").equals("Linux"), "smaps is Linux's");
+        int pages = 64;
+        Path f = dir.resolve("data");
+        Files.write(f, new byte[(int) (pages * Pages.PAGE)]);
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, 0, pages * Pages.PAGE, arena);
+            long sum = 0;
+            for (long i = 0; i < m.byteSize(); i += Pages.PAGE) {
+                sum += m.get(ValueLayout.JAVA_BYTE, i); // every page mapped in
+            }
+            assertEquals(0, sum);
+            assertEquals(pages * Pages.PAGE, residentBytes(m));
+            Pages.releaseTouched(m.asSlice(Pages.PAGE + 100, 10 * Pages.PAGE)); // pages 1 to 11, both ends shared
+            assertEquals((pages - 11) * Pages.PAGE, residentBytes(m));
+            Pages.release(m.asSlice(20 * Pages.PAGE + 100, 10 * Pages.PAGE)); // whole pages only: 21 to 29
+            assertEquals((pages - 20) * Pages.PAGE, residentBytes(m));
+            Pages.releaseTouched(m.asSlice(pages * Pages.PAGE - 1, 1)); // the last byte: the last page
+            assertEquals((pages - 21) * Pages.PAGE, residentBytes(m));
+            assertEquals(0, m.get(ValueLayout.JAVA_BYTE, 5 * Pages.PAGE)); // read back from the file
+        }
+    }
+
+    /** The resident bytes of the mapping that holds {@code m} (its smaps entry's Rss). */
+    private static long residentBytes(MemorySegment m) throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
+        for (int i = 0; i < lines.size(); i++) {
+            String[] range = lines.get(i).split(" ", 2)[0].split("-");
+            if (range.length != 2 || !range[0].matches("[0-9a-f]+")) {
+                continue;
+            }
+            if (Long.parseUnsignedLong(range[0], 16) <= m.address()
+                    && m.address() < Long.parseUnsignedLong(range[1], 16)) {
+                for (int j = i + 1; j < lines.size(); j++) {
+                    if (lines.get(j).startsWith("Rss:")) {
+                        return Long.parseLong(lines.get(j).replaceAll("[^0-9]", "")) * 1024;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no mapping at " + Long.toHexString(m.address()) + " in /proc/self/smaps");
     }
 }
