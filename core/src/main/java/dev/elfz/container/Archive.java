@@ -218,7 +218,7 @@ public final class Archive implements AutoCloseable {
         if (index.base() == null || basePath == null) {
             return;
         }
-        BaseModel b = BaseModel.open(basePath, null, kernel);
+        BaseModel b = BaseModel.open(basePath, path, kernel); // this archive is no file of the base
         if (b.directory() != Index.KIND_DIRECTORY.equals(index.base().input())) {
             b.close();
             throw new ElfzException(

@@ -72,7 +72,7 @@ final class BaseModel implements AutoCloseable {
     /**
      * Opens a base: an .elfz archive (by its magic) through {@link Archive}, anything else as an input of compression.
      *
-     * @param exclude a path a directory's walk leaves out (the output being written), or null
+     * @param exclude a path a directory's walk leaves out (the output being written, the archive being read)
      */
     static BaseModel open(Path base, Path exclude, Kernel kernel) throws IOException {
         if (Files.isRegularFile(base) && isArchive(base)) {
@@ -123,14 +123,18 @@ final class BaseModel implements AutoCloseable {
         return found;
     }
 
-    /** The tensor {@code name} of base file {@code file}, or null. */
+    /**
+     * The tensor {@code name} of base file {@code file}, or null. A base given as one file may have been renamed: then
+     * the first tensor of that name in any of its files (the model's, before its external data files).
+     */
     Tensor find(String file, String name) {
-        for (Tensor t : byName.getOrDefault(name, List.of())) {
+        List<Tensor> named = byName.getOrDefault(name, List.of());
+        for (Tensor t : named) {
             if (t.file().equals(file)) {
                 return t;
             }
         }
-        return null;
+        return directory || named.isEmpty() ? null : named.getFirst();
     }
 
     /** A tensor's bytes: its mapping, or (archive) decoded once into memory of this base. */
@@ -171,13 +175,15 @@ final class BaseModel implements AutoCloseable {
         Tensor t = find(d.file(), d.tensor());
         if (t == null) {
             throw new ElfzException(
-                    path, "is not the base of " + what + ": it has no tensor " + d.tensor() + " in " + d.file());
+                    path,
+                    "is not the base of " + what + ": it has no tensor " + d.tensor()
+                            + (directory ? " in " + d.file() : ""));
         }
         MemorySegment bytes = bytes(t);
         if (!xxh3(fileOf(t), bytes).equals(d.xxh3())) {
             throw new ElfzException(
                     path,
-                    "is not the base of " + what + ": its tensor " + d.tensor() + " in " + d.file()
+                    "is not the base of " + what + ": its tensor " + d.tensor() + (directory ? " in " + d.file() : "")
                             + " holds other bytes (XXH3-128 mismatch)");
         }
         checked.put(key, bytes);
