@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -212,6 +213,34 @@ class BaseDeltaTest {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    /**
+     * A 2.5 archive written once and committed (delta-2.5/: base, fine-tune with NaN, ±Inf and -0.0 in both, and the
+     * archive, 256-byte chunks): it still reads, against its base, as the fine-tune bit for bit.
+     */
+    @Test
+    void aCommittedArchiveOfFormat25StillReads() throws IOException {
+        Path b = committed("base.safetensors");
+        Path ft = committed("ft.safetensors");
+        Path z = committed("ft.safetensors.elfz");
+        try (ElfzReader r = ElfzReader.open(z, b)) {
+            r.checkBase();
+            assertEquals(3, r.archive().base().deltas());
+        }
+        Path back = dir.resolve("back.safetensors");
+        Elfz.decompress(z, back, ElfzOptions.defaults().withBase(b));
+        assertEquals(-1, Files.mismatch(ft, back));
+        assertEquals(5, Files.readAllBytes(z)[10], "minor version 5");
+        assertEquals(1, Files.readAllBytes(z)[12], "flag bit 0: a base");
+    }
+
+    private Path committed(String name) throws IOException {
+        Path p = dir.resolve(name);
+        try (InputStream s = getClass().getResourceAsStream("/dev/elfz/delta-2.5/" + name)) {
+            Files.copy(s, p);
+        }
+        return p;
     }
 
     @Test
