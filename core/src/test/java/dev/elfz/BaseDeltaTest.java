@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elfz.container.Verify;
+import dev.elfz.safetensors.SafetensorsFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -91,7 +93,7 @@ class BaseDeltaTest {
         Elfz.decompress(z, back, ElfzOptions.defaults().withBase(base));
         try (ElfzReader r = ElfzReader.open(z, base);
                 Arena arena = Arena.ofConfined();
-                dev.elfz.safetensors.SafetensorsFile ft = dev.elfz.safetensors.SafetensorsFile.open(fineTune)) {
+                SafetensorsFile ft = SafetensorsFile.open(fineTune)) {
             for (ElfzTensor t : r.tensors()) {
                 if (r.archive().base().isDelta(t)) {
                     MemorySegment own = ft.data(ft.tensors().stream()
@@ -102,8 +104,7 @@ class BaseDeltaTest {
                 }
             }
         }
-        assertTrue(dev.elfz.container.Verify.verify(
-                        fineTune, z, ElfzOptions.defaults().withBase(base))
+        assertTrue(Verify.verify(fineTune, z, ElfzOptions.defaults().withBase(base))
                 .ok());
     }
 
@@ -194,7 +195,7 @@ class BaseDeltaTest {
                 () -> check(
                         assertThrows(
                                 ElfzException.class,
-                                () -> dev.elfz.container.Verify.verify(
+                                () -> Verify.verify(
                                         fineTune, z, ElfzOptions.defaults().withBase(with))),
                         parts))) {
             attempt.run();

@@ -245,13 +245,10 @@ public final class Archive implements AutoCloseable {
      * @throws ElfzException naming the first delta tensor without its base tensor, or the missing base
      */
     public void checkBase() throws ElfzException {
-        for (ElfzTensor t : tensors) {
-            Entry e = entry(t.file(), t.name());
-            Index.Delta d = deltas.get(e.stream());
-            if (d != null) {
-                baseOf(describe(t), d);
-            }
-        }
+        List<ElfzTensor> paired = tensors.stream()
+                .filter(t -> deltas.containsKey(entry(t.file(), t.name()).stream()))
+                .toList();
+        Parallel.map(paired, t -> baseOf(describe(t), deltas.get(entry(t.file(), t.name()).stream())));
     }
 
     /** The checked bytes of the base tensor of a delta. */
@@ -395,6 +392,7 @@ public final class Archive implements AutoCloseable {
         }
         MemorySegment buffer = scratch.take(with.byteSize());
         try {
+            Pages.populate(with);
             BaseModel.xor(dst, MappedInput.copy(base.path(), with, buffer));
         } catch (InputChangedException e) {
             throw new ElfzException(base.path(), InputChangedException.WHAT, e);

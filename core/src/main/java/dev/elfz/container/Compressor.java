@@ -51,6 +51,7 @@ public final class Compressor {
         MemorySegment base; // a delta's base tensor (its bytes are XORed with src's before coding), else null
         Path baseFile; // the file base maps, or null when it is private memory
         Index.Delta delta;
+        Deltas.Pair pair; // what delta was made from, until its base tensor is hashed
         boolean coded;
         long exceptions;
 
@@ -161,6 +162,12 @@ public final class Compressor {
                     plan(s, sources.file(s), o, planner, deltas, plans, entries, finish);
                 }
                 baseEntry = deltas == null ? null : deltas.base();
+            }
+            List<Plan> paired = plans.stream().filter(p -> p.pair != null).toList();
+            List<Index.Delta> hashed =
+                    Deltas.hashAll(paired.stream().map(p -> p.pair).toList());
+            for (int i = 0; i < paired.size(); i++) {
+                paired.get(i).delta = hashed.get(i);
             }
             List<Job> jobs = new ArrayList<>();
             for (Plan p : plans) {
@@ -277,6 +284,7 @@ public final class Compressor {
                 p.base = pair.bytes();
                 p.baseFile = pair.file();
                 p.delta = pair.delta();
+                p.pair = pair;
             }
             tensorPlans.add(p);
         }

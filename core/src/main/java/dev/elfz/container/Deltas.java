@@ -6,6 +6,7 @@ import dev.elfz.codec.CodecParams;
 import dev.elfz.io.BufferPool;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
+import dev.elfz.io.Pages;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.safetensors.TensorInfo;
 import java.lang.foreign.Arena;
@@ -79,8 +80,18 @@ final class Deltas implements AutoCloseable {
             return null;
         }
         used.put(b.file(), base.size(b.file()));
-        return new Pair(
-                bytes, baseFile, new Index.Delta(Index.XOR, b.file(), b.name(), BaseModel.xxh3(baseFile, bytes)));
+        return new Pair(bytes, baseFile, new Index.Delta(Index.XOR, b.file(), b.name(), null)); // hashed by hashAll
+    }
+
+    /**
+     * The deltas with the XXH3-128 of their base tensors, hashed in parallel (one pass over each, the first over a
+     * base's mapping also faulting it in).
+     */
+    static List<Index.Delta> hashAll(List<Pair> pairs) throws ElfzException {
+        return Parallel.map(pairs, p -> {
+            Index.Delta d = p.delta();
+            return new Index.Delta(d.op(), d.file(), d.tensor(), BaseModel.xxh3(p.file(), p.bytes()));
+        });
     }
 
     /** Where the sample's pieces of {@code piece} bytes begin in a tensor of {@code size} bytes. */
@@ -133,6 +144,9 @@ final class Deltas implements AutoCloseable {
     /** {@code dst ^= with}, {@code with} read through a private copy into {@code buffer} when it maps {@code file}. */
     private static void copyOrSlice(Path file, MemorySegment with, MemorySegment buffer, MemorySegment dst)
             throws InputChangedException {
+        if (file != null) {
+            Pages.populate(with); // one madvise for the chunk's pages rather than a fault per page
+        }
         BaseModel.xor(dst, file == null ? with : MappedInput.copy(file, with, buffer));
     }
 
