@@ -26,7 +26,11 @@ class BaseCliTest {
         Path ft = FineTunes.derive(
                 base,
                 dir.resolve("ft.safetensors"),
-                Map.of("bert.4", FineTunes.both(FineTunes.tuned(4), FineTunes.specials(7)), "bert.0", FineTunes.grown(2)),
+                Map.of(
+                        "bert.4",
+                        FineTunes.both(FineTunes.tuned(4), FineTunes.specials(7)),
+                        "bert.0",
+                        FineTunes.grown(2)),
                 Map.of());
         Path z = dir.resolve("ft.elfz");
         run("compress", "-q", "--codec", "lossless", ft, "--base", base, "-o", z)
@@ -52,8 +56,7 @@ class BaseCliTest {
     @Test
     void withoutItsBaseOrWithAnotherOneIsOneLineAndNothingWritten() throws IOException {
         Path base = FineTunes.base(dir.resolve("base.safetensors"), 6, 32, 32);
-        Path ft = FineTunes.derive(
-                base, dir.resolve("ft.safetensors"), Map.of("bert.1", FineTunes.tuned(1)), Map.of());
+        Path ft = FineTunes.derive(base, dir.resolve("ft.safetensors"), Map.of("bert.1", FineTunes.tuned(1)), Map.of());
         Path other = FineTunes.derive(
                 base, dir.resolve("other.safetensors"), Map.of("bert.2", FineTunes.tuned(2)), Map.of());
         Path z = dir.resolve("ft.elfz");
