@@ -21,9 +21,13 @@ public final class ElfzFormat {
     /**
      * 2.1 added the file kind onnx, 2.2 onnx_data (and single-file archives of an ONNX model with its external data
      * files), 2.4 torch and gguf, which older readers refuse as unknown kinds; 2.5 the blocks codec (a GGUF file's
-     * quantized blocks as byte planes), which older readers refuse as an unknown codec.
+     * quantized blocks as byte planes), which older readers refuse as an unknown codec; 2.6 tensors stored as deltas
+     * against a base model, with the prologue flag {@link #FLAG_BASE}, which older readers refuse as unknown.
      */
-    public static final int MINOR = 5;
+    public static final int MINOR = 6;
+
+    /** Prologue flag (since 2.6): some tensors are stored against a base model, which the index names. */
+    static final int FLAG_BASE = 1;
 
     public static final int PROLOGUE_BYTES = 16;
     public static final int TRAILER_BYTES = 32;
@@ -32,12 +36,13 @@ public final class ElfzFormat {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** magic, u16 major, u16 minor, u32 flags (0). */
-    static byte[] prologue() {
+    /** magic, u16 major, u16 minor, u32 flags ({@link #FLAG_BASE} when {@code base}, else 0). */
+    static byte[] prologue(boolean base) {
         MemorySegment p = MemorySegment.ofArray(new byte[PROLOGUE_BYTES]);
         MemorySegment.copy(MAGIC, 0, p, ValueLayout.JAVA_BYTE, 0, MAGIC.length);
         p.set(U16, 8, (short) MAJOR);
         p.set(U16, 10, (short) MINOR);
+        p.set(U32, 12, base ? FLAG_BASE : 0);
         return p.toArray(ValueLayout.JAVA_BYTE);
     }
 
