@@ -21,7 +21,8 @@ import java.util.Objects;
  * stage, on the XOR of the two files' sampled pieces), codes at least {@link #MIN_GAIN} times smaller than the file
  * alone. That is what {@code elfz compress FT --base BASE} codes losslessly, and an XOR is the same both ways: the
  * earlier file (in the analysis' order) is named the base. Each file is compared with at most {@link #MAX_PARTNERS}
- * earlier files of its shape and paired with the one that gives the smallest delta.
+ * earlier files of its shape and paired with the one that gives the smallest delta; an exact copy (every tensor the
+ * same) is not a fine-tune, and the duplicate tensors count it already.
  */
 final class Pairs {
 
@@ -51,12 +52,15 @@ final class Pairs {
                 Model ft = same.get(i);
                 Analysis.Pair best = null;
                 for (int j = Math.max(0, i - MAX_PARTNERS); j < i; j++) {
+                    Model base = same.get(j);
+                    if (base.hashes().equals(ft.hashes())) {
+                        continue; // a copy, not a fine-tune: the duplicate tensors say so already
+                    }
                     CodecEstimate.Prediction a = alone.get(ft.file());
                     if (a == null) {
                         a = estimate(ft, null);
                         alone.put(ft.file(), a);
                     }
-                    Model base = same.get(j);
                     CodecEstimate.Prediction d = estimate(ft, base);
                     if (best == null || d.predictedBytes() < best.delta().predictedBytes()) {
                         best = pair(base, ft, a, d);
