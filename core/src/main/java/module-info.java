@@ -8,6 +8,7 @@ module dev.elfz.core {
     requires dev.elfz.bindings;
     requires com.fasterxml.jackson.databind;
     requires jdk.incubator.vector;
+    requires hash4j;
 
     exports dev.elfz;
     exports dev.elfz.kernel;

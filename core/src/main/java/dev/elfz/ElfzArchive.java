@@ -9,8 +9,9 @@ import java.util.List;
  * @param createdBy the writer, e.g. {@code elfz 0.1.0}
  * @param input one file or a model directory
  * @param files in the order they were stored
+ * @param base the model the delta tensors are stored against, or null when there are none (format 2.5)
  */
-public record ElfzArchive(String createdBy, InputKind input, List<ElfzFile> files) {
+public record ElfzArchive(String createdBy, InputKind input, List<ElfzFile> files, ElfzBase base) {
 
     public ElfzArchive {
         files = List.copyOf(files);

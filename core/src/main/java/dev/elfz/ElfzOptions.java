@@ -2,6 +2,7 @@ package dev.elfz;
 
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -19,6 +20,10 @@ import java.util.Locale;
  * @param sync decompression forces each output file and its directory to disk (fsync) before the call returns
  *     (default: not, as {@code zstd -d} and {@code cp}: every output still appears whole or not at all under its
  *     name, but a power cut or an operating system crash soon after may lose what the kernel had not written yet)
+ * @param base the model a fine-tune is stored against, or null for none (default): compression codes each tensor
+ *     paired with one of the base's (same name, dtype and shape) as its XOR with it when that is smaller, and
+ *     decompression, verification and readers of such an archive need the same base (a safetensors file, an ONNX
+ *     model, a model directory or an .elfz archive of one)
  */
 public record ElfzOptions(
         CodecChoice codec,
@@ -29,7 +34,8 @@ public record ElfzOptions(
         Progress progress,
         LossyOptions lossy,
         double errorBound,
-        boolean sync) {
+        boolean sync,
+        Path base) {
 
     public static final long DEFAULT_CHUNK_BYTES = 1 << 20;
     /** Chunks stay under 1 GiB: one ByteBuffer, one write, u32 positions. */
@@ -44,6 +50,16 @@ public record ElfzOptions(
         }
         if (chunkBytes < 64 || chunkBytes > MAX_CHUNK_BYTES) {
             throw new IllegalArgumentException("chunk size must be between 64 bytes and 1 GiB, not " + chunkBytes);
+        }
+        if (base != null
+                && (!Double.isNaN(errorBound)
+                        || lossy.prunes()
+                        || (codec != CodecChoice.AUTO && codec != CodecChoice.LOSSLESS))) {
+            String what = !Double.isNaN(errorBound)
+                    ? "an error bound"
+                    : lossy.prunes() ? "pruning" : "codec " + codec.name().toLowerCase(Locale.ROOT);
+            throw new IllegalArgumentException("a base stores fine-tunes as lossless deltas: it does not combine with "
+                    + what + " (codecs auto and lossless only)");
         }
         if (!Double.isNaN(errorBound)) {
             if (!(errorBound >= 0) || Double.isInfinite(errorBound)) {
@@ -67,43 +83,48 @@ public record ElfzOptions(
                 Progress.NONE,
                 LossyOptions.NONE,
                 Double.NaN,
-                false);
+                false,
+                null);
     }
 
     public ElfzOptions withCodec(CodecChoice c) {
-        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound, sync);
+        return new ElfzOptions(c, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound, sync, base);
     }
 
     public ElfzOptions withThreads(int t) {
-        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress, lossy, errorBound, sync);
+        return new ElfzOptions(codec, t, overwrite, chunkBytes, kernel, progress, lossy, errorBound, sync, base);
     }
 
     public ElfzOptions withOverwrite(boolean o) {
-        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress, lossy, errorBound, sync);
+        return new ElfzOptions(codec, threads, o, chunkBytes, kernel, progress, lossy, errorBound, sync, base);
     }
 
     public ElfzOptions withChunkBytes(long b) {
-        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress, lossy, errorBound, sync);
+        return new ElfzOptions(codec, threads, overwrite, b, kernel, progress, lossy, errorBound, sync, base);
     }
 
     public ElfzOptions withKernel(Kernel k) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress, lossy, errorBound, sync);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, k, progress, lossy, errorBound, sync, base);
     }
 
     public ElfzOptions withProgress(Progress p) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p, lossy, errorBound, sync);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, p, lossy, errorBound, sync, base);
     }
 
     public ElfzOptions withLossy(LossyOptions l) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, l, errorBound, sync);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, l, errorBound, sync, base);
     }
 
     public ElfzOptions withErrorBound(double e) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, e, sync);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, e, sync, base);
     }
 
     public ElfzOptions withSync(boolean s) {
-        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound, s);
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound, s, base);
+    }
+
+    public ElfzOptions withBase(Path b) {
+        return new ElfzOptions(codec, threads, overwrite, chunkBytes, kernel, progress, lossy, errorBound, sync, b);
     }
 
     /** Told, from one thread at a time, how many input (compress) or output (decompress) bytes are done. */

@@ -43,6 +43,36 @@ public final class ElfzReader implements AutoCloseable {
         return new ElfzReader(Archive.open(path, kernel));
     }
 
+    /**
+     * Opens an archive of a fine-tune stored against {@code base} ({@link ElfzArchive#base()}): a safetensors file, an
+     * ONNX model, a model directory or an .elfz archive of one. Each base tensor is checked against the hash the archive
+     * recorded when a delta tensor first needs it; {@link #checkBase()} checks them all at once.
+     */
+    public static ElfzReader open(Path path, Path base) throws IOException {
+        return open(path, base, Kernels.best());
+    }
+
+    public static ElfzReader open(Path path, Path base, Kernel kernel) throws IOException {
+        Archive a = Archive.open(path, kernel);
+        try {
+            a.attachBase(base);
+        } catch (IOException | RuntimeException | Error e) {
+            a.close();
+            throw e;
+        }
+        return new ElfzReader(a);
+    }
+
+    /**
+     * Checks that the base given holds every tensor the archive's deltas were coded against, with the same bytes.
+     *
+     * @throws ElfzException naming the first delta tensor whose base tensor is missing or differs, or when no base
+     *     was given and the archive needs one
+     */
+    public void checkBase() throws ElfzException {
+        archive.checkBase();
+    }
+
     public Path path() {
         return archive.path();
     }

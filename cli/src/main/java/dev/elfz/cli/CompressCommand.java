@@ -12,6 +12,7 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** elfz compress IN [-o OUT]: a safetensors or ONNX file or a model directory into one .elfz file. */
@@ -46,6 +47,15 @@ final class CompressCommand extends WorkCommand {
                     + " writing to the kernel, as zstd and cp do.")
     boolean fsync;
 
+    @Option(
+            names = "--base",
+            paramLabel = "BASE",
+            description = "The model IN was fine-tuned from (a safetensors file, an ONNX model, a model directory or an"
+                    + " .elfz archive of one): each tensor with a base tensor of the same name, dtype and shape is"
+                    + " stored as its XOR with it when that is smaller, losslessly (codecs auto and lossless only)."
+                    + " Decompressing needs the same base.")
+    Path base;
+
     @Mixin
     CodecOptions codecs;
 
@@ -68,6 +78,11 @@ final class CompressCommand extends WorkCommand {
     @Override
     public Integer call() throws IOException {
         ElfzOptions o = codecs.apply(options(shown(in)).withOverwrite(force).withSync(fsync));
+        try {
+            o = o.withBase(base == null ? null : existing(base));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(codecs.spec.commandLine(), "--base: " + e.getMessage());
+        }
         Path source = existing(in);
         Path target = out != null ? out : Path.of(shown(Elfz.compressedName(source)));
         checkWritable(target, false, force);

@@ -32,6 +32,14 @@ final class DecompressCommand extends WorkCommand {
     boolean force;
 
     @Option(
+            names = "--base",
+            paramLabel = "BASE",
+            description = "The base model IN was compressed against (compress --base): the same file, directory or"
+                    + " .elfz archive; each of its tensors the deltas need is checked against the hash IN recorded"
+                    + " before anything is written.")
+    Path base;
+
+    @Option(
             names = "--fsync",
             description = "Force the output to disk before it appears (as zstd -d then sync); default: leave the"
                     + " writing to the kernel, as zstd -d and cp do.")
@@ -52,7 +60,8 @@ final class DecompressCommand extends WorkCommand {
 
     @Override
     public Integer call() throws IOException {
-        ElfzOptions o = options(shown(in)).withOverwrite(force).withSync(fsync);
+        ElfzOptions o =
+                options(shown(in)).withOverwrite(force).withSync(fsync).withBase(base == null ? null : existing(base));
         Path source = existingFile(in);
         Path target = out != null ? out : defaultTarget(source);
         Listing listing = Listing.read(source, o.kernel());

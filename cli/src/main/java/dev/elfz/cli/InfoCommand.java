@@ -31,6 +31,7 @@ final class InfoCommand extends ElfzCommand {
             int tensors,
             long exceptions,
             Map<String, Integer> codecs,
+            Listing.BaseRow base,
             List<Listing.FileRow> files) {}
 
     @Override
@@ -49,6 +50,7 @@ final class InfoCommand extends ElfzCommand {
                     l.tensors().size(),
                     l.exceptions(),
                     l.codecs(),
+                    l.baseRow(),
                     l.files()));
             return 0;
         }
@@ -79,6 +81,9 @@ final class InfoCommand extends ElfzCommand {
                         l.tensors().size(),
                         l.codecs(),
                         l.createdBy());
+        if (l.baseLine() != null) {
+            out().println(l.baseLine());
+        }
         l.print(out());
         return 0;
     }

@@ -3,6 +3,7 @@ package dev.elfz.cli;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzBase;
 import dev.elfz.ElfzFile;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
@@ -24,7 +25,7 @@ import java.util.TreeMap;
  * The files and tensors of an .elfz file, from its index alone (nothing is decoded): the rows of
  * {@code elfz info}, of {@code -v} and of the {@code --json} summaries.
  */
-record Listing(String file, long fileBytes, String createdBy, String input, List<FileRow> files) {
+record Listing(String file, long fileBytes, String createdBy, String input, List<FileRow> files, ElfzBase base) {
 
     /**
      * @param exceptions values the codec keeps exactly (ELF, grid, their survivors after pruning); -1 when a chunk's
@@ -110,7 +111,41 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
                 fileBytes,
                 archive.createdBy(),
                 archive.input().id(),
-                files);
+                files,
+                archive.base());
+    }
+
+    /**
+     * "stored against the base [FILES] (a model directory): D of T tensors as deltas", or null when the archive needs
+     * no base.
+     */
+    String baseLine() {
+        if (base == null) {
+            return null;
+        }
+        BaseRow row = baseRow();
+        int total = row.tensors();
+        return "stored against the base "
+                + base.files().stream()
+                        .map(b -> b.path() + " (" + b.size() + " bytes)")
+                        .toList()
+                + (base.input() == InputKind.DIRECTORY ? ", a model directory" : "") + ": " + base.deltas() + " of "
+                + total + " tensors ("
+                + String.format(Locale.ROOT, "%.0f%%", 100.0 * base.deltas() / Math.max(1, total))
+                + ") as deltas";
+    }
+
+    /** The base in --json: as given (file or directory), its files, and how many of the tensors are deltas. */
+    record BaseRow(String input, List<ElfzBase.BaseFile> files, int deltaTensors, int tensors) {}
+
+    BaseRow baseRow() {
+        if (base == null) {
+            return null;
+        }
+        int total = files.stream()
+                .mapToInt(f -> f.tensors() == null ? 0 : f.tensors().size())
+                .sum();
+        return new BaseRow(base.input().id(), base.files(), base.deltas(), total);
     }
 
     boolean directory() {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** elfz verify ORIGINAL FILE.elfz: every tensor decoded and compared with the original, within its bound. */
@@ -33,6 +34,12 @@ final class VerifyCommand extends WorkCommand {
 
     @Parameters(index = "1", paramLabel = "FILE.elfz", description = "The .elfz file made from it.")
     Path archive;
+
+    @Option(
+            names = "--base",
+            paramLabel = "BASE",
+            description = "The base model FILE.elfz was compressed against (compress --base).")
+    Path base;
 
     /** One compared stream in --json. */
     record CheckRow(
@@ -62,7 +69,7 @@ final class VerifyCommand extends WorkCommand {
 
     @Override
     public Integer call() throws IOException {
-        ElfzOptions o = options(shown(archive));
+        ElfzOptions o = options(shown(archive)).withBase(base == null ? null : existing(base));
         Verify.Report report = Verify.verify(existing(original), existingFile(archive), o);
         if (json) {
             List<CheckRow> rows = new ArrayList<>();

@@ -29,6 +29,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,8 @@ public final class Archive implements AutoCloseable {
     private final Chunks chunks; // reads the stored bytes of chunks into private memory
 
     private final Kernel kernel;
+    private final Map<Index.Stream, Index.Delta> deltas = new IdentityHashMap<>(); // the streams stored as deltas
+    private volatile BaseModel base; // what they are stored against, once given
 
     /** A tensor's view and the index record the decoding reads. */
     private record Entry(ElfzTensor tensor, Index.Stream stream) {}
@@ -76,6 +79,9 @@ public final class Archive implements AutoCloseable {
             List<ElfzTensor> views = info.files().get(f).tensors();
             for (int i = 0; i < views.size(); i++) {
                 Entry e = new Entry(views.get(i), entries.get(i).data());
+                if (entries.get(i).delta() != null) {
+                    deltas.put(e.stream(), entries.get(i).delta());
+                }
                 byName.computeIfAbsent(e.tensor().name(), k -> new ArrayList<>())
                         .add(e);
             }
@@ -151,11 +157,10 @@ public final class Archive implements AutoCloseable {
                             + ElfzFormat.OLDEST_MAJOR + ".x to " + ElfzFormat.MAJOR + ".x"
                             + (major > ElfzFormat.MAJOR ? " (made by a newer elfz?)" : ""));
         }
-        if (file.get(ElfzFormat.U32, 12) != 0) {
+        int flags = file.get(ElfzFormat.U32, 12);
+        if ((flags & ~ElfzFormat.FLAG_BASE) != 0) {
             throw new ElfzException(
-                    path,
-                    "unknown flags " + Integer.toHexString(file.get(ElfzFormat.U32, 12))
-                            + " in the prologue (made by a newer elfz?)");
+                    path, "unknown flags " + Integer.toHexString(flags) + " in the prologue (made by a newer elfz?)");
         }
         long t = size - ElfzFormat.TRAILER_BYTES;
         if (file.asSlice(t + 24, 8).mismatch(MemorySegment.ofArray(ElfzFormat.TRAILER_MAGIC)) != -1) {
@@ -193,12 +198,72 @@ public final class Archive implements AutoCloseable {
         if (index == null) {
             throw new ElfzException(path, "damaged index: null");
         }
+        if (((flags & ElfzFormat.FLAG_BASE) != 0) != (index.base() != null)) {
+            throw new ElfzException(path, "damaged: the prologue's base flag and the index's base disagree");
+        }
         IndexCheck.check(path, index, indexOffset);
         return index;
     }
 
     public Path path() {
         return path;
+    }
+
+    /**
+     * Gives the model the archive's delta tensors are stored against (for an archive without any, nothing happens):
+     * a safetensors file, an ONNX model, a model directory or an .elfz archive of one. Each base tensor is checked
+     * against its recorded hash before a delta is applied to it ({@link #checkBase} checks them all).
+     */
+    public void attachBase(Path basePath) throws IOException {
+        if (index.base() == null || basePath == null) {
+            return;
+        }
+        BaseModel b = BaseModel.open(basePath, path, kernel); // this archive is no file of the base
+        if (b.directory() != Index.KIND_DIRECTORY.equals(index.base().input())) {
+            b.close();
+            throw new ElfzException(
+                    basePath,
+                    "is not the base of " + path + ": it was stored against a "
+                            + (b.directory() ? "single file" : "model directory"));
+        }
+        base = b;
+    }
+
+    /** The base the index names: its files, for people. */
+    public String baseFiles() {
+        return index.base() == null
+                ? null
+                : index.base().files().stream()
+                        .map(Index.BaseFile::path)
+                        .toList()
+                        .toString();
+    }
+
+    /**
+     * Checks, in index order, that the base given holds every tensor a delta was coded against, with the same bytes.
+     *
+     * @throws ElfzException naming the first delta tensor without its base tensor, or the missing base
+     */
+    public void checkBase() throws ElfzException {
+        for (ElfzTensor t : tensors) {
+            Entry e = entry(t.file(), t.name());
+            Index.Delta d = deltas.get(e.stream());
+            if (d != null) {
+                baseOf(describe(t), d);
+            }
+        }
+    }
+
+    /** The checked bytes of the base tensor of a delta. */
+    private MemorySegment baseOf(String what, Index.Delta d) throws ElfzException {
+        BaseModel b = base;
+        if (b == null) {
+            throw new ElfzException(
+                    path,
+                    what + " is stored as a delta against the base " + baseFiles()
+                            + ": give that base to read it (--base)");
+        }
+        return b.checked(what, d);
     }
 
     /** The index records, for the container's readers. */
@@ -305,13 +370,34 @@ public final class Archive implements AutoCloseable {
 
     /** Decodes chunk {@code i} of a stream into dst (the chunk's original size), after checking its CRC32C. */
     void decodeChunk(String what, Index.Stream s, Dtype dtype, int i, MemorySegment dst) throws ElfzException {
+        Index.Delta d = deltas.get(s);
+        MemorySegment with = d == null ? null : baseOf(what, d).asSlice(i * s.chunkBytes(), dst.byteSize());
         if (s.chunks()[i][Index.Stream.CODED] == 0) {
             storedChunk(what, s, i, dst); // its stored bytes are its bytes
+        } else {
+            MemorySegment buffer = scratch.take(storedLength(s, i));
+            try {
+                decodeCoded(what, s, dtype, i, storedChunk(what, s, i, buffer), dst);
+            } finally {
+                scratch.give(buffer);
+            }
+        }
+        if (with != null) {
+            applyBase(with, dst);
+        }
+    }
+
+    /** {@code dst ^= with}: a delta's chunk made the tensor's, the base's bytes copied first when they are mapped. */
+    private void applyBase(MemorySegment with, MemorySegment dst) throws ElfzException {
+        if (!with.isMapped()) {
+            BaseModel.xor(dst, with);
             return;
         }
-        MemorySegment buffer = scratch.take(storedLength(s, i));
+        MemorySegment buffer = scratch.take(with.byteSize());
         try {
-            decodeCoded(what, s, dtype, i, storedChunk(what, s, i, buffer), dst);
+            BaseModel.xor(dst, MappedInput.copy(base.path(), with, buffer));
+        } catch (InputChangedException e) {
+            throw new ElfzException(base.path(), InputChangedException.WHAT, e);
         } finally {
             scratch.give(buffer);
         }
@@ -485,6 +571,9 @@ public final class Archive implements AutoCloseable {
 
     @Override
     public void close() {
+        if (base != null) {
+            base.close();
+        }
         chunks.close();
         codecs.close();
         arena.close();

@@ -4,6 +4,7 @@ import dev.elfz.Codec;
 import dev.elfz.Dtype;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzException;
 import dev.elfz.ElfzOptions;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.EntropyStage;
@@ -47,6 +48,9 @@ public final class Compressor {
         final long chunkBytes;
         final long[][] chunks;
         final long[] originalCrcs; // of each chunk's original bytes, when the stream may need them (see stream())
+        MemorySegment base; // a delta's base tensor (its bytes are XORed with src's before coding), else null
+        Path baseFile; // the file base maps, or null when it is private memory
+        Index.Delta delta;
         boolean coded;
         long exceptions;
 
@@ -62,8 +66,12 @@ public final class Compressor {
         }
 
         MemorySegment chunk(int i) {
+            return chunk(src, i);
+        }
+
+        MemorySegment chunk(MemorySegment of, int i) {
             long off = i * chunkBytes;
-            return src.asSlice(off, Math.min(chunkBytes, src.byteSize() - off));
+            return of.asSlice(off, Math.min(chunkBytes, of.byteSize() - off));
         }
 
         /** The checksum of the stream's original bytes, from those of its chunks. */
@@ -141,13 +149,18 @@ public final class Compressor {
     /** Writes {@code out}; returns what its index says. */
     public static ElfzArchive compress(Path in, Path out, ElfzOptions o) throws IOException {
         AtomicFiles.checkTarget(out, o.overwrite());
-        try (Sources sources = Sources.open(in, out)) {
+        try (Sources sources = Sources.open(in, out);
+                BaseModel base = o.base() == null ? null : BaseModel.open(o.base(), out, o.kernel())) {
             List<Index.FileEntry> entries = new ArrayList<>();
             List<Plan> plans = new ArrayList<>();
             List<Runnable> finish = new ArrayList<>(); // builds the entries once the chunks are written
             Planner planner = Planner.plan(sources, o);
-            for (Sources.Source s : sources.files()) {
-                plan(s, sources.file(s), o, planner, plans, entries, finish);
+            Index.Base baseEntry;
+            try (Deltas deltas = base == null ? null : new Deltas(base, o.kernel(), o.chunkBytes())) {
+                for (Sources.Source s : sources.files()) {
+                    plan(s, sources.file(s), o, planner, deltas, plans, entries, finish);
+                }
+                baseEntry = deltas == null ? null : deltas.base();
             }
             List<Job> jobs = new ArrayList<>();
             for (Plan p : plans) {
@@ -161,7 +174,7 @@ public final class Compressor {
                     CodecPool codecs = new CodecPool(o.kernel());
                     Writeback writeback = o.sync() ? Writeback.of(temp.path()) : Writeback.NONE) {
                 FileChannel ch = temp.channel();
-                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue()), 0);
+                writeFully(out, ch, ByteBuffer.wrap(ElfzFormat.prologue(baseEntry != null)), 0);
                 // one pool of coded-chunk buffers and one of input copies: at most one each per chunk in flight
                 long maxChunk = plans.stream()
                         .mapToLong(p -> Math.min(p.chunkBytes, p.src.byteSize()))
@@ -171,13 +184,14 @@ public final class Compressor {
                 // table), so that it writes in place rather than through a copy
                 BufferPool buffers = new BufferPool(arena, 2 * maxChunk + 4096);
                 BufferPool inputs = new BufferPool(arena, maxChunk);
+                BufferPool bases = new BufferPool(arena, maxChunk); // a base's chunk, copied out of its mapping
                 long[] position = {ElfzFormat.PROLOGUE_BYTES};
                 Map<Path, Long> readTo = new HashMap<>(); // by input file: where its last chunk in turn ended
                 // the only serial step hands out offsets; each thread checksums and writes its own chunks
                 Workers.inTurn(
                         o.threads(),
                         jobs,
-                        job -> encode(job, codecs, inputs, buffers),
+                        job -> encode(job, codecs, inputs, buffers, bases),
                         r -> {
                             Plan p = r.job.plan();
                             long length = r.stored.byteSize();
@@ -200,7 +214,10 @@ public final class Compressor {
                         });
                 finish.forEach(Runnable::run);
                 Index.Archive archive = new Index.Archive(
-                        "elfz " + Elfz.VERSION, sources.directory() ? Index.KIND_DIRECTORY : Index.KIND_FILE, entries);
+                        "elfz " + Elfz.VERSION,
+                        sources.directory() ? Index.KIND_DIRECTORY : Index.KIND_FILE,
+                        entries,
+                        baseEntry);
                 byte[] json = Index.JSON.writeValueAsBytes(archive);
                 CRC32C indexCrc = new CRC32C();
                 indexCrc.update(json);
@@ -233,9 +250,11 @@ public final class Compressor {
             Path file,
             ElfzOptions o,
             Planner planner,
+            Deltas deltas,
             List<Plan> plans,
             List<Index.FileEntry> entries,
-            List<Runnable> finish) {
+            List<Runnable> finish)
+            throws ElfzException {
         int slot = entries.size();
         entries.add(null);
         // the bytes no tensor holds: a blob whole, a safetensors header, an ONNX (data) file's skeleton
@@ -249,9 +268,16 @@ public final class Compressor {
         List<Plan> tensorPlans = new ArrayList<>();
         for (TensorInfo t : s.tensors()) {
             Planner.Choice c = planner.choice(s.path(), t);
+            Deltas.Pair pair = deltas == null ? null : deltas.pair(s.path(), file, t, s.data(t), c);
+            c = pair == null ? c : new Planner.Choice(Codec.LOSSLESS, CodecParams.NONE);
             long unit = Codecs.of(c.codec()).chunkUnit(t.dtype(), c.params());
             Plan p = new Plan(
                     file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
+            if (pair != null) {
+                p.base = pair.bytes();
+                p.baseFile = pair.file();
+                p.delta = pair.delta();
+            }
             tensorPlans.add(p);
         }
         plans.addAll(tensorPlans);
@@ -259,8 +285,9 @@ public final class Compressor {
             List<Index.TensorEntry> tensors = new ArrayList<>();
             for (int i = 0; i < tensorPlans.size(); i++) {
                 TensorInfo t = s.tensors().get(i);
-                tensors.add(new Index.TensorEntry(
-                        t.name(), t.dtype().name(), t.shape(), t.begin(), tensorPlans.get(i).stream()));
+                Plan p = tensorPlans.get(i);
+                tensors.add(
+                        new Index.TensorEntry(t.name(), t.dtype().name(), t.shape(), t.begin(), p.stream(), p.delta));
             }
             SafetensorsFile f = s.safetensors();
             entries.set(
@@ -288,14 +315,19 @@ public final class Compressor {
     /**
      * Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput).
      */
-    private static Result encode(Job job, CodecPool codecs, BufferPool inputs, BufferPool buffers) {
+    private static Result encode(Job job, CodecPool codecs, BufferPool inputs, BufferPool buffers, BufferPool bases) {
         Plan p = job.plan();
         MemorySegment mapped = p.chunk(job.chunk());
         Pages.populate(mapped);
         MemorySegment input = inputs.take();
         MemorySegment src;
+        long ownCrc = 0; // a delta's: of the tensor's own bytes, which the stream's checksum is of
         try {
             src = MappedInput.copy(p.file, mapped, input);
+            if (p.base != null) {
+                ownCrc = Crc32c.of(src);
+                Deltas.xorChunk(src, p.baseFile, p.chunk(p.base, job.chunk()), bases);
+            }
         } catch (InputChangedException e) {
             inputs.give(input);
             throw new UncheckedIOException(e);
@@ -312,13 +344,13 @@ public final class Compressor {
             if (e.length() >= 0) {
                 MemorySegment stored = buffer.asSlice(0, e.length());
                 // a lossy stream keeps no checksum of its original bytes once a chunk is coded
-                long original = Codecs.of(p.codec).lossless() ? Crc32c.of(src) : 0;
+                long original = p.base != null ? ownCrc : Codecs.of(p.codec).lossless() ? Crc32c.of(src) : 0;
                 return new Result(job, stored, src, input, buffer, Crc32c.of(stored), original, true, e.exceptions());
             }
             buffers.give(buffer);
         }
         long crc = Crc32c.of(src);
-        return new Result(job, src, src, input, null, crc, crc, false, 0);
+        return new Result(job, src, src, input, null, crc, p.base != null ? ownCrc : crc, false, 0);
     }
 
     /**

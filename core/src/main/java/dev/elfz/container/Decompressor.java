@@ -101,6 +101,8 @@ public final class Decompressor {
 
     public static void decompress(Path in, Path out, ElfzOptions o) throws IOException {
         try (Archive r = Archive.open(in, o.kernel())) {
+            r.attachBase(o.base());
+            r.checkBase(); // a base missing or not this archive's: one line, before any output exists
             AtomicFiles.checkTarget(out, o.overwrite(), r.directory());
             if (!r.directory()) {
                 decompressFile(r, out, o);

@@ -20,9 +20,13 @@ public final class ElfzFormat {
     public static final int OLDEST_MAJOR = 1;
     /**
      * 2.1 added the file kind onnx, 2.2 onnx_data (and single-file archives of an ONNX model with its external data
-     * files), 2.4 torch and gguf, which older readers refuse as unknown kinds.
+     * files), 2.4 torch and gguf, which older readers refuse as unknown kinds; 2.5 tensors stored as deltas against a
+     * base model, with the prologue flag {@link #FLAG_BASE}, which older readers refuse as unknown.
      */
-    public static final int MINOR = 4;
+    public static final int MINOR = 5;
+
+    /** Prologue flag (since 2.5): some tensors are stored against a base model, which the index names. */
+    static final int FLAG_BASE = 1;
 
     public static final int PROLOGUE_BYTES = 16;
     public static final int TRAILER_BYTES = 32;
@@ -31,12 +35,13 @@ public final class ElfzFormat {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** magic, u16 major, u16 minor, u32 flags (0). */
-    static byte[] prologue() {
+    /** magic, u16 major, u16 minor, u32 flags ({@link #FLAG_BASE} when {@code base}, else 0). */
+    static byte[] prologue(boolean base) {
         MemorySegment p = MemorySegment.ofArray(new byte[PROLOGUE_BYTES]);
         MemorySegment.copy(MAGIC, 0, p, ValueLayout.JAVA_BYTE, 0, MAGIC.length);
         p.set(U16, 8, (short) MAJOR);
         p.set(U16, 10, (short) MINOR);
+        p.set(U32, 12, base ? FLAG_BASE : 0);
         return p.toArray(ValueLayout.JAVA_BYTE);
     }
 

@@ -53,7 +53,30 @@ final class Index {
      * @param input {@link #KIND_FILE} (one file compressed) or {@link #KIND_DIRECTORY} (a model directory)
      * @param files in the order they were stored; relative paths with '/' for a directory
      */
-    public record Archive(String createdBy, String input, List<FileEntry> files) {}
+    public record Archive(String createdBy, String input, List<FileEntry> files, Base base) {}
+
+    /**
+     * The model the archive's delta tensors are stored against (since 2.5).
+     *
+     * @param input {@link #KIND_FILE} or {@link #KIND_DIRECTORY}, as the base was given
+     * @param files the base's files holding paired tensors: path (relative, '/'-separated) and size
+     */
+    public record Base(String input, List<BaseFile> files) {}
+
+    public record BaseFile(String path, long size) {}
+
+    /**
+     * A tensor stored as its difference with a base tensor (since 2.5): its stream holds the delta, its
+     * {@code crc32c} the tensor's own bytes.
+     *
+     * @param op {@link #XOR}: the bit patterns' XOR
+     * @param file the base file holding the base tensor (one of {@link Base#files()})
+     * @param tensor the base tensor's name
+     * @param xxh3 XXH3-128 of the base tensor's bytes, 32 lowercase hex digits
+     */
+    public record Delta(String op, String file, String tensor, String xxh3) {}
+
+    static final String XOR = "xor";
 
     /**
      * A file of the input.
@@ -109,7 +132,7 @@ final class Index {
      * @param offset where the tensor's bytes begin in the data buffer (its data_offsets[0]); onnx, onnx_data: in the file
      * @param data the tensor's bytes: {@code data.size()} is dtype size x elements
      */
-    public record TensorEntry(String name, String dtype, long[] shape, long offset, Stream data) {}
+    public record TensorEntry(String name, String dtype, long[] shape, long offset, Stream data, Delta delta) {}
 
     /**
      * A run of bytes cut into chunks of {@code chunkBytes} (the last one shorter), each coded with

@@ -25,6 +25,7 @@ final class IndexCheck {
 
     private final Path path;
     private final long chunkAreaEnd;
+    private final Set<String> baseFiles = new HashSet<>(); // the paths of the base's files, when there is one
 
     private IndexCheck(Path path, long chunkAreaEnd) {
         this.path = path;
@@ -47,6 +48,7 @@ final class IndexCheck {
         if (single) {
             singleFile(files);
         }
+        base(a.base());
         Set<String> names = new HashSet<>();
         for (Index.FileEntry f : files) {
             String p = require(f.path(), "a file entry", "path");
@@ -69,6 +71,41 @@ final class IndexCheck {
             } else {
                 throw fail(p + ": unknown kind " + f.kind());
             }
+        }
+    }
+
+    /** The base of the delta tensors (since 2.5): its input kind, and its files with their sizes, each once. */
+    private void base(Index.Base b) throws ElfzException {
+        if (b == null) {
+            return;
+        }
+        if (!Index.KIND_FILE.equals(b.input()) && !Index.KIND_DIRECTORY.equals(b.input())) {
+            throw fail("the index: the base's input is " + b.input() + ", not file or directory");
+        }
+        for (Index.BaseFile f : require(b.files(), "the base", "files")) {
+            String p = require(f == null ? null : f.path(), "a base file", "path");
+            if (f.size() < 0 || !baseFiles.add(p)) {
+                throw fail("the index: base file " + p + " has a negative size or is listed twice");
+            }
+        }
+    }
+
+    /** A delta tensor: against a base file of the index, by XOR, coded losslessly. */
+    private void delta(String what, Index.Delta d, Codec codec, Index.Stream s) throws ElfzException {
+        if (d == null) {
+            return;
+        }
+        if (!Index.XOR.equals(d.op())) {
+            throw fail(what + ": delta " + d.op() + " is unknown (made by a newer elfz?)");
+        }
+        if (!baseFiles.contains(d.file()) || d.tensor() == null) {
+            throw fail(what + ": a delta against " + d.file() + ", which the index's base does not list");
+        }
+        if (d.xxh3() == null || !d.xxh3().matches("[0-9a-f]{32}")) {
+            throw fail(what + ": the base tensor's xxh3 " + d.xxh3() + " is not 32 hex digits");
+        }
+        if (!Codecs.of(codec).lossless() || s.crc32c() == null) {
+            throw fail(what + ": a delta coded by " + codec.id() + ", which is not lossless");
         }
     }
 
@@ -139,6 +176,7 @@ final class IndexCheck {
             }
             same(what, "size", s.size(), bytes);
             stream(what, s, codec, dtype);
+            delta(what, t.delta(), codec, s);
             if (!gaps) {
                 same(what, "offset", t.offset(), data);
             } else if (t.offset() < end || t.offset() > f.size() - bytes) {

@@ -5,6 +5,7 @@ import dev.elfz.ChunkStream;
 import dev.elfz.Codec;
 import dev.elfz.Dtype;
 import dev.elfz.ElfzArchive;
+import dev.elfz.ElfzBase;
 import dev.elfz.ElfzFile;
 import dev.elfz.ElfzTensor;
 import dev.elfz.FileKind;
@@ -14,10 +15,12 @@ import dev.elfz.codec.elf.ElfChunkCodec;
 import dev.elfz.codec.registry.Codecs;
 import dev.elfz.kernel.ElfType;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Function;
 
 /** The API's typed view ({@link ElfzArchive}) of the JSON index records, which stay the container's own. */
@@ -34,7 +37,28 @@ final class IndexView {
         for (Index.FileEntry f : a.files()) {
             files.add(file(f, params));
         }
-        return new ElfzArchive(a.createdBy(), kind(InputKind.class, a.input()), files);
+        return new ElfzArchive(a.createdBy(), kind(InputKind.class, a.input()), files, base(a));
+    }
+
+    /** The base of the delta tensors, or null. */
+    private static ElfzBase base(Index.Archive a) {
+        if (a.base() == null) {
+            return null;
+        }
+        Set<String> deltas = new HashSet<>();
+        for (Index.FileEntry f : a.files()) {
+            for (Index.TensorEntry t : f.tensors() == null ? List.<Index.TensorEntry>of() : f.tensors()) {
+                if (t.delta() != null) {
+                    deltas.add(f.name() + '\0' + t.name());
+                }
+            }
+        }
+        return new ElfzBase(
+                kind(InputKind.class, a.base().input()),
+                a.base().files().stream()
+                        .map(b -> new ElfzBase.BaseFile(b.path(), b.size()))
+                        .toList(),
+                deltas);
     }
 
     private static ElfzFile file(Index.FileEntry f, Function<Index.Stream, CodecParams> params) {

@@ -168,6 +168,8 @@ public final class Verify {
     public static Report verify(Path original, Path elfz, ElfzOptions options) throws IOException {
         try (Archive r = Archive.open(elfz, options.kernel());
                 Sources src = Sources.open(original, elfz)) {
+            r.attachBase(options.base());
+            r.checkBase();
             List<String> problems = new ArrayList<>();
             List<Target> targets = match(r, src, original, problems);
             List<Check> checks = compare(r, targets, options, problems);

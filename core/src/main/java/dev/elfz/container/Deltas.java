@@ -1,0 +1,144 @@
+package dev.elfz.container;
+
+import dev.elfz.Codec;
+import dev.elfz.ElfzException;
+import dev.elfz.codec.CodecParams;
+import dev.elfz.io.BufferPool;
+import dev.elfz.io.InputChangedException;
+import dev.elfz.io.MappedInput;
+import dev.elfz.kernel.Kernel;
+import dev.elfz.safetensors.TensorInfo;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Decides, for compression against a base, which tensors are stored as their XOR with a base tensor: those paired
+ * with one (same name, dtype and shape, {@link BaseModel#pair}) whose delta codes smaller than the tensor alone on a
+ * sample of it (up to three pieces of {@link #PIECE} bytes: its start, middle and end, coded both ways by the real
+ * codecs), so that the choice costs a small fraction of the coding itself. Unchanged tensors (frozen layers) XOR to
+ * zeros, which the entropy stage stores in a few bytes a chunk.
+ */
+final class Deltas implements AutoCloseable {
+
+    /** A tensor paired: the base tensor's bytes, the file they map (null for private memory), the index record. */
+    record Pair(MemorySegment bytes, Path file, Index.Delta delta) {}
+
+    static final long PIECE = 64 << 10;
+
+    private final BaseModel base;
+    private final CodecPool codecs;
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment own;
+    private final MemorySegment other;
+    private final MemorySegment coded;
+    private final Map<String, Long> used = new TreeMap<>(); // base files paired with, by path
+
+    Deltas(BaseModel base, Kernel kernel, long chunkBytes) {
+        this.base = base;
+        this.codecs = new CodecPool(kernel);
+        long piece = Math.min(PIECE, chunkBytes);
+        own = arena.allocate(piece, 64);
+        other = arena.allocate(piece, 64);
+        coded = arena.allocate(2 * piece + 4096, 64);
+    }
+
+    /**
+     * The base tensor {@code t} (of input file {@code path}, mapped from {@code file}) is stored against, or null
+     * when it has none or codes smaller alone with {@code alone}.
+     */
+    Pair pair(String path, Path file, TensorInfo t, MemorySegment data, Planner.Choice alone) throws ElfzException {
+        if (t.dtype().elfType() == null || data.byteSize() == 0) {
+            return null; // the lossless codec takes float tensors only
+        }
+        BaseModel.Tensor b = base.pair(path, t.name(), t.dtype(), t.shape());
+        if (b == null) {
+            return null;
+        }
+        MemorySegment bytes = base.bytes(b);
+        Path baseFile = base.fileOf(b);
+        int unit = t.dtype().elfType().valueBytes();
+        long aloneBytes = 0;
+        long deltaBytes = 0;
+        try {
+            for (long at : pieces(data.byteSize(), own.byteSize() / unit * unit)) {
+                long n = Math.min(own.byteSize() / unit * unit, data.byteSize() - at);
+                MemorySegment mine = MappedInput.copy(file, data.asSlice(at, n), own);
+                aloneBytes += codedSize(alone.codec(), alone.params(), t, mine, at / unit);
+                copyOrSlice(baseFile, bytes.asSlice(at, n), other, mine);
+                deltaBytes += codedSize(Codec.LOSSLESS, CodecParams.NONE, t, mine, at / unit);
+            }
+        } catch (InputChangedException e) {
+            throw new ElfzException(e.file(), InputChangedException.WHAT, e);
+        }
+        if (deltaBytes > aloneBytes) {
+            return null;
+        }
+        used.put(b.file(), base.size(b.file()));
+        return new Pair(
+                bytes, baseFile, new Index.Delta(Index.XOR, b.file(), b.name(), BaseModel.xxh3(baseFile, bytes)));
+    }
+
+    /** Where the sample's pieces of {@code piece} bytes begin in a tensor of {@code size} bytes. */
+    private static List<Long> pieces(long size, long piece) {
+        List<Long> at = new ArrayList<>(List.of(0L));
+        long middle = (size / 2 - piece / 2) / piece * piece;
+        long end = size - piece;
+        for (long a : new long[] {middle, end}) {
+            if (a >= at.getLast() + piece) {
+                at.add(a);
+            }
+        }
+        return at;
+    }
+
+    /** Bytes a chunk of {@code values} takes stored with a codec (its own size when coding would not shrink it). */
+    private long codedSize(Codec codec, CodecParams params, TensorInfo t, MemorySegment values, long first) {
+        if (codec == Codec.RAW) {
+            return values.byteSize();
+        }
+        long n = codecs.encode(codec, t.dtype(), params, values, first, coded).length();
+        return n < 0 ? values.byteSize() : n;
+    }
+
+    /** The base file's entry of the index: its input kind and the files paired with. */
+    Index.Base base() {
+        List<Index.BaseFile> files = new ArrayList<>();
+        used.forEach((path, size) -> files.add(new Index.BaseFile(path, size)));
+        return new Index.Base(base.directory() ? Index.KIND_DIRECTORY : Index.KIND_FILE, files);
+    }
+
+    /**
+     * XORs {@code src} (a chunk of a fine-tune, private memory) with the base's chunk {@code with}: a mapping of
+     * {@code file}, copied first into a buffer of {@code buffers}, or private memory when {@code file} is null.
+     */
+    static void xorChunk(MemorySegment src, Path file, MemorySegment with, BufferPool buffers)
+            throws InputChangedException {
+        if (file == null) {
+            BaseModel.xor(src, with);
+            return;
+        }
+        MemorySegment b = buffers.take();
+        try {
+            copyOrSlice(file, with, b, src);
+        } finally {
+            buffers.give(b);
+        }
+    }
+
+    /** {@code dst ^= with}, {@code with} read through a private copy into {@code buffer} when it maps {@code file}. */
+    private static void copyOrSlice(Path file, MemorySegment with, MemorySegment buffer, MemorySegment dst)
+            throws InputChangedException {
+        BaseModel.xor(dst, file == null ? with : MappedInput.copy(file, with, buffer));
+    }
+
+    @Override
+    public void close() {
+        codecs.close();
+        arena.close();
+    }
+}
