@@ -37,7 +37,9 @@ import picocli.CommandLine.Parameters;
                     + "(fixed4k_chunks, fixed512_chunks, cdc_chunks, distinct_fixed4k, distinct_fixed512, "
                     + "distinct_cdc, memory_bytes, memory_limit, saturated); predictions[] (an estimate of elfz compress on the "
                     + "safetensors and onnx files: mode, flags, input_bytes, predicted_bytes, ratio, sampled_bytes, "
-                    + "container_bytes)."
+                    + "container_bytes); pairs[] (likely base and fine-tune pairs: base, fine_tune, tensors, "
+                    + "changed_tensors, alone and delta, each a prediction of the lossless mode: of the fine-tune "
+                    + "alone and of its XOR with the base)."
         })
 final class AnalyzeCommand extends WorkCommand {
 
@@ -227,6 +229,7 @@ final class AnalyzeCommand extends WorkCommand {
                 Units.bytes(c.memoryLimit()),
                 c.saturated() ? " (full: duplicate chunk bytes are a lower bound)" : "");
         predictions(r, w);
+        pairs(r, w);
         w.flush();
     }
 
@@ -247,6 +250,32 @@ final class AnalyzeCommand extends WorkCommand {
             });
         }
         table(w, t);
+    }
+
+    /** The likely base and fine-tune pairs: one row per fine-tune, with the lossless ratios alone and as a delta. */
+    private static void pairs(Report r, PrintWriter w) {
+        if (r.pairs().isEmpty()) {
+            return;
+        }
+        w.printf(
+                Locale.ROOT,
+                "%nlikely fine-tunes (the same tensors; their XOR with the base codes much smaller), "
+                        + "lossless ratios estimated as above:%n");
+        List<String[]> t = new ArrayList<>();
+        t.add(new String[] {"fine-tune", "base", "changed tensors", "alone", "--base", "gain"});
+        for (Analysis.Pair p : r.pairs()) {
+            t.add(new String[] {
+                p.fineTune(),
+                p.base(),
+                p.changedTensors() + " of " + p.tensors(),
+                String.format(Locale.ROOT, "%.3f", p.alone().ratio()),
+                String.format(Locale.ROOT, "%.3f", p.delta().ratio()),
+                String.format(
+                        Locale.ROOT, "%.2fx", p.delta().ratio() / p.alone().ratio())
+            });
+        }
+        table(w, t);
+        w.printf("(elfz compress FINE_TUNE --base BASE; an XOR is the same both ways)%n");
     }
 
     private static String pct(double share) {

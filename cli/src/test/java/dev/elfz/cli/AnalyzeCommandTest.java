@@ -75,6 +75,9 @@ class AnalyzeCommandTest {
                 12, j.get("total").get("duplication").get("duplicate_layers").asLong());
         assertTrue(lines.stream().anyMatch(l -> l.matches("total +[\\d.]+ KB +12 .*")), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("chunks: ")), r.out());
+        // the copy has the same tensors as shard 1, but is not named a fine-tune of it
+        assertEquals(0, j.get("pairs").size());
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("likely fine-tunes")), r.out());
         // the estimate: every chunk sampled (the floats fit the budget), one row per mode
         assertTrue(
                 lines.stream().anyMatch(l -> l.matches("elfz compress, estimated from [\\d.]+ KB of float values .*")),

@@ -151,6 +151,7 @@ public final class Analysis {
      *
      * @param predictions what {@code elfz compress} would give the safetensors files in a few modes, estimated
      *     ({@link CodecEstimate}); empty when there are none
+     * @param pairs likely base and fine-tune pairs among the files ({@link Pairs})
      */
     public record Report(
             List<FileStats> files,
@@ -159,7 +160,24 @@ public final class Analysis {
             List<DtypeStats> dtypes,
             DtypeStats total,
             ChunkIndex chunkIndex,
-            List<CodecEstimate.Prediction> predictions) {}
+            List<CodecEstimate.Prediction> predictions,
+            List<Pair> pairs) {}
+
+    /**
+     * A likely base and fine-tune: files with the same tensors whose XOR codes much smaller than the fine-tune alone.
+     *
+     * @param tensors the fine-tune's tensors
+     * @param changedTensors those whose bytes differ from the base's
+     * @param alone the estimate of {@code elfz compress --codec lossless FINE_TUNE}
+     * @param delta the estimate of {@code elfz compress FINE_TUNE --base BASE} (the XOR coded losslessly)
+     */
+    public record Pair(
+            String base,
+            String fineTune,
+            int tensors,
+            int changedTensors,
+            CodecEstimate.Prediction alone,
+            CodecEstimate.Prediction delta) {}
 
     /**
      * How an analysis runs.
@@ -387,6 +405,8 @@ public final class Analysis {
         long cdcAt, released;
         double tensorMin, tensorMax; // and its values not finite: the range the estimate's uniform modes need
         long tensorNotFinite;
+        final List<Pairs.Model> models = new ArrayList<>();
+        List<SegmentHash.Hash128> modelHashes; // of the file being read, tensor by tensor
 
         Report analyse(List<Path> files) throws IOException {
             Totals scan = totals(files);
@@ -418,7 +438,7 @@ public final class Analysis {
                     fixed4k.bytes() + fixed512.bytes() + cdcSet.bytes(),
                     budget.limit(),
                     fixed4k.saturated() || fixed512.saturated() || cdcSet.saturated());
-            return report(stats, acc, index, estimate.predictions(options.threads()));
+            return report(stats, acc, index, estimate.predictions(options.threads()), Pairs.find(models));
         }
 
         /**
@@ -476,12 +496,16 @@ public final class Analysis {
             // and its external data files' initializers are its tensors too, their gaps its skeleton
             try (Sources.Source s = Sources.Source.open(f.toString(), f)) {
                 List<Window> windows = new ArrayList<>();
+                List<String> signature = new ArrayList<>();
+                long floats = 0;
                 long tb = 0;
                 long bytes = 0;
                 int tensors = 0;
                 for (Sources.Source part : parts(s)) {
                     for (TensorInfo t : part.tensors()) {
                         Acc a = layer(t.dtype(), t.byteSize(), t.elements());
+                        signature.add(Pairs.signature(t));
+                        floats += t.dtype().elfType() != null ? t.byteSize() : 0;
                         a.scanned += t.byteSize();
                         tb += t.byteSize();
                         MemorySegment data = part.data(t);
@@ -493,7 +517,9 @@ public final class Analysis {
                     bytes += part.size();
                     tensors += part.tensors().size();
                 }
+                modelHashes = new ArrayList<>();
                 Workers.ordered(options.threads(), windows, Analysis.this::scan, this::merge);
+                models.add(new Pairs.Model(f, List.copyOf(signature), List.copyOf(modelHashes), floats));
                 estimate.addStored(bytes - tb); // the header, as compress keeps it
                 return new FileStats(f.toString(), kind(f), bytes, tensors, tb);
             }
@@ -563,7 +589,9 @@ public final class Analysis {
         /** A tensor's last window is merged: its hash is complete, and the estimate may sample it. */
         private void tensorDone(Window w, Acc a, MemorySegment data) throws InputChangedException {
             TensorInfo t = w.tensor();
-            if (!tensors.add(SegmentHash.value(whole))) {
+            SegmentHash.Hash128 hash = SegmentHash.value(whole);
+            modelHashes.add(hash);
+            if (!tensors.add(hash)) {
                 a.dupLayers++;
                 a.dupLayerBytes += data.byteSize();
             }
@@ -594,7 +622,11 @@ public final class Analysis {
 
     /** The report from the files' rows and the per-dtype accumulators (also what elfz-spark's counts make). */
     static Report report(
-            List<FileStats> stats, Map<Dtype, Acc> acc, ChunkIndex index, List<CodecEstimate.Prediction> predictions) {
+            List<FileStats> stats,
+            Map<Dtype, Acc> acc,
+            ChunkIndex index,
+            List<CodecEstimate.Prediction> predictions,
+            List<Pair> pairs) {
         long layers = 0, bytes = 0;
         for (Acc a : acc.values()) {
             layers += a.layers;
@@ -608,7 +640,7 @@ public final class Analysis {
             total.add(e.getValue());
         }
         DtypeStats all = row("total", total, layers, bytes, true);
-        return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index, predictions);
+        return new Report(List.copyOf(stats), layers, bytes, List.copyOf(rows), all, index, predictions, pairs);
     }
 
     private static DtypeStats row(String name, Acc a, long layers, long bytes, boolean floats) {

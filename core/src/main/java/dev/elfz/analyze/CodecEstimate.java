@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -103,6 +104,9 @@ public final class CodecEstimate implements AutoCloseable {
                     "prune 90% + elf",
                     "--codec elf --prune 0.9", CodecChoice.ELF, LossyOptions.NONE.withPruneFraction(0.9), Double.NaN));
 
+    /** The lossless mode: what {@code elfz compress --base} codes a fine-tune's XOR with its base with. */
+    public static final Mode LOSSLESS = MODES.get(1);
+
     /**
      * One mode's estimate.
      *
@@ -140,6 +144,8 @@ public final class CodecEstimate implements AutoCloseable {
     }
 
     private final Kernel kernel;
+    private final List<Mode> modes;
+    private final boolean ranges; // a mode quantizes: sampled tensors need their range
     private final long chunkBytes;
     private final long pieceBytes;
     private final long stride; // 0: every chunk
@@ -160,6 +166,15 @@ public final class CodecEstimate implements AutoCloseable {
         this(totalFloatBytes, DEFAULT_BUDGET, ElfzOptions.DEFAULT_CHUNK_BYTES, DEFAULT_PIECE, Kernels.best());
     }
 
+    /** As {@link #CodecEstimate(long)}, predicting only these modes. */
+    public CodecEstimate(long totalFloatBytes, List<Mode> modes) {
+        this(totalFloatBytes, DEFAULT_BUDGET, ElfzOptions.DEFAULT_CHUNK_BYTES, DEFAULT_PIECE, Kernels.best(), modes);
+    }
+
+    public CodecEstimate(long totalFloatBytes, long budget, long chunkBytes, long pieceBytes, Kernel kernel) {
+        this(totalFloatBytes, budget, chunkBytes, pieceBytes, kernel, MODES);
+    }
+
     /**
      * @param totalFloatBytes the float tensor bytes that will be offered: it sets the stride (an estimate of it is
      *     fine: the prediction scales to the bytes offered, but the sample is then larger or smaller; with 0 nothing
@@ -167,8 +182,10 @@ public final class CodecEstimate implements AutoCloseable {
      * @param budget most bytes sampled (and held off-heap), at least one piece
      * @param chunkBytes the container's chunk size (compress --chunk-size)
      * @param pieceBytes bytes sampled at a point: a chunk, or an aligned part of one coded as a chunk
+     * @param modes the modes predicted, in order
      */
-    public CodecEstimate(long totalFloatBytes, long budget, long chunkBytes, long pieceBytes, Kernel kernel) {
+    public CodecEstimate(
+            long totalFloatBytes, long budget, long chunkBytes, long pieceBytes, Kernel kernel, List<Mode> modes) {
         if (chunkBytes < 64
                 || pieceBytes < 64
                 || pieceBytes > chunkBytes
@@ -178,6 +195,8 @@ public final class CodecEstimate implements AutoCloseable {
                     + ", total " + totalFloatBytes);
         }
         this.kernel = kernel;
+        this.modes = List.copyOf(modes);
+        this.ranges = modes.stream().anyMatch(m -> m.codec() == CodecChoice.UNIFORM);
         this.chunkBytes = chunkBytes;
         this.pieceBytes = pieceBytes;
         long points = budget / pieceBytes; // each point takes at most one piece
@@ -200,6 +219,21 @@ public final class CodecEstimate implements AutoCloseable {
      * (float32 minimum and maximum, whether every value is finite), or null.
      */
     public void offer(Dtype dtype, long[] shape, MemorySegment data, ValueRange range) {
+        offer(dtype, shape, data, range, null);
+    }
+
+    /**
+     * As {@link #offer(Dtype, long[], MemorySegment, ValueRange)}, the tensor sampled as its bytes XOR those of
+     * {@code base} (a tensor of the same size): what {@code elfz compress --base} codes losslessly.
+     */
+    public void offerDelta(Dtype dtype, long[] shape, MemorySegment data, MemorySegment base) {
+        if (base.byteSize() != data.byteSize()) {
+            throw new IllegalArgumentException(base.byteSize() + " base bytes for " + data.byteSize());
+        }
+        offer(dtype, shape, data, null, base);
+    }
+
+    private void offer(Dtype dtype, long[] shape, MemorySegment data, ValueRange range, MemorySegment base) {
         tensors++;
         ElfType type = dtype.elfType();
         long size = data.byteSize();
@@ -225,17 +259,35 @@ public final class CodecEstimate implements AutoCloseable {
                 continue; // only when the total was underestimated: the prediction scales to what was sampled
             }
             if (tensor == null) {
-                ValueRange r = !selected ? null : range != null ? range : ValueRange.of(type, data);
+                ValueRange r = !selected || !ranges ? null : range != null ? range : ValueRange.of(type, data);
                 tensor = new Tensor(dtype, elements, selected, r);
             }
             MemorySegment copy = buffer.asSlice(used, len);
             copy.copyFrom(data.asSlice(at, len));
+            if (base != null) {
+                xor(copy, base.asSlice(at, len));
+            }
             used += len;
             last = new Piece(tensor, copy, at / vb, stride == 0 ? len : stride);
             pieces.add(last);
         }
         floatBytes += size;
     }
+
+    /** {@code into ^= with}, byte for byte. */
+    static void xor(MemorySegment into, MemorySegment with) {
+        long n = into.byteSize();
+        long i = 0;
+        for (; i + 8 <= n; i += 8) {
+            into.set(LONG, i, into.get(LONG, i) ^ with.get(LONG, i));
+        }
+        for (; i < n; i++) {
+            into.set(ValueLayout.JAVA_BYTE, i, (byte)
+                    (into.get(ValueLayout.JAVA_BYTE, i) ^ with.get(ValueLayout.JAVA_BYTE, i)));
+        }
+    }
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     /** Bytes compress stores as they are beside the tensors (safetensors headers, other files of a directory). */
     public void addStored(long bytes) {
@@ -264,7 +316,7 @@ public final class CodecEstimate implements AutoCloseable {
         return at.stream().mapToLong(Long::longValue).toArray();
     }
 
-    /** Every mode's prediction, in the order of {@link #MODES}; none when nothing was offered. */
+    /** Every mode's prediction, in the order given (by default {@link #MODES}); none when nothing was offered. */
     public List<Prediction> predictions() {
         return predictions(1);
     }
@@ -284,7 +336,7 @@ public final class CodecEstimate implements AutoCloseable {
         try {
             Workers.ordered(
                     threads,
-                    MODES,
+                    modes,
                     m -> {
                         long predicted = floatPrediction(m) + otherBytes + container;
                         return new Prediction(

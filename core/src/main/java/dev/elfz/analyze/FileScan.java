@@ -297,6 +297,7 @@ public final class FileScan {
                         0,
                         0,
                         false),
+                List.of(),
                 List.of());
     }
 }
