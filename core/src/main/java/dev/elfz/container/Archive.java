@@ -16,6 +16,7 @@ import dev.elfz.io.Crc32c;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
+import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.JavaVectorKernel;
 import dev.elfz.kernel.Kernel;
@@ -393,6 +394,7 @@ public final class Archive implements AutoCloseable {
         try {
             Pages.populate(with);
             BaseModel.xor(dst, MappedInput.copy(base.path(), with, buffer));
+            Pages.releaseTouched(with); // the base's pages stay out of the resident set, as the input's do
         } catch (InputChangedException e) {
             throw new ElfzException(base.path(), InputChangedException.WHAT, e);
         } finally {
