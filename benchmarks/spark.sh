@@ -98,7 +98,8 @@ s_spark, m_spark = times["spark"]
 d = spark["total"]["duplication"]
 print(f"# elfz-spark analyze against elfz analyze ({g:.1f} GB hub)\n")
 print(f"`benchmarks/spark.sh {gb}` on this {cores}-core VM (x86_64, AVX-512), Spark {'4.2.0'} local[{cores}], "
-      "measured while other builds ran on the machine (figures are noisy, and slower than on a quiet one).\n")
+      f"load average {open('/proc/loadavg').read().split()[2]} over the last 15 minutes at the end (the run's own "
+      "threads count in it: above the cores, other work ran beside it).\n")
 print("Hub: a bfloat16 and a float32 model tiled from BERT-base (HugeModel: every copy perturbed) and a mirror of the "
       "first, one third each.\n")
 print("| run | seconds | MB/s | peak RSS MB |")
