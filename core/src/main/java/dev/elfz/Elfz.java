@@ -48,6 +48,16 @@ public final class Elfz {
         Decompressor.decompress(in, out, options);
     }
 
+    /**
+     * {@link #decompress(Path, Path, ElfzOptions)} of an archive already open, whose index is then not read again (a
+     * command that lists it first). The base of {@code options}, when given, is attached to {@code in}; else the one
+     * {@code in} was opened with serves. {@code in} stays open.
+     */
+    public static void decompress(ElfzReader in, Path out, ElfzOptions options) throws IOException {
+        checkDistinct(in.path(), out);
+        Decompressor.decompress(in.container(), out, options);
+    }
+
     /** Opens an .elfz file to list and read its tensors; see {@link ElfzReader}. */
     public static ElfzReader open(Path elfz) throws IOException {
         return ElfzReader.open(elfz);

@@ -77,6 +77,11 @@ public final class ElfzReader implements AutoCloseable {
         return archive.path();
     }
 
+    /** The open archive, for {@link Elfz#decompress(ElfzReader, Path, ElfzOptions)}. */
+    Archive container() {
+        return archive;
+    }
+
     /** The whole index, typed: input kind, files, tensors, chunks. */
     public ElfzArchive archive() {
         return archive.info();

@@ -2,7 +2,9 @@ package dev.elfz.cli;
 
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
+import dev.elfz.ElfzReader;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -64,13 +66,17 @@ final class DecompressCommand extends WorkCommand {
                 options(shown(in)).withOverwrite(force).withSync(fsync).withBase(base == null ? null : existing(base));
         Path source = existingFile(in);
         Path target = out != null ? out : defaultTarget(source);
-        Listing listing = Listing.read(source, o.kernel());
-        checkWritable(target, listing.directory(), force);
-        long t0 = System.nanoTime();
-        try {
-            Elfz.decompress(source, target, o);
-        } catch (IOException e) {
-            throw Errors.naming(target, e);
+        Listing listing;
+        long t0;
+        try (ElfzReader reader = ElfzReader.open(source, o.kernel())) { // the index read once, for both
+            listing = Listing.of(reader, Files.size(source));
+            checkWritable(target, listing.directory(), force);
+            t0 = System.nanoTime();
+            try {
+                Elfz.decompress(reader, target, o);
+            } catch (IOException e) {
+                throw Errors.naming(target, e);
+            }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         long inBytes = listing.fileBytes();

@@ -226,7 +226,11 @@ public final class Archive implements AutoCloseable {
                     "is not the base of " + path + ": it was stored against a "
                             + (b.directory() ? "single file" : "model directory"));
         }
+        BaseModel replaced = base;
         base = b;
+        if (replaced != null) {
+            replaced.close();
+        }
     }
 
     /** The base the index names: its files, for people. */

@@ -101,37 +101,45 @@ public final class Decompressor {
 
     public static void decompress(Path in, Path out, ElfzOptions o) throws IOException {
         try (Archive r = Archive.open(in, o.kernel())) {
-            r.attachBase(o.base());
-            r.checkBase(); // a base missing or not this archive's: one line, before any output exists
-            AtomicFiles.checkTarget(out, o.overwrite(), r.directory());
-            if (!r.directory()) {
-                decompressFile(r, out, o);
-                return;
+            decompress(r, out, o);
+        }
+    }
+
+    /**
+     * Rebuilds the input of an archive already open (its index read once: a command that lists it first reads it no
+     * second time). The base of {@code o}, when given, is attached; else the archive's own, if any, serves.
+     */
+    public static void decompress(Archive r, Path out, ElfzOptions o) throws IOException {
+        r.attachBase(o.base());
+        r.checkBase(); // a base missing or not this archive's: one line, before any output exists
+        AtomicFiles.checkTarget(out, o.overwrite(), r.directory());
+        if (!r.directory()) {
+            decompressFile(r, out, o);
+            return;
+        }
+        checkFreeSpace(r, out);
+        if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) { // -f: replace the files the archive names, only
+            List<String> names =
+                    r.index().files().stream().map(Index.FileEntry::name).toList();
+            writeInPlace(r, Overwrite.inside(out, names, r.path()), 0, o);
+            return;
+        }
+        Path dir = AtomicFiles.createTempDirectory(out);
+        try {
+            List<Path> targets = new ArrayList<>();
+            for (Index.FileEntry f : r.index().files()) {
+                targets.add(FileNames.resolve(dir, f.name()));
+                Files.createDirectories(targets.getLast().getParent());
             }
-            checkFreeSpace(r, out);
-            if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) { // -f: replace the files the archive names, only
-                List<String> names =
-                        r.index().files().stream().map(Index.FileEntry::name).toList();
-                writeInPlace(r, Overwrite.inside(out, names, r.path()), 0, o);
-                return;
-            }
-            Path dir = AtomicFiles.createTempDirectory(out);
+            build(r, targets, false, o);
+            AtomicFiles.publishDirectory(dir, out, o.overwrite(), o.sync());
+        } catch (IOException | RuntimeException | Error e) {
             try {
-                List<Path> targets = new ArrayList<>();
-                for (Index.FileEntry f : r.index().files()) {
-                    targets.add(FileNames.resolve(dir, f.name()));
-                    Files.createDirectories(targets.getLast().getParent());
-                }
-                build(r, targets, false, o);
-                AtomicFiles.publishDirectory(dir, out, o.overwrite(), o.sync());
-            } catch (IOException | RuntimeException | Error e) {
-                try {
-                    AtomicFiles.deleteTemporary(dir);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
+                AtomicFiles.deleteTemporary(dir);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
             }
+            throw e;
         }
     }
 

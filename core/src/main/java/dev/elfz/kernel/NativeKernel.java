@@ -7,10 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.invoke.MutableCallSite;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -37,49 +34,79 @@ public final class NativeKernel extends AbstractKernel {
      */
     private static final class Calls {
         private static final MethodHandle ON_HEAP = onHeapHandle();
-        private static final MethodHandle LINK = linkHandle();
 
-        static final MethodHandle ENCODE = lazy("elfz_elf_encode");
-        static final MethodHandle DECODE = lazy("elfz_elf_decode");
-        static final MethodHandle PACK = lazy("elfz_pack_bits");
-        static final MethodHandle UNPACK = lazy("elfz_unpack_bits");
-        static final MethodHandle QUANTIZE = lazy("elfz_quantize");
-        static final MethodHandle DEQUANTIZE = lazy("elfz_dequantize");
-        static final MethodHandle BUCKETIZE = lazy("elfz_bucketize");
-        static final MethodHandle LOOKUP = lazy("elfz_lookup");
-        static final MethodHandle ENTROPY_ENCODE = lazy("elfz_entropy_encode");
-        static final MethodHandle ENTROPY_DECODE = lazy("elfz_entropy_decode");
-        static final MethodHandle PLANES_SPLIT = lazy("elfz_planes_split");
-        static final MethodHandle PLANES_JOIN = lazy("elfz_planes_join");
-        static final MethodHandle GRID_ENCODE = lazy("elfz_grid_encode");
-        static final MethodHandle GRID_DECODE = lazy("elfz_grid_decode");
-
-        /**
-         * A handle of the C function's type (the binding's method, read by reflection: the binding's own holder, which
-         * makes a downcall handle, stays untouched) that links {@link #either} on its first call and keeps it.
+        /*
+         * One holder class per function: the JVM initializes a holder, and so links its function, on the first call
+         * through it. (A call site per function that linked itself on its first call cost about 140 classes spun at
+         * every start, for its argument collectors, whether the function was called or not.)
          */
-        private static MethodHandle lazy(String function) {
-            Method binding = Arrays.stream(elfz_h.class.getMethods())
-                    .filter(m -> m.getName().equals(function))
-                    .findFirst()
-                    .orElseThrow(() -> new LinkageError("no binding " + function));
-            MethodType type = MethodType.methodType(binding.getReturnType(), binding.getParameterTypes());
-            MutableCallSite site = new MutableCallSite(type);
-            site.setTarget(MethodHandles.insertArguments(LINK, 0, site, function)
-                    .asCollector(Object[].class, type.parameterCount())
-                    .asType(type));
-            return site.dynamicInvoker();
+        static final class ElfEncode {
+            static final MethodHandle H = link("elfz_elf_encode");
         }
 
-        /** The first call of a function: links it, makes it the call site's target, and calls it. */
-        private static Object link(MutableCallSite site, String function, Object[] args) throws Throwable {
-            MemorySegment address = (MemorySegment)
-                    elfz_h.class.getMethod(function + "$address").invoke(null);
-            FunctionDescriptor descriptor = (FunctionDescriptor)
-                    elfz_h.class.getMethod(function + "$descriptor").invoke(null);
-            MethodHandle linked = either(address, descriptor);
-            site.setTarget(linked); // two threads racing here link twice, harmlessly
-            return linked.invokeWithArguments(args);
+        static final class ElfDecode {
+            static final MethodHandle H = link("elfz_elf_decode");
+        }
+
+        static final class Pack {
+            static final MethodHandle H = link("elfz_pack_bits");
+        }
+
+        static final class Unpack {
+            static final MethodHandle H = link("elfz_unpack_bits");
+        }
+
+        static final class Quantize {
+            static final MethodHandle H = link("elfz_quantize");
+        }
+
+        static final class Dequantize {
+            static final MethodHandle H = link("elfz_dequantize");
+        }
+
+        static final class Bucketize {
+            static final MethodHandle H = link("elfz_bucketize");
+        }
+
+        static final class Lookup {
+            static final MethodHandle H = link("elfz_lookup");
+        }
+
+        static final class EntropyEncode {
+            static final MethodHandle H = link("elfz_entropy_encode");
+        }
+
+        static final class EntropyDecode {
+            static final MethodHandle H = link("elfz_entropy_decode");
+        }
+
+        static final class PlanesSplit {
+            static final MethodHandle H = link("elfz_planes_split");
+        }
+
+        static final class PlanesJoin {
+            static final MethodHandle H = link("elfz_planes_join");
+        }
+
+        static final class GridEncode {
+            static final MethodHandle H = link("elfz_grid_encode");
+        }
+
+        static final class GridDecode {
+            static final MethodHandle H = link("elfz_grid_decode");
+        }
+
+        /** The binding's address and descriptor of a function (read by reflection), linked by {@link #either}. */
+        private static MethodHandle link(String function) {
+            try {
+                MemorySegment address = (MemorySegment)
+                        elfz_h.class.getMethod(function + "$address").invoke(null);
+                FunctionDescriptor descriptor = (FunctionDescriptor)
+                        elfz_h.class.getMethod(function + "$descriptor").invoke(null);
+                return either(address, descriptor);
+            } catch (ReflectiveOperationException e) {
+                throw new LinkageError("no binding " + function, e);
+            }
         }
 
         /** plain(args) when no segment argument is on the heap, else critical(args). */
@@ -97,19 +124,6 @@ public final class NativeKernel extends AbstractKernel {
                     .toArray();
             MethodHandle onHeap = ON_HEAP.asCollector(MemorySegment[].class, segments.length);
             return MethodHandles.permuteArguments(onHeap, call.changeReturnType(boolean.class), segments);
-        }
-
-        private static MethodHandle linkHandle() {
-            try {
-                return MethodHandles.lookup()
-                        .findStatic(
-                                Calls.class,
-                                "link",
-                                MethodType.methodType(
-                                        Object.class, MutableCallSite.class, String.class, Object[].class));
-            } catch (ReflectiveOperationException e) {
-                throw new LinkageError("NativeKernel.Calls.link", e);
-            }
         }
 
         private static MethodHandle onHeapHandle() {
@@ -198,7 +212,7 @@ public final class NativeKernel extends AbstractKernel {
             long posBase) {
         try {
             return check(
-                    (long) Calls.ENCODE.invokeExact(
+                    (long) Calls.ElfEncode.H.invokeExact(
                             type.nativeId(), src, n, codes, codes.byteSize(), excPos, excBits, excCap, posBase),
                     "encode");
         } catch (Throwable t) {
@@ -218,7 +232,7 @@ public final class NativeKernel extends AbstractKernel {
             long posBase) {
         try {
             check(
-                    (long) Calls.DECODE.invokeExact(
+                    (long) Calls.ElfDecode.H.invokeExact(
                             type.nativeId(),
                             codes,
                             codes.byteSize(),
@@ -238,7 +252,7 @@ public final class NativeKernel extends AbstractKernel {
     @Override
     protected void pack(MemorySegment codes, long n, int width, MemorySegment dst) {
         try {
-            check((long) Calls.PACK.invokeExact(codes, n, width, dst, dst.byteSize()), "pack");
+            check((long) Calls.Pack.H.invokeExact(codes, n, width, dst, dst.byteSize()), "pack");
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -247,7 +261,7 @@ public final class NativeKernel extends AbstractKernel {
     @Override
     protected void unpack(MemorySegment src, long n, int width, MemorySegment codes) {
         try {
-            check((long) Calls.UNPACK.invokeExact(src, src.byteSize(), n, width, codes, codes.byteSize()), "unpack");
+            check((long) Calls.Unpack.H.invokeExact(src, src.byteSize(), n, width, codes, codes.byteSize()), "unpack");
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -266,7 +280,7 @@ public final class NativeKernel extends AbstractKernel {
             MemorySegment codes) {
         try {
             check(
-                    (int) Calls.QUANTIZE.invokeExact(
+                    (int) Calls.Quantize.H.invokeExact(
                             type.nativeId(), src, n, groupSize, groupOffset, scales, zeros, bits, codes),
                     "quantize");
         } catch (Throwable t) {
@@ -287,7 +301,7 @@ public final class NativeKernel extends AbstractKernel {
             MemorySegment dst) {
         try {
             check(
-                    (int) Calls.DEQUANTIZE.invokeExact(
+                    (int) Calls.Dequantize.H.invokeExact(
                             type.nativeId(), codes, n, groupSize, groupOffset, scales, zeros, bits, dst),
                     "dequantize");
         } catch (Throwable t) {
@@ -299,7 +313,7 @@ public final class NativeKernel extends AbstractKernel {
     protected void bucketizeChecked(
             ElfType type, MemorySegment src, long n, MemorySegment bounds, int nBounds, MemorySegment codes) {
         try {
-            check((int) Calls.BUCKETIZE.invokeExact(type.nativeId(), src, n, bounds, nBounds, codes), "bucketize");
+            check((int) Calls.Bucketize.H.invokeExact(type.nativeId(), src, n, bounds, nBounds, codes), "bucketize");
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -309,7 +323,7 @@ public final class NativeKernel extends AbstractKernel {
     protected void lookupChecked(
             ElfType type, MemorySegment codes, long n, MemorySegment table, int bits, MemorySegment dst) {
         try {
-            check((int) Calls.LOOKUP.invokeExact(type.nativeId(), codes, n, table, bits, dst), "lookup");
+            check((int) Calls.Lookup.H.invokeExact(type.nativeId(), codes, n, table, bits, dst), "lookup");
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -319,7 +333,7 @@ public final class NativeKernel extends AbstractKernel {
     protected void planesSplitChecked(MemorySegment src, long n, int width, boolean rotate, MemorySegment planes) {
         try {
             check(
-                    (long) Calls.PLANES_SPLIT.invokeExact(src, n, width, rotate ? 1 : 0, planes, planes.byteSize()),
+                    (long) Calls.PlanesSplit.H.invokeExact(src, n, width, rotate ? 1 : 0, planes, planes.byteSize()),
                     "planes split");
         } catch (Throwable t) {
             throw unchecked(t);
@@ -330,7 +344,7 @@ public final class NativeKernel extends AbstractKernel {
     protected void planesJoinChecked(MemorySegment planes, long n, int width, boolean rotate, MemorySegment dst) {
         try {
             check(
-                    (long) Calls.PLANES_JOIN.invokeExact(
+                    (long) Calls.PlanesJoin.H.invokeExact(
                             planes, planes.byteSize(), n, width, rotate ? 1 : 0, dst, dst.byteSize()),
                     "planes join");
         } catch (Throwable t) {
@@ -352,7 +366,7 @@ public final class NativeKernel extends AbstractKernel {
             long posBase) {
         try {
             return check(
-                    (long) Calls.GRID_ENCODE.invokeExact(
+                    (long) Calls.GridEncode.H.invokeExact(
                             type.nativeId(),
                             src,
                             n,
@@ -383,7 +397,7 @@ public final class NativeKernel extends AbstractKernel {
             long posBase) {
         try {
             check(
-                    (long) Calls.GRID_DECODE.invokeExact(
+                    (long) Calls.GridDecode.H.invokeExact(
                             type.nativeId(),
                             codes,
                             codes.byteSize(),
@@ -404,7 +418,7 @@ public final class NativeKernel extends AbstractKernel {
     @Override
     protected long entropyEncodeChecked(MemorySegment src, long n, MemorySegment dst) {
         try {
-            return check((long) Calls.ENTROPY_ENCODE.invokeExact(src, n, dst, dst.byteSize()), "entropy encode");
+            return check((long) Calls.EntropyEncode.H.invokeExact(src, n, dst, dst.byteSize()), "entropy encode");
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -414,7 +428,7 @@ public final class NativeKernel extends AbstractKernel {
     protected void entropyDecodeChecked(MemorySegment stored, long n, MemorySegment dst) {
         long r;
         try {
-            r = (long) Calls.ENTROPY_DECODE.invokeExact(stored, stored.byteSize(), dst, n);
+            r = (long) Calls.EntropyDecode.H.invokeExact(stored, stored.byteSize(), dst, n);
         } catch (Throwable t) {
             throw unchecked(t);
         }

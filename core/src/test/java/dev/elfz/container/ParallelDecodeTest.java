@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.elfz.CodecChoice;
 import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
+import dev.elfz.ElfzReader;
+import dev.elfz.ElfzTensor;
 import dev.elfz.TestModels;
 import dev.elfz.io.Crc32c;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -152,6 +155,29 @@ class ParallelDecodeTest {
                     List.of("m.elfz", "m.safetensors", "out-false.safetensors", "out-true.safetensors"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
+    }
+
+    @Test
+    void anOpenReaderDecompressesWithoutReadingItsIndexAgainAndStaysOpen() throws IOException {
+        Path in = TestModels.everyDtype(dir.resolve("m.safetensors"), 11);
+        Path z = dir.resolve("m.elfz");
+        Elfz.compress(
+                in, z, ElfzOptions.defaults().withCodec(CodecChoice.LOSSLESS).withChunkBytes(128));
+        try (ElfzReader r = ElfzReader.open(z)) {
+            Path out = dir.resolve("out.safetensors");
+            Elfz.decompress(r, out, ElfzOptions.defaults().withThreads(2));
+            assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(out));
+            Path again = dir.resolve("again.safetensors"); // the same reader, a second time
+            Elfz.decompress(r, again, ElfzOptions.defaults().withThreads(1));
+            assertArrayEquals(Files.readAllBytes(in), Files.readAllBytes(again));
+            try (Arena arena = Arena.ofConfined()) { // still open for reading tensors
+                ElfzTensor t = r.tensors().getFirst();
+                assertEquals(t.byteSize(), r.read(t, arena).byteSize());
+            }
+            IOException self = assertThrows(IOException.class, () -> Elfz.decompress(r, z, ElfzOptions.defaults()));
+            assertTrue(self.getMessage().contains("the output is the input"), self.getMessage());
+        }
+        assertTrue(Files.exists(z), "the archive is kept");
     }
 
     private static long crc(byte[] b, int from, int to) {
