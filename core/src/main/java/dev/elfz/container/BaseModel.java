@@ -8,6 +8,7 @@ import dev.elfz.ElfzException;
 import dev.elfz.ElfzTensor;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
+import dev.elfz.io.Pages;
 import dev.elfz.kernel.Kernel;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -180,7 +181,7 @@ final class BaseModel implements AutoCloseable {
                             + (directory ? " in " + d.file() : ""));
         }
         MemorySegment bytes = bytes(t);
-        if (!xxh3(fileOf(t), bytes).equals(d.xxh3())) {
+        if (!xxh3(fileOf(t), bytes, true).equals(d.xxh3())) {
             throw new ElfzException(
                     path,
                     "is not the base of " + what + ": its tensor " + d.tensor() + (directory ? " in " + d.file() : "")
@@ -190,21 +191,38 @@ final class BaseModel implements AutoCloseable {
         return bytes;
     }
 
-    /** XXH3-128 of bytes (a mapping of {@code file}, read a private part at a time, or memory when null), in hex. */
-    static String xxh3(Path file, MemorySegment bytes) throws ElfzException {
+    /**
+     * XXH3-128 of bytes (a mapping of {@code file}, copied a part at a time straight into the hash's buffer, or memory
+     * when null), in hex. {@code release}: let each part's pages go once hashed, for a pass that reads them only once;
+     * compression reads them again for the deltas and keeps them, so it saves a second fault of every page.
+     */
+    static String xxh3(Path file, MemorySegment bytes, boolean release) throws ElfzException {
         HashStream128 h = Hashing.xxh3_128().hashStream();
-        byte[] buffer = new byte[(int) Math.min(1 << 20, Math.max(1, bytes.byteSize()))];
+        byte[] buffer = new byte[(int) Math.min(PART, Math.max(1, bytes.byteSize()))];
+        MemorySegment own = MemorySegment.ofArray(buffer);
         try {
-            MappedInput.forEachPart(file, bytes, 1, (part, first) -> {
-                MemorySegment.copy(part, ValueLayout.JAVA_BYTE, 0, buffer, 0, (int) part.byteSize());
+            for (long at = 0; at < bytes.byteSize(); at += buffer.length) {
+                MemorySegment part = bytes.asSlice(at, Math.min(buffer.length, bytes.byteSize() - at));
+                if (file == null) {
+                    MemorySegment.copy(part, 0, own, 0, part.byteSize());
+                } else {
+                    Pages.populate(part); // one madvise for the part's pages rather than a fault per page
+                    MappedInput.copy(file, part, own);
+                    if (release) {
+                        Pages.releaseTouched(part);
+                    }
+                }
                 h.putBytes(buffer, 0, (int) part.byteSize());
-            });
+            }
         } catch (InputChangedException e) {
             throw new ElfzException(file, InputChangedException.WHAT, e);
         }
         HashValue128 v = h.get();
         return "%016x%016x".formatted(v.getMostSignificantBits(), v.getLeastSignificantBits());
     }
+
+    /** Bytes {@link #xxh3} reads at a time: a bulk copy, in cache. */
+    private static final int PART = 1 << 20;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 

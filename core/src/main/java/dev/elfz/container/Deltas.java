@@ -88,12 +88,12 @@ final class Deltas implements AutoCloseable {
 
     /**
      * The deltas with the XXH3-128 of their base tensors, hashed in parallel (one pass over each, the first over a
-     * base's mapping also faulting it in).
+     * base's mapping also faulting it in; its pages stay for the deltas' pass, which keeps them too).
      */
     static List<Index.Delta> hashAll(List<Pair> pairs) throws ElfzException {
         return Parallel.map(pairs, p -> {
             Index.Delta d = p.delta();
-            return new Index.Delta(d.op(), d.file(), d.tensor(), BaseModel.xxh3(p.file(), p.bytes()));
+            return new Index.Delta(d.op(), d.file(), d.tensor(), BaseModel.xxh3(p.file(), p.bytes(), false));
         });
     }
 
