@@ -59,6 +59,7 @@ public final class Archive implements AutoCloseable {
     private final Kernel kernel;
     private final Map<Index.Stream, Index.Delta> deltas = new IdentityHashMap<>(); // the streams stored as deltas
     private volatile BaseModel base; // what they are stored against, once given
+    private final ZeroDeltas zeros = new ZeroDeltas();
 
     /** A tensor's view and the index record the decoding reads. */
     private record Entry(ElfzTensor tensor, Index.Stream stream) {}
@@ -378,7 +379,12 @@ public final class Archive implements AutoCloseable {
         } else {
             MemorySegment buffer = scratch.take(storedLength(s, i));
             try {
-                decodeCoded(what, s, dtype, i, storedChunk(what, s, i, buffer), dst);
+                MemorySegment stored = storedChunk(what, s, i, buffer);
+                if (with != null && unchanged(s, dtype, dst.byteSize(), stored)) {
+                    copyBase(with, dst); // the delta is all zeros: the tensor's bytes are the base's
+                    return;
+                }
+                decodeCoded(what, s, dtype, i, stored, dst);
             } finally {
                 scratch.give(buffer);
             }
@@ -386,6 +392,13 @@ public final class Archive implements AutoCloseable {
         if (with != null) {
             applyBase(with, dst);
         }
+    }
+
+    /** Whether a coded chunk of a delta's stream is the zero chunk ({@link ZeroDeltas}), which decodes to zeros. */
+    private boolean unchanged(Index.Stream s, Dtype dtype, long size, MemorySegment stored) {
+        return Codec.forId(s.codec()) == Codec.LOSSLESS
+                && s.entropy() != null
+                && zeros.isZero(codecs, dtype, size, stored);
     }
 
     /** {@code dst ^= with}: a delta's chunk made the tensor's, the base's bytes copied first when they are mapped. */
@@ -396,13 +409,25 @@ public final class Archive implements AutoCloseable {
         }
         MemorySegment buffer = scratch.take(with.byteSize());
         try {
+            copyBase(with, buffer);
+            BaseModel.xor(dst, buffer.asSlice(0, with.byteSize()));
+        } finally {
+            scratch.give(buffer);
+        }
+    }
+
+    /** {@code dst} = {@code with}, the base's bytes copied out of their mapping when they are mapped. */
+    private void copyBase(MemorySegment with, MemorySegment dst) throws ElfzException {
+        if (!with.isMapped()) {
+            MemorySegment.copy(with, 0, dst, 0, with.byteSize());
+            return;
+        }
+        try {
             Pages.populate(with);
-            BaseModel.xor(dst, MappedInput.copy(base.path(), with, buffer));
+            MappedInput.copy(base.path(), with, dst);
             Pages.releaseTouched(with); // the base's pages stay out of the resident set, as the input's do
         } catch (InputChangedException e) {
             throw new ElfzException(base.path(), InputChangedException.WHAT, e);
-        } finally {
-            scratch.give(buffer);
         }
     }
 

@@ -157,7 +157,8 @@ public final class Compressor {
             List<Runnable> finish = new ArrayList<>(); // builds the entries once the chunks are written
             Planner planner = Planner.plan(sources, o);
             Index.Base baseEntry;
-            try (Deltas deltas = base == null ? null : new Deltas(base, o.kernel(), o.chunkBytes())) {
+            ZeroDeltas zeros = new ZeroDeltas();
+            try (Deltas deltas = base == null ? null : new Deltas(base, o.kernel(), o.chunkBytes(), zeros)) {
                 for (Sources.Source s : sources.files()) {
                     plan(s, sources.file(s), o, planner, deltas, plans, entries, finish);
                 }
@@ -198,7 +199,7 @@ public final class Compressor {
                 Workers.inTurn(
                         o.threads(),
                         jobs,
-                        job -> encode(job, codecs, inputs, buffers, bases),
+                        job -> encode(job, codecs, zeros, inputs, buffers, bases),
                         r -> {
                             Plan p = r.job.plan();
                             long length = r.stored.byteSize();
@@ -321,24 +322,34 @@ public final class Compressor {
     }
 
     /**
-     * Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput).
+     * Codes a chunk from a private copy of its bytes: the kernel never touches the mapped file (MappedInput). A delta's
+     * chunk equal to its base's is stored as the zero chunk without coding ({@link ZeroDeltas}).
      */
-    private static Result encode(Job job, CodecPool codecs, BufferPool inputs, BufferPool buffers, BufferPool bases) {
+    private static Result encode(
+            Job job, CodecPool codecs, ZeroDeltas zeros, BufferPool inputs, BufferPool buffers, BufferPool bases) {
         Plan p = job.plan();
         MemorySegment mapped = p.chunk(job.chunk());
         Pages.populate(mapped);
         MemorySegment input = inputs.take();
         MemorySegment src;
         long ownCrc = 0; // a delta's: of the tensor's own bytes, which the stream's checksum is of
+        boolean unchanged = false; // a delta's chunk equal to the base's
         try {
             src = MappedInput.copy(p.file, mapped, input);
             if (p.base != null) {
                 ownCrc = Crc32c.of(src);
-                Deltas.xorChunk(src, p.baseFile, p.chunk(p.base, job.chunk()), bases);
+                unchanged = Deltas.xorChunk(src, p.baseFile, p.chunk(p.base, job.chunk()), bases);
             }
         } catch (InputChangedException e) {
             inputs.give(input);
             throw new UncheckedIOException(e);
+        }
+        if (unchanged) {
+            ZeroDeltas.Chunk zero = p.codec == Codec.LOSSLESS ? zeros.of(codecs, p.dtype, src.byteSize()) : null;
+            if (zero != null && zero.bytes() != null) {
+                return new Result(job, zero.bytes(), src, input, null, zero.crc(), ownCrc, true, 0);
+            }
+            src.fill((byte) 0); // the delta, coded as any other
         }
         if (p.codec != Codec.RAW) {
             MemorySegment buffer = buffers.take();

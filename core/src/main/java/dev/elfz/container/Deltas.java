@@ -33,15 +33,17 @@ final class Deltas implements AutoCloseable {
 
     private final BaseModel base;
     private final CodecPool codecs;
+    private final ZeroDeltas zeros;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment own;
     private final MemorySegment other;
     private final MemorySegment coded;
     private final Map<String, Long> used = new TreeMap<>(); // base files paired with, by path
 
-    Deltas(BaseModel base, Kernel kernel, long chunkBytes) {
+    Deltas(BaseModel base, Kernel kernel, long chunkBytes, ZeroDeltas zeros) {
         this.base = base;
         this.codecs = new CodecPool(kernel);
+        this.zeros = zeros;
         long piece = Math.min(PIECE, chunkBytes);
         own = arena.allocate(piece, 64);
         other = arena.allocate(piece, 64);
@@ -70,8 +72,9 @@ final class Deltas implements AutoCloseable {
                 long n = Math.min(own.byteSize() / unit * unit, data.byteSize() - at);
                 MemorySegment mine = MappedInput.copy(file, data.asSlice(at, n), own);
                 aloneBytes += codedSize(alone.codec(), alone.params(), t, mine, at / unit);
-                copyOrSlice(baseFile, bytes.asSlice(at, n), other, mine);
-                deltaBytes += codedSize(Codec.LOSSLESS, CodecParams.NONE, t, mine, at / unit);
+                deltaBytes += xorUnlessEqual(baseFile, bytes.asSlice(at, n), other, mine)
+                        ? zeros.storedSize(codecs, t.dtype(), n)
+                        : codedSize(Codec.LOSSLESS, CodecParams.NONE, t, mine, at / unit);
             }
         } catch (InputChangedException e) {
             throw new ElfzException(e.file(), InputChangedException.WHAT, e);
@@ -85,12 +88,12 @@ final class Deltas implements AutoCloseable {
 
     /**
      * The deltas with the XXH3-128 of their base tensors, hashed in parallel (one pass over each, the first over a
-     * base's mapping also faulting it in).
+     * base's mapping also faulting it in; its pages stay for the deltas' pass, which keeps them too).
      */
     static List<Index.Delta> hashAll(List<Pair> pairs) throws ElfzException {
         return Parallel.map(pairs, p -> {
             Index.Delta d = p.delta();
-            return new Index.Delta(d.op(), d.file(), d.tensor(), BaseModel.xxh3(p.file(), p.bytes()));
+            return new Index.Delta(d.op(), d.file(), d.tensor(), BaseModel.xxh3(p.file(), p.bytes(), false));
         });
     }
 
@@ -124,30 +127,37 @@ final class Deltas implements AutoCloseable {
     }
 
     /**
-     * XORs {@code src} (a chunk of a fine-tune, private memory) with the base's chunk {@code with}: a mapping of
-     * {@code file}, copied first into a buffer of {@code buffers}, or private memory when {@code file} is null.
+     * Takes the delta of {@code src} (a chunk of a fine-tune, private memory) against the base's chunk {@code with}: a
+     * mapping of {@code file}, copied first into a buffer of {@code buffers}, or private memory when {@code file} is
+     * null. {@code src ^= with}, unless the two are equal: then {@code src} is left as it is and the answer is true
+     * (the delta is all zeros, {@link ZeroDeltas}).
      */
-    static void xorChunk(MemorySegment src, Path file, MemorySegment with, BufferPool buffers)
+    static boolean xorChunk(MemorySegment src, Path file, MemorySegment with, BufferPool buffers)
             throws InputChangedException {
-        if (file == null) {
-            BaseModel.xor(src, with);
-            return;
-        }
-        MemorySegment b = buffers.take();
+        MemorySegment b = file == null ? null : buffers.take();
         try {
-            copyOrSlice(file, with, b, src);
+            return xorUnlessEqual(file, with, b, src);
         } finally {
             buffers.give(b);
         }
     }
 
-    /** {@code dst ^= with}, {@code with} read through a private copy into {@code buffer} when it maps {@code file}. */
-    private static void copyOrSlice(Path file, MemorySegment with, MemorySegment buffer, MemorySegment dst)
+    /**
+     * {@code dst ^= with}, {@code with} read through a private copy into {@code buffer} when it maps {@code file};
+     * nothing changes and the answer is true when they are equal.
+     */
+    private static boolean xorUnlessEqual(Path file, MemorySegment with, MemorySegment buffer, MemorySegment dst)
             throws InputChangedException {
+        MemorySegment own = with;
         if (file != null) {
             Pages.populate(with); // one madvise for the chunk's pages rather than a fault per page
+            own = MappedInput.copy(file, with, buffer);
         }
-        BaseModel.xor(dst, file == null ? with : MappedInput.copy(file, with, buffer));
+        if (dst.mismatch(own) == -1) {
+            return true;
+        }
+        BaseModel.xor(dst, own);
+        return false;
     }
 
     @Override
