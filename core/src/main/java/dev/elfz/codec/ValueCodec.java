@@ -17,8 +17,10 @@ public interface ValueCodec {
     /** The id written in the index. */
     Codec id();
 
-    /** Whether it codes tensors of this dtype. */
-    boolean supports(Dtype dtype);
+    /** Whether it codes tensors of this dtype: by default the float types of the kernel (F32, F64, F16, BF16). */
+    default boolean supports(Dtype dtype) {
+        return dtype.elfType() != null;
+    }
 
     /** True when every chunk decodes to the original bytes. */
     default boolean lossless() {
@@ -45,12 +47,20 @@ public interface ValueCodec {
 
     /** Bytes of one value, the unit chunks are cut in. */
     default int unitBytes(Dtype dtype) {
-        return dtype.elfType().valueBytes();
+        return (dtype.bits() + 7) / 8;
+    }
+
+    /**
+     * Bytes that every chunk of a tensor with these params holds a whole number of, its last chunk too (blocks: one
+     * quantized block); 1 when a chunk may end after any value.
+     */
+    default long wholeBytes(CodecParams params) {
+        return 1;
     }
 
     /** The unit a tensor with these params is cut in: whole values, or what the params need whole in a chunk. */
     default long chunkUnit(Dtype dtype, CodecParams params) {
-        return unitBytes(dtype);
+        return unitBytes(dtype) * wholeBytes(params);
     }
 
     /** A fresh chunk codec for values of this type (one of a supported dtype); null when chunks are always stored. */
@@ -69,11 +79,18 @@ public interface ValueCodec {
     }
 
     /**
-     * The parameters an index gives this codec (never null: an empty map when it gives none).
+     * The parameters an index gives this codec (never null: an empty map when it gives none); by default none, any
+     * given refused.
      *
      * @throws IllegalArgumentException when they are missing, unknown or out of range
      */
-    CodecParams parseParams(Map<String, Object> params);
+    default CodecParams parseParams(Map<String, Object> params) {
+        if (!params.isEmpty()) {
+            throw new IllegalArgumentException("codec " + id().id() + " has no parameter "
+                    + params.keySet().iterator().next());
+        }
+        return CodecParams.NONE;
+    }
 
     /** Why parsed params do not fit tensors of this dtype (pruning: its inner codec does not handle it); null if they do. */
     default String refuses(CodecParams params, Dtype dtype) {
@@ -89,9 +106,14 @@ public interface ValueCodec {
      * The largest absolute error this coded chunk of {@code n} values from index {@code first} promises for each of
      * its values (the bound {@code elfz verify} checks, before the rounding to the dtype).
      *
+     * <p>By default the tensor's {@link #errorBound(Dtype, CodecParams)} for every value: codecs whose bound is not the
+     * same for all (or that promise none) say theirs.
+     *
      * @param coded the value codec's bytes of the chunk when {@link #boundsReadChunk} (else not read)
      */
-    Bounds bounds(CodecParams params, Dtype dtype, MemorySegment coded, long n, long first);
+    default Bounds bounds(CodecParams params, Dtype dtype, MemorySegment coded, long n, long first) {
+        return Bounds.constant(errorBound(dtype, params));
+    }
 
     /** Whether {@link #bounds} reads the chunk's bytes; the others need none. */
     default boolean boundsReadChunk() {
@@ -128,14 +150,5 @@ public interface ValueCodec {
     /** Whether {@link #keptValues} reads the chunk. */
     default boolean keptReadsChunk() {
         return false;
-    }
-
-    /** The codec's parameters as the index writes them, refusing any (for codecs that take none). */
-    static CodecParams noParams(Codec id, Map<String, Object> params) {
-        if (!params.isEmpty()) {
-            throw new IllegalArgumentException("codec " + id.id() + " has no parameter "
-                    + params.keySet().iterator().next());
-        }
-        return CodecParams.NONE;
     }
 }

@@ -13,8 +13,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * Brings the stored bytes of chunks of an .elfz file into private memory by positional reads (pread), not by copying
- * them out of the mapping: that copy of a fresh mapping ran five times slower than the kernel's copy from its page
+ * Brings the stored bytes of chunks of an .elfz file (and the original's bytes that {@code elfz verify} compares them
+ * with) into private memory by positional reads (pread), not by copying them out of the mapping: that copy of a fresh mapping ran five times slower than the kernel's copy from its page
  * cache (most likely a TLB miss and page walk, two-level under a hypervisor, per 4 KiB page) and was half the time
  * of {@code ElfzReader.readInto}. A file cut short is a short read, never a SIGBUS. Thread-safe: positional
  * reads share no position. An interrupted reader closes a {@link FileChannel} for every thread, so from then on the

@@ -229,11 +229,15 @@ final class IndexCheck {
         long[][] chunks = require(s.chunks(), what, "chunks");
         long count = s.size() / s.chunkBytes() + (s.size() % s.chunkBytes() == 0 ? 0 : 1);
         same(what, "chunk count", chunks.length, count);
+        long whole = Codecs.of(codec).wholeBytes(params); // a blocks chunk: whole quantized blocks
         for (int i = 0; i < chunks.length; i++) {
             long[] c = chunks[i];
             String where = what + ": chunk " + i;
             if (c == null || c.length != 4) {
                 throw fail(where + " is not [offset, length, crc32c, coded]");
+            }
+            if (s.chunkSize(i) % whole != 0) {
+                throw fail(where + " of " + s.chunkSize(i) + " bytes is not whole blocks of " + whole + " bytes");
             }
             long off = c[Index.Stream.OFFSET];
             long len = c[Index.Stream.LENGTH];

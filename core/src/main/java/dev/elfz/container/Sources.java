@@ -120,6 +120,13 @@ public final class Sources implements AutoCloseable {
                     : onnx != null ? onnx.skeleton() : payloads != null ? payloads.skeleton() : bytes;
         }
 
+        /** The whole file as mapped, of which its tensors' bytes and a safetensors header or a blob's bytes are slices. */
+        MemorySegment mapping() {
+            return safetensors != null
+                    ? safetensors.mapping()
+                    : onnx != null ? onnx.mapping() : payloads != null ? payloads.mapping() : bytes;
+        }
+
         public long size() {
             return safetensors != null
                     ? safetensors.fileSize()

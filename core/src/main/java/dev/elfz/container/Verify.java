@@ -13,7 +13,6 @@ import dev.elfz.codec.registry.Codecs;
 import dev.elfz.io.BufferPool;
 import dev.elfz.io.FileNames;
 import dev.elfz.io.MappedInput;
-import dev.elfz.io.Pages;
 import dev.elfz.kernel.CorruptDataException;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.TensorInfo;
@@ -23,7 +22,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -122,7 +123,10 @@ public final class Verify {
         }
     }
 
-    /** A stream of the archive and the original bytes it should give, mapped from {@code source}. */
+    /**
+     * A stream of the archive and the original bytes it should give: a slice of {@code mapping}, the mapping of the
+     * file {@code source}, or (an ONNX skeleton) bytes gathered off the heap.
+     */
     private record Target(
             Kind kind,
             String what,
@@ -132,7 +136,8 @@ public final class Verify {
             Codec codec,
             Index.Stream stream,
             MemorySegment original,
-            Path source) {}
+            Path source,
+            MemorySegment mapping) {}
 
     private record Job(int target, int chunk) {}
 
@@ -204,7 +209,16 @@ public final class Verify {
                 matchTensors(r, f, s, src.file(s), targets, problems);
             } else {
                 targets.add(new Target(
-                        Kind.BLOB, f.path(), f.path(), null, Dtype.U8, Codec.RAW, f.data(), s.bytes(), src.file(s)));
+                        Kind.BLOB,
+                        f.path(),
+                        f.path(),
+                        null,
+                        Dtype.U8,
+                        Codec.RAW,
+                        f.data(),
+                        s.bytes(),
+                        src.file(s),
+                        s.mapping()));
             }
         }
         for (String path : left.keySet()) {
@@ -229,7 +243,8 @@ public final class Verify {
                     Codec.RAW,
                     f.header(),
                     o.rest(),
-                    source));
+                    source,
+                    o.mapping()));
         } else {
             targets.add(new Target(
                     Kind.SKELETON,
@@ -240,7 +255,8 @@ public final class Verify {
                     Codec.RAW,
                     f.data(),
                     o.rest(),
-                    source));
+                    source,
+                    o.mapping()));
         }
         Map<String, TensorInfo> originals = new LinkedHashMap<>();
         for (TensorInfo t : o.tensors()) {
@@ -257,7 +273,16 @@ public final class Verify {
                         + ot.dtype() + " " + Arrays.toString(ot.shape()) + " in the original");
             } else {
                 targets.add(new Target(
-                        Kind.TENSOR, what, f.path(), t.name(), t.dtype(), t.codec(), r.stream(t), o.data(ot), source));
+                        Kind.TENSOR,
+                        what,
+                        f.path(),
+                        t.name(),
+                        t.dtype(),
+                        t.codec(),
+                        r.stream(t),
+                        o.data(ot),
+                        source,
+                        o.mapping()));
             }
         }
         for (String name : originals.keySet()) {
@@ -368,7 +393,7 @@ public final class Verify {
         return checks;
     }
 
-    /** Compares a chunk decoded into {@code buffer} with its original bytes, copied into {@code copy} (MappedInput). */
+    /** Compares a chunk decoded into {@code buffer} with its original bytes, read into {@code copy}. */
     private static Outcome compareChunk(
             Archive r, Target t, TensorCheck tensorCheck, Job job, MemorySegment buffer, MemorySegment copy)
             throws IOException {
@@ -377,10 +402,7 @@ public final class Verify {
         long size = s.chunkSize(job.chunk());
         MemorySegment decoded = buffer.asSlice(0, size);
         r.decodeChunk(t.what(), s, t.dtype(), job.chunk(), decoded);
-        MemorySegment mapped = t.original().asSlice(start, size);
-        Pages.populate(mapped);
-        MemorySegment original = MappedInput.copy(t.source(), mapped, copy);
-        Pages.releaseTouched(mapped); // read for good, shared pages too: resident memory stays flat in file size
+        MemorySegment original = original(t, start, copy.asSlice(0, size));
         long at = original.mismatch(decoded);
         ValueCodec codec = Codecs.of(t.codec());
         if (at < 0 && codec.lossless()) {
@@ -427,6 +449,30 @@ public final class Verify {
         }
         TensorCheck.Part part = tensorCheck == null ? null : tensorPart(r, t, tensorCheck, job.chunk(), original);
         return new Outcome(job.target(), size, max, problem, bounds.max(), sse, ssx, count, part);
+    }
+
+    /**
+     * Bytes {@code [start, start + into.byteSize())} of a target's original, read into {@code into}: from its file by
+     * positional reads ({@link Chunks}, as decompression reads the archive) when they are a slice of its mapping,
+     * copied when they were gathered off the heap. Reading the mapping itself and letting each chunk's pages go kept
+     * resident memory growing with the file (about 170 MB for 4 GB): the faults that map the next chunk map the whole
+     * page-cache folio, the tail of the chunk before it too, after that was let go. A positional read maps nothing.
+     */
+    private static MemorySegment original(Target t, long start, MemorySegment into) throws IOException {
+        MemorySegment part = t.original().asSlice(start, into.byteSize());
+        long offset = part.address() - t.mapping().address();
+        if (!part.isMapped() || offset < 0 || offset > t.mapping().byteSize() - part.byteSize()) {
+            return MappedInput.copy(t.source(), part, into); // off-heap memory: no page to let go
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(t.source(), StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw new ElfzException(t.source(), "cannot be read: " + e.getMessage(), e);
+        }
+        try (Chunks file = new Chunks(t.source(), channel, t.mapping())) {
+            return file.read(offset, into);
+        }
     }
 
     /** The check of a whole tensor its codec makes (ValueCodec#tensorCheck), or null (other streams, other codecs). */

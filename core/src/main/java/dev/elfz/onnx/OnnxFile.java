@@ -669,6 +669,11 @@ public final class OnnxFile implements AutoCloseable {
         return model.fileSize();
     }
 
+    /** The model file as mapped, of which {@link #data} gives slices. */
+    public MemorySegment mapping() {
+        return model.mapping();
+    }
+
     public Path path() {
         return path;
     }

@@ -190,6 +190,11 @@ public final class Payloads implements AutoCloseable {
         return file.byteSize();
     }
 
+    /** The whole file as mapped, of which {@link #data} gives slices. */
+    public MemorySegment mapping() {
+        return file;
+    }
+
     @Override
     public void close() {
         arena.close();

@@ -380,6 +380,11 @@ public final class SafetensorsFile implements AutoCloseable {
         return file.byteSize();
     }
 
+    /** The whole file as mapped, of which {@link #data} and {@link #headerBytes} are slices. */
+    public MemorySegment mapping() {
+        return file;
+    }
+
     public Path path() {
         return path;
     }

@@ -11,6 +11,7 @@ import dev.elfz.Elfz;
 import dev.elfz.ElfzOptions;
 import dev.elfz.ElfzReader;
 import dev.elfz.ElfzTensor;
+import dev.elfz.container.DamagedElfzTest;
 import dev.elfz.samples.BertGguf;
 import dev.elfz.samples.BertWeights;
 import java.io.IOException;
@@ -203,6 +204,28 @@ public class GgufBlocksTest {
                 assertTrue(c == Codec.BLOCKS || c == Codec.RAW, type + " " + c);
             }
         }
+    }
+
+    /**
+     * A blocks chunk that is not whole blocks (an index whose Q8_0 fields make 35-byte blocks of its 544 bytes) is
+     * refused when the index is read, in one line naming the tensor and the chunk, before anything is decoded.
+     */
+    @Test
+    void aChunkOfPartBlocksIsRefusedWithTheIndex() throws IOException {
+        Path good = dir.resolve("small.elfz");
+        Elfz.compress(write("small.gguf", smallModel()), good, LOSSLESS);
+        Path bad = Files.write(
+                dir.resolve("bad.elfz"),
+                DamagedElfzTest.withIndex(
+                        Files.readAllBytes(good), j -> j.replace("\"fields\":[1,1,32]", "\"fields\":[1,1,33]")));
+        String expected = bad
+                + ": damaged index: small.gguf: tensor q8_0.weight: chunk 0 of 544 bytes is not whole blocks of 35 bytes";
+        assertEquals(
+                expected, assertThrows(IOException.class, () -> Elfz.open(bad)).getMessage());
+        Path out = dir.resolve("out.gguf");
+        IOException e = assertThrows(IOException.class, () -> Elfz.decompress(bad, out, ElfzOptions.defaults()));
+        assertEquals(expected, e.getMessage());
+        assertTrue(Files.notExists(out));
     }
 
     /** A K-quant row that is not whole blocks of 256 is refused in one line naming the file. */

@@ -2,7 +2,6 @@ package dev.elfz.codec.elf;
 
 import dev.elfz.Codec;
 import dev.elfz.Dtype;
-import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.IdealRatio;
@@ -10,8 +9,6 @@ import dev.elfz.codec.ValueCheck;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
-import java.lang.foreign.MemorySegment;
-import java.util.Map;
 
 /** ELF (FORMAT.md): values within half an ulp of [1, 2) of the original, the others kept exactly (exceptions). */
 public final class ElfCodec implements ValueCodec {
@@ -19,12 +16,6 @@ public final class ElfCodec implements ValueCodec {
     @Override
     public Codec id() {
         return Codec.ELF;
-    }
-
-    /** The float types of the kernel: F32, F64, F16, BF16. */
-    @Override
-    public boolean supports(Dtype dtype) {
-        return dtype.elfType() != null;
     }
 
     /** Half an ulp of [1, 2) in the dtype's precision. */
@@ -41,16 +32,6 @@ public final class ElfCodec implements ValueCodec {
     @Override
     public ChunkCodec chunkCodec(ElfType type, Kernel kernel) {
         return new ElfChunkCodec(kernel, type);
-    }
-
-    @Override
-    public CodecParams parseParams(Map<String, Object> params) {
-        return ValueCodec.noParams(id(), params);
-    }
-
-    @Override
-    public Bounds bounds(CodecParams params, Dtype dtype, MemorySegment coded, long n, long first) {
-        return Bounds.constant(errorBound(dtype));
     }
 
     /** Within the type's bound for |x| &lt; 1; every other value (|x| &gt;= 1, NaN, Inf) exact. */

@@ -2,7 +2,6 @@ package dev.elfz.codec.grid;
 
 import dev.elfz.Codec;
 import dev.elfz.Dtype;
-import dev.elfz.codec.Bounds;
 import dev.elfz.codec.ChunkCodec;
 import dev.elfz.codec.CodecParams;
 import dev.elfz.codec.IdealRatio;
@@ -10,7 +9,6 @@ import dev.elfz.codec.ValueCheck;
 import dev.elfz.codec.ValueCodec;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
-import java.lang.foreign.MemorySegment;
 import java.util.Map;
 
 /** A user's error bound E: values on a grid of step just under 2E, the few a grid point would miss kept exactly. */
@@ -45,11 +43,6 @@ public final class GridCodec implements ValueCodec {
     @Override
     public CodecParams parseParams(Map<String, Object> params) {
         return GridParams.fromIndex(params);
-    }
-
-    @Override
-    public Bounds bounds(CodecParams params, Dtype dtype, MemorySegment coded, long n, long first) {
-        return Bounds.constant(((GridParams) params).errorBound());
     }
 
     /** The user's bound exactly, with no ulp of rounding: the kernel checked every value against it. */

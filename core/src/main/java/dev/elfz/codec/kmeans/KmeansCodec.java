@@ -22,12 +22,6 @@ public final class KmeansCodec implements ValueCodec {
         return Codec.KMEANS;
     }
 
-    /** The float types of the kernel: F32, F64, F16, BF16. */
-    @Override
-    public boolean supports(Dtype dtype) {
-        return dtype.elfType() != null;
-    }
-
     @Override
     public ChunkCodec chunkCodec(ElfType type, Kernel kernel) {
         return new KmeansChunkCodec(kernel, type);

@@ -19,7 +19,8 @@ import java.util.function.DoublePredicate;
 import java.util.function.Function;
 
 /**
- * Magnitude pruning (a keep bitmap) in front of another value codec, its inner codec, which codes the survivors.
+ * Magnitude pruning (a keep bitmap; magnitudes compared in float32) in front of another value codec, its inner codec,
+ * which codes the survivors.
  * The inner codecs come from {@code codecs} (the registry), so that this package names none of them.
  */
 public final class PruneCodec implements ValueCodec {
@@ -34,12 +35,6 @@ public final class PruneCodec implements ValueCodec {
     @Override
     public Codec id() {
         return Codec.PRUNE;
-    }
-
-    /** The float types of the kernel: F32, F64, F16, BF16 (magnitudes are compared in float32). */
-    @Override
-    public boolean supports(Dtype dtype) {
-        return dtype.elfType() != null;
     }
 
     /** As its survivors' codec (the counts the index keeps are theirs). */

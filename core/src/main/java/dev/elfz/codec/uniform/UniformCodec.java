@@ -22,12 +22,6 @@ public final class UniformCodec implements ValueCodec {
         return Codec.UNIFORM;
     }
 
-    /** The float types of the kernel: F32, F64, F16, BF16. */
-    @Override
-    public boolean supports(Dtype dtype) {
-        return dtype.elfType() != null;
-    }
-
     /** Groups of G values are cut whole: each chunk finds its groups' ranges itself. */
     @Override
     public long chunkUnit(Dtype dtype, CodecParams params) {
