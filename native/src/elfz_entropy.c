@@ -529,6 +529,11 @@ static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABL
     int shortest = HUF_MAX_LEN;
     for (uint32_t w = 0; w < HUF_TABLE; w++)
         if ((int)(table[w] & 63) < shortest) shortest = table[w] & 63;
+    if (2 * shortest > HUF_MAX_LEN) { /* one code per window, as on mantissa planes */
+        for (uint32_t w = 0; w < HUF_TABLE; w++)
+            multi[w] = (table[w] & 63) | (uint64_t)(table[w] >> 8) << 8 | UINT64_C(1) << 56;
+        return;
+    }
     if (shortest >= 2) { /* at most 5 codes in 11 bits: no entry reaches MULTI_MAX, a table per window width does */
         multi_levels(table, multi);
         return;

@@ -1409,6 +1409,9 @@ static void test_entropy(void) {
         /* streams of very different lengths: a one-bit code over most of the plane, long codes at its end */
         for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 100);
         check_entropy(p, n, 2, "lopsided");
+        /* 100 symbols about equally often: codes of 6 and 7 bits, one per window of the decoder's table */
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(100 + rnd() % 100);
+        check_entropy(p, n, 2, "100 symbols");
         /* the same within 32 symbols: the encoders' pair tables on streams of very different sizes */
         for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 22);
         check_entropy(p, n, 2, "lopsided, 23 symbols");
