@@ -503,7 +503,41 @@ typedef struct {
 #define MULTI_MAX 6
 #define MULTI_MIN_PLANE 16384 /* below it, building the table costs more than it saves */
 
+/*
+ * The multi-symbol table without a cap on its count, window width by width: the entry of the r-bit window w is
+ * empty when the code that w begins with is longer than r, else that code's symbol followed by the entry of the
+ * (r - length)-bit window after it. Each entry in a few branchless operations, where following codes one by one
+ * costs a mispredicted exit per entry (a fifth of a 256 KiB plane's decoding).
+ */
+static void multi_levels(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE]) {
+    uint64_t level[HUF_TABLE]; /* the widths 0..10, width r at offset 2^r - 1 */
+    level[0] = 0;
+    for (unsigned r = 1; r <= HUF_MAX_LEN; r++) {
+        uint64_t *const to = r == HUF_MAX_LEN ? multi : level + ((1u << r) - 1);
+        for (uint32_t w = 0; w < 1u << r; w++) {
+            const unsigned e = table[w], l = e & 63; /* w's bits above r are 0: a code of <= r bits is found */
+            const unsigned k = l > r ? 0 : r - l;    /* the width after the code */
+            const uint64_t rest = level[((1u << k) - 1) + (w >> (l & 15) & ((1u << k) - 1))];
+            const uint64_t entry = (rest & UINT64_C(0x00ffffffffffff00)) << 8 | (uint64_t)(e >> 8) << 8 |
+                                   ((rest & 255) + l) | ((rest >> 56) + 1) << 56;
+            to[w] = l > r ? 0 : entry;
+        }
+    }
+}
+
 static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABLE]) {
+    int shortest = HUF_MAX_LEN;
+    for (uint32_t w = 0; w < HUF_TABLE; w++)
+        if ((int)(table[w] & 63) < shortest) shortest = table[w] & 63;
+    if (2 * shortest > HUF_MAX_LEN) { /* one code per window, as on mantissa planes */
+        for (uint32_t w = 0; w < HUF_TABLE; w++)
+            multi[w] = (table[w] & 63) | (uint64_t)(table[w] >> 8) << 8 | UINT64_C(1) << 56;
+        return;
+    }
+    if (shortest >= 2) { /* at most 5 codes in 11 bits: no entry reaches MULTI_MAX, a table per window width does */
+        multi_levels(table, multi);
+        return;
+    }
     for (uint32_t w = 0; w < HUF_TABLE; w++) {
         uint64_t syms = 0;
         unsigned bits = 0, count = 0;
@@ -519,25 +553,35 @@ static void multi_table(const uint16_t table[HUF_TABLE], uint64_t multi[HUF_TABL
 
 /*
  * In the multi-symbol loop a stream's place is one number, its bit address: the address of its next byte times 8
- * plus the bits of that byte already taken (addresses are below 2^61). A refill loads the 8 bytes there: at least
- * 57 valid bits. Three registers per stream (bits, bit address, output), so that 4 streams fit x86-64's 16.
+ * plus the bits of that byte already taken (addresses are below 2^61). A refill loads the 8 bytes there with a
+ * marker bit in place of their top bit (a round reads at most bits s..s+54 of them, s <= 7 the bits taken of the
+ * first byte), shifted down by s: the marker then sits above the valid bits, and once the round's lookups have
+ * shifted the bits down, its count of leading zeros is s plus the bits they took, so the address moves on once per
+ * round rather than once per lookup. Three registers per stream (bits, bit address, output), so that 4 streams fit
+ * x86-64's 16.
  */
 #if defined(__BMI2__)
 #define WINDOW(b) _bzhi_u64((b), HUF_MAX_LEN) /* one instruction, where the AND needs a copy first */
 #else
 #define WINDOW(b) ((b) & (HUF_TABLE - 1))
 #endif
-#define BIT_REFILL(b, a) ((b) = ld64((const uint8_t *)(uintptr_t)((a) >> 3)) >> ((a)&7))
+#if defined(__LZCNT__)
+#define LEADING_ZEROS(b) _lzcnt_u64(b)
+#else
+#define LEADING_ZEROS(b) (unsigned)__builtin_clzll(b)
+#endif
+#define MARKER (UINT64_C(1) << 63)
+#define BIT_REFILL(b, a) ((b) = (ld64((const uint8_t *)(uintptr_t)((a) >> 3)) | MARKER) >> ((a)&7))
+#define BIT_TAKEN(b, a) ((a) = ((a) & ~(uint64_t)7) + LEADING_ZEROS(b))
 
 /* The symbols rotated down to bytes 0..5 and stored as 8 bytes (the caller leaves room; 6 and 7 are written over
- * later); with BMI2 the rotation is one rorx and both shifts shrx. */
-#define BIT_DECODE(b, a, o)                                                                                            \
+ * later); with BMI2 the rotation is one rorx and the shift shrx. */
+#define BIT_DECODE(b, o)                                                                                               \
     do {                                                                                                               \
         const uint64_t e_ = multi[WINDOW(b)];                                                                          \
         st64((o), e_ >> 8 | e_ << 56);                                                                                 \
         (o) += e_ >> 56;                                                                                               \
         (b) >>= e_ & 63;                                                                                               \
-        (a) += e_ & 255;                                                                                               \
     } while (0)
 
 /* The last symbols of one stream, with a careful refill near its end; then the stream must end exactly. */
@@ -609,18 +653,39 @@ __attribute__((noinline)) static void decode_multi(huf_reader r[HUF_STREAMS], ui
             BIT_REFILL(b2, a2);
             BIT_REFILL(b3, a3);
             for (int k = 0; k < 5; k++) {
-                BIT_DECODE(b0, a0, o0);
-                BIT_DECODE(b1, a1, o1);
-                BIT_DECODE(b2, a2, o2);
-                BIT_DECODE(b3, a3, o3);
+                BIT_DECODE(b0, o0);
+                BIT_DECODE(b1, o1);
+                BIT_DECODE(b2, o2);
+                BIT_DECODE(b3, o3);
             }
+            BIT_TAKEN(b0, a0);
+            BIT_TAKEN(b1, a1);
+            BIT_TAKEN(b2, a2);
+            BIT_TAKEN(b3, a3);
         } while (--rounds);
     }
     o[0] = o0;
     o[1] = o1;
     o[2] = o2;
     o[3] = o3;
-    const uint64_t a[HUF_STREAMS] = {a0, a1, a2, a3};
+    uint64_t a[HUF_STREAMS] = {a0, a1, a2, a3};
+    /* The first stream to near its end stops the 4: the others, up to a few percent of their symbols behind, go
+     * on one at a time, still several symbols per lookup. */
+    for (int i = 0; i < HUF_STREAMS; i++) {
+        uint8_t *oi = o[i];
+        uint64_t ai = a[i], rounds;
+        while ((r[i].p = (const uint8_t *)(uintptr_t)(ai >> 3)),
+               (rounds = min_rounds(output_rounds(oi, end[i]), input_rounds(r[i])))) {
+            do {
+                uint64_t b;
+                BIT_REFILL(b, ai);
+                for (int k = 0; k < 5; k++) BIT_DECODE(b, oi);
+                BIT_TAKEN(b, ai);
+            } while (--rounds);
+        }
+        o[i] = oi;
+        a[i] = ai;
+    }
     for (int i = 0; i < HUF_STREAMS; i++) { /* the bits left of a byte begun: the byte is in the stream */
         const unsigned taken = (unsigned)(a[i] & 7);
         if (taken) {

@@ -1376,6 +1376,17 @@ static void test_entropy(void) {
         for (int s = 22; s < k; s++) p[n++] = (uint8_t)s;
         check_entropy(p, n, 2, "powers of two");
     }
+    /* no code shorter than 2 bits, codes of every length up to 11: the C decoder's table built width by width,
+     * large enough for its multi-symbol loop */
+    for (int k = 12; k <= 256; k += 61) {
+        uint64_t n = 0;
+        for (int s = 0; s < k && s < 22; s++) {
+            uint64_t c = (uint64_t)1 << (s < 2 ? 17 : s < 18 ? 18 - s : 0);
+            for (uint64_t j = 0; j < c; j++) p[n++] = (uint8_t)(s * 11 % 256);
+        }
+        for (int s = 22; s < k; s++) p[n++] = (uint8_t)(s * 11 % 256);
+        check_entropy(p, n, 2, "two halves of powers of two");
+    }
     /* around the multi-symbol decoders' threshold (16384) and their rounds of up to 30 (C) or 35 (Java) symbols */
     const uint64_t sizes[] = {4096,  16383, 16384, 16385, 16387, 16464,  16465,  16543,  16544,
                               16545, 16703, 65520, 65521, 65536, 100003, 262144, 1 << 20};
@@ -1398,6 +1409,9 @@ static void test_entropy(void) {
         /* streams of very different lengths: a one-bit code over most of the plane, long codes at its end */
         for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 100);
         check_entropy(p, n, 2, "lopsided");
+        /* 100 symbols about equally often: codes of 6 and 7 bits, one per window of the decoder's table */
+        for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(100 + rnd() % 100);
+        check_entropy(p, n, 2, "100 symbols");
         /* the same within 32 symbols: the encoders' pair tables on streams of very different sizes */
         for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i < n - n / 5 ? 9 : 10 + rnd() % 22);
         check_entropy(p, n, 2, "lopsided, 23 symbols");
