@@ -52,14 +52,12 @@ public record ElfzOptions(
             throw new IllegalArgumentException("chunk size must be between 64 bytes and 1 GiB, not " + chunkBytes);
         }
         if (base != null
-                && (!Double.isNaN(errorBound)
-                        || lossy.prunes()
-                        || (codec != CodecChoice.AUTO && codec != CodecChoice.LOSSLESS))) {
-            String what = !Double.isNaN(errorBound)
-                    ? "an error bound"
-                    : lossy.prunes() ? "pruning" : "codec " + codec.name().toLowerCase(Locale.ROOT);
-            throw new IllegalArgumentException("a base stores fine-tunes as lossless deltas: it does not combine with "
-                    + what + " (codecs auto and lossless only)");
+                && (lossy.prunes()
+                        || (codec != CodecChoice.AUTO && codec != CodecChoice.LOSSLESS && codec != CodecChoice.ELF))) {
+            String what = lossy.prunes() ? "pruning" : "codec " + codec.name().toLowerCase(Locale.ROOT);
+            throw new IllegalArgumentException(
+                    "a base stores fine-tunes as deltas coded losslessly, by elf or within an"
+                            + " error bound: it does not combine with " + what);
         }
         if (!Double.isNaN(errorBound)) {
             if (!(errorBound >= 0) || Double.isInfinite(errorBound)) {

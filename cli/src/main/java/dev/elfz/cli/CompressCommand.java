@@ -52,7 +52,8 @@ final class CompressCommand extends WorkCommand {
             paramLabel = "BASE",
             description = "The model IN was fine-tuned from (a safetensors file, an ONNX model, a model directory or an"
                     + " .elfz archive of one): each tensor with a base tensor of the same name, dtype and shape is"
-                    + " stored as its XOR with it when that is smaller, losslessly (codecs auto and lossless only)."
+                    + " stored as a delta when that is smaller: the XOR (codecs auto, lossless), or the difference"
+                    + " within the bound (--error-bound, --codec elf)."
                     + " Decompressing needs the same base.")
     Path base;
 

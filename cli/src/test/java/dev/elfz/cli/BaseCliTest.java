@@ -73,11 +73,11 @@ class BaseCliTest {
     }
 
     @Test
-    void aLossyChoiceWithABaseIsAUsageError() throws IOException {
+    void quantizationOrRawWithABaseIsAUsageError() throws IOException {
         Path base = FineTunes.base(dir.resolve("base.safetensors"), 2, 16, 16);
         List<String> before = Cli.listing(dir);
-        run("compress", base, "--base", base, "--error-bound", "1e-3").usageError("--base", "lossless");
-        run("compress", base, "--base", base, "--codec", "elf").usageError("--base", "codec elf");
+        run("compress", base, "--base", base, "--codec", "uniform").usageError("--base", "codec uniform");
+        run("compress", base, "--base", base, "--codec", "raw").usageError("--base", "codec raw");
         assertEquals(before, Cli.listing(dir), "nothing written");
     }
 }

@@ -374,6 +374,10 @@ public final class Archive implements AutoCloseable {
     void decodeChunk(String what, Index.Stream s, Dtype dtype, int i, MemorySegment dst) throws ElfzException {
         Index.Delta d = deltas.get(s);
         MemorySegment with = d == null ? null : baseOf(what, d).asSlice(i * s.chunkBytes(), dst.byteSize());
+        if (with != null && Index.SUB.equals(d.op())) {
+            decodeDifference(what, s, dtype, i, with, dst);
+            return;
+        }
         if (s.chunks()[i][Index.Stream.CODED] == 0) {
             storedChunk(what, s, i, dst); // its stored bytes are its bytes
         } else {
@@ -399,6 +403,42 @@ public final class Archive implements AutoCloseable {
         return Codec.forId(s.codec()) == Codec.LOSSLESS
                 && s.entropy() != null
                 && zeros.isZero(codecs, dtype, size, stored);
+    }
+
+    /**
+     * Decodes chunk {@code i} of a lossy delta ({@link LossyDeltas}): the codec's difference added to the base's chunk
+     * {@code with}, then the exceptions; a chunk stored as it is holds the tensor's own bytes.
+     */
+    private void decodeDifference(
+            String what, Index.Stream s, Dtype dtype, int i, MemorySegment with, MemorySegment dst)
+            throws ElfzException {
+        if (s.chunks()[i][Index.Stream.CODED] == 0) {
+            storedChunk(what, s, i, dst);
+            return;
+        }
+        MemorySegment buffer = scratch.take(storedLength(s, i));
+        MemorySegment copy = with.isMapped() ? scratch.take(with.byteSize()) : null;
+        try {
+            MemorySegment stored = storedChunk(what, s, i, buffer);
+            int w = dtype.elfType().valueBytes();
+            decodeCoded(what, s, dtype, i, LossyDeltas.codecBytes(stored, dst.byteSize() / w, w), dst);
+            MemorySegment b = with;
+            if (copy != null) {
+                Pages.populate(with);
+                b = MappedInput.copy(base.path(), with, copy);
+                Pages.releaseTouched(with);
+            }
+            LossyDeltas.add(dtype.elfType(), dst, b, dst);
+            LossyDeltas.patch(dtype.elfType(), stored, dst);
+        } catch (CorruptDataException e) {
+            throw new ElfzException(
+                    path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
+        } catch (InputChangedException e) {
+            throw new ElfzException(base.path(), InputChangedException.WHAT, e);
+        } finally {
+            scratch.give(buffer);
+            scratch.give(copy);
+        }
     }
 
     /** {@code dst ^= with}: a delta's chunk made the tensor's, the base's bytes copied first when they are mapped. */

@@ -16,6 +16,7 @@ import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
 import dev.elfz.io.Writeback;
+import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
@@ -158,7 +159,8 @@ public final class Compressor {
             Planner planner = Planner.plan(sources, o);
             Index.Base baseEntry;
             ZeroDeltas zeros = new ZeroDeltas();
-            try (Deltas deltas = base == null ? null : new Deltas(base, o.kernel(), o.chunkBytes(), zeros)) {
+            try (Deltas deltas =
+                    base == null ? null : new Deltas(base, o.kernel(), o.chunkBytes(), zeros, LossyDeltas.asked(o))) {
                 for (Sources.Source s : sources.files()) {
                     plan(s, sources.file(s), o, planner, deltas, plans, entries, finish);
                 }
@@ -193,13 +195,14 @@ public final class Compressor {
                 BufferPool buffers = new BufferPool(arena, 2 * maxChunk + 4096);
                 BufferPool inputs = new BufferPool(arena, maxChunk);
                 BufferPool bases = new BufferPool(arena, maxChunk); // a base's chunk, copied out of its mapping
+                BufferPool differences = new BufferPool(arena, maxChunk); // a lossy delta's values (LossyDeltas)
                 long[] position = {ElfzFormat.PROLOGUE_BYTES};
                 Map<Path, Long> readTo = new HashMap<>(); // by input file: where its last chunk in turn ended
                 // the only serial step hands out offsets; each thread checksums and writes its own chunks
                 Workers.inTurn(
                         o.threads(),
                         jobs,
-                        job -> encode(job, codecs, zeros, inputs, buffers, bases),
+                        job -> encode(job, codecs, zeros, inputs, buffers, bases, differences),
                         r -> {
                             Plan p = r.job.plan();
                             long length = r.stored.byteSize();
@@ -277,7 +280,9 @@ public final class Compressor {
         for (TensorInfo t : s.tensors()) {
             Planner.Choice c = planner.choice(s.path(), t, s.blocks(t));
             Deltas.Pair pair = deltas == null ? null : deltas.pair(s.path(), file, t, s.data(t), c);
-            c = pair == null ? c : new Planner.Choice(Codec.LOSSLESS, CodecParams.NONE);
+            if (pair != null && !Index.SUB.equals(pair.delta().op())) {
+                c = new Planner.Choice(Codec.LOSSLESS, CodecParams.NONE); // an XOR is coded losslessly
+            }
             long unit = Codecs.of(c.codec()).chunkUnit(t.dtype(), c.params());
             Plan p = new Plan(
                     file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
@@ -326,7 +331,13 @@ public final class Compressor {
      * chunk equal to its base's is stored as the zero chunk without coding ({@link ZeroDeltas}).
      */
     private static Result encode(
-            Job job, CodecPool codecs, ZeroDeltas zeros, BufferPool inputs, BufferPool buffers, BufferPool bases) {
+            Job job,
+            CodecPool codecs,
+            ZeroDeltas zeros,
+            BufferPool inputs,
+            BufferPool buffers,
+            BufferPool bases,
+            BufferPool differences) {
         Plan p = job.plan();
         MemorySegment mapped = p.chunk(job.chunk());
         Pages.populate(mapped);
@@ -336,6 +347,9 @@ public final class Compressor {
         boolean unchanged = false; // a delta's chunk equal to the base's
         try {
             src = MappedInput.copy(p.file, mapped, input);
+            if (p.base != null && Index.SUB.equals(p.delta.op())) {
+                return difference(job, src, input, codecs, buffers, bases, differences);
+            }
             if (p.base != null) {
                 ownCrc = Crc32c.of(src);
                 unchanged = Deltas.xorChunk(src, p.baseFile, p.chunk(p.base, job.chunk()), bases);
@@ -370,6 +384,57 @@ public final class Compressor {
         }
         long crc = Crc32c.of(src);
         return new Result(job, src, src, input, null, crc, p.base != null ? ownCrc : crc, false, 0);
+    }
+
+    /**
+     * Codes a chunk of a lossy delta ({@link LossyDeltas}) from {@code ft}, the private copy of its bytes in
+     * {@code input}: the difference with the base's chunk by the stream's codec, then the exceptions; stored as it is
+     * when that is not smaller.
+     */
+    private static Result difference(
+            Job job,
+            MemorySegment ft,
+            MemorySegment input,
+            CodecPool codecs,
+            BufferPool buffers,
+            BufferPool bases,
+            BufferPool differences)
+            throws InputChangedException {
+        Plan p = job.plan();
+        ElfType type = p.dtype.elfType();
+        long first = job.chunk() * p.chunkBytes / type.valueBytes();
+        MemorySegment copy = bases.take();
+        MemorySegment work = differences.take();
+        MemorySegment buffer = buffers.take();
+        try {
+            MemorySegment with = p.chunk(p.base, job.chunk());
+            if (p.baseFile != null) {
+                Pages.populate(with);
+                with = MappedInput.copy(p.baseFile, with, copy);
+            }
+            MemorySegment d = work.asSlice(0, ft.byteSize());
+            LossyDeltas.subtract(type, ft, with, d);
+            CodecPool.Encoded e = codecs.encode(p.codec, p.dtype, p.params, d, first, buffer);
+            long length = -1;
+            if (e.length() >= 0) { // what a reader decodes, checked value by value
+                codecs.decode(p.codec, p.dtype, p.params, true, buffer.asSlice(0, e.length()), first, d);
+                LossyDeltas.add(type, d, with, d);
+                length = LossyDeltas.appendExceptions(p.codec, p.params, p.dtype, ft, d, e.length(), buffer);
+            }
+            if (length >= 0) {
+                MemorySegment stored = buffer.asSlice(0, length);
+                long kept = e.exceptions() + Integer.toUnsignedLong(stored.get(LossyDeltas.U32, length - 4));
+                MemorySegment full = buffer;
+                buffer = null; // given back once written
+                return new Result(job, stored, ft, input, full, Crc32c.of(stored), 0, true, kept);
+            }
+            long crc = Crc32c.of(ft);
+            return new Result(job, ft, ft, input, null, crc, crc, false, 0);
+        } finally {
+            buffers.give(buffer);
+            bases.give(copy);
+            differences.give(work);
+        }
     }
 
     /**

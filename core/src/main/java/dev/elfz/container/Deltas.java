@@ -18,7 +18,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Decides, for compression against a base, which tensors are stored as their XOR with a base tensor: those paired
+ * Decides, for compression against a base, which tensors are stored as their XOR with a base tensor (or, when a lossy
+ * codec was asked for, their difference: {@link LossyDeltas}): those paired
  * with one (same name, dtype and shape, {@link BaseModel#pair}) whose delta codes smaller than the tensor alone on a
  * sample of it (up to three pieces of {@link #PIECE} bytes: its start, middle and end, coded both ways by the real
  * codecs), so that the choice costs a small fraction of the coding itself. Unchanged tensors (frozen layers) XOR to
@@ -40,8 +41,11 @@ final class Deltas implements AutoCloseable {
     private final MemorySegment coded;
     private final Map<String, Long> used = new TreeMap<>(); // base files paired with, by path
 
-    Deltas(BaseModel base, Kernel kernel, long chunkBytes, ZeroDeltas zeros) {
+    private final boolean lossy; // ELF or an error bound asked for: their deltas are differences (LossyDeltas)
+
+    Deltas(BaseModel base, Kernel kernel, long chunkBytes, ZeroDeltas zeros, boolean lossy) {
         this.base = base;
+        this.lossy = lossy;
         this.codecs = new CodecPool(kernel);
         this.zeros = zeros;
         long piece = Math.min(PIECE, chunkBytes);
@@ -65,6 +69,7 @@ final class Deltas implements AutoCloseable {
         MemorySegment bytes = base.bytes(b);
         Path baseFile = base.fileOf(b);
         int unit = t.dtype().elfType().valueBytes();
+        boolean sub = lossy && LossyDeltas.codes(alone.codec()); // the difference, by the codec alone would use
         long aloneBytes = 0;
         long deltaBytes = 0;
         try {
@@ -72,9 +77,17 @@ final class Deltas implements AutoCloseable {
                 long n = Math.min(own.byteSize() / unit * unit, data.byteSize() - at);
                 MemorySegment mine = MappedInput.copy(file, data.asSlice(at, n), own);
                 aloneBytes += codedSize(alone.codec(), alone.params(), t, mine, at / unit);
-                deltaBytes += xorUnlessEqual(baseFile, bytes.asSlice(at, n), other, mine)
-                        ? zeros.storedSize(codecs, t.dtype(), n)
-                        : codedSize(Codec.LOSSLESS, CodecParams.NONE, t, mine, at / unit);
+                if (sub) {
+                    MemorySegment with = baseFile == null
+                            ? bytes.asSlice(at, n)
+                            : MappedInput.copy(baseFile, bytes.asSlice(at, n), other);
+                    LossyDeltas.subtract(t.dtype().elfType(), mine, with, mine);
+                    deltaBytes += codedSize(alone.codec(), alone.params(), t, mine, at / unit);
+                } else {
+                    deltaBytes += xorUnlessEqual(baseFile, bytes.asSlice(at, n), other, mine)
+                            ? zeros.storedSize(codecs, t.dtype(), n)
+                            : codedSize(Codec.LOSSLESS, CodecParams.NONE, t, mine, at / unit);
+                }
             }
         } catch (InputChangedException e) {
             throw new ElfzException(e.file(), InputChangedException.WHAT, e);
@@ -83,7 +96,8 @@ final class Deltas implements AutoCloseable {
             return null;
         }
         used.put(b.file(), base.size(b.file()));
-        return new Pair(bytes, baseFile, new Index.Delta(Index.XOR, b.file(), b.name(), null)); // hashed by hashAll
+        String op = sub ? Index.SUB : Index.XOR;
+        return new Pair(bytes, baseFile, new Index.Delta(op, b.file(), b.name(), null)); // hashed by hashAll
     }
 
     /**

@@ -22,9 +22,10 @@ public final class ElfzFormat {
      * 2.1 added the file kind onnx, 2.2 onnx_data (and single-file archives of an ONNX model with its external data
      * files), 2.4 torch and gguf, which older readers refuse as unknown kinds; 2.5 the blocks codec (a GGUF file's
      * quantized blocks as byte planes), which older readers refuse as an unknown codec; 2.6 tensors stored as deltas
-     * against a base model, with the prologue flag {@link #FLAG_BASE}, which older readers refuse as unknown.
+     * against a base model, with the prologue flag {@link #FLAG_BASE}, which older readers refuse as unknown; 2.7
+     * lossy deltas (op {@code sub}), which 2.6 readers refuse as an unknown op.
      */
-    public static final int MINOR = 6;
+    public static final int MINOR = 7;
 
     /** Prologue flag (since 2.6): some tensors are stored against a base model, which the index names. */
     static final int FLAG_BASE = 1;

@@ -69,7 +69,7 @@ final class Index {
      * A tensor stored as its difference with a base tensor (since 2.6): its stream holds the delta, its
      * {@code crc32c} the tensor's own bytes.
      *
-     * @param op {@link #XOR}: the bit patterns' XOR
+     * @param op {@link #XOR}: the bit patterns' XOR; {@link #SUB} (since 2.7): the values' difference, lossy
      * @param file the base file holding the base tensor (one of {@link Base#files()})
      * @param tensor the base tensor's name
      * @param xxh3 XXH3-128 of the base tensor's bytes, 32 lowercase hex digits
@@ -77,6 +77,7 @@ final class Index {
     public record Delta(String op, String file, String tensor, String xxh3) {}
 
     static final String XOR = "xor";
+    static final String SUB = "sub";
 
     /**
      * A file of the input.

@@ -90,12 +90,13 @@ final class IndexCheck {
         }
     }
 
-    /** A delta tensor: against a base file of the index, by XOR, coded losslessly. */
+    /** A delta tensor: against a base file of the index, by XOR coded losslessly, or by difference (elf, grid). */
     private void delta(String what, Index.Delta d, Codec codec, Index.Stream s) throws ElfzException {
         if (d == null) {
             return;
         }
-        if (!Index.XOR.equals(d.op())) {
+        boolean sub = Index.SUB.equals(d.op());
+        if (!Index.XOR.equals(d.op()) && !sub) {
             throw fail(what + ": delta " + d.op() + " is unknown (made by a newer elfz?)");
         }
         if (!baseFiles.contains(d.file()) || d.tensor() == null) {
@@ -104,7 +105,10 @@ final class IndexCheck {
         if (d.xxh3() == null || !d.xxh3().matches("[0-9a-f]{32}")) {
             throw fail(what + ": the base tensor's xxh3 " + d.xxh3() + " is not 32 hex digits");
         }
-        if (!Codecs.of(codec).lossless() || s.crc32c() == null) {
+        if (sub && !LossyDeltas.codes(codec) && codec != Codec.RAW) {
+            throw fail(what + ": a difference coded by " + codec.id() + ", which is neither elf nor grid");
+        }
+        if (!sub && (!Codecs.of(codec).lossless() || s.crc32c() == null)) {
             throw fail(what + ": a delta coded by " + codec.id() + ", which is not lossless");
         }
     }
