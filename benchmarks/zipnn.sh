@@ -5,6 +5,7 @@
 # `python3 setup.py build_ext --inplace`; it needs python3-numpy and python3-torch from Debian).
 #
 #   benchmarks/zipnn.sh ZIPNN_DIR [--quick]      (writes benchmarks/results/zipnn.md and prints it)
+# ELFZ_NO_BUILD=1 measures the jars as they are built (no Maven build first).
 #
 # Both sides run buffer to buffer in a warm process, inputs on tmpfs: ZipNN through its byte API
 # (benchmarks/peers/zipnn_bench.py, a fresh copy of the input for each call, since its compress() overwrites it;
@@ -27,7 +28,7 @@ py=/usr/bin/python3
 
 work=${ELFZ_BENCH_DIR:-$root/benchmarks/target/compress}
 mkdir -p "$work"
-build
+[[ ${ELFZ_NO_BUILD:-} == 1 ]] || build
 bert=$(bert_file F32)
 bf16=$(bert_file BF16)
 mem=$(mktemp -d /dev/shm/elfz-zipnn.XXXXXX)

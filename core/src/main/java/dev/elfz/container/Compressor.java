@@ -15,6 +15,7 @@ import dev.elfz.io.Crc32c;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
 import dev.elfz.io.Pages;
+import dev.elfz.io.PositionalReads;
 import dev.elfz.io.Writeback;
 import dev.elfz.kernel.ElfType;
 import dev.elfz.safetensors.SafetensorsFile;
@@ -39,8 +40,49 @@ import java.util.zip.CRC32C;
  */
 public final class Compressor {
 
+    /**
+     * An input file's bytes as the chunks read them: by positional reads while any of its chunks is still to read (a
+     * descriptor opened at its first chunk and closed after its last, so that few are open at once however many files
+     * a directory holds), else out of its mapping.
+     */
+    private static final class Input {
+        private final Sources.Source source;
+        private final Path file;
+        private int chunksLeft; // counted while planning, then under this object's lock
+        private PositionalReads reads;
+
+        Input(Sources.Source source, Path file) {
+            this.source = source;
+            this.file = file;
+        }
+
+        /** The reads of this file, opened on the first call; null when its bytes are not read through them. */
+        synchronized PositionalReads reads() {
+            if (reads == null && chunksLeft > 0) {
+                reads = source.reads(file);
+            }
+            return reads;
+        }
+
+        /** One of its chunks is read for good: the last closes the reads. */
+        synchronized void chunkRead() {
+            if (--chunksLeft == 0 && reads != null) {
+                reads.close();
+            }
+        }
+
+        /** Closes the reads after a failure. */
+        synchronized void close() {
+            chunksLeft = 0;
+            if (reads != null) {
+                reads.close();
+            }
+        }
+    }
+
     /** One stream to write: its file and source bytes, how to code them, and the chunk entries once written. */
     private static final class Plan {
+        final Input input;
         final Path file;
         final MemorySegment src;
         final Codec codec;
@@ -56,8 +98,9 @@ public final class Compressor {
         boolean coded;
         long exceptions;
 
-        Plan(Path file, MemorySegment src, Codec codec, CodecParams params, Dtype dtype, long chunkBytes) {
-            this.file = file;
+        Plan(Input input, MemorySegment src, Codec codec, CodecParams params, Dtype dtype, long chunkBytes) {
+            this.input = input;
+            this.file = input.file;
             this.src = src;
             this.codec = codec;
             this.params = params;
@@ -65,6 +108,7 @@ public final class Compressor {
             this.chunkBytes = chunkBytes;
             this.chunks = new long[(int) ((src.byteSize() + chunkBytes - 1) / chunkBytes)][];
             this.originalCrcs = new long[chunks.length];
+            input.chunksLeft += chunks.length;
         }
 
         MemorySegment chunk(int i) {
@@ -120,6 +164,7 @@ public final class Compressor {
         final boolean coded;
         final long exceptions;
         final MemorySegment mapped; // the chunk in the input's mapping
+        final boolean fromMapping; // copied out of the mapping (its pages to let go), not read by the file's reads
         long offset;
         long releaseFrom; // the mapped bytes from there to the chunk's end are read for good once this chunk is
 
@@ -132,8 +177,10 @@ public final class Compressor {
                 long crc,
                 long originalCrc,
                 boolean coded,
-                long exceptions) {
+                long exceptions,
+                boolean fromMapping) {
             this.job = job;
+            this.fromMapping = fromMapping;
             this.mapped = job.plan().chunk(job.chunk());
             this.stored = stored;
             this.original = original;
@@ -217,11 +264,15 @@ public final class Compressor {
                             o.progress().advance(r.original.byteSize());
                         },
                         r -> {
+                            Plan p = r.job.plan();
                             writeFully(out, ch, r.stored.asByteBuffer(), r.offset);
                             writeback.start(r.offset, r.stored.byteSize());
                             buffers.give(r.buffer);
                             inputs.give(r.input);
-                            Pages.release(r.mapped, r.releaseFrom);
+                            if (r.fromMapping) {
+                                Pages.release(r.mapped, r.releaseFrom);
+                            }
+                            p.input.chunkRead();
                         });
                 finish.forEach(Runnable::run);
                 Index.Archive archive = new Index.Archive(
@@ -250,6 +301,7 @@ public final class Compressor {
                 AtomicFiles.discard(temp, e);
                 throw e;
             } finally {
+                plans.forEach(p -> p.input.close()); // after a failure, the files whose chunks were not all read
                 o.progress().end();
             }
         }
@@ -269,7 +321,8 @@ public final class Compressor {
         int slot = entries.size();
         entries.add(null);
         // the bytes no tensor holds: a blob whole, a safetensors header, an ONNX (data) file's skeleton
-        Plan rest = new Plan(file, s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
+        Input input = new Input(s, file);
+        Plan rest = new Plan(input, s.rest(), Codec.RAW, CodecParams.NONE, Dtype.U8, o.chunkBytes());
         plans.add(rest);
         if (s.kind().equals(Index.KIND_BLOB)) {
             finish.add(() -> entries.set(
@@ -285,7 +338,7 @@ public final class Compressor {
             }
             long unit = Codecs.of(c.codec()).chunkUnit(t.dtype(), c.params());
             Plan p = new Plan(
-                    file, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
+                    input, s.data(t), c.codec(), c.params(), t.dtype(), Math.max(unit, o.chunkBytes() / unit * unit));
             if (pair != null) {
                 p.base = pair.bytes();
                 p.baseFile = pair.file();
@@ -340,28 +393,34 @@ public final class Compressor {
             BufferPool differences) {
         Plan p = job.plan();
         MemorySegment mapped = p.chunk(job.chunk());
-        Pages.populate(mapped);
+        PositionalReads reads = p.input.reads();
+        boolean fromMapping = reads == null || !reads.holds(mapped);
         MemorySegment input = inputs.take();
         MemorySegment src;
         long ownCrc = 0; // a delta's: of the tensor's own bytes, which the stream's checksum is of
         boolean unchanged = false; // a delta's chunk equal to the base's
         try {
-            src = MappedInput.copy(p.file, mapped, input);
+            if (fromMapping) {
+                Pages.populate(mapped);
+                src = MappedInput.copy(p.file, mapped, input);
+            } else {
+                src = reads.copy(mapped, input);
+            }
             if (p.base != null && Index.SUB.equals(p.delta.op())) {
-                return difference(job, src, input, codecs, buffers, bases, differences);
+                return difference(job, src, input, codecs, buffers, bases, differences, fromMapping);
             }
             if (p.base != null) {
                 ownCrc = Crc32c.of(src);
                 unchanged = Deltas.xorChunk(src, p.baseFile, p.chunk(p.base, job.chunk()), bases);
             }
-        } catch (InputChangedException e) {
+        } catch (IOException e) {
             inputs.give(input);
             throw new UncheckedIOException(e);
         }
         if (unchanged) {
             ZeroDeltas.Chunk zero = p.codec == Codec.LOSSLESS ? zeros.of(codecs, p.dtype, src.byteSize()) : null;
             if (zero != null && zero.bytes() != null) {
-                return new Result(job, zero.bytes(), src, input, null, zero.crc(), ownCrc, true, 0);
+                return new Result(job, zero.bytes(), src, input, null, zero.crc(), ownCrc, true, 0, fromMapping);
             }
             src.fill((byte) 0); // the delta, coded as any other
         }
@@ -378,12 +437,22 @@ public final class Compressor {
                 MemorySegment stored = buffer.asSlice(0, e.length());
                 // a lossy stream keeps no checksum of its original bytes once a chunk is coded
                 long original = p.base != null ? ownCrc : Codecs.of(p.codec).lossless() ? Crc32c.of(src) : 0;
-                return new Result(job, stored, src, input, buffer, Crc32c.of(stored), original, true, e.exceptions());
+                return new Result(
+                        job,
+                        stored,
+                        src,
+                        input,
+                        buffer,
+                        Crc32c.of(stored),
+                        original,
+                        true,
+                        e.exceptions(),
+                        fromMapping);
             }
             buffers.give(buffer);
         }
         long crc = Crc32c.of(src);
-        return new Result(job, src, src, input, null, crc, p.base != null ? ownCrc : crc, false, 0);
+        return new Result(job, src, src, input, null, crc, p.base != null ? ownCrc : crc, false, 0, fromMapping);
     }
 
     /**
@@ -398,7 +467,8 @@ public final class Compressor {
             CodecPool codecs,
             BufferPool buffers,
             BufferPool bases,
-            BufferPool differences)
+            BufferPool differences,
+            boolean fromMapping)
             throws InputChangedException {
         Plan p = job.plan();
         ElfType type = p.dtype.elfType();
@@ -426,10 +496,10 @@ public final class Compressor {
                 long kept = e.exceptions() + Integer.toUnsignedLong(stored.get(LossyDeltas.U32, length - 4));
                 MemorySegment full = buffer;
                 buffer = null; // given back once written
-                return new Result(job, stored, ft, input, full, Crc32c.of(stored), 0, true, kept);
+                return new Result(job, stored, ft, input, full, Crc32c.of(stored), 0, true, kept, fromMapping);
             }
             long crc = Crc32c.of(ft);
-            return new Result(job, ft, ft, input, null, crc, crc, false, 0);
+            return new Result(job, ft, ft, input, null, crc, crc, false, 0, fromMapping);
         } finally {
             buffers.give(buffer);
             bases.give(copy);

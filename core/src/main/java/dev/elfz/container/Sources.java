@@ -3,6 +3,7 @@ package dev.elfz.container;
 import dev.elfz.codec.blocks.BlockFields;
 import dev.elfz.gguf.GgufFile;
 import dev.elfz.io.FileNames;
+import dev.elfz.io.PositionalReads;
 import dev.elfz.onnx.OnnxException;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.onnx.Payloads;
@@ -111,6 +112,18 @@ public final class Sources implements AutoCloseable {
         /** The block fields of a tensor of quantized blocks (a GGUF file's), or null. */
         BlockFields blocks(TensorInfo t) {
             return payloads != null ? payloads.blocks(t) : null;
+        }
+
+        /**
+         * Positional reads of the file its tensors (a blob: its bytes) are slices of, {@code file} being where a blob
+         * is; null for an ONNX file, whose bytes are read out of its mapping.
+         */
+        PositionalReads reads(Path file) {
+            return safetensors != null
+                    ? PositionalReads.open(safetensors.path(), safetensors.mapping())
+                    : payloads != null
+                            ? PositionalReads.open(payloads.path(), payloads.mapping())
+                            : bytes != null ? PositionalReads.open(file, bytes) : null;
         }
 
         /** The bytes that are no tensor's: a safetensors header, a skeleton, a blob's whole content. */

@@ -70,13 +70,15 @@ public final class Workers {
      * Runs jobs on {@code threads} threads (the caller is one of them) with no thread working for the others: each
      * claims the next job and {@code work}s it; the results then pass {@code inTurn} in job order, one at a time
      * (whichever thread completes the turn runs it for the results that were waiting on it), and {@code after} runs
-     * on that same thread outside the lock (a write at an offset {@code inTurn} handed out). A thread claims no job
-     * while {@code 2 * threads} results are unfinished, so memory stays flat however many jobs there are. The first failure stops the claiming and is rethrown once no thread runs any more.
+     * outside the lock on the thread that worked the result (a write at an offset {@code inTurn} handed out), as soon
+     * as that thread is between jobs: no thread writes for the others. A thread claims no job while
+     * {@code 2 * threads} results are unfinished, so memory stays flat however many jobs there are. The first
+     * failure stops the claiming and is rethrown once no thread runs any more.
      */
     public static <J, R> void inTurn(int threads, List<J> jobs, Function<J, R> work, InTurn<R> inTurn, Sink<R> after)
             throws IOException {
-        Turns<J, R> t = new Turns<>(jobs, work, inTurn, after, 2 * threads);
         int helpers = Math.min(threads, jobs.size()) - 1;
+        Turns<J, R> t = new Turns<>(jobs, work, inTurn, after, 2 * threads, Math.max(1, helpers + 1));
         if (helpers <= 0) {
             t.run();
         } else {
@@ -94,80 +96,132 @@ public final class Workers {
         t.rethrow();
     }
 
-    /** The shared state of {@link #inTurn}: the next job to claim, the next turn, the results waiting for theirs. */
+    /**
+     * The shared state of {@link #inTurn}: the next job to claim, the next turn, the results waiting for theirs, and
+     * each thread's results past their turn, waiting for its {@code after} step.
+     */
     private static final class Turns<J, R> {
         private final List<J> jobs;
         private final Function<J, R> work;
         private final InTurn<R> inTurn;
         private final Sink<R> after;
         private final Object[] waiting; // results done before their turn, by job index modulo the window
+        private final int[] owners; // the thread that worked each of them
+        private final List<ArrayDeque<R>> turned = new ArrayList<>(); // by thread: results to finish
+        private final int[] pending; // by thread: results worked and not yet finished
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition moved = lock.newCondition();
+        private int joined; // threads that have started
         private int claimed;
         private int turn;
         private int finished; // results past their after step
         private Throwable failure;
 
-        Turns(List<J> jobs, Function<J, R> work, InTurn<R> inTurn, Sink<R> after, int window) {
+        Turns(List<J> jobs, Function<J, R> work, InTurn<R> inTurn, Sink<R> after, int window, int threads) {
             this.jobs = jobs;
             this.work = work;
             this.inTurn = inTurn;
             this.after = after;
             this.waiting = new Object[window];
+            this.owners = new int[window];
+            this.pending = new int[threads];
+            for (int t = 0; t < threads; t++) {
+                turned.add(new ArrayDeque<>());
+            }
         }
 
         void run() {
+            int me = join();
             List<R> mine = new ArrayList<>();
             try {
                 while (true) {
-                    int i = claim(mine.size());
-                    mine.clear();
-                    if (i < 0) {
-                        return;
-                    }
-                    R r = work.apply(jobs.get(i));
-                    done(i, r, mine);
+                    int i = claim(me, mine.size(), mine);
                     for (R m : mine) {
                         after.accept(m);
                     }
+                    if (i == FINISH_FIRST) {
+                        continue;
+                    }
+                    if (i < 0) {
+                        return;
+                    }
+                    done(me, i, work.apply(jobs.get(i)));
                 }
             } catch (IOException | RuntimeException | Error e) {
                 fail(e);
             }
         }
 
-        /**
-         * The next job's index, or -1 when none is left (or a thread failed), once this thread has finished
-         * {@code finishing} more results; waits while a window of results is unfinished.
-         */
-        private int claim(int finishing) {
+        /** This thread's number. */
+        private int join() {
             lock.lock();
             try {
-                finished += finishing;
-                if (finishing > 0) {
-                    moved.signalAll();
-                }
-                while (failure == null && claimed < jobs.size() && claimed - finished >= waiting.length) {
-                    moved.awaitUninterruptibly();
-                }
-                return failure == null && claimed < jobs.size() ? claimed++ : -1;
+                return joined++;
             } finally {
                 lock.unlock();
             }
         }
 
-        /** Files result {@code i}; if its turn has come, runs the turns now possible and adds them to {@code mine}. */
+        /** {@link #claim}'s answer when the thread has results of its own to finish first. */
+        private static final int FINISH_FIRST = -2;
+
+        /**
+         * Counts the {@code finishing} results this thread has just finished, then moves the thread's results past
+         * their turn into {@code mine} (cleared first) and returns {@link #FINISH_FIRST} if there are any; else the
+         * next job's index, or -1 when none is left (or a thread failed) and the thread's own results are all
+         * finished. Waits while a window of results is unfinished, or while the thread's results wait for their turn
+         * with no job left to claim.
+         */
+        private int claim(int me, int finishing, List<R> mine) {
+            lock.lock();
+            try {
+                finished += finishing;
+                pending[me] -= finishing;
+                mine.clear();
+                if (finishing > 0) {
+                    moved.signalAll();
+                }
+                while (true) {
+                    ArrayDeque<R> own = turned.get(me);
+                    if (failure == null && !own.isEmpty()) {
+                        mine.addAll(own);
+                        own.clear();
+                        return FINISH_FIRST;
+                    }
+                    boolean left = failure == null && claimed < jobs.size();
+                    if (left && claimed - finished < waiting.length) {
+                        pending[me]++;
+                        return claimed++;
+                    }
+                    if (!left && (failure != null || pending[me] == 0)) {
+                        return -1;
+                    }
+                    moved.awaitUninterruptibly();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Files result {@code i} of thread {@code me} and runs the turns now possible, each result for its thread. */
         @SuppressWarnings("unchecked")
-        private void done(int i, R r, List<R> mine) {
+        private void done(int me, int i, R r) {
             lock.lock();
             try {
                 waiting[i % waiting.length] = r;
+                owners[i % waiting.length] = me;
+                boolean others = false;
                 while (failure == null && turn < claimed && waiting[turn % waiting.length] != null) {
                     R next = (R) waiting[turn % waiting.length];
+                    int owner = owners[turn % waiting.length];
                     waiting[turn % waiting.length] = null;
                     inTurn.accept(next);
-                    mine.add(next);
+                    turned.get(owner).add(next);
+                    others |= owner != me;
                     turn++;
+                }
+                if (others) {
+                    moved.signalAll();
                 }
             } finally {
                 lock.unlock();

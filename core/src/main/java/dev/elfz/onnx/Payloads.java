@@ -167,6 +167,11 @@ public final class Payloads implements AutoCloseable {
         return file.asSlice(t.begin(), t.byteSize());
     }
 
+    /** The mapping of the whole file, from offset 0: what {@link #data} slices. */
+    public MemorySegment mapping() {
+        return file;
+    }
+
     /** These payloads with the block fields of their tensors of quantized blocks, by name (set before it is shared). */
     public Payloads withBlocks(Map<String, BlockFields> blocks) {
         this.blocks = Map.copyOf(blocks);
@@ -188,11 +193,6 @@ public final class Payloads implements AutoCloseable {
 
     public long fileSize() {
         return file.byteSize();
-    }
-
-    /** The whole file as mapped, of which {@link #data} gives slices. */
-    public MemorySegment mapping() {
-        return file;
     }
 
     @Override

@@ -365,6 +365,11 @@ public final class SafetensorsFile implements AutoCloseable {
         return file.asSlice(8 + headerLength + t.begin(), t.byteSize());
     }
 
+    /** The mapping of the whole file, from offset 0: what {@link #data} and {@link #headerBytes} are slices of. */
+    public MemorySegment mapping() {
+        return file;
+    }
+
     /** Bytes [0, 8 + N) of the file: the length field and the JSON header as they are, padding included. */
     public MemorySegment headerBytes() {
         return file.asSlice(0, 8 + headerLength);
@@ -378,11 +383,6 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The size of the file in bytes. */
     public long fileSize() {
         return file.byteSize();
-    }
-
-    /** The whole file as mapped, of which {@link #data} and {@link #headerBytes} are slices. */
-    public MemorySegment mapping() {
-        return file;
     }
 
     public Path path() {

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,6 +52,33 @@ class WorkersTest {
         if (threads == 1) {
             assertEquals(Set.of(Thread.currentThread().getName()), names, "one thread: the caller alone");
         }
+    }
+
+    /**
+     * No thread finishes the results of another (the after step is a write of the result's bytes): each result's
+     * after step runs on the thread that worked it, though another thread completed its turn.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void eachResultIsFinishedByTheThreadThatWorkedIt(int threads) throws IOException {
+        List<Integer> jobs = IntStream.range(0, 3000).boxed().toList();
+        Map<Integer, Thread> workedBy = new ConcurrentHashMap<>();
+        Map<Integer, Thread> finishedBy = new ConcurrentHashMap<>();
+        Workers.inTurn(
+                threads,
+                jobs,
+                j -> {
+                    workedBy.put(j, Thread.currentThread());
+                    if (j % 5 == 0) {
+                        LockSupport.parkNanos(
+                                20_000); // a slow job: later ones, on the other threads, wait for its turn
+                    }
+                    return j;
+                },
+                r -> {},
+                r -> finishedBy.put(r, Thread.currentThread()));
+        assertEquals(workedBy, finishedBy);
+        assertTrue(new HashSet<>(workedBy.values()).size() > 1, "more than one thread worked");
     }
 
     @ParameterizedTest
