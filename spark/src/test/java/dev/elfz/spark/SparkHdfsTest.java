@@ -61,6 +61,7 @@ class SparkHdfsTest {
     @Test
     void aHubOnHdfsGivesTheSingleMachineReport() throws Exception {
         String report = dfs.getFileSystem().getUri() + "/reports/tunes";
+        List<Path> copiesBefore = copies();
         Main.run(spark, Main.Args.parse(new String[] {"analyze", hub, "-o", report}), System.out);
         // the report names the files by their HDFS address
         JsonNode actual = Json.MAPPER.readTree(read(report + "/report.json").replace(hub, tunes.toString()));
@@ -68,8 +69,15 @@ class SparkHdfsTest {
         assertEquals(5, actual.get("files").size());
         assertTrue(actual.get("pairs").size() >= 2, actual.get("pairs").toString());
         Hubs.assertSameReport(expected, actual);
-        try (var s = Files.list(dir.resolve("scratch"))) { // the tasks' copies are gone
-            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("elfz-")));
+        assertEquals(copiesBefore, copies()); // the tasks' local copies are gone
+    }
+
+    /** The local copies of remote files in the tasks' scratch directory. */
+    private static List<Path> copies() throws Exception {
+        try (var s = Files.list(Hub.scratch())) {
+            return s.filter(p -> p.getFileName().toString().startsWith("elfz-"))
+                    .sorted()
+                    .toList();
         }
     }
 
