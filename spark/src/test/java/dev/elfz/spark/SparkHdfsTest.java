@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -72,10 +73,13 @@ class SparkHdfsTest {
         assertEquals(copiesBefore, copies()); // the tasks' local copies are gone
     }
 
+    /** Hub.Local's name for a copy (the scratch directory may be a shared /tmp). */
+    private static final Pattern COPY = Pattern.compile("elfz-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}");
+
     /** The local copies of remote files in the tasks' scratch directory. */
     private static List<Path> copies() throws Exception {
         try (var s = Files.list(Hub.scratch())) {
-            return s.filter(p -> p.getFileName().toString().startsWith("elfz-"))
+            return s.filter(p -> COPY.matcher(p.getFileName().toString()).matches())
                     .sorted()
                     .toList();
         }
