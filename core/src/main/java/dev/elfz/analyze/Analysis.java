@@ -1,6 +1,5 @@
 package dev.elfz.analyze;
 
-import com.dynatrace.hash4j.hashing.HashStream128;
 import com.sun.management.OperatingSystemMXBean;
 import dev.elfz.Dtype;
 import dev.elfz.ElfzOptions;
@@ -11,14 +10,11 @@ import dev.elfz.container.Workers;
 import dev.elfz.gguf.GgufFile;
 import dev.elfz.io.InputChangedException;
 import dev.elfz.io.MappedInput;
-import dev.elfz.io.Pages;
-import dev.elfz.kernel.ElfType;
 import dev.elfz.onnx.OnnxFile;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.torch.TorchFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
@@ -328,70 +324,40 @@ public final class Analysis {
         }
     }
 
-    /** A window of a tensor: bytes [from, to) of its data, mapped from {@code file}. */
-    private record Window(Path file, TensorInfo tensor, Acc acc, MemorySegment data, long from, long to) {}
+    /** A window of a tensor to scan: where it starts, its tensor's pass and its dtype's row. */
+    private record Job(FileScan.TensorPass pass, Acc acc, long from) {}
 
-    /**
-     * What a worker found in a window; the fingerprints are of its 512-byte and 4 KiB chunks, in order. {@code copy}
-     * holds the window's bytes from {@code base}: up to FastCDC's maximum chunk before it (the merge cuts the chunks
-     * that straddle windows from it), then the window.
-     */
-    private record Scanned(
-            Window window,
-            SegmentHash.Hash128 piece,
-            long[] fixed512,
-            long[] fixed4k,
-            ValueSummary values,
-            byte[] copy,
-            long base) {}
+    /** A window scanned, for the ordered merge. */
+    private record Scanned(Job job, FileScan.Window window) {}
 
     /** A worker's buffers. */
     private static final ThreadLocal<ValueSummary.Scratch> SCRATCH = ThreadLocal.withInitial(ValueSummary.Scratch::new);
 
-    /**
-     * The worker's part: everything about a window that does not depend on the windows before it. It reads a copy
-     * of the window (MappedInput: nothing reads the mapped file in place).
-     */
-    private Scanned scan(Window w) {
-        long length = w.to() - w.from();
-        long base = Math.max(0, w.from() - options.cdc().max());
-        int lead = (int) (w.from() - base);
+    /** The worker's part: {@link FileScan#window}, into a copy buffer from the pool. */
+    private Scanned scan(Job j) {
         byte[] heap = copies.poll();
         if (heap == null) {
             heap = new byte[(int) WINDOW + options.cdc().max()];
         }
-        MemorySegment mapped = w.data().asSlice(base, w.to() - base);
-        Pages.populate(mapped);
+        FileScan.TensorPass p = j.pass();
         try {
-            MappedInput.copy(w.file(), mapped, MemorySegment.ofArray(heap));
+            return new Scanned(
+                    j,
+                    FileScan.window(
+                            p.file(),
+                            p.tensor().dtype().elfType(),
+                            p.data(),
+                            j.from(),
+                            options.cdc(),
+                            heap,
+                            SCRATCH.get()));
         } catch (InputChangedException e) {
             copies.add(heap);
             throw new UncheckedIOException(e);
         }
-        MemorySegment bytes = MemorySegment.ofArray(heap).asSlice(lead, length);
-        int n = (int) length;
-        long[] small = new long[(n + FIXED_SMALL - 1) / FIXED_SMALL];
-        for (int i = 0; i < small.length; i++) {
-            int o = i * FIXED_SMALL;
-            small[i] = SegmentHash.chunk(heap, lead + o, Math.min(FIXED_SMALL, n - o));
-        }
-        int parts = FIXED_LARGE / FIXED_SMALL; // WINDOW is a multiple of both sizes: chunks never straddle windows
-        long[] large = new long[(small.length + parts - 1) / parts];
-        for (int i = 0; i < large.length; i++) {
-            long o = (long) i * FIXED_LARGE;
-            large[i] = SegmentHash.combine(
-                    small, i * parts, Math.min(parts, small.length - i * parts), Math.min(FIXED_LARGE, length - o));
-        }
-        ValueSummary values = null;
-        ElfType type = w.tensor().dtype().elfType();
-        if (type != null) {
-            values = new ValueSummary();
-            values.add(type, bytes, SCRATCH.get());
-        }
-        return new Scanned(w, SegmentHash.piece(heap, lead, n), small, large, values, heap, base);
     }
 
-    private final class Run implements AutoCloseable {
+    private final class Run implements AutoCloseable, FileScan.Sink {
         final Map<Dtype, Acc> acc = new TreeMap<>();
         final Set<SegmentHash.Hash128> tensors = new HashSet<>();
         final FingerprintSet.Budget budget = new FingerprintSet.Budget(options.memory());
@@ -399,12 +365,7 @@ public final class Analysis {
         CodecEstimate estimate;
         long chunks4k, chunks512, chunksCdc;
 
-        // the tensor whose windows are being merged: its hash so far, where its next FastCDC chunk starts, and
-        // up to where its pages were let go
-        HashStream128 whole;
-        long cdcAt, released;
-        double tensorMin, tensorMax; // and its values not finite: the range the estimate's uniform modes need
-        long tensorNotFinite;
+        Acc current; // the row of the tensor whose windows are being merged
         final List<Pairs.Model> models = new ArrayList<>();
         List<SegmentHash.Hash128> modelHashes; // of the file being read, tensor by tensor
 
@@ -495,7 +456,7 @@ public final class Analysis {
             // an ONNX model's tensors are its initializers; its graph counts as a safetensors header does
             // and its external data files' initializers are its tensors too, their gaps its skeleton
             try (Sources.Source s = Sources.Source.open(f.toString(), f)) {
-                List<Window> windows = new ArrayList<>();
+                List<Job> windows = new ArrayList<>();
                 List<String> signature = new ArrayList<>();
                 long floats = 0;
                 long tb = 0;
@@ -508,18 +469,18 @@ public final class Analysis {
                         floats += t.dtype().elfType() != null ? t.byteSize() : 0;
                         a.scanned += t.byteSize();
                         tb += t.byteSize();
-                        MemorySegment data = part.data(t);
-                        long size = data.byteSize();
-                        for (long w = 0; w < size || w == 0; w += WINDOW) { // an empty tensor has one empty window
-                            windows.add(new Window(Path.of(part.path()), t, a, data, w, Math.min(size, w + WINDOW)));
+                        var pass =
+                                new FileScan.TensorPass(Path.of(part.path()), t, part.data(t), tensors, options.cdc());
+                        for (long w : pass.windows()) {
+                            windows.add(new Job(pass, a, w));
                         }
+                        tensors++;
                     }
                     bytes += part.size();
-                    tensors += part.tensors().size();
                 }
                 modelHashes = new ArrayList<>();
                 Workers.ordered(options.threads(), windows, Analysis.this::scan, this::merge);
-                models.add(new Pairs.Model(f, List.copyOf(signature), List.copyOf(modelHashes), floats));
+                models.add(new Pairs.Model(f.toString(), List.copyOf(signature), List.copyOf(modelHashes), floats));
                 estimate.addStored(bytes - tb); // the header, as compress keeps it
                 return new FileStats(f.toString(), kind(f), bytes, tensors, tb);
             }
@@ -527,87 +488,55 @@ public final class Analysis {
 
         /** Takes a window's results, in order: the parts that depend on what came before. */
         void merge(Scanned r) throws InputChangedException {
-            Window w = r.window();
-            Acc a = w.acc();
-            MemorySegment data = w.data();
-            long size = data.byteSize();
-            if (w.from() == 0) {
-                whole = SegmentHash.tensorStream(w.tensor().dtype(), w.tensor().shape(), size);
-                cdcAt = 0;
-                released = 0;
-                tensorMin = Double.POSITIVE_INFINITY;
-                tensorMax = Double.NEGATIVE_INFINITY;
-                tensorNotFinite = 0;
+            FileScan.TensorPass pass = r.job().pass();
+            FileScan.Window w = r.window();
+            Acc a = r.job().acc();
+            current = a;
+            pass.merge(w, this);
+            copies.add(w.copy());
+            if (w.values() != null) {
+                a.values.add(w.values());
             }
-            if (w.to() > w.from()) {
-                SegmentHash.put(whole, r.piece());
-            }
-            chunks512 += r.fixed512().length;
-            for (int i = 0; i < r.fixed512().length; i++) {
-                if (fixed512.seenOrAdd(r.fixed512()[i])) {
-                    a.fixed512 += Math.min(FIXED_SMALL, w.to() - w.from() - (long) i * FIXED_SMALL);
-                }
-            }
-            chunks4k += r.fixed4k().length;
-            for (int i = 0; i < r.fixed4k().length; i++) {
-                if (fixed4k.seenOrAdd(r.fixed4k()[i])) {
-                    a.fixed4k += Math.min(FIXED_LARGE, w.to() - w.from() - (long) i * FIXED_LARGE);
-                }
-            }
-            // FastCDC, a chunk after the other (each cut depends on the one before): a chunk is cut only when all
-            // its bytes up to the maximum are here (or the tensor ends)
-            // from the window's copy, which starts at most a maximum chunk before the window (where the last cut of
-            // the window before left cdcAt)
-            FastCdc cdc = options.cdc();
-            MemorySegment copy = MemorySegment.ofArray(r.copy()).asSlice(0, w.to() - r.base());
-            while (cdcAt < size && (w.to() == size || cdcAt + cdc.max() <= w.to())) {
-                long n = cdc.next(copy, cdcAt - r.base(), size - r.base());
-                chunksCdc++;
-                if (cdcSet.seenOrAdd(SegmentHash.chunk(r.copy(), (int) (cdcAt - r.base()), (int) n))) {
-                    a.cdcBytes += n;
-                }
-                cdcAt += n;
-            }
-            copies.add(r.copy());
-            if (r.values() != null) {
-                a.values.add(r.values());
-                tensorMin = Math.min(tensorMin, r.values().min);
-                tensorMax = Math.max(tensorMax, r.values().max);
-                tensorNotFinite += r.values().nan + r.values().inf;
-            }
-            long done = Math.min(cdcAt, w.to()); // bytes of chunks still to cut stay mapped
-            if (done > released) {
-                Pages.release(data.asSlice(released, done - released));
-                released = done;
-            }
-            if (w.to() == size) {
-                tensorDone(w, a, data);
+            if (w.to() == pass.data().byteSize()) {
+                tensorDone(pass, a);
             }
             options.progress().advance(w.to() - w.from());
         }
 
+        /** A chunk's fingerprint from the pass: counted, and its bytes when it was met before. */
+        @Override
+        public void fingerprint(int kind, long high, long low, long sequence, Dtype dtype, long length) {
+            switch (kind) {
+                case FileScan.FIXED_512 -> {
+                    chunks512++;
+                    current.fixed512 += fixed512.seenOrAdd(high) ? length : 0;
+                }
+                case FileScan.FIXED_4K -> {
+                    chunks4k++;
+                    current.fixed4k += fixed4k.seenOrAdd(high) ? length : 0;
+                }
+                case FileScan.CDC -> {
+                    chunksCdc++;
+                    current.cdcBytes += cdcSet.seenOrAdd(high) ? length : 0;
+                }
+                default -> {} // the tensor's own: tensorDone counts it
+            }
+        }
+
         /** A tensor's last window is merged: its hash is complete, and the estimate may sample it. */
-        private void tensorDone(Window w, Acc a, MemorySegment data) throws InputChangedException {
-            TensorInfo t = w.tensor();
-            SegmentHash.Hash128 hash = SegmentHash.value(whole);
+        private void tensorDone(FileScan.TensorPass pass, Acc a) throws InputChangedException {
+            TensorInfo t = pass.tensor();
+            SegmentHash.Hash128 hash = pass.finish(this);
             modelHashes.add(hash);
             if (!tensors.add(hash)) {
                 a.dupLayers++;
-                a.dupLayerBytes += data.byteSize();
+                a.dupLayerBytes += pass.data().byteSize();
             }
-            float lo = (float) tensorMin, hi = (float) tensorMax;
             try { // the estimate copies its sample out of the mapping: a fault there is the file changing
-                estimate.offer(
-                        t.dtype(),
-                        t.shape(),
-                        data,
-                        t.dtype().elfType() == null
-                                ? null
-                                : new ValueRange(
-                                        lo, hi, tensorNotFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi)));
+                estimate.offer(t.dtype(), t.shape(), pass.data(), pass.range());
                 MappedInput.raiseFaults();
             } catch (InternalError e) {
-                throw new InputChangedException(w.file(), e);
+                throw new InputChangedException(pass.file(), e);
             }
         }
 

@@ -21,6 +21,7 @@ import dev.elfz.kernel.ElfType;
 import dev.elfz.kernel.Kernel;
 import dev.elfz.kernel.Kernels;
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -123,7 +124,8 @@ public final class CodecEstimate implements AutoCloseable {
             long predictedBytes,
             double ratio,
             long sampledBytes,
-            long containerBytes) {}
+            long containerBytes)
+            implements Serializable {}
 
     /** What the planner knows of a tensor before its chunks are coded. */
     private record Tensor(Dtype dtype, long elements, boolean selected, ValueRange range) {}
@@ -150,9 +152,11 @@ public final class CodecEstimate implements AutoCloseable {
     private final long pieceBytes;
     private final long stride; // 0: every chunk
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffer;
+    private final long capacity;
+    private MemorySegment buffer;
     private final List<Piece> pieces = new ArrayList<>();
-    private long used;
+    private long used; // bytes of the places planned
+    private long filled; // bytes copied into the buffer
     private final SplittableRandom jitter = new SplittableRandom(0x5eed); // the same points for the same inputs
     private long interval; // the stride's interval that holds nextPoint
     private long nextPoint;
@@ -202,7 +206,7 @@ public final class CodecEstimate implements AutoCloseable {
         long points = budget / pieceBytes; // each point takes at most one piece
         this.stride = totalFloatBytes <= budget ? 0 : Math.ceilDiv(totalFloatBytes, points);
         this.nextPoint = stride == 0 ? 0 : jitter.nextLong(stride);
-        this.buffer = arena.allocate(Math.min(budget, totalFloatBytes), 64);
+        this.capacity = Math.min(budget, totalFloatBytes);
     }
 
     /**
@@ -219,7 +223,7 @@ public final class CodecEstimate implements AutoCloseable {
      * (float32 minimum and maximum, whether every value is finite), or null.
      */
     public void offer(Dtype dtype, long[] shape, MemorySegment data, ValueRange range) {
-        offer(dtype, shape, data, range, null);
+        offer(dtype, shape, data.byteSize(), mapped(dtype, data, range, null));
     }
 
     /**
@@ -230,48 +234,88 @@ public final class CodecEstimate implements AutoCloseable {
         if (base.byteSize() != data.byteSize()) {
             throw new IllegalArgumentException(base.byteSize() + " base bytes for " + data.byteSize());
         }
-        offer(dtype, shape, data, null, base);
+        offer(dtype, shape, data.byteSize(), mapped(dtype, data, null, base));
     }
 
-    private void offer(Dtype dtype, long[] shape, MemorySegment data, ValueRange range, MemorySegment base) {
+    /** Where a sampled tensor's bytes come from: its mapping, or pieces read elsewhere (elfz-spark's tasks). */
+    interface Pieces {
+        /** Fills {@code into} with the tensor's bytes from {@code at}. */
+        void copy(long at, MemorySegment into);
+
+        /** The tensor's range (asked once, only when a mode quantizes and the tensor is selected). */
+        ValueRange range();
+    }
+
+    /** A sampled place of a tensor: {@code length} bytes from {@code at}, standing for {@code weight} input bytes. */
+    record Place(long at, long length, long weight) {}
+
+    private static Pieces mapped(Dtype dtype, MemorySegment data, ValueRange range, MemorySegment base) {
+        return new Pieces() {
+            @Override
+            public void copy(long at, MemorySegment into) {
+                into.copyFrom(data.asSlice(at, into.byteSize()));
+                if (base != null) {
+                    xor(into, base.asSlice(at, into.byteSize()));
+                }
+            }
+
+            @Override
+            public ValueRange range() {
+                return range != null ? range : ValueRange.of(dtype.elfType(), data);
+            }
+        };
+    }
+
+    /**
+     * One tensor of {@code size} bytes, in order: the places its sample is taken from, copied through {@code pieces};
+     * with {@code pieces} null only the places (the sampling moves on as it would: a plan of where to read).
+     */
+    List<Place> offer(Dtype dtype, long[] shape, long size, Pieces pieces) {
         tensors++;
         ElfType type = dtype.elfType();
-        long size = data.byteSize();
         if (type == null) {
             otherBytes += size;
             chunks += Math.ceilDiv(size, chunkBytes);
-            return;
+            return List.of();
         }
         int vb = type.valueBytes();
         long chunk = Math.max(vb, chunkBytes / vb * vb); // as Compressor cuts a float tensor
         chunks += Math.ceilDiv(size, chunk);
-        long elements = Dtype.elements(shape);
-        boolean selected = shape.length >= 2 && elements >= LossyOptions.NONE.minElements(); // Planner's default rule
-        Tensor tensor = null; // made at its first sampled piece: a tensor no point falls in costs nothing
-        Piece last = null;
+        List<Place> places = new ArrayList<>();
         for (long at : sampled(size, chunk, Math.max(vb, pieceBytes / vb * vb))) {
-            if (last != null && last.first * vb == at) {
-                last.weight += stride; // another point in the same piece
+            Place last = places.isEmpty() ? null : places.getLast();
+            if (last != null && last.at() == at) {
+                places.set(places.size() - 1, new Place(at, last.length(), last.weight() + stride)); // another point
                 continue;
             }
             long len = Math.min(stride == 0 ? chunk : pieceBytes, Math.min(size, (at / chunk + 1) * chunk) - at);
-            if (used + len > buffer.byteSize()) {
+            if (used + len > capacity) {
                 continue; // only when the total was underestimated: the prediction scales to what was sampled
             }
-            if (tensor == null) {
-                ValueRange r = !selected || !ranges ? null : range != null ? range : ValueRange.of(type, data);
-                tensor = new Tensor(dtype, elements, selected, r);
-            }
-            MemorySegment copy = buffer.asSlice(used, len);
-            copy.copyFrom(data.asSlice(at, len));
-            if (base != null) {
-                xor(copy, base.asSlice(at, len));
-            }
             used += len;
-            last = new Piece(tensor, copy, at / vb, stride == 0 ? len : stride);
-            pieces.add(last);
+            places.add(new Place(at, len, stride == 0 ? len : stride));
         }
         floatBytes += size;
+        if (pieces != null && !places.isEmpty()) { // a tensor no point falls in is not read
+            long elements = Dtype.elements(shape);
+            boolean selected = shape.length >= 2 && elements >= LossyOptions.NONE.minElements(); // Planner's rule
+            Tensor tensor = new Tensor(dtype, elements, selected, selected && ranges ? pieces.range() : null);
+            for (Place p : places) {
+                MemorySegment copy = buffer().asSlice(filled, p.length());
+                pieces.copy(p.at(), copy);
+                filled += p.length();
+                this.pieces.add(new Piece(tensor, copy, p.at() / vb, p.weight()));
+            }
+        }
+        return places;
+    }
+
+    /** The sample's buffer, allocated at the first copy (a plan takes none). */
+    private MemorySegment buffer() {
+        if (buffer == null) {
+            buffer = arena.allocate(capacity, 64);
+        }
+        return buffer;
     }
 
     /** {@code into ^= with}, byte for byte. */

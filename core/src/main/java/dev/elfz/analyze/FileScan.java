@@ -1,5 +1,6 @@
 package dev.elfz.analyze;
 
+import com.dynatrace.hash4j.hashing.HashStream128;
 import dev.elfz.Dtype;
 import dev.elfz.container.Sources;
 import dev.elfz.io.InputChangedException;
@@ -22,12 +23,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * An analysis spread over machines (elfz-spark), a task's part: the tensors {@code [from, to)} of one file, read in
- * windows of {@link Analysis#WINDOW} and hashed and cut as {@link Analysis} does (the same {@link SegmentHash},
- * {@link FastCdc} and {@link ValueSummary} calls on the same windows), with every fingerprint handed to a
- * {@link Sink} instead of looked up: the caller counts them where they meet (a shuffle). A duplicate is then a
- * fingerprint met before in (file, {@link #sequence}) order, as in one {@link Analysis} over the files in order.
- * {@link #report} builds {@code elfz analyze}'s report from those counts.
+ * The scan of a tensor's windows, which {@link Analysis} and elfz-spark's tasks both run: {@link #window} is the part
+ * of a window of {@link Analysis#WINDOW} bytes that depends on no other (copy, 512-byte and 4 KiB chunk hashes, the
+ * piece's hash, value statistics: {@link Analysis} runs it on worker threads), a {@link TensorPass} takes the windows
+ * in order (the tensor's hash, FastCDC's cuts, its range) and hands every fingerprint to a {@link Sink}: Analysis
+ * looks them up in its tables, a Spark task hands them to a shuffle, where a duplicate is a fingerprint met before in
+ * (file, {@link #sequence}) order, as in one {@link Analysis} over the files in order.
+ *
+ * <p>For elfz-spark: {@link #scan} is a task's part (tensors {@code [from, to)} of one file), {@link #samplePlan}
+ * tells the tasks which bytes the estimate samples, and {@link #report} builds {@code elfz analyze}'s report from the
+ * shuffle's counts and the tasks' small results.
  */
 public final class FileScan {
 
@@ -41,7 +46,7 @@ public final class FileScan {
     }
 
     /** A tensor's header facts. */
-    public record Tensor(Dtype dtype, long bytes, long elements) implements Serializable {}
+    public record Tensor(String name, Dtype dtype, long[] shape, long bytes, long elements) implements Serializable {}
 
     /**
      * A file's header: its kind ("safetensors", "onnx", "gguf", "torch"), bytes (an ONNX model's data files
@@ -83,7 +88,7 @@ public final class FileScan {
             long bytes = 0;
             for (Sources.Source part : Analysis.parts(s)) {
                 for (TensorInfo t : part.tensors()) {
-                    tensors.add(new Tensor(t.dtype(), t.byteSize(), t.elements()));
+                    tensors.add(new Tensor(t.name(), t.dtype(), t.shape(), t.byteSize(), t.elements()));
                 }
                 bytes += part.size();
             }
@@ -92,19 +97,51 @@ public final class FileScan {
     }
 
     /**
-     * Scans tensors {@code [from, to)} of {@code file}: fingerprints to {@code sink}, and returns the value statistics
-     * per float dtype, merged window after window in order.
+     * A task's result: value statistics per float dtype (merged window after window in order), each tensor's hash
+     * ({@code high, low} in order) and the estimate's sample of the tensors {@link #samplePlan} named.
      */
-    public static Map<Dtype, byte[]> scan(Path file, int from, int to, FastCdc cdc, Sink sink) throws IOException {
+    public record ScanResult(Map<Dtype, byte[]> values, long[] hashes, List<Sampled> samples) implements Serializable {}
+
+    /**
+     * The estimate's sample of one tensor: the bytes of its places ({@code at, length} pairs, in order) and its range.
+     */
+    public record Sampled(int tensor, long[] places, byte[] bytes, float lo, float hi, boolean finite)
+            implements Serializable {}
+
+    /**
+     * Scans tensors {@code [from, to)} of {@code file}: fingerprints to {@code sink}; copies the places {@code sample}
+     * names (tensor number to {@code at, length} pairs: {@link #samplePlan}).
+     */
+    public static ScanResult scan(Path file, int from, int to, FastCdc cdc, Sink sink, Map<Integer, long[]> sample)
+            throws IOException {
         Map<Dtype, ValueSummary> values = new TreeMap<>();
+        List<Sampled> samples = new ArrayList<>();
+        long[] hashes = new long[2 * Math.max(0, to - from)];
         byte[] heap = new byte[(int) Analysis.WINDOW + cdc.max()];
         ValueSummary.Scratch scratch = new ValueSummary.Scratch();
         try (Sources.Source s = Sources.Source.open(file.toString(), file)) {
             int index = 0;
             for (Sources.Source part : Analysis.parts(s)) {
+                Path path = Path.of(part.path());
                 for (TensorInfo t : part.tensors()) {
                     if (index >= from && index < to) {
-                        tensor(Path.of(part.path()), t, part.data(t), index, cdc, heap, scratch, values, sink);
+                        MemorySegment data = part.data(t);
+                        TensorPass pass = new TensorPass(path, t, data, index, cdc);
+                        for (long w : pass.windows()) {
+                            Window r = window(path, t.dtype().elfType(), data, w, cdc, heap, scratch);
+                            pass.merge(r, sink);
+                            if (r.values() != null) {
+                                values.computeIfAbsent(t.dtype(), d -> new ValueSummary())
+                                        .add(r.values());
+                            }
+                        }
+                        SegmentHash.Hash128 h = pass.finish(sink);
+                        hashes[2 * (index - from)] = h.high();
+                        hashes[2 * (index - from) + 1] = h.low();
+                        long[] places = sample.get(index);
+                        if (places != null) {
+                            samples.add(sampled(path, index, data, places, pass.range()));
+                        }
                     }
                     index++;
                 }
@@ -112,76 +149,185 @@ public final class FileScan {
         }
         Map<Dtype, byte[]> out = new TreeMap<>();
         values.forEach((d, v) -> out.put(d, bytes(v)));
-        return out;
+        return new ScanResult(out, hashes, samples);
     }
 
-    /** One tensor, window after window, as Analysis's scan and merge do it. */
-    private static void tensor(
+    /** Copies a tensor's sampled places out of its mapping. */
+    private static Sampled sampled(Path file, int index, MemorySegment data, long[] places, ValueRange range)
+            throws InputChangedException {
+        long total = 0;
+        for (int i = 1; i < places.length; i += 2) {
+            total += places[i];
+        }
+        byte[] bytes = new byte[Math.toIntExact(total)];
+        int at = 0;
+        for (int i = 0; i < places.length; i += 2) {
+            MappedInput.copy(
+                    file,
+                    data.asSlice(places[i], places[i + 1]),
+                    MemorySegment.ofArray(bytes).asSlice(at));
+            at += (int) places[i + 1];
+        }
+        return new Sampled(index, places, bytes, range.lo(), range.hi(), range.finite());
+    }
+
+    /**
+     * What a window of a tensor holds that depends on no other window: bytes [from, to) of the tensor, copied into
+     * {@code copy} from {@code base} (up to FastCDC's maximum chunk before the window, from which the pass cuts the
+     * chunks that straddle windows, then the window), its piece hash, its 512-byte and 4 KiB chunks' fingerprints in
+     * order, its value statistics (null for a dtype that is no float).
+     */
+    record Window(
+            long from,
+            long to,
+            long base,
+            byte[] copy,
+            SegmentHash.Hash128 piece,
+            long[] fixed512,
+            long[] fixed4k,
+            ValueSummary values) {}
+
+    /**
+     * Reads the window of {@code data} (a mapping of {@code file}) from {@code from} into {@code heap} (at least
+     * {@link Analysis#WINDOW} plus FastCDC's maximum; nothing reads the mapped file in place), and hashes and sums it
+     * up.
+     */
+    static Window window(
             Path file,
-            TensorInfo t,
+            ElfType type,
             MemorySegment data,
-            int index,
+            long from,
             FastCdc cdc,
             byte[] heap,
-            ValueSummary.Scratch scratch,
-            Map<Dtype, ValueSummary> values,
-            Sink sink)
+            ValueSummary.Scratch scratch)
             throws InputChangedException {
-        Dtype dtype = t.dtype();
-        long size = data.byteSize();
-        var whole = SegmentHash.tensorStream(dtype, t.shape(), size);
-        long cdcAt = 0, released = 0, n512 = 0, n4k = 0, nCdc = 0;
-        ElfType type = dtype.elfType();
-        for (long from = 0; from < size || from == 0; from += Analysis.WINDOW) {
-            long to = Math.min(size, from + Analysis.WINDOW);
-            long base = Math.max(0, from - cdc.max());
-            int lead = (int) (from - base);
-            MemorySegment mapped = data.asSlice(base, to - base);
-            Pages.populate(mapped);
-            MappedInput.copy(file, mapped, MemorySegment.ofArray(heap));
-            int n = (int) (to - from);
-            long[] small = new long[(n + Analysis.FIXED_SMALL - 1) / Analysis.FIXED_SMALL];
-            for (int i = 0; i < small.length; i++) {
-                int o = i * Analysis.FIXED_SMALL;
-                small[i] = SegmentHash.chunk(heap, lead + o, Math.min(Analysis.FIXED_SMALL, n - o));
+        long to = Math.min(data.byteSize(), from + Analysis.WINDOW);
+        long base = Math.max(0, from - cdc.max());
+        int lead = (int) (from - base);
+        MemorySegment mapped = data.asSlice(base, to - base);
+        Pages.populate(mapped);
+        MappedInput.copy(file, mapped, MemorySegment.ofArray(heap));
+        int n = (int) (to - from);
+        long[] small = new long[(n + Analysis.FIXED_SMALL - 1) / Analysis.FIXED_SMALL];
+        for (int i = 0; i < small.length; i++) {
+            int o = i * Analysis.FIXED_SMALL;
+            small[i] = SegmentHash.chunk(heap, lead + o, Math.min(Analysis.FIXED_SMALL, n - o));
+        }
+        int parts = Analysis.FIXED_LARGE / Analysis.FIXED_SMALL; // WINDOW is a multiple of both: none straddles
+        long[] large = new long[(small.length + parts - 1) / parts];
+        for (int i = 0; i < large.length; i++) {
+            long o = (long) i * Analysis.FIXED_LARGE;
+            large[i] = SegmentHash.combine(
+                    small, i * parts, Math.min(parts, small.length - i * parts), Math.min(Analysis.FIXED_LARGE, n - o));
+        }
+        ValueSummary values = null;
+        if (type != null) {
+            values = new ValueSummary();
+            values.add(type, MemorySegment.ofArray(heap).asSlice(lead, n), scratch);
+        }
+        return new Window(from, to, base, heap, SegmentHash.piece(heap, lead, n), small, large, values);
+    }
+
+    /**
+     * A tensor's windows taken in order: the parts that depend on the windows before (the tensor's hash, FastCDC,
+     * whose every cut depends on the one before, its range), its fingerprints handed to a sink, its pages let go.
+     */
+    static final class TensorPass {
+        private final Path file;
+        private final TensorInfo tensor;
+        private final MemorySegment data;
+        private final int index;
+        private final FastCdc cdc;
+        private final HashStream128 whole;
+        private long cdcAt, released, n512, n4k, nCdc;
+        private double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        private long notFinite;
+
+        TensorPass(Path file, TensorInfo tensor, MemorySegment data, int index, FastCdc cdc) {
+            this.file = file;
+            this.tensor = tensor;
+            this.data = data;
+            this.index = index;
+            this.cdc = cdc;
+            this.whole = SegmentHash.tensorStream(tensor.dtype(), tensor.shape(), data.byteSize());
+        }
+
+        /** Where the windows start (an empty tensor has one empty window). */
+        long[] windows() {
+            long size = data.byteSize();
+            long[] out = new long[(int) Math.max(1, Math.ceilDiv(size, Analysis.WINDOW))];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = i * Analysis.WINDOW;
+            }
+            return out;
+        }
+
+        Path file() {
+            return file;
+        }
+
+        TensorInfo tensor() {
+            return tensor;
+        }
+
+        MemorySegment data() {
+            return data;
+        }
+
+        /** Takes the next window: its chunks' fingerprints to {@code sink}, FastCDC's cuts as far as they can go. */
+        void merge(Window r, Sink sink) {
+            Dtype dtype = tensor.dtype();
+            long size = data.byteSize();
+            long n = r.to() - r.from();
+            if (n > 0) {
+                SegmentHash.put(whole, r.piece());
+            }
+            for (int i = 0; i < r.fixed512().length; i++) {
+                long length = Math.min(Analysis.FIXED_SMALL, n - (long) i * Analysis.FIXED_SMALL);
                 sink.fingerprint(
-                        FIXED_512,
-                        FingerprintSet.stored(small[i]),
-                        0,
-                        sequence(index, n512++),
-                        dtype,
-                        Math.min(Analysis.FIXED_SMALL, n - o));
+                        FIXED_512, FingerprintSet.stored(r.fixed512()[i]), 0, sequence(index, n512++), dtype, length);
             }
-            int parts = Analysis.FIXED_LARGE / Analysis.FIXED_SMALL;
-            for (int i = 0; i * parts < small.length; i++) {
-                long o = (long) i * Analysis.FIXED_LARGE;
-                long length = Math.min(Analysis.FIXED_LARGE, n - o);
-                long large = SegmentHash.combine(small, i * parts, Math.min(parts, small.length - i * parts), length);
-                sink.fingerprint(FIXED_4K, FingerprintSet.stored(large), 0, sequence(index, n4k++), dtype, length);
+            for (int i = 0; i < r.fixed4k().length; i++) {
+                long length = Math.min(Analysis.FIXED_LARGE, n - (long) i * Analysis.FIXED_LARGE);
+                sink.fingerprint(
+                        FIXED_4K, FingerprintSet.stored(r.fixed4k()[i]), 0, sequence(index, n4k++), dtype, length);
             }
-            if (type != null) {
-                ValueSummary v = new ValueSummary();
-                v.add(type, MemorySegment.ofArray(heap).asSlice(lead, n), scratch);
-                values.computeIfAbsent(dtype, d -> new ValueSummary()).add(v);
-            }
-            if (to > from) {
-                SegmentHash.put(whole, SegmentHash.piece(heap, lead, n));
-            }
-            MemorySegment copy = MemorySegment.ofArray(heap).asSlice(0, to - base);
-            while (cdcAt < size && (to == size || cdcAt + cdc.max() <= to)) {
-                long c = cdc.next(copy, cdcAt - base, size - base);
-                long f = SegmentHash.chunk(heap, (int) (cdcAt - base), (int) c);
+            // a chunk is cut only when all its bytes up to the maximum are here (or the tensor ends), from the
+            // window's copy, which starts at most a maximum chunk before the window (where the last cut left cdcAt)
+            MemorySegment copy = MemorySegment.ofArray(r.copy()).asSlice(0, r.to() - r.base());
+            while (cdcAt < size && (r.to() == size || cdcAt + cdc.max() <= r.to())) {
+                long c = cdc.next(copy, cdcAt - r.base(), size - r.base());
+                long f = SegmentHash.chunk(r.copy(), (int) (cdcAt - r.base()), (int) c);
                 sink.fingerprint(CDC, FingerprintSet.stored(f), 0, sequence(index, nCdc++), dtype, c);
                 cdcAt += c;
             }
-            long done = Math.min(cdcAt, to);
+            if (r.values() != null) {
+                min = Math.min(min, r.values().min);
+                max = Math.max(max, r.values().max);
+                notFinite += r.values().nan + r.values().inf;
+            }
+            long done = Math.min(cdcAt, r.to()); // bytes of chunks still to cut stay mapped
             if (done > released) {
                 Pages.release(data.asSlice(released, done - released));
                 released = done;
             }
         }
-        SegmentHash.Hash128 h = SegmentHash.value(whole);
-        sink.fingerprint(TENSOR, h.high(), h.low(), sequence(index, TENSOR_LAST), dtype, size);
+
+        /** After the last window: the tensor's hash, also handed to {@code sink} ({@link #TENSOR}). */
+        SegmentHash.Hash128 finish(Sink sink) {
+            SegmentHash.Hash128 h = SegmentHash.value(whole);
+            sink.fingerprint(TENSOR, h.high(), h.low(), sequence(index, TENSOR_LAST), tensor.dtype(), data.byteSize());
+            return h;
+        }
+
+        /** The float32 range of the values merged (null for a dtype that is no float). */
+        ValueRange range() {
+            if (tensor.dtype().elfType() == null) {
+                return null;
+            }
+            float lo = (float) min, hi = (float) max;
+            return new ValueRange(lo, hi, notFinite == 0 && Float.isFinite(lo) && Float.isFinite(hi));
+        }
     }
 
     /** A {@link ValueSummary} as bytes (to travel between machines). */
@@ -242,15 +388,125 @@ public final class FileScan {
         }
     }
 
-    /** A file's row of the report, with its header and its value statistics per dtype (in file order). */
-    public record FileResult(String path, Header header, List<Map<Dtype, byte[]>> values) {}
+    /** A file's row of the report: its header and its slices' results, in order. */
+    public record FileResult(String path, Header header, List<ScanResult> slices) {}
+
+    /** The float tensor bytes of these files: what the estimate's stride is cut from. */
+    private static long floatBytes(List<Header> headers) {
+        long n = 0;
+        for (Header h : headers) {
+            for (Tensor t : h.tensors()) {
+                n += t.dtype().elfType() != null ? t.bytes() : 0;
+            }
+        }
+        return n;
+    }
 
     /**
-     * {@code elfz analyze}'s report from the files' headers and value statistics (in order) and the counts per
-     * fingerprint kind and dtype. There are no predictions (they sample the files in one ordered pass) and no
-     * fingerprint tables in memory (memory fields 0).
+     * Where {@code elfz analyze}'s estimate samples these files (in order): per file, tensor number to {@code at,
+     * length} pairs, the places {@link #scan} copies. The same sampling as the estimate's own, sizes alone.
      */
-    public static Analysis.Report report(List<FileResult> files, Map<Dtype, Counts[]> counts) {
+    public static List<Map<Integer, long[]>> samplePlan(List<Header> headers) {
+        List<Map<Integer, long[]>> out = new ArrayList<>();
+        try (CodecEstimate plan = new CodecEstimate(floatBytes(headers))) {
+            for (Header h : headers) {
+                Map<Integer, long[]> file = new TreeMap<>();
+                for (int k = 0; k < h.tensors().size(); k++) {
+                    Tensor t = h.tensors().get(k);
+                    List<CodecEstimate.Place> places = plan.offer(t.dtype(), t.shape(), t.bytes(), null);
+                    if (!places.isEmpty()) {
+                        long[] flat = new long[2 * places.size()];
+                        for (int i = 0; i < places.size(); i++) {
+                            flat[2 * i] = places.get(i).at();
+                            flat[2 * i + 1] = places.get(i).length();
+                        }
+                        file.put(k, flat);
+                    }
+                }
+                plan.addStored(h.bytes() - h.tensorBytes());
+                out.add(file);
+            }
+        }
+        return out;
+    }
+
+    /** The estimates of the pairs' candidates, in order (a Spark job runs them as tasks). */
+    @FunctionalInterface
+    public interface PairEstimates {
+        List<Pairs.Estimates> of(List<Pairs.Candidate> candidates) throws IOException;
+    }
+
+    /** The predictions from the tasks' samples: the estimate fed what it would have read, in the same order. */
+    static List<CodecEstimate.Prediction> predictions(List<FileResult> files, int threads) {
+        try (CodecEstimate e = new CodecEstimate(
+                floatBytes(files.stream().map(FileResult::header).toList()))) {
+            for (FileResult f : files) {
+                Map<Integer, Sampled> samples = new TreeMap<>();
+                f.slices().forEach(r -> r.samples().forEach(x -> samples.put(x.tensor(), x)));
+                List<Tensor> ts = f.header().tensors();
+                for (int k = 0; k < ts.size(); k++) {
+                    Tensor t = ts.get(k);
+                    e.offer(t.dtype(), t.shape(), t.bytes(), pieces(f.path(), k, samples.get(k)));
+                }
+                e.addStored(f.header().bytes() - f.header().tensorBytes());
+            }
+            return e.predictions(threads);
+        }
+    }
+
+    /** A tensor's sample as the estimate reads it; none: a tensor that was to be sampled fails loudly. */
+    private static CodecEstimate.Pieces pieces(String file, int tensor, Sampled s) {
+        return new CodecEstimate.Pieces() {
+            @Override
+            public void copy(long at, MemorySegment into) {
+                long offset = 0;
+                for (int i = 0; s != null && i < s.places().length; i += 2) {
+                    if (s.places()[i] == at && s.places()[i + 1] == into.byteSize()) {
+                        MemorySegment.copy(MemorySegment.ofArray(s.bytes()), offset, into, 0, into.byteSize());
+                        return;
+                    }
+                    offset += s.places()[i + 1];
+                }
+                throw new IllegalStateException(file + ": tensor " + tensor + " has no sample at " + at);
+            }
+
+            @Override
+            public ValueRange range() {
+                return new ValueRange(s.lo(), s.hi(), s.finite());
+            }
+        };
+    }
+
+    /** The likely fine-tunes: {@link Pairs}' candidates, their estimates, the choice. */
+    static List<Analysis.Pair> pairs(List<FileResult> files, PairEstimates estimates) throws IOException {
+        List<Pairs.Model> models = new ArrayList<>();
+        for (FileResult f : files) {
+            List<String> signature = new ArrayList<>();
+            long floats = 0;
+            for (Tensor t : f.header().tensors()) {
+                signature.add(Pairs.signature(t.name(), t.dtype(), t.shape()));
+                floats += t.dtype().elfType() != null ? t.bytes() : 0;
+            }
+            List<SegmentHash.Hash128> hashes = new ArrayList<>();
+            for (ScanResult r : f.slices()) {
+                for (int i = 0; i < r.hashes().length; i += 2) {
+                    hashes.add(new SegmentHash.Hash128(r.hashes()[i], r.hashes()[i + 1]));
+                }
+            }
+            models.add(new Pairs.Model(f.path(), List.copyOf(signature), List.copyOf(hashes), floats));
+        }
+        List<Pairs.Candidate> candidates = Pairs.candidates(models);
+        return Pairs.choose(candidates, candidates.isEmpty() ? List.of() : estimates.of(candidates));
+    }
+
+    /**
+     * {@code elfz analyze}'s report from the files' results (in order) and the counts per fingerprint kind and dtype:
+     * the predictions from the samples (coded on {@code threads} threads), the pairs from {@code estimates}. There
+     * are no fingerprint tables in memory (memory fields 0).
+     */
+    public static Analysis.Report report(
+            List<FileResult> files, Map<Dtype, Counts[]> counts, int threads, PairEstimates estimates)
+            throws IOException {
         Map<Dtype, Analysis.Acc> acc = new TreeMap<>();
         List<Analysis.FileStats> stats = new ArrayList<>();
         for (FileResult f : files) {
@@ -261,8 +517,8 @@ public final class FileScan {
                 a.parameters += t.elements();
                 a.scanned += t.bytes();
             }
-            for (Map<Dtype, byte[]> v : f.values()) {
-                v.forEach((d, b) -> acc.get(d).values.add(summary(b)));
+            for (ScanResult r : f.slices()) {
+                r.values().forEach((d, b) -> acc.get(d).values.add(summary(b)));
             }
             stats.add(new Analysis.FileStats(
                     f.path(),
@@ -297,7 +553,7 @@ public final class FileScan {
                         0,
                         0,
                         false),
-                List.of(),
-                List.of());
+                predictions(files, threads),
+                pairs(files, estimates));
     }
 }

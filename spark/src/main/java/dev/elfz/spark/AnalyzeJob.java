@@ -12,6 +12,7 @@ import dev.elfz.Dtype;
 import dev.elfz.analyze.Analysis;
 import dev.elfz.analyze.FastCdc;
 import dev.elfz.analyze.FileScan;
+import dev.elfz.analyze.Pairs;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -60,11 +61,14 @@ final class AnalyzeJob {
             .add("dtype", DataTypes.StringType, false)
             .add("len", DataTypes.LongType, false);
 
-    /** Tensors [from, to) of file number {@code file}. */
-    record Slice(int id, int file, String uri, int from, int to) implements Serializable {}
+    /** Tensors [from, to) of file number {@code file}, and the places of them the estimate samples. */
+    record Slice(int id, int file, String uri, int from, int to, Map<Integer, long[]> sample) implements Serializable {}
 
-    /** What a slice tells the driver: value statistics per dtype, fingerprints and bytes per kind and dtype. */
-    record SliceOut(int id, Map<Dtype, byte[]> values, long[][] chunks, long[][] bytes) implements Serializable {}
+    /**
+     * What a slice tells the driver: value statistics per dtype, tensor hashes and the estimate's sample (its
+     * {@link FileScan.ScanResult}), fingerprints and bytes per kind and dtype.
+     */
+    record SliceOut(int id, FileScan.ScanResult result, long[][] chunks, long[][] bytes) implements Serializable {}
 
     private AnalyzeJob() {}
 
@@ -85,11 +89,20 @@ final class AnalyzeJob {
                     }
                 })
                 .collect();
+        List<Tuple2<Integer, FileScan.Header>> read =
+                headers.stream().filter(h -> h._2() != null).toList();
+        List<Map<Integer, long[]>> sample =
+                FileScan.samplePlan(read.stream().map(Tuple2::_2).toList());
         List<Slice> slices = new ArrayList<>();
-        for (Tuple2<Integer, FileScan.Header> h : headers) {
-            if (h._2() != null) {
-                slice(slices, h._1(), files.get(h._1()), h._2(), Hub.isLocal(files.get(h._1())) ? sliceBytes : -1);
-            }
+        for (int i = 0; i < read.size(); i++) {
+            int f = read.get(i)._1();
+            slice(
+                    slices,
+                    f,
+                    files.get(f),
+                    read.get(i)._2(),
+                    Hub.isLocal(files.get(f)) ? sliceBytes : -1,
+                    sample.get(i));
         }
 
         CollectionAccumulator<SliceOut> outs = spark.sparkContext().collectionAccumulator("elfz analyze slices");
@@ -119,7 +132,11 @@ final class AnalyzeJob {
             List<Row> firsts = grouped.groupBy(col("kind"), col("first.dtype").as("dtype"))
                     .agg(count(lit(1)).as("distinct"), sum("first.len").as("bytes"))
                     .collectAsList();
-            Analysis.Report r = FileScan.report(results(files, headers, slices, outs.value()), counts(outs, firsts));
+            Analysis.Report r = FileScan.report(
+                    results(files, read, slices, outs.value()),
+                    counts(outs, firsts),
+                    Runtime.getRuntime().availableProcessors(),
+                    candidates -> pairEstimates(jsc, hadoop, candidates));
             write(spark, r, report);
             return r;
         } finally {
@@ -127,20 +144,68 @@ final class AnalyzeJob {
         }
     }
 
-    /** Cuts a file's tensors into slices of about {@code bytes} (a larger tensor is a slice alone; -1: one slice). */
-    static void slice(List<Slice> out, int file, String uri, FileScan.Header h, long bytes) {
+    /**
+     * Cuts a file's tensors into slices of about {@code bytes} (a larger tensor is a slice alone; -1: one slice), each
+     * with its part of the file's {@code sample}.
+     */
+    static void slice(
+            List<Slice> out, int file, String uri, FileScan.Header h, long bytes, Map<Integer, long[]> sample) {
         int from = 0;
         long size = 0;
         List<FileScan.Tensor> ts = h.tensors();
         for (int i = 0; i < ts.size(); i++) {
             if (bytes >= 0 && i > from && size + ts.get(i).bytes() > bytes) {
-                out.add(new Slice(out.size(), file, uri, from, i));
+                out.add(new Slice(out.size(), file, uri, from, i, part(sample, from, i)));
                 from = i;
                 size = 0;
             }
             size += ts.get(i).bytes();
         }
-        out.add(new Slice(out.size(), file, uri, from, ts.size())); // a file without tensors still has its row
+        // a file without tensors still has its row
+        out.add(new Slice(out.size(), file, uri, from, ts.size(), part(sample, from, ts.size())));
+    }
+
+    private static Map<Integer, long[]> part(Map<Integer, long[]> sample, int from, int to) {
+        Map<Integer, long[]> out = new TreeMap<>();
+        sample.forEach((k, v) -> {
+            if (k >= from && k < to) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The likely fine-tunes' estimates, a task per candidate: the fine-tune and its bases read where the task runs
+     * (copied to its disk when remote). Only the estimates, a few numbers each, come back.
+     */
+    private static List<Pairs.Estimates> pairEstimates(
+            JavaSparkContext jsc, SerializableConfiguration hadoop, List<Pairs.Candidate> candidates) {
+        List<Tuple2<String, Tuple2<Long, List<String>>>> jobs = candidates.stream()
+                .map(c -> new Tuple2<>(
+                        c.fineTune().name(),
+                        new Tuple2<>(
+                                c.fineTune().floatBytes(),
+                                c.bases().stream().map(Pairs.Model::name).toList())))
+                .toList();
+        return jsc.parallelize(jobs, jobs.size())
+                .map(j -> {
+                    List<Hub.Local> bases = new ArrayList<>();
+                    try (Hub.Local ft = Hub.Local.of(j._1(), hadoop.value())) {
+                        for (String b : j._2()._2()) {
+                            bases.add(Hub.Local.of(b, hadoop.value()));
+                        }
+                        return Pairs.estimate(
+                                ft.path,
+                                j._2()._1(),
+                                bases.stream().map(l -> l.path).toList());
+                    } finally {
+                        for (Hub.Local b : bases) {
+                            b.close();
+                        }
+                    }
+                })
+                .collect();
     }
 
     /** A slice's task: scans it, tells the driver its sums, and hands its fingerprints to the shuffle. */
@@ -150,15 +215,21 @@ final class AnalyzeJob {
         Fingerprints fp = new Fingerprints(s.file());
         long[][] chunks = new long[FileScan.KINDS][Dtype.values().length];
         long[][] bytes = new long[FileScan.KINDS][Dtype.values().length];
-        Map<Dtype, byte[]> values;
+        FileScan.ScanResult result;
         try (Hub.Local l = Hub.Local.of(s.uri(), conf)) {
-            values = FileScan.scan(l.path, s.from(), s.to(), cdc, (kind, hi, lo, seq, dtype, length) -> {
-                fp.add(kind, hi, lo, seq, dtype, length);
-                chunks[kind][dtype.ordinal()]++;
-                bytes[kind][dtype.ordinal()] += length;
-            });
+            result = FileScan.scan(
+                    l.path,
+                    s.from(),
+                    s.to(),
+                    cdc,
+                    (kind, hi, lo, seq, dtype, length) -> {
+                        fp.add(kind, hi, lo, seq, dtype, length);
+                        chunks[kind][dtype.ordinal()]++;
+                        bytes[kind][dtype.ordinal()] += length;
+                    },
+                    s.sample());
         }
-        outs.add(new SliceOut(s.id(), values, chunks, bytes));
+        outs.add(new SliceOut(s.id(), result, chunks, bytes));
         boolean fail = failOnce && TaskContext.get().attemptNumber() == 0;
         return fp.rows(fail ? fp.size() / 2 : -1);
     }
@@ -228,7 +299,7 @@ final class AnalyzeJob {
         }
     }
 
-    /** The files' results in order, each with its slices' value statistics in order (one per slice id). */
+    /** The files' results in order, each with its slices' results in order (one per slice id). */
     private static List<FileScan.FileResult> results(
             List<String> files,
             List<Tuple2<Integer, FileScan.Header>> headers,
@@ -238,16 +309,13 @@ final class AnalyzeJob {
         outs.forEach(o -> byId.putIfAbsent(o.id(), o));
         List<FileScan.FileResult> out = new ArrayList<>();
         for (Tuple2<Integer, FileScan.Header> h : headers) {
-            if (h._2() == null) {
-                continue;
-            }
-            List<Map<Dtype, byte[]>> values = new ArrayList<>();
+            List<FileScan.ScanResult> results = new ArrayList<>();
             for (Slice s : slices) {
                 if (s.file() == h._1()) {
-                    values.add(byId.get(s.id()).values());
+                    results.add(byId.get(s.id()).result());
                 }
             }
-            out.add(new FileScan.FileResult(files.get(h._1()), h._2(), values));
+            out.add(new FileScan.FileResult(files.get(h._1()), h._2(), results));
         }
         return out;
     }

@@ -57,6 +57,7 @@ class SparkAnalyzeTest {
                 expected.get("total").get("duplication").get("duplicate_layers").asLong() > 0);
         assertTrue(expected.get("total").get("duplication").get("cdc_bytes").asLong() > 0);
         assertEquals(7, actual.get("files").size()); // notes.bin is no checkpoint
+        assertEquals(7, actual.get("predictions").size()); // every mode, several files sampled
         Hubs.assertSameReport(expected, actual);
     }
 
@@ -80,6 +81,18 @@ class SparkAnalyzeTest {
         assertTrue(repeated >= 3, "repeated tensors " + repeated);
         assertEquals(
                 40, spark.read().parquet(report.resolve("files").toString()).count());
+    }
+
+    /** Fine-tunes named with their base and --base ratio, as on one machine (the estimates run as Spark tasks). */
+    @Test
+    void fineTunesAreNamedAsOnOneMachine() throws Exception {
+        Path tunes = Hubs.tunes(dir.resolve("tunes"));
+        JsonNode expected = single(tunes);
+        JsonNode actual = analyze(tunes, dir.resolve("tunes-report"));
+        assertTrue(actual.get("pairs").size() >= 2, actual.get("pairs").toString());
+        assertTrue(actual.get("pairs").get(0).get("base").asText().endsWith("a-base.safetensors"));
+        assertEquals(1, actual.get("pairs").get(0).get("changed_tensors").asInt());
+        Hubs.assertSameReport(expected, actual);
     }
 
     /** A slice's first attempt dies half-way through handing its fingerprints over: the retry's count is right. */
