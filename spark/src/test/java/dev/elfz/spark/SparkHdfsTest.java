@@ -43,7 +43,7 @@ class SparkHdfsTest {
         spark = Hubs.spark(Files.createDirectories(dir.resolve("scratch")));
         tunes = Hubs.tunes(dir.resolve("tunes"));
         FileSystem fs = dfs.getFileSystem();
-        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(tunes.toUri()), new org.apache.hadoop.fs.Path("/hub"));
+        fs.copyFromLocalFile(HdfsPaths.of(tunes.toUri()), HdfsPaths.of("/hub"));
         hub = fs.getUri() + "/hub";
     }
 
@@ -54,7 +54,7 @@ class SparkHdfsTest {
     }
 
     private static String read(String uri) throws Exception {
-        try (InputStream in = dfs.getFileSystem().open(new org.apache.hadoop.fs.Path(uri))) {
+        try (InputStream in = dfs.getFileSystem().open(HdfsPaths.of(uri))) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -100,8 +100,7 @@ class SparkHdfsTest {
                     tunes.resolve(m + ".safetensors").toString(),
                     "-o",
                     expected.toString());
-            try (InputStream in =
-                    dfs.getFileSystem().open(new org.apache.hadoop.fs.Path(out + "/" + m + ".safetensors.elfz"))) {
+            try (InputStream in = dfs.getFileSystem().open(HdfsPaths.of(out + "/" + m + ".safetensors.elfz"))) {
                 assertArrayEquals(Files.readAllBytes(expected), in.readAllBytes(), m);
             }
         }
