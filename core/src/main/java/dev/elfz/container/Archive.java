@@ -424,17 +424,14 @@ public final class Archive implements AutoCloseable {
             decodeCoded(what, s, dtype, i, LossyDeltas.codecBytes(stored, dst.byteSize() / w, w), dst);
             MemorySegment b = with;
             if (copy != null) {
-                Pages.populate(with);
-                b = MappedInput.copy(base.path(), with, copy);
-                Pages.releaseTouched(with);
+                copyBase(with, copy);
+                b = copy.asSlice(0, with.byteSize());
             }
             LossyDeltas.add(dtype.elfType(), dst, b, dst);
             LossyDeltas.patch(dtype.elfType(), stored, dst);
         } catch (CorruptDataException e) {
             throw new ElfzException(
                     path, what + ": chunk " + i + " of " + s.chunks().length + ": " + e.getMessage(), e);
-        } catch (InputChangedException e) {
-            throw new ElfzException(base.path(), InputChangedException.WHAT, e);
         } finally {
             scratch.give(buffer);
             scratch.give(copy);

@@ -477,11 +477,7 @@ public final class Compressor {
         MemorySegment work = differences.take();
         MemorySegment buffer = buffers.take();
         try {
-            MemorySegment with = p.chunk(p.base, job.chunk());
-            if (p.baseFile != null) {
-                Pages.populate(with);
-                with = MappedInput.copy(p.baseFile, with, copy);
-            }
+            MemorySegment with = Deltas.baseChunk(p.baseFile, p.chunk(p.base, job.chunk()), copy);
             MemorySegment d = work.asSlice(0, ft.byteSize());
             LossyDeltas.subtract(type, ft, with, d);
             CodecPool.Encoded e = codecs.encode(p.codec, p.dtype, p.params, d, first, buffer);

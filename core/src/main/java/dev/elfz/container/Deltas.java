@@ -78,9 +78,7 @@ final class Deltas implements AutoCloseable {
                 MemorySegment mine = MappedInput.copy(file, data.asSlice(at, n), own);
                 aloneBytes += codedSize(alone.codec(), alone.params(), t, mine, at / unit);
                 if (sub) {
-                    MemorySegment with = baseFile == null
-                            ? bytes.asSlice(at, n)
-                            : MappedInput.copy(baseFile, bytes.asSlice(at, n), other);
+                    MemorySegment with = baseChunk(baseFile, bytes.asSlice(at, n), other);
                     LossyDeltas.subtract(t.dtype().elfType(), mine, with, mine);
                     deltaBytes += codedSize(alone.codec(), alone.params(), t, mine, at / unit);
                 } else {
@@ -157,16 +155,24 @@ final class Deltas implements AutoCloseable {
     }
 
     /**
+     * The base's chunk {@code with} in private memory: copied into {@code buffer} when it maps {@code file} (the
+     * kernels never touch a mapping, MappedInput), as it is when {@code file} is null.
+     */
+    static MemorySegment baseChunk(Path file, MemorySegment with, MemorySegment buffer) throws InputChangedException {
+        if (file == null) {
+            return with;
+        }
+        Pages.populate(with); // one madvise for the chunk's pages rather than a fault per page
+        return MappedInput.copy(file, with, buffer);
+    }
+
+    /**
      * {@code dst ^= with}, {@code with} read through a private copy into {@code buffer} when it maps {@code file};
      * nothing changes and the answer is true when they are equal.
      */
     private static boolean xorUnlessEqual(Path file, MemorySegment with, MemorySegment buffer, MemorySegment dst)
             throws InputChangedException {
-        MemorySegment own = with;
-        if (file != null) {
-            Pages.populate(with); // one madvise for the chunk's pages rather than a fault per page
-            own = MappedInput.copy(file, with, buffer);
-        }
+        MemorySegment own = baseChunk(file, with, buffer);
         if (dst.mismatch(own) == -1) {
             return true;
         }
