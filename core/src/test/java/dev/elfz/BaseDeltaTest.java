@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.elfz.container.Verify;
 import dev.elfz.safetensors.SafetensorsFile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -237,11 +236,7 @@ class BaseDeltaTest {
     }
 
     private Path committed(String name) throws IOException {
-        Path p = dir.resolve(name);
-        try (InputStream s = getClass().getResourceAsStream("/dev/elfz/delta-2.6/" + name)) {
-            Files.copy(s, p);
-        }
-        return p;
+        return FineTunes.committed(dir, "delta-2.6", name);
     }
 
     @Test

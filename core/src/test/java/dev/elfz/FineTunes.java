@@ -5,8 +5,10 @@ import dev.elfz.safetensors.SafetensorsWriter;
 import dev.elfz.safetensors.TensorInfo;
 import dev.elfz.safetensors.TensorSpec;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,15 @@ public final class FineTunes {
     @FunctionalInterface
     public interface Change {
         Tensor apply(Tensor original, Arena arena);
+    }
+
+    /** The committed golden file {@code name} of {@code dev/elfz/FOLDER/} in the test resources, copied into dir. */
+    public static Path committed(Path dir, String folder, String name) throws IOException {
+        Path p = dir.resolve(name);
+        try (InputStream s = FineTunes.class.getResourceAsStream("/dev/elfz/" + folder + "/" + name)) {
+            Files.copy(s, p);
+        }
+        return p;
     }
 
     /** {@code n} F32 tensors "bert.0" .. of shape {@code rows x cols}, filled with BERT-base's weights. */

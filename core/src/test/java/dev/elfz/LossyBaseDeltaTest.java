@@ -10,7 +10,6 @@ import dev.elfz.container.Verify;
 import dev.elfz.safetensors.SafetensorsFile;
 import dev.elfz.safetensors.TensorInfo;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -297,11 +296,7 @@ public class LossyBaseDeltaTest {
     }
 
     private Path committed(String name) throws IOException {
-        Path p = dir.resolve(name);
-        try (InputStream s = getClass().getResourceAsStream("/dev/elfz/delta-2.7/" + name)) {
-            Files.copy(s, p);
-        }
-        return p;
+        return FineTunes.committed(dir, "delta-2.7", name);
     }
 
     /** Every value of every tensor of {@code back} within the promise of {@code o}'s codec of the same in {@code ft}. */
